@@ -1,0 +1,55 @@
+// Grad mode: a thread-local switch that says whether new operations record a graph, and the RAII
+// guards that flip it (no_grad, enable_grad), as in PyTorch.
+#pragma once
+
+namespace kindling {
+
+// True when operations on this thread record the graph needed for backward().
+bool is_grad_enabled() noexcept;
+void set_grad_enabled(bool enabled) noexcept;
+
+// Turns graph recording off for its lifetime on this thread and restores the previous mode after,
+// so guards nest.
+class no_grad {
+ public:
+  no_grad() noexcept : previous_(is_grad_enabled()) { set_grad_enabled(false); }
+  ~no_grad() { set_grad_enabled(previous_); }
+  no_grad(const no_grad&) = delete;
+  no_grad& operator=(const no_grad&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// The inverse of no_grad: records the graph inside a no_grad region.
+class enable_grad {
+ public:
+  enable_grad() noexcept : previous_(is_grad_enabled()) { set_grad_enabled(true); }
+  ~enable_grad() { set_grad_enabled(previous_); }
+  enable_grad(const enable_grad&) = delete;
+  enable_grad& operator=(const enable_grad&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// Anomaly mode: when on (thread-local, off by default), every scalar and tensor op checks that
+// what it produced is finite and throws kindling::error naming the op that produced the first
+// NaN or Inf, forward or backward. Off, NaN and Inf propagate as IEEE 754 says.
+bool is_anomaly_check_enabled() noexcept;
+void set_anomaly_check_enabled(bool enabled) noexcept;
+
+class detect_anomaly {
+ public:
+  detect_anomaly() noexcept : previous_(is_anomaly_check_enabled()) {
+    set_anomaly_check_enabled(true);
+  }
+  ~detect_anomaly() { set_anomaly_check_enabled(previous_); }
+  detect_anomaly(const detect_anomaly&) = delete;
+  detect_anomaly& operator=(const detect_anomaly&) = delete;
+
+ private:
+  bool previous_;
+};
+
+}  // namespace kindling

@@ -1,0 +1,161 @@
+// Value: the scalar autograd engine, micrograd's Value in C++.
+//
+//   kindling::Value a(2.0, "a"), b(-3.0, "b");
+//   kindling::Value c = a * b + 1.0;
+//   c.backward();            // a.grad() == -3, b.grad() == 2
+//
+// A Value is a cheap handle (one pointer) to a node in the graph; copies share the node. Nodes come
+// from a pool and are freed, without recursion, when the last handle and the last child go away.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kindling/engine/dot.hpp"
+#include "kindling/engine/graph.hpp"
+
+namespace kindling {
+
+// Note [scalar op table]
+// The single list of scalar ops: X(name, symbol, arity). It generates the ValueOp enum, the names
+// and DOT labels, the dispatch of the backward step and the rows of the op tests, so a new op
+// cannot be added without its derivative and its test. Each op's forward and derivatives are
+// written side by side in value.cpp.
+#define KINDLING_VALUE_OPS(X) \
+  X(leaf, "", 0)              \
+  X(add, "+", 2)              \
+  X(sub, "-", 2)              \
+  X(mul, "*", 2)              \
+  X(div, "/", 2)              \
+  X(neg, "neg", 1)            \
+  X(pow, "pow", 1)            \
+  X(exp, "exp", 1)            \
+  X(log, "log", 1)            \
+  X(tanh, "tanh", 1)          \
+  X(relu, "ReLU", 1)          \
+  X(sigmoid, "sigmoid", 1)
+
+enum class ValueOp : std::uint8_t {
+#define KINDLING_X(name, symbol, arity) name,
+  KINDLING_VALUE_OPS(KINDLING_X)
+#undef KINDLING_X
+};
+
+inline constexpr std::size_t kValueOpCount = 0
+#define KINDLING_X(name, symbol, arity) +1
+    KINDLING_VALUE_OPS(KINDLING_X)
+#undef KINDLING_X
+    ;
+
+std::string_view op_name(ValueOp op) noexcept;    // "mul"
+std::string_view op_symbol(ValueOp op) noexcept;  // "*"
+int op_arity(ValueOp op) noexcept;                // 2
+
+// A node of the scalar graph: 72 bytes, from a pool (engine/pool.hpp).
+struct ValueNode : engine::NodeBase {
+  double data = 0.0;
+  double grad = 0.0;
+  double exponent = 0.0;  // pow's constant exponent; unused by other ops
+  ValueNode* inputs[2] = {nullptr, nullptr};
+  std::unique_ptr<std::string> label;  // most nodes have none, so it costs one pointer
+  ValueOp op = ValueOp::leaf;
+  std::uint8_t input_count = 0;
+
+  std::span<ValueNode* const> parents() const noexcept { return {inputs, input_count}; }
+  void backward_step();
+  void seed_grad() noexcept { grad += 1.0; }
+  void clear_grad() noexcept { grad = 0.0; }
+  static void destroy(ValueNode* node) noexcept;
+
+  std::vector<std::string> dot_fields() const;
+  std::string dot_op() const;
+};
+
+// d(node)/d(input i) at the node's current values: what the backward step multiplies node.grad by.
+double local_derivative(const ValueNode& node, int input_index);
+// That derivative as a formula in the names the stepper uses: inputs a, b, result c, exponent k.
+std::string_view derivative_formula(ValueOp op, int input_index) noexcept;
+
+class Value {
+ public:
+  // A leaf. Implicit from double, so `a + 2.0`, `2.0 * a` and `1.0 - a` read as they should.
+  Value(double data = 0.0);  // NOLINT(google-explicit-constructor)
+  Value(double data, std::string label);
+
+  double data() const noexcept { return node_->data; }
+  double grad() const noexcept { return node_->grad; }
+  void set_data(double data) noexcept { node_->data = data; }
+  void set_grad(double grad) noexcept { node_->grad = grad; }
+  const std::string& label() const noexcept;
+  Value& set_label(std::string label);
+  ValueOp op() const noexcept { return node_->op; }
+  double exponent() const noexcept { return node_->exponent; }
+  // The Values this one was computed from (empty for a leaf).
+  std::vector<Value> inputs() const;
+
+  // Seeds this Value's grad with 1 and propagates to everything it depends on. Leaf gradients
+  // accumulate across calls (zero_grad() resets them); see Note [what a second backward does].
+  void backward();
+  void zero_grad() noexcept { node_->grad = 0.0; }
+
+  Value pow(double exponent) const;
+  Value exp() const;
+  Value log() const;
+  Value tanh() const;
+  Value relu() const;
+  Value sigmoid() const;
+
+  friend Value operator+(const Value& a, const Value& b);
+  friend Value operator-(const Value& a, const Value& b);
+  friend Value operator*(const Value& a, const Value& b);
+  friend Value operator/(const Value& a, const Value& b);
+  friend Value operator-(const Value& a);
+  Value& operator+=(const Value& other) { return *this = *this + other; }
+  Value& operator-=(const Value& other) { return *this = *this - other; }
+  Value& operator*=(const Value& other) { return *this = *this * other; }
+  Value& operator/=(const Value& other) { return *this = *this / other; }
+
+  // True when both handles refer to the same graph node.
+  bool same_node(const Value& other) const noexcept { return node_ == other.node_; }
+  ValueNode* node() const noexcept { return node_.get(); }
+  // Wraps an existing node (taking a reference): how the stepper hands nodes back as Values.
+  static Value from_node(ValueNode* node);
+
+ private:
+  struct FromNode {};
+  Value(FromNode, ValueNode* node) noexcept : node_(node) {}
+  engine::NodeRef<ValueNode> node_;
+};
+
+inline Value pow(const Value& base, double exponent) {
+  return base.pow(exponent);
+}
+inline Value exp(const Value& x) {
+  return x.exp();
+}
+inline Value log(const Value& x) {
+  return x.log();
+}
+inline Value tanh(const Value& x) {
+  return x.tanh();
+}
+inline Value relu(const Value& x) {
+  return x.relu();
+}
+inline Value sigmoid(const Value& x) {
+  return x.sigmoid();
+}
+
+// micrograd's repr: Value(data=2.0000, grad=-3.0000).
+std::string to_string(const Value& value);
+
+// The DOT graph of everything `root` depends on (micrograd's draw_dot), and the file-writing form.
+std::string to_dot(const Value& root, const engine::DotOptions& options = {},
+                   const engine::DotStyle<ValueNode>& style = {});
+void write_dot(const Value& root, const std::string& path, const engine::DotOptions& options = {});
+
+}  // namespace kindling

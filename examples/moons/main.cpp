@@ -1,0 +1,179 @@
+// moons: micrograd's demo on kindling. Trains MLP(2, {16, 16, 1}) on the two-moons data with the
+// SVM max-margin loss, full batch, 100 SGD steps with a decaying learning rate; prints the loss and
+// accuracy, draws the decision boundary in ASCII (and writes it as CSV), and writes the DOT graph
+// of one neuron's output.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/grad_mode.hpp"
+#include "kindling/engine/value.hpp"
+#include "kindling/nn/moons.hpp"
+#include "kindling/nn/progress.hpp"
+#include "kindling/nn/scalar.hpp"
+
+using kindling::Value;
+namespace scalar = kindling::nn::scalar;
+
+namespace {
+
+struct Options {
+  int steps = 100;
+  std::size_t samples = 100;
+  double noise = 0.1;
+  std::uint64_t seed = 1337;
+  double alpha = 1e-4;
+  std::string out_dir = ".";
+};
+
+void print_help() {
+  std::puts(
+      "usage: moons [--steps N] [--samples N] [--noise X] [--seed N] [--out-dir DIR]\n"
+      "Trains micrograd's MLP(2, {16, 16, 1}) on two moons and writes, in DIR:\n"
+      "  moons_boundary.csv  the model's score on a grid (x, y, score) and the data points\n"
+      "  moons_neuron.dot    the graph of one neuron's output (render: dot -Tsvg -O "
+      "moons_neuron.dot)");
+}
+
+Options parse(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto next = [&]() -> std::string {
+      KINDLING_CHECK(i + 1 < argc, "moons: ", arg, " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--help" || arg == "-h") {
+      print_help();
+      std::exit(0);
+    } else if (arg == "--steps") {
+      options.steps = std::stoi(next());
+    } else if (arg == "--samples") {
+      options.samples = std::stoul(next());
+    } else if (arg == "--noise") {
+      options.noise = std::stod(next());
+    } else if (arg == "--seed") {
+      options.seed = std::stoull(next());
+    } else if (arg == "--out-dir") {
+      options.out_dir = next();
+    } else {
+      KINDLING_CHECK(false, "moons: unknown argument '", arg, "' (try --help)");
+    }
+  }
+  return options;
+}
+
+std::vector<double> signed_labels(const kindling::nn::MoonsData& data) {
+  std::vector<double> y;
+  for (int label : data.label)
+    y.push_back(label == 1 ? 1.0 : -1.0);
+  return y;
+}
+
+double score_at(const scalar::MLP& model, double x, double y) {
+  kindling::no_grad guard;  // evaluation only: no graph
+  const Value input[2] = {x, y};
+  return model(input)[0].data();
+}
+
+void draw_boundary(const scalar::MLP& model, const kindling::nn::MoonsData& data,
+                   const std::string& csv_path) {
+  constexpr int kColumns = 64, kRows = 24;
+  constexpr double kXMin = -1.5, kXMax = 2.5, kYMin = -1.0, kYMax = 1.5;
+  std::vector<std::string> canvas(kRows, std::string(kColumns, ' '));
+  std::ofstream csv(csv_path);
+  KINDLING_CHECK(csv.good(), "moons: cannot write ", csv_path);
+  csv << "kind,x,y,value\n";
+  for (int r = 0; r < kRows; ++r) {
+    for (int c = 0; c < kColumns; ++c) {
+      const double x = kXMin + (kXMax - kXMin) * (c + 0.5) / kColumns;
+      const double y = kYMax - (kYMax - kYMin) * (r + 0.5) / kRows;
+      const double score = score_at(model, x, y);
+      canvas[r][c] = score > 0 ? '.' : ' ';
+      csv << "grid," << x << ',' << y << ',' << score << '\n';
+    }
+  }
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const double x = data.x[2 * i], y = data.x[2 * i + 1];
+    csv << "point," << x << ',' << y << ',' << (data.label[i] == 1 ? 1 : -1) << '\n';
+    const int c = static_cast<int>((x - kXMin) / (kXMax - kXMin) * kColumns);
+    const int r = static_cast<int>((kYMax - y) / (kYMax - kYMin) * kRows);
+    if (c >= 0 && c < kColumns && r >= 0 && r < kRows)
+      canvas[r][c] = data.label[i] == 1 ? 'x' : 'o';
+  }
+  std::puts("decision boundary ('.' = class x region, o/x = training points):");
+  std::printf("+%s+\n", std::string(kColumns, '-').c_str());
+  for (const std::string& line : canvas)
+    std::printf("|%s|\n", line.c_str());
+  std::printf("+%s+\n", std::string(kColumns, '-').c_str());
+}
+
+int run(const Options& options) {
+  const kindling::nn::MoonsData data =
+      kindling::nn::make_moons(options.samples, options.noise, options.seed);
+  const std::vector<double> labels = signed_labels(data);
+  kindling::Generator generator(options.seed);
+  scalar::MLP model(2, {16, 16, 1}, generator);
+  const std::vector<Value> parameters = model.parameters();
+  std::printf("%s\nnumber of parameters %zu\n", model.describe().c_str(), parameters.size());
+
+  double loss = 0.0, accuracy = 0.0;
+  kindling::nn::ProgressBar progress(options.steps, "training");
+  for (int step = 0; step < options.steps; ++step) {
+    std::vector<Value> scores;
+    scores.reserve(data.size());
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      const Value input[2] = {data.x[2 * i], data.x[2 * i + 1]};
+      scores.push_back(model(input)[0]);
+    }
+    Value total_loss = scalar::svm_loss(scores, labels, parameters, options.alpha);
+    accuracy = scalar::sign_accuracy(scores, labels);
+    model.zero_grad();
+    total_loss.backward();
+    const double learning_rate = 1.0 - 0.9 * step / options.steps;
+    scalar::sgd_step(parameters, learning_rate);
+    loss = total_loss.data();
+    char status[64];
+    std::snprintf(status, sizeof status, "loss %.4f accuracy %.0f%%", loss, 100 * accuracy);
+    progress.update(step + 1, status);
+  }
+  progress.finish();
+  std::printf("final loss %.6f, training accuracy %.0f%%\n", loss, 100 * accuracy);
+
+  const std::string csv_path = options.out_dir + "/moons_boundary.csv";
+  draw_boundary(model, data, csv_path);
+  std::printf("wrote %s\n", csv_path.c_str());
+
+  // The graph of one neuron's output on the first point, with its gradients, for Graphviz.
+  const scalar::Neuron& neuron = model.layers()[0].neurons()[0];
+  std::vector<Value> neuron_parameters = neuron.parameters();
+  for (std::size_t i = 0; i + 1 < neuron_parameters.size(); ++i) {
+    neuron_parameters[i].set_label("w" + std::to_string(i + 1));
+  }
+  neuron_parameters.back().set_label("b");
+  const Value input[2] = {Value(data.x[0], "x1"), Value(data.x[1], "x2")};
+  Value output = neuron(input);
+  output.set_label("out");
+  neuron.zero_grad();
+  output.backward();
+  const std::string dot_path = options.out_dir + "/moons_neuron.dot";
+  kindling::write_dot(output, dot_path);
+  std::printf("wrote %s (render with: dot -Tsvg -O %s)\n", dot_path.c_str(), dot_path.c_str());
+  return accuracy == 1.0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(parse(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "moons: %s\n", e.what());
+    return 2;
+  }
+}
