@@ -88,7 +88,8 @@ std::string escape_dot_string(std::string_view text) {
 namespace detail {
 
 std::string dot_header(const DotOptions& options) {
-  std::string out = "digraph \"" + escape_dot_string(options.graph_name) + "\" {\n";
+  std::string out = "digraph \"";
+  out.append(escape_dot_string(options.graph_name)).append("\" {\n");
   out += options.rankdir == RankDir::LR ? "  rankdir=LR;\n" : "  rankdir=TB;\n";
   out += "  node [fontname=\"Helvetica\" fontsize=11];\n";
   return out;
@@ -96,25 +97,28 @@ std::string dot_header(const DotOptions& options) {
 
 void dot_node(std::string& out, std::size_t id, const std::vector<std::string>& fields,
               const std::string& op, const std::string& attributes) {
-  const std::string name = "n" + std::to_string(id);
-  out += "  " + name + " [shape=record label=\"{ ";
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
+  const std::string name = std::string("n").append(std::to_string(id));
+  out.append("  ").append(name).append(" [shape=record label=\"{ ");
   for (std::size_t f = 0; f < fields.size(); ++f) {
     if (f > 0) out += " | ";
     out += escape_dot_record(fields[f]);
   }
   out += " }\"";
-  if (!attributes.empty()) out += " " + attributes;
+  if (!attributes.empty()) out.append(" ").append(attributes);
   out += "];\n";
   if (!op.empty()) {
-    out += "  " + name + "_op [shape=ellipse label=\"" + escape_dot_string(op) + "\"];\n";
-    out += "  " + name + "_op -> " + name + ";\n";
+    out.append("  ").append(name).append("_op [shape=ellipse label=\"");
+    out.append(escape_dot_string(op)).append("\"];\n");
+    out.append("  ").append(name).append("_op -> ").append(name).append(";\n");
   }
 }
 
 void dot_edge(std::string& out, std::size_t parent_id, std::size_t child_id,
               const std::string& label) {
-  out += "  n" + std::to_string(parent_id) + " -> n" + std::to_string(child_id) + "_op";
-  if (!label.empty()) out += " [label=\"" + escape_dot_string(label) + "\"]";
+  out.append("  n").append(std::to_string(parent_id)).append(" -> n");
+  out.append(std::to_string(child_id)).append("_op");
+  if (!label.empty()) out.append(" [label=\"").append(escape_dot_string(label)).append("\"]");
   out += ";\n";
 }
 

@@ -153,7 +153,7 @@ int run(const Options& options) {
   const scalar::Neuron& neuron = model.layers()[0].neurons()[0];
   std::vector<Value> neuron_parameters = neuron.parameters();
   for (std::size_t i = 0; i + 1 < neuron_parameters.size(); ++i) {
-    neuron_parameters[i].set_label("w" + std::to_string(i + 1));
+    neuron_parameters[i].set_label(std::string("w").append(std::to_string(i + 1)));
   }
   neuron_parameters.back().set_label("b");
   const Value input[2] = {Value(data.x[0], "x1"), Value(data.x[1], "x2")};
