@@ -11,13 +11,12 @@
 #include <new>
 #include <vector>
 
+// Under AddressSanitizer the pool steps aside and every node is its own allocation, so that
+// LeakSanitizer sees a leaked node and ASan sees a use after free.
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define KINDLING_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
-#define KINDLING_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#define KINDLING_NODE_POOL 0
 #else
-#define KINDLING_POISON(p, n) ((void)(p), (void)(n))
-#define KINDLING_UNPOISON(p, n) ((void)(p), (void)(n))
+#define KINDLING_NODE_POOL 1
 #endif
 
 namespace kindling::engine {
@@ -47,31 +46,50 @@ class FixedBlockPool {
   }
 
   void* allocate() {
+    ++live_;
+#if KINDLING_NODE_POOL
     if (free_ == nullptr) refill();
     FreeBlock* block = free_;
-    KINDLING_UNPOISON(block, BlockSize);
     free_ = block->next;
     return block;
+#else
+    return ::operator new (BlockSize, std::align_val_t{BlockAlign});
+#endif
   }
 
   void deallocate(void* pointer) noexcept {
-    auto* block = static_cast<FreeBlock*>(pointer);
-    block->next = free_;
-    free_ = block;
-    KINDLING_POISON(block, BlockSize);
+    --live_;
+#if KINDLING_NODE_POOL
+    push_free(pointer);
+#else
+    ::operator delete (pointer, std::align_val_t{BlockAlign});
+#endif
+  }
+
+  // Blocks allocated minus blocks freed on this thread: a test's handle on leaks.
+  std::ptrdiff_t live() const noexcept {
+    return live_;
   }
 
  private:
   void refill() {
-    auto* chunk = static_cast<std::byte*>(
-        ::operator new (BlockSize* kBlocksPerChunk, std::align_val_t{BlockAlign}));
+    const std::size_t chunk_bytes = BlockSize * kBlocksPerChunk;
+    auto* chunk =
+        static_cast<std::byte*>(::operator new (chunk_bytes, std::align_val_t{BlockAlign}));
     detail::register_chunk(chunk);
     // Thread the chunk's blocks so that the first allocation gets the lowest address.
     for (std::size_t i = kBlocksPerChunk; i-- > 0;)
-      deallocate(chunk + i * BlockSize);
+      push_free(chunk + i * BlockSize);
+  }
+
+  void push_free(void* pointer) noexcept {
+    auto* block = static_cast<FreeBlock*>(pointer);
+    block->next = free_;
+    free_ = block;
   }
 
   FreeBlock* free_ = nullptr;
+  std::ptrdiff_t live_ = 0;
 };
 
 // The pool for nodes of type N.

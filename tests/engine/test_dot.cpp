@@ -1,0 +1,128 @@
+// DOT output of scalar graphs: micrograd's record layout, escaping of any label text, and that
+// Graphviz's `dot` accepts every graph we write.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "kindling/engine/dot.hpp"
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/value.hpp"
+
+using kindling::Value;
+
+namespace {
+
+std::string output_path(const std::string& name) {
+  return std::string(KINDLING_TEST_OUTPUT_DIR) + "/" + name;
+}
+
+// Renders `dot_text` with Graphviz and returns the SVG; empty when `dot` is not installed.
+std::string render_svg(const std::string& dot_text, const std::string& name) {
+#ifdef KINDLING_DOT_PROGRAM
+  const std::string dot_file = output_path(name + ".dot");
+  const std::string svg_file = output_path(name + ".svg");
+  kindling::engine::write_text_file(dot_file, dot_text);
+  const std::string command = std::string(KINDLING_DOT_PROGRAM) + " -Tsvg '" + dot_file + "' -o '" +
+                              svg_file + "' 2>'" + svg_file + ".log'";
+  const int status = std::system(command.c_str());
+  INFO("dot said: " << std::ifstream(svg_file + ".log").rdbuf());
+  REQUIRE(status == 0);
+  std::stringstream svg;
+  svg << std::ifstream(svg_file).rdbuf();
+  return svg.str();
+#else
+  (void)dot_text;
+  WARN("Graphviz `dot` is not installed; " << name << " not rendered");
+  return {};
+#endif
+}
+
+}  // namespace
+
+TEST_CASE("micrograd's layout: a record per value and an op node per result", "[dot]") {
+  Value a(2.0, "a"), b(-3.0, "b");
+  Value c = a * b;
+  c.set_label("c");
+  c.backward();
+  const std::string dot = kindling::to_dot(c);
+  CHECK(dot.find("rankdir=LR") != std::string::npos);
+  CHECK(dot.find("{ a | data\\ 2.0000 | grad\\ -3.0000 }") != std::string::npos);
+  CHECK(dot.find("{ b | data\\ -3.0000 | grad\\ 2.0000 }") != std::string::npos);
+  CHECK(dot.find("{ c | data\\ -6.0000 | grad\\ 1.0000 }") != std::string::npos);
+  CHECK(dot.find("label=\"*\"") != std::string::npos);
+  // Three records, one op node, and edges a -> *, b -> *, * -> c.
+  CHECK(dot.find("n0 -> n2_op") != std::string::npos);
+  CHECK(dot.find("n1 -> n2_op") != std::string::npos);
+  CHECK(dot.find("n2_op -> n2") != std::string::npos);
+  const std::string svg = render_svg(dot, "mul");
+  if (!svg.empty()) CHECK(svg.find("<svg") != std::string::npos);
+}
+
+TEST_CASE("top-to-bottom layout on request; pow shows its exponent", "[dot]") {
+  Value x(3.0, "x");
+  Value y = x.pow(2.0) + 1.0;
+  kindling::engine::DotOptions options;
+  options.rankdir = kindling::engine::RankDir::TB;
+  const std::string dot = kindling::to_dot(y, options);
+  CHECK(dot.find("rankdir=TB") != std::string::npos);
+  CHECK(dot.find("label=\"^2\"") != std::string::npos);
+  render_svg(dot, "pow_tb");
+}
+
+TEST_CASE("any label text yields valid DOT", "[dot]") {
+  const char* labels[] = {"quote \" here",     "braces { } | < >",
+                          "back\\slash\\",     "new\nline",
+                          "tab\there",         "unicode \xce\xb1\xe2\x82\x81",
+                          "bad utf8 \xff\xfe", "\\\"",
+                          "  spaces  ",        "{|}"};
+  Value sum = 0.0;
+  int i = 0;
+  for (const char* label : labels)
+    sum = sum + Value(i++, label);
+  sum.set_label("sum \"of\" {all}");
+  sum.backward();
+  const std::string dot = kindling::to_dot(sum);
+  CHECK(dot.find("\xff") == std::string::npos);  // invalid UTF-8 replaced
+  CHECK(dot.find("\t") == std::string::npos);
+  const std::string svg = render_svg(dot, "labels");
+  if (!svg.empty()) CHECK(svg.find("unicode") != std::string::npos);
+}
+
+TEST_CASE("escaping rules", "[dot]") {
+  using kindling::engine::escape_dot_record;
+  using kindling::engine::escape_dot_string;
+  CHECK(escape_dot_record("a|b") == "a\\|b");
+  CHECK(escape_dot_record("{x}") == "\\{x\\}");
+  CHECK(escape_dot_record("a b") == "a\\ b");
+  CHECK(escape_dot_record("x\ny") == "x\\ny");
+  CHECK(escape_dot_string("say \"hi\"") == "say \\\"hi\\\"");
+  CHECK(escape_dot_string("a\\b") == "a\\\\b");
+  CHECK(escape_dot_string("\x01") == "?");
+}
+
+TEST_CASE("write_dot writes the file and reports a bad path", "[dot]") {
+  Value a(1.0, "a");
+  Value b = a.tanh();
+  const std::string path = output_path("tanh.dot");
+  kindling::write_dot(b, path);
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  CHECK(text.str() == kindling::to_dot(b));
+  CHECK_THROWS_AS(kindling::write_dot(b, "/nonexistent-dir/x.dot"), kindling::error);
+}
+
+TEST_CASE("a neuron's graph renders", "[dot]") {
+  Value x1(2.0, "x1"), x2(0.0, "x2"), w1(-3.0, "w1"), w2(1.0, "w2"), b(6.8813735870195432, "b");
+  Value n = x1 * w1 + x2 * w2 + b;
+  n.set_label("n");
+  Value o = n.tanh();
+  o.set_label("o");
+  o.backward();
+  const std::string dot = kindling::to_dot(o);
+  CHECK(dot.find("{ o | data\\ 0.7071 | grad\\ 1.0000 }") != std::string::npos);
+  CHECK(dot.find("{ w1 | data\\ -3.0000 | grad\\ 1.0000 }") != std::string::npos);
+  render_svg(dot, "neuron");
+}
