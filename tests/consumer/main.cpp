@@ -1,0 +1,20 @@
+// A consumer of kindling, built the way users build it (find_package or add_subdirectory): it
+// differentiates micrograd's neuron and checks the gradients, so a broken package fails here.
+#include <cmath>
+#include <cstdio>
+
+#include <kindling/engine/value.hpp>
+#include <kindling/nn/scalar.hpp>
+
+int main() {
+  kindling::Value x1(2.0), x2(0.0), w1(-3.0), w2(1.0), b(6.8813735870195432);
+  kindling::Value o = (x1 * w1 + x2 * w2 + b).tanh();
+  o.backward();
+  kindling::Generator generator(1);
+  kindling::nn::scalar::MLP model(2, {4, 1}, generator);
+  const bool ok = std::abs(o.data() - std::sqrt(0.5)) < 1e-12 &&
+                  std::abs(w1.grad() - 1.0) < 1e-12 && std::abs(x1.grad() + 1.5) < 1e-12 &&
+                  model.parameters().size() == 17;
+  std::printf("consumer: o = %.4f, dw1 = %.4f, %s\n", o.data(), w1.grad(), ok ? "ok" : "WRONG");
+  return ok ? 0 : 1;
+}
