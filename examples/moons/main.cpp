@@ -150,7 +150,15 @@ int run(const Options& options) {
   std::printf("wrote %s\n", csv_path.c_str());
 
   // The graph of one neuron's output on the first point, with its gradients, for Graphviz.
-  const scalar::Neuron& neuron = model.layers()[0].neurons()[0];
+  // A neuron of the first layer that is active on the first point, so the gradients are not all 0.
+  const auto& first_layer = model.layers()[0].neurons();
+  std::size_t chosen = 0;
+  {
+    kindling::no_grad guard;
+    const Value probe[2] = {data.x[0], data.x[1]};
+    while (chosen + 1 < first_layer.size() && first_layer[chosen](probe).data() <= 0) ++chosen;
+  }
+  const scalar::Neuron& neuron = first_layer[chosen];
   std::vector<Value> neuron_parameters = neuron.parameters();
   for (std::size_t i = 0; i + 1 < neuron_parameters.size(); ++i) {
     neuron_parameters[i].set_label(std::string("w").append(std::to_string(i + 1)));

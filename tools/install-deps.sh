@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages kindling needs, idempotently: nothing is downloaded when they are
+# all present. Usage: tools/install-deps.sh [demo|test]   (test also installs the test references,
+# the benchmark peers and the browser the HTML player test uses)
+set -euo pipefail
+
+profile=${1:-test}
+build_packages=(
+  build-essential cmake pkg-config git
+  xtensor-dev libxsimd-dev xtl-dev nlohmann-json3-dev zlib1g-dev libomp-dev
+  catch2 graphviz libgraphviz-dev
+  pybind11-dev python3-dev python3-numpy
+  dataset-fashion-mnist
+)
+test_packages=(
+  python3-pytest python3-torch libopenblas-dev
+  python3-nbclient python3-ipykernel python3-nbformat jupyter-nbconvert python3-matplotlib
+  chromium gnuplot-nox
+)
+packages=("${build_packages[@]}")
+if [[ $profile == test ]]; then packages+=("${test_packages[@]}"); fi
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+echo "install-deps: installing ${missing[*]}"
+"${sudo_cmd[@]}" apt-get update -q
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q \
+  "${missing[@]}"
