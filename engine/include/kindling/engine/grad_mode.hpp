@@ -4,9 +4,19 @@
 
 namespace kindling {
 
+namespace detail {
+// Inline so that the check every op makes costs a thread-local load, not a call.
+inline thread_local bool grad_enabled = true;
+inline thread_local bool anomaly_check_enabled = false;
+}  // namespace detail
+
 // True when operations on this thread record the graph needed for backward().
-bool is_grad_enabled() noexcept;
-void set_grad_enabled(bool enabled) noexcept;
+inline bool is_grad_enabled() noexcept {
+  return detail::grad_enabled;
+}
+inline void set_grad_enabled(bool enabled) noexcept {
+  detail::grad_enabled = enabled;
+}
 
 // Turns graph recording off for its lifetime on this thread and restores the previous mode after,
 // so guards nest.
@@ -36,8 +46,12 @@ class enable_grad {
 // Anomaly mode: when on (thread-local, off by default), every scalar and tensor op checks that
 // what it produced is finite and throws kindling::error naming the op that produced the first
 // NaN or Inf, forward or backward. Off, NaN and Inf propagate as IEEE 754 says.
-bool is_anomaly_check_enabled() noexcept;
-void set_anomaly_check_enabled(bool enabled) noexcept;
+inline bool is_anomaly_check_enabled() noexcept {
+  return detail::anomaly_check_enabled;
+}
+inline void set_anomaly_check_enabled(bool enabled) noexcept {
+  detail::anomaly_check_enabled = enabled;
+}
 
 class detect_anomaly {
  public:

@@ -28,9 +28,10 @@ namespace kindling::engine {
 
 // The bookkeeping the core keeps in every node: how many handles and child nodes refer to it, and
 // the mark of the last walk that visited it (so a walk needs no visited-set allocation).
+// The count comes last so that a node type's first small members fill the padding after it.
 struct NodeBase {
-  std::uint32_t ref_count = 0;
   std::uint64_t visit_mark = 0;
+  std::uint32_t ref_count = 0;
 };
 
 // What a node type must provide to use the core.
@@ -115,8 +116,10 @@ class NodeRef {
 
 // Every node `root` depends on, each once, parents before children (so `root` is last).
 // Depth-first with an explicit stack; `order` is cleared first and reused to spare allocations.
-template <GraphNode N>
-void topological_order(N* root, std::vector<N*>& order) {
+// `on_emit(node)` is called as each node joins the order (begin_backward clears grads there,
+// saving a second pass over a large graph).
+template <GraphNode N, class OnEmit>
+void topological_order(N* root, std::vector<N*>& order, OnEmit&& on_emit) {
   struct Frame {
     N* node;
     std::size_t next_parent;
@@ -138,9 +141,15 @@ void topological_order(N* root, std::vector<N*>& order) {
       }
     } else {
       order.push_back(top.node);
+      on_emit(*top.node);
       stack.pop_back();
     }
   }
+}
+
+template <GraphNode N>
+void topological_order(N* root, std::vector<N*>& order) {
+  topological_order(root, order, [](N&) {});
 }
 
 template <GraphNode N>
@@ -161,10 +170,9 @@ std::vector<N*> topological_order(N* root) {
 // reverse_sweep(order), or steps through it one node at a time.
 template <GraphNode N>
 void begin_backward(N* root, std::vector<N*>& order) {
-  topological_order(root, order);
-  for (N* node : order) {
-    if (!node->parents().empty()) node->clear_grad();
-  }
+  topological_order(root, order, [](N& node) {
+    if (!node.parents().empty()) node.clear_grad();
+  });
 }
 
 // How many reverse sweeps this thread has run, whatever the node type: lets a test show that the

@@ -74,8 +74,10 @@ class FixedBlockPool {
  private:
   void refill() {
     const std::size_t chunk_bytes = BlockSize * kBlocksPerChunk;
-    auto* chunk =
-        static_cast<std::byte*>(::operator new (chunk_bytes, std::align_val_t{BlockAlign}));
+    // Cache-line aligned, so that a 64-byte node never straddles two lines.
+    constexpr std::size_t kChunkAlign = BlockAlign;
+    void* memory = ::operator new (chunk_bytes, std::align_val_t{kChunkAlign});
+    auto* chunk = static_cast<std::byte*>(memory);
     detail::register_chunk(chunk);
     // Thread the chunk's blocks so that the first allocation gets the lowest address.
     for (std::size_t i = kBlocksPerChunk; i-- > 0;)

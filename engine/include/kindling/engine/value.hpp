@@ -55,15 +55,15 @@ std::string_view op_name(ValueOp op) noexcept;    // "mul"
 std::string_view op_symbol(ValueOp op) noexcept;  // "*"
 int op_arity(ValueOp op) noexcept;                // 2
 
-// A node of the scalar graph: 72 bytes, from a pool (engine/pool.hpp).
+// A node of the scalar graph: 64 bytes, one cache line, from a pool (engine/pool.hpp).
 struct ValueNode : engine::NodeBase {
+  ValueOp op = ValueOp::leaf;  // these two sit in NodeBase's tail padding
+  std::uint8_t input_count = 0;
   double data = 0.0;
   double grad = 0.0;
   double exponent = 0.0;  // pow's constant exponent; unused by other ops
   ValueNode* inputs[2] = {nullptr, nullptr};
   std::unique_ptr<std::string> label;  // most nodes have none, so it costs one pointer
-  ValueOp op = ValueOp::leaf;
-  std::uint8_t input_count = 0;
 
   std::span<ValueNode* const> parents() const noexcept { return {inputs, input_count}; }
   void backward_step();
@@ -74,6 +74,8 @@ struct ValueNode : engine::NodeBase {
   std::vector<std::string> dot_fields() const;
   std::string dot_op() const;
 };
+
+static_assert(sizeof(ValueNode) == 64, "a scalar node should fill exactly one cache line");
 
 // d(node)/d(input i) at the node's current values: what the backward step multiplies node.grad by.
 double local_derivative(const ValueNode& node, int input_index);
