@@ -74,9 +74,7 @@ class FixedBlockPool {
  private:
   void refill() {
     const std::size_t chunk_bytes = BlockSize * kBlocksPerChunk;
-    // Cache-line aligned, so that a 64-byte node never straddles two lines.
-    constexpr std::size_t kChunkAlign = BlockAlign;
-    void* memory = ::operator new (chunk_bytes, std::align_val_t{kChunkAlign});
+    void* memory = ::operator new (chunk_bytes, std::align_val_t{BlockAlign});
     auto* chunk = static_cast<std::byte*>(memory);
     detail::register_chunk(chunk);
     // Thread the chunk's blocks so that the first allocation gets the lowest address.
