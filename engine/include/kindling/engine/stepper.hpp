@@ -25,6 +25,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,6 +35,14 @@
 
 namespace kindling::engine {
 
+// What the colours of the frames mean, for a legend beside them (frame_attributes below).
+inline constexpr std::string_view kFrameLegend =
+    "amber: the node whose backward step the frame shows\n"
+    "grey: nodes whose step has run\n"
+    "green: gradient complete, step still to come (leaves have none)\n"
+    "dashed: gradient still partial, more will be added\n"
+    "edge labels: what each step added to its input's grad";
+
 template <GraphNode N>
 class BackwardStepper {
  public:
@@ -42,7 +51,12 @@ class BackwardStepper {
   explicit BackwardStepper(N* root) : root_(root) {
     KINDLING_CHECK(root != nullptr, "BackwardStepper: null root");
     retain(root_);
-    start();
+    try {
+      start();
+    } catch (...) {  // a seed that throws (a node type's own check) must not leak the reference
+      release(root_);
+      throw;
+    }
   }
   ~BackwardStepper() {
     if (root_) release(root_);
@@ -98,7 +112,8 @@ class BackwardStepper {
 
   // Position of `node` in order(): the number behind generated names (n3) and DOT ids.
   std::size_t index_of(const N* node) const {
-    auto it = std::lower_bound(index_.begin(), index_.end(), std::pair<const N*, std::size_t>{node, 0});
+    auto it =
+        std::lower_bound(index_.begin(), index_.end(), std::pair<const N*, std::size_t>{node, 0});
     KINDLING_CHECK(it != index_.end() && it->first == node,
                    "BackwardStepper: the node is not part of this graph");
     return it->second;

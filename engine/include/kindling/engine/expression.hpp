@@ -1,0 +1,51 @@
+// parse_expression: builds a Value graph from text such as "tanh(x1*w1 + x2*w2 + b)", so that an
+// example or a notebook can take a formula from its user and step through its backward pass.
+//
+// Grammar (usual precedence; ^ binds tighter than unary minus and is right-associative, so
+// -x^2 = -(x^2) and a^b^c = a^(b^c)):
+//   expression := term (('+' | '-') term)*
+//   term       := unary (('*' | '/') unary)*
+//   unary      := ('-' | '+') unary | power
+//   power      := primary ('^' unary)?
+//   primary    := number | variable | function '(' expression ')' | '(' expression ')'
+//   function   := exp | log | tanh | relu | sigmoid        (the engine's unary ops)
+// Numbers are decimal with an optional exponent (2, 0.5, .5, 1e-3). The exponent of ^ must not
+// depend on a variable (the engine's pow takes a constant): x^2 and x^(1/2) are fine, x^y is an
+// error. Every mistake throws expression_error, a kindling::error whose message ends with the text
+// and a caret under the column at fault.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/value.hpp"
+
+namespace kindling {
+
+class expression_error : public error {
+ public:
+  expression_error(const std::string& message, std::size_t column)
+      : error(message), column_(column) {}
+  // 1-based column of the character at fault (one past the end for an unexpected end).
+  std::size_t column() const noexcept { return column_; }
+
+ private:
+  std::size_t column_;
+};
+
+// Variables by name. A variable used twice is the same node (its gradient collects both uses).
+using ExpressionVariables = std::map<std::string, Value, std::less<>>;
+
+// Parentheses, unary signs and exponents may nest this deep before parsing stops with an error;
+// the parser recurses, and this bound keeps it far from the stack's limit.
+inline constexpr std::size_t kMaxExpressionDepth = 256;
+
+// Builds the graph of `text` over `variables`. Number literals become leaves labelled with their
+// text, so that step texts read "x * 2" rather than "x * n0".
+Value parse_expression(std::string_view text, const ExpressionVariables& variables);
+
+}  // namespace kindling

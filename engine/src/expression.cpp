@@ -1,0 +1,208 @@
+// A recursive-descent parser for scalar expressions (expression.hpp). It recurses once per
+// nesting level, bounded by kMaxExpressionDepth, and builds Values as it goes.
+#include "kindling/engine/expression.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <string>
+#include <system_error>
+
+namespace kindling {
+
+namespace {
+
+// 'c', built by appending: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
+std::string quoted(char c) {
+  std::string out(1, '\'');
+  out += c;
+  out += '\'';
+  return out;
+}
+
+struct Operand {
+  Value value;
+  bool constant = true;  // no variable below it: usable as an exponent
+};
+
+class Parser {
+ public:
+  Parser(std::string_view text, const ExpressionVariables& variables)
+      : text_(text), variables_(variables) {}
+
+  Value parse() {
+    Operand result = expression();
+    skip_space();
+    if (pos_ < text_.size()) fail("unexpected " + quoted(text_[pos_]), pos_);
+    return result.value;
+  }
+
+ private:
+  // Throws at 0-based offset `at`, with the text and a caret line under it.
+  [[noreturn]] void fail(const std::string& what, std::size_t at) const {
+    std::string message = "parse_expression: " + what + " at column " + std::to_string(at + 1);
+    message.append("\n  ").append(text_).append("\n  ").append(at, ' ').append("^");
+    throw expression_error(message, at + 1);
+  }
+
+  void skip_space() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_])))
+      ++pos_;
+  }
+  // Skips blanks, then consumes `c` if it comes next.
+  bool accept(char c) {
+    skip_space();
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  std::string describe_next() const {
+    return pos_ < text_.size() ? quoted(text_[pos_]) : std::string("end of input");
+  }
+
+  // One more level of nesting; the guard gives it back on every way out.
+  struct Nest {
+    explicit Nest(Parser& parser) : parser_(parser) {
+      if (++parser_.depth_ > kMaxExpressionDepth)
+        parser_.fail("nesting deeper than " + std::to_string(kMaxExpressionDepth) + " levels",
+                     parser_.pos_);
+    }
+    ~Nest() { --parser_.depth_; }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+    Parser& parser_;
+  };
+
+  Operand expression() {
+    Nest nest(*this);
+    Operand left = term();
+    for (;;) {
+      if (accept('+')) {
+        Operand right = term();
+        left = {left.value + right.value, left.constant && right.constant};
+      } else if (accept('-')) {
+        Operand right = term();
+        left = {left.value - right.value, left.constant && right.constant};
+      } else {
+        return left;
+      }
+    }
+  }
+
+  Operand term() {
+    Operand left = unary();
+    for (;;) {
+      if (accept('*')) {
+        Operand right = unary();
+        left = {left.value * right.value, left.constant && right.constant};
+      } else if (accept('/')) {
+        Operand right = unary();
+        left = {left.value / right.value, left.constant && right.constant};
+      } else {
+        return left;
+      }
+    }
+  }
+
+  Operand unary() {
+    Nest nest(*this);
+    if (accept('-')) {
+      Operand operand = unary();
+      return {-operand.value, operand.constant};
+    }
+    if (accept('+')) return unary();
+    return power();
+  }
+
+  Operand power() {
+    Operand base = primary();
+    if (!accept('^')) return base;
+    skip_space();
+    const std::size_t exponent_at = pos_;
+    Operand exponent = unary();  // right-associative: a^b^c = a^(b^c)
+    if (!exponent.constant) fail("the exponent of '^' must not depend on a variable", exponent_at);
+    return {base.value.pow(exponent.value.data()), base.constant};
+  }
+
+  Operand primary() {
+    skip_space();
+    const std::size_t start = pos_;
+    if (pos_ >= text_.size())
+      fail("expected a number, a variable or '(' but found end of input", pos_);
+    const char c = text_[pos_];
+    if (c == '(') {
+      ++pos_;
+      Operand inner = expression();
+      if (!accept(')')) fail("expected ')' but found " + describe_next(), pos_);
+      return inner;
+    }
+    if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') return number();
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      while (pos_ < text_.size() &&
+             (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_'))
+        ++pos_;
+      const std::string_view name = text_.substr(start, pos_ - start);
+      skip_space();
+      if (pos_ < text_.size() && text_[pos_] == '(') return call(name, start);
+      const auto found = variables_.find(name);
+      if (found == variables_.end()) fail("unknown variable '" + std::string(name) + "'", start);
+      return {found->second, false};
+    }
+    fail("expected a number, a variable or '(' but found " + quoted(c), pos_);
+  }
+
+  Operand number() {
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() &&
+           (std::isdigit(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '.'))
+      ++pos_;
+    // An exponent part only when digits follow, so "2e" reads as 2 then a stray 'e'.
+    if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
+      std::size_t look = pos_ + 1;
+      if (look < text_.size() && (text_[look] == '+' || text_[look] == '-')) ++look;
+      if (look < text_.size() && std::isdigit(static_cast<unsigned char>(text_[look]))) {
+        pos_ = look;
+        while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_])))
+          ++pos_;
+      }
+    }
+    const std::string_view literal = text_.substr(start, pos_ - start);
+    double value = 0.0;
+    const auto [end, status] =
+        std::from_chars(literal.data(), literal.data() + literal.size(), value);
+    if (status != std::errc{} || end != literal.data() + literal.size())
+      fail("malformed number '" + std::string(literal) + "'", start);
+    return {Value(value, std::string(literal)), true};
+  }
+
+  Operand call(std::string_view name, std::size_t name_at) {
+    // The engine's unary functions; anything else called like one is a mistake.
+    Value (Value::*function)() const = nullptr;
+    if (name == "exp") function = &Value::exp;
+    if (name == "log") function = &Value::log;
+    if (name == "tanh") function = &Value::tanh;
+    if (name == "relu") function = &Value::relu;
+    if (name == "sigmoid") function = &Value::sigmoid;
+    if (function == nullptr)
+      fail("unknown function '" + std::string(name) + "' (known: exp, log, tanh, relu, sigmoid)",
+           name_at);
+    accept('(');
+    Operand argument = expression();
+    if (!accept(')')) fail("expected ')' but found " + describe_next(), pos_);
+    return {(argument.value.*function)(), argument.constant};
+  }
+
+  std::string_view text_;
+  const ExpressionVariables& variables_;
+  std::size_t pos_ = 0;
+  std::size_t depth_ = 0;
+};
+
+}  // namespace
+
+Value parse_expression(std::string_view text, const ExpressionVariables& variables) {
+  return Parser(text, variables).parse();
+}
+
+}  // namespace kindling

@@ -1,0 +1,163 @@
+// Finite-difference gradcheck of scalar graphs and its colouring (gradcheck.hpp).
+#include "kindling/engine/gradcheck.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <utility>
+
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/grad_mode.hpp"
+
+namespace kindling {
+
+namespace {
+
+// A node's value from its inputs' current values, through the engine's own ops (no second
+// implementation of any forward formula); no_grad keeps these temporaries out of any graph.
+double recompute(const ValueNode& node) {
+  if (node.input_count == 0) return node.data;
+  const Value a(node.inputs[0]->data);
+  const Value b(node.input_count > 1 ? node.inputs[1]->data : 0.0);
+  switch (node.op) {
+    case ValueOp::leaf:
+      return node.data;
+    case ValueOp::add:
+      return (a + b).data();
+    case ValueOp::sub:
+      return (a - b).data();
+    case ValueOp::mul:
+      return (a * b).data();
+    case ValueOp::div:
+      return (a / b).data();
+    case ValueOp::neg:
+      return (-a).data();
+    case ValueOp::pow:
+      return a.pow(node.exponent).data();
+    case ValueOp::exp:
+      return a.exp().data();
+    case ValueOp::log:
+      return a.log().data();
+    case ValueOp::tanh:
+      return a.tanh().data();
+    case ValueOp::relu:
+      return a.relu().data();
+    case ValueOp::sigmoid:
+      return a.sigmoid().data();
+  }
+  return node.data;
+}
+
+// Restores every node's data when it goes out of scope, also when a recompute throws.
+class DataRestorer {
+ public:
+  explicit DataRestorer(const std::vector<ValueNode*>& order) : order_(order) {
+    saved_.reserve(order.size());
+    for (const ValueNode* node : order)
+      saved_.push_back(node->data);
+  }
+  ~DataRestorer() { restore(); }
+  DataRestorer(const DataRestorer&) = delete;
+  DataRestorer& operator=(const DataRestorer&) = delete;
+  void restore() noexcept {
+    for (std::size_t i = 0; i < order_.size(); ++i)
+      order_[i]->data = saved_[i];
+  }
+  double saved(std::size_t i) const noexcept { return saved_[i]; }
+
+ private:
+  const std::vector<ValueNode*>& order_;
+  std::vector<double> saved_;
+};
+
+// Anomaly mode off for the nudged forwards: a nudge may legitimately step outside an op's domain
+// (log near 0), which is the check's business to report, not to throw on.
+class AnomalyOff {
+ public:
+  AnomalyOff() noexcept : previous_(is_anomaly_check_enabled()) {
+    set_anomaly_check_enabled(false);
+  }
+  ~AnomalyOff() { set_anomaly_check_enabled(previous_); }
+  AnomalyOff(const AnomalyOff&) = delete;
+  AnomalyOff& operator=(const AnomalyOff&) = delete;
+
+ private:
+  bool previous_;
+};
+
+std::string short_number(double x) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.4f", x);
+  return buffer;
+}
+
+}  // namespace
+
+GradcheckReport gradcheck(const Value& root, double step) {
+  KINDLING_CHECK(step > 0.0 && std::isfinite(step), "gradcheck: step must be positive, got ", step);
+  const std::vector<ValueNode*> order = engine::topological_order(root.node());
+  no_grad no_graph;
+  AnomalyOff quiet;
+  DataRestorer restorer(order);
+
+  // The root's value with node i's data set to `x`, the nodes after i recomputed.
+  auto root_at = [&](std::size_t i, double x) {
+    order[i]->data = x;
+    for (std::size_t j = i + 1; j < order.size(); ++j)
+      order[j]->data = recompute(*order[j]);
+    return order.back()->data;
+  };
+
+  GradcheckReport report;
+  report.step = step;
+  report.nodes.reserve(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const double x = restorer.saved(i);
+    const double plus = root_at(i, x + step);
+    const double minus = root_at(i, x - step);
+    restorer.restore();
+    NodeGradcheck check{Value::from_node(order[i]), order[i]->grad, (plus - minus) / (2.0 * step),
+                        0.0};
+    const double scale = std::max({std::abs(check.analytic), std::abs(check.numeric), 1e-8});
+    check.relative_error = std::abs(check.analytic - check.numeric) / scale;
+    if (std::isnan(check.relative_error))
+      check.relative_error = std::numeric_limits<double>::infinity();
+    report.max_relative_error = std::max(report.max_relative_error, check.relative_error);
+    report.nodes.push_back(std::move(check));
+  }
+  return report;
+}
+
+std::string gradcheck_dot(const Value& root, const GradcheckReport& report,
+                          const engine::DotOptions& options,
+                          const GradcheckThresholds& thresholds) {
+  // The report is by topological order, as the DOT ids are; look nodes up by address.
+  std::vector<std::pair<const ValueNode*, const NodeGradcheck*>> by_node;
+  for (const NodeGradcheck& check : report.nodes)
+    by_node.emplace_back(check.node.node(), &check);
+  std::sort(by_node.begin(), by_node.end());
+  engine::DotStyle<ValueNode> style;
+  style.node_attributes = [&](const ValueNode& node) {
+    auto it = std::lower_bound(by_node.begin(), by_node.end(),
+                               std::pair<const ValueNode*, const NodeGradcheck*>{&node, nullptr});
+    KINDLING_CHECK(it != by_node.end() && it->first == &node,
+                   "gradcheck_dot: the report is not for this graph");
+    const NodeGradcheck& check = *it->second;
+    const char* colour = check.relative_error < thresholds.good      ? "#a5d6a7"
+                         : check.relative_error < thresholds.suspect ? "#fff59d"
+                                                                     : "#ef9a9a";
+    char error[40];
+    std::snprintf(error, sizeof error, "%.1e", check.relative_error);
+    std::string attributes = "style=filled fillcolor=\"";
+    attributes.append(colour).append("\" xlabel=\"");
+    const std::string note =
+        std::string("fd ").append(short_number(check.numeric)).append(", err ").append(error);
+    attributes.append(engine::escape_dot_string(note));
+    attributes += '"';
+    return attributes;
+  };
+  return engine::to_dot(root.node(), options, style);
+}
+
+}  // namespace kindling

@@ -1,0 +1,249 @@
+// ValueStepper: step descriptions, texts and DOT frames for scalar graphs (value_stepper.hpp).
+#include "kindling/engine/value_stepper.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <limits>
+
+#include "kindling/engine/error.hpp"
+
+namespace kindling {
+
+namespace {
+
+// Edges whose child has not stepped carry nothing yet; the frames show no label for them.
+constexpr double kNotYet = std::numeric_limits<double>::quiet_NaN();
+
+// Four decimals, as Value's repr and the DOT records print them.
+std::string fixed4(double x) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.4f", x);
+  return buffer;
+}
+
+// A factor of a printed product: negative numbers in parentheses, so "2 * -3" reads "2 * (-3)".
+std::string factor(double x) {
+  const std::string text = fixed4(x);
+  return text.front() == '-' ? "(" + text + ")" : text;
+}
+
+// A name as it appears inside a formula: plain identifiers and unsigned numbers as they are,
+// anything else (a label like "x*y" or "-3") in parentheses so the formula still parses.
+std::string operand(const std::string& name) {
+  bool plain = !name.empty();
+  for (char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (!std::isalnum(c) && ch != '_' && ch != '.') plain = false;
+  }
+  return plain ? name : "(" + name + ")";
+}
+
+std::string exponent_text(double k) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%g", k);
+  return buffer;
+}
+
+// Replaces the one-letter names of derivative_formula() (a, b, c, k) by the graph's names.
+std::string substitute(std::string_view formula, const std::array<std::string, 4>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < formula.size(); ++i) {
+    const char ch = formula[i];
+    const auto is_word = [&](std::size_t j) {
+      return j < formula.size() &&
+             (std::isalnum(static_cast<unsigned char>(formula[j])) || formula[j] == '_');
+    };
+    const bool standalone = !(i > 0 && is_word(i - 1)) && !is_word(i + 1);
+    const std::size_t slot = ch == 'a' ? 0 : ch == 'b' ? 1 : ch == 'c' ? 2 : ch == 'k' ? 3 : 4;
+    if (standalone && slot < 4)
+      out += names[slot];
+    else
+      out += ch;
+  }
+  return out;
+}
+
+// True when `formula * x` would bind wrongly without parentheses: a + or a binary - outside
+// parentheses ("1 - c^2").
+bool needs_parentheses(std::string_view formula) {
+  int depth = 0;
+  for (std::size_t i = 0; i < formula.size(); ++i) {
+    const char ch = formula[i];
+    if (ch == '(') ++depth;
+    if (ch == ')') --depth;
+    if (depth == 0 && (ch == '+' || (ch == '-' && i > 0 && formula[i - 1] == ' '))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string BackwardStep::text() const {
+  std::string out;
+  for (const GradContribution& c : contributions) {
+    out.append(expression).append(": ").append(c.name).append(".grad += ");
+    out.append(needs_parentheses(c.formula) ? "(" + c.formula + ")" : c.formula);
+    out.append(" * ").append(operand(name)).append(".grad = ");
+    out.append(factor(c.local_derivative)).append(" * ").append(factor(upstream));
+    out.append(" -> ").append(fixed4(c.contribution));
+    if (c.grad_before != 0.0) {
+      out.append(" (").append(c.name).append(".grad now ").append(fixed4(c.grad_after));
+      out += ')';
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+ValueStepper::ValueStepper(const Value& root) : stepper_(root.node()) {
+  // The leaves' grads as the pass found them (the root's includes its seed if it is a leaf).
+  for (ValueNode* node : stepper_.order()) {
+    if (node->parents().empty()) leaf_grads_.emplace_back(node, node->grad);
+  }
+  edge_contributions_.assign(stepper_.order().size(), {kNotYet, kNotYet});
+}
+
+std::string ValueStepper::name(const ValueNode* node) const {
+  if (node->label) return *node->label;
+  return std::string("n").append(std::to_string(stepper_.index_of(node)));
+}
+
+BackwardStep ValueStepper::describe(ValueNode* node) const {
+  BackwardStep step;
+  step.number = stepper_.position() + 1;
+  step.node = Value::from_node(node);
+  step.name = name(node);
+  step.upstream = node->grad;
+
+  const std::string a = node->input_count > 0 ? operand(name(node->inputs[0])) : std::string{};
+  const std::string b = node->input_count > 1 ? operand(name(node->inputs[1])) : std::string{};
+  const std::string k = exponent_text(node->exponent);
+  step.expression = step.name + " = ";
+  switch (node->op) {
+    case ValueOp::leaf:
+      step.expression += "leaf";
+      break;
+    case ValueOp::add:
+    case ValueOp::sub:
+    case ValueOp::mul:
+    case ValueOp::div:
+      step.expression += a + " " + std::string(op_symbol(node->op)) + " " + b;
+      break;
+    case ValueOp::neg:
+      step.expression += "-" + a;
+      break;
+    case ValueOp::pow:
+      step.expression += a + "^" + (node->exponent < 0 ? "(" + k + ")" : k);
+      break;
+    case ValueOp::exp:
+    case ValueOp::log:
+    case ValueOp::tanh:
+    case ValueOp::relu:
+    case ValueOp::sigmoid:
+      step.expression += std::string(op_name(node->op)) + "(" + a + ")";
+      break;
+  }
+
+  const std::array<std::string, 4> names = {a, b, operand(step.name),
+                                            node->exponent < 0 ? "(" + k + ")" : k};
+  // The same parent may appear twice (a * a): its grad_before then includes the first share.
+  for (int i = 0; i < node->input_count; ++i) {
+    GradContribution c{Value::from_node(node->inputs[i]),
+                       name(node->inputs[i]),
+                       i,
+                       substitute(derivative_formula(node->op, i), names),
+                       local_derivative(*node, i),
+                       0.0,
+                       node->inputs[i]->grad,
+                       0.0};
+    c.contribution = c.local_derivative * step.upstream;
+    for (const GradContribution& earlier : step.contributions) {
+      if (earlier.parent.same_node(c.parent)) c.grad_before = earlier.grad_after;
+    }
+    c.grad_after = c.grad_before + c.contribution;
+    step.contributions.push_back(std::move(c));
+  }
+  return step;
+}
+
+const BackwardStep& ValueStepper::step() {
+  KINDLING_CHECK(!done(), "ValueStepper::step: the backward pass is already done (", step_count(),
+                 " steps); call reset() to start again");
+  BackwardStep step = describe(stepper_.next());
+  // The gradients move by the engine's own backward_step() (Note [stepper is backward]); the
+  // description above only reads the same rules.
+  ValueNode* node = stepper_.step();
+  // Report the gradients the engine actually left, on each parent's last share (a * a has two).
+  for (std::size_t i = 0; i < step.contributions.size(); ++i) {
+    bool last_share = true;
+    for (std::size_t j = i + 1; j < step.contributions.size(); ++j) {
+      if (step.contributions[j].parent.same_node(step.contributions[i].parent)) last_share = false;
+    }
+    if (last_share) step.contributions[i].grad_after = step.contributions[i].parent.grad();
+  }
+  auto& edges = edge_contributions_[stepper_.index_of(node)];
+  for (const GradContribution& c : step.contributions)
+    edges[static_cast<std::size_t>(c.input_index)] = c.contribution;
+  last_ = std::move(step);
+  return *last_;
+}
+
+void ValueStepper::run_to_end() {
+  while (!done())
+    step();
+}
+
+void ValueStepper::reset() {
+  stepper_.reset();
+  for (auto& [node, grad] : leaf_grads_)
+    node->grad = grad;
+  last_.reset();
+  edge_contributions_.assign(stepper_.order().size(), {kNotYet, kNotYet});
+}
+
+std::optional<Value> ValueStepper::current() const {
+  ValueNode* node = stepper_.current();
+  if (node == nullptr) return std::nullopt;
+  return Value::from_node(node);
+}
+
+std::vector<Value> ValueStepper::done_nodes() const {
+  std::vector<Value> nodes;
+  for (ValueNode* node : stepper_.done_nodes())
+    nodes.push_back(Value::from_node(node));
+  return nodes;
+}
+
+std::string ValueStepper::state_text() const {
+  if (last_) return last_->text();
+  ValueNode* root = stepper_.root();
+  std::string text = "start: " + name(root) + ".grad = " + fixed4(root->grad) + " (the seed, d" +
+                     operand(name(root)) + "/d" + operand(name(root)) + ")";
+  text += step_count() == 0 ? "; the root is a leaf, nothing to step\n"
+                            : "; interior grads cleared, " + std::to_string(step_count()) +
+                                  (step_count() == 1 ? " step to go\n" : " steps to go\n");
+  return text;
+}
+
+engine::DotStyle<ValueNode> ValueStepper::frame_style() const {
+  engine::DotStyle<ValueNode> style;
+  style.node_attributes = [this](const ValueNode& node) {
+    std::string attributes = stepper_.frame_attributes(node);
+    // Unlabeled nodes show the generated name the step texts use.
+    if (!node.label) {
+      attributes.append(" xlabel=\"").append(engine::escape_dot_string(name(&node))).append("\"");
+    }
+    return attributes;
+  };
+  style.edge_label = [this](const ValueNode& child, std::size_t parent) {
+    if (!stepper_.is_done(&child)) return std::string{};
+    return "+= " + fixed4(edge_contributions_[stepper_.index_of(&child)][parent]);
+  };
+  return style;
+}
+
+std::string ValueStepper::frame_dot(const engine::DotOptions& options) const {
+  return engine::to_dot(stepper_.root(), options, frame_style());
+}
+
+}  // namespace kindling

@@ -1,0 +1,185 @@
+// step_backprop: walks the backward pass of a formula one node at a time.
+//
+//   step_backprop "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432
+//   step_backprop --out frames --no-svg "x*x + 3*x" x=2
+//
+// Prints each step with the chain rule's numbers, writes one DOT frame per step (frame_000.dot is
+// the state before the first step), renders the frames to SVG with Graphviz's `dot` program, and
+// writes player.html: every frame inlined, with next / previous / play. Last, gradcheck.dot (and
+// .svg) colours each node by how far its gradient is from a finite difference.
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/expression.hpp"
+#include "kindling/engine/gradcheck.hpp"
+#include "kindling/engine/html_player.hpp"
+#include "kindling/engine/value_stepper.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+void usage(std::ostream& out) {
+  out << "usage: step_backprop [--out DIR] [--no-svg] [--quiet] EXPRESSION [name=value ...]\n"
+         "  EXPRESSION  e.g. \"tanh(x1*w1 + x2*w2 + b)\": numbers, variables, + - * / ^, (),\n"
+         "              exp log tanh relu sigmoid\n"
+         "  name=value  a variable and its value\n"
+         "  --out DIR   where frames and player.html go (default: step_backprop_out)\n"
+         "  --no-svg    write the DOT frames only (no Graphviz needed, no player)\n";
+}
+
+// Runs `dot -Tsvg -O` on all frames in one process, without a shell (paths need no quoting).
+// Returns false, after saying why, when Graphviz is missing or fails.
+bool render_svg(const std::vector<std::string>& dot_files) {
+  std::vector<std::string> args = {"dot", "-Tsvg", "-O"};
+  args.insert(args.end(), dot_files.begin(), dot_files.end());
+  std::vector<char*> argv;
+  for (std::string& arg : args)
+    argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, "dot", nullptr, nullptr, argv.data(), environ);
+  if (spawned != 0) {
+    std::cerr << "step_backprop: cannot run Graphviz's `dot` (" << std::strerror(spawned)
+              << "); install graphviz, or pass --no-svg\n";
+    return false;
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::cerr << "step_backprop: `dot -Tsvg` failed on the frames\n";
+    return false;
+  }
+  return true;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  KINDLING_CHECK(in.good(), "step_backprop: cannot read '", path.string(), "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int run(int argc, char** argv) {
+  fs::path out_dir = "step_backprop_out";
+  bool svg = true;
+  bool quiet = false;
+  std::string expression;
+  bool have_expression = false;
+  kindling::ExpressionVariables variables;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      usage(std::cout);
+      return 0;
+    } else if (arg == "--out" && i + 1 < argc) {
+      out_dir = argv[++i];
+    } else if (arg == "--no-svg") {
+      svg = false;
+    } else if (arg == "--quiet") {
+      quiet = true;
+    } else if (!have_expression) {
+      expression = arg;
+      have_expression = true;
+    } else {
+      const std::size_t eq = arg.find('=');
+      KINDLING_CHECK(eq != std::string::npos && eq > 0, "step_backprop: expected name=value, got '",
+                     arg, "'");
+      const std::string name = arg.substr(0, eq);
+      const std::string text = arg.substr(eq + 1);
+      double value = 0.0;
+      const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
+      KINDLING_CHECK(status == std::errc{} && end == text.data() + text.size() && !text.empty(),
+                     "step_backprop: '", text, "' (the value of ", name, ") is not a number");
+      variables.insert_or_assign(name, kindling::Value(value, name));
+    }
+  }
+  if (!have_expression) {
+    usage(std::cerr);
+    return 2;
+  }
+
+  kindling::Value root = kindling::parse_expression(expression, variables);
+  root.set_label(root.label().empty() ? "out" : root.label());
+  std::cout << expression << " = " << root.data() << "\n";
+
+  fs::create_directories(out_dir);
+  kindling::ValueStepper stepper(root);
+  std::vector<std::string> texts;
+  std::vector<std::string> dot_files;
+  kindling::engine::DotOptions options;
+  options.graph_name = expression;
+  // Frame i shows the state after i steps; frame 0 is the seeded root before any step.
+  for (std::size_t frame = 0;; ++frame) {
+    if (frame > 0) stepper.step();
+    const std::string text = stepper.state_text();
+    if (!quiet) {
+      // The step's lines under one "[i/n]" tag, continuation lines indented to match.
+      std::string tag = "[";  // appended: GCC 12 warns falsely on "literal" + std::string
+      tag.append(std::to_string(frame)).append("/");
+      tag.append(std::to_string(stepper.step_count())).append("] ");
+      std::istringstream lines(text);
+      std::string line;
+      for (bool first = true; std::getline(lines, line); first = false)
+        std::cout << (first ? tag : std::string(tag.size(), ' ')) << line << "\n";
+    }
+    texts.push_back(text);
+    char name[32];
+    std::snprintf(name, sizeof name, "frame_%03zu.dot", frame);
+    dot_files.push_back((out_dir / name).string());
+    kindling::engine::write_text_file(dot_files.back(), stepper.frame_dot(options));
+    if (stepper.done()) break;
+  }
+
+  std::cout << "gradients:";
+  for (const auto& [name, value] : variables)
+    std::cout << " d" << root.label() << "/d" << name << " = " << value.grad();
+  std::cout << "\nwrote " << dot_files.size() << " DOT frames to " << out_dir.string() << "\n";
+
+  // The finished gradients checked against finite differences, as a coloured graph.
+  const kindling::GradcheckReport check = kindling::gradcheck(root);
+  const std::string check_file = (out_dir / "gradcheck.dot").string();
+  kindling::engine::write_text_file(check_file, kindling::gradcheck_dot(root, check, options));
+  std::cout << "gradcheck: largest relative error " << check.max_relative_error << " ("
+            << check_file << ")\n";
+  if (!svg) return 0;
+
+  std::vector<std::string> to_render = dot_files;
+  to_render.push_back(check_file);
+  if (!render_svg(to_render)) return 1;
+  std::vector<kindling::engine::PlayerFrame> frames;
+  for (std::size_t i = 0; i < dot_files.size(); ++i)
+    frames.push_back({read_file(dot_files[i] + ".svg"), texts[i]});
+  const fs::path player = out_dir / "player.html";
+  kindling::engine::write_text_file(
+      player.string(),
+      kindling::engine::html_player(frames, expression, kindling::engine::kFrameLegend));
+  std::cout << "wrote " << frames.size() << " SVG frames and " << player.string() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,128 @@
+// The expression parser of step_backprop: values against C++'s own arithmetic, precedence and
+// associativity, shared variables, and errors that point at the right column.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/expression.hpp"
+#include "kindling/engine/value.hpp"
+
+using kindling::ExpressionVariables;
+using kindling::parse_expression;
+using kindling::Value;
+
+namespace {
+
+double eval(const std::string& text, const ExpressionVariables& variables = {}) {
+  return parse_expression(text, variables).data();
+}
+
+// The column an error points at, and a check that the message has the caret line under it.
+std::size_t error_column(const std::string& text, const ExpressionVariables& variables = {}) {
+  try {
+    parse_expression(text, variables);
+  } catch (const kindling::expression_error& e) {
+    const std::string message = e.what();
+    INFO(message);
+    // The last two lines: "  <text>" and "  " + (column - 1) spaces + "^".
+    const std::string caret = "\n  " + text + "\n  " + std::string(e.column() - 1, ' ') + "^";
+    CHECK(message.size() >= caret.size());
+    CHECK(message.compare(message.size() - caret.size(), caret.size(), caret) == 0);
+    CHECK(message.find("column " + std::to_string(e.column())) != std::string::npos);
+    return e.column();
+  }
+  FAIL("no error for \"" << text << "\"");
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("parser: numbers and precedence", "[expression]") {
+  CHECK(eval("2 + 3 * 4") == 2 + 3 * 4);
+  CHECK(eval("(2 + 3) * 4") == (2 + 3) * 4);
+  CHECK(eval("10 - 4 - 3") == (10 - 4) - 3);  // left-associative
+  CHECK(eval("8 / 4 / 2") == (8.0 / 4.0) / 2.0);
+  CHECK(eval("2 * 3 ^ 2") == 2 * 9);  // ^ above *
+  CHECK(eval("  1.5e1+.5 ") == 15.5);
+  CHECK(eval("6.8813735870195432") == 6.8813735870195432);
+  CHECK(eval("1E-3") == 1e-3);
+}
+
+TEST_CASE("parser: ^ is right-associative and binds tighter than unary minus", "[expression]") {
+  CHECK(eval("2 ^ 3 ^ 2") == std::pow(2.0, 9.0));  // 2^(3^2) = 512, not (2^3)^2 = 64
+  CHECK(eval("-2 ^ 2") == -4.0);
+  CHECK(eval("(-2) ^ 2") == 4.0);
+  CHECK(eval("2 ^ -1") == 0.5);
+  CHECK(eval("4 ^ (1 / 2)") == 2.0);
+  CHECK(eval("--3") == 3.0);
+  CHECK(eval("-+-3") == 3.0);
+  CHECK(eval("2 * -3") == -6.0);
+  CHECK(eval("2 - -3") == 5.0);
+}
+
+TEST_CASE("parser: functions and variables build a differentiable graph", "[expression]") {
+  ExpressionVariables vars;
+  vars.emplace("x", Value(0.5, "x"));
+  vars.emplace("y", Value(-2.0, "y"));
+  CHECK(eval("exp(x) + log(2) - tanh(y) * relu(y) + sigmoid(0)", vars) ==
+        Approx(std::exp(0.5) + std::log(2.0) - 0.0 + 0.5));
+  CHECK(eval("relu(-y)", vars) == 2.0);
+
+  // A variable used twice is one node: d(x*x + 3*x)/dx = 2x + 3.
+  Value f = parse_expression("x*x + 3*x", vars);
+  f.backward();
+  CHECK(vars.at("x").grad() == Approx(2 * 0.5 + 3));
+  // Literals are labelled leaves, variables the caller's nodes.
+  Value g = parse_expression("x * 2.50", vars);
+  CHECK(g.inputs()[0].same_node(vars.at("x")));
+  CHECK(g.inputs()[1].label() == "2.50");
+
+  // The neuron of the example.
+  ExpressionVariables neuron;
+  const std::initializer_list<std::pair<const char*, double>> inputs = {
+      {"x1", 2.0}, {"x2", 0.0}, {"w1", -3.0}, {"w2", 1.0}, {"b", 6.8813735870195432}};
+  for (const auto& [name, value] : inputs)
+    neuron.emplace(name, Value(value, name));
+  Value o = parse_expression("tanh(x1*w1 + x2*w2 + b)", neuron);
+  CHECK(o.data() == Approx(std::sqrt(0.5)));
+  o.backward();
+  CHECK(neuron.at("x1").grad() == Approx(-1.5));
+  CHECK(neuron.at("w1").grad() == Approx(1.0));
+}
+
+TEST_CASE("parser: errors point at the column", "[expression]") {
+  ExpressionVariables vars;
+  vars.emplace("x", Value(1.0, "x"));
+  CHECK(error_column("1 +") == 4);           // end of input
+  CHECK(error_column("(1 + 2") == 7);        // missing ')'
+  CHECK(error_column("2 $ 3") == 3);         // stray character
+  CHECK(error_column("x + y", vars) == 5);   // unknown variable
+  CHECK(error_column("foo(x)", vars) == 1);  // unknown function
+  CHECK(error_column("tanh", vars) == 1);    // a function name used as a variable
+  CHECK(error_column("x ^ x", vars) == 5);   // exponent depends on a variable
+  CHECK(error_column("2 ^ (1 + x)", vars) == 5);
+  CHECK(error_column("1.2.3") == 1);  // malformed number
+  CHECK(error_column("2 x", vars) == 3);
+  CHECK(error_column("()") == 2);
+  CHECK(error_column("tanh(x", vars) == 7);
+  CHECK(error_column("") == 1);
+  CHECK_THROWS_AS(parse_expression("1 +", {}), kindling::error);  // the library's error type
+  CHECK_THROWS_WITH(parse_expression("x + y", vars), Catch::Contains("unknown variable 'y'"));
+}
+
+TEST_CASE("parser: nesting depth is bounded", "[expression]") {
+  const std::size_t ok = kindling::kMaxExpressionDepth / 2 - 2;
+  CHECK(eval(std::string(ok, '(') + "1" + std::string(ok, ')')) == 1.0);
+  CHECK(eval(std::string(ok, '-') + "1") == (ok % 2 == 0 ? 1.0 : -1.0));
+  const std::string deep = std::string(100000, '(') + "1" + std::string(100000, ')');
+  CHECK_THROWS_WITH(parse_expression(deep, {}), Catch::Contains("nesting deeper than"));
+  CHECK_THROWS_AS(parse_expression(std::string(100000, '-') + "1", {}), kindling::error);
+  std::string tower = "2";
+  for (int i = 0; i < 1000; ++i)
+    tower += "^1";
+  CHECK_THROWS_WITH(parse_expression(tower, {}), Catch::Contains("nesting deeper than"));
+}
