@@ -126,3 +126,73 @@ TEST_CASE("a neuron's graph renders", "[dot]") {
   CHECK(dot.find("{ w1 | data\\ -3.0000 | grad\\ 1.0000 }") != std::string::npos);
   render_svg(dot, "neuron");
 }
+
+namespace {
+// Two "layers" of scalar ops, tagged by the label prefix of their nodes: h* in layer1, o* in
+// layer2, both inside "net"; inputs and the loss stay at the top level.
+struct TwoLayerGraph {
+  Value x{1.5, "x"};
+  Value loss;
+  TwoLayerGraph() {
+    Value h1 = (x * Value(0.5, "h.w1")).set_label("h.a1");
+    Value h2 = h1.tanh().set_label("h.t");
+    Value o1 = (h2 * Value(-2.0, "o.w")).set_label("o.a");
+    Value o2 = (o1 + Value(0.1, "o.b")).set_label("o.out");
+    loss = o2.pow(2.0).set_label("loss");
+  }
+  static kindling::engine::DotStyle<kindling::ValueNode> style(bool collapse_layer1) {
+    kindling::engine::DotStyle<kindling::ValueNode> style;
+    style.cluster_path = [](const kindling::ValueNode& node) -> std::vector<std::string> {
+      const std::string label = node.label ? *node.label : "";
+      if (label.rfind("h.", 0) == 0) return {"net", "net.layer1"};
+      if (label.rfind("o.", 0) == 0) return {"net", "net.layer2"};
+      return {};
+    };
+    if (collapse_layer1) {
+      style.collapsed = [](const std::string& cluster) { return cluster == "net.layer1"; };
+    }
+    return style;
+  }
+};
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t count = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++count;
+  return count;
+}
+}  // namespace
+
+TEST_CASE("module clusters: nested subgraphs hold their nodes", "[dot][cluster]") {
+  TwoLayerGraph g;
+  g.loss.backward();
+  const std::string dot = kindling::to_dot(g.loss, {}, TwoLayerGraph::style(false));
+  CHECK(count_of(dot, "subgraph \"cluster_") == 3);  // net, net.layer1, net.layer2
+  CHECK(dot.find("label=\"net.layer1\"") != std::string::npos);
+  // layer1's nodes are written between its opening and the next cluster's.
+  const auto layer1 = dot.find("label=\"net.layer1\"");
+  const auto layer2 = dot.find("label=\"net.layer2\"");
+  const auto h_weight = dot.find("{ h.w1 |");
+  const auto o_weight = dot.find("{ o.w |");
+  REQUIRE(h_weight != std::string::npos);
+  CHECK((layer1 < h_weight && h_weight < layer2) == true);
+  CHECK(o_weight > layer2);
+  CHECK(count_of(dot, "{") == count_of(dot, "}"));
+  render_svg(dot, "clusters");
+}
+
+TEST_CASE("a collapsed cluster is one box and edges attach to it", "[dot][cluster]") {
+  TwoLayerGraph g;
+  g.loss.backward();
+  const std::string dot = kindling::to_dot(g.loss, {}, TwoLayerGraph::style(true));
+  CHECK(dot.find("{ h.w1 |") == std::string::npos);  // hidden
+  CHECK(dot.find("{ h.t |") == std::string::npos);
+  CHECK(dot.find("{ o.w |") != std::string::npos);  // layer2 still drawn
+  CHECK(dot.find("net.layer1\\n(collapsed, 3 nodes)") != std::string::npos);
+  CHECK(count_of(dot, "shape=box3d") == 1);
+  // x feeds the box, the box feeds layer2's multiply: one edge each, none inside the box.
+  CHECK(count_of(dot, " -> c") == 1);
+  CHECK(count_of(dot, "  c") >= 2);  // the box line and its outgoing edge
+  CHECK(count_of(dot, "{") == count_of(dot, "}"));
+  render_svg(dot, "collapsed");
+}

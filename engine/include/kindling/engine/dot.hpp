@@ -29,13 +29,19 @@ concept DotNode = GraphNode<N> && requires(const N& node) {
 enum class RankDir { LR, TB };
 
 // Optional hooks for callers that colour or annotate a graph (the backward stepper's frames, the
-// gradcheck colouring, tensor broadcasts). Each returns extra DOT attributes or text; empty = none.
+// gradcheck colouring, tensor broadcasts, module clusters). Each is optional; empty = none.
 template <class N>
 struct DotStyle {
   // Extra attributes for a node's record, e.g. `style=filled fillcolor="#ffd54f"`.
   std::function<std::string(const N&)> node_attributes;
   // Label of the edge from parent `parent_index` of `child` into child's op node.
   std::function<std::string(const N& child, std::size_t parent_index)> edge_label;
+  // The nested clusters a node belongs to, outermost first, e.g. {"MLP", "MLP.fc1"}: drawn as
+  // Graphviz clusters (a Linear inside an MLP). Each name must be unique in the graph.
+  std::function<std::vector<std::string>(const N&)> cluster_path;
+  // Clusters drawn collapsed, as one box standing for every node inside, so that a large model
+  // still renders; edges into and out of the cluster attach to the box.
+  std::function<bool(const std::string& cluster)> collapsed;
 };
 
 struct DotOptions {
@@ -49,13 +55,25 @@ std::string escape_dot_record(std::string_view text);
 // Escapes text for a quoted DOT string ("..."), e.g. an op or edge label.
 std::string escape_dot_string(std::string_view text);
 
-namespace detail {
-std::string dot_header(const DotOptions& options);
-void dot_node(std::string& out, std::size_t id, const std::vector<std::string>& fields,
-              const std::string& op, const std::string& attributes);
-void dot_edge(std::string& out, std::size_t parent_id, std::size_t child_id,
-              const std::string& label);
-}  // namespace detail
+// A graph laid out for DOT, independent of the node type: what to_dot() gathers from the nodes
+// before the text is written (dot.cpp), so the layout logic is compiled once.
+struct DotGraph {
+  struct Node {
+    std::vector<std::string> fields;
+    std::string op;
+    std::string attributes;
+    std::vector<std::string> clusters;  // outermost first
+  };
+  struct Edge {
+    std::size_t parent;
+    std::size_t child;
+    std::string label;
+  };
+  std::vector<Node> nodes;  // in topological order: the index is the node's id
+  std::vector<Edge> edges;
+  std::vector<std::string> collapsed;  // names of collapsed clusters
+};
+std::string write_dot_text(const DotGraph& graph, const DotOptions& options);
 
 // The graph `root` depends on, as DOT text.
 template <DotNode N>
@@ -73,22 +91,32 @@ std::string to_dot(N* root, const DotOptions& options = {}, const DotStyle<N>& s
     return it->second;
   };
 
-  std::string out = detail::dot_header(options);
+  DotGraph graph;
+  graph.nodes.reserve(order.size());
   for (std::size_t i = 0; i < order.size(); ++i) {
     const N& node = *order[i];
-    detail::dot_node(out, i, node.dot_fields(), node.dot_op(),
-                     style.node_attributes ? style.node_attributes(node) : std::string{});
-  }
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    const N& node = *order[i];
+    DotGraph::Node& out = graph.nodes.emplace_back();
+    out.fields = node.dot_fields();
+    out.op = node.dot_op();
+    if (style.node_attributes) out.attributes = style.node_attributes(node);
+    if (style.cluster_path) out.clusters = style.cluster_path(node);
     const auto parents = node.parents();
     for (std::size_t p = 0; p < parents.size(); ++p) {
-      detail::dot_edge(out, lookup(parents[p]), i,
-                       style.edge_label ? style.edge_label(node, p) : std::string{});
+      graph.edges.push_back(
+          {lookup(parents[p]), i, style.edge_label ? style.edge_label(node, p) : std::string{}});
     }
   }
-  out += "}\n";
-  return out;
+  if (style.collapsed) {
+    for (const DotGraph::Node& node : graph.nodes) {
+      for (const std::string& cluster : node.clusters) {
+        if (style.collapsed(cluster) && std::find(graph.collapsed.begin(), graph.collapsed.end(),
+                                                  cluster) == graph.collapsed.end()) {
+          graph.collapsed.push_back(cluster);
+        }
+      }
+    }
+  }
+  return write_dot_text(graph, options);
 }
 
 // Writes to_dot(root, ...) to `path`; throws kindling::error naming the path if it cannot.
