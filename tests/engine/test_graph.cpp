@@ -9,11 +9,13 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/engine/graph.hpp"
 #include "kindling/engine/pool.hpp"
+#include "kindling/engine/scope.hpp"
 #include "kindling/engine/value.hpp"
 
 using kindling::Value;
@@ -249,4 +251,26 @@ TEST_CASE("reverse_sweep_count counts passes of the shared sweep", "[graph]") {
   b.backward();
   b.backward();
   CHECK(kindling::engine::reverse_sweep_count() - before == 2);
+}
+
+TEST_CASE("name scopes nest, restore, and are per thread", "[scope]") {
+  using kindling::engine::NameScope;
+  CHECK(NameScope::current() == nullptr);
+  NameScope::Path inner_path;
+  {
+    NameScope model("MLP");
+    REQUIRE(NameScope::current());
+    CHECK(*NameScope::current() == std::vector<std::string>{"MLP"});
+    {
+      NameScope layer("fc1");
+      inner_path = NameScope::current();
+      CHECK(*inner_path == std::vector<std::string>{"MLP", "MLP.fc1"});
+      bool other_thread_empty = false;
+      std::thread([&] { other_thread_empty = NameScope::current() == nullptr; }).join();
+      CHECK(other_thread_empty);
+    }
+    CHECK(*NameScope::current() == std::vector<std::string>{"MLP"});
+  }
+  CHECK(NameScope::current() == nullptr);
+  CHECK(inner_path->back() == "MLP.fc1");  // a recorded path outlives its scope
 }
