@@ -1,0 +1,95 @@
+// The caching allocator's bookkeeping (Note [caching allocator] in caching_allocator.hpp). Plain
+// C++: the CUDA calls are in the backend, so this file builds and is tested without CUDA.
+#include "caching_allocator.hpp"
+
+#include <bit>
+
+#include "kindling/engine/error.hpp"
+
+namespace kindling::gpu::detail {
+
+namespace {
+constexpr std::size_t kMinBlock = 512;  // cudaMalloc aligns to 256 bytes anyway
+}  // namespace
+
+std::size_t CachingAllocator::round_size(std::size_t bytes) noexcept {
+  if (bytes == 0) return 0;
+  if (bytes <= kMinBlock) return kMinBlock;
+  // Four classes per octave: [2^k, 2^(k+1)) is split at 2^k * {1, 5/4, 6/4, 7/4}.
+  const std::size_t octave = std::bit_floor(bytes);
+  const std::size_t step = octave / 4;
+  return (bytes + step - 1) / step * step;
+}
+
+void* CachingAllocator::allocate(int device, std::size_t bytes) {
+  if (bytes == 0) return nullptr;
+  const std::size_t size = round_size(bytes);
+  std::lock_guard lock(mutex_);
+  void* block = nullptr;
+  auto it = free_.find(Key{device, size});
+  if (it != free_.end() && !it->second.empty()) {
+    block = it->second.back();
+    it->second.pop_back();
+    stats_.cached_bytes -= size;
+    ++stats_.cache_hits;
+  } else {
+    block = backend_.allocate(device, size, backend_.context);
+    if (block == nullptr && stats_.cached_bytes > 0) {
+      // Out of memory with blocks of other sizes idle: give them back and try once more.
+      release_locked();
+      block = backend_.allocate(device, size, backend_.context);
+    }
+    KINDLING_CHECK(block != nullptr, "cuda: out of memory allocating ", bytes, " bytes (class ",
+                   size, ") on cuda:", device, "; ", stats_.allocated_bytes,
+                   " bytes are held by live tensors");
+    ++stats_.backend_allocations;
+  }
+  stats_.allocated_bytes += size;
+  if (stats_.allocated_bytes > stats_.peak_allocated_bytes)
+    stats_.peak_allocated_bytes = stats_.allocated_bytes;
+  return block;
+}
+
+void CachingAllocator::deallocate(int device, void* data, std::size_t bytes) noexcept {
+  if (data == nullptr) return;
+  const std::size_t size = round_size(bytes);
+  std::lock_guard lock(mutex_);
+  try {
+    free_[Key{device, size}].push_back(data);
+  } catch (...) {
+    // No memory for the free list's growth: give the block straight back instead.
+    backend_.deallocate(device, data, backend_.context);
+    ++stats_.backend_frees;
+    stats_.allocated_bytes -= size;
+    return;
+  }
+  stats_.allocated_bytes -= size;
+  stats_.cached_bytes += size;
+}
+
+std::size_t CachingAllocator::release() noexcept {
+  std::lock_guard lock(mutex_);
+  return release_locked();
+}
+
+std::size_t CachingAllocator::release_locked() noexcept {
+  std::size_t freed = 0;
+  for (auto& [key, blocks] : free_) {
+    for (void* block : blocks) {
+      backend_.deallocate(key.device, block, backend_.context);
+      ++stats_.backend_frees;
+      freed += key.size;
+    }
+    blocks.clear();
+  }
+  free_.clear();
+  stats_.cached_bytes -= freed;
+  return freed;
+}
+
+AllocatorStats CachingAllocator::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+}  // namespace kindling::gpu::detail

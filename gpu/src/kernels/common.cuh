@@ -1,0 +1,153 @@
+// What every CUDA kernel file shares: operand layouts with merged dimensions (the GPU twin of the
+// CPU's Walk in tensor/src/cpu/iter.hpp), offset arithmetic, grid sizing and dtype dispatch.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <type_traits>
+
+#include "../error.hpp"
+#include "kindling/engine/error.hpp"
+#include "kindling/tensor/kernels.hpp"
+
+namespace kindling::gpu::device {
+
+using index_t = std::int64_t;
+using kernels::StridedView;
+
+inline constexpr int kThreads = 256;
+// Grid-stride loops cover any size; more blocks than this only add scheduling work.
+inline constexpr index_t kMaxBlocks = 8192;
+
+inline unsigned grid_for(index_t n, int threads = kThreads) {
+  return static_cast<unsigned>(std::min<index_t>((n + threads - 1) / threads, kMaxBlocks));
+}
+
+// N operands walked over one shape (the first view's). Size-1 dimensions are dropped and
+// neighbours merged where every operand steps through them as one, so a contiguous tensor is a
+// single dimension and the offset arithmetic below is one multiply.
+template <int N>
+struct Layout {
+  int ndim = 0;
+  index_t numel = 1;
+  index_t shape[kMaxDims] = {};
+  index_t strides[N][kMaxDims] = {};
+};
+
+template <int N>
+Layout<N> make_layout(std::initializer_list<const StridedView*> views) {
+  Layout<N> l;
+  const StridedView& first = **views.begin();
+  for (int d = 0; d < first.ndim; ++d) {
+    l.numel *= first.shape[d];
+    if (first.shape[d] == 1) continue;
+    bool merge = l.ndim > 0;
+    int k = 0;
+    for (const StridedView* v : views) {
+      if (merge && l.strides[k][l.ndim - 1] != v->strides[d] * first.shape[d]) merge = false;
+      ++k;
+    }
+    const int slot = merge ? l.ndim - 1 : l.ndim;
+    l.shape[slot] = merge ? l.shape[slot] * first.shape[d] : first.shape[d];
+    k = 0;
+    for (const StridedView* v : views)
+      l.strides[k++][slot] = v->strides[d];
+    if (!merge) ++l.ndim;
+  }
+  if (l.ndim == 0) {  // one element (or a shape of ones)
+    l.ndim = 1;
+    l.shape[0] = 1;
+  }
+  return l;
+}
+
+// Element offsets of every operand at linear index i (row-major over the merged shape).
+template <int N>
+__device__ inline void offsets_of(const Layout<N>& l, index_t i, index_t (&off)[N]) {
+  if (l.ndim == 1) {
+#pragma unroll
+    for (int j = 0; j < N; ++j)
+      off[j] = i * l.strides[j][0];
+    return;
+  }
+#pragma unroll
+  for (int j = 0; j < N; ++j)
+    off[j] = 0;
+  for (int d = l.ndim - 1; d >= 0; --d) {
+    const index_t k = i % l.shape[d];
+    i /= l.shape[d];
+#pragma unroll
+    for (int j = 0; j < N; ++j)
+      off[j] += k * l.strides[j][d];
+  }
+}
+
+// Runs f.template operator()<T>() for the C++ type of a dtype (host side).
+template <class F>
+void with_dtype(DType dtype, F&& f) {
+  switch (dtype) {
+    case DType::float32:
+      f.template operator()<float>();
+      return;
+    case DType::float64:
+      f.template operator()<double>();
+      return;
+    case DType::int64:
+      f.template operator()<std::int64_t>();
+      return;
+  }
+}
+
+template <class F>
+void with_float_dtype(DType dtype, const char* op, F&& f) {
+  switch (dtype) {
+    case DType::float32:
+      f.template operator()<float>();
+      return;
+    case DType::float64:
+      f.template operator()<double>();
+      return;
+    case DType::int64:
+      break;
+  }
+  KINDLING_CHECK(false, op, ": int64 tensors are not supported on CUDA");
+}
+
+// Math by explicit precision: expf for float, exp for double, never a silent promotion.
+#define KINDLING_GPU_MATH(name)                 \
+  __device__ inline float d_##name(float x) {   \
+    return name##f(x);                          \
+  }                                             \
+  __device__ inline double d_##name(double x) { \
+    return ::name(x);                           \
+  }
+KINDLING_GPU_MATH(exp)
+KINDLING_GPU_MATH(log)
+KINDLING_GPU_MATH(sqrt)
+KINDLING_GPU_MATH(fabs)
+KINDLING_GPU_MATH(tanh)
+KINDLING_GPU_MATH(erf)
+#undef KINDLING_GPU_MATH
+__device__ inline float d_pow(float a, float b) {
+  return powf(a, b);
+}
+__device__ inline double d_pow(double a, double b) {
+  return ::pow(a, b);
+}
+
+// Atomic accumulation for the adjoint index kernels (int64 through the unsigned 64-bit atomic:
+// two's complement addition is the same operation).
+__device__ inline void atomic_add(float* p, float v) {
+  atomicAdd(p, v);
+}
+__device__ inline void atomic_add(double* p, double v) {
+  atomicAdd(p, v);
+}
+__device__ inline void atomic_add(std::int64_t* p, std::int64_t v) {
+  atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
+}
+
+}  // namespace kindling::gpu::device

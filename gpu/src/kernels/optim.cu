@@ -1,0 +1,119 @@
+// Fused optimizer steps (kindling/gpu/optim.hpp, and nn's OptimizerKernels table through
+// nn_bridge.cpp): one kernel updates a parameter and its state in place. CPU twins: the loops of
+// nn/src/optim_cpu.cpp (PyTorch's formulas), which the GPU tests run on the same inputs.
+#include <cmath>
+
+#include "common.cuh"
+#include "launchers.hpp"
+
+namespace kindling::gpu {
+
+using namespace device;
+
+namespace {
+
+// param, grad, exp_avg, exp_avg_sq: (n,) contiguous. Decoupled (AdamW) decay scales the parameter
+// by `decay`; L2 decay (Adam) adds l2 * param to the gradient. The formulas and their order are
+// nn/src/optim_cpu.cpp's adam_loop.
+template <class T>
+__global__ void adam_kernel(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T beta1,
+                            T beta2, T eps, T decay, T l2, T step_size, T inv_sqrt_bias2) {
+  for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < n;
+       i += index_t(gridDim.x) * blockDim.x) {
+    const T p = param[i];
+    const T d = grad[i] + l2 * p;
+    const T m = beta1 * exp_avg[i] + (T(1) - beta1) * d;
+    const T v = beta2 * exp_avg_sq[i] + (T(1) - beta2) * d * d;
+    exp_avg[i] = m;
+    exp_avg_sq[i] = v;
+    param[i] = decay * p - step_size * m / (d_sqrt(v) * inv_sqrt_bias2 + eps);
+  }
+}
+
+// param, grad, square_avg: (n,) contiguous; buffer null without momentum, grad_avg null unless
+// centered. nn/src/optim_cpu.cpp's rmsprop_loop.
+template <class T>
+__global__ void rmsprop_kernel(index_t n, T* param, const T* grad, T* square_avg, T* buffer,
+                               T* grad_avg, T lr, T alpha, T eps, T weight_decay, T momentum) {
+  for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < n;
+       i += index_t(gridDim.x) * blockDim.x) {
+    const T d = grad[i] + weight_decay * param[i];
+    const T s = alpha * square_avg[i] + (T(1) - alpha) * d * d;
+    square_avg[i] = s;
+    T var = s;
+    if (grad_avg != nullptr) {
+      const T a = alpha * grad_avg[i] + (T(1) - alpha) * d;
+      grad_avg[i] = a;
+      var = s - a * a;
+    }
+    const T step = d / (d_sqrt(var) + eps);
+    if (buffer != nullptr) {
+      const T b = momentum * buffer[i] + step;
+      buffer[i] = b;
+      param[i] -= lr * b;
+    } else {
+      param[i] -= lr * step;
+    }
+  }
+}
+
+// param, grad, buffer: (n,) contiguous; buffer is null without momentum.
+template <class T>
+__global__ void sgd_kernel(index_t n, T* param, const T* grad, T* buffer, T lr, T momentum,
+                           T dampening, T weight_decay, bool nesterov, bool first_step) {
+  for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < n;
+       i += index_t(gridDim.x) * blockDim.x) {
+    T d = grad[i] + weight_decay * param[i];
+    if (buffer != nullptr) {
+      const T b = first_step ? d : momentum * buffer[i] + (T(1) - dampening) * d;
+      buffer[i] = b;
+      d = nesterov ? d + momentum * b : b;
+    }
+    param[i] -= lr * d;
+  }
+}
+
+}  // namespace
+
+void adam(DType dtype, void* param, const void* grad, void* exp_avg, void* exp_avg_sq,
+          std::int64_t n, double lr, double beta1, double beta2, double eps, double weight_decay,
+          std::int64_t step, bool decoupled) {
+  if (n == 0) return;
+  const double t = static_cast<double>(step);
+  const double bias1 = 1.0 - std::pow(beta1, t), bias2 = 1.0 - std::pow(beta2, t);
+  with_float_dtype(dtype, "adam step", [&]<class T>() {
+    adam_kernel<T><<<grid_for(n), kThreads>>>(
+        n, static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(exp_avg),
+        static_cast<T*>(exp_avg_sq), T(beta1), T(beta2), T(eps),
+        T(decoupled ? 1.0 - lr * weight_decay : 1.0), T(decoupled ? 0.0 : weight_decay),
+        T(lr / bias1), T(1.0 / std::sqrt(bias2)));
+  });
+  KINDLING_CUDA_CHECK_LAUNCH("adam_kernel");
+}
+
+void rmsprop(DType dtype, void* param, const void* grad, void* square_avg, void* buffer,
+             void* grad_avg, std::int64_t n, double lr, double alpha, double eps,
+             double weight_decay, double momentum) {
+  if (n == 0) return;
+  with_float_dtype(dtype, "rmsprop step", [&]<class T>() {
+    rmsprop_kernel<T><<<grid_for(n), kThreads>>>(
+        n, static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(square_avg),
+        static_cast<T*>(buffer), static_cast<T*>(grad_avg), T(lr), T(alpha), T(eps),
+        T(weight_decay), T(momentum));
+  });
+  KINDLING_CUDA_CHECK_LAUNCH("rmsprop_kernel");
+}
+
+void sgd(DType dtype, void* param, const void* grad, void* momentum_buffer, std::int64_t n,
+         double lr, double momentum, double dampening, double weight_decay, bool nesterov,
+         bool first_step) {
+  if (n == 0) return;
+  with_float_dtype(dtype, "sgd_step", [&]<class T>() {
+    sgd_kernel<T><<<grid_for(n), kThreads>>>(n, static_cast<T*>(param), static_cast<const T*>(grad),
+                                             static_cast<T*>(momentum_buffer), T(lr), T(momentum),
+                                             T(dampening), T(weight_decay), nesterov, first_step);
+  });
+  KINDLING_CUDA_CHECK_LAUNCH("sgd_kernel");
+}
+
+}  // namespace kindling::gpu

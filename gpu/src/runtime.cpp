@@ -1,0 +1,239 @@
+// The CUDA runtime side of kindling::gpu: error translation, device queries and selection,
+// synchronisation, the caching allocator's CUDA backend and host <-> device copies.
+#include <cuda_runtime_api.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+#include "caching_allocator.hpp"
+#include "error.hpp"
+#include "kernels/launchers.hpp"
+#include "kindling/engine/error.hpp"
+#include "kindling/gpu/cuda.hpp"
+#include "kindling/gpu/memory.hpp"
+
+namespace kindling::gpu {
+
+namespace detail {
+
+namespace {
+std::atomic<std::uint64_t> g_launches{0};
+
+bool sync_after_launch() {
+  static const bool sync = [] {
+    const char* v = std::getenv("KINDLING_CUDA_SYNC");
+    return v != nullptr && std::strcmp(v, "0") != 0 && v[0] != '\0';
+  }();
+  return sync;
+}
+}  // namespace
+
+std::string cuda_error_message(cudaError_t status, const char* what, const char* file, int line) {
+  std::ostringstream m;
+  m << "cuda: " << what << " failed at " << file << ":" << line << ": " << cudaGetErrorName(status)
+    << ": " << cudaGetErrorString(status);
+  return m.str();
+}
+
+void check_cuda(cudaError_t status, const char* what, const char* file, int line) {
+  if (status == cudaSuccess) [[likely]]
+    return;
+  throw error(cuda_error_message(status, what, file, line));
+}
+
+void check_launch(const char* kernel, const char* file, int line) {
+  g_launches.fetch_add(1, std::memory_order_relaxed);
+  check_cuda(cudaGetLastError(), kernel, file, line);
+  if (sync_after_launch()) {
+    check_cuda(cudaDeviceSynchronize(), kernel, file, line);
+    check_deferred_errors();
+  }
+}
+
+}  // namespace detail
+
+// ---- devices -----------------------------------------------------------------------------------
+
+namespace {
+
+// Asked once: the answer cannot change while the process runs (a driver does not appear).
+struct Availability {
+  int count = 0;
+  std::string reason;
+};
+
+const Availability& availability() {
+  static const Availability a = [] {
+    Availability r;
+    const cudaError_t status = cudaGetDeviceCount(&r.count);
+    if (status != cudaSuccess) {
+      r.count = 0;
+      r.reason = std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
+      (void)cudaGetLastError();  // clear it, so the next checked call does not report it
+    } else if (r.count == 0) {
+      r.reason = "the CUDA runtime reports no devices";
+    }
+    return r;
+  }();
+  return a;
+}
+
+void require_device(const char* what) {
+  KINDLING_CHECK(is_available(), what, ": no CUDA device is available (", availability().reason,
+                 ")");
+}
+
+}  // namespace
+
+bool built_with_cuda() noexcept {
+  return true;
+}
+
+bool is_available() noexcept {
+  return device_count() > 0;
+}
+
+int device_count() noexcept {
+  try {
+    return availability().count;
+  } catch (...) {
+    return 0;
+  }
+}
+
+std::string unavailable_reason() {
+  return availability().reason;
+}
+
+void set_device(int index) {
+  require_device("set_device");
+  KINDLING_CHECK(index >= 0 && index < device_count(), "set_device: cuda:", index,
+                 " does not exist; there are ", device_count(), " CUDA devices");
+  KINDLING_CUDA_CHECK(cudaSetDevice(index));
+}
+
+int current_device() {
+  require_device("current_device");
+  int index = 0;
+  KINDLING_CUDA_CHECK(cudaGetDevice(&index));
+  return index;
+}
+
+void synchronize() {
+  if (!is_available()) return;  // nothing can be queued
+  KINDLING_CUDA_CHECK(cudaDeviceSynchronize());
+  check_deferred_errors();
+}
+
+std::uint64_t launch_count() noexcept {
+  return detail::g_launches.load(std::memory_order_relaxed);
+}
+
+// ---- memory ------------------------------------------------------------------------------------
+
+namespace {
+
+void* cuda_backend_allocate(int device, std::size_t bytes, void*) {
+  int previous = 0;
+  KINDLING_CUDA_CHECK(cudaGetDevice(&previous));
+  if (previous != device) KINDLING_CUDA_CHECK(cudaSetDevice(device));
+  void* data = nullptr;
+  const cudaError_t status = cudaMalloc(&data, bytes);
+  if (previous != device) KINDLING_CUDA_CHECK(cudaSetDevice(previous));
+  if (status == cudaErrorMemoryAllocation) {
+    (void)cudaGetLastError();  // out of memory is not sticky: clear it and let the cache retry
+    return nullptr;
+  }
+  KINDLING_CUDA_CHECK(status);
+  return data;
+}
+
+void cuda_backend_deallocate(int, void* data, void*) noexcept {
+  // cudaFree needs no current device. At process exit the runtime may already be unloading
+  // (cudaErrorCudartUnloading); the memory goes with the process then, so the status is dropped.
+  (void)cudaFree(data);
+}
+
+detail::CachingAllocator& allocator() {
+  // Immortal: tensors held by static objects are freed during static destruction.
+  static auto* instance = new detail::CachingAllocator(
+      detail::AllocatorBackend{&cuda_backend_allocate, &cuda_backend_deallocate, nullptr});
+  return *instance;
+}
+
+}  // namespace
+
+// KINDLING_GPU_NO_CACHE=1: every block straight from cudaMalloc at its exact size and straight
+// back with cudaFree, so that compute-sanitizer's memcheck sees each allocation's true bounds (a
+// cached block of a larger size class would hide an overrun). Slow; for checking only.
+static bool caching_disabled() {
+  static const bool off = [] {
+    const char* v = std::getenv("KINDLING_GPU_NO_CACHE");
+    return v != nullptr && std::strcmp(v, "1") == 0;
+  }();
+  return off;
+}
+
+void* device_allocate(std::size_t bytes) {
+  require_device("cuda allocate");
+  if (caching_disabled()) {
+    void* data = nullptr;
+    KINDLING_CUDA_CHECK(cudaMalloc(&data, bytes));
+    return data;
+  }
+  return allocator().allocate(current_device(), bytes);
+}
+
+void device_deallocate(void* data, std::size_t bytes) noexcept {
+  if (data == nullptr) return;
+  if (caching_disabled()) {
+    (void)cudaFree(data);
+    return;
+  }
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) device = 0;
+  allocator().deallocate(device, data, bytes);
+}
+
+MemoryStats memory_stats() {
+  const detail::AllocatorStats s = allocator().stats();
+  MemoryStats m;
+  m.allocated_bytes = s.allocated_bytes;
+  m.cached_bytes = s.cached_bytes;
+  m.peak_allocated_bytes = s.peak_allocated_bytes;
+  m.device_allocations = s.backend_allocations;
+  m.cache_hits = s.cache_hits;
+  return m;
+}
+
+std::size_t release_cached_memory() {
+  if (!is_available()) return 0;
+  // Blocks may still be in use by queued kernels (Note [stream order]); cudaFree would wait for
+  // them anyway, this makes the order explicit.
+  KINDLING_CUDA_CHECK(cudaDeviceSynchronize());
+  return allocator().release();
+}
+
+void copy_host_to_device(void* device_dst, const void* host_src, std::size_t bytes) {
+  if (bytes == 0) return;
+  require_device("copy to cuda");
+  KINDLING_CUDA_CHECK(cudaMemcpy(device_dst, host_src, bytes, cudaMemcpyHostToDevice));
+}
+
+void copy_device_to_host(void* host_dst, const void* device_src, std::size_t bytes) {
+  if (bytes == 0) return;
+  require_device("copy from cuda");
+  KINDLING_CUDA_CHECK(cudaMemcpy(host_dst, device_src, bytes, cudaMemcpyDeviceToHost));
+  // The copy waited for every queued kernel: report an index error one of them deferred.
+  check_deferred_errors();
+}
+
+void copy_device_to_device(void* device_dst, const void* device_src, std::size_t bytes) {
+  if (bytes == 0) return;
+  require_device("copy within cuda");
+  KINDLING_CUDA_CHECK(cudaMemcpy(device_dst, device_src, bytes, cudaMemcpyDeviceToDevice));
+}
+
+}  // namespace kindling::gpu

@@ -1,0 +1,96 @@
+// Data sets and the DataLoader: batches of (inputs, targets), shuffled from a seed.
+//
+//   TensorDataset train = fashion_mnist(Split::train);
+//   DataLoader loader(train, {.batch_size = 64, .shuffle = true, .seed = 1});
+//   for (const Batch& batch : loader) { ... }  // each pass over the loader is one epoch
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kindling/engine/random.hpp"
+#include "kindling/tensor/tensor.hpp"
+
+namespace kindling::nn {
+
+struct Batch {
+  Tensor inputs;   // (B, ...)
+  Tensor targets;  // (B, ...)
+};
+
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+  virtual std::size_t size() const = 0;
+  // The samples at `indices`, stacked along a new first dimension.
+  virtual Batch get_batch(std::span<const std::int64_t> indices) const = 0;
+  Batch get(std::int64_t index) const { return get_batch({&index, 1}); }
+};
+
+// Samples are the rows of two tensors with the same first dimension.
+class TensorDataset : public Dataset {
+ public:
+  TensorDataset() = default;
+  TensorDataset(Tensor inputs, Tensor targets);
+  std::size_t size() const override;
+  Batch get_batch(std::span<const std::int64_t> indices) const override;
+  const Tensor& inputs() const noexcept { return inputs_; }
+  const Tensor& targets() const noexcept { return targets_; }
+
+ private:
+  Tensor inputs_, targets_;
+};
+
+struct LoaderOptions {
+  std::int64_t batch_size = 32;
+  bool shuffle = false;
+  bool drop_last = false;  // drop a last batch smaller than batch_size
+  std::uint64_t seed = 0;  // the shuffling generator's seed
+};
+
+class DataLoader {
+ public:
+  DataLoader(const Dataset& dataset, LoaderOptions options);
+  // Batches per epoch.
+  std::size_t size() const noexcept;
+
+  class Iterator {
+   public:
+    using value_type = Batch;
+    using difference_type = std::ptrdiff_t;
+    const Batch& operator*() const noexcept { return batch_; }
+    const Batch* operator->() const noexcept { return &batch_; }
+    Iterator& operator++();
+    bool operator==(const Iterator& other) const noexcept { return next_ == other.next_; }
+
+   private:
+    friend class DataLoader;
+    Iterator(const DataLoader* loader, std::size_t next);
+    void load();
+    const DataLoader* loader_;
+    std::size_t next_;  // index of the batch after the one held; size()+1 for the end
+    Batch batch_;
+  };
+
+  // Starts an epoch: reshuffles (when shuffling) with the loader's generator.
+  Iterator begin();
+  Iterator end() const;
+  // The generator the shuffles draw from, for checkpoints (its state before an epoch decides
+  // that epoch's order).
+  Generator& generator() noexcept { return generator_; }
+  const std::vector<std::int64_t>& order() const noexcept { return order_; }
+
+ private:
+  const Dataset* dataset_;
+  LoaderOptions options_;
+  Generator generator_;
+  std::vector<std::int64_t> order_;
+};
+
+// The two-moons data (nn/moons.hpp) as a data set: inputs (n, 2) float32, targets (n,) int64.
+TensorDataset moons_dataset(std::size_t n, double noise, std::uint64_t seed);
+
+}  // namespace kindling::nn

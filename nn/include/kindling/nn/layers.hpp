@@ -1,0 +1,150 @@
+// The layers: Linear, Sequential, the activations, Dropout, LayerNorm, BatchNorm1d, Embedding and
+// Flatten. Each forward is a few tensor ops (composites of the tensor primitives), so every layer
+// gets its backward, and every device its kernels, from the tensor library.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kindling/engine/random.hpp"
+#include "kindling/nn/module.hpp"
+#include "kindling/tensor/tensor.hpp"
+
+namespace kindling::nn {
+
+// y = x W^T + b with W (out, in) and b (out,), as torch.nn.Linear, including its initialisation:
+// W ~ kaiming_uniform(a = sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)), and b ~ U(-1/sqrt(in),
+// 1/sqrt(in)), drawn from `generator` (W first, then b).
+class Linear : public Module {
+ public:
+  Linear(std::int64_t in_features, std::int64_t out_features, Generator& generator,
+         bool bias = true, DType dtype = DType::float32);
+  Tensor forward(const Tensor& x) override;  // (..., in) -> (..., out)
+  std::string extra_repr() const override;
+  Tensor weight;
+  Tensor bias;  // undefined when built without bias
+  std::int64_t in_features, out_features;
+
+ private:
+  Tensor linear_vector(const Tensor& x) const;
+};
+
+// Runs its modules in order; they are named "0", "1", ... as in PyTorch.
+class Sequential : public Module {
+ public:
+  Sequential() : Module("Sequential") {}
+  template <class... M>
+  explicit Sequential(std::shared_ptr<M>... modules) : Module("Sequential") {
+    (push_back(std::move(modules)), ...);
+  }
+  void push_back(std::shared_ptr<Module> module);
+  Tensor forward(const Tensor& x) override;
+  std::size_t size() const noexcept { return children().size(); }
+  Module& operator[](std::size_t i) const { return *children().at(i).second; }
+};
+
+class ReLU : public Module {
+ public:
+  ReLU() : Module("ReLU") {}
+  Tensor forward(const Tensor& x) override;
+};
+
+// Exact GELU, x * Phi(x), as torch.nn.GELU().
+class GELU : public Module {
+ public:
+  GELU() : Module("GELU") {}
+  Tensor forward(const Tensor& x) override;
+};
+
+class Tanh : public Module {
+ public:
+  Tanh() : Module("Tanh") {}
+  Tensor forward(const Tensor& x) override;
+};
+
+class Sigmoid : public Module {
+ public:
+  Sigmoid() : Module("Sigmoid") {}
+  Tensor forward(const Tensor& x) override;
+};
+
+// In training, zeroes each element with probability p and scales the rest by 1 / (1 - p); the
+// identity in eval mode. Draws from `generator`, which must outlive the module.
+class Dropout : public Module {
+ public:
+  Dropout(double p, Generator& generator);
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  double p;
+
+ private:
+  Generator* generator_;
+};
+
+// Normalises over the trailing `normalized_shape` dims: (x - mean) / sqrt(var + eps) * w + b,
+// with the biased variance, as torch.nn.LayerNorm. w starts at 1, b at 0.
+class LayerNorm : public Module {
+ public:
+  explicit LayerNorm(Shape normalized_shape, double eps = 1e-5, bool affine = true,
+                     DType dtype = DType::float32);
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  Tensor weight, bias;
+  Shape normalized_shape;
+  double eps;
+};
+
+// Batch normalisation over (N, C) or (N, C, L) inputs, per channel C. Training normalises with the
+// batch's biased variance and updates running_mean / running_var (the unbiased variance) with
+// `momentum`; eval uses the running statistics. Buffers as in PyTorch: running_mean,
+// running_var, num_batches_tracked.
+class BatchNorm1d : public Module {
+ public:
+  explicit BatchNorm1d(std::int64_t num_features, double eps = 1e-5, double momentum = 0.1,
+                       bool affine = true, DType dtype = DType::float32);
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  Tensor weight, bias;
+  Tensor running_mean, running_var, num_batches_tracked;
+  std::int64_t num_features;
+  double eps, momentum;
+};
+
+// A table of num_embeddings vectors of size embedding_dim, looked up by int64 indices of any shape:
+// (...) -> (..., embedding_dim). Initialised N(0, 1), as PyTorch.
+class Embedding : public Module {
+ public:
+  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Generator& generator,
+            DType dtype = DType::float32);
+  Tensor forward(const Tensor& indices) override;
+  std::string extra_repr() const override;
+  Tensor weight;
+  std::int64_t num_embeddings, embedding_dim;
+};
+
+// Flattens dims start_dim..end_dim into one (default: all but the batch dim).
+class Flatten : public Module {
+ public:
+  explicit Flatten(std::int64_t start_dim = 1, std::int64_t end_dim = -1)
+      : Module("Flatten"), start_dim(start_dim), end_dim(end_dim) {}
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  std::int64_t start_dim, end_dim;
+};
+
+// An MLP: Linear layers of the given sizes with `Activation` between them (none after the last),
+// e.g. mlp<ReLU>({784, 256, 128, 10}, g).
+template <class Activation>
+std::shared_ptr<Sequential> mlp(const std::vector<std::int64_t>& sizes, Generator& generator) {
+  auto model = std::make_shared<Sequential>();
+  for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+    model->push_back(std::make_shared<Linear>(sizes[i], sizes[i + 1], generator));
+    if (i + 2 < sizes.size()) model->push_back(std::make_shared<Activation>());
+  }
+  return model;
+}
+
+}  // namespace kindling::nn

@@ -1,0 +1,31 @@
+// Losses, as in torch.nn.functional, built from tensor ops (their gradients come with them).
+// `reduction` is kindling::Reduction (none, mean, sum); mean is the default everywhere.
+#pragma once
+
+#include "kindling/tensor/ops.hpp"
+#include "kindling/tensor/tensor.hpp"
+
+namespace kindling::nn {
+
+// mean((prediction - target)^2); shapes broadcast.
+Tensor mse_loss(const Tensor& prediction, const Tensor& target,
+                Reduction reduction = Reduction::mean);
+// mean(|prediction - target|).
+Tensor l1_loss(const Tensor& prediction, const Tensor& target,
+               Reduction reduction = Reduction::mean);
+// logits (N, C), target (N,) int64. With label smoothing e the target distribution is
+// (1 - e) one_hot + e / C, as torch.nn.functional.cross_entropy(label_smoothing=e).
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, double label_smoothing = 0.0,
+                     Reduction reduction = Reduction::mean);
+// log_probs (N, C) (e.g. from log_softmax), target (N,) int64: -log_probs[i, target_i].
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target,
+                Reduction reduction = Reduction::mean);
+// Binary cross-entropy on logits, targets in [0, 1] of the logits' shape, computed stably as
+// max(x, 0) - x y + log(1 + exp(-|x|)).
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
+                                        Reduction reduction = Reduction::mean);
+// The SVM hinge loss max(0, margin - y s) for scores s and labels y in {-1, +1}.
+Tensor hinge_loss(const Tensor& scores, const Tensor& labels, double margin = 1.0,
+                  Reduction reduction = Reduction::mean);
+
+}  // namespace kindling::nn

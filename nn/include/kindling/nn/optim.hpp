@@ -1,0 +1,147 @@
+// Optimizers (SGD, Adam, AdamW, RMSprop) and gradient clipping, with PyTorch's update rules.
+//
+//   kindling::nn::AdamW opt(model.parameters(), {.lr = 1e-3});
+//   loss.backward(); opt.step(); opt.zero_grad();
+//
+// The state (moments, momentum buffers, the step count and the hyperparameters) is in
+// state_dict(), so checkpoints resume exactly. Updates run fused per device when a kernel is
+// registered (Note [fused optimizer steps] in optim_kernels.hpp), else as tensor ops.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kindling/nn/optim_kernels.hpp"
+#include "kindling/nn/state_dict.hpp"
+#include "kindling/tensor/tensor.hpp"
+
+namespace kindling::nn {
+
+class Optimizer {
+ public:
+  Optimizer(std::string name, std::vector<Tensor> params, double lr,
+            std::vector<std::string> slot_names);
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  // One update of every parameter that has a gradient (those without are skipped).
+  void step();
+  // Drops the gradients of the parameters.
+  void zero_grad();
+
+  double lr() const noexcept { return lr_; }
+  void set_lr(double lr) noexcept { lr_ = lr; }
+  std::int64_t step_count() const noexcept { return step_; }
+  const std::vector<Tensor>& params() const noexcept { return params_; }
+  const std::string& name() const noexcept { return name_; }
+  // Use the tensor-op form even when a fused kernel exists (for tests and comparisons).
+  void set_use_fused(bool fused) noexcept { use_fused_ = fused; }
+
+  // "step" (int64), "lr" and the other hyperparameters (float64, 0-d), and the state tensors as
+  // "state.<param index>.<slot>". The state tensors share storage with the optimizer.
+  StateDict state_dict() const;
+  // Flags chosen at construction (SGD's nesterov, RMSprop's centered) are not in the dict: build
+  // the optimizer with the same options before loading.
+  // Strict: the parameter count and every hyperparameter must be present; state tensors must
+  // match their parameter's shape. Values are copied.
+  void load_state_dict(const StateDict& state);
+
+ protected:
+  // The state tensor `slot` of parameter i, created as zeros the first time (`created` says so).
+  Tensor& slot(std::size_t i, std::size_t slot_index, bool* created = nullptr);
+  // One parameter's update (grad defined), by the subclass.
+  virtual void update(std::size_t i, const Tensor& param, const Tensor& grad) = 0;
+  // Hyperparameters besides lr, by name, for the state dict.
+  virtual std::vector<std::pair<std::string, double*>> hyperparameters() = 0;
+  // The fused kernel table for this parameter, or null for the tensor-op form.
+  const OptimizerKernels* fused_for(const Tensor& param, const Tensor& grad) const;
+
+  double lr_;
+
+ private:
+  std::string name_;
+  std::vector<Tensor> params_;
+  std::vector<std::string> slot_names_;
+  std::vector<std::vector<Tensor>> state_;  // [param][slot], undefined until first used
+  std::int64_t step_ = 0;
+  bool use_fused_ = true;
+};
+
+struct SgdOptions {
+  double lr = 1e-2;
+  double momentum = 0.0;
+  double dampening = 0.0;
+  double weight_decay = 0.0;
+  bool nesterov = false;
+};
+
+class SGD : public Optimizer {
+ public:
+  SGD(std::vector<Tensor> params, SgdOptions options);
+  SgdOptions options;
+
+ protected:
+  void update(std::size_t i, const Tensor& param, const Tensor& grad) override;
+  std::vector<std::pair<std::string, double*>> hyperparameters() override;
+};
+
+struct AdamOptions {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;  // AdamW's default is 0.01, set by AdamW
+};
+
+// Adam (L2 weight decay added to the gradient) and, with decoupled = true, AdamW.
+class Adam : public Optimizer {
+ public:
+  Adam(std::vector<Tensor> params, AdamOptions options);
+  AdamOptions options;
+
+ protected:
+  Adam(std::string name, std::vector<Tensor> params, AdamOptions options, bool decoupled);
+  void update(std::size_t i, const Tensor& param, const Tensor& grad) override;
+  std::vector<std::pair<std::string, double*>> hyperparameters() override;
+  bool decoupled_;
+};
+
+class AdamW : public Adam {
+ public:
+  AdamW(std::vector<Tensor> params, AdamOptions options = with_default_decay());
+  static AdamOptions with_default_decay() {
+    AdamOptions o;
+    o.weight_decay = 1e-2;
+    return o;
+  }
+};
+
+struct RmspropOptions {
+  double lr = 1e-2;
+  double alpha = 0.99;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  double momentum = 0.0;
+  bool centered = false;
+};
+
+class RMSprop : public Optimizer {
+ public:
+  RMSprop(std::vector<Tensor> params, RmspropOptions options);
+  RmspropOptions options;
+
+ protected:
+  void update(std::size_t i, const Tensor& param, const Tensor& grad) override;
+  std::vector<std::pair<std::string, double*>> hyperparameters() override;
+};
+
+// Scales all gradients by max_norm / (total + 1e-6) when their total p-norm (over all of them)
+// exceeds max_norm, as torch.nn.utils.clip_grad_norm_; returns the total norm before clipping.
+double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double norm_type = 2.0);
+// Clamps every gradient element to [-clip_value, clip_value].
+void clip_grad_value(const std::vector<Tensor>& params, double clip_value);
+
+}  // namespace kindling::nn

@@ -1,0 +1,129 @@
+// TensorDataset, DataLoader and the moons data set.
+#include "kindling/nn/data.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/grad_mode.hpp"
+#include "kindling/nn/moons.hpp"
+#include "kindling/tensor/creation.hpp"
+#include "kindling/tensor/ops.hpp"
+
+namespace kindling::nn {
+
+// ---- TensorDataset -----------------------------------------------------------------------------
+
+TensorDataset::TensorDataset(Tensor inputs, Tensor targets)
+    : inputs_(std::move(inputs)), targets_(std::move(targets)) {
+  KINDLING_CHECK(inputs_.dim() >= 1 && targets_.dim() >= 1 && inputs_.size(0) == targets_.size(0),
+                 "TensorDataset: inputs ", shape_string(inputs_.shape()), " and targets ",
+                 shape_string(targets_.shape()), " need the same first dimension");
+}
+
+std::size_t TensorDataset::size() const {
+  return inputs_.defined() ? static_cast<std::size_t>(inputs_.size(0)) : 0;
+}
+
+namespace {
+// Rows `indices` of a contiguous CPU tensor, copied row by row (a batch of 64 Fashion-MNIST
+// images: about 10 us, against 135 us through index_select's general strided kernel).
+Tensor gather_rows(const Tensor& source, std::span<const std::int64_t> indices) {
+  Shape shape = source.shape();
+  shape[0] = static_cast<std::int64_t>(indices.size());
+  Tensor out = detail::empty(shape, source.dtype(), source.device());
+  const std::size_t row_bytes =
+      static_cast<std::size_t>(source.numel() / std::max<std::int64_t>(source.size(0), 1)) *
+      dtype_size(source.dtype());
+  const auto* from = static_cast<const char*>(source.raw_data());
+  auto* to = static_cast<char*>(out.raw_data());
+  for (std::size_t i = 0; i < indices.size(); ++i)
+    std::memcpy(to + i * row_bytes, from + static_cast<std::size_t>(indices[i]) * row_bytes,
+                row_bytes);
+  return out;
+}
+
+Tensor select_rows(const Tensor& source, std::span<const std::int64_t> indices) {
+  if (source.device() == kCPU && source.is_contiguous()) return gather_rows(source, indices);
+  const Tensor index = from_vector(std::vector<std::int64_t>(indices.begin(), indices.end()),
+                                   {static_cast<std::int64_t>(indices.size())});
+  return index_select(source, 0, index);
+}
+}  // namespace
+
+Batch TensorDataset::get_batch(std::span<const std::int64_t> indices) const {
+  const no_grad guard;
+  const auto n = static_cast<std::int64_t>(size());
+  for (const std::int64_t i : indices)
+    KINDLING_CHECK(i >= 0 && i < n, "TensorDataset: index ", i, " out of range for ", n,
+                   " samples");
+  return {select_rows(inputs_, indices), select_rows(targets_, indices)};
+}
+
+// ---- DataLoader --------------------------------------------------------------------------------
+
+DataLoader::DataLoader(const Dataset& dataset, LoaderOptions options)
+    : dataset_(&dataset), options_(options), generator_(options.seed) {
+  KINDLING_CHECK(options.batch_size > 0, "DataLoader: batch_size must be positive, got ",
+                 options.batch_size);
+  order_.resize(dataset.size());
+  std::iota(order_.begin(), order_.end(), 0);
+}
+
+std::size_t DataLoader::size() const noexcept {
+  const auto n = order_.size(), b = static_cast<std::size_t>(options_.batch_size);
+  return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+DataLoader::Iterator DataLoader::begin() {
+  std::iota(order_.begin(), order_.end(), 0);
+  if (options_.shuffle) {
+    // Fisher-Yates with the loader's generator: the same seed gives the same epochs anywhere.
+    for (std::size_t i = order_.size(); i > 1; --i)
+      std::swap(order_[i - 1], order_[generator_.below(i)]);
+  }
+  Iterator it(this, 0);
+  if (size() == 0)
+    it.next_ = size() + 1;
+  else
+    it.load();
+  return it;
+}
+
+DataLoader::Iterator DataLoader::end() const {
+  return Iterator(this, size() + 1);
+}
+
+DataLoader::Iterator::Iterator(const DataLoader* loader, std::size_t next)
+    : loader_(loader), next_(next) {}
+
+void DataLoader::Iterator::load() {
+  const auto b = static_cast<std::size_t>(loader_->options_.batch_size);
+  const std::size_t start = next_ * b;
+  const std::size_t stop = std::min(start + b, loader_->order_.size());
+  batch_ = loader_->dataset_->get_batch(
+      std::span<const std::int64_t>(loader_->order_.data() + start, stop - start));
+  ++next_;
+}
+
+DataLoader::Iterator& DataLoader::Iterator::operator++() {
+  if (next_ >= loader_->size()) {
+    next_ = loader_->size() + 1;
+    batch_ = {};
+  } else {
+    load();
+  }
+  return *this;
+}
+
+// ---- moons -------------------------------------------------------------------------------------
+
+TensorDataset moons_dataset(std::size_t n, double noise, std::uint64_t seed) {
+  const MoonsData data = make_moons(n, noise, seed);
+  std::vector<std::int64_t> labels(data.label.begin(), data.label.end());
+  const auto rows = static_cast<std::int64_t>(n);
+  return TensorDataset(from_vector(data.x, {rows, 2}, DType::float32), from_vector(labels, {rows}));
+}
+
+}  // namespace kindling::nn

@@ -1,0 +1,78 @@
+// Losses: elementwise terms, then the reduction.
+#include "kindling/nn/loss.hpp"
+
+#include "kindling/engine/error.hpp"
+
+namespace kindling::nn {
+
+namespace {
+
+Tensor reduce(const Tensor& terms, Reduction reduction) {
+  switch (reduction) {
+    case Reduction::none:
+      return terms;
+    case Reduction::sum:
+      return sum(terms);
+    case Reduction::mean:
+      break;
+  }
+  return mean(terms);
+}
+
+void check_classes(const char* op, const Tensor& input, const Tensor& target) {
+  KINDLING_CHECK(target.dtype() == DType::int64, op, ": targets must be int64 class indices, got ",
+                 dtype_name(target.dtype()));
+  KINDLING_CHECK(input.dim() == 2 && target.dim() == 1 && target.size(0) == input.size(0), op,
+                 ": input ", shape_string(input.shape()), " and target ",
+                 shape_string(target.shape()), ": expected (N, C) and (N,)");
+}
+
+void check_same(const char* op, const Tensor& a, const Tensor& b) {
+  KINDLING_CHECK(a.shape() == b.shape(), op, ": input ", shape_string(a.shape()), " and target ",
+                 shape_string(b.shape()), " differ in shape");
+}
+
+}  // namespace
+
+Tensor mse_loss(const Tensor& prediction, const Tensor& target, Reduction reduction) {
+  check_same("mse_loss", prediction, target);
+  const Tensor d = prediction - target;
+  return reduce(d * d, reduction);
+}
+
+Tensor l1_loss(const Tensor& prediction, const Tensor& target, Reduction reduction) {
+  check_same("l1_loss", prediction, target);
+  return reduce(abs(prediction - target), reduction);
+}
+
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction) {
+  check_classes("nll_loss", log_probs, target);
+  const Tensor picked = gather(log_probs, 1, unsqueeze(target, 1));  // (N, 1)
+  return reduce(neg(reshape(picked, {log_probs.size(0)})), reduction);
+}
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, double label_smoothing,
+                     Reduction reduction) {
+  check_classes("cross_entropy", logits, target);
+  KINDLING_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0,
+                 "cross_entropy: label_smoothing must be in [0, 1], got ", label_smoothing);
+  if (label_smoothing == 0.0) return kindling::cross_entropy(logits, target, reduction);
+  const Tensor logp = log_softmax(logits, 1);
+  const Tensor picked = neg(reshape(gather(logp, 1, unsqueeze(target, 1)), {logits.size(0)}));
+  const Tensor uniform = neg(mean(logp, {1}));  // (N,): -sum_c logp / C
+  return reduce(picked * (1.0 - label_smoothing) + uniform * label_smoothing, reduction);
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
+                                        Reduction reduction) {
+  check_same("binary_cross_entropy_with_logits", logits, target);
+  const Tensor terms = relu(logits) - logits * target + log(exp(neg(abs(logits))) + 1.0);
+  return reduce(terms, reduction);
+}
+
+Tensor hinge_loss(const Tensor& scores, const Tensor& labels, double margin, Reduction reduction) {
+  check_same("hinge_loss", scores, labels);
+  return reduce(relu(margin - scores * labels), reduction);
+}
+
+}  // namespace kindling::nn

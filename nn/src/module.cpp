@@ -1,0 +1,227 @@
+// Module: registration, the tree walks, train/eval, state dicts and the printout. The walks use an
+// explicit stack (Note [no recursion] in engine/graph.hpp applies to module trees too: a generated
+// model may nest deeply).
+#include "kindling/nn/module.hpp"
+
+#include <ostream>
+#include <sstream>
+
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/grad_mode.hpp"
+#include "kindling/nn/tensor_util.hpp"
+
+namespace kindling::nn {
+
+namespace {
+
+// Visits (prefix, module) depth first in registration order, without recursion.
+template <class M, class Visit>
+void walk(M* root, Visit&& visit) {
+  std::vector<std::pair<std::string, M*>> stack{{std::string{}, root}};
+  while (!stack.empty()) {
+    auto [prefix, module] = std::move(stack.back());
+    stack.pop_back();
+    visit(prefix, *module);
+    const auto& kids = module->children();
+    for (auto it = kids.rbegin(); it != kids.rend(); ++it)
+      stack.emplace_back(prefix.empty() ? it->first : prefix + "." + it->first, it->second.get());
+  }
+}
+
+std::string join(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "." + name;
+}
+
+}  // namespace
+
+Tensor Module::forward(const Tensor&) {
+  throw error(type_name_ + ": forward(Tensor) is not implemented by this module");
+}
+
+void Module::check_new_name(const std::string& name) const {
+  KINDLING_CHECK(!name.empty() && name.find('.') == std::string::npos, type_name_,
+                 ": invalid name '", name, "' (non-empty, no dots)");
+  bool taken = false;
+  for (const auto& p : parameters_)
+    taken = taken || p.first == name;
+  for (const auto& b : buffers_)
+    taken = taken || b.first == name;
+  for (const auto& c : children_)
+    taken = taken || c.first == name;
+  KINDLING_CHECK(!taken, type_name_, ": the name '", name, "' is already registered");
+}
+
+Tensor Module::register_parameter(std::string name, Tensor tensor) {
+  check_new_name(name);
+  KINDLING_CHECK(tensor.defined() && tensor.is_leaf(), type_name_, ": parameter '", name,
+                 "' must be a defined leaf tensor");
+  tensor.set_requires_grad(true);
+  parameters_.emplace_back(std::move(name), tensor);
+  return tensor;
+}
+
+Tensor Module::register_buffer(std::string name, Tensor tensor) {
+  check_new_name(name);
+  KINDLING_CHECK(tensor.defined(), type_name_, ": buffer '", name, "' is undefined");
+  buffers_.emplace_back(std::move(name), tensor);
+  return tensor;
+}
+
+void Module::add_child(std::string name, std::shared_ptr<Module> module) {
+  check_new_name(name);
+  KINDLING_CHECK(module != nullptr, type_name_, ": submodule '", name, "' is null");
+  children_.emplace_back(std::move(name), std::move(module));
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  walk(this, [&](const std::string& prefix, const Module& m) {
+    for (const auto& [name, t] : m.parameters_)
+      out.emplace_back(join(prefix, name), t);
+  });
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  walk(this, [&](const std::string& prefix, const Module& m) {
+    for (const auto& [name, t] : m.buffers_)
+      out.emplace_back(join(prefix, name), t);
+  });
+  return out;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (auto& [name, t] : named_parameters())
+    out.push_back(t);
+  return out;
+}
+
+std::vector<std::pair<std::string, Module*>> Module::named_modules() {
+  std::vector<std::pair<std::string, Module*>> out;
+  walk(this, [&](const std::string& prefix, Module& m) { out.emplace_back(prefix, &m); });
+  return out;
+}
+
+std::int64_t Module::parameter_count() const {
+  std::int64_t n = 0;
+  for (const auto& [name, t] : named_parameters())
+    n += t.numel();
+  return n;
+}
+
+void Module::zero_grad() {
+  walk(this, [](const std::string&, Module& m) {
+    for (auto& [name, t] : m.parameters_)
+      t.zero_grad();
+  });
+}
+
+void Module::train(bool on) {
+  walk(this, [on](const std::string&, Module& m) {
+    m.training_ = on;
+    m.on_train(on);
+  });
+}
+
+void Module::to(Device device) {
+  for (const auto& [name, t] : named_parameters())
+    move_to_device(t, device);
+  for (const auto& [name, t] : named_buffers())
+    move_to_device(t, device);
+}
+
+StateDict Module::state_dict() const {
+  StateDict out;
+  walk(this, [&](const std::string& prefix, const Module& m) {
+    for (const auto& [name, t] : m.parameters_)
+      out.insert(join(prefix, name), t.detach());
+    for (const auto& [name, t] : m.buffers_)
+      out.insert(join(prefix, name), t.detach());
+  });
+  return out;
+}
+
+void Module::load_state_dict(const StateDict& state, bool strict) {
+  const StateDict own = state_dict();
+  std::vector<std::string> missing, unexpected, mismatched;
+  for (const auto& [name, t] : own) {
+    const Tensor* given = state.find(name);
+    if (given == nullptr)
+      missing.push_back(name);
+    else if (given->shape() != t.shape())
+      mismatched.push_back(name + " (expected " + shape_string(t.shape()) + ", got " +
+                           shape_string(given->shape()) + ")");
+  }
+  for (const auto& [name, t] : state)
+    if (!own.contains(name)) unexpected.push_back(name);
+  auto list = [](const std::vector<std::string>& names) {
+    std::string s;
+    for (const auto& n : names) {
+      if (!s.empty()) s += ", ";
+      s += n;
+    }
+    return s;
+  };
+  std::string problems;
+  if (strict && !missing.empty()) problems.append("\n  missing: ").append(list(missing));
+  if (strict && !unexpected.empty()) problems.append("\n  unexpected: ").append(list(unexpected));
+  if (!mismatched.empty()) problems.append("\n  shape mismatch: ").append(list(mismatched));
+  KINDLING_CHECK(problems.empty(), "load_state_dict (", type_name_, "):", problems);
+  const no_grad guard;
+  for (const auto& [name, t] : own)
+    if (const Tensor* given = state.find(name)) copy_into(t, *given, "load_state_dict");
+}
+
+std::string Module::to_string() const {
+  // Each module prints "Type(extra)" or, with children, "Type(\n  (name): child\n)"; built
+  // bottom-up from a post-order list so no recursion is needed.
+  struct Item {
+    const Module* module;
+    int depth;
+  };
+  std::vector<Item> order;
+  std::vector<Item> stack{{this, 0}};
+  while (!stack.empty()) {
+    Item item = stack.back();
+    stack.pop_back();
+    order.push_back(item);
+    const auto& kids = item.module->children_;
+    for (auto it = kids.rbegin(); it != kids.rend(); ++it)
+      stack.push_back({it->second.get(), item.depth + 1});
+  }
+  // Pre-order with depths: emit lines, closing parentheses when the depth falls.
+  std::ostringstream os;
+  std::vector<const Module*> open;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const auto [m, depth] = order[i];
+    while (static_cast<int>(open.size()) > depth) {
+      open.pop_back();
+      os << "\n" << std::string(2 * open.size(), ' ') << ")";
+    }
+    if (depth > 0) {
+      const auto& siblings = open.back()->children_;
+      std::string name;
+      for (const auto& c : siblings)
+        if (c.second.get() == m) name = c.first;
+      os << "\n" << std::string(2 * depth, ' ') << "(" << name << "): ";
+    }
+    os << m->type_name_ << "(" << m->extra_repr();
+    if (m->children_.empty())
+      os << ")";
+    else
+      open.push_back(m);
+  }
+  while (!open.empty()) {
+    open.pop_back();
+    os << "\n" << std::string(2 * open.size(), ' ') << ")";
+  }
+  return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const Module& module) {
+  return os << module.to_string();
+}
+
+}  // namespace kindling::nn

@@ -1,0 +1,276 @@
+// Optimizer base (state, state dict, fused-or-composite choice), the four update rules written
+// with tensor ops (the device-independent form, Note [fused optimizer steps]), and clipping.
+#include "kindling/nn/optim.hpp"
+
+#include <cmath>
+
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/grad_mode.hpp"
+#include "kindling/nn/tensor_util.hpp"
+#include "kindling/tensor/creation.hpp"
+#include "kindling/tensor/ops.hpp"
+
+namespace kindling::nn {
+
+// ---- base --------------------------------------------------------------------------------------
+
+Optimizer::Optimizer(std::string name, std::vector<Tensor> params, double lr,
+                     std::vector<std::string> slot_names)
+    : lr_(lr),
+      name_(std::move(name)),
+      params_(std::move(params)),
+      slot_names_(std::move(slot_names)),
+      state_(params_.size(), std::vector<Tensor>(slot_names_.size())) {
+  KINDLING_CHECK(lr >= 0.0, name_, ": learning rate must be >= 0, got ", lr);
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    KINDLING_CHECK(params_[i].defined() && params_[i].is_leaf() && params_[i].requires_grad(),
+                   name_, ": parameter ", i, " is not a leaf that requires grad");
+    KINDLING_CHECK(is_floating(params_[i].dtype()), name_, ": parameter ", i, " is ",
+                   dtype_name(params_[i].dtype()));
+  }
+}
+
+void Optimizer::step() {
+  const no_grad guard;
+  ++step_;
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    const Tensor grad = params_[i].grad();
+    if (grad.defined()) update(i, params_[i], grad);
+  }
+}
+
+void Optimizer::zero_grad() {
+  for (const Tensor& p : params_)
+    p.zero_grad();
+}
+
+Tensor& Optimizer::slot(std::size_t i, std::size_t slot_index, bool* created) {
+  Tensor& t = state_[i][slot_index];
+  if (created) *created = !t.defined();
+  if (!t.defined()) t = zeros(params_[i].shape(), params_[i].dtype(), params_[i].device());
+  return t;
+}
+
+const OptimizerKernels* Optimizer::fused_for(const Tensor& param, const Tensor& grad) const {
+  if (!use_fused_ || !param.is_contiguous() || !grad.is_contiguous() ||
+      grad.dtype() != param.dtype() || grad.device() != param.device())
+    return nullptr;
+  return optimizer_kernels(param.device().type);
+}
+
+StateDict Optimizer::state_dict() const {
+  StateDict out;
+  out.insert("step", scalar_tensor(static_cast<double>(step_), DType::int64));
+  out.insert("lr", scalar_tensor(lr_, DType::float64));
+  for (auto& [name, value] : const_cast<Optimizer*>(this)->hyperparameters())
+    out.insert(name, scalar_tensor(*value, DType::float64));
+  for (std::size_t i = 0; i < params_.size(); ++i)
+    for (std::size_t s = 0; s < slot_names_.size(); ++s)
+      if (state_[i][s].defined())
+        out.insert("state." + std::to_string(i) + "." + slot_names_[s], state_[i][s]);
+  return out;
+}
+
+void Optimizer::load_state_dict(const StateDict& state) {
+  const std::string who = name_ + ".load_state_dict";
+  // Check everything before changing anything, so a bad dict leaves the optimizer as it was.
+  std::vector<std::string> expected{"step", "lr"};
+  for (auto& [name, value] : hyperparameters())
+    expected.push_back(name);
+  for (const auto& name : expected)
+    KINDLING_CHECK(state.contains(name) && state.at(name).numel() == 1, who, ": missing entry '",
+                   name, "'");
+  for (const auto& [name, tensor] : state) {
+    bool known = false;
+    for (const auto& e : expected)
+      known = known || e == name;
+    if (known) continue;
+    std::size_t i = 0, s = 0;
+    bool matched = false;
+    for (i = 0; i < params_.size() && !matched; ++i)
+      for (s = 0; s < slot_names_.size() && !matched; ++s)
+        matched = name == "state." + std::to_string(i) + "." + slot_names_[s];
+    KINDLING_CHECK(matched, who, ": unexpected entry '", name, "' (", params_.size(),
+                   " parameters)");
+    const Tensor& p = params_[i - 1];
+    KINDLING_CHECK(tensor.shape() == p.shape(), who, ": entry '", name, "' has shape ",
+                   shape_string(tensor.shape()), ", its parameter ", shape_string(p.shape()));
+  }
+  step_ = static_cast<std::int64_t>(state.at("step").item());
+  lr_ = state.at("lr").item();
+  for (auto& [name, value] : hyperparameters())
+    *value = state.at(name).item();
+  for (std::size_t i = 0; i < params_.size(); ++i)
+    for (std::size_t s = 0; s < slot_names_.size(); ++s) {
+      const Tensor* given = state.find("state." + std::to_string(i) + "." + slot_names_[s]);
+      if (given == nullptr) {
+        state_[i][s] = Tensor{};
+        continue;
+      }
+      copy_into(slot(i, s), *given, "optimizer load_state_dict");
+    }
+}
+
+// ---- SGD ---------------------------------------------------------------------------------------
+
+SGD::SGD(std::vector<Tensor> params, SgdOptions o)
+    : Optimizer("SGD", std::move(params), o.lr, {"momentum_buffer"}), options(o) {
+  KINDLING_CHECK(o.momentum >= 0.0 && o.weight_decay >= 0.0, "SGD: momentum ", o.momentum,
+                 " and weight_decay ", o.weight_decay, " must be >= 0");
+  KINDLING_CHECK(!o.nesterov || (o.momentum > 0.0 && o.dampening == 0.0),
+                 "SGD: Nesterov momentum needs momentum > 0 and dampening 0");
+}
+
+std::vector<std::pair<std::string, double*>> SGD::hyperparameters() {
+  return {{"momentum", &options.momentum},
+          {"dampening", &options.dampening},
+          {"weight_decay", &options.weight_decay}};
+}
+
+void SGD::update(std::size_t i, const Tensor& p, const Tensor& grad) {
+  const SgdOptions& o = options;
+  bool first = false;
+  Tensor buf = o.momentum != 0.0 ? slot(i, 0, &first) : Tensor{};
+  if (const auto* k = fused_for(p, grad); k && k->sgd) {
+    k->sgd(p.strided_view(), grad.strided_view(),
+           buf.defined() ? buf.strided_view() : StridedView{},
+           {lr_, o.momentum, o.dampening, o.weight_decay, o.nesterov, first});
+    return;
+  }
+  Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
+  if (o.momentum != 0.0) {
+    copy_into(buf, first ? g : buf * o.momentum + g * (1.0 - o.dampening));
+    g = o.nesterov ? g + buf * o.momentum : buf;
+  }
+  copy_into(p, p - g * lr_);
+}
+
+// ---- Adam / AdamW ------------------------------------------------------------------------------
+
+Adam::Adam(std::vector<Tensor> params, AdamOptions o) : Adam("Adam", std::move(params), o, false) {}
+
+Adam::Adam(std::string name, std::vector<Tensor> params, AdamOptions o, bool decoupled)
+    : Optimizer(std::move(name), std::move(params), o.lr, {"exp_avg", "exp_avg_sq"}),
+      options(o),
+      decoupled_(decoupled) {
+  KINDLING_CHECK(o.beta1 >= 0.0 && o.beta1 < 1.0 && o.beta2 >= 0.0 && o.beta2 < 1.0, this->name(),
+                 ": betas must be in [0, 1), got ", o.beta1, ", ", o.beta2);
+  KINDLING_CHECK(o.eps >= 0.0 && o.weight_decay >= 0.0, this->name(), ": eps ", o.eps,
+                 " and weight_decay ", o.weight_decay, " must be >= 0");
+}
+
+AdamW::AdamW(std::vector<Tensor> params, AdamOptions o)
+    : Adam("AdamW", std::move(params), o, true) {}
+
+std::vector<std::pair<std::string, double*>> Adam::hyperparameters() {
+  return {{"beta1", &options.beta1},
+          {"beta2", &options.beta2},
+          {"eps", &options.eps},
+          {"weight_decay", &options.weight_decay}};
+}
+
+void Adam::update(std::size_t i, const Tensor& p, const Tensor& grad) {
+  const AdamOptions& o = options;
+  Tensor& m = slot(i, 0);
+  Tensor& v = slot(i, 1);
+  const AdamHyper h{lr_, o.beta1, o.beta2, o.eps, o.weight_decay, step_count(), decoupled_};
+  if (const auto* k = fused_for(p, grad); k && k->adam) {
+    k->adam(p.strided_view(), grad.strided_view(), m.strided_view(), v.strided_view(), h);
+    return;
+  }
+  Tensor g = grad;
+  Tensor base = p;
+  if (decoupled_)
+    base = p * (1.0 - lr_ * o.weight_decay);
+  else if (o.weight_decay != 0.0)
+    g = grad + p * o.weight_decay;
+  copy_into(m, m * o.beta1 + g * (1.0 - o.beta1));
+  copy_into(v, v * o.beta2 + g * g * (1.0 - o.beta2));
+  const double t = static_cast<double>(step_count());
+  const double bias1 = 1.0 - std::pow(o.beta1, t), bias2 = 1.0 - std::pow(o.beta2, t);
+  const Tensor denom = sqrt(v) / std::sqrt(bias2) + o.eps;
+  copy_into(p, base - m / denom * (lr_ / bias1));
+}
+
+// ---- RMSprop -----------------------------------------------------------------------------------
+
+RMSprop::RMSprop(std::vector<Tensor> params, RmspropOptions o)
+    : Optimizer("RMSprop", std::move(params), o.lr, {"square_avg", "momentum_buffer", "grad_avg"}),
+      options(o) {
+  KINDLING_CHECK(o.alpha >= 0.0 && o.eps >= 0.0 && o.momentum >= 0.0 && o.weight_decay >= 0.0,
+                 "RMSprop: alpha, eps, momentum and weight_decay must be >= 0");
+}
+
+std::vector<std::pair<std::string, double*>> RMSprop::hyperparameters() {
+  return {{"alpha", &options.alpha},
+          {"eps", &options.eps},
+          {"weight_decay", &options.weight_decay},
+          {"momentum", &options.momentum}};
+}
+
+void RMSprop::update(std::size_t i, const Tensor& p, const Tensor& grad) {
+  const RmspropOptions& o = options;
+  Tensor& sq = slot(i, 0);
+  Tensor buf = o.momentum > 0.0 ? slot(i, 1) : Tensor{};
+  Tensor gavg = o.centered ? slot(i, 2) : Tensor{};
+  if (const auto* k = fused_for(p, grad); k && k->rmsprop) {
+    k->rmsprop(p.strided_view(), grad.strided_view(), sq.strided_view(),
+               buf.defined() ? buf.strided_view() : StridedView{},
+               gavg.defined() ? gavg.strided_view() : StridedView{},
+               {lr_, o.alpha, o.eps, o.weight_decay, o.momentum, o.centered});
+    return;
+  }
+  const Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
+  copy_into(sq, sq * o.alpha + g * g * (1.0 - o.alpha));
+  Tensor avg;
+  if (o.centered) {
+    copy_into(gavg, gavg * o.alpha + g * (1.0 - o.alpha));
+    avg = sqrt(sq - gavg * gavg) + o.eps;
+  } else {
+    avg = sqrt(sq) + o.eps;
+  }
+  if (o.momentum > 0.0) {
+    copy_into(buf, buf * o.momentum + g / avg);
+    copy_into(p, p - buf * lr_);
+  } else {
+    copy_into(p, p - g / avg * lr_);
+  }
+}
+
+// ---- clipping ----------------------------------------------------------------------------------
+
+double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double norm_type) {
+  KINDLING_CHECK(max_norm >= 0.0 && norm_type > 0.0, "clip_grad_norm: max_norm ", max_norm,
+                 " and norm_type ", norm_type, " must be positive");
+  const no_grad guard;
+  double total = 0.0;
+  const bool inf_norm = std::isinf(norm_type);
+  for (const Tensor& p : params) {
+    const Tensor g = p.grad();
+    if (!g.defined() || g.numel() == 0) continue;
+    if (inf_norm)
+      total = std::max(total, max(abs(g)).item());
+    else
+      total += sum(pow(abs(g.to(DType::float64)), norm_type)).item();
+  }
+  if (!inf_norm) total = std::pow(total, 1.0 / norm_type);
+  const double coef = max_norm / (total + 1e-6);
+  if (coef < 1.0) {
+    for (const Tensor& p : params) {
+      const Tensor g = p.grad();
+      if (g.defined()) copy_into(g, g * coef, "clip_grad_norm");
+    }
+  }
+  return total;
+}
+
+void clip_grad_value(const std::vector<Tensor>& params, double clip_value) {
+  KINDLING_CHECK(clip_value >= 0.0, "clip_grad_value: clip_value must be >= 0, got ", clip_value);
+  const no_grad guard;
+  for (const Tensor& p : params) {
+    const Tensor g = p.grad();
+    if (g.defined()) copy_into(g, clamp(g, -clip_value, clip_value), "clip_grad_value");
+  }
+}
+
+}  // namespace kindling::nn

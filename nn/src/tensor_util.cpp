@@ -1,0 +1,70 @@
+// In-place helpers over the kernel table: the only place nn/ writes into existing tensors.
+#include "kindling/nn/tensor_util.hpp"
+
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/grad_mode.hpp"
+#include "kindling/tensor/creation.hpp"
+#include "kindling/tensor/kernels.hpp"
+#include "kindling/tensor/ops.hpp"
+
+namespace kindling::nn {
+
+void copy_into(const Tensor& dst, const Tensor& src, const char* who) {
+  KINDLING_CHECK(dst.shape() == src.shape(), who, ": cannot copy a tensor of shape ",
+                 shape_string(src.shape()), " into one of shape ", shape_string(dst.shape()));
+  if (dst.device() == src.device()) {
+    kernels::kernels_for(dst.device()).copy(src.strided_view(), dst.strided_view());
+    return;
+  }
+  // Across devices: go through a contiguous host copy of the right dtype.
+  const no_grad guard;
+  KINDLING_CHECK(dst.is_contiguous(), who, ": copying from ", to_string(src.device()), " to ",
+                 to_string(dst.device()), " needs a contiguous destination");
+  if (src.device() == kCPU) {
+    const Tensor host = contiguous(cast(src.detach(), dst.dtype()));
+    kernels::kernels_for(dst.device())
+        .copy_from_host(dst.raw_data(), host.raw_data(),
+                        static_cast<std::size_t>(host.numel()) * dtype_size(host.dtype()));
+  } else {
+    KINDLING_CHECK(dst.device() == kCPU, who, ": copies between ", to_string(src.device()), " and ",
+                   to_string(dst.device()), " are not supported");
+    const Tensor packed = contiguous(cast(src.detach(), dst.dtype()));
+    kernels::kernels_for(src.device())
+        .copy_to_host(dst.raw_data(), packed.raw_data(),
+                      static_cast<std::size_t>(packed.numel()) * dtype_size(packed.dtype()));
+  }
+}
+
+void fill_into(const Tensor& dst, double value) {
+  kernels::kernels_for(dst.device()).fill(dst.strided_view(), value);
+}
+
+void assign_host(const Tensor& dst, const std::vector<double>& values, const char* who) {
+  KINDLING_CHECK(static_cast<std::int64_t>(values.size()) == dst.numel(), who, ": ", values.size(),
+                 " values for a tensor of shape ", shape_string(dst.shape()));
+  copy_into(dst, from_vector(values, dst.shape()), who);
+}
+
+void move_to_device(const Tensor& t, Device device) {
+  if (t.device() == device) return;
+  KINDLING_CHECK(t.is_leaf(), "to(", to_string(device), "): only leaves can move, got a result of ",
+                 op_name(t.op()));
+  KINDLING_CHECK(kernels::has_kernels(device.type), "to(", to_string(device),
+                 "): no kernels are registered for that device (is the gpu module linked and a "
+                 "device present?)");
+  const no_grad guard;
+  Tensor moved = zeros(t.shape(), t.dtype(), device);
+  copy_into(moved, t, "to(device)");
+  t.zero_grad();
+  TensorNode* node = t.node();
+  node->storage = moved.node()->storage;
+  node->strides = moved.strides();
+  node->offset = 0;
+}
+
+Tensor detached_copy(const Tensor& src) {
+  const no_grad guard;
+  return src.detach().clone();
+}
+
+}  // namespace kindling::nn

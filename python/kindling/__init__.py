@@ -1,0 +1,104 @@
+"""kindling: autograd from scalars to tensors, on a C++ engine.
+
+    >>> import kindling
+    >>> a, b = kindling.Value(2.0, "a"), kindling.Value(-3.0, "b")
+    >>> c = a * b + 1
+    >>> c.backward()
+    >>> a.grad, b.grad
+    (-3.0, 2.0)
+
+The compiled core lives in kindling._kindling; this package re-exports it beside the pure-Python
+helpers: the grad-mode context managers and the graph-drawing object of to_dot().
+"""
+
+from . import _kindling
+from ._kindling import (  # noqa: F401  (re-exported)
+    Error,
+    Value,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    set_anomaly_enabled,
+    set_grad_enabled,
+    topological_order,
+)
+from ._kindling.nn import manual_seed  # noqa: F401
+from ._dot import DotGraph, dot_available, to_dot  # noqa: F401
+from ._grad_mode import detect_anomaly, enable_grad, no_grad  # noqa: F401
+from . import nn  # noqa: F401
+
+__version__ = "0.1.0"
+
+# Show the public classes as kindling.X (not kindling._kindling.X) in reprs and error messages.
+for _cls in (Value, Error):
+    _cls.__module__ = "kindling"
+del _cls
+
+__all__ = [
+    "DotGraph",
+    "Error",
+    "Value",
+    "detect_anomaly",
+    "dot_available",
+    "enable_grad",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "manual_seed",
+    "nn",
+    "no_grad",
+    "set_anomaly_enabled",
+    "set_grad_enabled",
+    "to_dot",
+    "topological_order",
+]
+
+# The backward stepper, where the engine has it (bound since it arrived; see python/CMakeLists.txt).
+if hasattr(_kindling, "ValueStepper"):
+    from ._kindling import (  # noqa: F401
+        FRAME_LEGEND,
+        BackwardStep,
+        ExpressionError,
+        GradContribution,
+        ValueStepper,
+        parse_expression,
+    )
+    from ._stepper import Player, player  # noqa: F401
+
+    for _cls in (BackwardStep, ExpressionError, GradContribution, ValueStepper):
+        _cls.__module__ = "kindling"
+    del _cls
+
+    __all__ += ["FRAME_LEGEND", "BackwardStep", "ExpressionError", "GradContribution",
+                "ValueStepper", "parse_expression", "Player", "player"]
+
+# kindling.Tensor, where the build has the tensor library.
+if hasattr(_kindling, "Tensor"):
+    from ._kindling import (  # noqa: F401
+        Tensor,
+        arange,
+        argmax,
+        clamp,
+        concat,
+        cross_entropy,
+        from_numpy,
+        full,
+        linspace,
+        log_softmax,
+        logsumexp,
+        matmul,
+        maximum,
+        minimum,
+        one_hot,
+        ones,
+        rand,
+        randn,
+        softmax,
+        stack,
+        tensor,
+        where,
+        zeros,
+    )
+
+    Tensor.__module__ = "kindling"
+    __all__ += ["Tensor", "arange", "argmax", "clamp", "concat", "cross_entropy", "from_numpy",
+                "full", "linspace", "log_softmax", "logsumexp", "matmul", "maximum", "minimum",
+                "one_hot", "ones", "rand", "randn", "softmax", "stack", "tensor", "where", "zeros"]

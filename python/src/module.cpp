@@ -1,0 +1,38 @@
+// The `_kindling` extension module: the compiled half of the `kindling` Python package. The
+// package's __init__.py re-exports it with the pure-Python helpers (context managers, the graph
+// display object), so users import `kindling`, never `_kindling`.
+#include <pybind11/pybind11.h>
+
+#include "bindings.hpp"
+#include "kindling/engine/error.hpp"
+
+namespace py = pybind11;
+
+namespace kindling::python {
+// One per process, reseeded by kindling.manual_seed, so that a notebook seeding once reproduces
+// its whole run (weights of networks made without a seed, random tensors).
+Generator& default_generator() {
+  static Generator generator;
+  return generator;
+}
+}  // namespace kindling::python
+
+PYBIND11_MODULE(_kindling, m) {
+  m.doc() = "kindling: autograd from scalars to tensors (compiled core)";
+
+  // Note [error mapping]
+  // kindling::error is the library's channel for user mistakes (Note [two error channels]). It
+  // arrives in Python as kindling.Error, a subclass of ValueError, with the C++ message unchanged,
+  // so `except ValueError` catches it as it would a bad argument to a Python function.
+  py::register_exception<kindling::error>(m, "Error", PyExc_ValueError);
+
+  kindling::python::bind_value(m);
+#if KINDLING_PYTHON_STEPPER
+  kindling::python::bind_stepper(m);
+#endif
+#if KINDLING_PYTHON_TENSOR
+  kindling::python::bind_tensor(m);
+#endif
+  py::module_ nn = m.def_submodule("nn", "Neural networks (the scalar networks of micrograd)");
+  kindling::python::bind_scalar_nn(nn);
+}

@@ -1,0 +1,419 @@
+// kindling.Tensor for Python: NumPy in and out, the operators with broadcasting, indexing with
+// ints and slices, the methods and backward(). The free functions (creation, ops) are in
+// tensor_functions.cpp.
+//
+// Note [numpy sharing]
+// From NumPy, data is copied: a Tensor's Storage allocates its own memory (aligned for the SIMD
+// kernels) and cannot adopt a NumPy buffer. To NumPy, nothing is copied: Tensor.numpy() (and
+// __array__) returns a view of the tensor's storage, with the tensor's strides, whose base object
+// is a Tensor handle, so the storage lives as long as the array does. Writing through such a
+// view changes the tensor, as with torch's .numpy(); broadcast views (a stride of 0) come back
+// read-only, as NumPy's own broadcast_to does.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindings.hpp"
+#include "kindling/engine/error.hpp"
+#include "kindling/tensor/creation.hpp"
+#include "kindling/tensor/ops.hpp"
+#include "kindling/tensor/tensor.hpp"
+#include "tensor_support.hpp"
+
+namespace kindling::python {
+
+DType parse_dtype(const std::string& name) {
+  if (name == "float32") return DType::float32;
+  if (name == "float64") return DType::float64;
+  if (name == "int64") return DType::int64;
+  detail::throw_error("dtype: expected 'float32', 'float64' or 'int64', got '", name, "'");
+}
+
+namespace {
+
+// The kindling dtype a NumPy array becomes by default: its own when kindling has it; other
+// integer and boolean arrays become int64, other floating arrays float32.
+DType dtype_for(const py::array& array) {
+  const py::dtype dt = array.dtype();
+  if (dt.is(py::dtype::of<float>())) return DType::float32;
+  if (dt.is(py::dtype::of<double>())) return DType::float64;
+  const char kind = dt.kind();
+  if (kind == 'i' || kind == 'u' || kind == 'b') return DType::int64;
+  KINDLING_CHECK(kind == 'f', "tensor: cannot make a tensor from a NumPy array of dtype ",
+                 dt.attr("name").cast<std::string>());
+  return DType::float32;
+}
+
+template <class T>
+Tensor copy_array(const py::handle& object, DType dtype) {
+  // ensure() converts to T and to C order only when needed (forcecast, c_style).
+  auto array = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(object);
+  if (!array) throw py::error_already_set();
+  Shape shape(array.shape(), array.shape() + array.ndim());
+  Tensor result = kindling::detail::empty(shape, dtype, kCPU);
+  if (array.size() > 0) std::memcpy(result.raw_data(), array.data(), array.nbytes());
+  return result;
+}
+
+}  // namespace
+
+// A copy of a NumPy array (or anything np.asarray takes) as a Tensor (Note [numpy sharing]).
+Tensor from_numpy(const py::handle& object, std::optional<std::string> dtype_name) {
+  const py::array array = py::array::ensure(object);
+  if (!array) throw py::error_already_set();
+  const DType dtype = dtype_name ? parse_dtype(*dtype_name) : dtype_for(array);
+  switch (dtype) {
+    case DType::float32:
+      return copy_array<float>(array, dtype);
+    case DType::float64:
+      return copy_array<double>(array, dtype);
+    case DType::int64:
+      return copy_array<std::int64_t>(array, dtype);
+  }
+  return {};
+}
+
+namespace {
+
+py::dtype numpy_dtype(DType dtype) {
+  switch (dtype) {
+    case DType::float32:
+      return py::dtype::of<float>();
+    case DType::float64:
+      return py::dtype::of<double>();
+    case DType::int64:
+      return py::dtype::of<std::int64_t>();
+  }
+  return py::dtype::of<float>();
+}
+
+// A NumPy view of the tensor's storage, kept alive by a Tensor handle (Note [numpy sharing]).
+py::array to_numpy(const Tensor& t) {
+  KINDLING_CHECK(t.device() == kCPU, "numpy: the tensor is on ", to_string(t.device()),
+                 "; copy it to the CPU first with .to('cpu')");
+  const auto itemsize = static_cast<py::ssize_t>(dtype_size(t.dtype()));
+  std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
+  std::vector<py::ssize_t> strides;
+  bool broadcast = false;
+  for (std::int64_t stride : t.strides()) {
+    strides.push_back(stride * itemsize);
+    broadcast = broadcast || stride == 0;
+  }
+  py::array array(numpy_dtype(t.dtype()), shape, strides, t.numel() > 0 ? t.raw_data() : nullptr,
+                  py::cast(t));
+  if (broadcast) array.attr("flags").attr("writeable") = false;
+  return array;
+}
+
+}  // namespace
+
+Tensor as_tensor(const py::handle& object) {
+  if (py::isinstance<Tensor>(object)) return object.cast<Tensor>();
+  return from_numpy(object, std::nullopt);
+}
+
+namespace {
+
+// Python's index rules for one axis: negative from the end, IndexError outside.
+std::int64_t normalize_index(std::int64_t index, std::int64_t size, std::int64_t axis) {
+  const std::int64_t normalized = index < 0 ? index + size : index;
+  if (normalized < 0 || normalized >= size) {
+    throw py::index_error("index " + std::to_string(index) + " is out of bounds for axis " +
+                          std::to_string(axis) + " with size " + std::to_string(size));
+  }
+  return normalized;
+}
+
+// t[key] for ints, slices (step > 0), Ellipsis and tuples of them: views, as in NumPy.
+Tensor index(const Tensor& t, const py::object& key) {
+  std::vector<py::object> items;
+  if (py::isinstance<py::tuple>(key)) {
+    for (py::handle item : key)
+      items.push_back(py::reinterpret_borrow<py::object>(item));
+  } else {
+    items.push_back(key);
+  }
+  std::size_t explicit_axes = 0;
+  bool has_ellipsis = false;
+  for (const py::object& item : items) {
+    if (item.is(py::ellipsis())) {
+      if (has_ellipsis) throw py::index_error("an index can only have a single ellipsis ('...')");
+      has_ellipsis = true;
+    } else {
+      ++explicit_axes;
+    }
+  }
+  if (explicit_axes > static_cast<std::size_t>(t.dim())) {
+    throw py::index_error("too many indices: the tensor has " + std::to_string(t.dim()) +
+                          " dimensions but " + std::to_string(explicit_axes) + " were indexed");
+  }
+  Tensor result = t;
+  std::int64_t axis = 0;         // the axis of `result` the next item applies to
+  std::int64_t source_axis = 0;  // ... and of `t`, for messages (ints drop axes from `result`)
+  for (const py::object& item : items) {
+    if (item.is(py::ellipsis())) {
+      const auto skipped = t.dim() - static_cast<std::int64_t>(explicit_axes);
+      axis += skipped;
+      source_axis += skipped;
+    } else if (py::isinstance<py::slice>(item)) {
+      py::ssize_t start = 0, stop = 0, step = 0, length = 0;
+      if (!py::reinterpret_borrow<py::slice>(item).compute(
+              static_cast<py::ssize_t>(result.size(axis)), &start, &stop, &step, &length)) {
+        throw py::error_already_set();
+      }
+      if (step <= 0) throw py::index_error("slices of a tensor need a positive step");
+      result = slice(result, axis, start, start + length * step, step);
+      ++axis;
+      ++source_axis;
+    } else if (PyIndex_Check(item.ptr())) {
+      const std::int64_t i =
+          normalize_index(item.cast<std::int64_t>(), result.size(axis), source_axis);
+      result = squeeze(slice(result, axis, i, i + 1), axis);
+      ++source_axis;
+    } else {
+      throw py::type_error("tensor indices must be integers, slices or '...', not " +
+                           py::str(item.get_type().attr("__name__")).cast<std::string>());
+    }
+  }
+  return result;
+}
+
+py::tuple shape_tuple(const Shape& shape) {
+  py::tuple tuple(shape.size());
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    tuple[i] = shape[i];
+  return tuple;
+}
+
+}  // namespace
+
+Axes to_axes(const py::object& axis) {
+  if (axis.is_none()) return {};
+  if (PyIndex_Check(axis.ptr())) return {axis.cast<std::int64_t>()};
+  return axis.cast<Axes>();
+}
+
+void bind_tensor(py::module_& m) {
+  py::class_<Tensor> tensor(m, "Tensor", R"(An n-dimensional array in the autograd graph.
+
+Make one with kindling.tensor(data) (a copy of a list or NumPy array), kindling.zeros/ones/
+randn/...; .numpy() gives a NumPy view of its storage. Arithmetic broadcasts as NumPy does;
+backward() fills .grad of the tensors that require grad.)");
+
+  // NumPy must leave `array + tensor` to Tensor.__radd__ rather than loop over the tensor.
+  tensor.attr("__array_ufunc__") = py::none();
+
+  tensor.def_property_readonly("shape", [](const Tensor& t) { return shape_tuple(t.shape()); })
+      .def_property_readonly(
+          "strides", [](const Tensor& t) { return shape_tuple(t.strides()); },
+          "In elements, not bytes")
+      .def_property_readonly("dtype",
+                             [](const Tensor& t) { return std::string(dtype_name(t.dtype())); })
+      .def_property_readonly("device", [](const Tensor& t) { return to_string(t.device()); })
+      .def_property_readonly("ndim", &Tensor::dim)
+      .def("dim", &Tensor::dim)
+      .def("numel", &Tensor::numel)
+      .def("size", &Tensor::size, py::arg("axis"))
+      .def("is_contiguous", &Tensor::is_contiguous)
+      .def_property("requires_grad", &Tensor::requires_grad,
+                    [](Tensor& t, bool requires_grad) { t.set_requires_grad(requires_grad); })
+      .def(
+          "requires_grad_", [](Tensor& t, bool r) { return t.set_requires_grad(r); },
+          py::arg("requires_grad") = true, "Sets requires_grad in place and returns the tensor")
+      .def_property_readonly(
+          "grad",
+          [](const Tensor& t) -> py::object {
+            Tensor g = t.grad();
+            return g.defined() ? py::cast(g) : py::none();
+          },
+          "The gradient from backward() (None before any)")
+      .def_property_readonly("is_leaf", &Tensor::is_leaf)
+      .def_property_readonly("op", [](const Tensor& t) { return std::string(op_name(t.op())); })
+      .def_property(
+          "label", [](const Tensor& t) { return t.label(); },
+          [](Tensor& t, std::string label) { t.set_label(std::move(label)); })
+      .def(
+          "backward",
+          [](const Tensor& t, const py::object& gradient, bool retain_graph) {
+            t.backward(gradient.is_none() ? Tensor{} : as_tensor(gradient), retain_graph);
+          },
+          py::arg("gradient") = py::none(), py::arg("retain_graph") = false)
+      .def("zero_grad", &Tensor::zero_grad)
+      .def("detach", &Tensor::detach)
+      .def("item", &Tensor::item)
+      .def("numpy", &to_numpy, "A NumPy view of this tensor's storage (no copy)")
+      .def(
+          "__array__",
+          [](const Tensor& t, const py::object& dtype) {
+            py::array array = to_numpy(t);
+            return dtype.is_none() ? array : array.attr("astype")(dtype).cast<py::array>();
+          },
+          py::arg("dtype") = py::none())
+      .def("tolist", [](const Tensor& t) { return to_numpy(t).attr("tolist")(); })
+      .def("__float__", &Tensor::item)
+      .def("__len__",
+           [](const Tensor& t) {
+             if (t.dim() == 0) throw py::type_error("len() of a 0-d tensor");
+             return t.size(0);
+           })
+      .def("__getitem__", &index)
+      .def("__repr__", [](const Tensor& t) { return to_string(t); })
+      // Views and copies.
+      .def(
+          "view", [](const Tensor& t, const Shape& s) { return t.view(s); }, py::arg("shape"))
+      .def(
+          "reshape", [](const Tensor& t, const Shape& s) { return t.reshape(s); }, py::arg("shape"))
+      .def(
+          "permute", [](const Tensor& t, const Shape& o) { return t.permute(o); }, py::arg("order"))
+      .def("transpose", &Tensor::transpose, py::arg("a") = -2, py::arg("b") = -1)
+      .def_property_readonly("T", [](const Tensor& t) { return t.transpose(-2, -1); })
+      .def(
+          "expand", [](const Tensor& t, const Shape& s) { return t.expand(s); }, py::arg("shape"))
+      .def("squeeze", &Tensor::squeeze, py::arg("axis"))
+      .def("unsqueeze", &Tensor::unsqueeze, py::arg("axis"))
+      .def("flatten", &Tensor::flatten, py::arg("start") = 0, py::arg("end") = -1)
+      .def("contiguous", &Tensor::contiguous)
+      .def("clone", &Tensor::clone)
+      .def(
+          "to",
+          [](const Tensor& t, const std::string& target) {
+            if (target == "cpu") return t.to(kCPU);
+            if (target.rfind("cuda", 0) == 0) {
+              const int index = target.size() > 5 ? std::stoi(target.substr(5)) : 0;
+              return t.to(Device::cuda(index));
+            }
+            return t.to(parse_dtype(target));
+          },
+          py::arg("dtype_or_device"), "A copy in another dtype ('float64') or on a device ('cpu')")
+      // Elementwise and reductions as methods (also free functions below).
+      .def("exp", [](const Tensor& t) { return exp(t); })
+      .def("log", [](const Tensor& t) { return log(t); })
+      .def("sqrt", [](const Tensor& t) { return sqrt(t); })
+      .def("abs", [](const Tensor& t) { return abs(t); })
+      .def("tanh", [](const Tensor& t) { return tanh(t); })
+      .def("sigmoid", [](const Tensor& t) { return sigmoid(t); })
+      .def("relu", [](const Tensor& t) { return relu(t); })
+      .def("gelu", [](const Tensor& t) { return gelu(t); })
+      .def(
+          "sum",
+          [](const Tensor& t, const py::object& axis, bool keepdim) {
+            return sum(t, to_axes(axis), keepdim);
+          },
+          py::arg("axis") = py::none(), py::arg("keepdim") = false)
+      .def(
+          "mean",
+          [](const Tensor& t, const py::object& axis, bool keepdim) {
+            return mean(t, to_axes(axis), keepdim);
+          },
+          py::arg("axis") = py::none(), py::arg("keepdim") = false)
+      .def(
+          "max",
+          [](const Tensor& t, const py::object& axis, bool keepdim) {
+            return max(t, to_axes(axis), keepdim);
+          },
+          py::arg("axis") = py::none(), py::arg("keepdim") = false)
+      .def(
+          "min",
+          [](const Tensor& t, const py::object& axis, bool keepdim) {
+            return min(t, to_axes(axis), keepdim);
+          },
+          py::arg("axis") = py::none(), py::arg("keepdim") = false)
+      .def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });
+
+  // Operators: Tensor-Tensor, Tensor-number (the number takes the tensor's dtype), reflected
+  // number-Tensor, and Tensor-array (the array becomes a tensor first).
+  tensor
+      .def(
+          "__add__", [](const Tensor& a, const Tensor& b) { return a + b; }, py::is_operator())
+      .def(
+          "__add__", [](const Tensor& a, double b) { return a + b; }, py::is_operator())
+      .def(
+          "__add__", [](const Tensor& a, const py::array& b) { return a + as_tensor(b); },
+          py::is_operator())
+      .def(
+          "__radd__", [](const Tensor& a, double b) { return b + a; }, py::is_operator())
+      .def(
+          "__radd__", [](const Tensor& a, const py::array& b) { return as_tensor(b) + a; },
+          py::is_operator())
+      .def(
+          "__sub__", [](const Tensor& a, const Tensor& b) { return a - b; }, py::is_operator())
+      .def(
+          "__sub__", [](const Tensor& a, double b) { return a - b; }, py::is_operator())
+      .def(
+          "__sub__", [](const Tensor& a, const py::array& b) { return a - as_tensor(b); },
+          py::is_operator())
+      .def(
+          "__rsub__", [](const Tensor& a, double b) { return b - a; }, py::is_operator())
+      .def(
+          "__rsub__", [](const Tensor& a, const py::array& b) { return as_tensor(b) - a; },
+          py::is_operator())
+      .def(
+          "__mul__", [](const Tensor& a, const Tensor& b) { return a * b; }, py::is_operator())
+      .def(
+          "__mul__", [](const Tensor& a, double b) { return a * b; }, py::is_operator())
+      .def(
+          "__mul__", [](const Tensor& a, const py::array& b) { return a * as_tensor(b); },
+          py::is_operator())
+      .def(
+          "__rmul__", [](const Tensor& a, double b) { return b * a; }, py::is_operator())
+      .def(
+          "__rmul__", [](const Tensor& a, const py::array& b) { return as_tensor(b) * a; },
+          py::is_operator())
+      .def(
+          "__truediv__", [](const Tensor& a, const Tensor& b) { return a / b; }, py::is_operator())
+      .def(
+          "__truediv__", [](const Tensor& a, double b) { return a / b; }, py::is_operator())
+      .def(
+          "__truediv__", [](const Tensor& a, const py::array& b) { return a / as_tensor(b); },
+          py::is_operator())
+      .def(
+          "__rtruediv__", [](const Tensor& a, double b) { return b / a; }, py::is_operator())
+      .def(
+          "__rtruediv__", [](const Tensor& a, const py::array& b) { return as_tensor(b) / a; },
+          py::is_operator())
+      .def(
+          "__pow__", [](const Tensor& a, const Tensor& b) { return pow(a, b); }, py::is_operator())
+      .def(
+          "__pow__", [](const Tensor& a, double k) { return pow(a, k); }, py::is_operator())
+      .def(
+          "__rpow__", [](const Tensor& a, double b) { return pow(full_like(a, b), a); },
+          py::is_operator())
+      .def(
+          "__matmul__", [](const Tensor& a, const Tensor& b) { return matmul(a, b); },
+          py::is_operator())
+      .def(
+          "__matmul__", [](const Tensor& a, const py::array& b) { return matmul(a, as_tensor(b)); },
+          py::is_operator())
+      .def(
+          "__rmatmul__",
+          [](const Tensor& a, const py::array& b) { return matmul(as_tensor(b), a); },
+          py::is_operator())
+      .def("__neg__", [](const Tensor& a) { return -a; })
+      .def(
+          "__lt__", [](const Tensor& a, const Tensor& b) { return a < b; }, py::is_operator())
+      .def(
+          "__lt__", [](const Tensor& a, double b) { return a < b; }, py::is_operator())
+      .def(
+          "__le__", [](const Tensor& a, const Tensor& b) { return a <= b; }, py::is_operator())
+      .def(
+          "__le__", [](const Tensor& a, double b) { return le(a, full_like(a, b)); },
+          py::is_operator())
+      .def(
+          "__gt__", [](const Tensor& a, const Tensor& b) { return a > b; }, py::is_operator())
+      .def(
+          "__gt__", [](const Tensor& a, double b) { return a > b; }, py::is_operator())
+      .def(
+          "__ge__", [](const Tensor& a, const Tensor& b) { return a >= b; }, py::is_operator())
+      .def(
+          "__ge__", [](const Tensor& a, double b) { return ge(a, full_like(a, b)); },
+          py::is_operator());
+
+  bind_tensor_functions(m);
+}
+
+}  // namespace kindling::python

@@ -1,0 +1,159 @@
+// kindling's tensor functions for Python: creation (tensor, from_numpy, zeros, randn, ...) and
+// the ops of ops.hpp that are not methods (matmul, softmax, cross_entropy, ...).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindings.hpp"
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/random.hpp"
+#include "kindling/tensor/creation.hpp"
+#include "kindling/tensor/ops.hpp"
+#include "tensor_support.hpp"
+
+namespace kindling::python {
+
+namespace {
+
+Reduction parse_reduction(const std::string& name) {
+  if (name == "mean") return Reduction::mean;
+  if (name == "sum") return Reduction::sum;
+  KINDLING_CHECK(name == "none", "cross_entropy: reduction must be 'mean', 'sum' or 'none', got '",
+                 name, "'");
+  return Reduction::none;
+}
+
+}  // namespace
+
+void bind_tensor_functions(py::module_& m) {
+  Generator& generator = default_generator();
+  // ---- creation ----
+  m.def(
+      "tensor",
+      [](const py::object& data, std::optional<std::string> dtype, bool requires_grad) {
+        Tensor t;
+        if (dtype || py::isinstance<py::array>(data)) {
+          t = from_numpy(data, dtype);
+        } else {
+          // Python data: floats become float32 (the working type), ints int64, as in PyTorch.
+          const py::array array = py::array::ensure(data);
+          if (!array) throw py::error_already_set();
+          const char kind = array.dtype().kind();
+          t = from_numpy(array, kind == 'f' ? std::optional<std::string>("float32") : std::nullopt);
+        }
+        if (requires_grad) t.set_requires_grad(true);
+        return t;
+      },
+      py::arg("data"), py::arg("dtype") = py::none(), py::arg("requires_grad") = false,
+      "A copy of `data` (a NumPy array keeps its dtype; Python floats become float32)");
+  m.def(
+      "from_numpy", [](const py::handle& a) { return from_numpy(a, std::nullopt); },
+      py::arg("array"), "A copy of a NumPy array, keeping its dtype when kindling has it");
+  m.def(
+      "zeros",
+      [](const Shape& s, const std::string& dtype) { return zeros(s, parse_dtype(dtype)); },
+      py::arg("shape"), py::arg("dtype") = "float32");
+  m.def(
+      "ones", [](const Shape& s, const std::string& dtype) { return ones(s, parse_dtype(dtype)); },
+      py::arg("shape"), py::arg("dtype") = "float32");
+  m.def(
+      "full",
+      [](const Shape& s, double value, const std::string& dtype) {
+        return full(s, value, parse_dtype(dtype));
+      },
+      py::arg("shape"), py::arg("value"), py::arg("dtype") = "float32");
+  m.def(
+      "arange",
+      [](double start, std::optional<double> stop, double step, const std::string& dtype) {
+        return stop ? arange(start, *stop, step, parse_dtype(dtype))
+                    : arange(0.0, start, step, parse_dtype(dtype));
+      },
+      py::arg("start"), py::arg("stop") = py::none(), py::arg("step") = 1.0,
+      py::arg("dtype") = "float32");
+  m.def(
+      "linspace",
+      [](double start, double end, std::int64_t steps, const std::string& dtype) {
+        return linspace(start, end, steps, parse_dtype(dtype));
+      },
+      py::arg("start"), py::arg("end"), py::arg("steps"), py::arg("dtype") = "float32");
+  // Random draws use the generator kindling.manual_seed reseeds, or a fresh one from `seed`.
+  auto draw = [&generator](auto make) {
+    return [&generator, make](const Shape& shape, const std::string& dtype,
+                              std::optional<std::uint64_t> seed) {
+      if (seed) {
+        Generator local(*seed);
+        return make(shape, local, parse_dtype(dtype));
+      }
+      return make(shape, generator, parse_dtype(dtype));
+    };
+  };
+  m.def("rand", draw([](const Shape& s, Generator& g, DType d) { return rand(s, g, d); }),
+        py::arg("shape"), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
+        "Uniform in [0, 1)");
+  m.def("randn", draw([](const Shape& s, Generator& g, DType d) { return randn(s, g, d); }),
+        py::arg("shape"), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
+        "Standard normal");
+
+  // ---- ops as functions ----
+  m.def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });
+  m.def("maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); });
+  m.def("minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); });
+  m.def(
+      "where", [](const Tensor& c, const Tensor& a, const Tensor& b) { return where(c, a, b); },
+      py::arg("cond"), py::arg("a"), py::arg("b"));
+  m.def(
+      "clamp", [](const Tensor& x, double lo, double hi) { return clamp(x, lo, hi); }, py::arg("x"),
+      py::arg("low"), py::arg("high"));
+  m.def(
+      "softmax", [](const Tensor& x, std::int64_t axis) { return softmax(x, axis); }, py::arg("x"),
+      py::arg("axis") = -1);
+  m.def(
+      "log_softmax", [](const Tensor& x, std::int64_t axis) { return log_softmax(x, axis); },
+      py::arg("x"), py::arg("axis") = -1);
+  m.def(
+      "logsumexp",
+      [](const Tensor& x, const py::object& axis, bool keepdim) {
+        return logsumexp(x, to_axes(axis), keepdim);
+      },
+      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false);
+  m.def(
+      "cross_entropy",
+      [](const Tensor& logits, const Tensor& target, const std::string& reduction) {
+        return cross_entropy(logits, target, parse_reduction(reduction));
+      },
+      py::arg("logits"), py::arg("target"), py::arg("reduction") = "mean",
+      "logits (N, C), target (N,) int64 class indices");
+  m.def(
+      "one_hot", [](const Tensor& i, std::int64_t n) { return one_hot(i, n); }, py::arg("index"),
+      py::arg("num_classes"));
+  m.def(
+      "argmax",
+      [](const Tensor& x, std::optional<std::int64_t> axis, bool keepdim) {
+        return axis ? argmax(x, *axis, keepdim) : argmax(x);
+      },
+      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false);
+  m.def(
+      "concat", [](const std::vector<Tensor>& ts, std::int64_t axis) { return concat(ts, axis); },
+      py::arg("tensors"), py::arg("axis") = 0);
+  m.def(
+      "stack", [](const std::vector<Tensor>& ts, std::int64_t axis) { return stack(ts, axis); },
+      py::arg("tensors"), py::arg("axis") = 0);
+
+  m.def(
+      "_tensor_to_dot",
+      [](const Tensor& root, const std::string& rankdir) {
+        engine::DotOptions options;
+        KINDLING_CHECK(rankdir == "LR" || rankdir == "TB",
+                       "to_dot: rankdir must be 'LR' or 'TB', got '", rankdir, "'");
+        options.rankdir = rankdir == "LR" ? engine::RankDir::LR : engine::RankDir::TB;
+        return to_dot(root, options);
+      },
+      py::arg("root"), py::arg("rankdir") = "LR");
+}
+
+}  // namespace kindling::python

@@ -1,0 +1,28 @@
+// What the two tensor binding files share: dtype names, the NumPy-to-Tensor copy and axis lists.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <optional>
+#include <string>
+
+#include "kindling/tensor/ops.hpp"
+#include "kindling/tensor/tensor.hpp"
+
+namespace kindling::python {
+
+namespace py = pybind11;
+
+// "float32", "float64", "int64"; kindling.Error for anything else.
+DType parse_dtype(const std::string& name);
+// A copy of a NumPy array (or anything np.asarray takes) as a Tensor, in `dtype_name` or, when
+// absent, the array's own dtype widened to one kindling has (Note [numpy sharing], tensor.cpp).
+Tensor from_numpy(const py::handle& object, std::optional<std::string> dtype_name);
+// A Tensor as itself, anything else through from_numpy.
+Tensor as_tensor(const py::handle& object);
+// Axes from None (all), an int or a sequence of ints.
+Axes to_axes(const py::object& axis);
+// kindling.tensor(), from_numpy(), zeros(), ..., and the ops as functions; called by bind_tensor.
+void bind_tensor_functions(py::module_& m);
+
+}  // namespace kindling::python

@@ -1,0 +1,214 @@
+// kindling.Value and the engine-wide switches (grad mode, anomaly mode), the topological order
+// and the DOT text, bound for Python.
+//
+// Python's number protocol wants each operator both ways: `a + 2` calls Value.__add__, `2 + a`
+// calls Value.__radd__ once float.__add__ has given up. Each operator therefore has a Value-Value
+// overload, a Value-number overload and a reflected number-Value overload. py::is_operator() makes
+// a failed overload return NotImplemented, so `a + "x"` raises Python's own TypeError.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <functional>
+#include <string>
+
+#include "bindings.hpp"
+#include "kindling/engine/dot.hpp"
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/grad_mode.hpp"
+#include "kindling/engine/graph.hpp"
+#include "kindling/engine/value.hpp"
+
+namespace kindling::python {
+
+Value to_value(py::handle object) {
+  if (py::isinstance<Value>(object)) return object.cast<Value>();
+  // PyFloat_AsDouble takes anything with __float__ or __index__ (int, bool, NumPy scalars) and
+  // sets Python's own TypeError for the rest.
+  const double number = PyFloat_AsDouble(object.ptr());
+  if (number == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+  return Value(number);
+}
+
+std::vector<Value> to_values(py::handle iterable) {
+  std::vector<Value> values;
+  for (py::handle item : py::iter(iterable))
+    values.push_back(to_value(item));
+  return values;
+}
+
+py::list to_list(const std::vector<Value>& values) {
+  py::list list;
+  for (const Value& value : values)
+    list.append(py::cast(value));
+  return list;
+}
+
+namespace {
+
+// A Python callable (Value -> str or None) as one of DotStyle's hooks.
+std::string call_style_hook(const py::function& hook, py::object node_value,
+                            py::object extra = py::none()) {
+  py::object result = extra.is_none() ? hook(node_value) : hook(node_value, extra);
+  return result.is_none() ? std::string{} : py::str(result).cast<std::string>();
+}
+
+Value node_as_value(const ValueNode& node) {
+  // The DOT writer hands out const nodes; the Value handle only reads them in the hook.
+  return Value::from_node(const_cast<ValueNode*>(&node));
+}
+
+std::string value_to_dot(const Value& root, const std::string& rankdir,
+                         const py::object& node_attributes, const py::object& edge_label) {
+  engine::DotOptions options;
+  if (rankdir == "LR") {
+    options.rankdir = engine::RankDir::LR;
+  } else {
+    KINDLING_CHECK(rankdir == "TB", "to_dot: rankdir must be 'LR' or 'TB', got '", rankdir, "'");
+    options.rankdir = engine::RankDir::TB;
+  }
+  engine::DotStyle<ValueNode> style;
+  if (!node_attributes.is_none()) {
+    auto hook = node_attributes.cast<py::function>();
+    style.node_attributes = [hook](const ValueNode& node) {
+      return call_style_hook(hook, py::cast(node_as_value(node)));
+    };
+  }
+  if (!edge_label.is_none()) {
+    auto hook = edge_label.cast<py::function>();
+    style.edge_label = [hook](const ValueNode& child, std::size_t parent_index) {
+      return call_style_hook(hook, py::cast(node_as_value(child)), py::int_(parent_index));
+    };
+  }
+  return to_dot(root, options, style);
+}
+
+}  // namespace
+
+void bind_value(py::module_& m) {
+  py::class_<Value> value(m, "Value", R"(A scalar in an autograd graph, as in micrograd.
+
+Value(data, label="") makes a leaf. Arithmetic with Values and numbers builds the graph;
+backward() fills .grad of everything the Value depends on. A Value is a handle: two Values
+returned for the same graph node compare equal and share .data and .grad.)");
+
+  value.def(py::init<double, std::string>(), py::arg("data") = 0.0, py::arg("label") = "")
+      .def_property("data", &Value::data, &Value::set_data, "The number this node holds")
+      .def_property("grad", &Value::grad, &Value::set_grad,
+                    "d(root)/d(this node) after root.backward(); settable")
+      .def_property(
+          "label", [](const Value& v) { return v.label(); },
+          [](Value& v, std::string label) { v.set_label(std::move(label)); },
+          "A name shown in the graph drawing")
+      .def_property_readonly(
+          "op", [](const Value& v) { return std::string(op_name(v.op())); },
+          "Name of the op that produced this Value ('leaf' for a leaf)")
+      .def_property_readonly(
+          "op_symbol", [](const Value& v) { return std::string(op_symbol(v.op())); },
+          "The op's symbol as drawn in the graph ('' for a leaf)")
+      .def_property_readonly("exponent", &Value::exponent, "The constant exponent of a pow node")
+      .def_property_readonly(
+          "inputs", [](const Value& v) { return to_list(v.inputs()); },
+          "The Values this one was computed from, in order (micrograd's _prev)")
+      .def("backward", &Value::backward,
+           "Seeds this Value's grad with 1 and propagates it to everything it depends on. Leaf "
+           "gradients accumulate across calls; interior ones are recomputed each pass.")
+      .def("zero_grad", &Value::zero_grad, "Sets this node's grad to 0")
+      .def("exp", &Value::exp)
+      .def("log", &Value::log)
+      .def("tanh", &Value::tanh)
+      .def("relu", &Value::relu)
+      .def("sigmoid", &Value::sigmoid)
+      .def("pow", &Value::pow, py::arg("exponent"))
+      .def(
+          "local_derivative",
+          [](const Value& v, int input_index) { return local_derivative(*v.node(), input_index); },
+          py::arg("input_index"),
+          "d(this)/d(inputs[i]) at the current values: the factor the chain rule multiplies "
+          "this node's grad by")
+      .def(
+          "derivative_formula",
+          [](const Value& v, int input_index) {
+            return std::string(derivative_formula(v.op(), input_index));
+          },
+          py::arg("input_index"),
+          "local_derivative as a formula in a, b (the inputs), c (this node) and k (exponent)")
+      .def(
+          "backward_step", [](const Value& v) { v.node()->backward_step(); },
+          "One node's share of backward(): adds local_derivative(i) * grad to each input's grad")
+      .def("__repr__", [](const Value& v) { return to_string(v); })
+      .def("__float__", &Value::data)
+      // Equality is node identity, so Values can key dicts and sets in graph walks.
+      .def(
+          "__eq__", [](const Value& a, const Value& b) { return a.same_node(b); },
+          py::is_operator())
+      .def(
+          "__ne__", [](const Value& a, const Value& b) { return !a.same_node(b); },
+          py::is_operator())
+      .def("__hash__", [](const Value& v) { return std::hash<const void*>{}(v.node()); });
+
+  // Arithmetic, both ways round (see the banner).
+  value
+      .def(
+          "__add__", [](const Value& a, const Value& b) { return a + b; }, py::is_operator())
+      .def(
+          "__add__", [](const Value& a, double b) { return a + b; }, py::is_operator())
+      .def(
+          "__radd__", [](const Value& a, double b) { return b + a; }, py::is_operator())
+      .def(
+          "__sub__", [](const Value& a, const Value& b) { return a - b; }, py::is_operator())
+      .def(
+          "__sub__", [](const Value& a, double b) { return a - b; }, py::is_operator())
+      .def(
+          "__rsub__", [](const Value& a, double b) { return b - a; }, py::is_operator())
+      .def(
+          "__mul__", [](const Value& a, const Value& b) { return a * b; }, py::is_operator())
+      .def(
+          "__mul__", [](const Value& a, double b) { return a * b; }, py::is_operator())
+      .def(
+          "__rmul__", [](const Value& a, double b) { return b * a; }, py::is_operator())
+      .def(
+          "__truediv__", [](const Value& a, const Value& b) { return a / b; }, py::is_operator())
+      .def(
+          "__truediv__", [](const Value& a, double b) { return a / b; }, py::is_operator())
+      .def(
+          "__rtruediv__", [](const Value& a, double b) { return b / a; }, py::is_operator())
+      // Only a constant exponent, as in micrograd: pow's derivative is taken for the base alone.
+      // A Value exponent is refused outright; otherwise __float__ would quietly turn it into a
+      // constant and its gradient would be lost.
+      .def(
+          "__pow__",
+          [](const Value&, const Value&) -> Value {
+            throw py::type_error("Value ** Value: the exponent must be a number, not a Value");
+          },
+          py::is_operator())
+      .def(
+          "__pow__", [](const Value& a, double k) { return a.pow(k); }, py::is_operator())
+      .def("__neg__", [](const Value& a) { return -a; });
+
+  m.def("is_grad_enabled", &is_grad_enabled,
+        "Whether new operations on this thread record a graph");
+  m.def("set_grad_enabled", &set_grad_enabled, py::arg("enabled"));
+  m.def("is_anomaly_enabled", &is_anomaly_check_enabled,
+        "Whether ops on this thread raise on the first NaN or Inf they produce");
+  m.def("set_anomaly_enabled", &set_anomaly_check_enabled, py::arg("enabled"));
+
+  m.def(
+      "topological_order",
+      [](const Value& root) {
+        std::vector<Value> order;
+        for (ValueNode* node : engine::topological_order(root.node()))
+          order.push_back(Value::from_node(node));
+        return to_list(order);
+      },
+      py::arg("root"),
+      "Every Value `root` depends on, each once, inputs before the Values computed from them "
+      "(root last): the order backward() walks in reverse");
+
+  m.def("_to_dot", &value_to_dot, py::arg("root"), py::arg("rankdir") = "LR",
+        py::arg("node_attributes") = py::none(), py::arg("edge_label") = py::none(),
+        "The DOT text of the graph `root` depends on; the hooks return extra DOT attributes for "
+        "a node and an edge label for (child, input index)");
+  m.def("_write_text_file", &engine::write_text_file, py::arg("path"), py::arg("text"));
+}
+
+}  // namespace kindling::python

@@ -1,0 +1,32 @@
+// gradcheck: compares the gradients backward() computes with central finite differences, as
+// PyTorch's torch.autograd.gradcheck does (which exists only in Python there).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "kindling/tensor/tensor.hpp"
+
+namespace kindling {
+
+struct GradcheckOptions {
+  double eps = 1e-6;   // the finite-difference step
+  double atol = 1e-5;  // |analytic - numeric| <= atol + rtol * |numeric|, elementwise
+  double rtol = 1e-3;
+};
+
+struct GradcheckResult {
+  bool ok = true;
+  double max_error = 0.0;  // the largest |analytic - numeric| seen
+  std::string message;     // the first mismatch: input, element, both values
+};
+
+// Checks d(fn)/d(input) for every input that requires grad. The inputs should be float64 CPU
+// tensors that do not overlap in memory (no expanded views). fn may return any shape: the check
+// runs on sum(fn(inputs) * w) for fixed pseudo-random weights w, which any wrong Jacobian entry
+// shows up in. The inputs' grads are overwritten with the analytic gradients.
+GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
+                          const std::vector<Tensor>& inputs, const GradcheckOptions& options = {});
+
+}  // namespace kindling

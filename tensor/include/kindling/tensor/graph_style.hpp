@@ -1,0 +1,57 @@
+// A DOT style for tensor graphs (engine/dot.hpp hooks): parameters and inputs in their own
+// colours, and the edges into a broadcast (expand) labelled with the shapes and with the sum its
+// backward applies, e.g. "(2) -> (4,2), backward sums axis 0".
+//
+//   engine::write_text_file("net.dot", kindling::to_dot(loss, {}, kindling::tensor_graph_style()));
+//
+// Header-only: it reads only the public TensorNode fields that the DOT writer already uses.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kindling/engine/dot.hpp"
+#include "kindling/tensor/tensor.hpp"
+
+namespace kindling {
+
+// The axes of `to` that a broadcast from `from` created or stretched: the axes expand's backward
+// sums over. Shapes align at the right, as NumPy's broadcasting rules say.
+inline std::vector<std::int64_t> broadcast_axes(const Shape& from, const Shape& to) {
+  std::vector<std::int64_t> axes;
+  const std::size_t lead = to.size() >= from.size() ? to.size() - from.size() : 0;
+  for (std::size_t axis = 0; axis < to.size(); ++axis) {
+    const bool created = axis < lead;
+    const bool stretched = !created && from[axis - lead] == 1 && to[axis] != 1;
+    if (created || stretched) axes.push_back(static_cast<std::int64_t>(axis));
+  }
+  return axes;
+}
+
+// Parameters (leaves that require grad) blue, inputs (other leaves) grey, results white.
+inline engine::DotStyle<TensorNode> tensor_graph_style() {
+  engine::DotStyle<TensorNode> style;
+  style.node_attributes = [](const TensorNode& node) -> std::string {
+    if (!node.inputs.empty()) return {};
+    return node.requires_grad ? "style=filled fillcolor=\"#bbdefb\""   // a parameter
+                              : "style=filled fillcolor=\"#eeeeee\"";  // an input or constant
+  };
+  style.edge_label = [](const TensorNode& child, std::size_t parent) -> std::string {
+    if (child.op != TensorOp::expand) return {};
+    const TensorNode& from = *child.inputs[parent];
+    std::string label = shape_string(from.shape) + " -> " + shape_string(child.shape);
+    const std::vector<std::int64_t> axes = broadcast_axes(from.shape, child.shape);
+    if (axes.empty()) return label;
+    label += axes.size() == 1 ? ", backward sums axis " : ", backward sums axes ";
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+      if (i > 0) label += ',';
+      label += std::to_string(axes[i]);
+    }
+    return label;
+  };
+  return style;
+}
+
+}  // namespace kindling

@@ -1,0 +1,327 @@
+// TensorStepper: the tensor front end of the backward stepper (engine/stepper.hpp). Each step
+// shows the node's op and shape, the rule its backward applies, the norm of the gradient that
+// arrived and of what each input received, and small tensors in full:
+//
+//   kindling::TensorStepper s(loss);
+//   while (!s.done()) std::cout << s.step().text();
+//   // n5 = matmul(x, w)  (4,2) float32  |g| = 1.2345
+//   //   w.grad += x^T @ g  (3,2)  |added| = 0.8000  |w.grad| = 0.8000
+//
+// Header-only on purpose: it needs nothing from tensor/ beyond the public Tensor API, and the
+// gradients move only through engine::BackwardStepper, i.e. the tensors' own backward_step()
+// (Note [stepper is backward]). What an input received is measured, not recomputed: its grad
+// after the step minus a copy taken before.
+#pragma once
+
+#include <cctype>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "kindling/engine/dot.hpp"
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/grad_mode.hpp"
+#include "kindling/engine/stepper.hpp"
+#include "kindling/tensor/ops.hpp"
+#include "kindling/tensor/tensor.hpp"
+
+namespace kindling {
+
+// The rule an op's backward applies to input `i`, in the names a, b (inputs), c (the result) and
+// g (the gradient arriving at c). For reading only: the backward itself is in tensor/src/ops_*.
+inline std::string_view tensor_backward_formula(TensorOp op, std::size_t i) noexcept {
+  switch (op) {
+    case TensorOp::neg:
+      return "-g";
+    case TensorOp::exp:
+      return "g * c";
+    case TensorOp::log:
+      return "g / a";
+    case TensorOp::sqrt:
+      return "g / (2 * c)";
+    case TensorOp::abs:
+      return "g * sign(a)";
+    case TensorOp::tanh:
+      return "g * (1 - c^2)";
+    case TensorOp::sigmoid:
+      return "g * c * (1 - c)";
+    case TensorOp::relu:
+      return "g * (a > 0)";
+    case TensorOp::gelu:
+      return "g * gelu'(a)";
+    case TensorOp::add:
+      return "g";
+    case TensorOp::sub:
+      return i == 0 ? "g" : "-g";
+    case TensorOp::mul:
+      return i == 0 ? "g * b" : "g * a";
+    case TensorOp::div:
+      return i == 0 ? "g / b" : "-g * a / b^2";
+    case TensorOp::pow:
+      return i == 0 ? "g * b * a^(b-1)" : "g * c * log(a)";
+    case TensorOp::maximum:
+      return i == 0 ? "g * (a > b) (+ g/2 at ties)" : "g * (b > a) (+ g/2 at ties)";
+    case TensorOp::minimum:
+      return i == 0 ? "g * (a < b) (+ g/2 at ties)" : "g * (b < a) (+ g/2 at ties)";
+    case TensorOp::where:
+      return "g where chosen, 0 elsewhere";
+    case TensorOp::cast:
+      return "cast(g)";
+    case TensorOp::sum:
+      return "expand(g) to a's shape";
+    case TensorOp::max:
+    case TensorOp::min:
+      return "g at the chosen elements (split at ties)";
+    case TensorOp::matmul:
+      return i == 0 ? "g @ b^T" : "a^T @ g";
+    case TensorOp::view:
+      return "view(g) as a's shape";
+    case TensorOp::permute:
+      return "permute(g) by the inverse order";
+    case TensorOp::expand:
+      return "sum(g) over the expanded axes";
+    case TensorOp::slice:
+      return "g placed into zeros of a's shape";
+    case TensorOp::contiguous:
+      return "g";
+    case TensorOp::index_select:
+      return "g added back at the selected rows";
+    case TensorOp::gather:
+      return "g scattered back (added) at the gathered places";
+    case TensorOp::concat:
+      return "the slice of g that came from this input";
+    default:
+      return "see the op's backward";
+  }
+}
+
+// What one input of the stepped node received.
+struct TensorGradContribution {
+  Tensor parent;
+  std::string name;
+  std::string formula;           // tensor_backward_formula with the graph's names
+  Tensor added;                  // the grad after the step minus the grad before (a copy)
+  double added_norm = 0.0;       // its Frobenius norm
+  double grad_norm_after = 0.0;  // the input's whole gradient after the step
+  bool repeated = false;         // the same input appeared earlier in this step (a * a)
+};
+
+struct TensorBackwardStep {
+  std::size_t number = 0;  // 1 for the first step
+  Tensor node;
+  std::string name;
+  std::string expression;  // "n5 = matmul(x, w)"
+  Tensor upstream;         // a copy of the gradient that arrived at the node
+  double upstream_norm = 0.0;
+  std::vector<TensorGradContribution> contributions;
+
+  // A heading line with the shape, dtype and |g|, then one line per input; tensors of at most
+  // `print_limit` elements are printed in full under their line.
+  std::string text(std::size_t print_limit = 16) const;
+};
+
+class TensorStepper {
+ public:
+  // Starts the backward pass from `root` as root.backward() would, without sweeping yet. The
+  // root must hold one element, as for backward() without an explicit gradient. Saved tensors are
+  // kept (as with retain_graph), so the graph can be stepped again after reset().
+  explicit TensorStepper(const Tensor& root) : stepper_(checked_root(root)) {}
+
+  // Runs the next node's backward step and describes it. Throws kindling::error when done.
+  const TensorBackwardStep& step();
+  void run_to_end() {
+    while (!done())
+      step();
+  }
+  // Back to the start of the pass, from zero gradients everywhere (Note [stepper reset]).
+  void reset() {
+    stepper_.reset();
+    last_.reset();
+  }
+
+  bool done() const noexcept { return stepper_.done(); }
+  std::size_t position() const noexcept { return stepper_.position(); }
+  std::size_t step_count() const noexcept { return stepper_.step_count(); }
+  const TensorBackwardStep* last_step() const noexcept { return last_ ? &*last_ : nullptr; }
+  std::string state_text() const;
+
+  // The label, or n<i> (the DOT id) for an unlabeled node.
+  std::string name(const TensorNode* node) const {
+    if (node->label) return *node->label;
+    return std::string("n").append(std::to_string(stepper_.index_of(node)));
+  }
+
+  // The DOT frame of the current state (the engine's frame colours), each node with the norm of
+  // the gradient it holds so far, and unlabeled nodes with their generated name.
+  std::string frame_dot(const engine::DotOptions& options = {}) const;
+
+  const engine::BackwardStepper<TensorNode>& engine_stepper() const noexcept { return stepper_; }
+
+  // Frobenius norm, computed in float64.
+  static double norm(const Tensor& t) {
+    const no_grad guard;
+    const Tensor d = t.to(DType::float64);
+    return std::sqrt(sum(d * d).item());
+  }
+
+ private:
+  static TensorNode* checked_root(const Tensor& root) {
+    KINDLING_CHECK(root.defined(), "TensorStepper: undefined root tensor");
+    KINDLING_CHECK(root.numel() == 1, "TensorStepper: the root must hold one element, not shape ",
+                   shape_string(root.shape()));
+    return root.node();
+  }
+
+  engine::BackwardStepper<TensorNode> stepper_;
+  std::optional<TensorBackwardStep> last_;
+};
+
+// ---- implementation (inline: header-only, see the banner) ---------------------------------------
+
+namespace detail {
+inline std::string stepper_number(double x) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.4f", x);
+  return buffer;
+}
+
+// Replaces the one-letter names a, b, c, g of a formula by the graph's names.
+inline std::string stepper_substitute(std::string_view formula, const std::string& a,
+                                      const std::string& b, const std::string& c) {
+  std::string out;
+  auto is_word = [&](std::size_t j) {
+    return j < formula.size() && (std::isalnum(static_cast<unsigned char>(formula[j])) ||
+                                  formula[j] == '_' || formula[j] == '\'');
+  };
+  for (std::size_t i = 0; i < formula.size(); ++i) {
+    const char ch = formula[i];
+    const bool standalone = !(i > 0 && is_word(i - 1)) && !is_word(i + 1);
+    if (standalone && ch == 'a')
+      out += a;
+    else if (standalone && ch == 'b')
+      out += b;
+    else if (standalone && ch == 'c')
+      out += c;
+    else if (standalone && ch == 'g')
+      out.append(c).append(".grad");
+    else
+      out += ch;
+  }
+  return out;
+}
+}  // namespace detail
+
+inline std::string TensorBackwardStep::text(std::size_t print_limit) const {
+  // A printed tensor under its line, every row indented alike.
+  auto print = [&](std::string& out, const char* what, const Tensor& value) {
+    if (!value.defined() || static_cast<std::size_t>(value.numel()) > print_limit) return;
+    std::string printed = to_string(value);
+    std::string indent = std::string("\n    ").append(std::string(std::strlen(what) + 1, ' '));
+    for (std::size_t at = printed.find('\n'); at != std::string::npos;
+         at = printed.find('\n', at + indent.size()))
+      printed.replace(at, 1, indent);
+    out.append("    ").append(what).append(" ").append(printed).append("\n");
+  };
+  const Tensor& t = node;
+  std::string out = expression + "  " + shape_string(t.shape()) + " " +
+                    std::string(dtype_name(t.dtype())) + "  |" + name +
+                    ".grad| = " + detail::stepper_number(upstream_norm) + "\n";
+  print(out, "g =", upstream);
+  for (const TensorGradContribution& c : contributions) {
+    out.append("  ").append(c.name).append(".grad += ").append(c.formula);
+    if (c.repeated) {
+      out += "  (the same input again: counted above)\n";
+      continue;
+    }
+    if (!c.parent.requires_grad()) {
+      out.append("  (skipped: ").append(c.name).append(" does not require grad)\n");
+      continue;
+    }
+    out.append("  ").append(shape_string(c.parent.shape()));
+    out.append("  |added| = ").append(detail::stepper_number(c.added_norm));
+    out.append("  |").append(c.name).append(".grad| = ");
+    out.append(detail::stepper_number(c.grad_norm_after)).append("\n");
+    print(out, "added", c.added);
+  }
+  return out;
+}
+
+inline const TensorBackwardStep& TensorStepper::step() {
+  KINDLING_CHECK(!done(), "TensorStepper::step: the backward pass is already done (", step_count(),
+                 " steps); call reset() to start again");
+  const no_grad guard;
+  TensorNode* node = stepper_.next();
+  TensorBackwardStep step;
+  step.number = position() + 1;
+  step.node = Tensor::from_node(node);
+  step.name = name(node);
+  step.expression = step.name + " = " + std::string(op_name(node->op)) + "(";
+  for (std::size_t i = 0; i < node->inputs.size(); ++i) {
+    if (i > 0) step.expression += ", ";
+    step.expression += name(node->inputs[i]);
+  }
+  step.expression += ")";
+  if (node->grad != nullptr) {
+    step.upstream = Tensor::from_node(node->grad).clone();
+    step.upstream_norm = norm(step.upstream);
+  }
+  // Copies of the inputs' grads before the step: accumulation may happen in place.
+  std::vector<Tensor> before;
+  for (TensorNode* input : node->inputs)
+    before.push_back(input->grad ? Tensor::from_node(input->grad).clone() : Tensor());
+
+  stepper_.step();  // the tensor's own backward_step()
+
+  const std::string a = node->inputs.size() > 0 ? name(node->inputs[0]) : std::string{};
+  const std::string b = node->inputs.size() > 1 ? name(node->inputs[1]) : std::string{};
+  for (std::size_t i = 0; i < node->inputs.size(); ++i) {
+    TensorGradContribution c;
+    c.parent = Tensor::from_node(node->inputs[i]);
+    c.name = name(node->inputs[i]);
+    c.formula = detail::stepper_substitute(tensor_backward_formula(node->op, i), a, b, step.name);
+    for (std::size_t j = 0; j < i; ++j)
+      c.repeated = c.repeated || node->inputs[j] == node->inputs[i];
+    const Tensor grad = c.parent.grad();
+    if (!c.repeated && grad.defined()) {
+      c.added = before[i].defined() ? grad - before[i] : grad.clone();
+      c.added_norm = norm(c.added);
+      c.grad_norm_after = norm(grad);
+    }
+    step.contributions.push_back(std::move(c));
+  }
+  last_ = std::move(step);
+  return *last_;
+}
+
+inline std::string TensorStepper::state_text() const {
+  if (last_) return last_->text();
+  const TensorNode* root = stepper_.root();
+  return "start: " + name(root) + ".grad = ones" + shape_string(root->shape) +
+         " (the seed); interior grads cleared, " + std::to_string(step_count()) +
+         (step_count() == 1 ? " step to go\n" : " steps to go\n");
+}
+
+inline std::string TensorStepper::frame_dot(const engine::DotOptions& options) const {
+  engine::DotStyle<TensorNode> style;
+  style.node_attributes = [this](const TensorNode& node) {
+    // Unlabeled nodes show their generated name; every node the norm of its grad so far.
+    std::string note = node.label ? std::string{} : name(&node);
+    if (node.grad != nullptr) {
+      if (!note.empty()) note += ' ';
+      note.append("|grad| ").append(detail::stepper_number(norm(Tensor::from_node(node.grad))));
+    }
+    std::string attributes = stepper_.frame_attributes(node);
+    if (!note.empty())
+      attributes.append(" xlabel=\"").append(engine::escape_dot_string(note)).append("\"");
+    return attributes;
+  };
+  return engine::to_dot(stepper_.root(), options, style);
+}
+
+}  // namespace kindling

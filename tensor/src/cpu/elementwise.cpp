@@ -1,0 +1,201 @@
+// CPU kernels for copy, fill, unary and binary maps and where: strided walks (iter.hpp) around
+// the SIMD loops (simd.hpp). Non-contiguous rows are gathered into a small buffer and run through
+// the same SIMD loop, so a transposed input gives bit-identical results to a contiguous one.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "cpu.hpp"
+#include "iter.hpp"
+#include "kindling/engine/error.hpp"
+#include "simd.hpp"
+
+namespace kindling::kernels::cpu {
+
+namespace {
+
+constexpr std::int64_t kChunk = 256;  // elements per gather buffer
+
+template <class T>
+const SimdLoops<T>& loops() {
+  if constexpr (std::is_same_v<T, float>)
+    return simd_ops().f32;
+  else
+    return simd_ops().f64;
+}
+
+template <class T>
+T* typed(char* p) {
+  return reinterpret_cast<T*>(p);
+}
+
+// ---- integer forms (no SIMD: int64 tensors are labels and indices, not hot paths) ----
+std::int64_t unary_int(UnaryKernel op, std::int64_t x) {
+  switch (op) {
+    case UnaryKernel::neg:
+      return -x;
+    case UnaryKernel::abs:
+      return x < 0 ? -x : x;
+    case UnaryKernel::sign:
+      return (x > 0) - (x < 0);
+    case UnaryKernel::relu:
+      return x > 0 ? x : 0;
+    default:
+      break;
+  }
+  return 0;  // rejected before the walk
+}
+
+std::int64_t binary_int(BinaryKernel op, std::int64_t a, std::int64_t b) {
+  switch (op) {
+    case BinaryKernel::add:
+      return a + b;
+    case BinaryKernel::sub:
+      return a - b;
+    case BinaryKernel::mul:
+      return a * b;
+    case BinaryKernel::div:
+      return b == 0 ? 0 : a / b;  // zero divisors are rejected up front
+    case BinaryKernel::pow: {
+      std::int64_t r = 1;
+      for (std::int64_t i = 0; i < b; ++i)
+        r *= a;
+      return r;
+    }
+    case BinaryKernel::maximum:
+      return a > b ? a : b;
+    case BinaryKernel::minimum:
+      return a < b ? a : b;
+    case BinaryKernel::eq:
+      return a == b;
+    case BinaryKernel::ne:
+      return a != b;
+    case BinaryKernel::lt:
+      return a < b;
+    case BinaryKernel::le:
+      return a <= b;
+    case BinaryKernel::gt:
+      return a > b;
+    case BinaryKernel::ge:
+      return a >= b;
+  }
+  return 0;
+}
+
+template <class From, class To>
+void copy_typed(const StridedView& src, const StridedView& dst) {
+  Walk walk({&dst, &src});
+  const std::int64_t sd = walk.inner_stride(0), ss = walk.inner_stride(1);
+  walk.for_each_block([&](const auto& p, std::int64_t start, std::int64_t n) {
+    To* out = typed<To>(p[0]) + start * sd;
+    const From* in = typed<From>(p[1]) + start * ss;
+    if constexpr (std::is_same_v<From, To>) {
+      if (sd == 1 && ss == 1) {
+        std::memcpy(out, in, static_cast<std::size_t>(n) * sizeof(To));
+        return;
+      }
+    }
+    for (std::int64_t i = 0; i < n; ++i)
+      out[i * sd] = static_cast<To>(in[i * ss]);
+  });
+}
+
+}  // namespace
+
+void copy(const StridedView& src, const StridedView& dst) {
+  with_dtype(src.dtype, [&]<class From>() {
+    with_dtype(dst.dtype, [&]<class To>() { copy_typed<From, To>(src, dst); });
+  });
+}
+
+void fill(const StridedView& dst, double value) {
+  with_dtype(dst.dtype, [&]<class T>() {
+    const T v = static_cast<T>(value);
+    Walk walk({&dst});
+    const std::int64_t s = walk.inner_stride(0);
+    walk.for_each_block([&](const auto& p, std::int64_t start, std::int64_t n) {
+      T* out = typed<T>(p[0]) + start * s;
+      for (std::int64_t i = 0; i < n; ++i)
+        out[i * s] = v;
+    });
+  });
+}
+
+void unary(UnaryKernel op, const StridedView& x, const StridedView& y) {
+  Walk walk({&y, &x});
+  const std::int64_t sy = walk.inner_stride(0), sx = walk.inner_stride(1);
+  with_dtype(x.dtype, [&]<class T>() {
+    walk.for_each_block([&](const auto& p, std::int64_t start, std::int64_t n) {
+      T* out = typed<T>(p[0]) + start * sy;
+      const T* in = typed<T>(p[1]) + start * sx;
+      if constexpr (std::is_same_v<T, std::int64_t>) {
+        for (std::int64_t i = 0; i < n; ++i)
+          out[i * sy] = unary_int(op, in[i * sx]);
+      } else if (sy == 1 && sx == 1) {
+        loops<T>().unary(op, in, out, n);
+      } else {
+        T buffer[kChunk];
+        for (std::int64_t i = 0; i < n; i += kChunk) {
+          const std::int64_t m = std::min(kChunk, n - i);
+          for (std::int64_t j = 0; j < m; ++j)
+            buffer[j] = in[(i + j) * sx];
+          loops<T>().unary(op, buffer, buffer, m);
+          for (std::int64_t j = 0; j < m; ++j)
+            out[(i + j) * sy] = buffer[j];
+        }
+      }
+    });
+  });
+}
+
+void binary(BinaryKernel op, const StridedView& a, const StridedView& b, const StridedView& out) {
+  Walk walk({&out, &a, &b});
+  const std::int64_t so = walk.inner_stride(0), sa = walk.inner_stride(1),
+                     sb = walk.inner_stride(2);
+  with_dtype(out.dtype, [&]<class T>() {
+    walk.for_each_block([&](const auto& p, std::int64_t start, std::int64_t n) {
+      T* z = typed<T>(p[0]) + start * so;
+      const T* x = typed<T>(p[1]) + start * sa;
+      const T* y = typed<T>(p[2]) + start * sb;
+      if constexpr (std::is_same_v<T, std::int64_t>) {
+        for (std::int64_t i = 0; i < n; ++i)
+          z[i * so] = binary_int(op, x[i * sa], y[i * sb]);
+      } else if (so == 1 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
+        loops<T>().binary(op, x, sa, y, sb, z, n);
+      } else {
+        T ba[kChunk], bb[kChunk];
+        for (std::int64_t i = 0; i < n; i += kChunk) {
+          const std::int64_t m = std::min(kChunk, n - i);
+          for (std::int64_t j = 0; j < m; ++j) {
+            ba[j] = x[(i + j) * sa];
+            bb[j] = y[(i + j) * sb];
+          }
+          loops<T>().binary(op, ba, 1, bb, 1, ba, m);
+          for (std::int64_t j = 0; j < m; ++j)
+            z[(i + j) * so] = ba[j];
+        }
+      }
+    });
+  });
+}
+
+void where(const StridedView& cond, const StridedView& a, const StridedView& b,
+           const StridedView& out) {
+  Walk walk({&out, &a, &b, &cond});
+  const std::int64_t so = walk.inner_stride(0), sa = walk.inner_stride(1),
+                     sb = walk.inner_stride(2), sc = walk.inner_stride(3);
+  with_dtype(out.dtype, [&]<class T>() {
+    with_dtype(cond.dtype, [&]<class C>() {
+      walk.for_each_block([&](const auto& p, std::int64_t start, std::int64_t n) {
+        T* z = typed<T>(p[0]) + start * so;
+        const T* x = typed<T>(p[1]) + start * sa;
+        const T* y = typed<T>(p[2]) + start * sb;
+        const C* c = typed<C>(p[3]) + start * sc;
+        for (std::int64_t i = 0; i < n; ++i)
+          z[i * so] = c[i * sc] != C(0) ? x[i * sa] : y[i * sb];
+      });
+    });
+  });
+}
+
+}  // namespace kindling::kernels::cpu

@@ -1,0 +1,77 @@
+// The CPU kernel table, registered before main(), and the run-time choice of SIMD loops.
+#include <cstdlib>
+#include <cstring>
+#include <xsimd/xsimd.hpp>
+
+#include "cpu.hpp"
+#include "simd.hpp"
+
+namespace kindling::kernels::cpu {
+
+SimdOps make_simd_ops_avx512();
+SimdOps make_simd_ops_avx2();
+SimdOps make_simd_ops_sse2();
+
+namespace {
+
+// The best instruction set this CPU has, capped by KINDLING_SIMD (avx512f, avx2, sse2) if set.
+SimdOps choose_simd_ops() {
+  const auto available = xsimd::available_architectures();
+  const char* cap = std::getenv("KINDLING_SIMD");
+  auto allowed = [&](const char* name) {
+    if (cap == nullptr) return true;
+    if (std::strcmp(cap, "sse2") == 0) return std::strcmp(name, "sse2") == 0;
+    if (std::strcmp(cap, "avx2") == 0) return std::strcmp(name, "avx512f") != 0;
+    return true;
+  };
+  if (available.avx512f && allowed("avx512f")) return make_simd_ops_avx512();
+  if (available.avx2 && available.fma3_avx2 && allowed("avx2")) return make_simd_ops_avx2();
+  return make_simd_ops_sse2();
+}
+
+void copy_bytes(void* dst, const void* src, std::size_t bytes) {
+  if (bytes != 0) std::memcpy(dst, src, bytes);
+}
+
+const KernelTable& cpu_table() {
+  static const KernelTable table = [] {
+    KernelTable t;
+    t.allocate = &allocate;
+    t.deallocate = &deallocate;
+    t.copy_from_host = &copy_bytes;
+    t.copy_to_host = &copy_bytes;
+    t.copy = &copy;
+    t.fill = &fill;
+    t.unary = &unary;
+    t.binary = &binary;
+    t.where = &where;
+    t.reduce = &reduce;
+    t.matmul = &matmul;
+    t.index_select = &index_select;
+    t.index_add = &index_add;
+    t.gather = &gather;
+    t.scatter_add = &scatter_add;
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+const SimdOps& simd_ops() noexcept {
+  static const SimdOps ops = choose_simd_ops();
+  return ops;
+}
+
+// Called by kernels_for() so the CPU table exists whatever the static initialisation order.
+const KernelTable* cpu_kernel_table() {
+  return &cpu_table();
+}
+
+}  // namespace kindling::kernels::cpu
+
+namespace kindling::kernels {
+const char* cpu_simd_arch() noexcept {
+  return cpu::simd_ops().arch;
+}
+}  // namespace kindling::kernels

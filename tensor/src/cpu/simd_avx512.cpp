@@ -1,0 +1,21 @@
+// The SIMD loops compiled for avx512f (Note [simd dispatch] in simd.hpp); this file alone gets
+// that instruction set's compiler flags.
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+// GCC 12 reports _mm512_max_ps / _mm512_min_ps as reading an uninitialised value: the
+// intrinsics pass _mm512_undefined_ps() as the unused merge source. A known false positive.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <xsimd/xsimd.hpp>
+
+#include "simd.hpp"
+
+namespace kindling::kernels::cpu::simd_avx512 {
+#include "simd_impl.hpp"
+}  // namespace kindling::kernels::cpu::simd_avx512
+
+namespace kindling::kernels::cpu {
+SimdOps make_simd_ops_avx512() {
+  return simd_avx512::make_simd_ops<xsimd::avx512f>("avx512f");
+}
+}  // namespace kindling::kernels::cpu

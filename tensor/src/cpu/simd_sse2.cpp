@@ -1,0 +1,18 @@
+// The SIMD loops compiled for sse2 (Note [simd dispatch] in simd.hpp); this file alone gets
+// that instruction set's compiler flags.
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+#include <xsimd/xsimd.hpp>
+
+#include "simd.hpp"
+
+namespace kindling::kernels::cpu::simd_sse2 {
+#include "simd_impl.hpp"
+}  // namespace kindling::kernels::cpu::simd_sse2
+
+namespace kindling::kernels::cpu {
+SimdOps make_simd_ops_sse2() {
+  return simd_sse2::make_simd_ops<xsimd::sse2>("sse2");
+}
+}  // namespace kindling::kernels::cpu

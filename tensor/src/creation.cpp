@@ -1,0 +1,118 @@
+// Creation: fills, ranges, host data and seeded random draws (from kindling::Generator, so a seed
+// gives the same tensor on every platform).
+#include "kindling/tensor/creation.hpp"
+
+#include <cmath>
+
+#include "internal.hpp"
+
+namespace kindling {
+
+using detail::empty;
+
+Tensor full(const Shape& shape, double value, DType dtype, Device device) {
+  Tensor t = empty(shape, dtype, device);
+  detail::kernels_of(t).fill(t.strided_view(), value);
+  return t;
+}
+Tensor zeros(const Shape& shape, DType dtype, Device device) {
+  return full(shape, 0.0, dtype, device);
+}
+Tensor ones(const Shape& shape, DType dtype, Device device) {
+  return full(shape, 1.0, dtype, device);
+}
+Tensor zeros_like(const Tensor& like) {
+  return zeros(like.shape(), like.dtype(), like.device());
+}
+Tensor ones_like(const Tensor& like) {
+  return ones(like.shape(), like.dtype(), like.device());
+}
+Tensor full_like(const Tensor& like, double value) {
+  return full(like.shape(), value, like.dtype(), like.device());
+}
+Tensor scalar_tensor(double value, DType dtype, Device device) {
+  return full({}, value, dtype, device);
+}
+
+namespace {
+// Host doubles to a new CPU tensor of `dtype` (the values are converted once, here).
+template <class T>
+Tensor from_host(const std::vector<T>& values, const Shape& shape, DType dtype) {
+  KINDLING_CHECK(static_cast<std::int64_t>(values.size()) == shape_numel(shape),
+                 "tensor: ", values.size(), " values do not fill shape ", shape_string(shape));
+  Tensor host = empty(shape, dtype_of<T>(), kCPU);
+  detail::kernels_of(host).copy_from_host(host.raw_data(), values.data(),
+                                          values.size() * sizeof(T));
+  if (dtype == dtype_of<T>()) return host;
+  const no_grad guard;
+  return cast(host, dtype);
+}
+}  // namespace
+
+template <class T>
+Tensor from_vector(const std::vector<T>& values, const Shape& shape) {
+  return from_host(values, shape, dtype_of<T>());
+}
+template <class T>
+Tensor from_vector(const std::vector<T>& values, const Shape& shape, DType dtype) {
+  return from_host(values, shape, dtype);
+}
+template Tensor from_vector(const std::vector<float>&, const Shape&);
+template Tensor from_vector(const std::vector<double>&, const Shape&);
+template Tensor from_vector(const std::vector<std::int64_t>&, const Shape&);
+template Tensor from_vector(const std::vector<float>&, const Shape&, DType);
+template Tensor from_vector(const std::vector<double>&, const Shape&, DType);
+template Tensor from_vector(const std::vector<std::int64_t>&, const Shape&, DType);
+
+Tensor tensor(std::initializer_list<double> values, const Shape& shape, DType dtype) {
+  return from_host(std::vector<double>(values), shape, dtype);
+}
+Tensor tensor(std::initializer_list<double> values, DType dtype) {
+  return tensor(values, {static_cast<std::int64_t>(values.size())}, dtype);
+}
+
+Tensor arange(double start, double stop, double step, DType dtype) {
+  KINDLING_CHECK(step != 0.0, "arange: step is 0");
+  const double count = std::ceil((stop - start) / step);
+  const std::int64_t n = count > 0 ? static_cast<std::int64_t>(count) : 0;
+  std::vector<double> values(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i)
+    values[i] = start + static_cast<double>(i) * step;
+  return from_host(values, {n}, dtype);
+}
+Tensor arange(std::int64_t stop, DType dtype) {
+  return arange(0.0, static_cast<double>(stop), 1.0, dtype);
+}
+
+Tensor linspace(double start, double end, std::int64_t steps, DType dtype) {
+  KINDLING_CHECK(steps >= 0, "linspace: steps is ", steps);
+  std::vector<double> values(static_cast<std::size_t>(steps));
+  const double delta = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  for (std::int64_t i = 0; i < steps; ++i)
+    values[i] = i == steps - 1 ? end : start + static_cast<double>(i) * delta;
+  return from_host(values, {steps}, dtype);
+}
+
+Tensor rand(const Shape& shape, Generator& generator, DType dtype) {
+  std::vector<double> values(static_cast<std::size_t>(shape_numel(shape)));
+  for (double& v : values)
+    v = generator.uniform();
+  return from_host(values, shape, dtype);
+}
+
+Tensor randn(const Shape& shape, Generator& generator, DType dtype) {
+  std::vector<double> values(static_cast<std::size_t>(shape_numel(shape)));
+  for (double& v : values)
+    v = generator.normal();
+  return from_host(values, shape, dtype);
+}
+
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Generator& generator) {
+  KINDLING_CHECK(low < high, "randint: empty range [", low, ", ", high, ")");
+  std::vector<std::int64_t> values(static_cast<std::size_t>(shape_numel(shape)));
+  for (auto& v : values)
+    v = low + static_cast<std::int64_t>(generator.below(static_cast<std::uint64_t>(high - low)));
+  return from_host(values, shape, DType::int64);
+}
+
+}  // namespace kindling

@@ -1,0 +1,95 @@
+// gradcheck: analytic gradients (one backward of a weighted sum) against central differences
+// (two forward passes per input element, perturbing the storage in place).
+#include "kindling/tensor/gradcheck.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "internal.hpp"
+
+namespace kindling {
+
+namespace {
+// The storage offsets of a tensor's elements, in row-major order.
+std::vector<std::int64_t> element_offsets(const Tensor& t) {
+  std::vector<std::int64_t> offsets;
+  offsets.reserve(static_cast<std::size_t>(t.numel()));
+  std::vector<std::int64_t> index(static_cast<std::size_t>(t.dim()), 0);
+  for (std::int64_t i = 0; i < t.numel(); ++i) {
+    std::int64_t o = t.offset();
+    for (std::int64_t d = 0; d < t.dim(); ++d)
+      o += index[d] * t.strides()[d];
+    offsets.push_back(o);
+    for (std::int64_t d = t.dim() - 1; d >= 0; --d) {
+      if (++index[d] < t.shape()[d]) break;
+      index[d] = 0;
+    }
+  }
+  return offsets;
+}
+}  // namespace
+
+GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
+                          const std::vector<Tensor>& inputs, const GradcheckOptions& options) {
+  for (const Tensor& x : inputs) {
+    if (!x.requires_grad()) continue;
+    KINDLING_CHECK(x.dtype() == DType::float64 && x.device().type == DeviceType::cpu,
+                   "gradcheck: inputs that require grad must be float64 CPU tensors, got ",
+                   dtype_name(x.dtype()), " on ", to_string(x.device()));
+    for (std::int64_t d = 0; d < x.dim(); ++d)
+      KINDLING_CHECK(x.shape()[d] <= 1 || x.strides()[d] != 0, "gradcheck: input of shape ",
+                     shape_string(x.shape()), " overlaps itself (an expanded view)");
+  }
+  // Fixed weights make the scalar objective sensitive to every output element.
+  Tensor weights;
+  auto objective = [&](const Tensor& out) {
+    if (!weights.defined()) {
+      Generator generator(1234);
+      weights = rand(out.shape(), generator, out.dtype()) + 0.5;
+    }
+    return sum(out * weights);
+  };
+
+  for (const Tensor& x : inputs)
+    if (x.requires_grad()) x.zero_grad();
+  const Tensor root = objective(fn(inputs));
+  KINDLING_CHECK(root.requires_grad(),
+                 "gradcheck: the output does not depend on any input that "
+                 "requires grad");
+  root.backward();
+
+  GradcheckResult result;
+  const no_grad guard;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& x = inputs[i];
+    if (!x.requires_grad()) continue;
+    const Tensor analytic_t = x.grad();
+    const std::vector<double> analytic =
+        analytic_t.defined() ? analytic_t.to_vector<double>()
+                             : std::vector<double>(static_cast<std::size_t>(x.numel()), 0.0);
+    double* storage = static_cast<double*>(x.node()->storage->data());
+    const std::vector<std::int64_t> offsets = element_offsets(x);
+    for (std::size_t e = 0; e < offsets.size(); ++e) {
+      double& element = storage[offsets[e]];
+      const double original = element;
+      element = original + options.eps;
+      const double plus = objective(fn(inputs)).item();
+      element = original - options.eps;
+      const double minus = objective(fn(inputs)).item();
+      element = original;
+      const double numeric = (plus - minus) / (2.0 * options.eps);
+      const double error = std::abs(analytic[e] - numeric);
+      result.max_error = std::max(result.max_error, error);
+      if (result.ok && !(error <= options.atol + options.rtol * std::abs(numeric))) {
+        result.ok = false;
+        char buffer[200];
+        std::snprintf(buffer, sizeof buffer, "input %zu element %zu: analytic %.10g, numeric %.10g",
+                      i, e, analytic[e], numeric);
+        result.message = buffer;
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace kindling

@@ -1,0 +1,89 @@
+// The helpers of internal.hpp: kernel calls producing fresh tensors, axis checks, broadcasting.
+#include <algorithm>
+
+#include "internal.hpp"
+
+namespace kindling {
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+  const std::size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const std::int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    KINDLING_CHECK(da == db || da == 1 || db == 1, op, ": ", shape_string(a), " and ",
+                   shape_string(b), ": shapes do not broadcast (dimension ", i, ": ", da, " vs ",
+                   db, ")");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+namespace detail {
+
+std::int64_t normalize_axis(std::int64_t axis, std::int64_t ndim, const char* op) {
+  KINDLING_CHECK(axis >= -ndim && axis < ndim, op, ": axis ", axis,
+                 " is out of range for a tensor of ", ndim, " dimensions");
+  return axis < 0 ? axis + ndim : axis;
+}
+
+Shape contiguous_strides(const Shape& shape) {
+  Shape strides(shape.size());
+  std::int64_t s = 1;
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    strides[i] = s;
+    s *= std::max<std::int64_t>(shape[i], 1);
+  }
+  return strides;
+}
+
+Tensor unary_kernel(kernels::UnaryKernel op, const Tensor& x) {
+  Tensor out = empty(x.shape(), x.dtype(), x.device());
+  kernels_of(x).unary(op, x.strided_view(), out.strided_view());
+  return out;
+}
+
+Tensor binary_kernel(kernels::BinaryKernel op, const Tensor& a, const Tensor& b) {
+  assert(a.shape() == b.shape() && a.dtype() == b.dtype());
+  Tensor out = empty(a.shape(), a.dtype(), a.device());
+  kernels_of(a).binary(op, a.strided_view(), b.strided_view(), out.strided_view());
+  return out;
+}
+
+Tensor reduce_kernel(kernels::ReduceKernel op, const Tensor& x, const Shape& keep_shape,
+                     DType out_dtype) {
+  Tensor out = empty(keep_shape, out_dtype, x.device());
+  kernels_of(x).reduce(op, x.strided_view(), out.strided_view());
+  return out;
+}
+
+Tensor scalar_like(const Tensor& like, double value) {
+  return scalar_tensor(value, like.dtype(), like.device());
+}
+
+std::pair<Tensor, Tensor> broadcast_pair(const Tensor& a, const Tensor& b, const char* op) {
+  KINDLING_CHECK(a.device() == b.device(), op, ": operands on ", to_string(a.device()), " and ",
+                 to_string(b.device()));
+  const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
+  const DType dtype = promote(a.dtype(), b.dtype());
+  Tensor x = a.dtype() == dtype ? a : cast(a, dtype);
+  Tensor y = b.dtype() == dtype ? b : cast(b, dtype);
+  if (x.shape() != shape) x = expand(x, shape);
+  if (y.shape() != shape) y = expand(y, shape);
+  return {x, y};
+}
+
+Tensor sum_to(const Tensor& grad, const Shape& shape) {
+  if (grad.shape() == shape) return grad;
+  const std::size_t lead = grad.shape().size() - shape.size();
+  Axes axes;
+  for (std::size_t i = 0; i < grad.shape().size(); ++i) {
+    if (i < lead || (shape[i - lead] == 1 && grad.shape()[i] != 1))
+      axes.push_back(static_cast<std::int64_t>(i));
+  }
+  Tensor s = sum(grad, axes, true);
+  return s.shape() == shape ? s : reshape(s, shape);
+}
+
+}  // namespace detail
+}  // namespace kindling

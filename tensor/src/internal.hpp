@@ -1,0 +1,81 @@
+// Helpers shared by the op files: kernel calls that make fresh results, axis normalisation, and
+// the accessors a backward step uses. Not installed: only tensor/src sees it.
+#pragma once
+
+#include <cassert>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kindling/engine/error.hpp"
+#include "kindling/engine/grad_mode.hpp"
+#include "kindling/tensor/creation.hpp"
+#include "kindling/tensor/kernels.hpp"
+#include "kindling/tensor/ops.hpp"
+#include "kindling/tensor/tensor.hpp"
+
+namespace kindling::detail {
+
+// Each primitive's backward: reads node.grad (through `grad`) and gives each input that requires
+// grad its contribution with give(). Generated from the op table (Note [tensor op table]).
+#define KINDLING_X(name) void name##_backward(TensorNode& node, const Tensor& grad);
+KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
+#undef KINDLING_X
+
+// Turns anomaly mode off for its lifetime (the anomaly checks themselves run tensor ops).
+class detect_anomaly_off {
+ public:
+  detect_anomaly_off() noexcept : previous_(is_anomaly_check_enabled()) {
+    set_anomaly_check_enabled(false);
+  }
+  ~detect_anomaly_off() { set_anomaly_check_enabled(previous_); }
+  detect_anomaly_off(const detect_anomaly_off&) = delete;
+  detect_anomaly_off& operator=(const detect_anomaly_off&) = delete;
+
+ private:
+  bool previous_;
+};
+
+inline const kernels::KernelTable& kernels_of(const Tensor& t) {
+  return kernels::kernels_for(t.device());
+}
+
+// Input i of a node, as a handle (sharing the node).
+inline Tensor input(const TensorNode& node, std::size_t i) {
+  assert(i < node.inputs.size());
+  return Tensor::from_node(node.inputs[i]);
+}
+// The node's own value, as a leaf sharing its storage (holding the node itself would make a
+// reference cycle).
+Tensor output_value(const TensorNode& node);
+// Saved tensor i; throws if backward already freed it (Note [saved tensors]).
+Tensor saved(const TensorNode& node, std::size_t i);
+// Adds `contribution` to input i's grad if that input requires grad.
+inline void give(const TensorNode& node, std::size_t i, Tensor contribution) {
+  if (node.inputs[i]->requires_grad) accumulate_grad(node.inputs[i], std::move(contribution));
+}
+inline bool wants_grad(const TensorNode& node, std::size_t i) {
+  return node.inputs[i]->requires_grad;
+}
+
+// Axis in [-ndim, ndim) to [0, ndim); throws naming `op` otherwise.
+std::int64_t normalize_axis(std::int64_t axis, std::int64_t ndim, const char* op);
+// Contiguous strides of a shape.
+Shape contiguous_strides(const Shape& shape);
+// A new tensor node over `base`'s storage with another layout (for views).
+Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset);
+
+// Fresh results of single kernels, outside the graph (the ops record them).
+Tensor unary_kernel(kernels::UnaryKernel op, const Tensor& x);
+// a and b of one shape and dtype.
+Tensor binary_kernel(kernels::BinaryKernel op, const Tensor& a, const Tensor& b);
+// Reduction into a keepdim-shaped result.
+Tensor reduce_kernel(kernels::ReduceKernel op, const Tensor& x, const Shape& keep_shape,
+                     DType out_dtype);
+// Both operands broadcast (by expand) to a common shape and converted to a common dtype.
+std::pair<Tensor, Tensor> broadcast_pair(const Tensor& a, const Tensor& b, const char* op);
+Tensor scalar_like(const Tensor& like, double value);
+// Sums `grad` down to `shape` (the adjoint of expand).
+Tensor sum_to(const Tensor& grad, const Shape& shape);
+
+}  // namespace kindling::detail

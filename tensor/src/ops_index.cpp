@@ -1,0 +1,118 @@
+// Indexing and joining: index_select and gather (their backward scatters with the adjoint
+// kernels index_add and scatter_add), concat (backward slices), and stack (a composite).
+#include "internal.hpp"
+
+namespace kindling {
+
+using detail::give;
+
+namespace {
+void check_index_tensor(const Tensor& index, const char* op) {
+  KINDLING_CHECK(index.dtype() == DType::int64, op, ": the index must be int64, got ",
+                 dtype_name(index.dtype()), " of shape ", shape_string(index.shape()));
+}
+}  // namespace
+
+// ---- index_select: out = x with `axis` indexed by a 1-D index;  dx = index_add of g ----
+Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index) {
+  axis = detail::normalize_axis(axis, x.dim(), "index_select");
+  check_index_tensor(index, "index_select");
+  KINDLING_CHECK(index.dim() == 1, "index_select: the index must be 1-D, got shape ",
+                 shape_string(index.shape()));
+  Shape shape = x.shape();
+  shape[axis] = index.shape()[0];
+  Tensor out = detail::empty(shape, x.dtype(), x.device());
+  detail::kernels_of(x).index_select(x.strided_view(), static_cast<int>(axis), index.strided_view(),
+                                     out.strided_view());
+  OpParams params;
+  params.ints = {axis};
+  return detail::record(TensorOp::index_select, out, {&x}, std::move(params), {index});
+}
+void detail::index_select_backward(TensorNode& node, const Tensor& g) {
+  const Tensor dx = zeros(node.inputs[0]->shape, g.dtype(), g.device());
+  kernels_of(dx).index_add(dx.strided_view(), static_cast<int>(node.params.ints[0]),
+                           saved(node, 0).strided_view(), g.strided_view());
+  give(node, 0, dx);
+}
+
+// ---- gather: out[..i..] = x[..index[..i..]..] along axis;  dx = scatter_add of g ----
+Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index) {
+  axis = detail::normalize_axis(axis, x.dim(), "gather");
+  check_index_tensor(index, "gather");
+  KINDLING_CHECK(index.dim() == x.dim(), "gather: index ", shape_string(index.shape()),
+                 " and input ", shape_string(x.shape()), " differ in dimensions");
+  for (std::int64_t d = 0; d < x.dim(); ++d)
+    KINDLING_CHECK(d == axis || index.shape()[d] <= x.shape()[d], "gather: index ",
+                   shape_string(index.shape()), " is larger than input ", shape_string(x.shape()),
+                   " in dimension ", d);
+  Tensor out = detail::empty(index.shape(), x.dtype(), x.device());
+  detail::kernels_of(x).gather(x.strided_view(), static_cast<int>(axis), index.strided_view(),
+                               out.strided_view());
+  OpParams params;
+  params.ints = {axis};
+  return detail::record(TensorOp::gather, out, {&x}, std::move(params), {index});
+}
+void detail::gather_backward(TensorNode& node, const Tensor& g) {
+  const Tensor dx = zeros(node.inputs[0]->shape, g.dtype(), g.device());
+  kernels_of(dx).scatter_add(dx.strided_view(), static_cast<int>(node.params.ints[0]),
+                             saved(node, 0).strided_view(), g.strided_view());
+  give(node, 0, dx);
+}
+
+// ---- concat: inputs joined along an axis;  each input gets its slice of g ----
+Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis) {
+  KINDLING_CHECK(!tensors.empty(), "concat: no tensors");
+  const Tensor& first = tensors[0];
+  axis = detail::normalize_axis(axis, first.dim(), "concat");
+  DType dtype = first.dtype();
+  Shape shape = first.shape();
+  shape[axis] = 0;
+  for (const Tensor& t : tensors) {
+    KINDLING_CHECK(t.dim() == first.dim(), "concat: shapes ", shape_string(first.shape()), " and ",
+                   shape_string(t.shape()), " differ in dimensions");
+    for (std::int64_t d = 0; d < t.dim(); ++d)
+      KINDLING_CHECK(d == axis || t.shape()[d] == first.shape()[d], "concat: shapes ",
+                     shape_string(first.shape()), " and ", shape_string(t.shape()),
+                     " differ outside axis ", axis);
+    shape[axis] += t.shape()[axis];
+    dtype = promote(dtype, t.dtype());
+  }
+  Tensor out = detail::empty(shape, dtype, first.device());
+  std::vector<Tensor> inputs;
+  std::int64_t start = 0;
+  for (const Tensor& t : tensors) {
+    const Tensor x = t.dtype() == dtype ? t : cast(t, dtype);
+    const std::int64_t n = x.shape()[axis];
+    const no_grad guard;
+    const Tensor window = slice(out, axis, start, start + n);
+    detail::kernels_of(x).copy(x.strided_view(), window.strided_view());
+    inputs.push_back(x);
+    start += n;
+  }
+  OpParams params;
+  params.ints = {axis};
+  return detail::record(TensorOp::concat, out, inputs, std::move(params));
+}
+void detail::concat_backward(TensorNode& node, const Tensor& g) {
+  const std::int64_t axis = node.params.ints[0];
+  std::int64_t start = 0;
+  for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+    const std::int64_t n = node.inputs[i]->shape[axis];
+    give(node, i, slice(g, axis, start, start + n));
+    start += n;
+  }
+}
+
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t axis) {
+  KINDLING_CHECK(!tensors.empty(), "stack: no tensors");
+  axis = detail::normalize_axis(axis, tensors[0].dim() + 1, "stack");
+  std::vector<Tensor> parts;
+  for (const Tensor& t : tensors) {
+    KINDLING_CHECK(t.shape() == tensors[0].shape(), "stack: shapes ",
+                   shape_string(tensors[0].shape()), " and ", shape_string(t.shape()), " differ");
+    parts.push_back(unsqueeze(t, axis));
+  }
+  return concat(parts, axis);
+}
+
+}  // namespace kindling

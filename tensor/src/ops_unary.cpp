@@ -1,0 +1,102 @@
+// Unary elementwise ops, each forward beside its backward (Note [tensor op table]).
+// y = f(x); the backward multiplies the upstream grad g by f'(x), written with tensor ops.
+#include "internal.hpp"
+
+namespace kindling {
+
+using detail::give;
+using detail::input;
+using detail::output_value;
+using kernels::UnaryKernel;
+
+namespace {
+Tensor unary_op(TensorOp op, UnaryKernel kernel, const Tensor& x, bool integers_ok = false) {
+  KINDLING_CHECK(integers_ok || is_floating(x.dtype()), op_name(op),
+                 ": needs a floating-point "
+                 "tensor, got ",
+                 dtype_name(x.dtype()), " of shape ", shape_string(x.shape()));
+  return detail::record(op, detail::unary_kernel(kernel, x), {&x});
+}
+}  // namespace
+
+// ---- neg: y = -x;  dx = -g ----
+Tensor neg(const Tensor& x) {
+  return unary_op(TensorOp::neg, UnaryKernel::neg, x, true);
+}
+void detail::neg_backward(TensorNode& node, const Tensor& g) {
+  give(node, 0, neg(g));
+}
+
+// ---- exp: y = e^x;  dx = g * y ----
+Tensor exp(const Tensor& x) {
+  return unary_op(TensorOp::exp, UnaryKernel::exp, x);
+}
+void detail::exp_backward(TensorNode& node, const Tensor& g) {
+  give(node, 0, g * output_value(node));
+}
+
+// ---- log: y = ln x;  dx = g / x ----
+Tensor log(const Tensor& x) {
+  return unary_op(TensorOp::log, UnaryKernel::log, x);
+}
+void detail::log_backward(TensorNode& node, const Tensor& g) {
+  give(node, 0, g / input(node, 0));
+}
+
+// ---- sqrt: y = sqrt x;  dx = g / (2 y) ----
+Tensor sqrt(const Tensor& x) {
+  return unary_op(TensorOp::sqrt, UnaryKernel::sqrt, x);
+}
+void detail::sqrt_backward(TensorNode& node, const Tensor& g) {
+  give(node, 0, g / (2.0 * output_value(node)));
+}
+
+// ---- abs: y = |x|;  dx = g * sign(x), 0 at 0 ----
+Tensor abs(const Tensor& x) {
+  return unary_op(TensorOp::abs, UnaryKernel::abs, x, true);
+}
+void detail::abs_backward(TensorNode& node, const Tensor& g) {
+  give(node, 0, g * unary_kernel(UnaryKernel::sign, input(node, 0)));
+}
+
+// ---- tanh: y = tanh x;  dx = g * (1 - y^2) ----
+Tensor tanh(const Tensor& x) {
+  return unary_op(TensorOp::tanh, UnaryKernel::tanh, x);
+}
+void detail::tanh_backward(TensorNode& node, const Tensor& g) {
+  const Tensor y = output_value(node);
+  give(node, 0, g * (1.0 - y * y));
+}
+
+// ---- sigmoid: y = 1 / (1 + e^-x);  dx = g * y * (1 - y) ----
+Tensor sigmoid(const Tensor& x) {
+  return unary_op(TensorOp::sigmoid, UnaryKernel::sigmoid, x);
+}
+void detail::sigmoid_backward(TensorNode& node, const Tensor& g) {
+  const Tensor y = output_value(node);
+  give(node, 0, g * y * (1.0 - y));
+}
+
+// ---- relu: y = max(x, 0);  dx = g * (x > 0), so 0 at 0 as in PyTorch ----
+Tensor relu(const Tensor& x) {
+  return unary_op(TensorOp::relu, UnaryKernel::relu, x, true);
+}
+void detail::relu_backward(TensorNode& node, const Tensor& g) {
+  give(node, 0, g * (input(node, 0) > 0.0));
+}
+
+// ---- gelu: y = x Phi(x) (exact, erf form);  dx = g * (Phi(x) + x phi(x)) ----
+Tensor gelu(const Tensor& x) {
+  return unary_op(TensorOp::gelu, UnaryKernel::gelu, x);
+}
+void detail::gelu_backward(TensorNode& node, const Tensor& g) {
+  give(node, 0, g * unary_kernel(UnaryKernel::gelu_grad, input(node, 0)));
+}
+
+// ---- clamp (composite): min(max(x, low), high) ----
+Tensor clamp(const Tensor& x, double low, double high) {
+  KINDLING_CHECK(low <= high, "clamp: low ", low, " is above high ", high);
+  return minimum(maximum(x, detail::scalar_like(x, low)), detail::scalar_like(x, high));
+}
+
+}  // namespace kindling

@@ -1,0 +1,97 @@
+// NumPy-like printing: nested brackets, columns aligned, and past 1000 elements only the first
+// and last three entries of each dimension with "..." between them.
+#include <cstdio>
+#include <ostream>
+
+#include "internal.hpp"
+
+namespace kindling {
+
+namespace {
+
+constexpr std::int64_t kSummaryThreshold = 1000;
+constexpr std::int64_t kEdgeItems = 3;
+
+std::string format_value(double v, bool integer) {
+  char buffer[40];
+  if (integer)
+    std::snprintf(buffer, sizeof buffer, "%lld", static_cast<long long>(v));
+  else
+    std::snprintf(buffer, sizeof buffer, "%.4f", v);
+  return buffer;
+}
+
+struct Printer {
+  const std::vector<double>& values;
+  const Shape& shape;
+  bool integer;
+  bool summarize;
+  std::size_t width = 0;
+  std::string out;
+
+  bool skipped(std::int64_t i, std::int64_t n) const {
+    return summarize && n > 2 * kEdgeItems && i >= kEdgeItems && i < n - kEdgeItems;
+  }
+
+  // Visits the printed elements (to measure the width) or prints them; depth <= kMaxDims.
+  void walk(std::size_t dim, std::int64_t offset, std::int64_t stride_product, bool emit,
+            int indent) {
+    const std::int64_t n = shape[dim];
+    const std::int64_t inner = stride_product / std::max<std::int64_t>(n, 1);
+    if (emit) out += "[";
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (skipped(i, n)) {
+        if (emit) {
+          out += dim + 1 == shape.size() ? "..., " : "...,\n";
+          if (dim + 1 != shape.size()) out.append(static_cast<std::size_t>(indent + 1), ' ');
+        }
+        i = n - kEdgeItems - 1;
+        continue;
+      }
+      if (dim + 1 == shape.size()) {
+        const std::string s = format_value(values[offset + i], integer);
+        if (!emit) {
+          width = std::max(width, s.size());
+        } else {
+          out += std::string(width - s.size(), ' ') + s;
+          if (i + 1 < n) out += ", ";
+        }
+      } else {
+        walk(dim + 1, offset + i * inner, inner, emit, indent + 1);
+        if (emit && i + 1 < n) {
+          out += ',';
+          out.append(shape.size() - dim - 1, '\n');
+          out.append(static_cast<std::size_t>(indent + 1), ' ');
+        }
+      }
+    }
+    if (emit) out += "]";
+  }
+};
+
+}  // namespace
+
+std::string to_string(const Tensor& t) {
+  if (!t.defined()) return "tensor(undefined)";
+  const std::vector<double> values = t.to_vector<double>();
+  const bool integer = t.dtype() == DType::int64;
+  std::string body;
+  if (t.dim() == 0) {
+    body = format_value(values[0], integer);
+  } else {
+    Printer printer{values, t.shape(), integer, t.numel() > kSummaryThreshold, 0, {}};
+    printer.walk(0, 0, t.numel(), false, 7);
+    printer.walk(0, 0, t.numel(), true, 7);
+    body = printer.out;
+  }
+  std::string suffix;
+  if (t.dtype() != DType::float32) suffix += ", dtype=" + std::string(dtype_name(t.dtype()));
+  if (t.requires_grad()) suffix += ", requires_grad=true";
+  return "tensor(" + body + suffix + ")";
+}
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  return os << to_string(t);
+}
+
+}  // namespace kindling

@@ -1,0 +1,477 @@
+// Tensor and TensorNode: storage, layout, the handle's accessors, recording ops into the graph,
+// gradient accumulation and backward() through the engine's sweep.
+#include "kindling/tensor/tensor.hpp"
+
+#include <cassert>
+#include <cmath>
+#include <cstring>
+#include <new>
+
+#include "internal.hpp"
+#include "kindling/engine/pool.hpp"
+
+namespace kindling {
+
+// ---- storage -----------------------------------------------------------------------------------
+
+Storage::Storage(std::size_t bytes, Device device)
+    : data_(kernels::kernels_for(device).allocate(bytes)), bytes_(bytes), device_(device) {}
+
+Storage::~Storage() {
+  kernels::kernels_for(device_).deallocate(data_, bytes_);
+}
+
+// ---- the node ----------------------------------------------------------------------------------
+
+namespace {
+using Pool = engine::NodePool<TensorNode>;
+
+TensorNode* new_node() {
+  return new (Pool::this_thread().allocate()) TensorNode;
+}
+}  // namespace
+
+void TensorNode::destroy(TensorNode* node) noexcept {
+  // Re-entrant release (Note [no recursion] in graph.hpp): these only queue the nodes.
+  if (node->grad) engine::release(node->grad);
+  for (TensorNode* s : node->saved)
+    engine::release(s);
+  node->~TensorNode();
+  Pool::this_thread().deallocate(node);
+}
+
+kernels::StridedView TensorNode::strided_view() const noexcept {
+  kernels::StridedView v;
+  v.data =
+      static_cast<char*>(storage->data()) + offset * static_cast<std::int64_t>(dtype_size(dtype));
+  v.dtype = dtype;
+  v.ndim = static_cast<int>(shape.size());
+  for (int d = 0; d < v.ndim; ++d) {
+    v.shape[d] = shape[d];
+    v.strides[d] = strides[d];
+  }
+  return v;
+}
+
+// Note [saved tensors]
+// Inputs are reachable through parents(); what a backward needs beyond them (argmax indices, a
+// where() mask, gather's index) is a "saved" tensor, a detached leaf the node references. A
+// backward without retain_graph frees them and marks the node, and a second backward through it
+// throws, as in PyTorch, rather than silently using freed data.
+namespace {
+// Note [tensor anomaly mode]: with detect_anomaly on, every recorded op checks its result and
+// every backward step the gradients it produced, and the first NaN or Inf throws naming the op.
+// The check itself runs tensor ops (so any device can do it) with anomaly mode off.
+bool all_finite(const Tensor& t) {
+  if (!is_floating(t.dtype()) || t.numel() == 0) return true;
+  const detail::detect_anomaly_off off;
+  const no_grad guard;
+  return std::isfinite(sum(t * 0.0).item());  // inf * 0 and NaN * 0 are NaN
+}
+}  // namespace
+
+void TensorNode::backward_step() {
+  if (grad == nullptr) return;  // nothing flowed here (a branch that does not reach the root)
+  KINDLING_CHECK(!saved_freed, "backward of ", op_name(op),
+                 ": trying to backward through the graph a second time; its saved tensors were "
+                 "freed by the first backward (pass retain_graph = true to keep them)");
+  const no_grad guard;  // gradients are computed with tensor ops, not recorded
+  const Tensor g = Tensor::from_node(grad);
+  // The ops of a backward step are checked as one, below, so the error names this node's op.
+  const bool anomaly = is_anomaly_check_enabled();
+  const detail::detect_anomaly_off off;
+  switch (op) {
+#define KINDLING_X(name)               \
+  case TensorOp::name:                 \
+    detail::name##_backward(*this, g); \
+    break;
+    KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
+#undef KINDLING_X
+    default:
+      assert(false && "only primitives become graph nodes");
+  }
+  if (anomaly && all_finite(g)) [[unlikely]] {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      KINDLING_CHECK(!inputs[i]->grad || all_finite(Tensor::from_node(inputs[i]->grad)),
+                     "backward of ", op_name(op), ": gradient of input ", i, " (shape ",
+                     shape_string(inputs[i]->shape), ") is not finite; the upstream gradient is");
+    }
+  }
+}
+
+void TensorNode::seed_grad() {
+  detail::accumulate_grad(this, ones(shape, dtype, device()));
+}
+
+void TensorNode::clear_grad() noexcept {
+  if (grad) engine::release(grad);
+  grad = nullptr;
+}
+
+std::vector<std::string> TensorNode::dot_fields() const {
+  return {label ? *label : std::string{},
+          shape_string(shape) + " " + std::string(dtype_name(dtype)),
+          grad ? "grad " + shape_string(grad->shape) : "no grad"};
+}
+
+std::string TensorNode::dot_op() const {
+  return op == TensorOp::leaf ? std::string{} : std::string(op_name(op));
+}
+
+// ---- op names ----------------------------------------------------------------------------------
+
+std::string_view op_name(TensorOp op) noexcept {
+  switch (op) {
+    case TensorOp::leaf:
+      return "leaf";
+#define KINDLING_X(name) \
+  case TensorOp::name:   \
+    return #name;
+      KINDLING_TENSOR_ALL_OPS(KINDLING_X)
+#undef KINDLING_X
+  }
+  return "?";
+}
+
+OpKind op_kind(TensorOp op) noexcept {
+  switch (op) {
+    case TensorOp::leaf:
+      return OpKind::leaf;
+#define KINDLING_X(name) \
+  case TensorOp::name:   \
+    return OpKind::primitive;
+      KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
+#undef KINDLING_X
+#define KINDLING_X(name) \
+  case TensorOp::name:   \
+    return OpKind::composite;
+      KINDLING_TENSOR_COMPOSITES(KINDLING_X)
+#undef KINDLING_X
+#define KINDLING_X(name) \
+  case TensorOp::name:   \
+    return OpKind::nograd;
+      KINDLING_TENSOR_NOGRAD(KINDLING_X)
+#undef KINDLING_X
+  }
+  return OpKind::leaf;
+}
+
+// ---- the handle --------------------------------------------------------------------------------
+
+Tensor Tensor::from_node(TensorNode* node) {
+  KINDLING_CHECK(node != nullptr, "Tensor::from_node: null node");
+  Tensor t;
+  t.node_ = engine::NodeRef<TensorNode>(node);
+  return t;
+}
+
+std::int64_t Tensor::size(std::int64_t axis) const {
+  return shape()[static_cast<std::size_t>(detail::normalize_axis(axis, dim(), "size"))];
+}
+
+bool Tensor::is_contiguous() const noexcept {
+  std::int64_t expected = 1;
+  for (std::int64_t d = dim() - 1; d >= 0; --d) {
+    if (shape()[d] != 1 && strides()[d] != expected) return false;
+    expected *= shape()[d];
+  }
+  return true;
+}
+
+void* Tensor::raw_data() const noexcept {
+  return node_->strided_view().data;
+}
+
+template <class T>
+T* Tensor::data() const {
+  KINDLING_CHECK(dtype() == dtype_of<T>(), "data: the tensor is ", dtype_name(dtype()),
+                 ", asked for ", dtype_name(dtype_of<T>()));
+  KINDLING_CHECK(device().type == DeviceType::cpu, "data: the tensor is on ", to_string(device()));
+  KINDLING_CHECK(is_contiguous(), "data: the tensor of shape ", shape_string(shape()),
+                 " is not contiguous (call contiguous() first)");
+  return static_cast<T*>(raw_data());
+}
+template float* Tensor::data<float>() const;
+template double* Tensor::data<double>() const;
+template std::int64_t* Tensor::data<std::int64_t>() const;
+
+template <class T>
+std::vector<T> Tensor::to_vector() const {
+  const no_grad guard;
+  const Tensor host = kindling::contiguous(kindling::cast(*this, dtype_of<T>()));
+  std::vector<T> out(static_cast<std::size_t>(host.numel()));
+  detail::kernels_of(host).copy_to_host(out.data(), host.raw_data(), out.size() * sizeof(T));
+  return out;
+}
+template std::vector<float> Tensor::to_vector<float>() const;
+template std::vector<double> Tensor::to_vector<double>() const;
+template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
+
+double Tensor::item() const {
+  KINDLING_CHECK(numel() == 1, "item: the tensor has shape ", shape_string(shape()), " (", numel(),
+                 " elements), not one element");
+  return to_vector<double>()[0];
+}
+
+Tensor& Tensor::set_requires_grad(bool requires_grad) {
+  KINDLING_CHECK(is_leaf(), "set_requires_grad: only leaves can change it; this tensor came from ",
+                 op_name(op()), " (use detach())");
+  KINDLING_CHECK(!requires_grad || is_floating(dtype()),
+                 "set_requires_grad: only floating-point tensors can require grad, not ",
+                 dtype_name(dtype()));
+  node_->requires_grad = requires_grad;
+  return *this;
+}
+
+Tensor Tensor::grad() const {
+  return node_->grad ? from_node(node_->grad) : Tensor{};
+}
+
+Tensor Tensor::detach() const {
+  return detail::make_view(*this, shape(), strides(), offset());
+}
+
+const std::string& Tensor::label() const noexcept {
+  static const std::string empty;
+  return node_->label ? *node_->label : empty;
+}
+
+Tensor& Tensor::set_label(std::string label) {
+  node_->label = label.empty() ? nullptr : std::make_unique<std::string>(std::move(label));
+  return *this;
+}
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+  KINDLING_CHECK(requires_grad(), "backward: the tensor of shape ", shape_string(shape()),
+                 " does not require grad (no input of its graph does)");
+  if (gradient.defined()) {
+    KINDLING_CHECK(gradient.shape() == shape(), "backward: the gradient has shape ",
+                   shape_string(gradient.shape()), " but the tensor has shape ",
+                   shape_string(shape()));
+  } else {
+    KINDLING_CHECK(numel() == 1, "backward: the tensor has shape ", shape_string(shape()),
+                   "; a non-scalar root needs an explicit gradient of that shape");
+  }
+  std::vector<TensorNode*> order;
+  engine::begin_backward(node_.get(), order);
+  if (gradient.defined()) {
+    const no_grad guard;
+    detail::accumulate_grad(node_.get(), cast(gradient.detach(), dtype()));
+  } else {
+    node_->seed_grad();
+  }
+  engine::reverse_sweep<TensorNode>(order);
+  if (!retain_graph) {
+    for (TensorNode* n : order) {
+      if (n->inputs.empty()) continue;
+      for (TensorNode* s : n->saved)
+        engine::release(s);
+      n->saved.clear();
+      n->saved_freed = true;
+    }
+  }
+}
+
+// ---- method forms of the movement ops ----------------------------------------------------------
+
+Tensor Tensor::view(const Shape& s) const {
+  return kindling::view(*this, s);
+}
+Tensor Tensor::reshape(const Shape& s) const {
+  return kindling::reshape(*this, s);
+}
+Tensor Tensor::permute(const Shape& o) const {
+  return kindling::permute(*this, o);
+}
+Tensor Tensor::transpose(std::int64_t a, std::int64_t b) const {
+  return kindling::transpose(*this, a, b);
+}
+Tensor Tensor::expand(const Shape& s) const {
+  return kindling::expand(*this, s);
+}
+Tensor Tensor::squeeze(std::int64_t a) const {
+  return kindling::squeeze(*this, a);
+}
+Tensor Tensor::unsqueeze(std::int64_t a) const {
+  return kindling::unsqueeze(*this, a);
+}
+Tensor Tensor::flatten(std::int64_t s, std::int64_t e) const {
+  return kindling::flatten(*this, s, e);
+}
+Tensor Tensor::slice(std::int64_t axis, std::int64_t start, std::int64_t stop,
+                     std::int64_t step) const {
+  return kindling::slice(*this, axis, start, stop, step);
+}
+Tensor Tensor::contiguous() const {
+  return kindling::contiguous(*this);
+}
+Tensor Tensor::to(DType d) const {
+  return kindling::cast(*this, d);
+}
+Tensor Tensor::clone() const {
+  // contiguous() returns the tensor itself when it already is; clone always copies.
+  const Tensor fresh = detail::empty(shape(), dtype(), device());
+  detail::kernels_of(*this).copy(strided_view(), fresh.strided_view());
+  return detail::record(TensorOp::contiguous, fresh, {this});
+}
+
+std::string to_dot(const Tensor& root, const engine::DotOptions& options,
+                   const engine::DotStyle<TensorNode>& style) {
+  return engine::to_dot(root.node(), options, style);
+}
+
+// ---- recording and accumulation ----------------------------------------------------------------
+
+namespace detail {
+
+Tensor empty(const Shape& shape, DType dtype, Device device) {
+  KINDLING_CHECK(shape.size() <= static_cast<std::size_t>(kMaxDims), "tensor: ", shape.size(),
+                 " dimensions; at most ", kMaxDims, " are supported");
+  for (auto d : shape)
+    KINDLING_CHECK(d >= 0, "tensor: negative dimension in shape ", shape_string(shape));
+  TensorNode* node = new_node();
+  Tensor t = Tensor::from_node(node);
+  node->shape = shape;
+  node->strides = contiguous_strides(shape);
+  node->dtype = dtype;
+  node->storage = std::make_shared<Storage>(
+      static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype), device);
+  return t;
+}
+
+Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset) {
+  KINDLING_CHECK(shape.size() <= static_cast<std::size_t>(kMaxDims), "view: ", shape.size(),
+                 " dimensions; at most ", kMaxDims, " are supported");
+  TensorNode* node = new_node();
+  Tensor t = Tensor::from_node(node);
+  node->storage = base.node()->storage;
+  node->shape = std::move(shape);
+  node->strides = std::move(strides);
+  node->offset = offset;
+  node->dtype = base.dtype();
+  return t;
+}
+
+Tensor output_value(const TensorNode& node) {
+  return make_view(Tensor::from_node(const_cast<TensorNode*>(&node)), node.shape, node.strides,
+                   node.offset);
+}
+
+Tensor saved(const TensorNode& node, std::size_t i) {
+  assert(i < node.saved.size());
+  return Tensor::from_node(node.saved[i]);
+}
+
+Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
+              OpParams params, std::vector<Tensor> saved_tensors) {
+  if (is_anomaly_check_enabled()) [[unlikely]] {
+    std::string shapes;
+    for (const Tensor* in : inputs) {
+      shapes += shapes.empty() ? "" : " and ";
+      shapes += shape_string(in->shape());
+    }
+    KINDLING_CHECK(all_finite(result), op_name(op), ": the result is not finite (NaN or Inf) for ",
+                   "inputs of shape ", shapes);
+  }
+  if (!is_grad_enabled()) return result;
+  bool any = false;
+  for (const Tensor* in : inputs)
+    any = any || in->requires_grad();
+  if (!any) return result;
+  TensorNode* node = result.node();
+  assert(node->inputs.empty());
+  node->op = op;
+  node->requires_grad = true;
+  for (const Tensor* in : inputs) {
+    node->inputs.push_back(in->node());
+    engine::retain(in->node());
+  }
+  node->params = std::move(params);
+  for (const Tensor& s : saved_tensors) {
+    const Tensor leaf = s.detach();
+    node->saved.push_back(leaf.node());
+    engine::retain(leaf.node());
+  }
+  return result;
+}
+
+Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpParams params) {
+  if (!is_grad_enabled()) return result;
+  bool any = false;
+  for (const Tensor& in : inputs)
+    any = any || in.requires_grad();
+  if (!any) return result;
+  TensorNode* node = result.node();
+  node->op = op;
+  node->requires_grad = true;
+  for (const Tensor& in : inputs) {
+    node->inputs.push_back(in.node());
+    engine::retain(in.node());
+  }
+  node->params = std::move(params);
+  return result;
+}
+
+// Note [gradients accumulate]
+// A node's grad is the sum of every contribution its children give, in whatever order the sweep
+// reaches them (b = a + a gives a.grad == 2). The first contribution is adopted when nothing
+// else can see it (a fresh contiguous temporary), else copied; later ones are added in place.
+void accumulate_grad(TensorNode* node, Tensor contribution) {
+  assert(contribution.shape() == node->shape);
+  if (contribution.dtype() != node->dtype) contribution = cast(contribution, node->dtype);
+  if (node->grad == nullptr) {
+    TensorNode* c = contribution.node();
+    const bool exclusive = c->ref_count == 1 && c->storage.use_count() == 1 && c->offset == 0 &&
+                           c->inputs.empty() && contribution.is_contiguous();
+    Tensor owned = exclusive ? contribution : empty(node->shape, node->dtype, node->device());
+    if (!exclusive) kernels_of(owned).copy(contribution.strided_view(), owned.strided_view());
+    owned.node()->requires_grad = false;
+    node->grad = owned.node();
+    engine::retain(node->grad);
+    return;
+  }
+  const kernels::StridedView acc = node->grad->strided_view();
+  kernels_of(contribution)
+      .binary(kernels::BinaryKernel::add, acc, contribution.strided_view(), acc);
+}
+
+}  // namespace detail
+
+}  // namespace kindling
+
+// ---- device copies (added for the gpu module) --------------------------------------------------
+
+namespace kindling {
+
+// Note [device copies]
+// to(device) goes through the host: a contiguous copy on the source device, copy_to_host, then
+// copy_from_host on the target. Every KernelTable knows the host and itself, so no pair of devices
+// needs a path of its own. It is not a graph op (no primitive has a cross-device backward yet): a
+// tensor with a graph behind it must be detached first, rather than silently losing its gradient.
+Tensor Tensor::to(Device device) const {
+  if (this->device() == device) return *this;
+  KINDLING_CHECK(is_leaf() || !requires_grad() || !is_grad_enabled(), "to(", to_string(device),
+                 "): the tensor of shape ", shape_string(shape()), " on ",
+                 to_string(this->device()), " came from ", op_name(op()),
+                 " and requires grad; moving it between devices is not differentiable (move the "
+                 "leaves, or detach() it)");
+  const no_grad guard;
+  const Tensor src = kindling::contiguous(*this);
+  const std::size_t bytes = static_cast<std::size_t>(numel()) * dtype_size(dtype());
+  Tensor out = detail::empty(shape(), dtype(), device);
+  const kernels::KernelTable& from = detail::kernels_of(src);
+  const kernels::KernelTable& to = detail::kernels_of(out);
+  if (src.device().type == DeviceType::cpu) {
+    to.copy_from_host(out.raw_data(), src.raw_data(), bytes);
+  } else if (device.type == DeviceType::cpu) {
+    from.copy_to_host(out.raw_data(), src.raw_data(), bytes);
+  } else {
+    std::vector<unsigned char> host(bytes);
+    from.copy_to_host(host.data(), src.raw_data(), bytes);
+    to.copy_from_host(out.raw_data(), host.data(), bytes);
+  }
+  if (is_leaf() && requires_grad()) out.node()->requires_grad = true;
+  return out;
+}
+
+}  // namespace kindling

@@ -1,0 +1,517 @@
+// Every tensor op on a CUDA device against the CPU on the same inputs, forward and backward
+// (strided, transposed and broadcast inputs included); the caching allocator, deferred index
+// errors and the fused optimizer steps on a device; an MLP trained for 100 steps on both devices.
+// Without a device each case reports itself skipped (gpu_test_support.hpp).
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gpu_test_support.hpp"
+#include "kindling/gpu/memory.hpp"
+#include "kindling/gpu/optim.hpp"
+#include "kindling/nn/optim_kernels.hpp"
+
+using namespace kindling;
+using kindling_test::check_close;
+
+namespace {
+
+const Device kCuda = Device::cuda(0);
+
+enum class Domain { any, positive };
+
+struct Input {
+  Shape shape;
+  Domain domain = Domain::any;
+  bool transposed = false;  // passed as the transpose of a contiguous (.., n, m) leaf
+  DType dtype = DType::float32;
+};
+
+struct Row {
+  std::string name;
+  std::vector<Input> inputs;
+  std::function<Tensor(const std::vector<Tensor>&, Device)> fn;
+  bool differentiable = true;
+  double rtol = 1e-4, atol = 1e-5;
+};
+
+Tensor make_leaf(const Input& in, Generator& gen) {
+  Shape shape = in.shape;
+  if (in.transposed) std::swap(shape[shape.size() - 1], shape[shape.size() - 2]);
+  Tensor t = in.domain == Domain::positive ? rand(shape, gen, in.dtype) + 0.5
+                                           : randn(shape, gen, in.dtype);
+  return t.detach();
+}
+
+Tensor index_tensor(std::vector<std::int64_t> values, Shape shape, Device device) {
+  return from_vector(values, shape).to(device);
+}
+
+void run_row(const Row& row) {
+  INFO("op row: " << row.name);
+  Generator gen(1234);
+  std::vector<Tensor> cpu_leaves, gpu_leaves, cpu_in, gpu_in;
+  for (const Input& in : row.inputs) {
+    Tensor leaf = make_leaf(in, gen);
+    if (row.differentiable) leaf.set_requires_grad();
+    Tensor moved = leaf.to(kCuda);
+    REQUIRE(moved.device() == kCuda);
+    CHECK(moved.requires_grad() == row.differentiable);
+    cpu_leaves.push_back(leaf);
+    gpu_leaves.push_back(moved);
+    cpu_in.push_back(in.transposed ? leaf.transpose(-2, -1) : leaf);
+    gpu_in.push_back(in.transposed ? moved.transpose(-2, -1) : moved);
+  }
+  const Tensor want = row.fn(cpu_in, kCPU);
+  const Tensor got = row.fn(gpu_in, kCuda);
+  REQUIRE(got.device() == kCuda);
+  check_close(got, want, row.rtol, row.atol, row.name + " forward");
+  if (!row.differentiable) return;
+  // A random upstream gradient, so that every output element's gradient path is exercised.
+  const Tensor w = randn(want.shape(), gen, want.dtype());
+  sum(want * w).backward();
+  sum(got * w.to(kCuda)).backward();
+  for (std::size_t i = 0; i < cpu_leaves.size(); ++i) {
+    REQUIRE(gpu_leaves[i].grad().defined());
+    CHECK(gpu_leaves[i].grad().device() == kCuda);
+    check_close(gpu_leaves[i].grad(), cpu_leaves[i].grad(), row.rtol * 10, row.atol * 10,
+                row.name + " backward, input " + std::to_string(i));
+  }
+}
+
+using Xs = const std::vector<Tensor>&;
+
+std::vector<Row> op_rows() {
+  const Domain pos = Domain::positive;
+  std::vector<Row> rows = {
+      // ---- unary ----
+      {"neg", {{{3, 5}}}, [](Xs x, Device) { return neg(x[0]); }},
+      {"exp", {{{4, 7}}}, [](Xs x, Device) { return exp(x[0]); }},
+      {"log", {{{4, 7}, pos}}, [](Xs x, Device) { return log(x[0]); }},
+      {"sqrt", {{{4, 7}, pos}}, [](Xs x, Device) { return sqrt(x[0]); }},
+      {"abs", {{{6, 5}}}, [](Xs x, Device) { return abs(x[0]); }},
+      {"tanh", {{{6, 5}, Domain::any, true}}, [](Xs x, Device) { return tanh(x[0]); }},
+      {"sigmoid", {{{6, 5}}}, [](Xs x, Device) { return sigmoid(x[0]); }},
+      {"relu", {{{6, 5}, Domain::any, true}}, [](Xs x, Device) { return relu(x[0]); }},
+      {"gelu", {{{33, 9}}}, [](Xs x, Device) { return gelu(x[0]); }},
+      {"clamp", {{{8, 8}}}, [](Xs x, Device) { return clamp(x[0], -0.5, 0.7); }},
+      {"unary_large", {{{300, 1000}}}, [](Xs x, Device) { return tanh(x[0]) * 2.0; }},
+      // ---- binary, broadcast and strided ----
+      {"add_broadcast", {{{3, 4}}, {{4}}}, [](Xs x, Device) { return x[0] + x[1]; }},
+      {"sub_broadcast", {{{2, 3, 4}}, {{3, 1}}}, [](Xs x, Device) { return x[0] - x[1]; }},
+      {"mul_transposed",
+       {{{5, 6}, Domain::any, true}, {{5, 1}}},
+       [](Xs x, Device) { return x[0] * x[1]; }},
+      {"div", {{{4, 5}}, {{4, 5}, pos}}, [](Xs x, Device) { return x[0] / x[1]; }},
+      {"pow", {{{4, 5}, pos}, {{5}}}, [](Xs x, Device) { return pow(x[0], x[1]); }},
+      {"pow_scalar", {{{4, 5}}}, [](Xs x, Device) { return pow(x[0], 2.0); }},
+      {"maximum", {{{4, 5}}, {{1, 5}}}, [](Xs x, Device) { return maximum(x[0], x[1]); }},
+      {"minimum", {{{4, 5}}, {{4, 1}}}, [](Xs x, Device) { return minimum(x[0], x[1]); }},
+      {"where",
+       {{{4, 5}}, {{4, 5}}},
+       [](Xs x, Device) { return where(gt(x[0].detach(), x[1].detach()), x[0], x[1]); }},
+      {"scalar_ops", {{{3, 3}}}, [](Xs x, Device) { return 2.0 - x[0] / 3.0 + 1.5 * x[0]; }},
+      {"cast",
+       {{{3, 4}}},
+       [](Xs x, Device) { return cast(cast(x[0], DType::float64) * 3.0, DType::float32); }},
+      {"float64_chain",
+       {{{5, 6}, Domain::any, false, DType::float64}},
+       [](Xs x, Device) { return exp(x[0]) * x[0] - sigmoid(x[0]); }},
+      // ---- comparisons (no gradient) ----
+      {"compare",
+       {{{4, 6}}, {{6}}},
+       [](Xs x, Device) {
+         return eq(x[0], x[0]) + ne(x[0], x[1]) + lt(x[0], x[1]) + le(x[0], x[1]) + gt(x[0], x[1]) +
+                ge(x[0], x[1]);
+       },
+       false},
+      // ---- reductions ----
+      {"sum_all", {{{7, 9}}}, [](Xs x, Device) { return sum(x[0]); }},
+      {"sum_axis0", {{{7, 9}}}, [](Xs x, Device) { return sum(x[0], {0}); }},
+      {"sum_axis1_keepdim",
+       {{{7, 9}, Domain::any, true}},
+       [](Xs x, Device) { return sum(x[0], {1}, true); }},
+      {"sum_axes02",
+       {{{4, 5, 6}}},
+       [](Xs x, Device) {
+         return sum(x[0], {0, 2});
+       }},
+      {"sum_large_all", {{{1000, 1000}}}, [](Xs x, Device) { return sum(x[0]); }, true, 1e-4, 1e-3},
+      {"sum_large_rows",
+       {{{3000, 7}}},
+       [](Xs x, Device) { return sum(x[0], {0}); },
+       true,
+       1e-4,
+       1e-4},
+      {"sum_large_cols",
+       {{{7, 50000}}},
+       [](Xs x, Device) { return sum(x[0], {1}); },
+       true,
+       1e-4,
+       1e-3},
+      {"mean", {{{6, 8}}}, [](Xs x, Device) { return mean(x[0], {1}); }},
+      {"max_axis", {{{6, 8}}}, [](Xs x, Device) { return max(x[0], {1}); }},
+      {"min_axis", {{{6, 8}}}, [](Xs x, Device) { return min(x[0], {0}, true); }},
+      {"max_all", {{{60, 80}}}, [](Xs x, Device) { return max(x[0]); }},
+      {"argmax",
+       {{{6, 80}}},
+       [](Xs x, Device) { return argmax(x[0], 1) + sum(argmin(x[0], 0)); },
+       false},
+      {"argmax_flat", {{{60, 800}}}, [](Xs x, Device) { return argmax(x[0]); }, false},
+      {"var", {{{6, 8}}}, [](Xs x, Device) { return var(x[0], {1}); }},
+      {"stddev", {{{6, 8}}}, [](Xs x, Device) { return stddev(x[0]); }},
+      {"logsumexp", {{{6, 8}}}, [](Xs x, Device) { return logsumexp(x[0], {1}); }},
+      // ---- matmul ----
+      {"matmul_edges",
+       {{{64, 33}}, {{33, 70}}},
+       [](Xs x, Device) { return matmul(x[0], x[1]); },
+       true,
+       1e-4,
+       1e-4},
+      {"matmul_tiles",
+       {{{130, 257}}, {{257, 129}}},
+       [](Xs x, Device) { return matmul(x[0], x[1]); },
+       true,
+       1e-4,
+       1e-4},
+      {"matmul_transposed",
+       {{{40, 50}, Domain::any, true}, {{50, 30}, Domain::any, true}},
+       [](Xs x, Device) { return matmul(x[0], x[1]); },
+       true,
+       1e-4,
+       1e-4},
+      {"matmul_batched",
+       {{{3, 20, 30}}, {{3, 30, 10}}},
+       [](Xs x, Device) { return matmul(x[0], x[1]); },
+       true,
+       1e-4,
+       1e-4},
+      {"matmul_broadcast_batch",
+       {{{2, 1, 5, 6}}, {{3, 6, 4}}},
+       [](Xs x, Device) { return matmul(x[0], x[1]); },
+       true,
+       1e-4,
+       1e-4},
+      {"matvec", {{{5, 6}}, {{6}}}, [](Xs x, Device) { return matmul(x[0], x[1]); }},
+      {"matmul_float64",
+       {{{17, 19}, Domain::any, false, DType::float64},
+        {{19, 23}, Domain::any, false, DType::float64}},
+       [](Xs x, Device) { return matmul(x[0], x[1]); },
+       true,
+       1e-10,
+       1e-10},
+      // ---- movement ----
+      {"permute_contiguous",
+       {{{2, 3, 4}}},
+       [](Xs x, Device) {
+         return contiguous(permute(x[0], {2, 0, 1})) * 1.0;
+       }},
+      {"slice_step", {{{10, 6}}}, [](Xs x, Device) { return slice(x[0], 0, 1, 9, 3) * 2.0; }},
+      {"expand",
+       {{{3, 1}}},
+       [](Xs x, Device) {
+         return contiguous(expand(x[0], {3, 5}));
+       }},
+      {"reshape_copy",
+       {{{4, 6}, Domain::any, true}},
+       [](Xs x, Device) {
+         return reshape(x[0], {2, 12});
+       }},
+      {"view",
+       {{{4, 6}}},
+       [](Xs x, Device) {
+         return view(x[0], {3, 8}) * 2.0;
+       }},
+      {"transpose", {{{4, 6}}}, [](Xs x, Device) { return contiguous(transpose(x[0], 0, 1)); }},
+      {"flatten_squeeze",
+       {{{2, 1, 3}}},
+       [](Xs x, Device) { return flatten(unsqueeze(squeeze(x[0], 1), 0)); }},
+      {"concat",
+       {{{2, 3}}, {{4, 3}}},
+       [](Xs x, Device) {
+         return concat({x[0], x[1]}, 0);
+       }},
+      {"stack",
+       {{{2, 3}}, {{2, 3}, Domain::any, true}},
+       [](Xs x, Device) {
+         return stack({x[0], x[1]}, 1);
+       }},
+      // ---- index ----
+      {"index_select_repeats",
+       {{{5, 4}}},
+       [](Xs x, Device d) {
+         return index_select(x[0], 0, index_tensor({4, 0, 4, 2, 4}, {5}, d));
+       }},
+      {"index_select_axis1",
+       {{{3, 6}, Domain::any, true}},
+       [](Xs x, Device d) {
+         return index_select(x[0], 1, index_tensor({5, 1, 1}, {3}, d));
+       }},
+      {"gather",
+       {{{4, 5}}},
+       [](Xs x, Device d) {
+         return gather(x[0], 1, index_tensor({0, 0, 4, 1, 2, 3, 3, 3}, {4, 2}, d));
+       }},
+      {"one_hot",
+       {{{1}}},
+       [](Xs, Device d) {
+         return one_hot(index_tensor({0, 3, 2, 3}, {4}, d), 5);
+       },
+       false},
+      // ---- network composites ----
+      {"softmax", {{{5, 7}}}, [](Xs x, Device) { return softmax(x[0], 1); }},
+      {"log_softmax",
+       {{{5, 7}, Domain::any, true}},
+       [](Xs x, Device) { return log_softmax(x[0], 0); }},
+      {"cross_entropy_mean",
+       {{{6, 4}}},
+       [](Xs x, Device d) {
+         return cross_entropy(x[0], index_tensor({0, 3, 1, 1, 2, 0}, {6}, d));
+       }},
+      {"cross_entropy_none",
+       {{{6, 4}}},
+       [](Xs x, Device d) {
+         return cross_entropy(x[0], index_tensor({3, 3, 1, 0, 2, 0}, {6}, d), Reduction::none);
+       }},
+  };
+  return rows;
+}
+
+// Ops a row exercises beyond the one its name starts with.
+const std::map<std::string, std::vector<std::string>> kAlsoCovers = {
+    {"permute_contiguous", {"contiguous"}},
+    {"flatten_squeeze", {"squeeze", "unsqueeze"}},
+    {"compare", {"eq", "ne", "lt", "le", "gt", "ge"}},
+    {"argmax", {"argmin"}},
+};
+
+bool covered(const std::vector<Row>& rows, const std::string& op) {
+  for (const Row& row : rows) {
+    if (row.name == op || row.name.rfind(op + "_", 0) == 0) return true;
+    const auto also = kAlsoCovers.find(row.name);
+    if (also != kAlsoCovers.end() &&
+        std::find(also->second.begin(), also->second.end(), op) != also->second.end())
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// Runs everywhere: a new op in the op table (Note [tensor op table]) must get a GPU row.
+TEST_CASE("every op of the op table has a row in the GPU comparison", "[gpu][table]") {
+  const std::vector<Row> rows = op_rows();
+  std::vector<std::string> missing;
+#define KINDLING_X(name) \
+  if (!covered(rows, #name)) missing.push_back(#name);
+  KINDLING_TENSOR_ALL_OPS(KINDLING_X)
+#undef KINDLING_X
+  INFO("ops without a GPU row: " << [&] {
+    std::string all;
+    for (const std::string& m : missing)
+      all += m + " ";
+    return all;
+  }());
+  CHECK(missing.empty());
+  CHECK_FALSE(covered(rows, "not_an_op"));
+}
+
+TEST_CASE("every op on cuda matches the CPU forward and backward", "[gpu][ops]") {
+  KINDLING_REQUIRE_GPU();
+  for (const Row& row : op_rows()) {
+    SECTION(row.name) {
+      run_row(row);
+    }
+  }
+}
+
+TEST_CASE("to(cuda) and back is exact, and keeps leaves leaves", "[gpu][device]") {
+  KINDLING_REQUIRE_GPU();
+  Generator gen(7);
+  const Tensor x = randn({3, 17}, gen).set_requires_grad();
+  const Tensor y = x.to(kCuda);
+  CHECK(y.device() == kCuda);
+  CHECK(y.is_leaf());
+  CHECK(y.requires_grad());
+  CHECK(y.to(kCPU).to_vector<float>() == x.to_vector<float>());
+  const Tensor idx = from_vector<std::int64_t>({5, -3, 1LL << 40}, {3}).to(kCuda);
+  CHECK(idx.to_vector<std::int64_t>() == std::vector<std::int64_t>{5, -3, 1LL << 40});
+  // A strided view moves as its values.
+  const Tensor t = x.transpose(0, 1);
+  check_close(t.to(kCuda), t.contiguous(), 0, 0, "transposed view");
+  // Not differentiable: a tensor with a graph behind it must not silently lose its gradient.
+  CHECK_THROWS_AS((x * 2.0).to(kCuda), kindling::error);
+}
+
+TEST_CASE("the caching allocator reuses freed device blocks and releases them", "[gpu][memory]") {
+  KINDLING_REQUIRE_GPU();
+  const char* no_cache = std::getenv("KINDLING_GPU_NO_CACHE");
+  if (no_cache != nullptr && std::string(no_cache) == "1") {
+    WARN("KINDLING_GPU_NO_CACHE=1 (a sanitizer run): the cache is off, nothing to check here");
+    return;
+  }
+  gpu::release_cached_memory();
+  const auto before = gpu::memory_stats();
+  { const Tensor a = zeros({1000, 1000}, DType::float32, kCuda); }
+  const auto freed = gpu::memory_stats();
+  CHECK(freed.cached_bytes >= 4000000);
+  { const Tensor b = ones({1000, 999}, DType::float32, kCuda); }  // same size class
+  const auto reused = gpu::memory_stats();
+  CHECK(reused.cache_hits > freed.cache_hits);
+  CHECK(reused.device_allocations == freed.device_allocations);
+  CHECK(gpu::release_cached_memory() >= 4000000);
+  CHECK(gpu::memory_stats().cached_bytes == 0);
+  CHECK(gpu::memory_stats().allocated_bytes == before.allocated_bytes);
+  gpu::DeviceBuffer buffer(1 << 20);
+  CHECK(buffer.data() != nullptr);
+  CHECK(gpu::memory_stats().allocated_bytes >= before.allocated_bytes + (1 << 20));
+}
+
+TEST_CASE("an index out of range in a kernel surfaces as kindling::error", "[gpu][errors]") {
+  KINDLING_REQUIRE_GPU();
+  const Tensor x = zeros({4, 5}, DType::float32, kCuda);
+  const Tensor bad = from_vector<std::int64_t>({0, 7, 1, 2}, {4, 1}).to(kCuda);
+  Tensor out = gather(x, 1, bad);  // queued; the kernel records the bad index
+  try {
+    (void)out.to_vector<float>();
+    FAIL("expected kindling::error");
+  } catch (const kindling::error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("gather") && Catch::Contains("index 7"));
+  }
+  // Reported once: the device is usable afterwards.
+  CHECK_NOTHROW(gpu::synchronize());
+  CHECK(sum(ones({3}, DType::float32, kCuda)).item() == 3.0);
+  // An index left on the host is caught before the launch.
+  CHECK_THROWS_AS(gather(x, 1, from_vector<std::int64_t>({0, 1, 1, 2}, {4, 1})), kindling::error);
+}
+
+TEST_CASE("fused AdamW and SGD steps match the host formulas", "[gpu][optim]") {
+  KINDLING_REQUIRE_GPU();
+  Generator gen(3);
+  const std::size_t n = 1000;
+  const Tensor p0 = randn({10, 100}, gen), g0 = randn({10, 100}, gen);
+  std::vector<double> p = p0.to_vector<double>(), g = g0.to_vector<double>();
+
+  SECTION("adamw") {
+    const gpu::AdamWOptions o{0.01, 0.9, 0.99, 1e-8, 0.1};
+    const Tensor param = p0.to(kCuda), grad = g0.to(kCuda);
+    const Tensor m = zeros({10, 100}, DType::float32, kCuda), v = zeros_like(m);
+    std::vector<double> hm(n, 0.0), hv(n, 0.0);
+    for (std::int64_t step = 1; step <= 3; ++step) {
+      gpu::adamw_step(param, grad, m, v, o, step);
+      const double bc1 = 1 - std::pow(o.beta1, double(step)),
+                   bc2 = 1 - std::pow(o.beta2, double(step));
+      for (std::size_t i = 0; i < n; ++i) {
+        p[i] *= 1 - o.lr * o.weight_decay;
+        hm[i] = o.beta1 * hm[i] + (1 - o.beta1) * g[i];
+        hv[i] = o.beta2 * hv[i] + (1 - o.beta2) * g[i] * g[i];
+        p[i] -= o.lr / bc1 * hm[i] / (std::sqrt(hv[i]) / std::sqrt(bc2) + o.eps);
+      }
+    }
+    check_close(param, from_vector(p, {10, 100}, DType::float32), 1e-5, 1e-6, "adamw param");
+    check_close(v, from_vector(hv, {10, 100}, DType::float32), 1e-5, 1e-7, "adamw exp_avg_sq");
+    CHECK_THROWS_AS(gpu::adamw_step(param, grad, m, v, o, 0), kindling::error);
+    CHECK_THROWS_AS(gpu::adamw_step(p0, g0, m, v, o, 1), kindling::error);  // CPU tensors
+  }
+  SECTION("sgd with nesterov momentum and weight decay") {
+    const gpu::SgdOptions o{0.05, 0.9, 0.0, 0.01, true};
+    const Tensor param = p0.to(kCuda), grad = g0.to(kCuda);
+    const Tensor buf = zeros({10, 100}, DType::float32, kCuda);
+    std::vector<double> hb(n, 0.0);
+    for (int step = 0; step < 3; ++step) {
+      gpu::sgd_step(param, grad, buf, o, step == 0);
+      for (std::size_t i = 0; i < n; ++i) {
+        double d = g[i] + o.weight_decay * p[i];
+        hb[i] = step == 0 ? d : o.momentum * hb[i] + (1 - o.dampening) * d;
+        d = d + o.momentum * hb[i];
+        p[i] -= o.lr * d;
+      }
+    }
+    check_close(param, from_vector(p, {10, 100}, DType::float32), 1e-5, 1e-6, "sgd param");
+    CHECK_THROWS_AS(gpu::sgd_step(param, grad, Tensor{}, o, false), kindling::error);
+  }
+}
+
+TEST_CASE("an MLP trained 100 steps on cuda ends at the CPU's loss", "[gpu][mlp]") {
+  KINDLING_REQUIRE_GPU();
+  Generator gen(11);
+  const std::int64_t n = 256, features = 20, hidden = 64, classes = 5;
+  const Tensor x = randn({n, features}, gen);
+  const Tensor teacher = randn({features, classes}, gen);
+  const Tensor y = argmax(matmul(x, teacher), 1);
+  std::vector<Tensor> cpu = {(randn({features, hidden}, gen) * 0.2).detach(), zeros({hidden}),
+                             (randn({hidden, classes}, gen) * 0.2).detach(), zeros({classes})};
+  std::vector<Tensor> dev;
+  for (Tensor& p : cpu) {
+    p.set_requires_grad();
+    dev.push_back(p.to(kCuda));
+  }
+  const Tensor xd = x.to(kCuda), yd = y.to(kCuda);
+  auto loss_of = [](const std::vector<Tensor>& w, const Tensor& xs, const Tensor& ys) {
+    const Tensor h = relu(matmul(xs, w[0]) + w[1]);
+    return cross_entropy(matmul(h, w[2]) + w[3], ys);
+  };
+  const double lr = 0.2;
+  double first_cpu = 0, first_gpu = 0, last_cpu = 0, last_gpu = 0;
+  const std::uint64_t launches_before = gpu::launch_count();
+  for (int step = 0; step < 100; ++step) {
+    const Tensor lc = loss_of(cpu, x, y);
+    const Tensor lg = loss_of(dev, xd, yd);
+    lc.backward();
+    lg.backward();
+    last_cpu = lc.item();
+    last_gpu = lg.item();
+    if (step == 0) first_cpu = last_cpu, first_gpu = last_gpu;
+    for (std::size_t i = 0; i < cpu.size(); ++i) {
+      {
+        const no_grad guard;
+        cpu[i] = (cpu[i] - cpu[i].grad() * lr).detach();
+      }
+      cpu[i].set_requires_grad();
+      // The GPU side updates in place with the fused step (plain SGD).
+      gpu::sgd_step(dev[i], dev[i].grad(), Tensor{}, gpu::SgdOptions{lr}, step == 0);
+      dev[i].zero_grad();
+    }
+  }
+  INFO("cpu loss " << first_cpu << " -> " << last_cpu << ", cuda " << first_gpu << " -> "
+                   << last_gpu);
+  CHECK(std::abs(first_gpu - first_cpu) <= 1e-5 * std::abs(first_cpu));
+  CHECK(last_cpu < 0.7 * first_cpu);  // it learned something
+  CHECK(std::abs(last_gpu - last_cpu) <= 1e-3 * std::abs(last_cpu));
+  CHECK(gpu::launch_count() > launches_before);
+}
+
+TEST_CASE("nn's fused optimizer steps on cuda match their CPU loops", "[gpu][optim]") {
+  KINDLING_REQUIRE_GPU();
+  const nn::OptimizerKernels& cpu = nn::cpu_optimizer_kernels();
+  const nn::OptimizerKernels* cuda = nn::optimizer_kernels(DeviceType::cuda);
+  REQUIRE(cuda != nullptr);
+  for (DType dtype : {DType::float32, DType::float64}) {
+    Generator gen(9);
+    // Slots: param, grad; sgd's buffer; adam's exp_avg, exp_avg_sq; rmsprop's square_avg, buffer,
+    // grad_avg (zero, so that the centred variance stays positive). Same values on both devices.
+    std::vector<Tensor> host;
+    for (int i = 0; i < 8; ++i)
+      host.push_back(i < 2 ? randn({7, 33}, gen, dtype)
+                           : (rand({7, 33}, gen, dtype) * (i == 7 ? 0.0 : 0.1)).detach());
+    auto run = [&](const nn::OptimizerKernels& k, Device device) {
+      std::vector<Tensor> t;
+      for (const Tensor& h : host)
+        t.push_back(h.clone().to(device));
+      auto v = [&](int i) { return t[static_cast<std::size_t>(i)].strided_view(); };
+      for (int step = 1; step <= 3; ++step) {
+        k.sgd(v(0), v(1), v(2), nn::SgdHyper{0.1, 0.9, 0.1, 0.01, false, step == 1});
+        k.adam(v(0), v(1), v(3), v(4), nn::AdamHyper{0.01, 0.9, 0.99, 1e-8, 0.05, step, step != 2});
+        k.rmsprop(v(0), v(1), v(5), v(6), v(7), nn::RmspropHyper{0.01, 0.9, 1e-8, 0.01, 0.5, true});
+      }
+      return t;
+    };
+    const std::vector<Tensor> want = run(cpu, kCPU), got = run(*cuda, kCuda);
+    const double tol = dtype == DType::float32 ? 1e-5 : 1e-12;
+    for (std::size_t i = 0; i < want.size(); ++i)
+      check_close(got[i], want[i], tol, tol,
+                  "optimizer slot " + std::to_string(i) + " " + std::string(dtype_name(dtype)));
+  }
+}

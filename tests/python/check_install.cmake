@@ -1,0 +1,27 @@
+# Checks `cmake --install <build> --component python`: installs into a staging root (DESTDIR, so
+# nothing outside the build folder is touched) and imports kindling from there, making sure the
+# installed copy, not the build tree's, is the one that loads and differentiates.
+# Usage: cmake -DBUILD_DIR=... -DSTAGE=... -DINSTALL_DIR=... -DPYTHON=... -P check_install.cmake
+file(REMOVE_RECURSE ${STAGE})
+set(ENV{DESTDIR} ${STAGE})
+execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --component python
+  RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "cmake --install --component python failed")
+endif()
+set(site ${STAGE}${INSTALL_DIR})
+set(ENV{PYTHONPATH} ${site})
+execute_process(
+  COMMAND ${PYTHON} -c "
+import os, sys, kindling
+assert kindling.__file__.startswith(sys.argv[1]), kindling.__file__
+a = kindling.Value(3.0)
+(a * a + 2 * a).backward()
+assert a.grad == 8.0, a.grad
+assert len(kindling.nn.MLP(2, [3, 1], seed=0).parameters()) == 13
+print('installed kindling imports from', os.path.dirname(kindling.__file__))
+" ${site}
+  RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "the installed kindling package does not import and work")
+endif()

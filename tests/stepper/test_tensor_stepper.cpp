@@ -1,0 +1,125 @@
+// The backward stepper on tensor graphs: the same gradients as Tensor::backward(), step texts with
+// shapes, formulas and norms, and frames that Graphviz renders.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "kindling/tensor.hpp"
+#include "kindling/tensor/graph_style.hpp"
+#include "kindling/tensor/stepper.hpp"
+#include "stepper_support.hpp"
+
+using kindling::Tensor;
+
+namespace {
+
+struct Layer {
+  Tensor w, b, loss;
+};
+
+// A tiny layer: loss = sum(relu(x @ w + b)^2), b broadcast over the rows through an expand.
+Layer build_layer() {
+  Tensor x =
+      kindling::tensor({0.5, -1.0, 2.0, 1.5, 0.25, -0.5, -2.0, 1.0, 0.75, 0.1, 0.2, 0.3}, {4, 3});
+  x.set_label("x");
+  Tensor w = kindling::tensor({0.3, -0.2, 0.8, 0.5, -0.6, 0.1}, {3, 2}).set_requires_grad();
+  w.set_label("w");
+  Tensor b = kindling::tensor({0.1, -0.2}, {2}).set_requires_grad();
+  b.set_label("b");
+  Tensor h = kindling::relu(kindling::matmul(x, w) + b);
+  Tensor loss = kindling::sum(h * h);
+  loss.set_label("loss");
+  return {w, b, loss};
+}
+
+}  // namespace
+
+TEST_CASE("tensor stepper: stepping to the end gives backward()'s gradients", "[stepper][tensor]") {
+  Layer by_backward = build_layer();
+  by_backward.loss.backward();
+  Layer by_steps = build_layer();
+  kindling::TensorStepper stepper(by_steps.loss);
+  std::size_t steps = 0;
+  while (!stepper.done()) {
+    stepper.step();
+    ++steps;
+  }
+  CHECK(steps == stepper.step_count());
+  CHECK(by_steps.w.grad().to_vector<float>() == by_backward.w.grad().to_vector<float>());
+  CHECK(by_steps.b.grad().to_vector<float>() == by_backward.b.grad().to_vector<float>());
+  CHECK(by_steps.b.grad().shape() == kindling::Shape{2});
+
+  stepper.reset();
+  CHECK_FALSE(by_steps.w.grad().defined());
+  CHECK_THROWS_AS(kindling::TensorStepper(by_steps.w), kindling::error);  // (3,2): not one element
+  stepper.run_to_end();
+  CHECK(by_steps.w.grad().to_vector<float>() == by_backward.w.grad().to_vector<float>());
+}
+
+TEST_CASE("tensor stepper: texts with shapes, formulas and norms", "[stepper][tensor]") {
+  Layer layer = build_layer();
+  kindling::TensorStepper stepper(layer.loss);
+  CHECK(stepper.state_text().find("loss.grad = ones()") != std::string::npos);
+  const kindling::TensorBackwardStep& first = stepper.step();  // loss = sum(h * h)
+  CHECK(first.expression.rfind("loss = sum(", 0) == 0);
+  CHECK(first.upstream_norm == 1.0);
+  std::string matmul_text;
+  while (!stepper.done()) {
+    const kindling::TensorBackwardStep& step = stepper.step();
+    if (step.expression.find("matmul(x, w)") != std::string::npos) {
+      matmul_text = step.text();
+      REQUIRE(step.contributions.size() == 2);
+      const auto& to_w = step.contributions[1];
+      CHECK(to_w.formula == "x^T @ " + step.name + ".grad");
+      // w had no grad before: what was added is all of it.
+      CHECK(to_w.added_norm == Approx(kindling::TensorStepper::norm(layer.w.grad())));
+      CHECK(to_w.added_norm > 0.0);
+    }
+    if (step.expression.find("mul(") == 0 || step.expression.find(" = mul(") != std::string::npos) {
+      REQUIRE(step.contributions.size() == 2);
+      CHECK(step.contributions[1].repeated);  // h * h: one input, two shares
+    }
+  }
+  INFO(matmul_text);
+  CHECK(matmul_text.find("(4,2) float32") != std::string::npos);
+  CHECK(matmul_text.find("w.grad += x^T @ ") != std::string::npos);
+  CHECK(matmul_text.find("(3,2)  |added| = ") != std::string::npos);
+  CHECK(matmul_text.find("added tensor([[") != std::string::npos);  // small: printed in full
+  CHECK(matmul_text.find("x.grad += ") != std::string::npos);
+  CHECK(matmul_text.find("x does not require grad") != std::string::npos);
+}
+
+TEST_CASE("tensor stepper: frames render with Graphviz", "[stepper][tensor][dot]") {
+  Layer layer = build_layer();
+  kindling::TensorStepper stepper(layer.loss);
+  for (std::size_t frame = 0;; ++frame) {
+    const std::string dot = stepper.frame_dot();
+    CHECK(dot.find("xlabel=\"|grad| 1.0000\"") != std::string::npos);  // the labelled root
+    if (frame > 0) CHECK(dot.find("#ffd54f") != std::string::npos);
+    stepper_test::render_svg(dot, "tensor_frame_" + std::to_string(frame));
+    if (stepper.done()) break;
+    stepper.step();
+  }
+}
+
+TEST_CASE("tensor graph style: parameters, inputs and broadcasts", "[tensor][dot]") {
+  using Axes = std::vector<std::int64_t>;
+  CHECK(kindling::broadcast_axes({64, 1}, {64, 10}) == Axes{1});
+  CHECK(kindling::broadcast_axes({3}, {2, 4, 3}) == Axes{0, 1});
+  CHECK(kindling::broadcast_axes({2, 1, 3}, {2, 5, 3}) == Axes{1});
+  CHECK(kindling::broadcast_axes({4}, {4}).empty());
+
+  Layer layer = build_layer();
+  const std::string dot = kindling::to_dot(layer.loss, {}, kindling::tensor_graph_style());
+  INFO(dot);
+  CHECK(dot.find("(2) -> (4,2), backward sums axis 0") != std::string::npos);
+  const std::size_t w_at = dot.find("{ w |");
+  REQUIRE(w_at != std::string::npos);
+  CHECK(dot.substr(w_at, dot.find('\n', w_at) - w_at).find("#bbdefb") != std::string::npos);
+  const std::size_t x_at = dot.find("{ x |");
+  REQUIRE(x_at != std::string::npos);
+  CHECK(dot.substr(x_at, dot.find('\n', x_at) - x_at).find("#eeeeee") != std::string::npos);
+  stepper_test::render_svg(dot, "tensor_graph_style");
+}

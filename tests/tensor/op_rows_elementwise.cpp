@@ -1,0 +1,141 @@
+// Op table rows: unary and binary elementwise ops, where, cast and the comparisons. References
+// are xtensor expressions in double, with xtensor's own broadcasting.
+#include <cmath>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xoperation.hpp>
+
+#include "op_table.hpp"
+
+namespace kindling::test {
+
+namespace {
+
+using Fn = Tensor (*)(const Tensor&);
+
+// Unary rows run on a matrix, a transposable 3-D tensor and a scalar.
+std::vector<Case> unary_cases(Domain domain = Domain::normal) {
+  return {{{{{3, 4}, domain}}}, {{{{2, 3, 5}, domain}}}, {{{{}, domain}}}, {{{{7}, domain}}}};
+}
+
+// Binary rows: equal shapes, both sides broadcast, a scalar operand, a vector against a 3-D
+// tensor.
+std::vector<Case> binary_cases(Domain a = Domain::normal, Domain b = Domain::normal) {
+  return {{{{{3, 4}, a}, {{3, 4}, b}}},
+          {{{{3, 1}, a}, {{1, 4}, b}}, {}, false, "broadcast both"},
+          {{{{5, 3}, a}, {{}, b}}, {}, false, "scalar right"},
+          {{{{}, a}, {{2, 5}, b}}, {}, false, "scalar left"},
+          {{{{2, 3, 4}, a}, {{4}, b}}, {}, false, "vector"}};
+}
+
+Row unary(TensorOp op, Fn fn, std::function<Array(const Array&)> ref,
+          Domain domain = Domain::normal) {
+  return {op, unary_cases(domain),
+          [fn](const std::vector<Tensor>& x, const Case&) { return fn(x[0]); },
+          [ref](const std::vector<Array>& x, const Case&) { return ref(x[0]); }};
+}
+
+using BinaryFn = Tensor (*)(const Tensor&, const Tensor&);
+Row binary(TensorOp op, BinaryFn fn, std::function<Array(const Array&, const Array&)> ref,
+           Domain a = Domain::normal, Domain b = Domain::normal, bool differentiable = true) {
+  return {op, binary_cases(a, b),
+          [fn](const std::vector<Tensor>& x, const Case&) { return fn(x[0], x[1]); },
+          [ref](const std::vector<Array>& x, const Case&) { return ref(x[0], x[1]); },
+          differentiable};
+}
+
+double gelu_exact(double x) {
+  return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+}
+
+Array compare_ref(const Array& a, const Array& b, bool (*pred)(double, double)) {
+  Array out = a + b;  // only for its broadcast shape
+  auto ab = xt::broadcast(a, out.shape());
+  auto bb = xt::broadcast(b, out.shape());
+  auto ai = ab.begin();
+  auto bi = bb.begin();
+  for (auto oi = out.begin(); oi != out.end(); ++oi, ++ai, ++bi)
+    *oi = pred(*ai, *bi) ? 1.0 : 0.0;
+  return out;
+}
+
+}  // namespace
+
+std::vector<Row> elementwise_rows() {
+  std::vector<Row> rows;
+  rows.push_back(unary(TensorOp::neg, &neg, [](const Array& x) { return Array(-x); }));
+  rows.push_back(unary(TensorOp::exp, &exp, [](const Array& x) { return Array(xt::exp(x)); }));
+  rows.push_back(unary(
+      TensorOp::log, &log, [](const Array& x) { return Array(xt::log(x)); }, Domain::positive));
+  rows.push_back(unary(
+      TensorOp::sqrt, &sqrt, [](const Array& x) { return Array(xt::sqrt(x)); }, Domain::positive));
+  rows.push_back(unary(TensorOp::abs, &abs, [](const Array& x) { return Array(xt::abs(x)); }));
+  rows.push_back(unary(TensorOp::tanh, &tanh, [](const Array& x) { return Array(xt::tanh(x)); }));
+  rows.push_back(unary(TensorOp::sigmoid, &sigmoid,
+                       [](const Array& x) { return Array(1.0 / (1.0 + xt::exp(-x))); }));
+  rows.push_back(
+      unary(TensorOp::relu, &relu, [](const Array& x) { return Array(xt::maximum(x, 0.0)); }));
+  rows.push_back(unary(TensorOp::gelu, &gelu, [](const Array& x) {
+    Array y = x;
+    for (double& v : y)
+      v = gelu_exact(v);
+    return y;
+  }));
+  rows.push_back(
+      {TensorOp::clamp, unary_cases(),
+       [](const std::vector<Tensor>& x, const Case&) { return clamp(x[0], -0.5, 0.7); },
+       [](const std::vector<Array>& x, const Case&) { return Array(xt::clip(x[0], -0.5, 0.7)); }});
+  rows.push_back({TensorOp::cast,
+                  unary_cases(),
+                  [](const std::vector<Tensor>& x, const Case&) {
+                    // To the other float type and back, so the gradient flows through both.
+                    const DType other =
+                        x[0].dtype() == DType::float32 ? DType::float64 : DType::float32;
+                    return cast(cast(x[0], other) * 3.0, x[0].dtype());
+                  },
+                  [](const std::vector<Array>& x, const Case&) { return Array(x[0] * 3.0); },
+                  true,
+                  // float64 goes through float32 here, so it has float32's precision, and the
+                  // finite differences need a step float32 can resolve.
+                  2e-6,
+                  {1e-2, 1e-4, 1e-3}});
+
+  rows.push_back(
+      binary(TensorOp::add, &add, [](const Array& a, const Array& b) { return Array(a + b); }));
+  rows.push_back(
+      binary(TensorOp::sub, &sub, [](const Array& a, const Array& b) { return Array(a - b); }));
+  rows.push_back(
+      binary(TensorOp::mul, &mul, [](const Array& a, const Array& b) { return Array(a * b); }));
+  rows.push_back(binary(
+      TensorOp::div, &div, [](const Array& a, const Array& b) { return Array(a / b); },
+      Domain::normal, Domain::positive));
+  rows.push_back(binary(
+      TensorOp::pow, [](const Tensor& a, const Tensor& b) { return pow(a, b); },
+      [](const Array& a, const Array& b) { return Array(xt::pow(a, b)); }, Domain::positive));
+  rows.push_back(binary(TensorOp::maximum, &maximum,
+                        [](const Array& a, const Array& b) { return Array(xt::maximum(a, b)); }));
+  rows.push_back(binary(TensorOp::minimum, &minimum,
+                        [](const Array& a, const Array& b) { return Array(xt::minimum(a, b)); }));
+  rows.push_back({TensorOp::where,
+                  {{{{{3, 4}, Domain::mask}, {{3, 4}}, {{3, 4}}}},
+                   {{{{3, 1}, Domain::mask}, {{1, 4}}, {{3, 4}}}, {}, false, "broadcast"},
+                   {{{{2, 3}, Domain::mask}, {{2, 3}}, {{}}}, {}, false, "scalar"}},
+                  [](const std::vector<Tensor>& x, const Case&) { return where(x[0], x[1], x[2]); },
+                  [](const std::vector<Array>& x, const Case&) {
+                    return Array(xt::where(xt::not_equal(x[0], 0.0), x[1], x[2]));
+                  }});
+
+  auto cmp = [&](TensorOp op, BinaryFn fn, bool (*pred)(double, double)) {
+    rows.push_back(binary(
+        op, fn, [pred](const Array& a, const Array& b) { return compare_ref(a, b, pred); },
+        Domain::mask, Domain::mask, false));
+  };
+  cmp(TensorOp::eq, &eq, [](double a, double b) { return a == b; });
+  cmp(TensorOp::ne, &ne, [](double a, double b) { return a != b; });
+  cmp(TensorOp::lt, &lt, [](double a, double b) { return a < b; });
+  cmp(TensorOp::le, &le, [](double a, double b) { return a <= b; });
+  cmp(TensorOp::gt, &gt, [](double a, double b) { return a > b; });
+  cmp(TensorOp::ge, &ge, [](double a, double b) { return a >= b; });
+  return rows;
+}
+
+}  // namespace kindling::test
