@@ -382,6 +382,7 @@ Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> i
   assert(node->inputs.empty());
   node->op = op;
   node->requires_grad = true;
+  node->scope = engine::NameScope::current();
   for (const Tensor* in : inputs) {
     node->inputs.push_back(in->node());
     engine::retain(in->node());

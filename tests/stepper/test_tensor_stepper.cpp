@@ -123,3 +123,37 @@ TEST_CASE("tensor graph style: parameters, inputs and broadcasts", "[tensor][dot
   CHECK(dot.substr(x_at, dot.find('\n', x_at) - x_at).find("#eeeeee") != std::string::npos);
   stepper_test::render_svg(dot, "tensor_graph_style");
 }
+
+TEST_CASE("tensor graphs: modules as clusters, collapsible", "[tensor][dot][cluster]") {
+  using kindling::engine::NameScope;
+  kindling::Generator generator(4);
+  kindling::Tensor x = kindling::randn({8, 3}, generator).set_label("x");
+  kindling::Tensor w1 = kindling::randn({3, 5}, generator).set_requires_grad().set_label("w1");
+  kindling::Tensor w2 = kindling::randn({5, 2}, generator).set_requires_grad().set_label("w2");
+  kindling::Tensor loss;
+  {
+    NameScope model("MLP");
+    kindling::Tensor hidden;
+    {
+      NameScope layer("fc1");
+      hidden = kindling::relu(kindling::matmul(x, w1));
+    }
+    NameScope layer("fc2");
+    loss = kindling::matmul(hidden, w2);
+  }
+  loss = kindling::sum(loss);  // outside every module
+  REQUIRE(loss.node()->scope == nullptr);
+  const std::string dot = kindling::to_dot(loss, {}, kindling::tensor_graph_style());
+  INFO(dot);
+  CHECK(dot.find("label=\"MLP\"") != std::string::npos);
+  CHECK(dot.find("label=\"MLP.fc1\"") != std::string::npos);
+  CHECK(dot.find("label=\"MLP.fc2\"") != std::string::npos);
+  stepper_test::render_svg(dot, "tensor_clusters");
+
+  const std::string collapsed =
+      kindling::to_dot(loss, {}, kindling::tensor_graph_style({"MLP.fc1"}));
+  INFO(collapsed);
+  CHECK(collapsed.find("MLP.fc1\\n(collapsed, 2 nodes)") != std::string::npos);  // matmul, relu
+  CHECK(collapsed.find("label=\"MLP.fc2\"") != std::string::npos);
+  stepper_test::render_svg(collapsed, "tensor_clusters_collapsed");
+}

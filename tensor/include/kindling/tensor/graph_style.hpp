@@ -30,9 +30,22 @@ inline std::vector<std::int64_t> broadcast_axes(const Shape& from, const Shape& 
   return axes;
 }
 
-// Parameters (leaves that require grad) blue, inputs (other leaves) grey, results white.
-inline engine::DotStyle<TensorNode> tensor_graph_style() {
+// Parameters (leaves that require grad) blue, inputs (other leaves) grey, results white. Nodes
+// made inside a module's forward are drawn inside that module's cluster (Note [module scopes]);
+// the clusters named in `collapsed` are drawn as one box each, so that a large model renders.
+inline engine::DotStyle<TensorNode> tensor_graph_style(std::vector<std::string> collapsed = {}) {
   engine::DotStyle<TensorNode> style;
+  style.cluster_path = [](const TensorNode& node) -> std::vector<std::string> {
+    return node.scope ? *node.scope : std::vector<std::string>{};
+  };
+  if (!collapsed.empty()) {
+    style.collapsed = [collapsed = std::move(collapsed)](const std::string& cluster) {
+      for (const std::string& name : collapsed) {
+        if (name == cluster) return true;
+      }
+      return false;
+    };
+  }
   style.node_attributes = [](const TensorNode& node) -> std::string {
     if (!node.inputs.empty()) return {};
     return node.requires_grad ? "style=filled fillcolor=\"#bbdefb\""   // a parameter

@@ -20,6 +20,7 @@
 
 #include "kindling/engine/dot.hpp"
 #include "kindling/engine/graph.hpp"
+#include "kindling/engine/scope.hpp"
 #include "kindling/tensor/dtype.hpp"
 #include "kindling/tensor/kernels.hpp"
 #include "kindling/tensor/op_list.hpp"
@@ -64,6 +65,8 @@ struct TensorNode : engine::NodeBase {
   TensorNode* grad = nullptr;       // a leaf node of this node's shape, or null; referenced
   OpParams params;
   std::unique_ptr<std::string> label;
+  // The modules whose forward made this node (Note [module scopes]); null outside any module.
+  engine::NameScope::Path scope;
 
   std::span<TensorNode* const> parents() const noexcept { return inputs; }
   void backward_step();
