@@ -57,7 +57,9 @@ Tensor one_hot(const Tensor& index, std::int64_t num_classes) {
     KINDLING_CHECK(low >= 0 && high < static_cast<double>(num_classes), "one_hot: indices in [",
                    low, ", ", high, "] do not fit ", num_classes, " classes");
   }
-  return eq(unsqueeze(index, -1), arange(num_classes, DType::int64).to(index.dtype()));
+  // The class range is made on the CPU and moved to the index's device (a no-op on the CPU).
+  const Tensor classes = arange(num_classes, DType::int64).to(index.device());
+  return eq(unsqueeze(index, -1), classes);
 }
 
 }  // namespace kindling
