@@ -8,6 +8,7 @@
 
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
+#include "kindling/engine/scope.hpp"
 #include "kindling/nn/tensor_util.hpp"
 
 namespace kindling::nn {
@@ -70,7 +71,16 @@ Tensor Module::register_buffer(std::string name, Tensor tensor) {
 void Module::add_child(std::string name, std::shared_ptr<Module> module) {
   check_new_name(name);
   KINDLING_CHECK(module != nullptr, type_name_, ": submodule '", name, "' is null");
+  module->scope_name_ = name + " (" + module->type_name_ + ")";
   children_.emplace_back(std::move(name), std::move(module));
+}
+
+Tensor Module::operator()(const Tensor& input) {
+  const engine::NameScope scope(scope_name_.empty() ? type_name_ : scope_name_);
+  // Parameters are made outside any forward; they take the scope of the module that uses them.
+  for (auto& [name, parameter] : parameters_)
+    parameter.node()->scope = engine::NameScope::current();
+  return forward(input);
 }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {

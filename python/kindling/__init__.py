@@ -99,6 +99,12 @@ if hasattr(_kindling, "Tensor"):
     )
 
     Tensor.__module__ = "kindling"
+
+    # kindling.save / kindling.load (safetensors), kindling.optim and kindling.cuda.
+    from ._kindling import load, save  # noqa: F401
+    from . import cuda, optim  # noqa: F401
+
+    __all__ += ["cuda", "load", "optim", "save"]
     __all__ += ["Tensor", "arange", "argmax", "clamp", "concat", "cross_entropy", "from_numpy",
                 "full", "linspace", "log_softmax", "logsumexp", "matmul", "maximum", "minimum",
                 "one_hot", "ones", "rand", "randn", "softmax", "stack", "tensor", "where", "zeros"]

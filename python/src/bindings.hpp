@@ -21,6 +21,9 @@ void bind_stepper(py::module_& m);
 // kindling.Tensor, its creation functions and ops (tensor/); compiled when the tensor library
 // is part of the build (KINDLING_PYTHON_TENSOR).
 void bind_tensor(py::module_& m);
+// kindling.nn's tensor modules, losses (nn.functional), data, metrics; kindling.optim,
+// kindling.save/load and kindling.cuda (tensor_nn.cpp; compiled with KINDLING_PYTHON_TENSOR).
+void bind_tensor_nn(py::module_& m, py::module_& nn_module);
 // kindling.nn's scalar Neuron, Layer, MLP, losses, SGD step and make_moons.
 void bind_scalar_nn(py::module_& m);
 

@@ -33,6 +33,10 @@ PYBIND11_MODULE(_kindling, m) {
 #if KINDLING_PYTHON_TENSOR
   kindling::python::bind_tensor(m);
 #endif
-  py::module_ nn = m.def_submodule("nn", "Neural networks (the scalar networks of micrograd)");
+  py::module_ nn = m.def_submodule(
+      "nn", "Neural networks: tensor modules and micrograd's scalar networks (Neuron, Layer, MLP)");
   kindling::python::bind_scalar_nn(nn);
+#if KINDLING_PYTHON_TENSOR
+  kindling::python::bind_tensor_nn(m, nn);
+#endif
 }

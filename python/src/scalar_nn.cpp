@@ -65,7 +65,8 @@ void bind_scalar_nn(py::module_& m) {
       "manual_seed", [](std::uint64_t seed) { default_generator().manual_seed(seed); },
       py::arg("seed"), "Reseeds the generator that initialises networks made without a seed");
 
-  py::class_<ParameterHolder>(m, "Module", "Anything with parameters")
+  // "ScalarModule", not "Module": kindling.nn.Module is the tensor modules' base (tensor_nn.cpp).
+  py::class_<ParameterHolder>(m, "ScalarModule", "Anything with scalar (Value) parameters")
       .def(
           "parameters", [](const ParameterHolder& h) { return to_list(h.parameters()); },
           "The trainable Values, weights before biases, neuron by neuron")

@@ -2,9 +2,11 @@
 // layers' numbers against hand computation.
 #include <array>
 #include <cmath>
+#include <cstdlib>
 
 #include "kindling/nn/init.hpp"
 #include "kindling/nn/layers.hpp"
+#include "kindling/tensor/graph_style.hpp"
 #include "nn_support.hpp"
 
 using namespace kindling;
@@ -145,6 +147,38 @@ TEST_CASE("Linear computes x W^T + b and initialises as PyTorch's bounds", "[nn]
   CHECK_THROWS_WITH(small(zeros({1, 3})), Catch::Contains("Linear(in=2, out=2)"));
 }
 
+TEST_CASE("Linear's two layouts give the same values and gradients", "[nn][layers]") {
+  // Note [linear layout]: a small batch through a wide layer takes the weight-first form when a
+  // backward is ahead and the plain form under no_grad; a large batch takes the plain form.
+  Generator g(9);
+  Linear layer(50, 40, g);
+  for (const std::int64_t batch : {2, 400}) {
+    INFO("batch " << batch);
+    const Tensor x = randn({batch, 50}, g);
+    layer.zero_grad();
+    const Tensor y = layer(x);
+    sum(y).backward();
+    Tensor plain;
+    {
+      const no_grad guard;
+      plain = layer(x);
+    }
+    const auto a = y.to_vector<double>(), b = plain.to_vector<double>();
+    for (std::size_t i = 0; i < a.size(); ++i)
+      CHECK(a[i] == Approx(b[i]).epsilon(1e-5).margin(1e-6));
+    // d sum(y) / dW[o][i] = sum over the batch of x[., i], for every o.
+    const auto xs = x.to_vector<double>(), dw = layer.weight.grad().to_vector<double>();
+    for (std::int64_t i = 0; i < 50; ++i) {
+      double expected = 0;
+      for (std::int64_t r = 0; r < batch; ++r)
+        expected += xs[static_cast<std::size_t>(r * 50 + i)];
+      CHECK(dw[static_cast<std::size_t>(7 * 50 + i)] ==
+            Approx(expected).epsilon(1e-5).margin(1e-5));
+    }
+    CHECK(layer.weight.grad().is_contiguous());
+  }
+}
+
 TEST_CASE("activations, Dropout, Flatten and Embedding", "[nn][layers]") {
   const Tensor x = tensor({-2, -0.5, 0, 1.5}, {2, 2});
   CHECK(ReLU()(x).to_vector<double>() == std::vector<double>{0, 0, 0, 1.5});
@@ -210,4 +244,36 @@ TEST_CASE("initialisers follow their formulas", "[nn][init]") {
   CHECK(std::abs(stats(w)[0]) < 0.01);
   CHECK(init::gain(init::Nonlinearity::tanh) == Approx(5.0 / 3.0));
   CHECK_THROWS_WITH(init::xavier_uniform_(zeros({3}), g), Catch::Contains("(3)"));
+}
+
+TEST_CASE("a model's graph draws each module as a cluster holding its parameters",
+          "[nn][module][dot]") {
+  kindling::Generator g(8);
+  auto model = mlp<ReLU>({4, 3, 2}, g);
+  const Tensor x = kindling::randn({5, 4}, g);
+  const Tensor loss = kindling::sum((*model)(x));
+  const std::string dot = kindling::to_dot(loss, {}, kindling::tensor_graph_style());
+  INFO(dot);
+  CHECK(dot.find("label=\"Sequential\"") != std::string::npos);
+  CHECK(dot.find("label=\"Sequential.0 (Linear)\"") != std::string::npos);
+  CHECK(dot.find("label=\"Sequential.1 (ReLU)\"") != std::string::npos);
+  CHECK(dot.find("label=\"Sequential.2 (Linear)\"") != std::string::npos);
+  // The first Linear's weight is drawn inside that Linear's cluster.
+  const auto first = model->named_parameters().front().second;
+  REQUIRE(first.node()->scope);
+  CHECK(first.node()->scope->back() == "Sequential.0 (Linear)");
+  // Collapsing the first Linear keeps the graph drawable with fewer nodes.
+  const std::string collapsed =
+      kindling::to_dot(loss, {}, kindling::tensor_graph_style({"Sequential.0 (Linear)"}));
+  CHECK(collapsed.find("Sequential.0 (Linear)\\n(collapsed,") != std::string::npos);
+  CHECK(collapsed.size() < dot.size());
+#ifdef KINDLING_DOT_PROGRAM
+  for (const std::string* text : {&dot, &collapsed}) {
+    const std::string path = std::string(KINDLING_TEST_OUTPUT_DIR) + "/module_clusters.dot";
+    kindling::engine::write_text_file(path, *text);
+    CHECK(std::system(
+              (std::string(KINDLING_DOT_PROGRAM) + " -Tsvg -o /dev/null '" + path + "'").c_str()) ==
+          0);
+  }
+#endif
 }

@@ -40,7 +40,7 @@ def test_shapes_parameters_and_repr():
     assert len(neuron.w) == 3 and neuron.b.data == 0.0
     # micrograd's initialisation: weights uniform in [-1, 1], biases 0.
     assert all(-1.0 <= p.data <= 1.0 for p in model.parameters())
-    assert isinstance(model, nn.Module) and isinstance(neuron, nn.Module)
+    assert isinstance(model, nn.ScalarModule) and isinstance(neuron, nn.ScalarModule)
 
 
 def test_forward_matches_numpy():

@@ -1,34 +1,45 @@
-"""kindling.nn: neural networks. For now micrograd's scalar networks on kindling.Value.
+"""kindling.nn: neural networks, on tensors and on scalars.
 
-    >>> from kindling import nn
+Tensor modules, as torch.nn (the base class is ``kindling.nn.Module``):
+
+    >>> from kindling import nn, optim
+    >>> model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    >>> loss = nn.functional.cross_entropy(model(x), y)
+    >>> opt = optim.SGD(model.parameters(), lr=0.1)
+    >>> model.zero_grad(); loss.backward(); opt.step()
+
+micrograd's scalar networks on kindling.Value keep their names, Neuron, Layer and MLP; their base
+class is ``kindling.nn.ScalarModule`` (it was ``Module`` before the tensor modules arrived):
+
     >>> model = nn.MLP(2, [16, 16, 1], seed=1)
     >>> score = model([0.5, -1.0])       # one output: a Value; several: a list of Values
     >>> loss = nn.svm_loss([score], [1.0], model.parameters())
     >>> model.zero_grad(); loss.backward(); nn.sgd_step(model.parameters(), lr=0.1)
 """
 
+from .. import _kindling
 from .._kindling.nn import (  # noqa: F401  (re-exported)
     MLP,
     Layer,
-    Module,
     Neuron,
+    ScalarModule,
     make_moons,
     manual_seed,
-    mse_loss,
     sgd_step,
     sign_accuracy,
     svm_loss,
 )
+from .._kindling.nn import mse_loss as _scalar_mse_loss
 
-for _cls in (MLP, Layer, Module, Neuron):
+for _cls in (MLP, Layer, Neuron, ScalarModule):
     _cls.__module__ = "kindling.nn"
 del _cls
 
 __all__ = [
     "MLP",
     "Layer",
-    "Module",
     "Neuron",
+    "ScalarModule",
     "make_moons",
     "manual_seed",
     "mse_loss",
@@ -36,3 +47,126 @@ __all__ = [
     "sign_accuracy",
     "svm_loss",
 ]
+
+
+def mse_loss(predictions, targets, *args, **kwargs):
+    """mean((prediction - target)^2): on tensors (as nn.functional.mse_loss, with ``reduction``)
+    when ``predictions`` is a kindling.Tensor, else on lists of Values (micrograd's demo)."""
+    if _HAS_TENSOR and isinstance(predictions, _kindling.Tensor):
+        return functional.mse_loss(predictions, targets, *args, **kwargs)
+    return _scalar_mse_loss(predictions, targets, *args, **kwargs)
+
+
+_HAS_TENSOR = hasattr(_kindling.nn, "Linear")
+
+if _HAS_TENSOR:
+    from .._kindling.nn import (  # noqa: F401
+        FASHION_MNIST_LABELS,
+        GELU,
+        BatchNorm1d,
+        ConfusionMatrix,
+        DataLoader,
+        Dataset,
+        Dropout,
+        Embedding,
+        Flatten,
+        LayerNorm,
+        Linear,
+        Module,
+        ReLU,
+        RunningMean,
+        Sequential,
+        Sigmoid,
+        Tanh,
+        TensorDataset,
+        accuracy,
+        fashion_mnist,
+        fashion_mnist_dir,
+    )
+    from . import functional  # noqa: F401
+    from .functional import clip_grad_norm, clip_grad_value  # noqa: F401
+
+    for _cls in (GELU, BatchNorm1d, ConfusionMatrix, DataLoader, Dataset, Dropout, Embedding,
+                 Flatten, LayerNorm, Linear, Module, ReLU, RunningMean, Sequential, Sigmoid, Tanh,
+                 TensorDataset):
+        _cls.__module__ = "kindling.nn"
+    del _cls
+
+    # torch's spellings of the in-place clipping functions.
+    clip_grad_norm_ = clip_grad_norm
+    clip_grad_value_ = clip_grad_value
+
+    # Sequential keeps the Python objects of its modules (Note [module lifetimes] in
+    # python/src/tensor_nn.cpp): a module written in Python must outlive its Python handle.
+    _sequential_init = Sequential.__init__
+
+    def _sequential_init_keeping(self, *modules):
+        _sequential_init(self, *modules)
+        self._keep(*modules)
+
+    Sequential.__init__ = _sequential_init_keeping
+
+    def mlp(sizes, activation=ReLU, seed=None):
+        """Linear layers of the given sizes with ``activation()`` between them (none after the
+        last): ``mlp([784, 256, 128, 10])``. ``seed`` seeds the weights (else kindling.manual_seed's
+        generator)."""
+        layers = []
+        for i in range(len(sizes) - 1):
+            layers.append(Linear(sizes[i], sizes[i + 1],
+                                 seed=None if seed is None else seed + i))
+            if i + 2 < len(sizes):
+                layers.append(activation())
+        return Sequential(*layers)
+
+    class _Loss:
+        """A loss as a module-like callable, as torch.nn.MSELoss and friends."""
+
+        _function = None
+
+        def __init__(self, reduction="mean", **options):
+            self.reduction = reduction
+            self.options = options
+
+        def __call__(self, input, target):
+            return type(self)._function(input, target, reduction=self.reduction, **self.options)
+
+        def __repr__(self):
+            return f"{type(self).__name__}(reduction={self.reduction!r})"
+
+    class MSELoss(_Loss):
+        _function = staticmethod(functional.mse_loss)
+
+    class L1Loss(_Loss):
+        _function = staticmethod(functional.l1_loss)
+
+    class NLLLoss(_Loss):
+        _function = staticmethod(functional.nll_loss)
+
+    class BCEWithLogitsLoss(_Loss):
+        _function = staticmethod(functional.binary_cross_entropy_with_logits)
+
+    class CrossEntropyLoss(_Loss):
+        _function = staticmethod(functional.cross_entropy)
+
+        def __init__(self, reduction="mean", label_smoothing=0.0):
+            super().__init__(reduction, label_smoothing=label_smoothing)
+
+    __all__ += [
+        "FASHION_MNIST_LABELS", "GELU", "BCEWithLogitsLoss", "BatchNorm1d", "ConfusionMatrix",
+        "CrossEntropyLoss", "DataLoader", "Dataset", "Dropout", "Embedding", "Flatten", "L1Loss",
+        "LayerNorm", "Linear", "MSELoss", "Module", "NLLLoss", "ReLU", "RunningMean", "Sequential",
+        "Sigmoid", "Tanh", "TensorDataset", "accuracy", "clip_grad_norm", "clip_grad_norm_",
+        "clip_grad_value", "clip_grad_value_", "fashion_mnist", "fashion_mnist_dir", "functional",
+        "mlp",
+    ]
+
+if _HAS_TENSOR:
+    # `self.fc = nn.Linear(...)` in a Module subclass registers the submodule, as in torch (a
+    # module assigned again under the same name is an error from register_module).
+    def _module_setattr(self, name, value):
+        if isinstance(value, Module) and not name.startswith("_"):
+            self.register_module(name, value)
+        else:
+            object.__setattr__(self, name, value)
+
+    Module.__setattr__ = _module_setattr

@@ -36,7 +36,9 @@ class Module {
 
   // The computation. Modules with one tensor in and one out override this.
   virtual Tensor forward(const Tensor& input);
-  Tensor operator()(const Tensor& input) { return forward(input); }
+  // Runs forward() inside this module's name scope (Note [module scopes]), so that graphs draw
+  // the module as a cluster holding the nodes it made and its own parameters.
+  Tensor operator()(const Tensor& input);
 
   // ---- walks over the module tree (depth first, registration order) ----
   std::vector<Tensor> parameters() const;
@@ -90,6 +92,7 @@ class Module {
   void check_new_name(const std::string& name) const;
 
   std::string type_name_;
+  std::string scope_name_;  // "fc1 (Linear)" once registered in a parent; else the type name
   bool training_ = true;
   std::vector<std::pair<std::string, Tensor>> parameters_;
   std::vector<std::pair<std::string, Tensor>> buffers_;
