@@ -3,12 +3,14 @@
 // tensor_functions.cpp.
 //
 // Note [numpy sharing]
-// From NumPy, data is copied: a Tensor's Storage allocates its own memory (aligned for the SIMD
-// kernels) and cannot adopt a NumPy buffer. To NumPy, nothing is copied: Tensor.numpy() (and
-// __array__) returns a view of the tensor's storage, with the tensor's strides, whose base object
-// is a Tensor handle, so the storage lives as long as the array does. Writing through such a
-// view changes the tensor, as with torch's .numpy(); broadcast views (a stride of 0) come back
-// read-only, as NumPy's own broadcast_to does.
+// kindling.from_numpy(a) shares a's memory when it can, as torch.from_numpy does: a C-contiguous,
+// aligned, native-order array of float32, float64 or int64 becomes a Tensor over the same bytes
+// (kindling::from_blob), holding a reference to the array until the last tensor using it is gone.
+// Other arrays, and kindling.tensor(a) always, are copied. To NumPy, nothing is copied:
+// Tensor.numpy() (and __array__) returns a view of the tensor's storage, with the tensor's strides,
+// whose base object is a Tensor handle, so the storage lives as long as the array does. Writing
+// through such a view changes the tensor, as with torch's .numpy(); broadcast views (a stride of
+// 0) come back read-only, as NumPy's own broadcast_to does.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -61,6 +63,36 @@ Tensor copy_array(const py::handle& object, DType dtype) {
 }
 
 }  // namespace
+
+// The array's memory as a Tensor, without a copy, or an undefined Tensor when it cannot be shared
+// (Note [numpy sharing]).
+Tensor share_numpy(const py::handle& object) {
+  if (!py::isinstance<py::array>(object)) return {};
+  auto array = py::reinterpret_borrow<py::array>(object);
+  const int kShareable = static_cast<int>(py::array::c_style) |
+                         static_cast<int>(py::detail::npy_api::NPY_ARRAY_ALIGNED_);
+  if ((array.flags() & kShareable) != kShareable || !array.writeable()) return {};
+  const py::dtype dt = array.dtype();
+  if (dt.attr("isnative").cast<bool>() == false) return {};
+  DType dtype;
+  if (dt.is(py::dtype::of<float>())) {
+    dtype = DType::float32;
+  } else if (dt.is(py::dtype::of<double>())) {
+    dtype = DType::float64;
+  } else if (dt.is(py::dtype::of<std::int64_t>())) {
+    dtype = DType::int64;
+  } else {
+    return {};
+  }
+  Shape shape(array.shape(), array.shape() + array.ndim());
+  // The reference to the array lives on the heap, dropped (under the GIL) with the storage.
+  auto* keep_alive = new py::object(array);
+  return kindling::from_blob(array.size() > 0 ? array.mutable_data() : nullptr, shape, dtype,
+                             [keep_alive] {
+                               py::gil_scoped_acquire gil;
+                               delete keep_alive;
+                             });
+}
 
 // A copy of a NumPy array (or anything np.asarray takes) as a Tensor (Note [numpy sharing]).
 Tensor from_numpy(const py::handle& object, std::optional<std::string> dtype_name) {

@@ -52,8 +52,14 @@ void bind_tensor_functions(py::module_& m) {
       py::arg("data"), py::arg("dtype") = py::none(), py::arg("requires_grad") = false,
       "A copy of `data` (a NumPy array keeps its dtype; Python floats become float32)");
   m.def(
-      "from_numpy", [](const py::handle& a) { return from_numpy(a, std::nullopt); },
-      py::arg("array"), "A copy of a NumPy array, keeping its dtype when kindling has it");
+      "from_numpy",
+      [](const py::handle& a) {
+        Tensor shared = share_numpy(a);
+        return shared.defined() ? shared : from_numpy(a, std::nullopt);
+      },
+      py::arg("array"),
+      "The array as a Tensor: sharing its memory when it is C-contiguous, aligned float32, "
+      "float64 or int64 (writes show on both sides, as with torch.from_numpy), else a copy");
   m.def(
       "zeros",
       [](const Shape& s, const std::string& dtype) { return zeros(s, parse_dtype(dtype)); },

@@ -18,6 +18,8 @@ DType parse_dtype(const std::string& name);
 // A copy of a NumPy array (or anything np.asarray takes) as a Tensor, in `dtype_name` or, when
 // absent, the array's own dtype widened to one kindling has (Note [numpy sharing], tensor.cpp).
 Tensor from_numpy(const py::handle& object, std::optional<std::string> dtype_name);
+// The array as a Tensor over the same memory, or an undefined Tensor when it cannot be shared.
+Tensor share_numpy(const py::handle& object);
 // A Tensor as itself, anything else through from_numpy.
 Tensor as_tensor(const py::handle& object);
 // Axes from None (all), an int or a sequence of ints.

@@ -3,6 +3,7 @@
 #include "kindling/tensor/creation.hpp"
 
 #include <cmath>
+#include <cstdint>
 
 #include "internal.hpp"
 
@@ -32,6 +33,19 @@ Tensor full_like(const Tensor& like, double value) {
 }
 Tensor scalar_tensor(double value, DType dtype, Device device) {
   return full({}, value, dtype, device);
+}
+
+Tensor from_blob(void* data, const Shape& shape, DType dtype, std::function<void()> release) {
+  const std::int64_t count = shape_numel(shape);
+  KINDLING_CHECK(data != nullptr || count == 0, "from_blob: null data for shape ",
+                 shape_string(shape));
+  KINDLING_CHECK(reinterpret_cast<std::uintptr_t>(data) % dtype_size(dtype) == 0,
+                 "from_blob: data for ", dtype_name(dtype), " must be aligned to ",
+                 dtype_size(dtype), " bytes");
+  Tensor t = empty(shape, dtype, kCPU);  // the layout; its storage is replaced below
+  t.node()->storage = std::make_shared<Storage>(
+      data, static_cast<std::size_t>(count) * dtype_size(dtype), kCPU, std::move(release));
+  return t;
 }
 
 namespace {

@@ -17,8 +17,15 @@ namespace kindling {
 Storage::Storage(std::size_t bytes, Device device)
     : data_(kernels::kernels_for(device).allocate(bytes)), bytes_(bytes), device_(device) {}
 
+Storage::Storage(void* data, std::size_t bytes, Device device, std::function<void()> release)
+    : data_(data), bytes_(bytes), device_(device), release_(std::move(release)) {}
+
 Storage::~Storage() {
-  kernels::kernels_for(device_).deallocate(data_, bytes_);
+  if (release_) {
+    release_();
+  } else {
+    kernels::kernels_for(device_).deallocate(data_, bytes_);
+  }
 }
 
 // ---- the node ----------------------------------------------------------------------------------

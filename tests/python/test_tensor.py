@@ -2,6 +2,7 @@
 # imply, values and gradients of the operators and ops against PyTorch on the same float64
 # inputs, NumPy-style indexing, error mapping, and no leaks over 10,000 creations.
 import gc
+import sys
 import os
 
 import numpy as np
@@ -54,14 +55,37 @@ def test_python_data_follows_torch_defaults():
     assert kindling.tensor([[1.0, 2.0]]).tolist() == [[1.0, 2.0]]
 
 
-def test_from_numpy_copies():
+def test_from_numpy_shares_contiguous_arrays_and_keeps_them_alive():
     x = np.arange(6, dtype=np.float64)
     t = kindling.from_numpy(x)
-    x[0] = 100.0
-    assert t.numpy()[0] == 0.0
+    assert t.numpy().__array_interface__["data"][0] == x.__array_interface__["data"][0]
+    x[0] = 100.0                      # one memory: the write shows in the tensor
+    assert t.numpy()[0] == 100.0
+    base_refs = sys.getrefcount(x)
     del x
+    gc.collect()                      # the tensor keeps the array's memory alive
+    assert t.numpy().tolist() == [100.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    y = np.ones(4, dtype=np.float32)
+    before = sys.getrefcount(y)
+    u = kindling.from_numpy(y)
+    assert sys.getrefcount(y) == before + 1   # the tensor's reference
+    del u
     gc.collect()
-    assert t.numpy().tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert sys.getrefcount(y) == before       # dropped with the last tensor
+    assert base_refs > 1
+
+
+def test_from_numpy_copies_what_it_cannot_share_and_tensor_always_copies():
+    x = np.arange(12, dtype=np.float64).reshape(3, 4)
+    for array in (x.T, x[:, ::2], x.astype(np.float16), x.astype(np.int32)):
+        t = kindling.from_numpy(array)
+        before = t.numpy().copy()
+        array[...] = -1
+        assert np.array_equal(t.numpy(), before)   # a copy: untouched
+    c = np.arange(3, dtype=np.float32)
+    t = kindling.tensor(c)
+    c[0] = 9.0
+    assert t.numpy()[0] == 0.0
 
 
 def test_numpy_views_share_the_tensors_storage():

@@ -3,6 +3,7 @@
 // and the one backward pass shared with Value.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <vector>
 #include <xtensor/xarray.hpp>
 #include <xtensor/xtensor.hpp>
 
@@ -249,3 +250,23 @@ TEST_CASE("anomaly mode names the op that made the first NaN or Inf", "[tensor][
 
 }  // namespace
 }  // namespace kindling
+
+TEST_CASE("from_blob shares foreign memory and releases it with the last user", "[tensor][core]") {
+  std::vector<float> buffer = {1, 2, 3, 4, 5, 6};
+  int releases = 0;
+  {
+    kindling::Tensor t =
+        kindling::from_blob(buffer.data(), {2, 3}, kindling::DType::float32, [&] { ++releases; });
+    CHECK(t.data<float>() == buffer.data());  // no copy
+    buffer[4] = 50;                           // writes are shared both ways
+    CHECK(t.to_vector<float>()[4] == 50.0f);
+    kindling::Tensor column = t.slice(1, 1, 2);  // a view keeps the memory in use
+    t = kindling::Tensor();
+    CHECK(releases == 0);
+    CHECK(kindling::sum(column).item() == Approx(2 + 50));
+  }
+  CHECK(releases == 1);
+  auto* misaligned = reinterpret_cast<float*>(reinterpret_cast<char*>(buffer.data()) + 1);
+  CHECK_THROWS_WITH(kindling::from_blob(misaligned, {1}, kindling::DType::float32, [] {}),
+                    Catch::Contains("from_blob: data for float32 must be aligned"));
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <vector>
 
@@ -27,6 +28,12 @@ Tensor linspace(double start, double end, std::int64_t steps, DType dtype = DTyp
 
 // A copy of host data with the given shape ({} for a 0-d tensor; numel must match). The dtype
 // follows T unless given.
+// A contiguous CPU leaf over memory kindling does not own, without copying: `data` holds
+// shape's elements of `dtype` in row-major order, aligned for the dtype, and must stay valid until
+// `release` is called (when the last tensor or view using it is gone). Writes through either side
+// are seen by the other, as with torch.from_numpy.
+Tensor from_blob(void* data, const Shape& shape, DType dtype, std::function<void()> release);
+
 template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape);
 template <class T>

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
@@ -31,6 +32,9 @@ namespace kindling {
 class Storage {
  public:
   Storage(std::size_t bytes, Device device);
+  // Adopts memory that kindling does not own (zero-copy from NumPy, say): `release` runs when the
+  // last tensor using it is gone, in place of the device's deallocate.
+  Storage(void* data, std::size_t bytes, Device device, std::function<void()> release);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -42,6 +46,7 @@ class Storage {
   void* data_;
   std::size_t bytes_;
   Device device_;
+  std::function<void()> release_;  // set only for adopted memory
 };
 
 // The non-tensor arguments an op's backward needs (axes, a permutation, slice bounds, ...).
