@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The README's first command: installs what kindling needs, builds it, and runs the main demo.
+# The README's first command: installs what kindling needs, builds it, and runs the main demo:
+# micrograd's moons MLP on Value, one backward pass stepped node by node, and a Fashion-MNIST MLP
+# on Tensor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh demo
@@ -8,10 +10,13 @@ mkdir -p out
 echo
 echo "== micrograd's moons MLP on kindling::Value =="
 build/examples/moons --out-dir out
-if [[ -x build/examples/fashion_mnist/fashion_mnist ]]; then
-  echo
-  echo "== Fashion-MNIST MLP on kindling::Tensor =="
-  build/examples/fashion_mnist/fashion_mnist --epochs 1 --out-dir out
-fi
 echo
-echo "Outputs are in out/ (render a graph: dot -Tsvg -O out/moons_neuron.dot)"
+echo "== the backward pass of a neuron, one node at a time =="
+build/examples/step_backprop/step_backprop --out out/step_backprop \
+  "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432
+echo
+echo "== Fashion-MNIST MLP on kindling::Tensor =="
+build/examples/fashion_mnist/fashion_mnist --epochs 1 --out-dir out
+echo
+echo "Outputs are in out/: render a graph with  dot -Tsvg -O out/moons_neuron.dot ;"
+echo "open out/step_backprop/player.html in a browser to step through backprop."
