@@ -156,7 +156,8 @@ int run(const Options& options) {
   {
     kindling::no_grad guard;
     const Value probe[2] = {data.x[0], data.x[1]};
-    while (chosen + 1 < first_layer.size() && first_layer[chosen](probe).data() <= 0) ++chosen;
+    while (chosen + 1 < first_layer.size() && first_layer[chosen](probe).data() <= 0)
+      ++chosen;
   }
   const scalar::Neuron& neuron = first_layer[chosen];
   std::vector<Value> neuron_parameters = neuron.parameters();
