@@ -55,7 +55,7 @@ std::string_view op_name(ValueOp op) noexcept;    // "mul"
 std::string_view op_symbol(ValueOp op) noexcept;  // "*"
 int op_arity(ValueOp op) noexcept;                // 2
 
-// A node of the scalar graph: 64 bytes, one cache line, from a pool (engine/pool.hpp).
+// A node of the scalar graph: 64 bytes, the size of a cache line, from a pool (engine/pool.hpp).
 struct ValueNode : engine::NodeBase {
   ValueOp op = ValueOp::leaf;  // these two sit in NodeBase's tail padding
   std::uint8_t input_count = 0;
@@ -75,7 +75,7 @@ struct ValueNode : engine::NodeBase {
   std::string dot_op() const;
 };
 
-static_assert(sizeof(ValueNode) == 64, "a scalar node should fill exactly one cache line");
+static_assert(sizeof(ValueNode) == 64, "a scalar node should stay at 64 bytes");
 
 // d(node)/d(input i) at the node's current values: what the backward step multiplies node.grad by.
 double local_derivative(const ValueNode& node, int input_index);
