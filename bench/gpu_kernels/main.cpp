@@ -1,4 +1,6 @@
 // bench/gpu_kernels: each CUDA kernel of the KernelTable against its CPU twin on the same inputs.
+// Covered: copy, fill, unary, binary, where, reductions, index ops, softmax/log_softmax and
+// cross-entropy forward and backward, the fused optimizer steps (single and batched) and GEMM.
 // For every case: the largest relative error against the twin, the GPU time (median of CUDA
 // event timings) and the bandwidth (bytes read + written) or FLOP/s; the GEMM also against
 // cuBLAS's SIMT fp32 sgemm (the target: >= 0.7x).
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "kindling/gpu/cuda.hpp"
+#include "kindling/nn/optim_kernels.hpp"
 #include "kindling/tensor.hpp"
 
 using namespace kindling;
@@ -254,6 +257,149 @@ void bench_index(bool quick, Generator& gen) {
   run_case(scatter, quick ? 3 : 20);
 }
 
+// Softmax and cross entropy: a classifier head (10 classes) and a wide one (1000), both axes.
+void bench_softmax(bool quick, Generator& gen) {
+  const std::int64_t rows = quick ? 256 : 8192;
+  for (std::int64_t classes : {std::int64_t{10}, std::int64_t{1000}}) {
+    const Tensor x = randn({rows, classes}, gen) * 3.0;
+    const Tensor dy = randn({rows, classes}, gen);
+    const Tensor target = randint(0, classes, {rows}, gen);
+    const Tensor grad = randn({rows}, gen);
+    const double bytes = 4.0 * double(rows * classes);
+    std::vector<Case> cases;
+    for (bool log : {false, true}) {
+      cases.push_back(
+          {log ? "log_softmax" : "softmax",
+           {x},
+           {rows, classes},
+           DType::float32,
+           [log](const kk::KernelTable& k, const std::vector<Tensor>& in, const Tensor& o) {
+             k.softmax(in[0].strided_view(), 1, log, o.strided_view());
+           },
+           2 * bytes,
+           0});
+      // The backward's y must be a real softmax output for the formulas to mean anything.
+      const Tensor y = log ? log_softmax(x, 1) : softmax(x, 1);
+      cases.push_back(
+          {log ? "log_softmax_backward" : "softmax_backward",
+           {y, dy},
+           {rows, classes},
+           DType::float32,
+           [log](const kk::KernelTable& k, const std::vector<Tensor>& in, const Tensor& o) {
+             k.softmax_backward(in[0].strided_view(), in[1].strided_view(), 1, log,
+                                o.strided_view());
+           },
+           3 * bytes,
+           0});
+    }
+    // Along axis 0: strided lines.
+    cases.push_back({"softmax (axis 0)",
+                     {x},
+                     {rows, classes},
+                     DType::float32,
+                     [](const kk::KernelTable& k, const std::vector<Tensor>& in, const Tensor& o) {
+                       k.softmax(in[0].strided_view(), 0, false, o.strided_view());
+                     },
+                     2 * bytes,
+                     0});
+    cases.push_back({"cross_entropy",
+                     {x, target},
+                     {rows},
+                     DType::float32,
+                     [](const kk::KernelTable& k, const std::vector<Tensor>& in, const Tensor& o) {
+                       k.cross_entropy(in[0].strided_view(), in[1].strided_view(),
+                                       o.strided_view());
+                     },
+                     bytes + 12.0 * double(rows),
+                     0});
+    cases.push_back({"cross_entropy_backward",
+                     {x, target, grad},
+                     {rows, classes},
+                     DType::float32,
+                     [](const kk::KernelTable& k, const std::vector<Tensor>& in, const Tensor& o) {
+                       k.cross_entropy_backward(in[0].strided_view(), in[1].strided_view(),
+                                                in[2].strided_view(), o.strided_view());
+                     },
+                     2 * bytes + 12.0 * double(rows),
+                     0});
+    for (const Case& c : cases)
+      run_case(c, quick ? 3 : 20);
+  }
+}
+
+// The fused optimizer steps (gpu/src/kernels/optim.cu) against nn's CPU loops, their twins: one
+// step compared, then timed (the state drifts while timing, which does not change the cost).
+void bench_optimizers(bool quick, Generator& gen) {
+  const std::int64_t n = quick ? 1 << 14 : 1 << 22;
+  const nn::OptimizerKernels& cpu = nn::cpu_optimizer_kernels();
+  const nn::OptimizerKernels* cuda = nn::optimizer_kernels(DeviceType::cuda);
+  if (cuda == nullptr) {
+    std::printf("no CUDA optimizer kernels registered; optimizer steps skipped\n");
+    return;
+  }
+  const Tensor param = randn({n}, gen), grad = randn({n}, gen);
+  const Tensor avg = randn({n}, gen) * 0.1, avg_sq = rand({n}, gen) * 0.01;
+  struct Step {
+    const char* name;
+    std::function<void(const nn::OptimizerKernels&, const std::vector<Tensor>&)> run;
+    double bytes;  // read + written per element, times n
+  };
+  const std::vector<Step> steps = {
+      {"adamw_step",
+       [](const nn::OptimizerKernels& k, const std::vector<Tensor>& t) {
+         k.adam(t[0].strided_view(), t[1].strided_view(), t[2].strided_view(), t[3].strided_view(),
+                {1e-3, 0.9, 0.999, 1e-8, 1e-2, 7, true});
+       },
+       7 * 4.0},
+      {"sgd_momentum_step",
+       [](const nn::OptimizerKernels& k, const std::vector<Tensor>& t) {
+         k.sgd(t[0].strided_view(), t[1].strided_view(), t[2].strided_view(),
+               {1e-2, 0.9, 0.0, 1e-4, true, false});
+       },
+       5 * 4.0},
+  };
+  for (const Step& step : steps) {
+    std::vector<Tensor> host = {param.clone(), grad, avg.clone(), avg_sq.clone()};
+    std::vector<Tensor> device;
+    for (const Tensor& t : host)
+      device.push_back(t.to(kCuda));
+    step.run(cpu, host);
+    step.run(*cuda, device);
+    const double error =
+        std::max(max_rel_error(device[0], host[0]), max_rel_error(device[2], host[2]));
+    const double ms = time_gpu([&] { step.run(*cuda, device); }, quick ? 3 : 20);
+    report(step.name, shape_string(param.shape()), ms, step.bytes * double(n), 0, error, 1e-5);
+  }
+  // The batched AdamW step over the six parameters of the Fashion-MNIST MLP: one launch.
+  const std::vector<Shape> shapes = {{256, 784}, {256}, {128, 256}, {128}, {10, 128}, {10}};
+  std::vector<std::vector<Tensor>> host, device;
+  double elements = 0;
+  for (const Shape& shape : shapes) {
+    host.push_back({randn(shape, gen), randn(shape, gen), zeros(shape), zeros(shape)});
+    device.emplace_back();
+    for (const Tensor& t : host.back())
+      device.back().push_back(t.to(kCuda));
+    elements += double(host.back()[0].numel());
+  }
+  auto batch_of = [](const std::vector<std::vector<Tensor>>& sets) {
+    std::vector<nn::AdamTensors> batch;
+    for (const auto& t : sets)
+      batch.push_back(
+          {t[0].strided_view(), t[1].strided_view(), t[2].strided_view(), t[3].strided_view()});
+    return batch;
+  };
+  const nn::AdamHyper h{1e-3, 0.9, 0.999, 1e-8, 1e-2, 1, true};
+  const std::vector<nn::AdamTensors> host_batch = batch_of(host), device_batch = batch_of(device);
+  cpu.adam_multi(host_batch.data(), host_batch.size(), h);
+  cuda->adam_multi(device_batch.data(), device_batch.size(), h);
+  double error = 0;
+  for (std::size_t i = 0; i < host.size(); ++i)
+    error = std::max(error, max_rel_error(device[i][0], host[i][0]));
+  const double ms = time_gpu([&] { cuda->adam_multi(device_batch.data(), device_batch.size(), h); },
+                             quick ? 3 : 20);
+  report("adamw_multi_step", "MLP 784-256-128-10", ms, 7 * 4.0 * elements, 0, error, 1e-5);
+}
+
 void bench_gemm(bool quick, Generator& gen) {
   cublasHandle_t handle;
   if (cublasCreate(&handle) != CUBLAS_STATUS_SUCCESS) {
@@ -311,6 +457,8 @@ int main(int argc, char** argv) {
   Generator gen(2024);
   bench_elementwise(quick, gen);
   bench_index(quick, gen);
+  bench_softmax(quick, gen);
+  bench_optimizers(quick, gen);
   bench_gemm(quick, gen);
   if (g_mismatch) std::printf("\nsome kernels do not match their CPU twin (MISMATCH above)\n");
   return g_mismatch ? 1 : 0;

@@ -1,5 +1,6 @@
-// bench/gpu_mlp: the time and the kernel launches of one MLP training step on the GPU (forward,
-// backward, fused SGD step), at batch 64 (launch-bound) and 1024, with PyTorch CUDA's time for the
+// bench/gpu_mlp: the time and the kernel launches of one training step of the Fashion-MNIST MLP
+// on the GPU (784-256-128-10, ReLU, cross-entropy, AdamW through nn's fused step; the recipe of
+// examples/fashion_mnist), at batch 64 (launch-bound) and 1024, with PyTorch CUDA's time for the
 // same step from torch_peer.py in the same run.
 //
 //   bench_gpu_mlp            both batch sizes, with the PyTorch peer when it runs
@@ -12,8 +13,7 @@
 #include <vector>
 
 #include "kindling/gpu/cuda.hpp"
-#include "kindling/gpu/optim.hpp"
-#include "kindling/tensor.hpp"
+#include "kindling/nn.hpp"
 
 using namespace kindling;
 
@@ -29,38 +29,32 @@ struct Result {
 
 Result run(std::int64_t batch, int steps) {
   Generator gen(5);
-  const Tensor x = randn({batch, 784}, gen).to(kCuda);
+  const Tensor x = rand({batch, 784}, gen).to(kCuda);
   const Tensor y = randint(0, 10, {batch}, gen).to(kCuda);
-  std::vector<Tensor> params = {(randn({784, 256}, gen) * 0.05).detach(), zeros({256}),
-                                (randn({256, 10}, gen) * 0.05).detach(), zeros({10})};
-  for (Tensor& p : params) {
-    p.set_requires_grad();
-    p = p.to(kCuda);
-  }
-  double loss = 0;
-  auto step = [&](bool first) {
-    const Tensor h = relu(matmul(x, params[0]) + params[1]);
-    const Tensor l = cross_entropy(matmul(h, params[2]) + params[3], y);
-    l.backward();
-    for (Tensor& p : params) {
-      gpu::sgd_step(p, p.grad(), Tensor{}, gpu::SgdOptions{0.05}, first);
-      p.zero_grad();
-    }
-    return l;
+  auto model = nn::mlp<nn::ReLU>({784, 256, 128, 10}, gen);
+  model->to(kCuda);
+  nn::AdamOptions options = nn::AdamW::with_default_decay();
+  options.lr = 1e-3;
+  nn::AdamW optimizer(model->parameters(), options);
+  auto step = [&] {
+    optimizer.zero_grad();
+    Tensor loss = nn::cross_entropy((*model)(x), y);
+    loss.backward();
+    optimizer.step();
+    return loss;
   };
-  for (int i = 0; i < 5; ++i)
-    step(i == 0);  // warm-up: the caching allocator fills
+  for (int i = 0; i < 10; ++i)
+    step();  // warm-up: optimizer state, the caching allocator's blocks
   gpu::synchronize();
   const std::uint64_t launches = gpu::launch_count();
   const auto start = std::chrono::steady_clock::now();
   Tensor last;
   for (int i = 0; i < steps; ++i)
-    last = step(false);
+    last = step();
   gpu::synchronize();
   const auto stop = std::chrono::steady_clock::now();
-  loss = last.item();
   const double ms = std::chrono::duration<double, std::milli>(stop - start).count();
-  return {ms / steps, double(gpu::launch_count() - launches) / steps, loss};
+  return {ms / steps, double(gpu::launch_count() - launches) / steps, last.item()};
 }
 
 // "ms_per_step <x>" from the PyTorch peer, or a negative number when it does not run.
@@ -87,7 +81,9 @@ int main(int argc, char** argv) {
                 gpu::unavailable_reason().c_str());
     return 0;
   }
-  std::printf("MLP 784-256-10 training step on cuda:0 (forward, backward, fused SGD)\n");
+  std::printf(
+      "Fashion-MNIST MLP 784-256-128-10 training step on cuda:0 (forward, cross-entropy, "
+      "backward, AdamW)\n");
   for (std::int64_t batch : {64, 1024}) {
     const int steps = batch == 64 ? 500 : 200;
     const Result r = run(batch, steps);

@@ -40,6 +40,9 @@ std::string cuda_error_message(cudaError_t status, const char* what, const char*
 void check_cuda(cudaError_t status, const char* what, const char* file, int line) {
   if (status == cudaSuccess) [[likely]]
     return;
+  // A failed call also sets the runtime's last error; left there, the next launch check
+  // (cudaGetLastError) would report this failure again against an innocent kernel.
+  (void)cudaGetLastError();
   throw error(cuda_error_message(status, what, file, line));
 }
 
@@ -192,8 +195,21 @@ void device_deallocate(void* data, std::size_t bytes) noexcept {
     (void)cudaFree(data);
     return;
   }
+  // The block's own device, not the current one: after set_device a block cached under the wrong
+  // device would be handed to a tensor on the other GPU. With one GPU there is nothing to ask,
+  // and frees are on the hot path of every training step.
+  static const bool several_devices = device_count() > 1;
   int device = 0;
-  if (cudaGetDevice(&device) != cudaSuccess) device = 0;
+  cudaPointerAttributes attributes{};
+  if (several_devices) {
+    if (cudaPointerGetAttributes(&attributes, data) == cudaSuccess &&
+        attributes.type == cudaMemoryTypeDevice) {
+      device = attributes.device;
+    } else {
+      (void)cudaGetLastError();
+      if (cudaGetDevice(&device) != cudaSuccess) device = 0;
+    }
+  }
   allocator().deallocate(device, data, bytes);
 }
 

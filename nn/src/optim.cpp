@@ -33,6 +33,7 @@ Optimizer::Optimizer(std::string name, std::vector<Tensor> params, double lr,
 void Optimizer::step() {
   const no_grad guard;
   ++step_;
+  if (update_all()) return;
   for (std::size_t i = 0; i < params_.size(); ++i) {
     const Tensor grad = params_[i].grad();
     if (grad.defined()) update(i, params_[i], grad);
@@ -169,11 +170,44 @@ std::vector<std::pair<std::string, double*>> Adam::hyperparameters() {
           {"weight_decay", &options.weight_decay}};
 }
 
+AdamHyper Adam::hyper() const {
+  const AdamOptions& o = options;
+  return {lr_, o.beta1, o.beta2, o.eps, o.weight_decay, step_count(), decoupled_};
+}
+
+// All parameters in one adam_multi call (one launch on a GPU) when every one that has a grad can
+// take the fused step on one device with one dtype; otherwise per parameter.
+bool Adam::update_all() {
+  std::vector<AdamTensors> batch;
+  std::vector<Tensor> grads;  // alive through the call
+  const OptimizerKernels* table = nullptr;
+  DType dtype = DType::float32;
+  Device device = kCPU;
+  for (std::size_t i = 0; i < params().size(); ++i) {
+    const Tensor& p = params()[i];
+    Tensor grad = p.grad();
+    if (!grad.defined()) continue;
+    const OptimizerKernels* k = fused_for(p, grad);
+    if (k == nullptr || k->adam_multi == nullptr ||
+        (table != nullptr && (k != table || p.dtype() != dtype || p.device() != device)))
+      return false;
+    table = k;
+    dtype = p.dtype();
+    device = p.device();
+    batch.push_back({p.strided_view(), grad.strided_view(), slot(i, 0).strided_view(),
+                     slot(i, 1).strided_view()});
+    grads.push_back(std::move(grad));
+  }
+  if (batch.size() < 2) return false;  // nothing to batch
+  table->adam_multi(batch.data(), batch.size(), hyper());
+  return true;
+}
+
 void Adam::update(std::size_t i, const Tensor& p, const Tensor& grad) {
   const AdamOptions& o = options;
   Tensor& m = slot(i, 0);
   Tensor& v = slot(i, 1);
-  const AdamHyper h{lr_, o.beta1, o.beta2, o.eps, o.weight_decay, step_count(), decoupled_};
+  const AdamHyper h = hyper();
   if (const auto* k = fused_for(p, grad); k && k->adam) {
     k->adam(p.strided_view(), grad.strided_view(), m.strided_view(), v.strided_view(), h);
     return;

@@ -188,7 +188,14 @@ void rmsprop_cpu(const StridedView& p, const StridedView& g, const StridedView& 
   });
 }
 
-const OptimizerKernels kCpuTable{sgd_cpu, adam_cpu, rmsprop_cpu};
+// The CPU gains nothing from batching the parameters; it has the entry so that Adam's batched
+// path runs (and is tested) on every machine.
+void adam_multi_cpu(const AdamTensors* tensors, std::size_t count, const AdamHyper& h) {
+  for (std::size_t i = 0; i < count; ++i)
+    adam_cpu(tensors[i].param, tensors[i].grad, tensors[i].exp_avg, tensors[i].exp_avg_sq, h);
+}
+
+const OptimizerKernels kCpuTable{sgd_cpu, adam_cpu, rmsprop_cpu, adam_multi_cpu};
 
 const OptimizerKernels*& slot_for(DeviceType type) noexcept {
   static const OptimizerKernels* tables[kDeviceTypeCount] = {&kCpuTable, nullptr};

@@ -1,41 +1,77 @@
-// Network ops, all composites of the primitives: softmax, log_softmax, cross_entropy, one_hot.
+// Network ops: softmax, log_softmax and cross_entropy (primitives with their own kernels) and
+// one_hot (a composite).
 #include "internal.hpp"
 
 namespace kindling {
 
-// exp(x - max) / sum(exp(x - max)); the max is a constant shift, so it is detached.
+using detail::give;
+using detail::input;
+
+namespace {
+Tensor softmax_op(TensorOp op, const Tensor& x, std::int64_t axis, bool log) {
+  const char* name = log ? "log_softmax" : "softmax";
+  KINDLING_CHECK(is_floating(x.dtype()), name, ": needs a floating-point tensor, got ",
+                 dtype_name(x.dtype()), " of shape ", shape_string(x.shape()));
+  // A 0-d tensor is one line of one element.
+  if (x.dim() == 0) return reshape(softmax_op(op, reshape(x, {1}), 0, log), {});
+  axis = detail::normalize_axis(axis, x.dim(), name);
+  Tensor y = detail::empty(x.shape(), x.dtype(), x.device());
+  detail::kernels_of(x).softmax(x.strided_view(), static_cast<int>(axis), log, y.strided_view());
+  OpParams params;
+  params.ints = {axis};
+  return detail::record(op, y, {&x}, std::move(params));
+}
+Tensor softmax_grad(const TensorNode& node, const Tensor& g, bool log) {
+  const Tensor y = detail::output_value(node);
+  Tensor dx = detail::empty(y.shape(), y.dtype(), y.device());
+  detail::kernels_of(y).softmax_backward(y.strided_view(), g.strided_view(),
+                                         static_cast<int>(node.params.ints[0]), log,
+                                         dx.strided_view());
+  return dx;
+}
+}  // namespace
+
+// ---- softmax: y = exp(x - logsumexp(x)) along an axis;  dx = y (g - sum(g y)) ----
+// One kernel each way (KernelTable::softmax); the line's max shift keeps exp finite.
 Tensor softmax(const Tensor& x, std::int64_t axis) {
-  KINDLING_CHECK(is_floating(x.dtype()), "softmax: needs a floating-point tensor, got ",
-                 dtype_name(x.dtype()));
-  axis = detail::normalize_axis(axis, std::max<std::int64_t>(x.dim(), 1), "softmax");
-  if (x.dim() == 0) return exp(x - x.detach());
-  const Tensor e = exp(x - max(x.detach(), {axis}, true));
-  return e / sum(e, {axis}, true);
+  return softmax_op(TensorOp::softmax, x, axis, false);
+}
+void detail::softmax_backward(TensorNode& node, const Tensor& g) {
+  give(node, 0, softmax_grad(node, g, false));
 }
 
-// x - logsumexp(x): never takes the log of a rounded-to-zero probability.
+// ---- log_softmax: y = x - logsumexp(x);  dx = g - exp(y) sum(g) ----
+// Never takes the log of a probability that rounded to zero.
 Tensor log_softmax(const Tensor& x, std::int64_t axis) {
-  KINDLING_CHECK(is_floating(x.dtype()), "log_softmax: needs a floating-point tensor, got ",
-                 dtype_name(x.dtype()));
-  if (x.dim() == 0) return x - x;
-  axis = detail::normalize_axis(axis, x.dim(), "log_softmax");
-  return x - logsumexp(x, {axis}, true);
+  return softmax_op(TensorOp::log_softmax, x, axis, true);
+}
+void detail::log_softmax_backward(TensorNode& node, const Tensor& g) {
+  give(node, 0, softmax_grad(node, g, true));
 }
 
-// -log_softmax(logits)[target] per sample, then reduced.
+// ---- cross_entropy: loss_i = logsumexp(z_i) - z_i[t_i], then reduced;
+//      dz_i = (softmax(z_i) - one_hot(t_i)) g_i ----
+// The node holds the per-sample losses (the reduction is a mean or sum on top); backward
+// recomputes softmax from the logits in the same kernel instead of saving an (N, C) tensor.
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction) {
+  KINDLING_CHECK(is_floating(logits.dtype()), "cross_entropy: logits must be floating-point, got ",
+                 dtype_name(logits.dtype()));
   KINDLING_CHECK(target.dtype() == DType::int64,
-                 "cross_entropy: targets must be int64 class "
-                 "indices, got ",
+                 "cross_entropy: targets must be int64 class indices, got ",
                  dtype_name(target.dtype()));
   const bool single = logits.dim() == 1;
   const Tensor z = single ? unsqueeze(logits, 0) : logits;
   const Tensor t = single ? reshape(target, {1}) : target;
-  KINDLING_CHECK(z.dim() == 2 && t.dim() == 1 && t.shape()[0] == z.shape()[0],
-                 "cross_entropy: logits ", shape_string(logits.shape()), " and targets ",
-                 shape_string(target.shape()), ": expected (N, C) and (N,)");
-  const Tensor picked = gather(log_softmax(z, 1), 1, unsqueeze(t, 1));  // (N, 1)
-  const Tensor loss = neg(reshape(picked, {z.shape()[0]}));
+  KINDLING_CHECK(
+      z.dim() == 2 && t.dim() == 1 && t.shape()[0] == z.shape()[0] && t.device() == z.device(),
+      "cross_entropy: logits ", shape_string(logits.shape()), " and targets ",
+      shape_string(target.shape()), ": expected (N, C) and (N,) on one device");
+  KINDLING_CHECK(z.shape()[1] > 0 || z.shape()[0] == 0, "cross_entropy: logits ",
+                 shape_string(logits.shape()), " have no classes");
+  Tensor per_sample = detail::empty({z.shape()[0]}, z.dtype(), z.device());
+  detail::kernels_of(z).cross_entropy(z.strided_view(), t.strided_view(),
+                                      per_sample.strided_view());
+  const Tensor loss = detail::record(TensorOp::cross_entropy, per_sample, {&z}, {}, {t});
   switch (reduction) {
     case Reduction::none:
       return single ? reshape(loss, {}) : loss;
@@ -45,6 +81,13 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
       break;
   }
   return mean(loss);
+}
+void detail::cross_entropy_backward(TensorNode& node, const Tensor& g) {
+  const Tensor logits = input(node, 0);
+  Tensor dz = empty(logits.shape(), logits.dtype(), logits.device());
+  kernels_of(logits).cross_entropy_backward(logits.strided_view(), saved(node, 0).strided_view(),
+                                            g.strided_view(), dz.strided_view());
+  give(node, 0, dz);
 }
 
 Tensor one_hot(const Tensor& index, std::int64_t num_classes) {

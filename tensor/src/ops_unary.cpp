@@ -77,12 +77,15 @@ void detail::sigmoid_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, g * y * (1.0 - y));
 }
 
-// ---- relu: y = max(x, 0);  dx = g * (x > 0), so 0 at 0 as in PyTorch ----
+// ---- relu: y = max(x, 0);  dx = g where x > 0, else 0 (so 0 at 0, as in PyTorch) ----
+// One relu_grad kernel rather than a constant, a comparison and a product.
 Tensor relu(const Tensor& x) {
   return unary_op(TensorOp::relu, UnaryKernel::relu, x, true);
 }
 void detail::relu_backward(TensorNode& node, const Tensor& g) {
-  give(node, 0, g * (input(node, 0) > 0.0));
+  const Tensor x = input(node, 0);
+  if (g.dtype() != x.dtype()) return give(node, 0, g * (x > 0.0));
+  give(node, 0, binary_kernel(kernels::BinaryKernel::relu_grad, g, x));
 }
 
 // ---- gelu: y = x Phi(x) (exact, erf form);  dx = g * (Phi(x) + x phi(x)) ----

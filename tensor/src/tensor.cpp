@@ -422,25 +422,55 @@ Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpP
 
 // Note [gradients accumulate]
 // A node's grad is the sum of every contribution its children give, in whatever order the sweep
-// reaches them (b = a + a gives a.grad == 2). The first contribution is adopted when nothing
-// else can see it (a fresh contiguous temporary), else copied; later ones are added in place.
+// reaches them (b = a + a gives a.grad == 2).
+//   Leaves (the grads users read and optimizers step with) always own a contiguous buffer: the
+//   first contribution is adopted when nothing else can see it (a fresh contiguous temporary),
+//   else copied; later ones are added in place.
+//   Interior grads are read only by their node's backward, which takes any layout: the first
+//   contribution is adopted as it is, even a view shared with another grad (add hands one g to
+//   both inputs; expand hands a stride-0 view). A later contribution is then added in place only
+//   if the held buffer is exclusively its own, and otherwise into a fresh buffer, so a shared one
+//   is never written. This saves a copy kernel per shared or strided grad, which on a GPU is a
+//   launch: several per layer of an MLP step.
+namespace {
+bool exclusive_contiguous(const Tensor& t) {
+  const TensorNode* n = t.node();
+  return n->ref_count == 1 && n->storage.use_count() == 1 && n->offset == 0 && n->inputs.empty() &&
+         t.is_contiguous();
+}
+}  // namespace
+
 void accumulate_grad(TensorNode* node, Tensor contribution) {
   assert(contribution.shape() == node->shape);
   if (contribution.dtype() != node->dtype) contribution = cast(contribution, node->dtype);
+  const bool leaf = node->inputs.empty();
   if (node->grad == nullptr) {
-    TensorNode* c = contribution.node();
-    const bool exclusive = c->ref_count == 1 && c->storage.use_count() == 1 && c->offset == 0 &&
-                           c->inputs.empty() && contribution.is_contiguous();
-    Tensor owned = exclusive ? contribution : empty(node->shape, node->dtype, node->device());
-    if (!exclusive) kernels_of(owned).copy(contribution.strided_view(), owned.strided_view());
+    const bool adopt = !leaf || exclusive_contiguous(contribution);
+    Tensor owned = adopt ? contribution : empty(node->shape, node->dtype, node->device());
+    if (!adopt) kernels_of(owned).copy(contribution.strided_view(), owned.strided_view());
     owned.node()->requires_grad = false;
     node->grad = owned.node();
     engine::retain(node->grad);
     return;
   }
-  const kernels::StridedView acc = node->grad->strided_view();
-  kernels_of(contribution)
-      .binary(kernels::BinaryKernel::add, acc, contribution.strided_view(), acc);
+  const Tensor held = Tensor::from_node(node->grad);
+  // `held` is one more reference while it lives, hence the 2.
+  const bool in_place =
+      leaf || (node->grad->ref_count == 2 && node->grad->storage.use_count() == 1 &&
+               node->grad->offset == 0 && held.is_contiguous());
+  if (in_place) {
+    const kernels::StridedView acc = node->grad->strided_view();
+    kernels_of(contribution)
+        .binary(kernels::BinaryKernel::add, acc, contribution.strided_view(), acc);
+    return;
+  }
+  Tensor sum = empty(node->shape, node->dtype, node->device());
+  kernels_of(sum).binary(kernels::BinaryKernel::add, held.strided_view(),
+                         contribution.strided_view(), sum.strided_view());
+  sum.node()->requires_grad = false;
+  engine::release(node->grad);
+  node->grad = sum.node();
+  engine::retain(node->grad);
 }
 
 }  // namespace detail

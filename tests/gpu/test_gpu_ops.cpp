@@ -11,6 +11,7 @@
 #include "gpu_test_support.hpp"
 #include "kindling/gpu/memory.hpp"
 #include "kindling/gpu/optim.hpp"
+#include "kindling/nn/optim.hpp"
 #include "kindling/nn/optim_kernels.hpp"
 
 using namespace kindling;
@@ -260,8 +261,14 @@ std::vector<Row> op_rows() {
          return one_hot(index_tensor({0, 3, 2, 3}, {4}, d), 5);
        },
        false},
-      // ---- network composites ----
+      // ---- network ops (softmax.cu: one warp per line, so lines longer than 32 and strided
+      // lines are covered too) ----
       {"softmax", {{{5, 7}}}, [](Xs x, Device) { return softmax(x[0], 1); }},
+      {"softmax_long_lines", {{{3, 4, 300}}}, [](Xs x, Device) { return softmax(x[0], 2); }},
+      {"softmax_middle_axis", {{{3, 70, 4}}}, [](Xs x, Device) { return softmax(x[0], 1); }},
+      {"log_softmax_long_lines",
+       {{{130, 40}, Domain::any, true}},
+       [](Xs x, Device) { return log_softmax(x[0], 1); }},
       {"log_softmax",
        {{{5, 7}, Domain::any, true}},
        [](Xs x, Device) { return log_softmax(x[0], 0); }},
@@ -274,6 +281,11 @@ std::vector<Row> op_rows() {
        {{{6, 4}}},
        [](Xs x, Device d) {
          return cross_entropy(x[0], index_tensor({3, 3, 1, 0, 2, 0}, {6}, d), Reduction::none);
+       }},
+      {"cross_entropy_wide",
+       {{{3, 100}, Domain::any, true}},
+       [](Xs x, Device d) {
+         return cross_entropy(x[0], index_tensor({99, 0, 64}, {3}, d), Reduction::sum);
        }},
   };
   return rows;
@@ -385,6 +397,19 @@ TEST_CASE("an index out of range in a kernel surfaces as kindling::error", "[gpu
   CHECK(sum(ones({3}, DType::float32, kCuda)).item() == 3.0);
   // An index left on the host is caught before the launch.
   CHECK_THROWS_AS(gather(x, 1, from_vector<std::int64_t>({0, 1, 1, 2}, {4, 1})), kindling::error);
+  // A cross-entropy target out of range: the same deferred report, naming the sample.
+  const Tensor logits = zeros({3, 4}, DType::float32, kCuda);
+  const Tensor targets = from_vector<std::int64_t>({0, 9, 1}, {3}).to(kCuda);
+  try {
+    (void)cross_entropy(logits, targets).item();
+    FAIL("expected kindling::error");
+  } catch (const kindling::error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("cross_entropy: target 9 of sample 1"));
+  }
+  CHECK(cross_entropy(logits, from_vector<std::int64_t>({0, 3, 1}, {3}).to(kCuda)).item() ==
+        Approx(std::log(4.0)));
+  CHECK_THROWS_WITH(cross_entropy(logits, from_vector<std::int64_t>({0, 1, 2}, {3})),
+                    Catch::Contains("on one device"));
 }
 
 TEST_CASE("fused AdamW and SGD steps match the host formulas", "[gpu][optim]") {
@@ -514,4 +539,36 @@ TEST_CASE("nn's fused optimizer steps on cuda match their CPU loops", "[gpu][opt
       check_close(got[i], want[i], tol, tol,
                   "optimizer slot " + std::to_string(i) + " " + std::string(dtype_name(dtype)));
   }
+}
+
+TEST_CASE("AdamW's batched step on cuda matches the CPU for many parameters", "[gpu][optim]") {
+  KINDLING_REQUIRE_GPU();
+  // 30 parameters: more than one launch's worth (24), sizes from 0 to several blocks, so the
+  // kernel's walk from one tensor to the next crosses empty ones and block boundaries.
+  Generator gen(21);
+  std::vector<Tensor> host_params, host_grads;
+  for (int i = 0; i < 30; ++i) {
+    const std::int64_t n = i == 3 ? 0 : (i * 977) % 5000 + 1;
+    host_params.push_back(randn({n}, gen));
+    host_grads.push_back(randn({n}, gen));
+  }
+  auto run = [&](Device device) {
+    std::vector<Tensor> params;
+    for (const Tensor& p : host_params)
+      params.push_back(p.clone().to(device).set_requires_grad());
+    nn::AdamW optimizer(params, nn::AdamW::with_default_decay());
+    for (int step = 0; step < 3; ++step) {
+      optimizer.zero_grad();
+      Tensor loss = zeros({}, DType::float32, device);
+      for (std::size_t i = 0; i < params.size(); ++i)
+        loss = loss + sum(params[i] * host_grads[i].to(device));
+      loss.backward();
+      optimizer.step();
+    }
+    return params;
+  };
+  const std::vector<Tensor> got = run(kCuda);
+  const std::vector<Tensor> want = run(kCPU);
+  for (std::size_t i = 0; i < want.size(); ++i)
+    check_close(got[i], want[i], 1e-5, 1e-6, "parameter " + std::to_string(i));
 }

@@ -113,6 +113,8 @@ __device__ T binary_op(BinaryKernel op, T a, T b) {
       return a > b ? T(1) : T(0);
     case BinaryKernel::ge:
       return a >= b ? T(1) : T(0);
+    case BinaryKernel::relu_grad:
+      return b > T(0) ? a : T(0);
     default:
       return T(0);
   }

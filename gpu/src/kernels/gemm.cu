@@ -55,7 +55,8 @@ constexpr int BM = 128, BN = 128, BK = 8;
 constexpr int kGemmThreads = 256;
 constexpr int kLoads = BM * BK / kGemmThreads;  // elements of each tile one thread loads: 4
 
-// (m, k) x (k, n) -> (m, n) per batch, float32. Grid: (n / 128, m / 128, batches), 256 threads.
+// (m, k) x (k, n) -> (m, n) per batch, float32. Grid: (n / 128, m / 128, batches), 256 threads;
+// y and z capped at 65535, the rest covered by the loops.
 __global__ void __launch_bounds__(kGemmThreads)
     sgemm_kernel(MatmulArgs g, const float* __restrict__ a, const float* __restrict__ b,
                  float* __restrict__ out) {
@@ -64,104 +65,106 @@ __global__ void __launch_bounds__(kGemmThreads)
   const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
   const bool a_rows_contiguous = g.a_rs == 1 && g.a_cs != 1;  // a transposed view
   const bool b_cols_contiguous = g.b_cs == 1 || g.b_rs != 1;
-  const index_t row0 = index_t(blockIdx.y) * BM, col0 = index_t(blockIdx.x) * BN;
+  const index_t col0 = index_t(blockIdx.x) * BN;
 
-  for (index_t batch = blockIdx.z; batch < g.batches; batch += gridDim.z) {
-    index_t oa, ob, oo;
-    batch_offsets(g, batch, oa, ob, oo);
-    const float* pa = a + oa;
-    const float* pb = b + ob;
+  // Row tiles in a grid-stride loop too: gridDim.y stops at 65535 (m up to 8M rows otherwise).
+  for (index_t batch = blockIdx.z; batch < g.batches; batch += gridDim.z)
+    for (index_t row0 = index_t(blockIdx.y) * BM; row0 < g.m; row0 += index_t(gridDim.y) * BM) {
+      index_t oa, ob, oo;
+      batch_offsets(g, batch, oa, ob, oo);
+      const float* pa = a + oa;
+      const float* pb = b + ob;
 
-    // Where element e of this thread's share of a tile sits: (k, row) of a, (k, col) of b.
-    auto a_slot = [&](int e, int& kk, int& mm) {
-      const int idx = tid + e * kGemmThreads;
-      if (a_rows_contiguous) {
-        mm = idx % BM;
-        kk = idx / BM;
-      } else {
-        kk = idx % BK;
-        mm = idx / BK;
-      }
-    };
-    auto b_slot = [&](int e, int& kk, int& nn) {
-      const int idx = tid + e * kGemmThreads;
-      if (b_cols_contiguous) {
-        nn = idx % BN;
-        kk = idx / BN;
-      } else {
-        kk = idx % BK;
-        nn = idx / BK;
-      }
-    };
-    float ra[kLoads], rb[kLoads];
-    auto load = [&](index_t k0) {
+      // Where element e of this thread's share of a tile sits: (k, row) of a, (k, col) of b.
+      auto a_slot = [&](int e, int& kk, int& mm) {
+        const int idx = tid + e * kGemmThreads;
+        if (a_rows_contiguous) {
+          mm = idx % BM;
+          kk = idx / BM;
+        } else {
+          kk = idx % BK;
+          mm = idx / BK;
+        }
+      };
+      auto b_slot = [&](int e, int& kk, int& nn) {
+        const int idx = tid + e * kGemmThreads;
+        if (b_cols_contiguous) {
+          nn = idx % BN;
+          kk = idx / BN;
+        } else {
+          kk = idx % BK;
+          nn = idx / BK;
+        }
+      };
+      float ra[kLoads], rb[kLoads];
+      auto load = [&](index_t k0) {
 #pragma unroll
-      for (int e = 0; e < kLoads; ++e) {
-        int kk, mm;
-        a_slot(e, kk, mm);
-        const index_t i = row0 + mm, p = k0 + kk;
-        ra[e] = (i < g.m && p < g.k) ? pa[i * g.a_rs + p * g.a_cs] : 0.0f;
-        int kb, nn;
-        b_slot(e, kb, nn);
-        const index_t q = k0 + kb, j = col0 + nn;
-        rb[e] = (q < g.k && j < g.n) ? pb[q * g.b_rs + j * g.b_cs] : 0.0f;
-      }
-    };
-    auto store = [&](int buf) {
+        for (int e = 0; e < kLoads; ++e) {
+          int kk, mm;
+          a_slot(e, kk, mm);
+          const index_t i = row0 + mm, p = k0 + kk;
+          ra[e] = (i < g.m && p < g.k) ? pa[i * g.a_rs + p * g.a_cs] : 0.0f;
+          int kb, nn;
+          b_slot(e, kb, nn);
+          const index_t q = k0 + kb, j = col0 + nn;
+          rb[e] = (q < g.k && j < g.n) ? pb[q * g.b_rs + j * g.b_cs] : 0.0f;
+        }
+      };
+      auto store = [&](int buf) {
 #pragma unroll
-      for (int e = 0; e < kLoads; ++e) {
-        int kk, mm;
-        a_slot(e, kk, mm);
-        as[buf][kk][mm] = ra[e];
-        int kb, nn;
-        b_slot(e, kb, nn);
-        bs[buf][kb][nn] = rb[e];
-      }
-    };
+        for (int e = 0; e < kLoads; ++e) {
+          int kk, mm;
+          a_slot(e, kk, mm);
+          as[buf][kk][mm] = ra[e];
+          int kb, nn;
+          b_slot(e, kb, nn);
+          bs[buf][kb][nn] = rb[e];
+        }
+      };
 
-    float acc[8][8] = {};
-    load(0);
-    store(0);
-    __syncthreads();
-    int buf = 0;
-    for (index_t k0 = 0; k0 < g.k; k0 += BK) {
-      const bool more = k0 + BK < g.k;
-      if (more) load(k0 + BK);  // in flight while this tile is multiplied
-#pragma unroll
-      for (int kk = 0; kk < BK; ++kk) {
-        float fa[8], fb[8];
-        const float4 a0 = *reinterpret_cast<const float4*>(&as[buf][kk][ty * 4]);
-        const float4 a1 = *reinterpret_cast<const float4*>(&as[buf][kk][64 + ty * 4]);
-        const float4 b0 = *reinterpret_cast<const float4*>(&bs[buf][kk][tx * 4]);
-        const float4 b1 = *reinterpret_cast<const float4*>(&bs[buf][kk][64 + tx * 4]);
-        fa[0] = a0.x, fa[1] = a0.y, fa[2] = a0.z, fa[3] = a0.w;
-        fa[4] = a1.x, fa[5] = a1.y, fa[6] = a1.z, fa[7] = a1.w;
-        fb[0] = b0.x, fb[1] = b0.y, fb[2] = b0.z, fb[3] = b0.w;
-        fb[4] = b1.x, fb[5] = b1.y, fb[6] = b1.z, fb[7] = b1.w;
-#pragma unroll
-        for (int i = 0; i < 8; ++i)
-#pragma unroll
-          for (int j = 0; j < 8; ++j)
-            acc[i][j] = fmaf(fa[i], fb[j], acc[i][j]);
-      }
-      // One barrier per step suffices: the other buffer was last read before the previous one.
-      if (more) store(buf ^ 1);
+      float acc[8][8] = {};
+      load(0);
+      store(0);
       __syncthreads();
-      buf ^= 1;
-    }
+      int buf = 0;
+      for (index_t k0 = 0; k0 < g.k; k0 += BK) {
+        const bool more = k0 + BK < g.k;
+        if (more) load(k0 + BK);  // in flight while this tile is multiplied
+#pragma unroll
+        for (int kk = 0; kk < BK; ++kk) {
+          float fa[8], fb[8];
+          const float4 a0 = *reinterpret_cast<const float4*>(&as[buf][kk][ty * 4]);
+          const float4 a1 = *reinterpret_cast<const float4*>(&as[buf][kk][64 + ty * 4]);
+          const float4 b0 = *reinterpret_cast<const float4*>(&bs[buf][kk][tx * 4]);
+          const float4 b1 = *reinterpret_cast<const float4*>(&bs[buf][kk][64 + tx * 4]);
+          fa[0] = a0.x, fa[1] = a0.y, fa[2] = a0.z, fa[3] = a0.w;
+          fa[4] = a1.x, fa[5] = a1.y, fa[6] = a1.z, fa[7] = a1.w;
+          fb[0] = b0.x, fb[1] = b0.y, fb[2] = b0.z, fb[3] = b0.w;
+          fb[4] = b1.x, fb[5] = b1.y, fb[6] = b1.z, fb[7] = b1.w;
+#pragma unroll
+          for (int i = 0; i < 8; ++i)
+#pragma unroll
+            for (int j = 0; j < 8; ++j)
+              acc[i][j] = fmaf(fa[i], fb[j], acc[i][j]);
+        }
+        // One barrier per step suffices: the other buffer was last read before the previous one.
+        if (more) store(buf ^ 1);
+        __syncthreads();
+        buf ^= 1;
+      }
 
-    float* po = out + oo;
+      float* po = out + oo;
 #pragma unroll
-    for (int i = 0; i < 8; ++i) {
-      const index_t r = row0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));
-      if (r >= g.m) continue;
+      for (int i = 0; i < 8; ++i) {
+        const index_t r = row0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));
+        if (r >= g.m) continue;
 #pragma unroll
-      for (int j = 0; j < 8; ++j) {
-        const index_t c = col0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + (j - 4));
-        if (c < g.n) po[r * g.o_rs + c * g.o_cs] = acc[i][j];
+        for (int j = 0; j < 8; ++j) {
+          const index_t c = col0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + (j - 4));
+          if (c < g.n) po[r * g.o_rs + c * g.o_cs] = acc[i][j];
+        }
       }
     }
-  }
 }
 
 constexpr int TILE = 16;
@@ -172,26 +175,29 @@ template <class T>
 __global__ void gemm_tiled_kernel(MatmulArgs g, const T* a, const T* b, T* out) {
   __shared__ T ta[TILE][TILE + 1];  // +1: no bank conflicts when read by column
   __shared__ T tb[TILE][TILE + 1];
-  const index_t r = index_t(blockIdx.y) * TILE + threadIdx.y;
   const index_t c = index_t(blockIdx.x) * TILE + threadIdx.x;
-  for (index_t batch = blockIdx.z; batch < g.batches; batch += gridDim.z) {
-    index_t oa, ob, oo;
-    batch_offsets(g, batch, oa, ob, oo);
-    T acc = 0;
-    for (index_t k0 = 0; k0 < g.k; k0 += TILE) {
-      const index_t pa = k0 + threadIdx.x, pb = k0 + threadIdx.y;
-      ta[threadIdx.y][threadIdx.x] =
-          (r < g.m && pa < g.k) ? a[oa + r * g.a_rs + pa * g.a_cs] : T(0);
-      tb[threadIdx.y][threadIdx.x] =
-          (pb < g.k && c < g.n) ? b[ob + pb * g.b_rs + c * g.b_cs] : T(0);
-      __syncthreads();
+  // Row tiles in a grid-stride loop: gridDim.y stops at 65535 (m up to 1M rows otherwise). The
+  // loop bound is the tile's first row, the same for every thread (barriers inside).
+  for (index_t batch = blockIdx.z; batch < g.batches; batch += gridDim.z)
+    for (index_t r0 = index_t(blockIdx.y) * TILE; r0 < g.m; r0 += index_t(gridDim.y) * TILE) {
+      const index_t r = r0 + threadIdx.y;
+      index_t oa, ob, oo;
+      batch_offsets(g, batch, oa, ob, oo);
+      T acc = 0;
+      for (index_t k0 = 0; k0 < g.k; k0 += TILE) {
+        const index_t pa = k0 + threadIdx.x, pb = k0 + threadIdx.y;
+        ta[threadIdx.y][threadIdx.x] =
+            (r < g.m && pa < g.k) ? a[oa + r * g.a_rs + pa * g.a_cs] : T(0);
+        tb[threadIdx.y][threadIdx.x] =
+            (pb < g.k && c < g.n) ? b[ob + pb * g.b_rs + c * g.b_cs] : T(0);
+        __syncthreads();
 #pragma unroll
-      for (int p = 0; p < TILE; ++p)
-        acc += ta[threadIdx.y][p] * tb[p][threadIdx.x];
-      __syncthreads();
+        for (int p = 0; p < TILE; ++p)
+          acc += ta[threadIdx.y][p] * tb[p][threadIdx.x];
+        __syncthreads();
+      }
+      if (r < g.m && c < g.n) out[oo + r * g.o_rs + c * g.o_cs] = acc;
     }
-    if (r < g.m && c < g.n) out[oo + r * g.o_rs + c * g.o_cs] = acc;
-  }
 }
 
 #ifdef KINDLING_GPU_WITH_CUBLAS
@@ -276,6 +282,9 @@ void matmul(const StridedView& a, const StridedView& b, const StridedView& out) 
     return;
   }
   const unsigned z = static_cast<unsigned>(std::min<index_t>(g.batches, 65535));
+  auto rows = [&](index_t tile) {
+    return static_cast<unsigned>(std::min<index_t>((g.m + tile - 1) / tile, 65535));
+  };
   if (out.dtype == DType::float32) {
 #ifdef KINDLING_GPU_WITH_CUBLAS
     if (use_cublas() &&
@@ -283,7 +292,7 @@ void matmul(const StridedView& a, const StridedView& b, const StridedView& out) 
                       static_cast<float*>(out.data)))
       return;
 #endif
-    const dim3 grid(unsigned((g.n + BN - 1) / BN), unsigned((g.m + BM - 1) / BM), z);
+    const dim3 grid(unsigned((g.n + BN - 1) / BN), rows(BM), z);
     sgemm_kernel<<<grid, kGemmThreads>>>(g, static_cast<const float*>(a.data),
                                          static_cast<const float*>(b.data),
                                          static_cast<float*>(out.data));
@@ -291,7 +300,7 @@ void matmul(const StridedView& a, const StridedView& b, const StridedView& out) 
     return;
   }
   KINDLING_CHECK(out.dtype == DType::float64, "matmul: int64 tensors are not supported");
-  const dim3 grid(unsigned((g.n + TILE - 1) / TILE), unsigned((g.m + TILE - 1) / TILE), z);
+  const dim3 grid(unsigned((g.n + TILE - 1) / TILE), rows(TILE), z);
   gemm_tiled_kernel<double><<<grid, dim3(TILE, TILE)>>>(g, static_cast<const double*>(a.data),
                                                         static_cast<const double*>(b.data),
                                                         static_cast<double*>(out.data));

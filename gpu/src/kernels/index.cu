@@ -103,13 +103,16 @@ IndexArgs make_args(int op, const StridedView& it, const StridedView& other, int
   KINDLING_CHECK(index.dtype == DType::int64, index_op_name(op), ": the index must be int64");
   // The ops do not compare the index's device with the input's; a host pointer here would be an
   // illegal address inside the kernel, so it is caught before the launch.
-  cudaPointerAttributes attributes{};
-  KINDLING_CUDA_CHECK(cudaPointerGetAttributes(&attributes, index.data));
-  KINDLING_CHECK(index.numel() == 0 || attributes.type == cudaMemoryTypeDevice ||
-                     attributes.type == cudaMemoryTypeManaged,
-                 index_op_name(op),
-                 ": the index tensor is not in CUDA device memory (move it "
-                 "with .to(Device::cuda()))");
+  // An empty index is never read and its pointer may be null, which the query would reject.
+  if (index.numel() > 0) {
+    cudaPointerAttributes attributes{};
+    KINDLING_CUDA_CHECK(cudaPointerGetAttributes(&attributes, index.data));
+    KINDLING_CHECK(
+        attributes.type == cudaMemoryTypeDevice || attributes.type == cudaMemoryTypeManaged,
+        index_op_name(op),
+        ": the index tensor is not in CUDA device memory (move it "
+        "with .to(Device::cuda()))");
+  }
   IndexArgs g;
   g.op = op;
   g.ndim = it.ndim;
@@ -163,6 +166,7 @@ void scatter_add(const StridedView& dst, int axis, const StridedView& index,
 }
 
 void check_deferred_errors() {
+  check_cross_entropy_errors();
   int op = kNone;
   KINDLING_CUDA_CHECK(cudaMemcpyFromSymbol(&op, g_error_op, sizeof op));
   if (op == kNone) return;

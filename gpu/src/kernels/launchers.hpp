@@ -34,11 +34,31 @@ void scatter_add(const StridedView& dst, int axis, const StridedView& index,
                  const StridedView& src);
 // Throws (and clears) the first index error a kernel recorded (Note [deferred index errors]).
 void check_deferred_errors();
+// softmax.cu
+void softmax(const StridedView& x, int axis, bool log, const StridedView& y);
+void softmax_backward(const StridedView& y, const StridedView& dy, int axis, bool log,
+                      const StridedView& dx);
+void cross_entropy(const StridedView& logits, const StridedView& target, const StridedView& loss);
+void cross_entropy_backward(const StridedView& logits, const StridedView& target,
+                            const StridedView& grad, const StridedView& dlogits);
+// Throws (and clears) the first out-of-range target cross_entropy recorded; called by
+// check_deferred_errors().
+void check_cross_entropy_errors();
 // optim.cu: contiguous buffers of n elements of `dtype`; step counts from 1. Null buffer: no
 // momentum; null grad_avg: not centered.
 void adam(DType dtype, void* param, const void* grad, void* exp_avg, void* exp_avg_sq,
           std::int64_t n, double lr, double beta1, double beta2, double eps, double weight_decay,
           std::int64_t step, bool decoupled);
+// One Adam step over `count` parameters, in launches of up to 24 parameters each.
+struct AdamSlices {
+  void* param;
+  const void* grad;
+  void* exp_avg;
+  void* exp_avg_sq;
+  std::int64_t n;
+};
+void adam_multi(DType dtype, const AdamSlices* tensors, std::size_t count, double lr, double beta1,
+                double beta2, double eps, double weight_decay, std::int64_t step, bool decoupled);
 void sgd(DType dtype, void* param, const void* grad, void* momentum_buffer, std::int64_t n,
          double lr, double momentum, double dampening, double weight_decay, bool nesterov,
          bool first_step);

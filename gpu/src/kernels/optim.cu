@@ -16,17 +16,70 @@ namespace {
 // by `decay`; L2 decay (Adam) adds l2 * param to the gradient. The formulas and their order are
 // nn/src/optim_cpu.cpp's adam_loop.
 template <class T>
-__global__ void adam_kernel(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T beta1,
-                            T beta2, T eps, T decay, T l2, T step_size, T inv_sqrt_bias2) {
+struct AdamConstants {
+  T beta1, beta2, eps, decay, l2, step_size, inv_sqrt_bias2;
+};
+
+template <class T>
+AdamConstants<T> adam_constants(double lr, double beta1, double beta2, double eps,
+                                double weight_decay, std::int64_t step, bool decoupled) {
+  const double t = static_cast<double>(step);
+  const double bias1 = 1.0 - std::pow(beta1, t), bias2 = 1.0 - std::pow(beta2, t);
+  return {T(beta1),
+          T(beta2),
+          T(eps),
+          T(decoupled ? 1.0 - lr * weight_decay : 1.0),
+          T(decoupled ? 0.0 : weight_decay),
+          T(lr / bias1),
+          T(1.0 / std::sqrt(bias2))};
+}
+
+template <class T>
+__device__ inline void adam_element(const AdamConstants<T>& c, T& param, T grad, T& exp_avg,
+                                    T& exp_avg_sq) {
+  const T p = param;
+  const T d = grad + c.l2 * p;
+  const T m = c.beta1 * exp_avg + (T(1) - c.beta1) * d;
+  const T v = c.beta2 * exp_avg_sq + (T(1) - c.beta2) * d * d;
+  exp_avg = m;
+  exp_avg_sq = v;
+  param = c.decay * p - c.step_size * m / (d_sqrt(v) * c.inv_sqrt_bias2 + c.eps);
+}
+
+template <class T>
+__global__ void adam_kernel(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq,
+                            AdamConstants<T> c) {
   for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < n;
+       i += index_t(gridDim.x) * blockDim.x)
+    adam_element(c, param[i], grad[i], exp_avg[i], exp_avg_sq[i]);
+}
+
+// Several parameters in one launch, their pointers passed by value in the kernel's arguments
+// (kMultiTensors of them fit well inside the 4 KB argument space). The elements of all of them
+// are one range, tensor j holding [end[j - 1], end[j]); a thread's index only grows in the
+// grid-stride loop, so its tensor number only moves forward.
+constexpr int kMultiTensors = 24;
+
+template <class T>
+struct AdamBatch {
+  int count = 0;
+  index_t end[kMultiTensors] = {};
+  T* param[kMultiTensors] = {};
+  const T* grad[kMultiTensors] = {};
+  T* exp_avg[kMultiTensors] = {};
+  T* exp_avg_sq[kMultiTensors] = {};
+};
+
+template <class T>
+__global__ void adam_multi_kernel(AdamBatch<T> b, AdamConstants<T> c) {
+  const index_t total = b.end[b.count - 1];
+  int j = 0;
+  for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < total;
        i += index_t(gridDim.x) * blockDim.x) {
-    const T p = param[i];
-    const T d = grad[i] + l2 * p;
-    const T m = beta1 * exp_avg[i] + (T(1) - beta1) * d;
-    const T v = beta2 * exp_avg_sq[i] + (T(1) - beta2) * d * d;
-    exp_avg[i] = m;
-    exp_avg_sq[i] = v;
-    param[i] = decay * p - step_size * m / (d_sqrt(v) * inv_sqrt_bias2 + eps);
+    while (i >= b.end[j])
+      ++j;
+    const index_t k = i - (j == 0 ? 0 : b.end[j - 1]);
+    adam_element(c, b.param[j][k], b.grad[j][k], b.exp_avg[j][k], b.exp_avg_sq[j][k]);
   }
 }
 
@@ -79,16 +132,38 @@ void adam(DType dtype, void* param, const void* grad, void* exp_avg, void* exp_a
           std::int64_t n, double lr, double beta1, double beta2, double eps, double weight_decay,
           std::int64_t step, bool decoupled) {
   if (n == 0) return;
-  const double t = static_cast<double>(step);
-  const double bias1 = 1.0 - std::pow(beta1, t), bias2 = 1.0 - std::pow(beta2, t);
   with_float_dtype(dtype, "adam step", [&]<class T>() {
     adam_kernel<T><<<grid_for(n), kThreads>>>(
         n, static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(exp_avg),
-        static_cast<T*>(exp_avg_sq), T(beta1), T(beta2), T(eps),
-        T(decoupled ? 1.0 - lr * weight_decay : 1.0), T(decoupled ? 0.0 : weight_decay),
-        T(lr / bias1), T(1.0 / std::sqrt(bias2)));
+        static_cast<T*>(exp_avg_sq),
+        adam_constants<T>(lr, beta1, beta2, eps, weight_decay, step, decoupled));
   });
   KINDLING_CUDA_CHECK_LAUNCH("adam_kernel");
+}
+
+void adam_multi(DType dtype, const AdamSlices* tensors, std::size_t count, double lr, double beta1,
+                double beta2, double eps, double weight_decay, std::int64_t step, bool decoupled) {
+  with_float_dtype(dtype, "adam step", [&]<class T>() {
+    const AdamConstants<T> c =
+        adam_constants<T>(lr, beta1, beta2, eps, weight_decay, step, decoupled);
+    // Batches of up to kMultiTensors parameters: one launch each.
+    for (std::size_t first = 0; first < count; first += kMultiTensors) {
+      AdamBatch<T> b;
+      index_t total = 0;
+      for (std::size_t i = first; i < count && b.count < kMultiTensors; ++i, ++b.count) {
+        const AdamSlices& s = tensors[i];
+        total += s.n;
+        b.end[b.count] = total;
+        b.param[b.count] = static_cast<T*>(s.param);
+        b.grad[b.count] = static_cast<const T*>(s.grad);
+        b.exp_avg[b.count] = static_cast<T*>(s.exp_avg);
+        b.exp_avg_sq[b.count] = static_cast<T*>(s.exp_avg_sq);
+      }
+      if (total == 0) continue;
+      adam_multi_kernel<T><<<grid_for(total), kThreads>>>(b, c);
+      KINDLING_CUDA_CHECK_LAUNCH("adam_multi_kernel");
+    }
+  });
 }
 
 void rmsprop(DType dtype, void* param, const void* grad, void* square_avg, void* buffer,

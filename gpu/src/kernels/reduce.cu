@@ -74,6 +74,13 @@ template <class T>
 __device__ inline Acc<T> combine(ReduceKernel op, Acc<T> a, Acc<T> b) {
   if (b.index < 0) return a;
   if (a.index < 0) return b;
+  if (op != ReduceKernel::sum) {
+    // NaN as the CPU's sequential scan treats it (nothing compares greater than a NaN held, and a
+    // later NaN never wins): a NaN at index 0 beats everything, any other NaN loses to everything.
+    // Decided per pair, so the block tree's combination order does not change the answer.
+    if (b.value != b.value) return b.index == 0 ? b : a;
+    if (a.value != a.value) return a.index == 0 ? a : b;
+  }
   switch (op) {
     case ReduceKernel::sum:
       return {a.value + b.value, a.index < b.index ? a.index : b.index};

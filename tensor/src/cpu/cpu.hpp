@@ -20,5 +20,11 @@ void index_add(const StridedView& dst, int axis, const StridedView& index, const
 void gather(const StridedView& x, int axis, const StridedView& index, const StridedView& out);
 void scatter_add(const StridedView& dst, int axis, const StridedView& index,
                  const StridedView& src);
+void softmax(const StridedView& x, int axis, bool log, const StridedView& y);
+void softmax_backward(const StridedView& y, const StridedView& dy, int axis, bool log,
+                      const StridedView& dx);
+void cross_entropy(const StridedView& logits, const StridedView& target, const StridedView& loss);
+void cross_entropy_backward(const StridedView& logits, const StridedView& target,
+                            const StridedView& grad, const StridedView& dlogits);
 
 }  // namespace kindling::kernels::cpu

@@ -17,14 +17,6 @@ namespace {
 constexpr std::int64_t kChunk = 256;  // elements per gather buffer
 
 template <class T>
-const SimdLoops<T>& loops() {
-  if constexpr (std::is_same_v<T, float>)
-    return simd_ops().f32;
-  else
-    return simd_ops().f64;
-}
-
-template <class T>
 T* typed(char* p) {
   return reinterpret_cast<T*>(p);
 }
@@ -78,6 +70,8 @@ std::int64_t binary_int(BinaryKernel op, std::int64_t a, std::int64_t b) {
       return a > b;
     case BinaryKernel::ge:
       return a >= b;
+    case BinaryKernel::relu_grad:
+      return b > 0 ? a : 0;
   }
   return 0;
 }

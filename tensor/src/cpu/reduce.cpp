@@ -67,14 +67,6 @@ T combine(ReduceKernel op, T a, T b) {
                                    : (b < a ? b : a);
 }
 
-template <class T>
-const SimdLoops<T>& loops() {
-  if constexpr (std::is_same_v<T, float>)
-    return simd_ops().f32;
-  else
-    return simd_ops().f64;
-}
-
 // The reduction of a contiguous run, chunk by chunk in order.
 template <class T>
 T reduce_run(ReduceKernel op, const T* x, std::int64_t n) {

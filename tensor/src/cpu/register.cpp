@@ -51,6 +51,10 @@ const KernelTable& cpu_table() {
     t.index_add = &index_add;
     t.gather = &gather;
     t.scatter_add = &scatter_add;
+    t.softmax = &softmax;
+    t.softmax_backward = &softmax_backward;
+    t.cross_entropy = &cross_entropy;
+    t.cross_entropy_backward = &cross_entropy_backward;
     return t;
   }();
   return table;

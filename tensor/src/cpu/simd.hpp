@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "kindling/tensor/kernels.hpp"
 
@@ -35,5 +36,14 @@ struct SimdOps {
 
 // The table for the best instruction set this CPU has (see Note [simd dispatch]).
 const SimdOps& simd_ops() noexcept;
+
+// The loops of that table for T (float or double).
+template <class T>
+const SimdLoops<T>& loops() {
+  if constexpr (std::is_same_v<T, float>)
+    return simd_ops().f32;
+  else
+    return simd_ops().f64;
+}
 
 }  // namespace kindling::kernels::cpu

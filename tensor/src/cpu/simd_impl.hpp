@@ -93,6 +93,8 @@ struct Loops {
         return xsimd::select(a > b, one, zero);
       case BinaryKernel::ge:
         return xsimd::select(a >= b, one, zero);
+      case BinaryKernel::relu_grad:
+        return xsimd::select(b > zero, a, zero);
     }
     return a;
   }

@@ -54,6 +54,9 @@ class Optimizer {
   Tensor& slot(std::size_t i, std::size_t slot_index, bool* created = nullptr);
   // One parameter's update (grad defined), by the subclass.
   virtual void update(std::size_t i, const Tensor& param, const Tensor& grad) = 0;
+  // Updates every parameter with a gradient in one batched call when the subclass can, returning
+  // true; false leaves it to update() per parameter. The step count is already advanced.
+  virtual bool update_all() { return false; }
   // Hyperparameters besides lr, by name, for the state dict.
   virtual std::vector<std::pair<std::string, double*>> hyperparameters() = 0;
   // The fused kernel table for this parameter, or null for the tensor-op form.
@@ -105,7 +108,9 @@ class Adam : public Optimizer {
  protected:
   Adam(std::string name, std::vector<Tensor> params, AdamOptions options, bool decoupled);
   void update(std::size_t i, const Tensor& param, const Tensor& grad) override;
+  bool update_all() override;
   std::vector<std::pair<std::string, double*>> hyperparameters() override;
+  AdamHyper hyper() const;
   bool decoupled_;
 };
 

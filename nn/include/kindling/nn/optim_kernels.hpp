@@ -36,6 +36,11 @@ struct RmspropHyper {
 
 using kernels::StridedView;
 
+// The four tensors of one parameter's Adam step.
+struct AdamTensors {
+  StridedView param, grad, exp_avg, exp_avg_sq;
+};
+
 struct OptimizerKernels {
   // buf is unused (may be empty) when momentum == 0.
   void (*sgd)(const StridedView& param, const StridedView& grad, const StridedView& buf,
@@ -46,6 +51,10 @@ struct OptimizerKernels {
   void (*rmsprop)(const StridedView& param, const StridedView& grad, const StridedView& square_avg,
                   const StridedView& buf, const StridedView& grad_avg,
                   const RmspropHyper& h) = nullptr;
+  // Optional: the Adam step of several parameters of one dtype at once, which a GPU does in one
+  // launch instead of one per parameter (a small-batch step is launch-bound). Null: Adam calls
+  // `adam` per parameter.
+  void (*adam_multi)(const AdamTensors* tensors, std::size_t count, const AdamHyper& h) = nullptr;
 };
 
 // Registers (or replaces; null removes) the table for a device type; it must outlive its use.

@@ -56,7 +56,8 @@ enum class UnaryKernel : std::uint8_t {
 };
 
 // z = f(x, y) over operands of one shape (broadcast dims have stride 0). Comparisons give 1 or 0
-// in the operands' dtype.
+// in the operands' dtype. relu_grad is relu's backward in one pass: x where y > 0, else 0 (the
+// grad x masked by the input y; 0 even where x is NaN, as PyTorch's threshold_backward).
 #define KINDLING_BINARY_KERNELS(X) \
   X(add)                           \
   X(sub)                           \
@@ -70,7 +71,8 @@ enum class UnaryKernel : std::uint8_t {
   X(lt)                            \
   X(le)                            \
   X(gt)                            \
-  X(ge)
+  X(ge)                            \
+  X(relu_grad)
 
 enum class BinaryKernel : std::uint8_t {
 #define KINDLING_X(name) name,
@@ -115,6 +117,25 @@ struct KernelTable {
   // The adjoint of gather: dst[...index[i][j][k] at `axis`...] += src[i][j][k].
   void (*scatter_add)(const StridedView& dst, int axis, const StridedView& index,
                       const StridedView& src) = nullptr;
+
+  // Softmax along `axis`, x and y of one shape and floating dtype: y = exp(x - logsumexp(x)), or
+  // with `log` y = x - logsumexp(x). One kernel instead of the six a composite needs (max, sub,
+  // exp, sum, log, sub), and the max shift keeps exp from overflowing.
+  void (*softmax)(const StridedView& x, int axis, bool log, const StridedView& y) = nullptr;
+  // Its backward from the output y and the output's grad dy, all of one shape:
+  //   softmax      dx = y (dy - sum(dy y))
+  //   log_softmax  dx = dy - exp(y) sum(dy)
+  void (*softmax_backward)(const StridedView& y, const StridedView& dy, int axis, bool log,
+                           const StridedView& dx) = nullptr;
+  // Cross entropy per sample of logits (n, c) and int64 targets (n,):
+  //   loss[i] = logsumexp(logits[i]) - logits[i][target[i]]
+  // A target outside [0, c) is an error, reported as the index kernels report theirs.
+  void (*cross_entropy)(const StridedView& logits, const StridedView& target,
+                        const StridedView& loss) = nullptr;
+  // dlogits[i] = (softmax(logits[i]) - one_hot(target[i])) grad[i]; grad (n,) may have stride 0
+  // (the backward of a mean hands down one value for every sample).
+  void (*cross_entropy_backward)(const StridedView& logits, const StridedView& target,
+                                 const StridedView& grad, const StridedView& dlogits) = nullptr;
 };
 
 // Registers (or replaces) the table for a device type; the table must outlive every tensor.

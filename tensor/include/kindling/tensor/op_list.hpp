@@ -11,7 +11,7 @@ namespace kindling {
 // Three lists, one enum. PRIMITIVES are graph nodes: each has a forward and a backward written
 // side by side in tensor/src/ops_*.cpp, and the backward dispatch is generated from this list (a
 // primitive without `name_backward` does not link). COMPOSITES are public functions built from
-// primitives (softmax, var, ...), so their gradients come for free. NOGRAD ops return tensors
+// primitives (var, logsumexp, ...), so their gradients come for free. NOGRAD ops return tensors
 // that never require grad (comparisons, argmax, one_hot). The test table in tests/tensor/ has a
 // row per entry of all three lists, and a count check fails when an entry has none.
 #define KINDLING_TENSOR_PRIMITIVES(X) \
@@ -44,7 +44,10 @@ namespace kindling {
   X(contiguous)                       \
   X(index_select)                     \
   X(gather)                           \
-  X(concat)
+  X(concat)                           \
+  X(softmax)                          \
+  X(log_softmax)                      \
+  X(cross_entropy)
 
 #define KINDLING_TENSOR_COMPOSITES(X) \
   X(clamp)                            \
@@ -52,9 +55,6 @@ namespace kindling {
   X(var)                              \
   X(stddev)                           \
   X(logsumexp)                        \
-  X(softmax)                          \
-  X(log_softmax)                      \
-  X(cross_entropy)                    \
   X(reshape)                          \
   X(flatten)                          \
   X(transpose)                        \
