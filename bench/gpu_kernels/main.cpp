@@ -307,18 +307,30 @@ void bench_softmax(bool quick, Generator& gen) {
                      {rows},
                      DType::float32,
                      [](const kk::KernelTable& k, const std::vector<Tensor>& in, const Tensor& o) {
-                       k.cross_entropy(in[0].strided_view(), in[1].strided_view(),
+                       k.cross_entropy(in[0].strided_view(), in[1].strided_view(), 1.0,
                                        o.strided_view());
                      },
                      bytes + 12.0 * double(rows),
                      0});
+    // The mean in the same kernel (one block for small inputs, two launches above 2^20 logits).
+    cases.push_back(
+        {"cross_entropy_mean",
+         {x, target},
+         {},
+         DType::float32,
+         [rows](const kk::KernelTable& k, const std::vector<Tensor>& in, const Tensor& o) {
+           k.cross_entropy(in[0].strided_view(), in[1].strided_view(), 1.0 / double(rows),
+                           o.strided_view());
+         },
+         bytes + 8.0 * double(rows),
+         0});
     cases.push_back({"cross_entropy_backward",
                      {x, target, grad},
                      {rows, classes},
                      DType::float32,
                      [](const kk::KernelTable& k, const std::vector<Tensor>& in, const Tensor& o) {
                        k.cross_entropy_backward(in[0].strided_view(), in[1].strided_view(),
-                                                in[2].strided_view(), o.strided_view());
+                                                in[2].strided_view(), 1.0, o.strided_view());
                      },
                      2 * bytes + 12.0 * double(rows),
                      0});

@@ -49,10 +49,11 @@ void detail::log_softmax_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, softmax_grad(node, g, true));
 }
 
-// ---- cross_entropy: loss_i = logsumexp(z_i) - z_i[t_i], then reduced;
-//      dz_i = (softmax(z_i) - one_hot(t_i)) g_i ----
-// The node holds the per-sample losses (the reduction is a mean or sum on top); backward
-// recomputes softmax from the logits in the same kernel instead of saving an (N, C) tensor.
+// ---- cross_entropy: l_i = logsumexp(z_i) - z_i[t_i], reduced to scale * sum_i l_i (mean, sum)
+//      or kept per sample (none);  dz_i = (softmax(z_i) - one_hot(t_i)) g_i scale ----
+// One kernel each way, the reduction included (a mean as its own op would add a sum, a constant
+// and a product to the forward and a product to the backward: launches, on a GPU). Backward
+// recomputes softmax from the logits instead of saving an (N, C) tensor.
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction) {
   KINDLING_CHECK(is_floating(logits.dtype()), "cross_entropy: logits must be floating-point, got ",
                  dtype_name(logits.dtype()));
@@ -66,27 +67,28 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
       z.dim() == 2 && t.dim() == 1 && t.shape()[0] == z.shape()[0] && t.device() == z.device(),
       "cross_entropy: logits ", shape_string(logits.shape()), " and targets ",
       shape_string(target.shape()), ": expected (N, C) and (N,) on one device");
-  KINDLING_CHECK(z.shape()[1] > 0 || z.shape()[0] == 0, "cross_entropy: logits ",
-                 shape_string(logits.shape()), " have no classes");
-  Tensor per_sample = detail::empty({z.shape()[0]}, z.dtype(), z.device());
-  detail::kernels_of(z).cross_entropy(z.strided_view(), t.strided_view(),
-                                      per_sample.strided_view());
-  const Tensor loss = detail::record(TensorOp::cross_entropy, per_sample, {&z}, {}, {t});
-  switch (reduction) {
-    case Reduction::none:
-      return single ? reshape(loss, {}) : loss;
-    case Reduction::sum:
-      return sum(loss);
-    case Reduction::mean:
-      break;
-  }
-  return mean(loss);
+  const std::int64_t n = z.shape()[0];
+  KINDLING_CHECK(z.shape()[1] > 0 || n == 0, "cross_entropy: logits ", shape_string(logits.shape()),
+                 " have no classes");
+  const bool reduced = reduction != Reduction::none;
+  const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(n) : 1.0;
+  Tensor loss = detail::empty(reduced ? Shape{} : Shape{n}, z.dtype(), z.device());
+  detail::kernels_of(z).cross_entropy(z.strided_view(), t.strided_view(), scale,
+                                      loss.strided_view());
+  OpParams params;
+  params.scalar = scale;
+  loss = detail::record(TensorOp::cross_entropy, loss, {&z}, std::move(params), {t});
+  return single && !reduced ? reshape(loss, {}) : loss;
 }
 void detail::cross_entropy_backward(TensorNode& node, const Tensor& g) {
   const Tensor logits = input(node, 0);
+  const std::int64_t n = logits.shape()[0];
+  // A reduced loss's one grad value serves every sample: a stride-0 view, no copy.
+  const Tensor per_sample = g.dim() == 0 ? expand(g, {n}) : g;
   Tensor dz = empty(logits.shape(), logits.dtype(), logits.device());
   kernels_of(logits).cross_entropy_backward(logits.strided_view(), saved(node, 0).strided_view(),
-                                            g.strided_view(), dz.strided_view());
+                                            per_sample.strided_view(), node.params.scalar,
+                                            dz.strided_view());
   give(node, 0, dz);
 }
 

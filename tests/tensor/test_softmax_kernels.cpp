@@ -115,10 +115,14 @@ TEST_CASE("cross-entropy kernel: value and grad against the composite", "[tensor
       check_value_and_grad(
           logits, [&](const Tensor& t) { return cross_entropy(t, target, Reduction::none); },
           [&](const Tensor& t) { return cross_entropy_reference(t, target); }, tol);
-      // mean: every sample gets the same upstream grad through a stride-0 view.
+      // mean and sum, reduced inside the kernel: every sample gets the same upstream grad
+      // through a stride-0 view, scaled by 1/n for the mean.
       check_value_and_grad(
           logits, [&](const Tensor& t) { return cross_entropy(t, target); },
           [&](const Tensor& t) { return mean(cross_entropy_reference(t, target)); }, tol);
+      check_value_and_grad(
+          logits, [&](const Tensor& t) { return cross_entropy(t, target, Reduction::sum); },
+          [&](const Tensor& t) { return sum(cross_entropy_reference(t, target)); }, tol);
     }
   }
   // One sample given as 1-D logits and a 0-d target, as in PyTorch.
@@ -126,6 +130,15 @@ TEST_CASE("cross-entropy kernel: value and grad against the composite", "[tensor
   const Tensor loss = cross_entropy(one, from_vector(std::vector<std::int64_t>{2}, {}));
   CHECK(loss.dim() == 0);
   CHECK(loss.item() == Approx(std::log(std::exp(0.5) + std::exp(-1.0) + std::exp(2.0)) - 2.0));
+}
+
+TEST_CASE("cross-entropy kernel: a large batch's mean and its gradient", "[tensor][softmax]") {
+  Generator gen(14);
+  const Tensor target = randint(0, 600, {2000}, gen);
+  const Tensor logits = randn({2000, 600}, gen, DType::float64);
+  check_value_and_grad(
+      logits, [&](const Tensor& t) { return cross_entropy(t, target); },
+      [&](const Tensor& t) { return mean(cross_entropy_reference(t, target)); }, 1e-12);
 }
 
 TEST_CASE("cross-entropy kernel: bad targets are errors naming the sample", "[tensor][softmax]") {
@@ -140,9 +153,11 @@ TEST_CASE("cross-entropy kernel: bad targets are errors naming the sample", "[te
                     Catch::Contains("expected (N, C) and (N,)"));
   CHECK_THROWS_WITH(cross_entropy(arange(6), targets({0, 1, 2})),
                     Catch::Contains("cross_entropy: logits must be floating-point"));
-  // An empty batch sums to zero loss.
-  CHECK(cross_entropy(zeros({0, 4}), from_vector(std::vector<std::int64_t>{}, {0}), Reduction::sum)
-            .item() == 0.0);
+  // An empty batch sums to zero loss; its mean is NaN, as in PyTorch.
+  const Tensor no_targets = from_vector(std::vector<std::int64_t>{}, {0});
+  CHECK(cross_entropy(zeros({0, 4}), no_targets, Reduction::sum).item() == 0.0);
+  CHECK(std::isnan(cross_entropy(zeros({0, 4}), no_targets).item()));
+  CHECK(cross_entropy(zeros({0, 4}), no_targets, Reduction::none).numel() == 0);
 }
 
 }  // namespace

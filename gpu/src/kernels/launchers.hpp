@@ -38,9 +38,10 @@ void check_deferred_errors();
 void softmax(const StridedView& x, int axis, bool log, const StridedView& y);
 void softmax_backward(const StridedView& y, const StridedView& dy, int axis, bool log,
                       const StridedView& dx);
-void cross_entropy(const StridedView& logits, const StridedView& target, const StridedView& loss);
+void cross_entropy(const StridedView& logits, const StridedView& target, double scale,
+                   const StridedView& loss);
 void cross_entropy_backward(const StridedView& logits, const StridedView& target,
-                            const StridedView& grad, const StridedView& dlogits);
+                            const StridedView& grad, double scale, const StridedView& dlogits);
 // Throws (and clears) the first out-of-range target cross_entropy recorded; called by
 // check_deferred_errors().
 void check_cross_entropy_errors();

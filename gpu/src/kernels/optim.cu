@@ -14,10 +14,11 @@ namespace {
 
 // param, grad, exp_avg, exp_avg_sq: (n,) contiguous. Decoupled (AdamW) decay scales the parameter
 // by `decay`; L2 decay (Adam) adds l2 * param to the gradient. The formulas and their order are
-// nn/src/optim_cpu.cpp's adam_loop.
+// nn/src/optim_cpu.cpp's adam_loop. 1 - beta is rounded from double, as there: 1.0f - 0.999f is
+// 1.3e-5 away from 0.001f, far more than rounding.
 template <class T>
 struct AdamConstants {
-  T beta1, beta2, eps, decay, l2, step_size, inv_sqrt_bias2;
+  T beta1, beta2, c1, c2, eps, decay, l2, step_size, inv_sqrt_bias2;
 };
 
 template <class T>
@@ -27,6 +28,8 @@ AdamConstants<T> adam_constants(double lr, double beta1, double beta2, double ep
   const double bias1 = 1.0 - std::pow(beta1, t), bias2 = 1.0 - std::pow(beta2, t);
   return {T(beta1),
           T(beta2),
+          T(1.0 - beta1),
+          T(1.0 - beta2),
           T(eps),
           T(decoupled ? 1.0 - lr * weight_decay : 1.0),
           T(decoupled ? 0.0 : weight_decay),
@@ -39,8 +42,8 @@ __device__ inline void adam_element(const AdamConstants<T>& c, T& param, T grad,
                                     T& exp_avg_sq) {
   const T p = param;
   const T d = grad + c.l2 * p;
-  const T m = c.beta1 * exp_avg + (T(1) - c.beta1) * d;
-  const T v = c.beta2 * exp_avg_sq + (T(1) - c.beta2) * d * d;
+  const T m = c.beta1 * exp_avg + c.c1 * d;
+  const T v = c.beta2 * exp_avg_sq + c.c2 * d * d;
   exp_avg = m;
   exp_avg_sq = v;
   param = c.decay * p - c.step_size * m / (d_sqrt(v) * c.inv_sqrt_bias2 + c.eps);
@@ -84,18 +87,20 @@ __global__ void adam_multi_kernel(AdamBatch<T> b, AdamConstants<T> c) {
 }
 
 // param, grad, square_avg: (n,) contiguous; buffer null without momentum, grad_avg null unless
-// centered. nn/src/optim_cpu.cpp's rmsprop_loop.
+// centered. nn/src/optim_cpu.cpp's rmsprop_loop. one_minus_alpha comes from the host, computed in
+// double as the CPU does (1 - alpha in float is off by ~100 ulp for alpha near 1).
 template <class T>
 __global__ void rmsprop_kernel(index_t n, T* param, const T* grad, T* square_avg, T* buffer,
-                               T* grad_avg, T lr, T alpha, T eps, T weight_decay, T momentum) {
+                               T* grad_avg, T lr, T alpha, T one_minus_alpha, T eps, T weight_decay,
+                               T momentum) {
   for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < n;
        i += index_t(gridDim.x) * blockDim.x) {
     const T d = grad[i] + weight_decay * param[i];
-    const T s = alpha * square_avg[i] + (T(1) - alpha) * d * d;
+    const T s = alpha * square_avg[i] + one_minus_alpha * d * d;
     square_avg[i] = s;
     T var = s;
     if (grad_avg != nullptr) {
-      const T a = alpha * grad_avg[i] + (T(1) - alpha) * d;
+      const T a = alpha * grad_avg[i] + one_minus_alpha * d;
       grad_avg[i] = a;
       var = s - a * a;
     }
@@ -110,15 +115,16 @@ __global__ void rmsprop_kernel(index_t n, T* param, const T* grad, T* square_avg
   }
 }
 
-// param, grad, buffer: (n,) contiguous; buffer is null without momentum.
+// param, grad, buffer: (n,) contiguous; buffer is null without momentum. one_minus_dampening
+// comes from the host in double, as on the CPU.
 template <class T>
 __global__ void sgd_kernel(index_t n, T* param, const T* grad, T* buffer, T lr, T momentum,
-                           T dampening, T weight_decay, bool nesterov, bool first_step) {
+                           T one_minus_dampening, T weight_decay, bool nesterov, bool first_step) {
   for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < n;
        i += index_t(gridDim.x) * blockDim.x) {
     T d = grad[i] + weight_decay * param[i];
     if (buffer != nullptr) {
-      const T b = first_step ? d : momentum * buffer[i] + (T(1) - dampening) * d;
+      const T b = first_step ? d : momentum * buffer[i] + one_minus_dampening * d;
       buffer[i] = b;
       d = nesterov ? d + momentum * b : b;
     }
@@ -173,7 +179,7 @@ void rmsprop(DType dtype, void* param, const void* grad, void* square_avg, void*
   with_float_dtype(dtype, "rmsprop step", [&]<class T>() {
     rmsprop_kernel<T><<<grid_for(n), kThreads>>>(
         n, static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(square_avg),
-        static_cast<T*>(buffer), static_cast<T*>(grad_avg), T(lr), T(alpha), T(eps),
+        static_cast<T*>(buffer), static_cast<T*>(grad_avg), T(lr), T(alpha), T(1.0 - alpha), T(eps),
         T(weight_decay), T(momentum));
   });
   KINDLING_CUDA_CHECK_LAUNCH("rmsprop_kernel");
@@ -184,9 +190,9 @@ void sgd(DType dtype, void* param, const void* grad, void* momentum_buffer, std:
          bool first_step) {
   if (n == 0) return;
   with_float_dtype(dtype, "sgd_step", [&]<class T>() {
-    sgd_kernel<T><<<grid_for(n), kThreads>>>(n, static_cast<T*>(param), static_cast<const T*>(grad),
-                                             static_cast<T*>(momentum_buffer), T(lr), T(momentum),
-                                             T(dampening), T(weight_decay), nesterov, first_step);
+    sgd_kernel<T><<<grid_for(n), kThreads>>>(
+        n, static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(momentum_buffer),
+        T(lr), T(momentum), T(1.0 - dampening), T(weight_decay), nesterov, first_step);
   });
   KINDLING_CUDA_CHECK_LAUNCH("sgd_kernel");
 }

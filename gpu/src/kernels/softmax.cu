@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "common.cuh"
+#include "kindling/gpu/memory.hpp"
 #include "launchers.hpp"
 
 namespace kindling::gpu {
@@ -186,7 +187,7 @@ __global__ void cross_entropy_kernel(Rows r, const T* x, const std::int64_t* tar
 
 template <class T>
 __global__ void cross_entropy_backward_kernel(Rows r, const T* x, const std::int64_t* target,
-                                              const T* grad, T* dx) {
+                                              const T* grad, T scale, T* dx) {
   const int lane = threadIdx.x % kWarp;
   for (index_t i = first_line(); i < r.n; i += line_step()) {
     const T* row = x + i * r.x_row;
@@ -195,11 +196,49 @@ __global__ void cross_entropy_backward_kernel(Rows r, const T* x, const std::int
     const bool ok = t >= 0 && t < r.c;  // the forward already recorded a bad target
     T shift, total;
     shift_and_total(row, r.x_col, r.c, lane, shift, total);
-    const T g = grad[i * r.vec];
+    const T g = grad[i * r.vec] * scale;
     for (index_t j = lane; j < r.c; j += kWarp) {
       const T p = d_exp(row[j * r.x_col] - shift) / total;
       drow[j * r.dx_col] = ok ? (p - (j == t ? T(1) : T(0))) * g : T(NAN);
     }
+  }
+}
+
+// The reduced loss, scale * sum_i l[i], in one block: warp w takes samples w, w + 32, ... and its
+// lane 0 keeps their running sum; thread 0 then adds the 32 warp sums in warp order. The order
+// depends on n alone, so the loss is the same from run to run. One block reads every logit, so
+// this serves the small batches where a launch costs more than the work
+// (kFusedReductionLimit); larger inputs write per-sample losses with cross_entropy_kernel and sum
+// them here with `x` null (sum_kernel's role).
+constexpr int kReduceThreads = 1024;
+constexpr int kReduceWarps = kReduceThreads / kWarp;
+constexpr index_t kFusedReductionLimit = index_t(1) << 20;  // logits
+
+template <class T>
+__global__ void cross_entropy_reduced_kernel(Rows r, const T* x, const std::int64_t* target,
+                                             const T* per_sample, T scale, T* loss) {
+  __shared__ T partial[kReduceWarps];
+  const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
+  T acc = 0;
+  for (index_t i = warp; i < r.n; i += kReduceWarps) {
+    if (per_sample != nullptr) {  // the losses exist already: lane 0 adds them in order
+      if (lane == 0) acc += per_sample[i];
+      continue;
+    }
+    const T* row = x + i * r.x_row;
+    const index_t t = target[i * r.target];
+    T shift, total;
+    shift_and_total(row, r.x_col, r.c, lane, shift, total);
+    if (lane == 0)
+      acc += valid_target(t, i, r.c) ? d_log(total) - (row[t * r.x_col] - shift) : T(NAN);
+  }
+  if (lane == 0) partial[warp] = acc;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    T sum = 0;
+    for (int w = 0; w < kReduceWarps; ++w)
+      sum += partial[w];
+    *loss = sum * scale;  // an empty mean: 0 * inf = NaN, as on the CPU
   }
 }
 
@@ -249,25 +288,46 @@ void softmax_backward(const StridedView& y, const StridedView& dy, int axis, boo
   KINDLING_CUDA_CHECK_LAUNCH("softmax_backward_kernel");
 }
 
-void cross_entropy(const StridedView& logits, const StridedView& target, const StridedView& loss) {
-  const Rows r = make_rows(logits, target, loss, nullptr);
-  if (r.n == 0) return;
+void cross_entropy(const StridedView& logits, const StridedView& target, double scale,
+                   const StridedView& loss) {
+  const bool reduced = loss.ndim == 0;
+  // A reduced loss has no per-sample stride: the scratch losses below are contiguous.
+  Rows r = make_rows(logits, target, reduced ? target : loss, nullptr);
+  if (reduced) r.vec = 1;
+  if (r.n == 0 && !reduced) return;
   with_float_dtype(logits.dtype, "cross_entropy", [&]<class T>() {
-    cross_entropy_kernel<T><<<blocks_for_lines(r.n), kThreads>>>(
-        r, static_cast<const T*>(logits.data), static_cast<const std::int64_t*>(target.data),
-        static_cast<T*>(loss.data));
+    const auto* x = static_cast<const T*>(logits.data);
+    const auto* t = static_cast<const std::int64_t*>(target.data);
+    if (!reduced) {
+      cross_entropy_kernel<T>
+          <<<blocks_for_lines(r.n), kThreads>>>(r, x, t, static_cast<T*>(loss.data));
+      KINDLING_CUDA_CHECK_LAUNCH("cross_entropy_kernel");
+      return;
+    }
+    T* out = static_cast<T*>(loss.data);
+    if (r.n * r.c <= kFusedReductionLimit) {
+      cross_entropy_reduced_kernel<T><<<1, kReduceThreads>>>(r, x, t, nullptr, T(scale), out);
+      KINDLING_CUDA_CHECK_LAUNCH("cross_entropy_reduced_kernel");
+      return;
+    }
+    // Stream order (Note [stream order]) lets the scratch block go back to the cache at once.
+    const DeviceBuffer per_sample(static_cast<std::size_t>(r.n) * sizeof(T));
+    T* losses = static_cast<T*>(per_sample.data());
+    cross_entropy_kernel<T><<<blocks_for_lines(r.n), kThreads>>>(r, x, t, losses);
+    KINDLING_CUDA_CHECK_LAUNCH("cross_entropy_kernel");
+    cross_entropy_reduced_kernel<T><<<1, kReduceThreads>>>(r, x, t, losses, T(scale), out);
+    KINDLING_CUDA_CHECK_LAUNCH("cross_entropy_reduced_kernel");
   });
-  KINDLING_CUDA_CHECK_LAUNCH("cross_entropy_kernel");
 }
 
 void cross_entropy_backward(const StridedView& logits, const StridedView& target,
-                            const StridedView& grad, const StridedView& dlogits) {
+                            const StridedView& grad, double scale, const StridedView& dlogits) {
   const Rows r = make_rows(logits, target, grad, &dlogits);
   if (r.n == 0) return;
   with_float_dtype(logits.dtype, "cross_entropy_backward", [&]<class T>() {
     cross_entropy_backward_kernel<T><<<blocks_for_lines(r.n), kThreads>>>(
         r, static_cast<const T*>(logits.data), static_cast<const std::int64_t*>(target.data),
-        static_cast<const T*>(grad.data), static_cast<T*>(dlogits.data));
+        static_cast<const T*>(grad.data), T(scale), static_cast<T*>(dlogits.data));
   });
   KINDLING_CUDA_CHECK_LAUNCH("cross_entropy_backward_kernel");
 }

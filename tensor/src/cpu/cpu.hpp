@@ -23,8 +23,9 @@ void scatter_add(const StridedView& dst, int axis, const StridedView& index,
 void softmax(const StridedView& x, int axis, bool log, const StridedView& y);
 void softmax_backward(const StridedView& y, const StridedView& dy, int axis, bool log,
                       const StridedView& dx);
-void cross_entropy(const StridedView& logits, const StridedView& target, const StridedView& loss);
+void cross_entropy(const StridedView& logits, const StridedView& target, double scale,
+                   const StridedView& loss);
 void cross_entropy_backward(const StridedView& logits, const StridedView& target,
-                            const StridedView& grad, const StridedView& dlogits);
+                            const StridedView& grad, double scale, const StridedView& dlogits);
 
 }  // namespace kindling::kernels::cpu

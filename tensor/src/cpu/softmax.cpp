@@ -148,14 +148,18 @@ void check_targets(const StridedView& target, std::int64_t classes) {
 }
 }  // namespace
 
-void cross_entropy(const StridedView& logits, const StridedView& target, const StridedView& loss) {
+void cross_entropy(const StridedView& logits, const StridedView& target, double scale,
+                   const StridedView& loss) {
   const std::int64_t rows = logits.shape[0], c = logits.shape[1];
-  if (rows == 0) return;
+  const bool reduced = loss.ndim == 0;
   check_targets(target, c);
   const auto* tp = static_cast<const std::int64_t*>(target.data);
   with_floating(logits.dtype, [&]<class T>() {
     const T* xp = static_cast<const T*>(logits.data);
-    T* lp = static_cast<T*>(loss.data);
+    // Reduced: per-sample losses in a scratch row, summed in sample order afterwards.
+    std::vector<T> per_sample(reduced ? static_cast<std::size_t>(rows) : 0);
+    T* lp = reduced ? per_sample.data() : static_cast<T*>(loss.data);
+    const std::int64_t ls = reduced ? 1 : loss.strides[0];
     for_each_line<T>(rows, c, 2, [&](std::int64_t i, T* buffer) {
       T *shifted = buffer, *e = buffer + c;
       const T* row = xp + i * logits.strides[0];
@@ -164,13 +168,19 @@ void cross_entropy(const StridedView& logits, const StridedView& target, const S
       const T total = shifted_exp_sum(shifted, e, c, m);
       const std::int64_t t = tp[i * target.strides[0]];
       // logsumexp - x[t] = log(total) + m - x[t] = log(total) - shifted[t]
-      lp[i * loss.strides[0]] = std::log(total) - shifted[t];
+      lp[i * ls] = std::log(total) - shifted[t];
     });
+    if (reduced) {
+      T sum = 0;
+      for (const T l : per_sample)
+        sum += l;
+      *static_cast<T*>(loss.data) = sum * T(scale);  // an empty mean: 0 * inf = NaN, as PyTorch
+    }
   });
 }
 
 void cross_entropy_backward(const StridedView& logits, const StridedView& target,
-                            const StridedView& grad, const StridedView& dlogits) {
+                            const StridedView& grad, double scale, const StridedView& dlogits) {
   const std::int64_t rows = logits.shape[0], c = logits.shape[1];
   if (rows == 0) return;
   check_targets(target, c);
@@ -187,7 +197,7 @@ void cross_entropy_backward(const StridedView& logits, const StridedView& target
       const T total = shifted_exp_sum(shifted, p, c, m);
       L.binary(BinaryKernel::div, p, 1, &total, 0, p, c);
       p[tp[i * target.strides[0]]] -= T(1);
-      const T g = gp[i * grad.strides[0]];
+      const T g = gp[i * grad.strides[0]] * T(scale);
       L.binary(BinaryKernel::mul, p, 1, &g, 0, p, c);
       store(p, c, dp + i * dlogits.strides[0], dlogits.strides[1]);
     });

@@ -127,15 +127,19 @@ struct KernelTable {
   //   log_softmax  dx = dy - exp(y) sum(dy)
   void (*softmax_backward)(const StridedView& y, const StridedView& dy, int axis, bool log,
                            const StridedView& dx) = nullptr;
-  // Cross entropy per sample of logits (n, c) and int64 targets (n,):
-  //   loss[i] = logsumexp(logits[i]) - logits[i][target[i]]
-  // A target outside [0, c) is an error, reported as the index kernels report theirs.
-  void (*cross_entropy)(const StridedView& logits, const StridedView& target,
+  // Cross entropy of logits (n, c) and int64 targets (n,), per sample
+  //   l[i] = logsumexp(logits[i]) - logits[i][target[i]]
+  // written to `loss` (n,), or, when `loss` is 0-d, reduced in the same kernel:
+  //   loss = scale * sum_i l[i]   (scale 1/n: the mean; 1: the sum)
+  // summing in an order fixed by n alone. A target outside [0, c) is an error, reported as the
+  // index kernels report theirs.
+  void (*cross_entropy)(const StridedView& logits, const StridedView& target, double scale,
                         const StridedView& loss) = nullptr;
-  // dlogits[i] = (softmax(logits[i]) - one_hot(target[i])) grad[i]; grad (n,) may have stride 0
-  // (the backward of a mean hands down one value for every sample).
+  // dlogits[i] = (softmax(logits[i]) - one_hot(target[i])) grad[i] scale; grad (n,) may have
+  // stride 0 (a reduced loss hands down one value for every sample).
   void (*cross_entropy_backward)(const StridedView& logits, const StridedView& target,
-                                 const StridedView& grad, const StridedView& dlogits) = nullptr;
+                                 const StridedView& grad, double scale,
+                                 const StridedView& dlogits) = nullptr;
 };
 
 // Registers (or replaces) the table for a device type; the table must outlive every tensor.
