@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "kindling/engine/error.hpp"
+#include "kindling/engine/format.hpp"
 #include "kindling/engine/grad_mode.hpp"
 
 namespace kindling {
@@ -71,34 +72,15 @@ class DataRestorer {
   std::vector<double> saved_;
 };
 
-// Anomaly mode off for the nudged forwards: a nudge may legitimately step outside an op's domain
-// (log near 0), which is the check's business to report, not to throw on.
-class AnomalyOff {
- public:
-  AnomalyOff() noexcept : previous_(is_anomaly_check_enabled()) {
-    set_anomaly_check_enabled(false);
-  }
-  ~AnomalyOff() { set_anomaly_check_enabled(previous_); }
-  AnomalyOff(const AnomalyOff&) = delete;
-  AnomalyOff& operator=(const AnomalyOff&) = delete;
-
- private:
-  bool previous_;
-};
-
-std::string short_number(double x) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.4f", x);
-  return buffer;
-}
-
 }  // namespace
 
 GradcheckReport gradcheck(const Value& root, double step) {
   KINDLING_CHECK(step > 0.0 && std::isfinite(step), "gradcheck: step must be positive, got ", step);
   const std::vector<ValueNode*> order = engine::topological_order(root.node());
   no_grad no_graph;
-  AnomalyOff quiet;
+  // Anomaly mode off for the nudged forwards: a nudge may legitimately step outside an op's
+  // domain (log near 0), which is the check's business to report, not to throw on.
+  const detect_anomaly quiet(false);
   DataRestorer restorer(order);
 
   // The root's value with node i's data set to `x`, the nodes after i recomputed.
@@ -151,8 +133,10 @@ std::string gradcheck_dot(const Value& root, const GradcheckReport& report,
     std::snprintf(error, sizeof error, "%.1e", check.relative_error);
     std::string attributes = "style=filled fillcolor=\"";
     attributes.append(colour).append("\" xlabel=\"");
-    const std::string note =
-        std::string("fd ").append(short_number(check.numeric)).append(", err ").append(error);
+    const std::string note = std::string("fd ")
+                                 .append(engine::format_number(check.numeric))
+                                 .append(", err ")
+                                 .append(error);
     attributes.append(engine::escape_dot_string(note));
     attributes += '"';
     return attributes;

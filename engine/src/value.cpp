@@ -6,6 +6,7 @@
 #include <new>
 
 #include "kindling/engine/error.hpp"
+#include "kindling/engine/format.hpp"
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/engine/pool.hpp"
 
@@ -19,12 +20,6 @@ ValueNode* new_node(double data) {
   auto* node = new (Pool::this_thread().allocate()) ValueNode;
   node->data = data;
   return node;
-}
-
-std::string format_number(double x) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.4f", x);
-  return buffer;
 }
 
 // The result of an op: a node computed from `a` (and `b`). With grad mode off it is a leaf, and no
@@ -306,8 +301,8 @@ void ValueNode::destroy(ValueNode* node) noexcept {
 }
 
 std::vector<std::string> ValueNode::dot_fields() const {
-  return {label ? *label : std::string{}, "data " + format_number(data),
-          "grad " + format_number(grad)};
+  return {label ? *label : std::string{}, "data " + engine::format_number(data),
+          "grad " + engine::format_number(grad)};
 }
 
 std::string ValueNode::dot_op() const {
@@ -350,8 +345,8 @@ void Value::backward() {
 }
 
 std::string to_string(const Value& value) {
-  return "Value(data=" + format_number(value.data()) + ", grad=" + format_number(value.grad()) +
-         ")";
+  return "Value(data=" + engine::format_number(value.data()) +
+         ", grad=" + engine::format_number(value.grad()) + ")";
 }
 
 std::string to_dot(const Value& root, const engine::DotOptions& options,

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "kindling/engine/error.hpp"
+#include "kindling/engine/format.hpp"
 
 namespace kindling {
 
@@ -15,15 +16,9 @@ namespace {
 constexpr double kNotYet = std::numeric_limits<double>::quiet_NaN();
 
 // Four decimals, as Value's repr and the DOT records print them.
-std::string fixed4(double x) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.4f", x);
-  return buffer;
-}
-
 // A factor of a printed product: negative numbers in parentheses, so "2 * -3" reads "2 * (-3)".
 std::string factor(double x) {
-  const std::string text = fixed4(x);
+  const std::string text = engine::format_number(x);
   return text.front() == '-' ? "(" + text + ")" : text;
 }
 
@@ -42,25 +37,6 @@ std::string exponent_text(double k) {
   char buffer[40];
   std::snprintf(buffer, sizeof buffer, "%g", k);
   return buffer;
-}
-
-// Replaces the one-letter names of derivative_formula() (a, b, c, k) by the graph's names.
-std::string substitute(std::string_view formula, const std::array<std::string, 4>& names) {
-  std::string out;
-  for (std::size_t i = 0; i < formula.size(); ++i) {
-    const char ch = formula[i];
-    const auto is_word = [&](std::size_t j) {
-      return j < formula.size() &&
-             (std::isalnum(static_cast<unsigned char>(formula[j])) || formula[j] == '_');
-    };
-    const bool standalone = !(i > 0 && is_word(i - 1)) && !is_word(i + 1);
-    const std::size_t slot = ch == 'a' ? 0 : ch == 'b' ? 1 : ch == 'c' ? 2 : ch == 'k' ? 3 : 4;
-    if (standalone && slot < 4)
-      out += names[slot];
-    else
-      out += ch;
-  }
-  return out;
 }
 
 // True when `formula * x` would bind wrongly without parentheses: a + or a binary - outside
@@ -85,9 +61,12 @@ std::string BackwardStep::text() const {
     out.append(needs_parentheses(c.formula) ? "(" + c.formula + ")" : c.formula);
     out.append(" * ").append(operand(name)).append(".grad = ");
     out.append(factor(c.local_derivative)).append(" * ").append(factor(upstream));
-    out.append(" -> ").append(fixed4(c.contribution));
+    out.append(" -> ").append(engine::format_number(c.contribution));
     if (c.grad_before != 0.0) {
-      out.append(" (").append(c.name).append(".grad now ").append(fixed4(c.grad_after));
+      out.append(" (")
+          .append(c.name)
+          .append(".grad now ")
+          .append(engine::format_number(c.grad_after));
       out += ')';
     }
     out += '\n';
@@ -151,7 +130,7 @@ BackwardStep ValueStepper::describe(ValueNode* node) const {
     GradContribution c{Value::from_node(node->inputs[i]),
                        name(node->inputs[i]),
                        i,
-                       substitute(derivative_formula(node->op, i), names),
+                       engine::substitute_names(derivative_formula(node->op, i), "abck", names),
                        local_derivative(*node, i),
                        0.0,
                        node->inputs[i]->grad,
@@ -217,8 +196,8 @@ std::vector<Value> ValueStepper::done_nodes() const {
 std::string ValueStepper::state_text() const {
   if (last_) return last_->text();
   ValueNode* root = stepper_.root();
-  std::string text = "start: " + name(root) + ".grad = " + fixed4(root->grad) + " (the seed, d" +
-                     operand(name(root)) + "/d" + operand(name(root)) + ")";
+  std::string text = "start: " + name(root) + ".grad = " + engine::format_number(root->grad) +
+                     " (the seed, d" + operand(name(root)) + "/d" + operand(name(root)) + ")";
   text += step_count() == 0 ? "; the root is a leaf, nothing to step\n"
                             : "; interior grads cleared, " + std::to_string(step_count()) +
                                   (step_count() == 1 ? " step to go\n" : " steps to go\n");
@@ -237,7 +216,7 @@ engine::DotStyle<ValueNode> ValueStepper::frame_style() const {
   };
   style.edge_label = [this](const ValueNode& child, std::size_t parent) {
     if (!stepper_.is_done(&child)) return std::string{};
-    return "+= " + fixed4(edge_contributions_[stepper_.index_of(&child)][parent]);
+    return "+= " + engine::format_number(edge_contributions_[stepper_.index_of(&child)][parent]);
   };
   return style;
 }

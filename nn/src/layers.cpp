@@ -111,8 +111,7 @@ Tensor Dropout::forward(const Tensor& x) {
     // keep = (u >= p) / (1 - p): a constant mask, so the gradient is the same mask.
     const Tensor u = rand(x.shape(), *generator_, x.dtype());
     const Tensor mask = ge(u, full_like(u, p)) * (1.0 / (1.0 - p));
-    keep = x.device() == kCPU ? mask : zeros(x.shape(), x.dtype(), x.device());
-    if (x.device() != kCPU) copy_into(keep, mask);  // drawn on the host: same mask everywhere
+    keep = mask.to(x.device());  // drawn on the host: the same mask on every device
   }
   return x * keep;
 }

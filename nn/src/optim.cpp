@@ -179,13 +179,12 @@ AdamHyper Adam::hyper() const {
 // take the fused step on one device with one dtype; otherwise per parameter.
 bool Adam::update_all() {
   std::vector<AdamTensors> batch;
-  std::vector<Tensor> grads;  // alive through the call
   const OptimizerKernels* table = nullptr;
   DType dtype = DType::float32;
   Device device = kCPU;
   for (std::size_t i = 0; i < params().size(); ++i) {
     const Tensor& p = params()[i];
-    Tensor grad = p.grad();
+    const Tensor grad = p.grad();  // held by the parameter, so its view stays valid
     if (!grad.defined()) continue;
     const OptimizerKernels* k = fused_for(p, grad);
     if (k == nullptr || k->adam_multi == nullptr ||
@@ -196,7 +195,6 @@ bool Adam::update_all() {
     device = p.device();
     batch.push_back({p.strided_view(), grad.strided_view(), slot(i, 0).strided_view(),
                      slot(i, 1).strided_view()});
-    grads.push_back(std::move(grad));
   }
   if (batch.size() < 2) return false;  // nothing to batch
   table->adam_multi(batch.data(), batch.size(), hyper());
@@ -277,16 +275,23 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double
   KINDLING_CHECK(max_norm >= 0.0 && norm_type > 0.0, "clip_grad_norm: max_norm ", max_norm,
                  " and norm_type ", norm_type, " must be positive");
   const no_grad guard;
-  double total = 0.0;
   const bool inf_norm = std::isinf(norm_type);
+  // Accumulated on the gradients' device and read once: item() per parameter would wait for the
+  // device once per parameter.
+  Tensor accumulated;
   for (const Tensor& p : params) {
     const Tensor g = p.grad();
     if (!g.defined() || g.numel() == 0) continue;
-    if (inf_norm)
-      total = std::max(total, max(abs(g)).item());
-    else
-      total += sum(pow(abs(g.to(DType::float64)), norm_type)).item();
+    const Tensor a = abs(g.to(DType::float64));
+    Tensor part = inf_norm ? max(a) : sum(pow(a, norm_type));
+    if (accumulated.defined()) {
+      part = part.to(accumulated.device());
+      accumulated = inf_norm ? maximum(accumulated, part) : accumulated + part;
+    } else {
+      accumulated = part;
+    }
   }
+  double total = accumulated.defined() ? accumulated.item() : 0.0;
   if (!inf_norm) total = std::pow(total, 1.0 / norm_type);
   const double coef = max_norm / (total + 1e-6);
   if (coef < 1.0) {

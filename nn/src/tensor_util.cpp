@@ -53,8 +53,7 @@ void move_to_device(const Tensor& t, Device device) {
                  "): no kernels are registered for that device (is the gpu module linked and a "
                  "device present?)");
   const no_grad guard;
-  Tensor moved = zeros(t.shape(), t.dtype(), device);
-  copy_into(moved, t, "to(device)");
+  const Tensor moved = t.detach().to(device);
   t.zero_grad();
   TensorNode* node = t.node();
   node->storage = moved.node()->storage;

@@ -4,6 +4,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "kindling/engine/random.hpp"
@@ -29,6 +31,17 @@ void bind_scalar_nn(py::module_& m);
 
 // The generator behind everything random made without an explicit seed (kindling.manual_seed).
 Generator& default_generator();
+
+// Calls make(generator) for one constructor call: with a fresh generator from `seed`, or with the
+// shared default when no seed is given.
+template <class Make>
+auto with_generator(const std::optional<std::uint64_t>& seed, Make make) {
+  if (seed) {
+    Generator generator(*seed);
+    return make(generator);
+  }
+  return make(default_generator());
+}
 
 // A Python number or a kindling.Value as a Value: numbers become new leaves, Values are shared.
 Value to_value(py::handle object);

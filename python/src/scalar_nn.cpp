@@ -22,16 +22,6 @@ using nn::scalar::MLP;
 using nn::scalar::Neuron;
 using nn::scalar::ParameterHolder;
 
-// The generator for one constructor call: a fresh one from `seed`, or the shared default.
-template <class Make>
-auto with_generator(const std::optional<std::uint64_t>& seed, Make make) {
-  if (seed) {
-    Generator generator(*seed);
-    return make(generator);
-  }
-  return make(default_generator());
-}
-
 // micrograd returns a bare Value from a layer with one output, a list otherwise.
 py::object one_or_list(const std::vector<Value>& outputs) {
   if (outputs.size() == 1) return py::cast(outputs.front());

@@ -36,6 +36,26 @@ DType parse_dtype(const std::string& name) {
   detail::throw_error("dtype: expected 'float32', 'float64' or 'int64', got '", name, "'");
 }
 
+Device parse_device(const std::string& name) {
+  if (name == "cpu") return kCPU;
+  if (name == "cuda") return Device::cuda(0);
+  if (name.rfind("cuda:", 0) == 0) {
+    try {
+      return Device::cuda(std::stoi(name.substr(5)));
+    } catch (const std::exception&) {
+      // Falls through to the error below: "cuda:x" is as wrong as "tpu".
+    }
+  }
+  detail::throw_error("device: expected 'cpu', 'cuda' or 'cuda:<index>', got '", name, "'");
+}
+
+Reduction parse_reduction(const std::string& name) {
+  if (name == "mean") return Reduction::mean;
+  if (name == "sum") return Reduction::sum;
+  if (name == "none") return Reduction::none;
+  detail::throw_error("reduction: expected 'mean', 'sum' or 'none', got '", name, "'");
+}
+
 namespace {
 
 // The kindling dtype a NumPy array becomes by default: its own when kindling has it; other
@@ -314,11 +334,7 @@ backward() fills .grad of the tensors that require grad.)");
       .def(
           "to",
           [](const Tensor& t, const std::string& target) {
-            if (target == "cpu") return t.to(kCPU);
-            if (target.rfind("cuda", 0) == 0) {
-              const int index = target.size() > 5 ? std::stoi(target.substr(5)) : 0;
-              return t.to(Device::cuda(index));
-            }
+            if (target == "cpu" || target.rfind("cuda", 0) == 0) return t.to(parse_device(target));
             return t.to(parse_dtype(target));
           },
           py::arg("dtype_or_device"), "A copy in another dtype ('float64') or on a device ('cpu')")

@@ -18,17 +18,7 @@
 
 namespace kindling::python {
 
-namespace {
-
-Reduction parse_reduction(const std::string& name) {
-  if (name == "mean") return Reduction::mean;
-  if (name == "sum") return Reduction::sum;
-  KINDLING_CHECK(name == "none", "cross_entropy: reduction must be 'mean', 'sum' or 'none', got '",
-                 name, "'");
-  return Reduction::none;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void bind_tensor_functions(py::module_& m) {
   Generator& generator = default_generator();

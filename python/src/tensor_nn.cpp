@@ -59,26 +59,6 @@ struct ModuleAccess : Module {
   using Module::register_parameter;
 };
 
-Device parse_device(const std::string& name) {
-  if (name == "cpu") return kCPU;
-  if (name == "cuda") return Device::cuda(0);
-  if (name.rfind("cuda:", 0) == 0) {
-    try {
-      return Device::cuda(std::stoi(name.substr(5)));
-    } catch (const std::exception&) {
-      // Falls through to the error below: "cuda:x" is as wrong as "tpu".
-    }
-  }
-  detail::throw_error("device: expected 'cpu', 'cuda' or 'cuda:<index>', got '", name, "'");
-}
-
-Reduction parse_reduction(const std::string& name) {
-  if (name == "mean") return Reduction::mean;
-  if (name == "sum") return Reduction::sum;
-  if (name == "none") return Reduction::none;
-  detail::throw_error("reduction: expected 'mean', 'sum' or 'none', got '", name, "'");
-}
-
 py::dict to_dict(const StateDict& state) {
   py::dict dict;
   for (const auto& [name, tensor] : state)
@@ -131,15 +111,6 @@ void keep_child(const py::object& owner, const std::string& name, const py::obje
   py::object dict = owner.attr("__dict__");
   if (!dict.contains("_kindling_children")) dict["_kindling_children"] = py::dict();
   dict["_kindling_children"][py::str(name)] = child;
-}
-
-template <class Make>
-auto with_generator(const std::optional<std::uint64_t>& seed, Make make) {
-  if (seed) {
-    Generator generator(*seed);
-    return make(generator);
-  }
-  return make(default_generator());
 }
 
 py::object optional_tensor(const Tensor& t) {

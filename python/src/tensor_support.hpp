@@ -1,4 +1,5 @@
-// What the two tensor binding files share: dtype names, the NumPy-to-Tensor copy and axis lists.
+// What the tensor binding files share: dtype, device and reduction names, the NumPy-to-Tensor copy
+// and axis lists.
 #pragma once
 
 #include <pybind11/pybind11.h>
@@ -15,6 +16,10 @@ namespace py = pybind11;
 
 // "float32", "float64", "int64"; kindling.Error for anything else.
 DType parse_dtype(const std::string& name);
+// "cpu", "cuda", "cuda:<index>"; kindling.Error for anything else.
+Device parse_device(const std::string& name);
+// "mean", "sum", "none"; kindling.Error for anything else.
+Reduction parse_reduction(const std::string& name);
 // A copy of a NumPy array (or anything np.asarray takes) as a Tensor, in `dtype_name` or, when
 // absent, the array's own dtype widened to one kindling has (Note [numpy sharing], tensor.cpp).
 Tensor from_numpy(const py::handle& object, std::optional<std::string> dtype_name);

@@ -22,20 +22,6 @@ namespace kindling::detail {
 KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
 #undef KINDLING_X
 
-// Turns anomaly mode off for its lifetime (the anomaly checks themselves run tensor ops).
-class detect_anomaly_off {
- public:
-  detect_anomaly_off() noexcept : previous_(is_anomaly_check_enabled()) {
-    set_anomaly_check_enabled(false);
-  }
-  ~detect_anomaly_off() { set_anomaly_check_enabled(previous_); }
-  detect_anomaly_off(const detect_anomaly_off&) = delete;
-  detect_anomaly_off& operator=(const detect_anomaly_off&) = delete;
-
- private:
-  bool previous_;
-};
-
 inline const kernels::KernelTable& kernels_of(const Tensor& t) {
   return kernels::kernels_for(t.device());
 }

@@ -7,16 +7,18 @@ namespace kindling {
 using detail::give;
 
 namespace {
-void check_index_tensor(const Tensor& index, const char* op) {
+void check_index_tensor(const Tensor& x, const Tensor& index, const char* op) {
   KINDLING_CHECK(index.dtype() == DType::int64, op, ": the index must be int64, got ",
                  dtype_name(index.dtype()), " of shape ", shape_string(index.shape()));
+  KINDLING_CHECK(index.device() == x.device(), op, ": the index is on ", to_string(index.device()),
+                 " and the input on ", to_string(x.device()), "; move the index with .to()");
 }
 }  // namespace
 
 // ---- index_select: out = x with `axis` indexed by a 1-D index;  dx = index_add of g ----
 Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index) {
   axis = detail::normalize_axis(axis, x.dim(), "index_select");
-  check_index_tensor(index, "index_select");
+  check_index_tensor(x, index, "index_select");
   KINDLING_CHECK(index.dim() == 1, "index_select: the index must be 1-D, got shape ",
                  shape_string(index.shape()));
   Shape shape = x.shape();
@@ -38,7 +40,7 @@ void detail::index_select_backward(TensorNode& node, const Tensor& g) {
 // ---- gather: out[..i..] = x[..index[..i..]..] along axis;  dx = scatter_add of g ----
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index) {
   axis = detail::normalize_axis(axis, x.dim(), "gather");
-  check_index_tensor(index, "gather");
+  check_index_tensor(x, index, "gather");
   KINDLING_CHECK(index.dim() == x.dim(), "gather: index ", shape_string(index.shape()),
                  " and input ", shape_string(x.shape()), " differ in dimensions");
   for (std::int64_t d = 0; d < x.dim(); ++d)

@@ -70,6 +70,12 @@ Shape infer_shape(const Tensor& x, Shape shape, const char* op) {
   return shape;
 }
 
+// The view node of x with a shape and strides already worked out (view and reshape infer and
+// check them once).
+Tensor view_with_strides(const Tensor& x, const Shape& shape, const Shape& strides) {
+  return detail::record(TensorOp::view, make_view(x, shape, strides, x.offset()), {&x});
+}
+
 }  // namespace
 
 // ---- view: same elements, new shape, same storage;  dx = g reshaped back ----
@@ -79,7 +85,7 @@ Tensor view(const Tensor& x, const Shape& requested) {
   KINDLING_CHECK(view_strides(x, shape, strides), "view: ", shape_string(x.shape()), " -> ",
                  shape_string(shape), ": the strides ", shape_string(x.strides()),
                  " do not allow a view (use reshape, which copies)");
-  return detail::record(TensorOp::view, make_view(x, shape, strides, x.offset()), {&x});
+  return view_with_strides(x, shape, strides);
 }
 void detail::view_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, reshape(g, node.inputs[0]->shape));
@@ -88,8 +94,8 @@ void detail::view_backward(TensorNode& node, const Tensor& g) {
 Tensor reshape(const Tensor& x, const Shape& requested) {
   const Shape shape = infer_shape(x, requested, "reshape");
   Shape strides;
-  if (view_strides(x, shape, strides)) return view(x, shape);
-  return view(contiguous(x), shape);
+  if (view_strides(x, shape, strides)) return view_with_strides(x, shape, strides);
+  return view_with_strides(contiguous(x), shape, detail::contiguous_strides(shape));
 }
 
 Tensor flatten(const Tensor& x, std::int64_t start, std::int64_t end) {

@@ -83,9 +83,7 @@ Tensor relu(const Tensor& x) {
   return unary_op(TensorOp::relu, UnaryKernel::relu, x, true);
 }
 void detail::relu_backward(TensorNode& node, const Tensor& g) {
-  const Tensor x = input(node, 0);
-  if (g.dtype() != x.dtype()) return give(node, 0, g * (x > 0.0));
-  give(node, 0, binary_kernel(kernels::BinaryKernel::relu_grad, g, x));
+  give(node, 0, binary_kernel(kernels::BinaryKernel::relu_grad, g, input(node, 0)));
 }
 
 // ---- gelu: y = x Phi(x) (exact, erf form);  dx = g * (Phi(x) + x phi(x)) ----

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <new>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "internal.hpp"
 #include "kindling/engine/pool.hpp"
@@ -71,7 +74,7 @@ namespace {
 // The check itself runs tensor ops (so any device can do it) with anomaly mode off.
 bool all_finite(const Tensor& t) {
   if (!is_floating(t.dtype()) || t.numel() == 0) return true;
-  const detail::detect_anomaly_off off;
+  const detect_anomaly off(false);
   const no_grad guard;
   return std::isfinite(sum(t * 0.0).item());  // inf * 0 and NaN * 0 are NaN
 }
@@ -86,7 +89,7 @@ void TensorNode::backward_step() {
   const Tensor g = Tensor::from_node(grad);
   // The ops of a backward step are checked as one, below, so the error names this node's op.
   const bool anomaly = is_anomaly_check_enabled();
-  const detail::detect_anomaly_off off;
+  const detect_anomaly off(false);
   switch (op) {
 #define KINDLING_X(name)               \
   case TensorOp::name:                 \
@@ -369,8 +372,11 @@ Tensor saved(const TensorNode& node, std::size_t i) {
   return Tensor::from_node(node.saved[i]);
 }
 
-Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
-              OpParams params, std::vector<Tensor> saved_tensors) {
+namespace {
+// The one body behind both record() overloads: the anomaly check, then the node's op, inputs,
+// scope, parameters and saved tensors.
+Tensor record_inputs(TensorOp op, Tensor result, std::span<const Tensor* const> inputs,
+                     OpParams params, std::vector<Tensor> saved_tensors) {
   if (is_anomaly_check_enabled()) [[unlikely]] {
     std::string shapes;
     for (const Tensor* in : inputs) {
@@ -402,22 +408,20 @@ Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> i
   }
   return result;
 }
+}  // namespace
+
+Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
+              OpParams params, std::vector<Tensor> saved_tensors) {
+  return record_inputs(op, std::move(result), {inputs.begin(), inputs.size()}, std::move(params),
+                       std::move(saved_tensors));
+}
 
 Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpParams params) {
-  if (!is_grad_enabled()) return result;
-  bool any = false;
+  std::vector<const Tensor*> pointers;
+  pointers.reserve(inputs.size());
   for (const Tensor& in : inputs)
-    any = any || in.requires_grad();
-  if (!any) return result;
-  TensorNode* node = result.node();
-  node->op = op;
-  node->requires_grad = true;
-  for (const Tensor& in : inputs) {
-    node->inputs.push_back(in.node());
-    engine::retain(in.node());
-  }
-  node->params = std::move(params);
-  return result;
+    pointers.push_back(&in);
+  return record_inputs(op, std::move(result), pointers, std::move(params), {});
 }
 
 // Note [gradients accumulate]
@@ -433,19 +437,22 @@ Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpP
 //   is never written. This saves a copy kernel per shared or strided grad, which on a GPU is a
 //   launch: several per layer of an MLP step.
 namespace {
-bool exclusive_contiguous(const Tensor& t) {
+// Whether t's buffer is contiguous and seen by nothing but the `handles` references to its node.
+bool exclusive_contiguous(const Tensor& t, std::uint32_t handles) {
   const TensorNode* n = t.node();
-  return n->ref_count == 1 && n->storage.use_count() == 1 && n->offset == 0 && n->inputs.empty() &&
-         t.is_contiguous();
+  return n->ref_count == handles && n->storage.use_count() == 1 && n->offset == 0 &&
+         n->inputs.empty() && t.is_contiguous();
 }
 }  // namespace
 
 void accumulate_grad(TensorNode* node, Tensor contribution) {
   assert(contribution.shape() == node->shape);
   if (contribution.dtype() != node->dtype) contribution = cast(contribution, node->dtype);
+  // Backward runs under no_grad, so a contribution is never itself part of the graph.
+  assert(contribution.node()->inputs.empty());
   const bool leaf = node->inputs.empty();
   if (node->grad == nullptr) {
-    const bool adopt = !leaf || exclusive_contiguous(contribution);
+    const bool adopt = !leaf || exclusive_contiguous(contribution, 1);
     Tensor owned = adopt ? contribution : empty(node->shape, node->dtype, node->device());
     if (!adopt) kernels_of(owned).copy(contribution.strided_view(), owned.strided_view());
     owned.node()->requires_grad = false;
@@ -454,11 +461,8 @@ void accumulate_grad(TensorNode* node, Tensor contribution) {
     return;
   }
   const Tensor held = Tensor::from_node(node->grad);
-  // `held` is one more reference while it lives, hence the 2.
-  const bool in_place =
-      leaf || (node->grad->ref_count == 2 && node->grad->storage.use_count() == 1 &&
-               node->grad->offset == 0 && held.is_contiguous());
-  if (in_place) {
+  // The node and `held` are the two references an exclusively held grad has here.
+  if (leaf || exclusive_contiguous(held, 2)) {
     const kernels::StridedView acc = node->grad->strided_view();
     kernels_of(contribution)
         .binary(kernels::BinaryKernel::add, acc, contribution.strided_view(), acc);

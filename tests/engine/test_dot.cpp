@@ -2,45 +2,16 @@
 // Graphviz's `dot` accepts every graph we write.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "dot_support.hpp"
 #include "kindling/engine/dot.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/value.hpp"
 
+using dot_test::output_path;
+using dot_test::render_svg;
 using kindling::Value;
-
-namespace {
-
-std::string output_path(const std::string& name) {
-  return std::string(KINDLING_TEST_OUTPUT_DIR) + "/" + name;
-}
-
-// Renders `dot_text` with Graphviz and returns the SVG; empty when `dot` is not installed.
-std::string render_svg(const std::string& dot_text, const std::string& name) {
-#ifdef KINDLING_DOT_PROGRAM
-  const std::string dot_file = output_path(name + ".dot");
-  const std::string svg_file = output_path(name + ".svg");
-  kindling::engine::write_text_file(dot_file, dot_text);
-  const std::string command = std::string(KINDLING_DOT_PROGRAM) + " -Tsvg '" + dot_file + "' -o '" +
-                              svg_file + "' 2>'" + svg_file + ".log'";
-  const int status = std::system(command.c_str());
-  INFO("dot said: " << std::ifstream(svg_file + ".log").rdbuf());
-  REQUIRE(status == 0);
-  std::stringstream svg;
-  svg << std::ifstream(svg_file).rdbuf();
-  return svg.str();
-#else
-  (void)dot_text;
-  WARN("Graphviz `dot` is not installed; " << name << " not rendered");
-  return {};
-#endif
-}
-
-}  // namespace
 
 TEST_CASE("micrograd's layout: a record per value and an op node per result", "[dot]") {
   Value a(2.0, "a"), b(-3.0, "b");
@@ -108,9 +79,7 @@ TEST_CASE("write_dot writes the file and reports a bad path", "[dot]") {
   Value b = a.tanh();
   const std::string path = output_path("tanh.dot");
   kindling::write_dot(b, path);
-  std::stringstream text;
-  text << std::ifstream(path).rdbuf();
-  CHECK(text.str() == kindling::to_dot(b));
+  CHECK(dot_test::read_text(path) == kindling::to_dot(b));
   CHECK_THROWS_AS(kindling::write_dot(b, "/nonexistent-dir/x.dot"), kindling::error);
 }
 

@@ -169,6 +169,8 @@ TEST_CASE("Module::to moves parameters, gradients stay on the device", "[nn][dev
     CHECK(p.grad().device() == kFake);
   // Mixing devices is an error that names both, not a crash.
   CHECK_THROWS_WITH((*model)(ones({2, 4})), Catch::Contains("cuda") && Catch::Contains("cpu"));
+  CHECK_THROWS_WITH(index_select(ones({3, 2}).to(kFake), 0, from_vector<std::int64_t>({0}, {1})),
+                    Catch::Contains("index_select: the index is on cpu and the input on cuda:0"));
   // A checkpoint written from the device loads into a CPU model.
   const auto path = std::filesystem::temp_directory_path() / "kindling_fake_device.safetensors";
   nn::save_safetensors(*model, path.string());

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "dot_support.hpp"
 #include "kindling/nn/init.hpp"
 #include "kindling/nn/layers.hpp"
 #include "kindling/tensor/graph_style.hpp"
@@ -267,13 +268,6 @@ TEST_CASE("a model's graph draws each module as a cluster holding its parameters
       kindling::to_dot(loss, {}, kindling::tensor_graph_style({"Sequential.0 (Linear)"}));
   CHECK(collapsed.find("Sequential.0 (Linear)\\n(collapsed,") != std::string::npos);
   CHECK(collapsed.size() < dot.size());
-#ifdef KINDLING_DOT_PROGRAM
-  for (const std::string* text : {&dot, &collapsed}) {
-    const std::string path = std::string(KINDLING_TEST_OUTPUT_DIR) + "/module_clusters.dot";
-    kindling::engine::write_text_file(path, *text);
-    CHECK(std::system(
-              (std::string(KINDLING_DOT_PROGRAM) + " -Tsvg -o /dev/null '" + path + "'").c_str()) ==
-          0);
-  }
-#endif
+  dot_test::render_svg(dot, "module_clusters");
+  dot_test::render_svg(collapsed, "module_clusters_collapsed");
 }

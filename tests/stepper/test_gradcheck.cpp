@@ -4,10 +4,10 @@
 
 #include <string>
 
+#include "dot_support.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/gradcheck.hpp"
 #include "kindling/engine/value_stepper.hpp"
-#include "stepper_support.hpp"
 
 using kindling::Value;
 
@@ -39,7 +39,7 @@ TEST_CASE("gradcheck agrees with backward() on every op", "[gradcheck]") {
   const std::string dot = kindling::gradcheck_dot(out, report);
   CHECK(dot.find("#a5d6a7") != std::string::npos);
   CHECK(dot.find("#ef9a9a") == std::string::npos);
-  stepper_test::render_svg(dot, "gradcheck_ok");
+  dot_test::render_svg(dot, "gradcheck_ok");
   CHECK_THROWS_AS(kindling::gradcheck(out, 0.0), kindling::error);
 }
 
@@ -77,7 +77,7 @@ TEST_CASE("a corrupted gradient shows where it entered", "[gradcheck]") {
     CHECK((line.find("#ef9a9a") != std::string::npos) == red);
     CHECK(line.find("xlabel=\"fd ") != std::string::npos);
   }
-  stepper_test::render_svg(dot, "gradcheck_corrupted");
+  dot_test::render_svg(dot, "gradcheck_corrupted");
 
   Value other(1.0);
   CHECK_THROWS_AS(kindling::gradcheck_dot(other, report), kindling::error);

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "dot_support.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/expression.hpp"
 #include "kindling/engine/html_player.hpp"
 #include "kindling/engine/value_stepper.hpp"
-#include "stepper_support.hpp"
 
 namespace fs = std::filesystem;
 using kindling::engine::PlayerFrame;
@@ -50,7 +50,7 @@ std::vector<PlayerFrame> neuron_frames() {
   for (std::size_t i = 0;; ++i) {
     if (i > 0) stepper.step();
     frames.push_back(
-        {stepper_test::render_svg(stepper.frame_dot(), "player_frame_" + std::to_string(i)),
+        {dot_test::render_svg(stepper.frame_dot(), "player_frame_" + std::to_string(i)),
          stepper.state_text()});
     if (stepper.done()) break;
   }
@@ -61,7 +61,7 @@ std::vector<PlayerFrame> neuron_frames() {
 // Runs headless Chromium on `url` with extra flags; returns its exit status. Root in a container
 // needs --no-sandbox; a private profile keeps runs independent; `timeout` bounds a hung browser.
 int chromium(const std::string& flags, const std::string& url, const std::string& stdout_file) {
-  const std::string profile = stepper_test::output_path("chromium-profile");
+  const std::string profile = dot_test::output_path("chromium-profile");
   const std::string command =
       "timeout 120 '" + std::string(KINDLING_CHROMIUM_PROGRAM) +
       "' --headless --no-sandbox --disable-gpu --disable-background-networking "
@@ -101,24 +101,24 @@ TEST_CASE("the player works in headless Chromium", "[player][chromium]") {
   WARN("SKIPPED: chromium is not installed (apt-get install chromium); player not driven");
   return;
 #else
-  if (!fs::exists(KINDLING_CHROMIUM_PROGRAM) || !stepper_test::have_dot()) {
+  if (!fs::exists(KINDLING_CHROMIUM_PROGRAM) || !dot_test::have_dot()) {
     WARN("SKIPPED: needs chromium (" << KINDLING_CHROMIUM_PROGRAM << ") and Graphviz's dot");
     return;
   }
   const std::vector<PlayerFrame> frames = neuron_frames();
   REQUIRE(frames.size() == 6);  // the start and five steps
-  const std::string page = stepper_test::output_path("player.html");
+  const std::string page = dot_test::output_path("player.html");
   kindling::engine::write_text_file(page, kindling::engine::html_player(frames, "neuron"));
   const std::string url = "file://" + fs::absolute(page).string();
 
   // The DOM after the clicks: which frame is shown, and that only that frame is visible.
   auto after_clicks = [&](const std::string& clicks, const std::string& flags = "") {
-    const std::string dump = stepper_test::output_path("player_dom_" + clicks + ".html");
+    const std::string dump = dot_test::output_path("player_dom_" + clicks + ".html");
     const int status =
         chromium("--virtual-time-budget=4000 --dump-dom " + flags, url + "?clicks=" + clicks, dump);
-    INFO("chromium said: " << stepper_test::read_text(dump + ".log"));
+    INFO("chromium said: " << dot_test::read_text(dump + ".log"));
     REQUIRE(status == 0);
-    return stepper_test::read_text(dump);
+    return dot_test::read_text(dump);
   };
 
   const std::string loaded = after_clicks("none");
@@ -141,14 +141,14 @@ TEST_CASE("the player works in headless Chromium", "[player][chromium]") {
 
   // Screenshots of two different frames: both real PNGs, and different pictures.
   auto screenshot = [&](const std::string& clicks) {
-    const std::string png = stepper_test::output_path("player_" + clicks + ".png");
+    const std::string png = dot_test::output_path("player_" + clicks + ".png");
     fs::remove(png);
     const int status = chromium("--window-size=1400,700 --screenshot='" + png + "'",
                                 url + "?clicks=" + clicks, png + ".out");
-    INFO("chromium said: " << stepper_test::read_text(png + ".out.log"));
+    INFO("chromium said: " << dot_test::read_text(png + ".out.log"));
     REQUIRE(status == 0);
     REQUIRE(fs::exists(png));
-    return stepper_test::read_text(png);
+    return dot_test::read_text(png);
   };
   const std::string first = screenshot("none");
   const std::string third = screenshot("next,next,next");

@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "dot_support.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/engine/graph.hpp"
 #include "kindling/engine/stepper.hpp"
 #include "kindling/engine/value.hpp"
 #include "kindling/engine/value_stepper.hpp"
-#include "stepper_support.hpp"
 
 using kindling::Value;
 using kindling::ValueStepper;
@@ -355,7 +355,7 @@ TEST_CASE("frames highlight the step, shade done nodes and show known gradients"
   CHECK(node_line(dot, out_id).find("grad\\ 1.0000") != std::string::npos);
   CHECK(node_line(dot, x_id).find("dashed") != std::string::npos);
   CHECK(dot.find("+= ") == std::string::npos);
-  stepper_test::render_svg(dot, "frame_0");
+  dot_test::render_svg(dot, "frame_0");
 
   stepper.step();
   dot = stepper.frame_dot();
@@ -367,7 +367,7 @@ TEST_CASE("frames highlight the step, shade done nodes and show known gradients"
   CHECK(node_line(dot, w_id).find(std::string("grad\\ ") + added) != std::string::npos);
   CHECK(dot.find(node_id(w_id) + " -> n" + std::to_string(out_id) + "_op [label=\"+= " + added) !=
         std::string::npos);
-  stepper_test::render_svg(dot, "frame_1");
+  dot_test::render_svg(dot, "frame_1");
 
   stepper.step();
   dot = stepper.frame_dot();
@@ -381,7 +381,7 @@ TEST_CASE("frames highlight the step, shade done nodes and show known gradients"
   dot = stepper.frame_dot();
   CHECK(node_line(dot, x_id).find("dashed") == std::string::npos);
   CHECK(node_line(dot, x_id).find("#c8e6c9") != std::string::npos);
-  const std::string svg = stepper_test::render_svg(dot, "frame_end");
+  const std::string svg = dot_test::render_svg(dot, "frame_end");
   if (!svg.empty()) {
     CHECK(svg.find("<svg") != std::string::npos);
     CHECK(svg.find(node_id(w_id)) != std::string::npos);  // the xlabel

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "dot_support.hpp"
 #include "kindling/tensor.hpp"
 #include "kindling/tensor/graph_style.hpp"
 #include "kindling/tensor/stepper.hpp"
-#include "stepper_support.hpp"
 
 using kindling::Tensor;
 
@@ -98,7 +98,7 @@ TEST_CASE("tensor stepper: frames render with Graphviz", "[stepper][tensor][dot]
     const std::string dot = stepper.frame_dot();
     CHECK(dot.find("xlabel=\"|grad| 1.0000\"") != std::string::npos);  // the labelled root
     if (frame > 0) CHECK(dot.find("#ffd54f") != std::string::npos);
-    stepper_test::render_svg(dot, "tensor_frame_" + std::to_string(frame));
+    dot_test::render_svg(dot, "tensor_frame_" + std::to_string(frame));
     if (stepper.done()) break;
     stepper.step();
   }
@@ -121,7 +121,7 @@ TEST_CASE("tensor graph style: parameters, inputs and broadcasts", "[tensor][dot
   const std::size_t x_at = dot.find("{ x |");
   REQUIRE(x_at != std::string::npos);
   CHECK(dot.substr(x_at, dot.find('\n', x_at) - x_at).find("#eeeeee") != std::string::npos);
-  stepper_test::render_svg(dot, "tensor_graph_style");
+  dot_test::render_svg(dot, "tensor_graph_style");
 }
 
 TEST_CASE("tensor graphs: modules as clusters, collapsible", "[tensor][dot][cluster]") {
@@ -148,12 +148,12 @@ TEST_CASE("tensor graphs: modules as clusters, collapsible", "[tensor][dot][clus
   CHECK(dot.find("label=\"MLP\"") != std::string::npos);
   CHECK(dot.find("label=\"MLP.fc1\"") != std::string::npos);
   CHECK(dot.find("label=\"MLP.fc2\"") != std::string::npos);
-  stepper_test::render_svg(dot, "tensor_clusters");
+  dot_test::render_svg(dot, "tensor_clusters");
 
   const std::string collapsed =
       kindling::to_dot(loss, {}, kindling::tensor_graph_style({"MLP.fc1"}));
   INFO(collapsed);
   CHECK(collapsed.find("MLP.fc1\\n(collapsed, 2 nodes)") != std::string::npos);  // matmul, relu
   CHECK(collapsed.find("label=\"MLP.fc2\"") != std::string::npos);
-  stepper_test::render_svg(collapsed, "tensor_clusters_collapsed");
+  dot_test::render_svg(collapsed, "tensor_clusters_collapsed");
 }

@@ -101,19 +101,15 @@ void with_dtype(DType dtype, F&& f) {
   }
 }
 
+// The same for kernels that exist only for floating types (their bodies need not compile for
+// int64, so with_dtype cannot serve).
 template <class F>
 void with_float_dtype(DType dtype, const char* op, F&& f) {
-  switch (dtype) {
-    case DType::float32:
-      f.template operator()<float>();
-      return;
-    case DType::float64:
-      f.template operator()<double>();
-      return;
-    case DType::int64:
-      break;
-  }
-  KINDLING_CHECK(false, op, ": int64 tensors are not supported on CUDA");
+  KINDLING_CHECK(dtype != DType::int64, op, ": int64 tensors are not supported on CUDA");
+  if (dtype == DType::float64)
+    f.template operator()<double>();
+  else
+    f.template operator()<float>();
 }
 
 // Math by explicit precision: expf for float, exp for double, never a silent promotion.
@@ -136,6 +132,41 @@ __device__ inline float d_pow(float a, float b) {
 }
 __device__ inline double d_pow(double a, double b) {
   return ::pow(a, b);
+}
+
+// Note [deferred index errors]
+// The CPU kernels throw on an index out of range; a CUDA kernel cannot. A kernel that finds one
+// (the index ops, cross-entropy's targets) writes it into the current device's DeviceErrors
+// record, passed as a pointer argument (kernel files cannot share a __device__ variable without
+// relocatable device code), skips the element, and the host reports the first one as
+// kindling::error at the next point where it waits for the device: a copy to the host (item(),
+// to_vector(), to(cpu)) or gpu::synchronize(), reading the record with one copy. With
+// KINDLING_CUDA_SYNC=1 every launch waits, so the error surfaces at the launching op.
+enum DeferredOp : int {
+  kNoError = 0,
+  kIndexSelect,
+  kIndexAdd,
+  kGather,
+  kScatterAdd,
+  kCrossEntropy
+};
+
+struct DeviceErrors {
+  int op;  // a DeferredOp; kNoError while nothing went wrong
+  long long index, size, sample;
+};
+
+// The current device's record (device memory, zeroed, made at first use; index.cu).
+DeviceErrors* device_errors();
+
+// Records the first error only: later ones lose the race and are dropped.
+__device__ inline void record_error(DeviceErrors* errors, int op, long long index, long long size,
+                                    long long sample) {
+  if (atomicCAS(&errors->op, kNoError, op) == kNoError) {
+    errors->index = index;
+    errors->size = size;
+    errors->sample = sample;
+  }
 }
 
 // Atomic accumulation for the adjoint index kernels (int64 through the unsigned 64-bit atomic:

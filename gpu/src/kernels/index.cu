@@ -2,12 +2,11 @@
 // scatter_add (atomic accumulation, so repeated indices add up). CPU twins: the index kernels in
 // tensor/src/cpu/linalg_index.cpp.
 //
-// Note [deferred index errors]
-// The CPU kernels throw on an index out of range; a CUDA kernel cannot. Here the first bad index
-// is recorded in device memory (the element is skipped) and reported as kindling::error, with the
-// op, the index and the dimension's size, at the next point where the host waits for the device:
-// a copy to the host (item(), to_vector(), to(cpu)) or gpu::synchronize(). With
-// KINDLING_CUDA_SYNC=1 every launch waits, so the error surfaces at the launching op.
+// A bad index is reported later, at a synchronisation: Note [deferred index errors] in
+// common.cuh.
+#include <mutex>
+#include <vector>
+
 #include "common.cuh"
 #include "launchers.hpp"
 
@@ -16,8 +15,6 @@ namespace kindling::gpu {
 using namespace device;
 
 namespace {
-
-enum IndexOp : int { kNone = 0, kIndexSelect, kIndexAdd, kGather, kScatterAdd };
 
 const char* index_op_name(int op) {
   switch (op) {
@@ -34,22 +31,12 @@ const char* index_op_name(int op) {
   }
 }
 
-__device__ int g_error_op = kNone;
-__device__ long long g_error_index = 0;
-__device__ long long g_error_size = 0;
-
-__device__ void record_index_error(int op, index_t index, index_t size) {
-  if (atomicCAS(&g_error_op, kNone, op) == kNone) {
-    g_error_index = index;
-    g_error_size = size;
-  }
-}
-
 // The walk shared by the four ops: every element of the iterated tensor `it` (out for the reads,
 // src for the adjoints) with its offset in `it`, in the index tensor, and in the indexed tensor
 // `other` (x for the reads, dst for the adjoints) once the index along `axis` is known.
 struct IndexArgs {
-  int ndim = 0, axis = 0, op = kNone;
+  int ndim = 0, axis = 0, op = kNoError;
+  DeviceErrors* errors = nullptr;
   index_t numel = 1, axis_size = 0;
   index_t shape[kMaxDims] = {};
   index_t it_strides[kMaxDims] = {}, index_strides[kMaxDims] = {}, other_strides[kMaxDims] = {};
@@ -68,7 +55,7 @@ __device__ inline bool locate(const IndexArgs& g, index_t i, const std::int64_t*
   }
   const index_t j = index[idx_off];
   if (j < 0 || j >= g.axis_size) {
-    record_index_error(g.op, j, g.axis_size);
+    record_error(g.errors, g.op, j, g.axis_size, -1);
     return false;
   }
   other_off += j * g.other_strides[g.axis];
@@ -101,20 +88,10 @@ __global__ void index_accumulate_kernel(IndexArgs g, T* dst, const T* src,
 IndexArgs make_args(int op, const StridedView& it, const StridedView& other, int axis,
                     const StridedView& index, bool per_axis_index) {
   KINDLING_CHECK(index.dtype == DType::int64, index_op_name(op), ": the index must be int64");
-  // The ops do not compare the index's device with the input's; a host pointer here would be an
-  // illegal address inside the kernel, so it is caught before the launch.
-  // An empty index is never read and its pointer may be null, which the query would reject.
-  if (index.numel() > 0) {
-    cudaPointerAttributes attributes{};
-    KINDLING_CUDA_CHECK(cudaPointerGetAttributes(&attributes, index.data));
-    KINDLING_CHECK(
-        attributes.type == cudaMemoryTypeDevice || attributes.type == cudaMemoryTypeManaged,
-        index_op_name(op),
-        ": the index tensor is not in CUDA device memory (move it "
-        "with .to(Device::cuda()))");
-  }
+  // The ops check that the index is on the input's device (tensor/src/ops_index.cpp).
   IndexArgs g;
   g.op = op;
+  g.errors = device_errors();
   g.ndim = it.ndim;
   g.axis = axis;
   g.axis_size = other.shape[axis];
@@ -165,20 +142,66 @@ void scatter_add(const StridedView& dst, int axis, const StridedView& index,
   launch<false>(kScatterAdd, src, dst, axis, index, false);
 }
 
+namespace {
+// One record per device, freed at exit (errors then, with the runtime going away, are moot).
+struct ErrorRecords {
+  std::mutex mutex;
+  std::vector<DeviceErrors*> per_device;
+  ~ErrorRecords() {
+    for (DeviceErrors* record : per_device)
+      if (record != nullptr) (void)cudaFree(record);
+  }
+};
+ErrorRecords& error_records() {
+  static ErrorRecords records;
+  return records;
+}
+int current_device_index() {
+  int device = 0;
+  KINDLING_CUDA_CHECK(cudaGetDevice(&device));
+  return device;
+}
+}  // namespace
+
+namespace device {
+DeviceErrors* device_errors() {
+  const int device = current_device_index();
+  ErrorRecords& records = error_records();
+  const std::lock_guard lock(records.mutex);
+  if (records.per_device.size() <= static_cast<std::size_t>(device))
+    records.per_device.resize(static_cast<std::size_t>(device) + 1, nullptr);
+  DeviceErrors*& record = records.per_device[static_cast<std::size_t>(device)];
+  if (record == nullptr) {
+    DeviceErrors* made = nullptr;
+    KINDLING_CUDA_CHECK(cudaMalloc(&made, sizeof(DeviceErrors)));
+    KINDLING_CUDA_CHECK(cudaMemset(made, 0, sizeof(DeviceErrors)));
+    record = made;
+  }
+  return record;
+}
+}  // namespace device
+
 void check_deferred_errors() {
-  check_cross_entropy_errors();
-  int op = kNone;
-  KINDLING_CUDA_CHECK(cudaMemcpyFromSymbol(&op, g_error_op, sizeof op));
-  if (op == kNone) return;
-  long long index = 0, size = 0;
-  KINDLING_CUDA_CHECK(cudaMemcpyFromSymbol(&index, g_error_index, sizeof index));
-  KINDLING_CUDA_CHECK(cudaMemcpyFromSymbol(&size, g_error_size, sizeof size));
-  const int none = kNone;
-  KINDLING_CUDA_CHECK(cudaMemcpyToSymbol(g_error_op, &none, sizeof none));
-  KINDLING_CHECK(false, index_op_name(op), ": index ", index,
-                 " is out of range for a dimension of size ", size,
-                 " (found by a CUDA kernel, reported at the next synchronisation; set "
-                 "KINDLING_CUDA_SYNC=1 to stop at the launching op)");
+  DeviceErrors* record = nullptr;
+  {
+    const int device = current_device_index();
+    ErrorRecords& records = error_records();
+    const std::lock_guard lock(records.mutex);
+    if (records.per_device.size() > static_cast<std::size_t>(device))
+      record = records.per_device[static_cast<std::size_t>(device)];
+  }
+  if (record == nullptr) return;  // no kernel that can defer an error has run on this device
+  DeviceErrors found{};
+  KINDLING_CUDA_CHECK(cudaMemcpy(&found, record, sizeof found, cudaMemcpyDeviceToHost));
+  if (found.op == kNoError) return;
+  KINDLING_CUDA_CHECK(cudaMemset(record, 0, sizeof found));  // reported once
+  const char* later =
+      " (found by a CUDA kernel, reported at the next synchronisation; set KINDLING_CUDA_SYNC=1 to "
+      "stop at the launching op)";
+  KINDLING_CHECK(found.op != kCrossEntropy, "cross_entropy: target ", found.index, " of sample ",
+                 found.sample, " is out of range for ", found.size, " classes", later);
+  KINDLING_CHECK(false, index_op_name(found.op), ": index ", found.index,
+                 " is out of range for a dimension of size ", found.size, later);
 }
 
 }  // namespace kindling::gpu

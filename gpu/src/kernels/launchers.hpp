@@ -32,7 +32,8 @@ void index_add(const StridedView& dst, int axis, const StridedView& index, const
 void gather(const StridedView& x, int axis, const StridedView& index, const StridedView& out);
 void scatter_add(const StridedView& dst, int axis, const StridedView& index,
                  const StridedView& src);
-// Throws (and clears) the first index error a kernel recorded (Note [deferred index errors]).
+// Throws (and clears) the first index or target error a kernel recorded on the current device
+// (Note [deferred index errors] in common.cuh).
 void check_deferred_errors();
 // softmax.cu
 void softmax(const StridedView& x, int axis, bool log, const StridedView& y);
@@ -42,9 +43,6 @@ void cross_entropy(const StridedView& logits, const StridedView& target, double 
                    const StridedView& loss);
 void cross_entropy_backward(const StridedView& logits, const StridedView& target,
                             const StridedView& grad, double scale, const StridedView& dlogits);
-// Throws (and clears) the first out-of-range target cross_entropy recorded; called by
-// check_deferred_errors().
-void check_cross_entropy_errors();
 // optim.cu: contiguous buffers of n elements of `dtype`; step counts from 1. Null buffer: no
 // momentum; null grad_avg: not centered.
 void adam(DType dtype, void* param, const void* grad, void* exp_avg, void* exp_avg_sq,

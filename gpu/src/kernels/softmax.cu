@@ -148,25 +148,18 @@ __global__ void softmax_backward_kernel(Lines<3> l, const T* y, const T* dy, T* 
   }
 }
 
-// Note [deferred index errors] (index.cu): a bad target is recorded here, the sample's loss and
-// gradient are left NaN, and check_cross_entropy_errors() reports it at the next synchronisation.
-__device__ int g_bad_target_seen = 0;
-__device__ long long g_bad_target = 0;
-__device__ long long g_bad_sample = 0;
-__device__ long long g_classes = 0;
-
-__device__ inline bool valid_target(index_t t, index_t sample, index_t classes) {
+// A bad target is recorded (Note [deferred index errors] in common.cuh) and its sample's loss and
+// gradient are left NaN.
+__device__ inline bool valid_target(DeviceErrors* errors, index_t t, index_t sample,
+                                    index_t classes) {
   if (t >= 0 && t < classes) return true;
-  if (atomicCAS(&g_bad_target_seen, 0, 1) == 0) {
-    g_bad_target = t;
-    g_bad_sample = sample;
-    g_classes = classes;
-  }
+  record_error(errors, kCrossEntropy, t, classes, sample);
   return false;
 }
 
 // Rows of logits (n, c): operand 0 logits, 1 target (n,), 2 loss (n,) or grad (n,), 3 dlogits.
 struct Rows {
+  DeviceErrors* errors = nullptr;
   index_t n = 0, c = 0;
   index_t x_row = 0, x_col = 0, target = 0, vec = 0, dx_row = 0, dx_col = 0;
 };
@@ -181,7 +174,8 @@ __global__ void cross_entropy_kernel(Rows r, const T* x, const std::int64_t* tar
     shift_and_total(row, r.x_col, r.c, lane, shift, total);
     if (lane != 0) continue;
     // The error is recorded once per sample, by lane 0.
-    loss[i * r.vec] = valid_target(t, i, r.c) ? d_log(total) - (row[t * r.x_col] - shift) : NAN;
+    loss[i * r.vec] =
+        valid_target(r.errors, t, i, r.c) ? d_log(total) - (row[t * r.x_col] - shift) : NAN;
   }
 }
 
@@ -230,7 +224,7 @@ __global__ void cross_entropy_reduced_kernel(Rows r, const T* x, const std::int6
     T shift, total;
     shift_and_total(row, r.x_col, r.c, lane, shift, total);
     if (lane == 0)
-      acc += valid_target(t, i, r.c) ? d_log(total) - (row[t * r.x_col] - shift) : T(NAN);
+      acc += valid_target(r.errors, t, i, r.c) ? d_log(total) - (row[t * r.x_col] - shift) : T(NAN);
   }
   if (lane == 0) partial[warp] = acc;
   __syncthreads();
@@ -251,6 +245,7 @@ Rows make_rows(const StridedView& logits, const StridedView& target, const Strid
                const StridedView* dlogits) {
   KINDLING_CHECK(target.dtype == DType::int64, "cross_entropy: targets must be int64");
   Rows r;
+  r.errors = device_errors();
   r.n = logits.shape[0];
   r.c = logits.shape[1];
   r.x_row = logits.strides[0];
@@ -330,22 +325,6 @@ void cross_entropy_backward(const StridedView& logits, const StridedView& target
         static_cast<const T*>(grad.data), T(scale), static_cast<T*>(dlogits.data));
   });
   KINDLING_CUDA_CHECK_LAUNCH("cross_entropy_backward_kernel");
-}
-
-void check_cross_entropy_errors() {
-  int seen = 0;
-  KINDLING_CUDA_CHECK(cudaMemcpyFromSymbol(&seen, g_bad_target_seen, sizeof seen));
-  if (seen == 0) return;
-  long long target = 0, sample = 0, classes = 0;
-  KINDLING_CUDA_CHECK(cudaMemcpyFromSymbol(&target, g_bad_target, sizeof target));
-  KINDLING_CUDA_CHECK(cudaMemcpyFromSymbol(&sample, g_bad_sample, sizeof sample));
-  KINDLING_CUDA_CHECK(cudaMemcpyFromSymbol(&classes, g_classes, sizeof classes));
-  const int none = 0;
-  KINDLING_CUDA_CHECK(cudaMemcpyToSymbol(g_bad_target_seen, &none, sizeof none));
-  KINDLING_CHECK(false, "cross_entropy: target ", target, " of sample ", sample,
-                 " is out of range for ", classes,
-                 " classes (found by a CUDA kernel, reported at the next synchronisation; set "
-                 "KINDLING_CUDA_SYNC=1 to stop at the launching op)");
 }
 
 }  // namespace kindling::gpu

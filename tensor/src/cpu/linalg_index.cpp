@@ -2,6 +2,7 @@
 // gather and their adjoints index_add, scatter_add).
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "cpu.hpp"
@@ -100,9 +101,39 @@ void matmul(const StridedView& a, const StridedView& b, const StridedView& out) 
   KINDLING_CHECK(false, "matmul: int64 tensors are not supported");
 }
 
+namespace {
+// Whether the dimensions after `axis` are laid out contiguously in v (a whole "row" below axis is
+// one run of memory).
+bool rows_contiguous(const StridedView& v, int axis) {
+  std::int64_t expected = 1;
+  for (int d = v.ndim - 1; d > axis; --d) {
+    if (v.shape[d] != 1 && v.strides[d] != expected) return false;
+    expected *= v.shape[d];
+  }
+  return true;
+}
+}  // namespace
+
 void index_select(const StridedView& x, int axis, const StridedView& index,
                   const StridedView& out) {
   const auto* idx = static_cast<const std::int64_t*>(index.data);
+  // Picking whole rows of a row-major tensor (a data loader's batch, an embedding lookup): one
+  // check and one memcpy per index instead of per element.
+  if (axis == 0 && rows_contiguous(x, 0) && rows_contiguous(out, 0)) {
+    const std::int64_t row = x.shape[0] == 0 ? 0 : x.numel() / x.shape[0];
+    const std::size_t row_bytes = static_cast<std::size_t>(row) * dtype_size(x.dtype);
+    const auto* from = static_cast<const char*>(x.data);
+    auto* to = static_cast<char*>(out.data);
+    const std::size_t element = dtype_size(x.dtype);
+    for (std::int64_t j = 0; j < out.shape[0]; ++j) {
+      const std::int64_t i = idx[j * index.strides[0]];
+      check_index(i, x.shape[0], "index_select");
+      if (row_bytes != 0)
+        std::memcpy(to + static_cast<std::size_t>(j * out.strides[0]) * element,
+                    from + static_cast<std::size_t>(i * x.strides[0]) * element, row_bytes);
+    }
+    return;
+  }
   with_dtype(x.dtype, [&]<class T>() {
     const T* xp = static_cast<const T*>(x.data);
     T* op = static_cast<T*>(out.data);

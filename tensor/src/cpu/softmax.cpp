@@ -70,11 +70,11 @@ T shift_of(const T* x, std::int64_t n) {
   return std::isfinite(m) ? m : T(0);
 }
 
-// x (shifted in place by its max, m returned) and e = exp(x - m); returns sum(e).
+// Shifts x in place by its max (shift_of) and writes e = exp(x); returns sum(e).
 template <class T>
-T shifted_exp_sum(T* x, T* e, std::int64_t n, T& m) {
+T shifted_exp_sum(T* x, T* e, std::int64_t n) {
   const SimdLoops<T>& L = loops<T>();
-  m = shift_of(x, n);
+  const T m = shift_of(x, n);
   L.binary(BinaryKernel::sub, x, 1, &m, 0, x, n);
   L.unary(UnaryKernel::exp, x, e, n);
   return L.reduce(ReduceKernel::sum, e, n);
@@ -93,8 +93,7 @@ void softmax(const StridedView& x, int axis, bool log, const StridedView& y) {
     for_each_line<T>(lines, n, 2, [&](std::int64_t line, T* buffer) {
       T *shifted = buffer, *e = buffer + n;
       load(xp + line_offset(x, axis, line), xs, n, shifted);
-      T m;
-      T total = shifted_exp_sum(shifted, e, n, m);
+      T total = shifted_exp_sum(shifted, e, n);
       if (log) {
         total = std::log(total);
         L.binary(BinaryKernel::sub, shifted, 1, &total, 0, e, n);
@@ -164,8 +163,7 @@ void cross_entropy(const StridedView& logits, const StridedView& target, double 
       T *shifted = buffer, *e = buffer + c;
       const T* row = xp + i * logits.strides[0];
       load(row, logits.strides[1], c, shifted);
-      T m;
-      const T total = shifted_exp_sum(shifted, e, c, m);
+      const T total = shifted_exp_sum(shifted, e, c);
       const std::int64_t t = tp[i * target.strides[0]];
       // logsumexp - x[t] = log(total) + m - x[t] = log(total) - shifted[t]
       lp[i * ls] = std::log(total) - shifted[t];
@@ -193,8 +191,7 @@ void cross_entropy_backward(const StridedView& logits, const StridedView& target
     for_each_line<T>(rows, c, 2, [&](std::int64_t i, T* buffer) {
       T *shifted = buffer, *p = buffer + c;
       load(xp + i * logits.strides[0], logits.strides[1], c, shifted);
-      T m;
-      const T total = shifted_exp_sum(shifted, p, c, m);
+      const T total = shifted_exp_sum(shifted, p, c);
       L.binary(BinaryKernel::div, p, 1, &total, 0, p, c);
       p[tp[i * target.strides[0]]] -= T(1);
       const T g = gp[i * grad.strides[0]] * T(scale);

@@ -53,10 +53,12 @@ inline void set_anomaly_check_enabled(bool enabled) noexcept {
   detail::anomaly_check_enabled = enabled;
 }
 
+// Sets anomaly mode for its lifetime: on by default; detect_anomaly(false) turns it off, as the
+// library's own checks do while they run ops of their own.
 class detect_anomaly {
  public:
-  detect_anomaly() noexcept : previous_(is_anomaly_check_enabled()) {
-    set_anomaly_check_enabled(true);
+  explicit detect_anomaly(bool enabled = true) noexcept : previous_(is_anomaly_check_enabled()) {
+    set_anomaly_check_enabled(enabled);
   }
   ~detect_anomaly() { set_anomaly_check_enabled(previous_); }
   detect_anomaly(const detect_anomaly&) = delete;

@@ -13,10 +13,8 @@
 // after the step minus a copy taken before.
 #pragma once
 
-#include <cctype>
 #include <cmath>
 #include <cstddef>
-#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -26,6 +24,7 @@
 
 #include "kindling/engine/dot.hpp"
 #include "kindling/engine/error.hpp"
+#include "kindling/engine/format.hpp"
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/engine/stepper.hpp"
 #include "kindling/tensor/ops.hpp"
@@ -184,39 +183,6 @@ class TensorStepper {
 
 // ---- implementation (inline: header-only, see the banner) ---------------------------------------
 
-namespace detail {
-inline std::string stepper_number(double x) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.4f", x);
-  return buffer;
-}
-
-// Replaces the one-letter names a, b, c, g of a formula by the graph's names.
-inline std::string stepper_substitute(std::string_view formula, const std::string& a,
-                                      const std::string& b, const std::string& c) {
-  std::string out;
-  auto is_word = [&](std::size_t j) {
-    return j < formula.size() && (std::isalnum(static_cast<unsigned char>(formula[j])) ||
-                                  formula[j] == '_' || formula[j] == '\'');
-  };
-  for (std::size_t i = 0; i < formula.size(); ++i) {
-    const char ch = formula[i];
-    const bool standalone = !(i > 0 && is_word(i - 1)) && !is_word(i + 1);
-    if (standalone && ch == 'a')
-      out += a;
-    else if (standalone && ch == 'b')
-      out += b;
-    else if (standalone && ch == 'c')
-      out += c;
-    else if (standalone && ch == 'g')
-      out.append(c).append(".grad");
-    else
-      out += ch;
-  }
-  return out;
-}
-}  // namespace detail
-
 inline std::string TensorBackwardStep::text(std::size_t print_limit) const {
   // A printed tensor under its line, every row indented alike.
   auto print = [&](std::string& out, const char* what, const Tensor& value) {
@@ -231,7 +197,7 @@ inline std::string TensorBackwardStep::text(std::size_t print_limit) const {
   const Tensor& t = node;
   std::string out = expression + "  " + shape_string(t.shape()) + " " +
                     std::string(dtype_name(t.dtype())) + "  |" + name +
-                    ".grad| = " + detail::stepper_number(upstream_norm) + "\n";
+                    ".grad| = " + engine::format_number(upstream_norm) + "\n";
   print(out, "g =", upstream);
   for (const TensorGradContribution& c : contributions) {
     out.append("  ").append(c.name).append(".grad += ").append(c.formula);
@@ -244,9 +210,9 @@ inline std::string TensorBackwardStep::text(std::size_t print_limit) const {
       continue;
     }
     out.append("  ").append(shape_string(c.parent.shape()));
-    out.append("  |added| = ").append(detail::stepper_number(c.added_norm));
+    out.append("  |added| = ").append(engine::format_number(c.added_norm));
     out.append("  |").append(c.name).append(".grad| = ");
-    out.append(detail::stepper_number(c.grad_norm_after)).append("\n");
+    out.append(engine::format_number(c.grad_norm_after)).append("\n");
     print(out, "added", c.added);
   }
   return out;
@@ -284,7 +250,9 @@ inline const TensorBackwardStep& TensorStepper::step() {
     TensorGradContribution c;
     c.parent = Tensor::from_node(node->inputs[i]);
     c.name = name(node->inputs[i]);
-    c.formula = detail::stepper_substitute(tensor_backward_formula(node->op, i), a, b, step.name);
+    // g is the upstream grad: the step's own tensor's .grad.
+    const std::string names[] = {a, b, step.name, step.name + ".grad"};
+    c.formula = engine::substitute_names(tensor_backward_formula(node->op, i), "abcg", names);
     for (std::size_t j = 0; j < i; ++j)
       c.repeated = c.repeated || node->inputs[j] == node->inputs[i];
     const Tensor grad = c.parent.grad();
@@ -314,7 +282,7 @@ inline std::string TensorStepper::frame_dot(const engine::DotOptions& options) c
     std::string note = node.label ? std::string{} : name(&node);
     if (node.grad != nullptr) {
       if (!note.empty()) note += ' ';
-      note.append("|grad| ").append(detail::stepper_number(norm(Tensor::from_node(node.grad))));
+      note.append("|grad| ").append(engine::format_number(norm(Tensor::from_node(node.grad))));
     }
     std::string attributes = stepper_.frame_attributes(node);
     if (!note.empty())

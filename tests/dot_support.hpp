@@ -1,4 +1,5 @@
-// Helpers shared by the stepper tests: output paths and rendering DOT with Graphviz's `dot`.
+// Helpers shared by the tests that write files and draw graphs (engine, nn, stepper): output
+// paths, reading a file back, and rendering DOT with Graphviz's `dot`.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -10,7 +11,7 @@
 
 #include "kindling/engine/dot.hpp"
 
-namespace stepper_test {
+namespace dot_test {
 
 inline std::string output_path(const std::string& name) {
   return std::string(KINDLING_TEST_OUTPUT_DIR) + "/" + name;
@@ -50,4 +51,4 @@ inline std::string render_svg(const std::string& dot_text, const std::string& na
 #endif
 }
 
-}  // namespace stepper_test
+}  // namespace dot_test
