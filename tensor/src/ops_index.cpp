@@ -85,8 +85,11 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis) {
   for (const Tensor& t : tensors) {
     const Tensor x = t.dtype() == dtype ? t : cast(t, dtype);
     const std::int64_t n = x.shape()[axis];
-    const no_grad guard;
-    const Tensor window = slice(out, axis, start, start + n);
+    // A bare view, not the slice op: out is not filled yet, and anomaly mode would check it.
+    Shape window_shape = shape;
+    window_shape[axis] = n;
+    const Tensor window = detail::make_view(out, window_shape, out.strides(),
+                                            out.offset() + start * out.strides()[axis]);
     detail::kernels_of(x).copy(x.strided_view(), window.strided_view());
     inputs.push_back(x);
     start += n;

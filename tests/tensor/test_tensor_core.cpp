@@ -246,6 +246,9 @@ TEST_CASE("anomaly mode names the op that made the first NaN or Inf", "[tensor][
   Tensor y = tensor({0.0, 4.0}, DType::float64).set_requires_grad();
   const Tensor s = sum(sqrt(y));  // finite forward, infinite gradient at 0
   CHECK_THROWS_WITH(s.backward(), Catch::Contains("backward of sqrt: gradient of input 0"));
+  // Ops taking a list of tensors record through the same path, check included.
+  const Tensor bad = tensor({1.0, INFINITY}, DType::float64);
+  CHECK_THROWS_WITH(concat({x, bad}, 0), Catch::Contains("concat: the result is not finite"));
 }
 
 }  // namespace
