@@ -7,12 +7,12 @@
 #include <cstring>
 #include <sstream>
 
-#include "caching_allocator.hpp"
 #include "error.hpp"
 #include "kernels/launchers.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/gpu/cuda.hpp"
 #include "kindling/gpu/memory.hpp"
+#include "kindling/tensor/caching_allocator.hpp"
 
 namespace kindling::gpu {
 
@@ -159,10 +159,10 @@ void cuda_backend_deallocate(int, void* data, void*) noexcept {
   (void)cudaFree(data);
 }
 
-detail::CachingAllocator& allocator() {
+kindling::detail::CachingAllocator& allocator() {
   // Immortal: tensors held by static objects are freed during static destruction.
-  static auto* instance = new detail::CachingAllocator(
-      detail::AllocatorBackend{&cuda_backend_allocate, &cuda_backend_deallocate, nullptr});
+  static auto* instance = new kindling::detail::CachingAllocator(kindling::detail::AllocatorBackend{
+      &cuda_backend_allocate, &cuda_backend_deallocate, nullptr, "cuda"});
   return *instance;
 }
 
@@ -214,7 +214,7 @@ void device_deallocate(void* data, std::size_t bytes) noexcept {
 }
 
 MemoryStats memory_stats() {
-  const detail::AllocatorStats s = allocator().stats();
+  const kindling::detail::AllocatorStats s = allocator().stats();
   MemoryStats m;
   m.allocated_bytes = s.allocated_bytes;
   m.cached_bytes = s.cached_bytes;

@@ -15,6 +15,10 @@ namespace kindling::nn {
 
 namespace {
 
+std::string join(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "." + name;
+}
+
 // Visits (prefix, module) depth first in registration order, without recursion.
 template <class M, class Visit>
 void walk(M* root, Visit&& visit) {
@@ -25,12 +29,8 @@ void walk(M* root, Visit&& visit) {
     visit(prefix, *module);
     const auto& kids = module->children();
     for (auto it = kids.rbegin(); it != kids.rend(); ++it)
-      stack.emplace_back(prefix.empty() ? it->first : prefix + "." + it->first, it->second.get());
+      stack.emplace_back(join(prefix, it->first), it->second.get());
   }
-}
-
-std::string join(const std::string& prefix, const std::string& name) {
-  return prefix.empty() ? name : prefix + "." + name;
 }
 
 }  // namespace

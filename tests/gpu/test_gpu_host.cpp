@@ -7,18 +7,18 @@
 #include <string>
 #include <vector>
 
-#include "caching_allocator.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/gpu/cuda.hpp"
 #include "kindling/gpu/memory.hpp"
 #include "kindling/nn/optim_kernels.hpp"
 #include "kindling/tensor.hpp"
+#include "kindling/tensor/caching_allocator.hpp"
 #ifdef KINDLING_GPU_HAS_CUDA
 #include "error.hpp"
 #endif
 
-using kindling::gpu::detail::AllocatorBackend;
-using kindling::gpu::detail::CachingAllocator;
+using kindling::detail::AllocatorBackend;
+using kindling::detail::CachingAllocator;
 
 namespace {
 
@@ -68,6 +68,22 @@ TEST_CASE("size classes: four per octave, at most 25% over the request", "[gpu][
     CHECK(size % 128 == 0);
     previous = size;
   }
+}
+
+TEST_CASE("a cache limit sends blocks freed beyond it back to the backend", "[gpu][allocator]") {
+  // The CPU's configuration: the cache holds at most one 1 KiB block here.
+  FakeDevice fake;
+  CachingAllocator allocator(fake.backend(), CachingAllocator::round_size(1000));
+  void* a = allocator.allocate(0, 1000);
+  void* b = allocator.allocate(0, 1000);
+  allocator.deallocate(0, a, 1000);
+  allocator.deallocate(0, b, 1000);
+  CHECK(fake.frees == 1);
+  CHECK(allocator.stats().cached_bytes == CachingAllocator::round_size(1000));
+  CHECK(allocator.stats().allocated_bytes == 0);
+  CHECK(allocator.allocate(0, 1000) == a);  // the cached one comes back
+  CHECK(fake.allocations == 2);
+  allocator.deallocate(0, a, 1000);
 }
 
 TEST_CASE("freed blocks are reused by size class and device", "[gpu][allocator]") {

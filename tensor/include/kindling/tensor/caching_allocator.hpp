@@ -1,18 +1,22 @@
-// The caching allocator behind every CUDA tensor, written against an abstract backend so that its
-// bookkeeping is tested on machines without a GPU (tests/gpu/test_gpu_host.cpp).
+// The caching allocator behind every tensor's storage, on the CPU (over aligned_alloc, in
+// tensor/src/cpu/memory.cpp) and on CUDA devices (over cudaMalloc, in gpu/src/runtime.cpp). It is
+// written against an abstract backend, so its bookkeeping is tested without a GPU
+// (tests/gpu/test_gpu_host.cpp).
 //
 // Note [caching allocator]
-// cudaMalloc and cudaFree are slow (cudaFree synchronises the device), and a training step frees
-// and asks again for the same sizes every time. So a freed block is kept, keyed by its device and
+// malloc for large blocks, cudaMalloc and cudaFree are slow (cudaFree synchronises the device),
+// and a training step frees and asks again for the same sizes every time. So a freed block is
+// kept, keyed by its device and
 // size class, and the next request of that class on that device takes it back. Size classes are
 // four per power of two (512 B, 640 B, 768 B, 896 B, 1 KiB, ...), so a block is at most 25% larger
 // than asked. When the backend fails (out of memory) the cache is released and the request tried
-// once more. release() gives every cached block back.
+// once more. release() gives every cached block back, and a cache limit (the CPU's) sends freed
+// blocks straight back to the backend once the cache holds that many bytes.
 //
 // Note [stream order]
-// kindling queues all work on the default stream, so a block that is freed while kernels that use
-// it are still queued can be handed out again at once: whatever the new owner enqueues runs after
-// them. Copies to the host synchronise, so the host never reads a block too early.
+// On CUDA, kindling queues all work on the default stream, so a block that is freed while kernels
+// that use it are still queued can be handed out again at once: whatever the new owner enqueues
+// runs after them. Copies to the host synchronise, so the host never reads a block too early.
 #pragma once
 
 #include <cstddef>
@@ -22,13 +26,14 @@
 #include <utility>
 #include <vector>
 
-namespace kindling::gpu::detail {
+namespace kindling::detail {
 
 struct AllocatorBackend {
   // Returns nullptr when the device is out of memory; throws kindling::error for other failures.
   void* (*allocate)(int device, std::size_t bytes, void* context) = nullptr;
   void (*deallocate)(int device, void* data, void* context) noexcept = nullptr;
   void* context = nullptr;
+  const char* device_name = "cuda";  // for messages: "cuda: out of memory ... on cuda:0"
 };
 
 struct AllocatorStats {
@@ -42,7 +47,10 @@ struct AllocatorStats {
 
 class CachingAllocator {
  public:
-  explicit CachingAllocator(AllocatorBackend backend) : backend_(backend) {}
+  // `cache_limit`: the most bytes the cache holds; a block freed beyond it goes to the backend.
+  explicit CachingAllocator(AllocatorBackend backend,
+                            std::size_t cache_limit = static_cast<std::size_t>(-1))
+      : backend_(backend), cache_limit_(cache_limit) {}
   ~CachingAllocator() { release(); }
   CachingAllocator(const CachingAllocator&) = delete;
   CachingAllocator& operator=(const CachingAllocator&) = delete;
@@ -73,9 +81,10 @@ class CachingAllocator {
   std::size_t release_locked() noexcept;
 
   AllocatorBackend backend_;
+  std::size_t cache_limit_;
   mutable std::mutex mutex_;
   std::unordered_map<Key, std::vector<void*>, KeyHash> free_;
   AllocatorStats stats_;
 };
 
-}  // namespace kindling::gpu::detail
+}  // namespace kindling::detail

@@ -1,15 +1,16 @@
 // The caching allocator's bookkeeping (Note [caching allocator] in caching_allocator.hpp). Plain
 // C++: the CUDA calls are in the backend, so this file builds and is tested without CUDA.
-#include "caching_allocator.hpp"
+#include "kindling/tensor/caching_allocator.hpp"
 
 #include <bit>
 
 #include "kindling/engine/error.hpp"
 
-namespace kindling::gpu::detail {
+namespace kindling::detail {
 
 namespace {
-constexpr std::size_t kMinBlock = 512;  // cudaMalloc aligns to 256 bytes anyway
+// cudaMalloc aligns to 256 bytes anyway; every class is a multiple of 64 (aligned_alloc's need).
+constexpr std::size_t kMinBlock = 512;
 }  // namespace
 
 std::size_t CachingAllocator::round_size(std::size_t bytes) noexcept {
@@ -39,9 +40,9 @@ void* CachingAllocator::allocate(int device, std::size_t bytes) {
       release_locked();
       block = backend_.allocate(device, size, backend_.context);
     }
-    KINDLING_CHECK(block != nullptr, "cuda: out of memory allocating ", bytes, " bytes (class ",
-                   size, ") on cuda:", device, "; ", stats_.allocated_bytes,
-                   " bytes are held by live tensors");
+    KINDLING_CHECK(block != nullptr, backend_.device_name, ": out of memory allocating ", bytes,
+                   " bytes (class ", size, ") on ", backend_.device_name, ":", device, "; ",
+                   stats_.allocated_bytes, " bytes are held by live tensors");
     ++stats_.backend_allocations;
   }
   stats_.allocated_bytes += size;
@@ -54,17 +55,21 @@ void CachingAllocator::deallocate(int device, void* data, std::size_t bytes) noe
   if (data == nullptr) return;
   const std::size_t size = round_size(bytes);
   std::lock_guard lock(mutex_);
-  try {
-    free_[Key{device, size}].push_back(data);
-  } catch (...) {
-    // No memory for the free list's growth: give the block straight back instead.
-    backend_.deallocate(device, data, backend_.context);
-    ++stats_.backend_frees;
-    stats_.allocated_bytes -= size;
-    return;
+  bool cached = stats_.cached_bytes + size <= cache_limit_;
+  if (cached) {
+    try {
+      free_[Key{device, size}].push_back(data);
+    } catch (...) {
+      cached = false;  // no memory for the free list's growth: give the block back instead
+    }
   }
   stats_.allocated_bytes -= size;
-  stats_.cached_bytes += size;
+  if (cached) {
+    stats_.cached_bytes += size;
+    return;
+  }
+  backend_.deallocate(device, data, backend_.context);
+  ++stats_.backend_frees;
 }
 
 std::size_t CachingAllocator::release() noexcept {
@@ -92,4 +97,4 @@ AllocatorStats CachingAllocator::stats() const {
   return stats_;
 }
 
-}  // namespace kindling::gpu::detail
+}  // namespace kindling::detail
