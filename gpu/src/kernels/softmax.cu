@@ -201,9 +201,9 @@ __global__ void cross_entropy_backward_kernel(Rows r, const T* x, const std::int
 // The reduced loss, scale * sum_i l[i], in one block: warp w takes samples w, w + 32, ... and its
 // lane 0 keeps their running sum; thread 0 then adds the 32 warp sums in warp order. The order
 // depends on n alone, so the loss is the same from run to run. One block reads every logit, so
-// this serves the small batches where a launch costs more than the work
-// (kFusedReductionLimit); larger inputs write per-sample losses with cross_entropy_kernel and sum
-// them here with `x` null (sum_kernel's role).
+// this serves the small batches where a launch costs more than the work (kFusedReductionLimit).
+// Larger inputs first write per-sample losses with cross_entropy_kernel; this kernel then only
+// adds them up, in the same order, when given them as `per_sample`.
 constexpr int kReduceThreads = 1024;
 constexpr int kReduceWarps = kReduceThreads / kWarp;
 constexpr index_t kFusedReductionLimit = index_t(1) << 20;  // logits
