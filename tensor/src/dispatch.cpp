@@ -74,4 +74,46 @@ std::int64_t shape_numel(const Shape& shape) noexcept {
   return n;
 }
 
+// ---- checked shape arithmetic (Note [checked shape arithmetic] in dtype.hpp) -------------------
+
+std::int64_t checked_mul(std::int64_t a, std::int64_t b, std::string_view op,
+                         std::string_view what) {
+  KINDLING_CHECK(a >= 0 && b >= 0, op, ": negative count (", a, " x ", b, " ", what, ")");
+  std::int64_t product = 0;
+  KINDLING_CHECK(!__builtin_mul_overflow(a, b, &product), op, ": ", a, " x ", b, " ", what,
+                 " is more than 2^63");
+  return product;
+}
+
+std::int64_t checked_add(std::int64_t a, std::int64_t b, std::string_view op,
+                         std::string_view what) {
+  KINDLING_CHECK(a >= 0 && b >= 0, op, ": negative count (", a, " + ", b, " ", what, ")");
+  std::int64_t total = 0;
+  KINDLING_CHECK(!__builtin_add_overflow(a, b, &total), op, ": ", a, " + ", b, " ", what,
+                 " is more than 2^63");
+  return total;
+}
+
+std::int64_t checked_numel(const Shape& shape, std::string_view op) {
+  for (auto d : shape)
+    KINDLING_CHECK(d >= 0, op, ": negative dimension ", d, " in shape ", shape_string(shape));
+  // A zero dimension makes the shape empty however large the others are.
+  for (auto d : shape)
+    if (d == 0) return 0;
+  std::int64_t n = 1;
+  for (auto d : shape)
+    KINDLING_CHECK(!__builtin_mul_overflow(n, d, &n), op, ": shape ", shape_string(shape),
+                   " has more than 2^63 elements");
+  return n;
+}
+
+std::size_t checked_nbytes(const Shape& shape, DType dtype, std::string_view op) {
+  const std::int64_t n = checked_numel(shape, op);
+  std::int64_t bytes = 0;
+  KINDLING_CHECK(!__builtin_mul_overflow(n, static_cast<std::int64_t>(dtype_size(dtype)), &bytes),
+                 op, ": shape ", shape_string(shape), " of ", dtype_name(dtype),
+                 " needs more than 2^63 bytes");
+  return static_cast<std::size_t>(bytes);
+}
+
 }  // namespace kindling

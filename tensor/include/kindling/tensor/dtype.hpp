@@ -63,6 +63,23 @@ inline constexpr int kMaxDims = 8;
 
 using Shape = std::vector<std::int64_t>;
 std::string shape_string(const Shape& shape);  // "(3,4)"; "()" for a scalar
+// The element count of a shape already checked by checked_numel (every tensor's shape is).
 std::int64_t shape_numel(const Shape& shape) noexcept;
+
+// Note [checked shape arithmetic]
+// Every size, element count, stride and byte count that comes from a user or a file goes through
+// these helpers, so no shape can wrap around int64 or size_t and reach an allocation or a kernel
+// too small for it. They throw kindling::error naming `op`:
+//   "zeros: shape (2147483648,2147483648) has more than 2^63 elements".
+// checked_numel also rejects negative dimensions. checked_mul and checked_add are the building
+// blocks for callers with counts of their own (a reader's running total, a stride).
+std::int64_t checked_numel(const Shape& shape, std::string_view op);
+// numel * dtype_size(dtype) as size_t, or an error naming `op` when it does not fit in int64.
+std::size_t checked_nbytes(const Shape& shape, DType dtype, std::string_view op);
+// a * b and a + b for non-negative counts; `what` names the quantity ("elements", "bytes").
+std::int64_t checked_mul(std::int64_t a, std::int64_t b, std::string_view op,
+                         std::string_view what = "elements");
+std::int64_t checked_add(std::int64_t a, std::int64_t b, std::string_view op,
+                         std::string_view what = "elements");
 
 }  // namespace kindling
