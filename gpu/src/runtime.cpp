@@ -183,7 +183,14 @@ void* device_allocate(std::size_t bytes) {
   require_device("cuda allocate");
   if (caching_disabled()) {
     void* data = nullptr;
-    KINDLING_CUDA_CHECK(cudaMalloc(&data, bytes));
+    const cudaError_t status = cudaMalloc(&data, bytes);
+    if (status == cudaErrorMemoryAllocation) {
+      (void)cudaGetLastError();  // not sticky; the next launch check must not see it
+      kindling::detail::throw_error("cuda: out of memory allocating ", bytes,
+                                    " bytes on cuda:", current_device(),
+                                    " (KINDLING_GPU_NO_CACHE=1: no cache)");
+    }
+    KINDLING_CUDA_CHECK(status);
     return data;
   }
   return allocator().allocate(current_device(), bytes);

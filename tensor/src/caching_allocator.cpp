@@ -13,18 +13,29 @@ namespace {
 constexpr std::size_t kMinBlock = 512;
 }  // namespace
 
-std::size_t CachingAllocator::round_size(std::size_t bytes) noexcept {
+std::size_t CachingAllocator::class_of(std::size_t bytes) noexcept {
   if (bytes == 0) return 0;
   if (bytes <= kMinBlock) return kMinBlock;
-  // Four classes per octave: [2^k, 2^(k+1)) is split at 2^k * {1, 5/4, 6/4, 7/4}.
+  // Four classes per octave: [2^k, 2^(k+1)) is split at 2^k * {1, 5/4, 6/4, 7/4}. Rounded up
+  // as ((bytes - 1) / step + 1) * step: bytes + step - 1 would wrap in the top octave, and the
+  // product stays within size_t up to kMaxRequest.
   const std::size_t octave = std::bit_floor(bytes);
   const std::size_t step = octave / 4;
-  return (bytes + step - 1) / step * step;
+  return ((bytes - 1) / step + 1) * step;
+}
+
+std::size_t CachingAllocator::round_size(std::size_t bytes) {
+  KINDLING_CHECK(bytes <= kMaxRequest, "caching allocator: a request of ", bytes,
+                 " bytes is larger than the largest size class (", kMaxRequest, " bytes)");
+  return class_of(bytes);
 }
 
 void* CachingAllocator::allocate(int device, std::size_t bytes) {
   if (bytes == 0) return nullptr;
-  const std::size_t size = round_size(bytes);
+  KINDLING_CHECK(bytes <= kMaxRequest, backend_.device_name, ": cannot allocate ", bytes,
+                 " bytes on ", backend_.device_name, ":", device,
+                 ": larger than the largest size class (", kMaxRequest, " bytes)");
+  const std::size_t size = class_of(bytes);
   std::lock_guard lock(mutex_);
   void* block = nullptr;
   auto it = free_.find(Key{device, size});
@@ -53,7 +64,7 @@ void* CachingAllocator::allocate(int device, std::size_t bytes) {
 
 void CachingAllocator::deallocate(int device, void* data, std::size_t bytes) noexcept {
   if (data == nullptr) return;
-  const std::size_t size = round_size(bytes);
+  const std::size_t size = class_of(bytes);  // allocate() accepted these bytes
   std::lock_guard lock(mutex_);
   bool cached = stats_.cached_bytes + size <= cache_limit_;
   if (cached) {

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string_view>
+#include <type_traits>
 
 #include "internal.hpp"
 
@@ -11,16 +13,52 @@ namespace kindling {
 
 using detail::empty;
 
-Tensor full(const Shape& shape, double value, DType dtype, Device device) {
-  Tensor t = empty(shape, dtype, device);
+namespace {
+
+// A fresh CPU tensor of `dtype` whose element i (row-major) is value(i), a double converted once
+// to the element type. Values are written straight into the tensor's storage: no host buffer of
+// doubles as large again (or, for float32, twice as large) as the tensor itself. `op` names the
+// caller in shape and allocation errors.
+template <class ValueAt>
+Tensor generate(const Shape& shape, DType dtype, std::string_view op, ValueAt&& value_at) {
+  Tensor t = empty(shape, dtype, kCPU, op);
+  const std::int64_t n = t.numel();
+  auto write = [&](auto* out) {
+    using T = std::remove_pointer_t<decltype(out)>;
+    for (std::int64_t i = 0; i < n; ++i)
+      out[i] = static_cast<T>(value_at(i));
+  };
+  switch (dtype) {
+    case DType::float32:
+      write(t.data<float>());
+      break;
+    case DType::float64:
+      write(t.data<double>());
+      break;
+    case DType::int64:
+      write(t.data<std::int64_t>());
+      break;
+  }
+  return t;
+}
+
+Tensor full_named(const Shape& shape, double value, DType dtype, Device device,
+                  std::string_view op) {
+  Tensor t = empty(shape, dtype, device, op);
   detail::kernels_of(t).fill(t.strided_view(), value);
   return t;
 }
+
+}  // namespace
+
+Tensor full(const Shape& shape, double value, DType dtype, Device device) {
+  return full_named(shape, value, dtype, device, "full");
+}
 Tensor zeros(const Shape& shape, DType dtype, Device device) {
-  return full(shape, 0.0, dtype, device);
+  return full_named(shape, 0.0, dtype, device, "zeros");
 }
 Tensor ones(const Shape& shape, DType dtype, Device device) {
-  return full(shape, 1.0, dtype, device);
+  return full_named(shape, 1.0, dtype, device, "ones");
 }
 Tensor zeros_like(const Tensor& like) {
   return zeros(like.shape(), like.dtype(), like.device());
@@ -32,29 +70,32 @@ Tensor full_like(const Tensor& like, double value) {
   return full(like.shape(), value, like.dtype(), like.device());
 }
 Tensor scalar_tensor(double value, DType dtype, Device device) {
-  return full({}, value, dtype, device);
+  return full_named({}, value, dtype, device, "scalar_tensor");
 }
 
 Tensor from_blob(void* data, const Shape& shape, DType dtype, std::function<void()> release) {
-  const std::int64_t count = shape_numel(shape);
-  KINDLING_CHECK(data != nullptr || count == 0, "from_blob: null data for shape ",
+  KINDLING_CHECK(shape.size() <= static_cast<std::size_t>(kMaxDims), "from_blob: shape ",
+                 shape_string(shape), " has ", shape.size(), " dimensions; at most ", kMaxDims,
+                 " are supported");
+  const std::size_t bytes = checked_nbytes(shape, dtype, "from_blob");
+  KINDLING_CHECK(data != nullptr || bytes == 0, "from_blob: null data for shape ",
                  shape_string(shape));
   KINDLING_CHECK(reinterpret_cast<std::uintptr_t>(data) % dtype_size(dtype) == 0,
                  "from_blob: data for ", dtype_name(dtype), " must be aligned to ",
                  dtype_size(dtype), " bytes");
-  Tensor t = empty(shape, dtype, kCPU);  // the layout; its storage is replaced below
-  t.node()->storage = std::make_shared<Storage>(
-      data, static_cast<std::size_t>(count) * dtype_size(dtype), kCPU, std::move(release));
-  return t;
+  return detail::leaf_over(std::make_shared<Storage>(data, bytes, kCPU, std::move(release)), shape,
+                           dtype);
 }
 
 namespace {
-// Host doubles to a new CPU tensor of `dtype` (the values are converted once, here).
+// Host values to a new CPU tensor of `dtype` (the values are converted once, here).
 template <class T>
-Tensor from_host(const std::vector<T>& values, const Shape& shape, DType dtype) {
-  KINDLING_CHECK(static_cast<std::int64_t>(values.size()) == shape_numel(shape),
-                 "tensor: ", values.size(), " values do not fill shape ", shape_string(shape));
-  Tensor host = empty(shape, dtype_of<T>(), kCPU);
+Tensor from_host(const std::vector<T>& values, const Shape& shape, DType dtype,
+                 std::string_view op) {
+  const std::int64_t count = checked_numel(shape, op);
+  KINDLING_CHECK(values.size() == static_cast<std::size_t>(count), op, ": ", values.size(),
+                 " values do not fill shape ", shape_string(shape), " (", count, " elements)");
+  Tensor host = empty(shape, dtype_of<T>(), kCPU, op);
   detail::kernels_of(host).copy_from_host(host.raw_data(), values.data(),
                                           values.size() * sizeof(T));
   if (dtype == dtype_of<T>()) return host;
@@ -65,11 +106,11 @@ Tensor from_host(const std::vector<T>& values, const Shape& shape, DType dtype) 
 
 template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape) {
-  return from_host(values, shape, dtype_of<T>());
+  return from_host(values, shape, dtype_of<T>(), "from_vector");
 }
 template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape, DType dtype) {
-  return from_host(values, shape, dtype);
+  return from_host(values, shape, dtype, "from_vector");
 }
 template Tensor from_vector(const std::vector<float>&, const Shape&);
 template Tensor from_vector(const std::vector<double>&, const Shape&);
@@ -79,20 +120,36 @@ template Tensor from_vector(const std::vector<double>&, const Shape&, DType);
 template Tensor from_vector(const std::vector<std::int64_t>&, const Shape&, DType);
 
 Tensor tensor(std::initializer_list<double> values, const Shape& shape, DType dtype) {
-  return from_host(std::vector<double>(values), shape, dtype);
+  return from_host(std::vector<double>(values), shape, dtype, "tensor");
 }
 Tensor tensor(std::initializer_list<double> values, DType dtype) {
   return tensor(values, {static_cast<std::int64_t>(values.size())}, dtype);
 }
 
+namespace {
+// 2^63 as a double: the first count, and the first int64 value, that does not fit.
+constexpr double kTwoTo63 = 9223372036854775808.0;
+}  // namespace
+
 Tensor arange(double start, double stop, double step, DType dtype) {
+  KINDLING_CHECK(std::isfinite(start) && std::isfinite(stop) && std::isfinite(step),
+                 "arange: start, stop and step must be finite, got start ", start, ", stop ", stop,
+                 ", step ", step);
   KINDLING_CHECK(step != 0.0, "arange: step is 0");
+  // (stop - start) / step may still overflow to inf, or be far past any shape: both are errors
+  // here, before a count is converted to int64 (which would be undefined past 2^63).
   const double count = std::ceil((stop - start) / step);
+  KINDLING_CHECK(count < kTwoTo63, "arange: [", start, ", ", stop, ") with step ", step, " has ",
+                 count, " elements, more than a shape can hold (2^63)");
   const std::int64_t n = count > 0 ? static_cast<std::int64_t>(count) : 0;
-  std::vector<double> values(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i)
-    values[i] = start + static_cast<double>(i) * step;
-  return from_host(values, {n}, dtype);
+  if (dtype == DType::int64 && n > 0) {
+    const double last = start + static_cast<double>(n - 1) * step;
+    KINDLING_CHECK(start >= -kTwoTo63 && start < kTwoTo63 && last >= -kTwoTo63 && last < kTwoTo63,
+                   "arange: [", start, ", ", stop, ") with step ", step,
+                   " has values outside int64");
+  }
+  return generate({n}, dtype, "arange",
+                  [&](std::int64_t i) { return start + static_cast<double>(i) * step; });
 }
 Tensor arange(std::int64_t stop, DType dtype) {
   return arange(0.0, static_cast<double>(stop), 1.0, dtype);
@@ -100,33 +157,31 @@ Tensor arange(std::int64_t stop, DType dtype) {
 
 Tensor linspace(double start, double end, std::int64_t steps, DType dtype) {
   KINDLING_CHECK(steps >= 0, "linspace: steps is ", steps);
-  std::vector<double> values(static_cast<std::size_t>(steps));
   const double delta = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
-  for (std::int64_t i = 0; i < steps; ++i)
-    values[i] = i == steps - 1 ? end : start + static_cast<double>(i) * delta;
-  return from_host(values, {steps}, dtype);
+  return generate({steps}, dtype, "linspace", [&](std::int64_t i) {
+    return i == steps - 1 ? end : start + static_cast<double>(i) * delta;
+  });
 }
 
 Tensor rand(const Shape& shape, Generator& generator, DType dtype) {
-  std::vector<double> values(static_cast<std::size_t>(shape_numel(shape)));
-  for (double& v : values)
-    v = generator.uniform();
-  return from_host(values, shape, dtype);
+  return generate(shape, dtype, "rand", [&](std::int64_t) { return generator.uniform(); });
 }
 
 Tensor randn(const Shape& shape, Generator& generator, DType dtype) {
-  std::vector<double> values(static_cast<std::size_t>(shape_numel(shape)));
-  for (double& v : values)
-    v = generator.normal();
-  return from_host(values, shape, dtype);
+  return generate(shape, dtype, "randn", [&](std::int64_t) { return generator.normal(); });
 }
 
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Generator& generator) {
   KINDLING_CHECK(low < high, "randint: empty range [", low, ", ", high, ")");
-  std::vector<std::int64_t> values(static_cast<std::size_t>(shape_numel(shape)));
-  for (auto& v : values)
-    v = low + static_cast<std::int64_t>(generator.below(static_cast<std::uint64_t>(high - low)));
-  return from_host(values, shape, DType::int64);
+  // The width and the sum in unsigned arithmetic: high - low overflows int64 for the widest
+  // ranges, and the unsigned wrap-around gives the right value back (C++20 conversions).
+  const std::uint64_t width = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
+  Tensor t = empty(shape, DType::int64, kCPU, "randint");
+  std::int64_t* out = t.data<std::int64_t>();
+  const std::int64_t n = t.numel();
+  for (std::int64_t i = 0; i < n; ++i)
+    out[i] = static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + generator.below(width));
+  return t;
 }
 
 }  // namespace kindling

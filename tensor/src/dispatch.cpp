@@ -68,6 +68,9 @@ std::string shape_string(const Shape& shape) {
 }
 
 std::int64_t shape_numel(const Shape& shape) noexcept {
+  // A zero size first: an empty shape's other sizes may multiply past int64.
+  for (auto d : shape)
+    if (d == 0) return 0;
   std::int64_t n = 1;
   for (auto d : shape)
     n *= d;

@@ -1,5 +1,6 @@
 // The helpers of internal.hpp: kernel calls producing fresh tensors, axis checks, broadcasting.
 #include <algorithm>
+#include <limits>
 
 #include "internal.hpp"
 
@@ -16,6 +17,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
                    db, ")");
     out[i] = da == 1 ? db : da;
   }
+  // Two valid shapes can broadcast to one with too many elements: (2^32, 1) and (2^32,).
+  checked_numel(out, op);
   return out;
 }
 
@@ -32,7 +35,11 @@ Shape contiguous_strides(const Shape& shape) {
   std::int64_t s = 1;
   for (std::size_t i = shape.size(); i-- > 0;) {
     strides[i] = s;
-    s *= std::max<std::int64_t>(shape[i], 1);
+    // The product fits for every shape with elements (it is a suffix of numel); an empty shape's
+    // other sizes may overflow it, and no element is ever addressed through such a stride, so it
+    // saturates instead (a zero dimension anywhere stops every kernel before it reads one).
+    if (__builtin_mul_overflow(s, std::max<std::int64_t>(shape[i], 1), &s))
+      s = std::numeric_limits<std::int64_t>::max();
   }
   return strides;
 }
@@ -62,6 +69,10 @@ Tensor scalar_like(const Tensor& like, double value) {
 }
 
 std::pair<Tensor, Tensor> broadcast_pair(const Tensor& a, const Tensor& b, const char* op) {
+  // Note [undefined tensors]: named by the op, not by the first accessor that would notice.
+  KINDLING_CHECK(a.defined() && b.defined(), op, ": the ", a.defined() ? "second" : "first",
+                 " operand is undefined (a default-constructed Tensor, or grad() before any "
+                 "backward)");
   KINDLING_CHECK(a.device() == b.device(), op, ": operands on ", to_string(a.device()), " and ",
                  to_string(b.device()));
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);

@@ -4,6 +4,7 @@
 
 #include <cassert>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ inline bool wants_grad(const TensorNode& node, std::size_t i) {
 std::int64_t normalize_axis(std::int64_t axis, std::int64_t ndim, const char* op);
 // Contiguous strides of a shape.
 Shape contiguous_strides(const Shape& shape);
+// A contiguous leaf of `shape` over `storage`, which the caller has checked holds that many bytes
+// (detail::empty, from_blob).
+Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype);
 // A new tensor node over `base`'s storage with another layout (for views).
 Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset);
 

@@ -23,7 +23,7 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index) {
                  shape_string(index.shape()));
   Shape shape = x.shape();
   shape[axis] = index.shape()[0];
-  Tensor out = detail::empty(shape, x.dtype(), x.device());
+  Tensor out = detail::empty(shape, x.dtype(), x.device(), "index_select");
   detail::kernels_of(x).index_select(x.strided_view(), static_cast<int>(axis), index.strided_view(),
                                      out.strided_view());
   OpParams params;
@@ -47,7 +47,7 @@ Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index) {
     KINDLING_CHECK(d == axis || index.shape()[d] <= x.shape()[d], "gather: index ",
                    shape_string(index.shape()), " is larger than input ", shape_string(x.shape()),
                    " in dimension ", d);
-  Tensor out = detail::empty(index.shape(), x.dtype(), x.device());
+  Tensor out = detail::empty(index.shape(), x.dtype(), x.device(), "gather");
   detail::kernels_of(x).gather(x.strided_view(), static_cast<int>(axis), index.strided_view(),
                                out.strided_view());
   OpParams params;
@@ -76,10 +76,11 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis) {
       KINDLING_CHECK(d == axis || t.shape()[d] == first.shape()[d], "concat: shapes ",
                      shape_string(first.shape()), " and ", shape_string(t.shape()),
                      " differ outside axis ", axis);
-    shape[axis] += t.shape()[axis];
+    KINDLING_CHECK(!__builtin_add_overflow(shape[axis], t.shape()[axis], &shape[axis]),
+                   "concat: the sizes along axis ", axis, " add up to more than 2^63");
     dtype = promote(dtype, t.dtype());
   }
-  Tensor out = detail::empty(shape, dtype, first.device());
+  Tensor out = detail::empty(shape, dtype, first.device(), "concat");
   std::vector<Tensor> inputs;
   std::int64_t start = 0;
   for (const Tensor& t : tensors) {

@@ -14,7 +14,7 @@ namespace {
 Tensor matmul_primitive(const Tensor& a, const Tensor& b) {
   Shape shape = a.shape();
   shape.back() = b.shape().back();
-  Tensor out = detail::empty(shape, a.dtype(), a.device());
+  Tensor out = detail::empty(shape, a.dtype(), a.device(), "matmul");
   detail::kernels_of(a).matmul(a.strided_view(), b.strided_view(), out.strided_view());
   return detail::record(TensorOp::matmul, out, {&a, &b});
 }
@@ -42,6 +42,9 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   Shape shape_a = batch, shape_b = batch;
   shape_a.insert(shape_a.end(), a.shape().end() - 2, a.shape().end());
   shape_b.insert(shape_b.end(), b.shape().end() - 2, b.shape().end());
+  // Broadcast batch dims can make an operand, or the product, too large to address.
+  checked_numel(shape_a, "matmul");
+  checked_numel(shape_b, "matmul");
   Tensor out = matmul_primitive(expand(a, shape_a), expand(b, shape_b));
   if (a_vector) out = squeeze(out, -2);
   if (b_vector) out = squeeze(out, -1);

@@ -46,27 +46,34 @@ bool view_strides(const Tensor& x, const Shape& shape, Shape& strides) {
   return view_d == -1;
 }
 
-// Replaces one -1 in `shape` by what makes the element count match, and checks the count.
+// Replaces one -1 in `shape` by what makes the element count match, and checks the count
+// (Note [checked shape arithmetic]: the requested sizes are the user's, so their product may not
+// fit in int64).
 Shape infer_shape(const Tensor& x, Shape shape, const char* op) {
-  std::int64_t known = 1, unknown = -1;
+  std::int64_t unknown = -1;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       KINDLING_CHECK(unknown < 0, op, ": more than one -1 in ", shape_string(shape));
       unknown = static_cast<std::int64_t>(i);
     } else {
-      KINDLING_CHECK(shape[i] >= 0, op, ": negative size in ", shape_string(shape));
-      known *= shape[i];
+      KINDLING_CHECK(shape[i] >= 0, op, ": negative size ", shape[i], " in ", shape_string(shape));
     }
   }
   if (unknown >= 0) {
-    KINDLING_CHECK(known != 0 && x.numel() % known == 0, op, ": cannot infer -1 in ",
+    // The product of the other sizes; past int64 it cannot divide the element count either.
+    std::int64_t known = 1;
+    bool fits = true;
+    for (std::size_t i = 0; i < shape.size() && fits; ++i)
+      if (static_cast<std::int64_t>(i) != unknown)
+        fits = !__builtin_mul_overflow(known, shape[i], &known);
+    KINDLING_CHECK(fits && known != 0 && x.numel() % known == 0, op, ": cannot infer -1 in ",
                    shape_string(shape), " for ", x.numel(), " elements of shape ",
                    shape_string(x.shape()));
     shape[unknown] = x.numel() / known;
   }
-  KINDLING_CHECK(shape_numel(shape) == x.numel(), op, ": ", shape_string(x.shape()), " -> ",
-                 shape_string(shape), ": element counts ", x.numel(), " and ", shape_numel(shape),
-                 " differ");
+  const std::int64_t count = checked_numel(shape, op);
+  KINDLING_CHECK(count == x.numel(), op, ": ", shape_string(x.shape()), " -> ", shape_string(shape),
+                 ": element counts ", x.numel(), " and ", count, " differ");
   return shape;
 }
 
@@ -104,10 +111,9 @@ Tensor flatten(const Tensor& x, std::int64_t start, std::int64_t end) {
   end = detail::normalize_axis(end, x.dim(), "flatten");
   KINDLING_CHECK(start <= end, "flatten: start axis ", start, " is after end axis ", end);
   Shape shape(x.shape().begin(), x.shape().begin() + start);
-  std::int64_t n = 1;
-  for (std::int64_t d = start; d <= end; ++d)
-    n *= x.shape()[d];
-  shape.push_back(n);
+  // An empty tensor's other sizes may multiply past int64: checked.
+  shape.push_back(
+      checked_numel(Shape(x.shape().begin() + start, x.shape().begin() + end + 1), "flatten"));
   shape.insert(shape.end(), x.shape().begin() + end + 1, x.shape().end());
   return reshape(x, shape);
 }
@@ -162,6 +168,8 @@ Tensor transpose(const Tensor& x, std::int64_t a, std::int64_t b) {
 }
 
 // ---- expand: size-1 dims stretched (stride 0);  dx = g summed over the stretched dims ----
+// As in PyTorch, -1 keeps a dimension of x; a new leading dimension has nothing to keep, and any
+// other negative size is an error.
 Tensor expand(const Tensor& x, const Shape& requested) {
   const std::int64_t nd = static_cast<std::int64_t>(requested.size()), lead = nd - x.dim();
   KINDLING_CHECK(lead >= 0, "expand: ", shape_string(x.shape()), " -> ", shape_string(requested),
@@ -169,13 +177,20 @@ Tensor expand(const Tensor& x, const Shape& requested) {
   Shape shape(requested.size()), strides(requested.size());
   for (std::int64_t d = 0; d < nd; ++d) {
     const std::int64_t own = d < lead ? 1 : x.shape()[d - lead];
-    const std::int64_t want = requested[d] == -1 && d >= lead ? own : requested[d];
+    KINDLING_CHECK(requested[d] >= 0 || (requested[d] == -1 && d >= lead),
+                   "expand: ", shape_string(x.shape()), " -> ", shape_string(requested), ": size ",
+                   requested[d], " in dimension ", d,
+                   d < lead && requested[d] == -1
+                       ? " (-1 keeps a dimension, and this new leading one has none to keep)"
+                       : " is negative");
+    const std::int64_t want = requested[d] == -1 ? own : requested[d];
     KINDLING_CHECK(want == own || own == 1, "expand: ", shape_string(x.shape()), " -> ",
                    shape_string(requested), ": dimension ", d, " of size ", own, " cannot become ",
                    want);
     shape[d] = want;
     strides[d] = (d < lead || (own == 1 && want != 1)) ? 0 : x.strides()[d - lead];
   }
+  checked_numel(shape, "expand");  // stretching size-1 dims can pass 2^63 elements
   if (shape == x.shape()) return x;
   return detail::record(TensorOp::expand, make_view(x, shape, strides, x.offset()), {&x});
 }
@@ -196,8 +211,13 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
   start = clamp_bound(start);
   stop = std::max(clamp_bound(stop), start);
   Shape shape = x.shape(), strides = x.strides();
-  shape[axis] = (stop - start + step - 1) / step;
-  strides[axis] *= step;
+  // ceil((stop - start) / step) without forming stop - start + step - 1, which overflows for a
+  // step near 2^63.
+  const std::int64_t length = stop == start ? 0 : (stop - start - 1) / step + 1;
+  shape[axis] = length;
+  // With two or more elements step < n, so the product stays inside the storage's span; with
+  // fewer the stride is never used, and a huge step must not overflow it.
+  if (length > 1) strides[axis] *= step;
   OpParams params;
   params.ints = {axis, start, step};
   return detail::record(TensorOp::slice,
@@ -208,7 +228,10 @@ void detail::slice_backward(TensorNode& node, const Tensor& g) {
   const std::int64_t axis = node.params.ints[0], start = node.params.ints[1],
                      step = node.params.ints[2];
   const Tensor dx = zeros(node.inputs[0]->shape, g.dtype(), g.device());
-  const Tensor window = slice(dx, axis, start, start + g.shape()[axis] * step, step);
+  // One past the last element the forward took (start + length * step could overflow).
+  const std::int64_t length = g.shape()[axis];
+  const Tensor window =
+      slice(dx, axis, start, length == 0 ? start : start + (length - 1) * step + 1, step);
   kernels_of(dx).copy(g.strided_view(), window.strided_view());
   give(node, 0, dx);
 }

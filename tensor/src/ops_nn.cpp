@@ -1,5 +1,7 @@
 // Network ops: softmax, log_softmax and cross_entropy (primitives with their own kernels) and
 // one_hot (a composite).
+#include <limits>
+
 #include "internal.hpp"
 
 namespace kindling {
@@ -96,14 +98,28 @@ Tensor one_hot(const Tensor& index, std::int64_t num_classes) {
   KINDLING_CHECK(index.dtype() == DType::int64, "one_hot: the index must be int64, got ",
                  dtype_name(index.dtype()));
   KINDLING_CHECK(num_classes > 0, "one_hot: num_classes is ", num_classes);
+  Shape shape = index.shape();
+  shape.push_back(num_classes);
+  // The result's size first, so that a huge num_classes is reported as one_hot's argument
+  // rather than by the class range below.
+  const std::int64_t count = checked_numel(shape, "one_hot");
+  KINDLING_CHECK(count <= std::numeric_limits<std::int64_t>::max() / 8, "one_hot: num_classes ",
+                 num_classes, " for an index of shape ", shape_string(index.shape()),
+                 " makes a result of shape ", shape_string(shape),
+                 ", more than 2^63 bytes of int64");
+  if (count == 0) return zeros(shape, DType::int64, index.device());
   const no_grad guard;
-  if (index.numel() > 0) {
-    const double low = min(index).item(), high = max(index).item();
-    KINDLING_CHECK(low >= 0 && high < static_cast<double>(num_classes), "one_hot: indices in [",
-                   low, ", ", high, "] do not fit ", num_classes, " classes");
+  const double low = min(index).item(), high = max(index).item();
+  KINDLING_CHECK(low >= 0 && high < static_cast<double>(num_classes), "one_hot: indices in [", low,
+                 ", ", high, "] do not fit ", num_classes, " classes");
+  // The class range is made on the CPU and moved to the index's device (a no-op on the CPU). It
+  // is no larger than the result; when even it cannot be allocated, the error names one_hot.
+  Tensor classes;
+  try {
+    classes = arange(num_classes, DType::int64).to(index.device());
+  } catch (const error& e) {
+    detail::throw_error("one_hot: num_classes ", num_classes, ": ", e.what());
   }
-  // The class range is made on the CPU and moved to the index's device (a no-op on the CPU).
-  const Tensor classes = arange(num_classes, DType::int64).to(index.device());
   return eq(unsqueeze(index, -1), classes);
 }
 

@@ -2,6 +2,7 @@
 // stddev and logsumexp are composites of them; argmax and argmin carry no gradient.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "internal.hpp"
 
@@ -137,8 +138,11 @@ Tensor argmin(const Tensor& x) {
 namespace {
 std::int64_t reduced_count(const Tensor& x, const ReducedShapes& r) {
   std::int64_t n = 1;
-  for (auto a : r.axes)
-    n *= x.shape()[a];
+  for (auto a : r.axes) {
+    // Only an empty tensor's sizes can multiply past int64, and then the result it divides is
+    // empty too: any count will do, so it saturates.
+    if (__builtin_mul_overflow(n, x.shape()[a], &n)) n = std::numeric_limits<std::int64_t>::max();
+  }
   return n;
 }
 }  // namespace

@@ -76,15 +76,20 @@ std::string to_string(const Tensor& t) {
   const std::vector<double> values = t.to_vector<double>();
   const bool integer = t.dtype() == DType::int64;
   std::string body;
+  std::string suffix;
   if (t.dim() == 0) {
     body = format_value(values[0], integer);
+  } else if (t.numel() == 0) {
+    // As PyTorch prints it: the nested brackets of (2^40, 0) would take 2^40 lines, so an empty
+    // tensor of more than one dimension shows its shape instead.
+    body = "[]";
+    if (t.dim() > 1) suffix += ", size=" + shape_string(t.shape());
   } else {
     Printer printer{values, t.shape(), integer, t.numel() > kSummaryThreshold, 0, {}};
     printer.walk(0, 0, t.numel(), false, 7);
     printer.walk(0, 0, t.numel(), true, 7);
     body = printer.out;
   }
-  std::string suffix;
   if (t.dtype() != DType::float32) suffix += ", dtype=" + std::string(dtype_name(t.dtype()));
   if (t.requires_grad()) suffix += ", requires_grad=true";
   return "tensor(" + body + suffix + ")";

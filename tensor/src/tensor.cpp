@@ -168,6 +168,12 @@ OpKind op_kind(TensorOp op) noexcept {
 
 // ---- the handle --------------------------------------------------------------------------------
 
+void Tensor::throw_undefined(const char* method) {
+  detail::throw_error(method,
+                      ": the tensor is undefined (a default-constructed Tensor, or grad() before "
+                      "any backward)");
+}
+
 Tensor Tensor::from_node(TensorNode* node) {
   KINDLING_CHECK(node != nullptr, "Tensor::from_node: null node");
   Tensor t;
@@ -176,24 +182,31 @@ Tensor Tensor::from_node(TensorNode* node) {
 }
 
 std::int64_t Tensor::size(std::int64_t axis) const {
-  return shape()[static_cast<std::size_t>(detail::normalize_axis(axis, dim(), "size"))];
+  const Shape& s = checked_node("size").shape;
+  return s[static_cast<std::size_t>(
+      detail::normalize_axis(axis, static_cast<std::int64_t>(s.size()), "size"))];
 }
 
-bool Tensor::is_contiguous() const noexcept {
+bool Tensor::is_contiguous() const {
+  const TensorNode& n = checked_node("is_contiguous");
+  // An empty tensor has no element to misplace (as in PyTorch), and its other dimensions may be
+  // so large that the running product below would overflow.
+  if (shape_numel(n.shape) == 0) return true;
   std::int64_t expected = 1;
-  for (std::int64_t d = dim() - 1; d >= 0; --d) {
-    if (shape()[d] != 1 && strides()[d] != expected) return false;
-    expected *= shape()[d];
+  for (std::size_t d = n.shape.size(); d-- > 0;) {
+    if (n.shape[d] != 1 && n.strides[d] != expected) return false;
+    expected *= n.shape[d];  // a prefix of numel, so it fits
   }
   return true;
 }
 
-void* Tensor::raw_data() const noexcept {
-  return node_->strided_view().data;
+void* Tensor::raw_data() const {
+  return checked_node("raw_data").strided_view().data;
 }
 
 template <class T>
 T* Tensor::data() const {
+  checked_node("data");
   KINDLING_CHECK(dtype() == dtype_of<T>(), "data: the tensor is ", dtype_name(dtype()),
                  ", asked for ", dtype_name(dtype_of<T>()));
   KINDLING_CHECK(device().type == DeviceType::cpu, "data: the tensor is on ", to_string(device()));
@@ -207,6 +220,7 @@ template std::int64_t* Tensor::data<std::int64_t>() const;
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
+  checked_node("to_vector");
   const no_grad guard;
   const Tensor host = kindling::contiguous(kindling::cast(*this, dtype_of<T>()));
   std::vector<T> out(static_cast<std::size_t>(host.numel()));
@@ -218,12 +232,14 @@ template std::vector<double> Tensor::to_vector<double>() const;
 template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
 
 double Tensor::item() const {
+  checked_node("item");
   KINDLING_CHECK(numel() == 1, "item: the tensor has shape ", shape_string(shape()), " (", numel(),
                  " elements), not one element");
   return to_vector<double>()[0];
 }
 
 Tensor& Tensor::set_requires_grad(bool requires_grad) {
+  checked_node("set_requires_grad");
   KINDLING_CHECK(is_leaf(), "set_requires_grad: only leaves can change it; this tensor came from ",
                  op_name(op()), " (use detach())");
   KINDLING_CHECK(!requires_grad || is_floating(dtype()),
@@ -234,24 +250,29 @@ Tensor& Tensor::set_requires_grad(bool requires_grad) {
 }
 
 Tensor Tensor::grad() const {
-  return node_->grad ? from_node(node_->grad) : Tensor{};
+  const TensorNode& n = checked_node("grad");
+  return n.grad ? from_node(n.grad) : Tensor{};
 }
 
 Tensor Tensor::detach() const {
-  return detail::make_view(*this, shape(), strides(), offset());
+  const TensorNode& n = checked_node("detach");
+  return detail::make_view(*this, n.shape, n.strides, n.offset);
 }
 
-const std::string& Tensor::label() const noexcept {
+const std::string& Tensor::label() const {
   static const std::string empty;
-  return node_->label ? *node_->label : empty;
+  const TensorNode& n = checked_node("label");
+  return n.label ? *n.label : empty;
 }
 
 Tensor& Tensor::set_label(std::string label) {
-  node_->label = label.empty() ? nullptr : std::make_unique<std::string>(std::move(label));
+  checked_node("set_label").label =
+      label.empty() ? nullptr : std::make_unique<std::string>(std::move(label));
   return *this;
 }
 
 void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+  checked_node("backward");
   KINDLING_CHECK(requires_grad(), "backward: the tensor of shape ", shape_string(shape()),
                  " does not require grad (no input of its graph does)");
   if (gradient.defined()) {
@@ -316,11 +337,13 @@ Tensor Tensor::contiguous() const {
   return kindling::contiguous(*this);
 }
 Tensor Tensor::to(DType d) const {
+  checked_node("to");
   return kindling::cast(*this, d);
 }
 Tensor Tensor::clone() const {
+  checked_node("clone");
   // contiguous() returns the tensor itself when it already is; clone always copies.
-  const Tensor fresh = detail::empty(shape(), dtype(), device());
+  const Tensor fresh = detail::empty(shape(), dtype(), device(), "clone");
   detail::kernels_of(*this).copy(strided_view(), fresh.strided_view());
   return detail::record(TensorOp::contiguous, fresh, {this});
 }
@@ -334,18 +357,34 @@ std::string to_dot(const Tensor& root, const engine::DotOptions& options,
 
 namespace detail {
 
-Tensor empty(const Shape& shape, DType dtype, Device device) {
-  KINDLING_CHECK(shape.size() <= static_cast<std::size_t>(kMaxDims), "tensor: ", shape.size(),
-                 " dimensions; at most ", kMaxDims, " are supported");
-  for (auto d : shape)
-    KINDLING_CHECK(d >= 0, "tensor: negative dimension in shape ", shape_string(shape));
+Tensor empty(const Shape& shape, DType dtype, Device device, std::string_view op) {
+  KINDLING_CHECK(shape.size() <= static_cast<std::size_t>(kMaxDims), op, ": shape ",
+                 shape_string(shape), " has ", shape.size(), " dimensions; at most ", kMaxDims,
+                 " are supported");
+  // Negative sizes, and element or byte counts past int64, throw here naming `op`.
+  const std::size_t bytes = checked_nbytes(shape, dtype, op);
+  std::shared_ptr<Storage> storage;
+  try {
+    storage = std::make_shared<Storage>(bytes, device);
+  } catch (const error& e) {
+    // The device's "out of memory allocating N bytes ..." (or another failure), with the op and
+    // the shape that asked for it.
+    throw_error(op, ": cannot allocate shape ", shape_string(shape), " of ", dtype_name(dtype),
+                " (", bytes, " bytes): ", e.what());
+  } catch (const std::bad_alloc&) {
+    throw_error(op, ": out of memory allocating ", bytes, " bytes for shape ", shape_string(shape),
+                " of ", dtype_name(dtype));
+  }
+  return leaf_over(std::move(storage), shape, dtype);
+}
+
+Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype) {
   TensorNode* node = new_node();
   Tensor t = Tensor::from_node(node);
   node->shape = shape;
   node->strides = contiguous_strides(shape);
   node->dtype = dtype;
-  node->storage = std::make_shared<Storage>(
-      static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype), device);
+  node->storage = std::move(storage);
   return t;
 }
 
@@ -491,7 +530,7 @@ namespace kindling {
 // needs a path of its own. It is not a graph op (no primitive has a cross-device backward yet): a
 // tensor with a graph behind it must be detached first, rather than silently losing its gradient.
 Tensor Tensor::to(Device device) const {
-  if (this->device() == device) return *this;
+  if (checked_node("to").device() == device) return *this;
   KINDLING_CHECK(is_leaf() || !requires_grad() || !is_grad_enabled(), "to(", to_string(device),
                  "): the tensor of shape ", shape_string(shape()), " on ",
                  to_string(this->device()), " came from ", op_name(op()),
@@ -500,7 +539,7 @@ Tensor Tensor::to(Device device) const {
   const no_grad guard;
   const Tensor src = kindling::contiguous(*this);
   const std::size_t bytes = static_cast<std::size_t>(numel()) * dtype_size(dtype());
-  Tensor out = detail::empty(shape(), dtype(), device);
+  Tensor out = detail::empty(shape(), dtype(), device, "to");
   const kernels::KernelTable& from = detail::kernels_of(src);
   const kernels::KernelTable& to = detail::kernels_of(out);
   if (src.device().type == DeviceType::cpu) {

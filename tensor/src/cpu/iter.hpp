@@ -38,6 +38,11 @@ struct Walk {
       element_size[operands] = static_cast<std::int64_t>(dtype_size(v->dtype));
       ++operands;
     }
+    if (first.numel() == 0) {  // nothing to visit; the other sizes may multiply past int64
+      shape[0] = 0;
+      ndim = 1;
+      return;
+    }
     for (int d = 0; d < first.ndim; ++d) {
       if (first.shape[d] == 1) continue;
       // Merge into the previous dimension when every operand steps through both as one.

@@ -14,9 +14,16 @@ namespace kindling::kernels::cpu {
 namespace {
 
 constexpr std::size_t kCacheLimit = std::size_t{1} << 30;
+// No x86-64 or AArch64 process can map more than 2^56 bytes (the user half of 57-bit virtual
+// addresses, the most any of them has). A larger request is out of memory without asking: the
+// answer is certain, and sanitizer allocators abort on such sizes instead of returning null.
+constexpr std::size_t kAddressSpaceLimit = std::size_t{1} << 56;
 
-// Every size class is a multiple of 64, as aligned_alloc requires.
+// Every size class is a multiple of 64, as aligned_alloc requires. Null when out of memory:
+// the caching allocator turns that into kindling::error ("cpu: out of memory allocating N
+// bytes ..."), after giving its cached blocks back and trying once more.
 void* system_allocate(int, std::size_t bytes, void*) {
+  if (bytes > kAddressSpaceLimit) return nullptr;
   return std::aligned_alloc(64, bytes);
 }
 void system_deallocate(int, void* data, void*) noexcept {

@@ -42,6 +42,9 @@ struct Group {
     ++ndim;
   }
   std::int64_t numel() const noexcept {
+    // A zero size first: an empty tensor's other sizes may multiply past int64.
+    for (int d = 0; d < ndim; ++d)
+      if (shape[d] == 0) return 0;
     std::int64_t n = 1;
     for (int d = 0; d < ndim; ++d)
       n *= shape[d];

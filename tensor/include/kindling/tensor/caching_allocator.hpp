@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -55,11 +56,18 @@ class CachingAllocator {
   CachingAllocator(const CachingAllocator&) = delete;
   CachingAllocator& operator=(const CachingAllocator&) = delete;
 
-  // The size class a request of `bytes` is served from (0 for 0 bytes).
-  static std::size_t round_size(std::size_t bytes) noexcept;
+  // The largest request a size class can serve: the top class of the top octave of size_t,
+  // 7/4 * 2^63 on a 64-bit machine. Classes past it would not fit in size_t.
+  static constexpr std::size_t kMaxRequest =
+      (std::size_t{1} << (std::numeric_limits<std::size_t>::digits - 1)) / 4 * 7;
+
+  // The size class a request of `bytes` is served from (0 for 0 bytes); kindling::error naming
+  // the bytes past kMaxRequest.
+  static std::size_t round_size(std::size_t bytes);
 
   // A block of at least `bytes` on `device`; nullptr for 0 bytes. Throws kindling::error when
-  // the backend has no memory even after the cache was released.
+  // the request is past kMaxRequest, or the backend has no memory even after the cache was
+  // released.
   void* allocate(int device, std::size_t bytes);
   // Returns a block from allocate() (with the same device and bytes) to the cache.
   void deallocate(int device, void* data, std::size_t bytes) noexcept;
@@ -79,6 +87,8 @@ class CachingAllocator {
     }
   };
   std::size_t release_locked() noexcept;
+  // round_size for a request already known to be at most kMaxRequest.
+  static std::size_t class_of(std::size_t bytes) noexcept;
 
   AllocatorBackend backend_;
   std::size_t cache_limit_;

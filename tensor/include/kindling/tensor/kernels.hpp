@@ -27,6 +27,9 @@ struct StridedView {
   std::array<std::int64_t, kMaxDims> shape{};
   std::array<std::int64_t, kMaxDims> strides{};
   std::int64_t numel() const noexcept {
+    // A zero size first: the other sizes of an empty tensor may multiply past int64.
+    for (int i = 0; i < ndim; ++i)
+      if (shape[i] == 0) return 0;
     std::int64_t n = 1;
     for (int i = 0; i < ndim; ++i)
       n *= shape[i];

@@ -16,6 +16,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -86,6 +87,12 @@ struct TensorNode : engine::NodeBase {
   kernels::StridedView strided_view() const noexcept;
 };
 
+// Note [undefined tensors]
+// A default-constructed Tensor has no node: it is what grad() returns before any backward, and
+// what an optional tensor argument holds when absent. defined() says which; every other method
+// throws kindling::error naming itself on an undefined tensor ("numel: the tensor is undefined
+// ..."), rather than dereferencing null. The free functions and ops reach their operands through
+// these methods, so they throw the same error. The check is one branch on the node pointer.
 class Tensor {
  public:
   // An undefined tensor (no node): what grad() returns before any backward.
@@ -93,18 +100,18 @@ class Tensor {
 
   // ---- layout ----
   bool defined() const noexcept { return static_cast<bool>(node_); }
-  DType dtype() const noexcept { return node_->dtype; }
-  Device device() const noexcept { return node_->device(); }
-  const Shape& shape() const noexcept { return node_->shape; }
-  const Shape& strides() const noexcept { return node_->strides; }
-  std::int64_t offset() const noexcept { return node_->offset; }
-  std::int64_t dim() const noexcept { return static_cast<std::int64_t>(node_->shape.size()); }
+  DType dtype() const { return checked_node("dtype").dtype; }
+  Device device() const { return checked_node("device").device(); }
+  const Shape& shape() const { return checked_node("shape").shape; }
+  const Shape& strides() const { return checked_node("strides").strides; }
+  std::int64_t offset() const { return checked_node("offset").offset; }
+  std::int64_t dim() const { return static_cast<std::int64_t>(checked_node("dim").shape.size()); }
   std::int64_t size(std::int64_t axis) const;  // negative axes count from the end
-  std::int64_t numel() const noexcept { return shape_numel(node_->shape); }
-  bool is_contiguous() const noexcept;
+  std::int64_t numel() const { return shape_numel(checked_node("numel").shape); }
+  bool is_contiguous() const;
   // True when both tensors use the same storage (a view and its base).
-  bool shares_storage(const Tensor& other) const noexcept {
-    return node_->storage == other.node_->storage;
+  bool shares_storage(const Tensor& other) const {
+    return checked_node("shares_storage").storage == other.checked_node("shares_storage").storage;
   }
 
   // ---- data ----
@@ -116,26 +123,26 @@ class Tensor {
   // The first element of a contiguous CPU tensor of dtype T (checked).
   template <class T>
   T* data() const;
-  void* raw_data() const noexcept;  // element (0, ..., 0), whatever the device
-  kernels::StridedView strided_view() const noexcept { return node_->strided_view(); }
+  void* raw_data() const;  // element (0, ..., 0), whatever the device
+  kernels::StridedView strided_view() const { return checked_node("strided_view").strided_view(); }
 
   // ---- autograd ----
-  bool requires_grad() const noexcept { return node_->requires_grad; }
+  bool requires_grad() const { return checked_node("requires_grad").requires_grad; }
   // Only leaves may change it; returns *this so creation can chain it.
   Tensor& set_requires_grad(bool requires_grad = true);
-  bool is_leaf() const noexcept { return node_->inputs.empty(); }
-  TensorOp op() const noexcept { return node_->op; }
+  bool is_leaf() const { return checked_node("is_leaf").inputs.empty(); }
+  TensorOp op() const { return checked_node("op").op; }
   // The gradient from the last backward pass (accumulated across passes for leaves); undefined
   // before any. See Note [what a second backward does] in engine/graph.hpp.
   Tensor grad() const;
-  void zero_grad() const noexcept { node_->clear_grad(); }
+  void zero_grad() const { checked_node("zero_grad").clear_grad(); }
   // Backward from this tensor: it must be a single element unless `gradient` (of its shape) is
   // given. Without retain_graph the saved tensors of the graph are freed, and a second backward
   // through the same graph throws.
   void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
   // A leaf sharing this tensor's storage, outside the graph.
   Tensor detach() const;
-  const std::string& label() const noexcept;
+  const std::string& label() const;
   Tensor& set_label(std::string label);
 
   // ---- views and shape ops (methods for the common ones; free functions in ops.hpp) ----
@@ -156,12 +163,21 @@ class Tensor {
   Tensor to(Device device) const;
   Tensor clone() const;  // a contiguous copy that stays in the graph
 
+  // The node, or nullptr for an undefined tensor (unchecked: for code that tests it).
   TensorNode* node() const noexcept { return node_.get(); }
   bool same_node(const Tensor& other) const noexcept { return node_ == other.node_; }
   // Wraps an existing node, taking a reference.
   static Tensor from_node(TensorNode* node);
 
  private:
+  // The node; kindling::error naming `method` when there is none (Note [undefined tensors]).
+  TensorNode& checked_node(const char* method) const {
+    if (!node_) [[unlikely]]
+      throw_undefined(method);
+    return *node_;
+  }
+  [[noreturn]] static void throw_undefined(const char* method);
+
   engine::NodeRef<TensorNode> node_;
 };
 
@@ -171,8 +187,11 @@ std::string to_dot(const Tensor& root, const engine::DotOptions& options = {},
                    const engine::DotStyle<TensorNode>& style = {});
 
 namespace detail {
-// A fresh contiguous leaf of the given shape, uninitialised.
-Tensor empty(const Shape& shape, DType dtype, Device device);
+// A fresh contiguous leaf of the given shape, uninitialised. The shape is checked (at most
+// kMaxDims dimensions, no negative sizes, element and byte counts within int64: Note [checked
+// shape arithmetic]) and an allocation failure becomes a kindling::error; both name `op`, the
+// user-facing operation that asked ("zeros: shape (2147483648,2147483648) of float32 needs ...").
+Tensor empty(const Shape& shape, DType dtype, Device device, std::string_view op = "empty");
 // Records `result` as the output of primitive `op` on `inputs` when grad mode is on and an input
 // requires grad; otherwise leaves it a leaf. Returns result.
 Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
