@@ -14,6 +14,7 @@
 
 #include "gemm_internal.hpp"
 #include "kindling/engine/error.hpp"
+#include "kindling/tensor/cpu_features.hpp"
 #include "kindling/tensor/gemm_isa.hpp"
 
 namespace kindling::kernels {
@@ -69,25 +70,6 @@ void* scratch(int slot, std::size_t bytes) {
 }
 
 namespace {
-
-bool cpu_has_avx512() {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-  // __builtin_cpu_supports also checks that the OS saves the AVX-512 register state.
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("fma");
-#else
-  return false;
-#endif
-}
-
-bool cpu_has_avx2() {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  return false;
-#endif
-}
 
 gemm_isa select_isa() {
   gemm_isa best = gemm_isa::generic;
@@ -237,12 +219,27 @@ const char* gemm_isa_name(gemm_isa isa) {
   return "unknown";
 }
 
-bool gemm_isa_supported(gemm_isa isa) {
+const char* gemm_isa_features(gemm_isa isa) {
+  // From tensor/CMakeLists.txt, which compiles gemm_<isa>.cpp with exactly these features'
+  // -m flags (Note [instruction-set features]).
   switch (isa) {
     case gemm_isa::avx512:
-      return gemm_detail::avx512_compiled() && gemm_detail::cpu_has_avx512();
+      return KINDLING_GEMM_AVX512_FEATURES;
     case gemm_isa::avx2:
-      return gemm_detail::avx2_compiled() && gemm_detail::cpu_has_avx2();
+      return KINDLING_GEMM_AVX2_FEATURES;
+    case gemm_isa::generic:
+      return "";
+  }
+  return "";
+}
+
+bool gemm_isa_supported(gemm_isa isa) {
+  const bool cpu_has_all = cpu_has_features(gemm_isa_features(isa));
+  switch (isa) {
+    case gemm_isa::avx512:
+      return gemm_detail::avx512_compiled() && cpu_has_all;
+    case gemm_isa::avx2:
+      return gemm_detail::avx2_compiled() && cpu_has_all;
     case gemm_isa::generic:
       return true;
   }

@@ -1,9 +1,11 @@
 // The CPU kernel table, registered before main(), and the run-time choice of SIMD loops.
 #include <cstdlib>
 #include <cstring>
-#include <xsimd/xsimd.hpp>
+#include <span>
+#include <string_view>
 
 #include "cpu.hpp"
+#include "kindling/tensor/cpu_features.hpp"
 #include "simd.hpp"
 
 namespace kindling::kernels::cpu {
@@ -14,18 +16,15 @@ SimdOps make_simd_ops_sse2();
 
 namespace {
 
-// The best instruction set this CPU has, capped by KINDLING_SIMD (avx512f, avx2, sse2) if set.
+// The best SIMD variant this CPU has every compiled-for feature of (Note [instruction-set
+// features]), capped by KINDLING_SIMD (avx512f, avx2, sse2) if set.
 SimdOps choose_simd_ops() {
-  const auto available = xsimd::available_architectures();
-  const char* cap = std::getenv("KINDLING_SIMD");
-  auto allowed = [&](const char* name) {
-    if (cap == nullptr) return true;
-    if (std::strcmp(cap, "sse2") == 0) return std::strcmp(name, "sse2") == 0;
-    if (std::strcmp(cap, "avx2") == 0) return std::strcmp(name, "avx512f") != 0;
-    return true;
-  };
-  if (available.avx512f && allowed("avx512f")) return make_simd_ops_avx512();
-  if (available.avx2 && available.fma3_avx2 && allowed("avx2")) return make_simd_ops_avx2();
+  const std::span<const IsaVariant> variants = cpu_simd_variants();
+  const std::size_t chosen =
+      choose_isa_variant(variants, std::getenv("KINDLING_SIMD"), &cpu_has_feature);
+  const std::string_view name = variants[chosen].name;
+  if (name == "avx512f") return make_simd_ops_avx512();
+  if (name == "avx2") return make_simd_ops_avx2();
   return make_simd_ops_sse2();
 }
 

@@ -18,7 +18,11 @@ enum class gemm_isa { generic, avx2, avx512 };
 // "generic", "avx2" or "avx512".
 const char* gemm_isa_name(gemm_isa isa);
 
-// True when this binary holds the variant and the CPU (and OS) can run it.
+// The CPU features the variant's file is compiled for, comma-separated ("avx2,fma"; "" for
+// generic): Note [instruction-set features] in cpu_features.hpp.
+const char* gemm_isa_features(gemm_isa isa);
+
+// True when this binary holds the variant and the CPU (and OS) has every one of its features.
 bool gemm_isa_supported(gemm_isa isa);
 
 // The variant gemm() uses.
