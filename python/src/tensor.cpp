@@ -71,18 +71,130 @@ DType dtype_for(const py::array& array) {
   return DType::float32;
 }
 
+// Note [python data]
+// kindling.tensor(data) lets NumPy turn data into an array. When NumPy cannot (ragged nested
+// lists), or makes an array of something that is not a number (strings, None: dtype 'U' or 'O'),
+// pybind11's ensure() returns null with the Python error already cleared, so the reason is gone.
+// Then describe_bad_data walks the nested lists itself, with an explicit stack (no recursion, and
+// at most kMaxDims levels), and names the first problem by its position:
+//   tensor: the list at [1] has 2 items, expected 1 (ragged nested lists)
+//   tensor: the item at [0][2] is a str, not a number
+// For other objects it asks NumPy again, for NumPy's own message.
+
+bool is_nested_list(const py::handle& object) {
+  return py::isinstance<py::list>(object) || py::isinstance<py::tuple>(object);
+}
+
+std::string type_name(const py::handle& object) {
+  return Py_TYPE(object.ptr())->tp_name;
+}
+
+// "[1][0]" for the indices of a position in nested lists.
+std::string position_string(const std::vector<std::size_t>& position) {
+  std::string text;
+  for (std::size_t i : position)
+    text += "[" + std::to_string(i) + "]";
+  return text;
+}
+
+// What NumPy takes as one element: ints, floats, bools and NumPy scalars (or anything with
+// __float__ or __index__), not strings, complex numbers or None.
+bool is_number(const py::handle& object) {
+  PyObject* o = object.ptr();
+  return PyFloat_Check(o) || PyLong_Check(o) || PyIndex_Check(o) ||
+         (PyNumber_Check(o) && !PyComplex_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o));
+}
+
+// Throws kindling::error naming the first ragged list, non-number or too-deep nesting in
+// `data` (a list or tuple); returns when it finds none.
+void check_nested_lists(const py::handle& data) {
+  // The expected shape, from the first item of every level.
+  Shape shape;
+  std::vector<std::size_t> position;
+  py::handle level = data;
+  while (is_nested_list(level)) {
+    KINDLING_CHECK(shape.size() < static_cast<std::size_t>(kMaxDims), "tensor: the lists at ",
+                   position_string(position), " are nested deeper than ", kMaxDims,
+                   " levels (a tensor has at most ", kMaxDims, " dimensions)");
+    const auto n = static_cast<std::int64_t>(py::len(level));
+    shape.push_back(n);
+    if (n == 0) break;
+    level = level[py::int_(0)];
+    position.push_back(0);
+  }
+  // Every item, depth first, against that shape.
+  struct Frame {
+    py::object list;
+    std::size_t next;
+  };
+  std::vector<Frame> stack{{py::reinterpret_borrow<py::object>(data), 0}};
+  position.assign(1, 0);
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    const std::size_t depth = stack.size();  // of the items in top.list
+    if (top.next == static_cast<std::size_t>(py::len(top.list))) {
+      stack.pop_back();
+      position.pop_back();
+      continue;
+    }
+    position.back() = top.next;
+    const py::object item = top.list[py::int_(top.next)];
+    ++top.next;
+    if (depth < shape.size()) {
+      const auto expected = static_cast<std::size_t>(shape[depth]);
+      KINDLING_CHECK(is_nested_list(item), "tensor: the item at ", position_string(position),
+                     " is a ", type_name(item), ", expected a list of ", expected,
+                     " items (ragged nested lists)");
+      const auto items = static_cast<std::size_t>(py::len(item));
+      KINDLING_CHECK(items == expected, "tensor: the list at ", position_string(position), " has ",
+                     items, " items, expected ", expected, " (ragged nested lists)");
+      stack.push_back({item, 0});
+      position.push_back(0);
+    } else {
+      KINDLING_CHECK(!is_nested_list(item), "tensor: the item at ", position_string(position),
+                     " is a ", type_name(item), ", expected a number (ragged nested lists)");
+      KINDLING_CHECK(is_number(item), "tensor: the item at ", position_string(position), " is a ",
+                     type_name(item), ", not a number");
+    }
+  }
+}
+
+// Why `data` cannot become an array of `dtype` (or of its own type when null), as a
+// kindling::error naming the position in nested lists, or NumPy's reason.
+[[noreturn]] void describe_bad_data(const py::handle& data, const py::object& dtype) {
+  if (is_nested_list(data)) check_nested_lists(data);
+  std::string reason = "NumPy cannot make an array of it";
+  try {
+    py::module_::import("numpy").attr("asarray")(data, dtype);
+  } catch (py::error_already_set& e) {
+    reason = e.what();
+  }
+  detail::throw_error("tensor: cannot make a tensor from a ", type_name(data), ": ", reason);
+}
+
 template <class T>
 Tensor copy_array(const py::handle& object, DType dtype) {
   // ensure() converts to T and to C order only when needed (forcecast, c_style).
   auto array = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(object);
-  if (!array) throw py::error_already_set();
+  if (!array) describe_bad_data(object, py::dtype::of<T>());
   Shape shape(array.shape(), array.shape() + array.ndim());
-  Tensor result = kindling::detail::empty(shape, dtype, kCPU);
+  Tensor result = kindling::detail::empty(shape, dtype, kCPU, "tensor");
   if (array.size() > 0) std::memcpy(result.raw_data(), array.data(), array.nbytes());
   return result;
 }
 
 }  // namespace
+
+// An array of numbers made from `data` (anything np.asarray takes), or kindling::error saying
+// why not (Note [python data]).
+py::array numeric_array(const py::handle& data) {
+  py::array array = py::array::ensure(data);
+  if (!array) describe_bad_data(data, py::none());
+  const char kind = array.dtype().kind();
+  if (is_nested_list(data) && kind != 'b' && kind != 'i' && kind != 'u' && kind != 'f')
+    check_nested_lists(data);  // strings or None among the numbers: say where
+  return array;
+}
 
 // The array's memory as a Tensor, without a copy, or an undefined Tensor when it cannot be shared
 // (Note [numpy sharing]).
@@ -116,8 +228,7 @@ Tensor share_numpy(const py::handle& object) {
 
 // A copy of a NumPy array (or anything np.asarray takes) as a Tensor (Note [numpy sharing]).
 Tensor from_numpy(const py::handle& object, std::optional<std::string> dtype_name) {
-  const py::array array = py::array::ensure(object);
-  if (!array) throw py::error_already_set();
+  const py::array array = numeric_array(object);
   const DType dtype = dtype_name ? parse_dtype(*dtype_name) : dtype_for(array);
   switch (dtype) {
     case DType::float32:
@@ -250,6 +361,45 @@ Axes to_axes(const py::object& axis) {
   return axis.cast<Axes>();
 }
 
+// Note [python shapes]
+// pybind11's own conversion of a shape to std::vector<int64_t> rejects an int past int64 as a
+// TypeError about "incompatible function arguments", which hides what was wrong. to_shape reads
+// each size with PyNumber_Index and PyLong_AsLongLongAndOverflow instead, and names the op and
+// the position; sizes inside int64 then go through the op's own checks (Note [checked shape
+// arithmetic]), so (2**31, 2**31) and (-1, 3) get the same errors as in C++.
+Shape to_shape(const py::handle& object, const char* op) {
+  auto size_of = [op](const py::handle& item, std::size_t position) -> std::int64_t {
+    if (!PyIndex_Check(item.ptr())) {
+      throw py::type_error(std::string(op) + ": the shape must be an int or a sequence of ints; " +
+                           "item " + std::to_string(position) + " is a " + type_name(item));
+    }
+    const auto index = py::reinterpret_steal<py::object>(PyNumber_Index(item.ptr()));
+    if (!index) throw py::error_already_set();
+    int overflow = 0;
+    const long long value = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+    if (value == -1 && PyErr_Occurred()) throw py::error_already_set();
+    KINDLING_CHECK(overflow == 0, op, ": size ", py::str(index).cast<std::string>(),
+                   " at position ", position, " of the shape does not fit in int64");
+    return static_cast<std::int64_t>(value);
+  };
+  // An int (or a NumPy integer scalar) is a 1-D shape. NumPy arrays have the __index__ slot too,
+  // so sequences are tried before it.
+  if (PyLong_Check(object.ptr())) return {size_of(object, 0)};
+  const bool sequence_like = py::isinstance<py::sequence>(object) &&
+                             !py::isinstance<py::str>(object) && !py::isinstance<py::bytes>(object);
+  if (!sequence_like && PyIndex_Check(object.ptr())) return {size_of(object, 0)};
+  if (!sequence_like) {
+    throw py::type_error(std::string(op) + ": the shape must be an int or a sequence of ints, " +
+                         "not a " + type_name(object));
+  }
+  const auto sequence = py::reinterpret_borrow<py::sequence>(object);
+  Shape shape;
+  shape.reserve(sequence.size());
+  for (std::size_t i = 0; i < sequence.size(); ++i)
+    shape.push_back(size_of(sequence[i], i));
+  return shape;
+}
+
 void bind_tensor(py::module_& m) {
   py::class_<Tensor> tensor(m, "Tensor", R"(An n-dimensional array in the autograd graph.
 
@@ -317,15 +467,22 @@ backward() fills .grad of the tensors that require grad.)");
       .def("__repr__", [](const Tensor& t) { return to_string(t); })
       // Views and copies.
       .def(
-          "view", [](const Tensor& t, const Shape& s) { return t.view(s); }, py::arg("shape"))
+          "view", [](const Tensor& t, const py::object& s) { return t.view(to_shape(s, "view")); },
+          py::arg("shape"))
       .def(
-          "reshape", [](const Tensor& t, const Shape& s) { return t.reshape(s); }, py::arg("shape"))
+          "reshape",
+          [](const Tensor& t, const py::object& s) { return t.reshape(to_shape(s, "reshape")); },
+          py::arg("shape"))
       .def(
-          "permute", [](const Tensor& t, const Shape& o) { return t.permute(o); }, py::arg("order"))
+          "permute",
+          [](const Tensor& t, const py::object& o) { return t.permute(to_shape(o, "permute")); },
+          py::arg("order"))
       .def("transpose", &Tensor::transpose, py::arg("a") = -2, py::arg("b") = -1)
       .def_property_readonly("T", [](const Tensor& t) { return t.transpose(-2, -1); })
       .def(
-          "expand", [](const Tensor& t, const Shape& s) { return t.expand(s); }, py::arg("shape"))
+          "expand",
+          [](const Tensor& t, const py::object& s) { return t.expand(to_shape(s, "expand")); },
+          py::arg("shape"))
       .def("squeeze", &Tensor::squeeze, py::arg("axis"))
       .def("unsqueeze", &Tensor::unsqueeze, py::arg("axis"))
       .def("flatten", &Tensor::flatten, py::arg("start") = 0, py::arg("end") = -1)

@@ -31,8 +31,7 @@ void bind_tensor_functions(py::module_& m) {
           t = from_numpy(data, dtype);
         } else {
           // Python data: floats become float32 (the working type), ints int64, as in PyTorch.
-          const py::array array = py::array::ensure(data);
-          if (!array) throw py::error_already_set();
+          const py::array array = numeric_array(data);
           const char kind = array.dtype().kind();
           t = from_numpy(array, kind == 'f' ? std::optional<std::string>("float32") : std::nullopt);
         }
@@ -50,17 +49,23 @@ void bind_tensor_functions(py::module_& m) {
       py::arg("array"),
       "The array as a Tensor: sharing its memory when it is C-contiguous, aligned float32, "
       "float64 or int64 (writes show on both sides, as with torch.from_numpy), else a copy");
+  // Shapes go through to_shape (Note [python shapes] in tensor.cpp).
   m.def(
       "zeros",
-      [](const Shape& s, const std::string& dtype) { return zeros(s, parse_dtype(dtype)); },
+      [](const py::object& s, const std::string& dtype) {
+        return zeros(to_shape(s, "zeros"), parse_dtype(dtype));
+      },
       py::arg("shape"), py::arg("dtype") = "float32");
   m.def(
-      "ones", [](const Shape& s, const std::string& dtype) { return ones(s, parse_dtype(dtype)); },
+      "ones",
+      [](const py::object& s, const std::string& dtype) {
+        return ones(to_shape(s, "ones"), parse_dtype(dtype));
+      },
       py::arg("shape"), py::arg("dtype") = "float32");
   m.def(
       "full",
-      [](const Shape& s, double value, const std::string& dtype) {
-        return full(s, value, parse_dtype(dtype));
+      [](const py::object& s, double value, const std::string& dtype) {
+        return full(to_shape(s, "full"), value, parse_dtype(dtype));
       },
       py::arg("shape"), py::arg("value"), py::arg("dtype") = "float32");
   m.def(
@@ -78,9 +83,10 @@ void bind_tensor_functions(py::module_& m) {
       },
       py::arg("start"), py::arg("end"), py::arg("steps"), py::arg("dtype") = "float32");
   // Random draws use the generator kindling.manual_seed reseeds, or a fresh one from `seed`.
-  auto draw = [&generator](auto make) {
-    return [&generator, make](const Shape& shape, const std::string& dtype,
-                              std::optional<std::uint64_t> seed) {
+  auto draw = [&generator](const char* op, auto make) {
+    return [&generator, op, make](const py::object& shape_object, const std::string& dtype,
+                                  std::optional<std::uint64_t> seed) {
+      const Shape shape = to_shape(shape_object, op);
       if (seed) {
         Generator local(*seed);
         return make(shape, local, parse_dtype(dtype));
@@ -88,10 +94,11 @@ void bind_tensor_functions(py::module_& m) {
       return make(shape, generator, parse_dtype(dtype));
     };
   };
-  m.def("rand", draw([](const Shape& s, Generator& g, DType d) { return rand(s, g, d); }),
+  m.def("rand", draw("rand", [](const Shape& s, Generator& g, DType d) { return rand(s, g, d); }),
         py::arg("shape"), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
         "Uniform in [0, 1)");
-  m.def("randn", draw([](const Shape& s, Generator& g, DType d) { return randn(s, g, d); }),
+  m.def("randn",
+        draw("randn", [](const Shape& s, Generator& g, DType d) { return randn(s, g, d); }),
         py::arg("shape"), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
         "Standard normal");
 

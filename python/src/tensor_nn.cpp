@@ -294,9 +294,8 @@ register_module (they also become attributes), and override forward(x).)")
 
   py::class_<nn::LayerNorm, Module, std::shared_ptr<nn::LayerNorm>>(m, "LayerNorm")
       .def(py::init([](const py::object& shape, double eps, bool affine, const std::string& dtype) {
-             Shape normalized = PyIndex_Check(shape.ptr()) ? Shape{shape.cast<std::int64_t>()}
-                                                           : shape.cast<Shape>();
-             return std::make_shared<nn::LayerNorm>(normalized, eps, affine, parse_dtype(dtype));
+             return std::make_shared<nn::LayerNorm>(to_shape(shape, "LayerNorm"), eps, affine,
+                                                    parse_dtype(dtype));
            }),
            py::arg("normalized_shape"), py::arg("eps") = 1e-5, py::arg("elementwise_affine") = true,
            py::arg("dtype") = "float32")
