@@ -4,7 +4,8 @@
 // Note [gemm dispatch]
 // The library ships one binary for every x86-64 machine, so it never relies on -march=native.
 // The GEMM engine is compiled three times, each translation unit with its own -m flags (AVX-512,
-// AVX2 + FMA, and the baseline), and the first call picks the best variant the CPU supports.
+// AVX2 + FMA, and the baseline), and the first call picks the best variant the CPU supports
+// every compile flag of (Note [instruction-set features] in cpu_features.hpp).
 // The environment variable KINDLING_GEMM_ISA (generic, avx2 or avx512) can ask for a lower one,
 // e.g. to measure the AVX2 path on an AVX-512 machine; an unsupported request is ignored.
 #pragma once
