@@ -6,10 +6,12 @@
 
 #include <cstdint>
 
+#ifndef KINDLING_HOST_DEVICE
 #if defined(__CUDACC__)
 #define KINDLING_HOST_DEVICE __host__ __device__
 #else
 #define KINDLING_HOST_DEVICE
+#endif
 #endif
 
 namespace kindling::special {
@@ -19,24 +21,28 @@ namespace kindling::special {
 // result at the edges (tests/python/test_special_values.py runs both side by side):
 //   relu        x < 0 ? 0 : x, so relu(NaN) = NaN and relu(-0) = -0; its gradient passes g where
 //               the input is > 0 or NaN (PyTorch's threshold_backward tests `result <= 0`).
-//   maximum     NaN when either operand is NaN, else the larger; on a tie (0 and -0) the second
-//   minimum     operand, as x86's maxps and CUDA's fmax-free form do. Gradients: PyTorch's
-//               masked_fill form (ops_binary.cpp), so a NaN pair passes g to both operands.
+//   maximum     NaN when either operand is NaN, else the larger (smaller); on a tie (0 and -0)
+//   minimum     the second operand, as x86's maxps. Gradients: PyTorch's masked_fill form
+//               (ops_binary.cpp), so a NaN pair passes g to both operands.
 //   max, min    NaN when the slice holds a NaN; argmax/argmin give the first NaN, else the first
 //   argmax      extremum. The gradient of a NaN max is split among the NaNs (as torch.max()).
 //   softmax     shifted by the line's max, whatever it is: a line holding +inf or NaN, or only
 //               -inf, is NaN throughout, as PyTorch's (no silent 0 or 1 for a broken line).
+//               cross_entropy's loss is -log_softmax[t], negated last (a sure sample gives -0).
 //   gelu        erf's argument is clamped to +-6, where erf is +-1 in float and in double, so
 //               |x| >= 1e75 gives x (or -0) rather than NaN from an overflowing polynomial.
 //   exp, log    exact at subnormal results and arguments (exp(-720) = 2.03e-313, log(1e-310) =
-//               -713.8): the SIMD loops send lanes outside their fast range to std::exp/std::log.
+//               -713.8): the SIMD exp sends lanes outside its fast range to std::exp, the SIMD
+//               log scales a subnormal double into the normal range first.
 //   pow         C99's pow (std::pow, CUDA's pow): 0^0 = 1, 1^NaN = 1, NaN^0 = 1, 0^-1 = inf, as
 //               torch.pow(tensor, tensor). Gradients: b a^(b-1), 0 where b == 0; a^b ln a, 0 where
 //               a == 0 and b >= 0 (PyTorch's pow_backward).
 //   clamp       NaN stays NaN; the gradient is 1 on [low, high] including both bounds, 0 outside
 //               and at NaN (PyTorch's clamp_backward).
 //   sign        0 at NaN, as PyTorch 1.13's sign (so abs's gradient at NaN is 0).
-// float64 never flushes subnormals to zero.
+// Neither float32 nor float64 flushes subnormals to zero: there is no flush-to-zero mode. The
+// scalar Value's ops (engine/src/value.cpp) follow the same rules in double; its sigmoid is also
+// exact below -709.78, where PyTorch's 1 / (1 + exp(-x)) underflows to 0.
 
 template <class T>
 KINDLING_HOST_DEVICE constexpr bool is_nan(T x) noexcept {
