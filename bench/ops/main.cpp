@@ -1,4 +1,4 @@
-// bench_ops: memory-bound tensor ops on 1M float32 elements (add, mul, exp, sum) for 1 and 2
+// bench_ops: memory-bound tensor ops on 1M float32 elements (add, mul, exp, log, sum) for 1 and 2
 // threads: kindling, a plain scalar loop, and PyTorch in the same run. Prints the median time,
 // the effective GB/s (bytes each op must move) and the ratio to the machine's measured triad
 // bandwidth on arrays far bigger than the caches.
@@ -56,7 +56,9 @@ std::vector<double> torch_seconds(std::int64_t n, int repeats, int threads) {
       std::to_string(n) + ", " + std::to_string(repeats) +
       "\n"
       "a = torch.randn(n); b = torch.randn(n)\n"
-      "ops = [lambda: a + b, lambda: a * b, lambda: torch.exp(a), lambda: a.sum()]\n"
+      "pos = a.abs() + 0.5\n"
+      "ops = [lambda: a + b, lambda: a * b, lambda: torch.exp(a), lambda: torch.log(pos),\n"
+      "       lambda: a.sum()]\n"
       "for op in ops:\n"
       "    op()\n"
       "    ts = []\n"
@@ -88,7 +90,9 @@ int main(int argc, char** argv) {
 
   Generator gen(1);
   const Tensor a = randn({n}, gen), b = randn({n}, gen);
-  const std::vector<float> va = a.to_vector<float>(), vb = b.to_vector<float>();
+  const Tensor positive = abs(a) + 0.5;  // log's input: away from 0, as a loss's argument is
+  const std::vector<float> va = a.to_vector<float>(), vb = b.to_vector<float>(),
+                           vp = positive.to_vector<float>();
   std::vector<float> vc(static_cast<std::size_t>(n));
   volatile float sink = 0;
 
@@ -113,6 +117,11 @@ int main(int argc, char** argv) {
        [&] {
          for (std::int64_t i = 0; i < n; ++i)
            vc[i] = std::exp(va[i]);
+       }},
+      {"log", 8, [&] { const Tensor c = log(positive); },
+       [&] {
+         for (std::int64_t i = 0; i < n; ++i)
+           vc[i] = std::log(vp[i]);
        }},
       {"sum", 4, [&] { sink = static_cast<float>(sum(a).item()); },
        [&] {

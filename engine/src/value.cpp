@@ -107,12 +107,14 @@ struct ValueRule<ValueOp::mul> {
 Value operator/(const Value& a, const Value& b) {
   return make_result(ValueOp::div, a.data() / b.data(), a, &b);
 }
+// -a / b^2 is evaluated as -(a / b) / b = -c / b, as PyTorch does: b^2 underflows to 0 for a
+// subnormal b (0 / 0 = NaN where the slope is 0 or finite).
 template <>
 struct ValueRule<ValueOp::div> {
   static constexpr std::string_view formula[] = {"1 / b", "-a / b^2"};
   static double derivative(const ValueNode& c, int i) {
     const double b = input(c, 1);
-    return i == 0 ? 1.0 / b : -input(c, 0) / (b * b);
+    return i == 0 ? 1.0 / b : -(c.data / b);
   }
 };
 
@@ -133,10 +135,13 @@ struct ValueRule<ValueOp::neg> {
 Value Value::pow(double k) const {
   return make_result(ValueOp::pow, std::pow(data(), k), *this, nullptr, k);
 }
+// The derivative of a^0 is 0 everywhere, 0 included (not 0 * 0^-1 = NaN), as PyTorch's
+// pow_backward.
 template <>
 struct ValueRule<ValueOp::pow> {
   static constexpr std::string_view formula[] = {"k * a^(k-1)"};
   static double derivative(const ValueNode& c, int) {
+    if (c.exponent == 0.0) return 0.0;
     return c.exponent * std::pow(input(c, 0), c.exponent - 1.0);
   }
 };
@@ -176,13 +181,15 @@ struct ValueRule<ValueOp::tanh> {
 
 // ---- relu: c = max(a, 0); the derivative at 0 is 0, as in PyTorch
 // ---------------------------------
+// PyTorch's edges too: relu(NaN) = NaN with derivative 1 (its threshold_backward tests c <= 0),
+// and relu(-0) = -0.
 Value Value::relu() const {
-  return make_result(ValueOp::relu, data() > 0.0 ? data() : 0.0, *this);
+  return make_result(ValueOp::relu, data() < 0.0 ? 0.0 : data(), *this);
 }
 template <>
 struct ValueRule<ValueOp::relu> {
   static constexpr std::string_view formula[] = {"(a > 0 ? 1 : 0)"};
-  static double derivative(const ValueNode& c, int) { return input(c, 0) > 0.0 ? 1.0 : 0.0; }
+  static double derivative(const ValueNode& c, int) { return input(c, 0) <= 0.0 ? 0.0 : 1.0; }
 };
 
 // ---- sigmoid: c = 1 / (1 + e^-a), computed without overflow for large |a|

@@ -2,6 +2,7 @@
 #include "kindling/nn/loss.hpp"
 
 #include "kindling/engine/error.hpp"
+#include "kindling/tensor/creation.hpp"
 
 namespace kindling::nn {
 
@@ -63,10 +64,22 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, double label_sm
   return reduce(picked * (1.0 - label_smoothing) + uniform * label_smoothing, reduction);
 }
 
+// l = (1 - y) x + softplus(-x), softplus(-x) = max(-x, 0) + log(1 + exp(-|x|)), PyTorch's
+// stable form. Written with max and abs, its gradient at x = 0 would take their subgradient 0
+// there and give -y instead of sigmoid(0) - y = 0.5 - y (a zero-initialised head would train
+// wrong). So the branch is a where on the sign of x, evaluated at x = 0 on the side x >= 0:
+//   u = x < 0 ? x : -x         (-|x|, with slope -1 at 0)
+//   l = (1 - y) x + (x < 0 ? -x : 0) + log(1 + exp(u))
+// whose gradient is (1 - y) - sigmoid(-x) = sigmoid(x) - y everywhere, and exp(u) <= 1 never
+// overflows, in either branch (where's backward multiplies the unchosen one by 0).
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
                                         Reduction reduction) {
   check_same("binary_cross_entropy_with_logits", logits, target);
-  const Tensor terms = relu(logits) - logits * target + log(exp(neg(abs(logits))) + 1.0);
+  const Tensor negative = logits < 0.0;
+  const Tensor minus_logits = neg(logits);
+  const Tensor u = where(negative, logits, minus_logits);
+  const Tensor max_term = where(negative, minus_logits, zeros_like(logits));
+  const Tensor terms = (1.0 - target) * logits + max_term + log(exp(u) + 1.0);
   return reduce(terms, reduction);
 }
 

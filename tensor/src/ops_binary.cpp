@@ -64,7 +64,10 @@ void detail::div_backward(TensorNode& node, const Tensor& g) {
   if (wants_grad(node, 1)) give(node, 1, neg(g * output_value(node) / b));
 }
 
-// ---- pow: z = a^b;  da = g * b * a^(b-1), db = g * z * ln a ----
+// ---- pow: z = a^b, C99's pow (Note [special values]);
+//      da = g * (b a^(b-1)), 0 where b == 0;  db = g * (z ln a), 0 where a == 0 and b >= 0 ----
+// The masks are PyTorch's pow_backward: a^0 is the constant 1, so its slope is 0 even at a = 0
+// (where 0 * 0^-1 would be NaN); 0^b is constant for b >= 0, where ln 0 = -inf must not leak.
 Tensor pow(const Tensor& a, const Tensor& b) {
   return binary_op(TensorOp::pow, BinaryKernel::pow, a, b);
 }
@@ -72,12 +75,18 @@ Tensor pow(const Tensor& a, double exponent) {
   return pow(a, detail::scalar_like(a, exponent));
 }
 void detail::pow_backward(TensorNode& node, const Tensor& g) {
-  const Tensor a = input(node, 0), b = input(node, 1);
-  if (wants_grad(node, 0)) give(node, 0, g * b * pow(a, b - 1.0));
-  if (wants_grad(node, 1)) give(node, 1, g * output_value(node) * log(a));
+  const Tensor a = input(node, 0), b = input(node, 1), zero = scalar_like(g, 0.0);
+  if (wants_grad(node, 0)) give(node, 0, where(eq(b, zero), zero, g * (b * pow(a, b - 1.0))));
+  if (wants_grad(node, 1)) {
+    const Tensor slope = output_value(node) * log(a);
+    give(node, 1, g * where(eq(a, zero), where(ge(b, zero), zero, slope), slope));
+  }
 }
 
-// ---- maximum / minimum: the larger (smaller) operand gets g; a tie gives each half ----
+// ---- maximum / minimum: NaN if either operand is NaN, else the larger (smaller);
+//      g to each operand that does not lose, halved on a tie ----
+// PyTorch's form, where(a == b, g / 2, g) masked to 0 where the operand loses: at a NaN pair
+// nothing loses, so both operands get g (Note [special values]).
 Tensor maximum(const Tensor& a, const Tensor& b) {
   return binary_op(TensorOp::maximum, BinaryKernel::maximum, a, b);
 }
@@ -85,19 +94,20 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
   return binary_op(TensorOp::minimum, BinaryKernel::minimum, a, b);
 }
 namespace {
-void extremum_backward(TensorNode& node, const Tensor& g, BinaryKernel wins) {
-  const Tensor a = input(node, 0), b = input(node, 1);
-  const Tensor tie = 0.5 * detail::binary_kernel(BinaryKernel::eq, a, b);
-  const Tensor a_share = detail::binary_kernel(wins, a, b) + tie;
-  if (wants_grad(node, 0)) give(node, 0, g * a_share);
-  if (wants_grad(node, 1)) give(node, 1, g * (1.0 - a_share));
+// loses(p, q): whether the operand p loses to q (p < q for maximum).
+void extremum_backward(TensorNode& node, const Tensor& g,
+                       Tensor (*loses)(const Tensor&, const Tensor&)) {
+  const Tensor a = input(node, 0), b = input(node, 1), zero = detail::scalar_like(g, 0.0);
+  const Tensor shared = where(eq(a, b), g * 0.5, g);
+  if (wants_grad(node, 0)) give(node, 0, where(loses(a, b), zero, shared));
+  if (wants_grad(node, 1)) give(node, 1, where(loses(b, a), zero, shared));
 }
 }  // namespace
 void detail::maximum_backward(TensorNode& node, const Tensor& g) {
-  extremum_backward(node, g, BinaryKernel::gt);
+  extremum_backward(node, g, &lt);
 }
 void detail::minimum_backward(TensorNode& node, const Tensor& g) {
-  extremum_backward(node, g, BinaryKernel::lt);
+  extremum_backward(node, g, &gt);
 }
 
 // ---- where: z = cond ? a : b;  da = cond ? g : 0, db = cond ? 0 : g (cond is saved) ----

@@ -73,11 +73,13 @@ Tensor extremum(TensorOp op, ReduceKernel kernel, const Tensor& x, const Axes& a
   return detail::record(op, reduce_into(kernel, x, r, x.dtype()), {&x}, std::move(params));
 }
 
-// The gradient of max/min goes to the elements equal to the result, split evenly among ties.
+// The gradient of max/min goes to the elements equal to the result, split evenly among ties; a
+// NaN result's gradient is split among the slice's NaNs, as torch.max() does (torch.amax would
+// give the whole slice NaN, from 0 / 0).
 void extremum_backward(TensorNode& node, const Tensor& g) {
   const Tensor x = input(node, 0);
   const Tensor y = spread(detail::output_value(node), node);
-  const Tensor mask = eq(x, y);
+  const Tensor mask = where(ne(y, y), ne(x, x), eq(x, y));
   Axes axes;
   for (std::size_t d = 0; d < node.params.ints.size(); ++d)
     if (node.params.ints[d] == 1 && x.shape()[d] != 1) axes.push_back(static_cast<std::int64_t>(d));

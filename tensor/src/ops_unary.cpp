@@ -77,8 +77,9 @@ void detail::sigmoid_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, g * y * (1.0 - y));
 }
 
-// ---- relu: y = max(x, 0);  dx = g where x > 0, else 0 (so 0 at 0, as in PyTorch) ----
-// One relu_grad kernel rather than a constant, a comparison and a product.
+// ---- relu: y = x < 0 ? 0 : x;  dx = g where x > 0 or x is NaN, else 0 (0 at 0) ----
+// PyTorch's edges: relu(NaN) = NaN, relu(-0) = -0 (Note [special values]). One relu_grad kernel
+// rather than a constant, a comparison and a product.
 Tensor relu(const Tensor& x) {
   return unary_op(TensorOp::relu, UnaryKernel::relu, x, true);
 }
@@ -94,10 +95,16 @@ void detail::gelu_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, g * unary_kernel(UnaryKernel::gelu_grad, input(node, 0)));
 }
 
-// ---- clamp (composite): min(max(x, low), high) ----
+// ---- clamp (composite): low below low, high above high, x between; NaN stays NaN;
+//      dx = g on [low, high], both bounds included, 0 outside and at NaN ----
+// PyTorch's clamp_backward. min(max(x, low), high) would give a bound half the gradient (a tie of
+// maximum) and NaN none of the value; here x passes where low <= x <= high, and elsewhere a
+// constant: the clamped value, which is NaN for NaN.
 Tensor clamp(const Tensor& x, double low, double high) {
   KINDLING_CHECK(low <= high, "clamp: low ", low, " is above high ", high);
-  return minimum(maximum(x, detail::scalar_like(x, low)), detail::scalar_like(x, high));
+  const Tensor lo = detail::scalar_like(x, low), hi = detail::scalar_like(x, high);
+  const Tensor limit = minimum(maximum(x.detach(), lo), hi);
+  return where(ge(x, lo), where(le(x, hi), x, limit), limit);
 }
 
 }  // namespace kindling

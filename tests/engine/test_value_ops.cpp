@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -175,6 +176,45 @@ TEST_CASE("IEEE semantics: log of non-positive and fractional pow of a negative 
   Value y = x.pow(2.0);
   y.backward();
   CHECK(x.grad() == -4.0);
+}
+
+// PyTorch 1.13's answers (torch.float64 0-d tensors; tests/python/test_special_values.py runs
+// the full grid side by side): x.grad of x ** 0 is 0 even at 0, relu passes NaN on with slope 1
+// and keeps -0, and a / b's slope in b stays 0 for a subnormal b.
+TEST_CASE("Value at special values matches PyTorch", "[value][special]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (double a : {0.0, -0.0, static_cast<double>(INFINITY), nan}) {
+    INFO("a = " << a);
+    Value x(a);
+    Value y = x.pow(0.0);
+    y.backward();
+    CHECK(y.data() == 1.0);
+    CHECK(x.grad() == 0.0);  // was NaN at 0: 0 * 0^-1
+  }
+  Value z(0.0);
+  Value r = z.pow(0.5);
+  r.backward();
+  CHECK(z.grad() == INFINITY);
+  CHECK(Value(0.0).pow(-1.0).data() == INFINITY);
+  CHECK(Value(1.0).pow(INFINITY).data() == 1.0);
+  CHECK(Value(nan).pow(0.0).data() == 1.0);
+
+  Value n(nan);
+  Value rn = n.relu();
+  rn.backward();
+  CHECK(std::isnan(rn.data()));  // was 0
+  CHECK(n.grad() == 1.0);
+  CHECK(std::signbit(Value(-0.0).relu().data()));
+  Value zero(0.0);
+  Value rz = zero.relu();
+  rz.backward();
+  CHECK(zero.grad() == 0.0);
+
+  Value p(0.0), q(1e-310);
+  Value d = p / q;
+  d.backward();
+  CHECK(q.grad() == 0.0);  // -(a / b) / b; -a / (b * b) was 0 / 0
+  CHECK(p.grad() == 1.0 / 1e-310);
 }
 
 TEST_CASE("sigmoid does not overflow for large inputs", "[value]") {

@@ -3,6 +3,7 @@
 // errors and the fused optimizer steps on a device; an MLP trained for 100 steps on both devices.
 // Without a device each case reports itself skipped (gpu_test_support.hpp).
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <string>
@@ -336,6 +337,110 @@ TEST_CASE("every op on cuda matches the CPU forward and backward", "[gpu][ops]")
     SECTION(row.name) {
       run_row(row);
     }
+  }
+}
+
+namespace {
+
+// NaN-ness, infinities and (with zero_sign) the sign of zeros exactly, other values within rel.
+void check_special(const Tensor& got, const Tensor& want, double rel, bool zero_sign,
+                   const std::string& what) {
+  INFO(what);
+  REQUIRE(got.shape() == want.shape());
+  const std::vector<double> g = got.to_vector<double>(), w = want.to_vector<double>();
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    INFO("element " << i << ": cuda " << g[i] << ", cpu " << w[i]);
+    if (std::isnan(g[i]) || std::isnan(w[i])) {
+      CHECK((std::isnan(g[i]) && std::isnan(w[i])));
+    } else if (g[i] == w[i]) {
+      CHECK((!zero_sign || std::signbit(g[i]) == std::signbit(w[i])));
+    } else {
+      CHECK((std::isfinite(g[i]) && std::isfinite(w[i]) && w[i] != 0.0 &&
+             std::abs(g[i] - w[i]) <= rel * std::abs(w[i])));
+    }
+  }
+}
+
+}  // namespace
+
+// The special values of Note [special values] (kindling/tensor/special_values.hpp) on both
+// devices: NaN, signed zeros, infinities, subnormals and huge arguments, values and gradients.
+TEST_CASE("special values on cuda are the CPU's", "[gpu][special]") {
+  KINDLING_REQUIRE_GPU();
+  const double inf = INFINITY, nan = NAN;
+  for (DType dtype : {DType::float32, DType::float64}) {
+    INFO(dtype_name(dtype));
+    const double tiny = dtype == DType::float32 ? 1e-40 : 1e-310;
+    // CUDA's math is within 1-4 ulps; gelu's 1 + erf(x) cancels at x = -3 and amplifies it.
+    const double rel = dtype == DType::float32 ? 1e-5 : 1e-12;
+    const std::vector<double> grid = {0.0,   -0.0,  1.0,  -1.0,  0.5,  2.0,   -2.0, inf,
+                                      -inf,  nan,   tiny, -tiny, 20.0, -20.0, 88.5, -88.5,
+                                      -100., -720., 1e30, -1e30, 3.0,  -3.0,  1e-3, 1e300};
+    const std::int64_t n = static_cast<std::int64_t>(grid.size());
+    using Unary = Tensor (*)(const Tensor&);
+    const std::vector<std::pair<const char*, Unary>> unary = {
+        {"exp", &exp},   {"log", &log},         {"sqrt", &sqrt}, {"abs", &abs},
+        {"tanh", &tanh}, {"sigmoid", &sigmoid}, {"relu", &relu}, {"gelu", &gelu}};
+    for (const auto& [name, f] : unary) {
+      const Tensor x = from_vector(grid, {n}, dtype).set_requires_grad();
+      const Tensor xg = x.detach().to(kCuda).set_requires_grad();
+      const Tensor y = f(x), yg = f(xg);
+      sum(y).backward();
+      sum(yg).backward();
+      check_special(yg, y, rel, true, std::string(name) + " value");
+      check_special(xg.grad(), x.grad(), 8 * rel, true, std::string(name) + " grad");
+    }
+    // Every pair of a smaller grid through the binary ops.
+    const std::vector<double> small = {0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -2.0, inf, -inf, nan, tiny};
+    std::vector<double> as, bs;
+    for (double p : small)
+      for (double q : small) {
+        as.push_back(p);
+        bs.push_back(q);
+      }
+    const std::int64_t m = static_cast<std::int64_t>(as.size());
+    using Binary = Tensor (*)(const Tensor&, const Tensor&);
+    const std::vector<std::pair<const char*, Binary>> binary = {
+        {"add", &add}, {"sub", &sub},         {"mul", &mul},        {"div", &div},
+        {"pow", &pow}, {"maximum", &maximum}, {"minimum", &minimum}};
+    for (const auto& [name, f] : binary) {
+      const Tensor a = from_vector(as, {m}, dtype).set_requires_grad();
+      const Tensor b = from_vector(bs, {m}, dtype).set_requires_grad();
+      const Tensor ag = a.detach().to(kCuda).set_requires_grad();
+      const Tensor bg = b.detach().to(kCuda).set_requires_grad();
+      const Tensor y = f(a, b), yg = f(ag, bg);
+      sum(y).backward();
+      sum(yg).backward();
+      check_special(yg, y, rel, true, std::string(name) + " value");
+      check_special(ag.grad(), a.grad(), 8 * rel, true, std::string(name) + " grad a");
+      check_special(bg.grad(), b.grad(), 8 * rel, true, std::string(name) + " grad b");
+    }
+    // Reductions with a NaN in the body of a long row, and argmax's first NaN.
+    std::vector<double> rows(3 * 5000, 1.0);
+    rows[1234] = nan;
+    rows[3000] = nan;
+    rows[5000 + 17] = 4.0;
+    rows[10000 + 4999] = -inf;
+    const Tensor r = from_vector(rows, {3, 5000}, dtype), rg = r.to(kCuda);
+    for (std::int64_t axis : {0, 1}) {
+      check_special(max(rg, {axis}), max(r, {axis}), 0.0, false, "max");
+      check_special(min(rg, {axis}), min(r, {axis}), 0.0, false, "min");
+      check_special(argmax(rg, axis), argmax(r, axis), 0.0, true, "argmax");
+      check_special(argmin(rg, axis), argmin(r, axis), 0.0, true, "argmin");
+    }
+    CHECK(argmax(rg).item() == 1234.0);
+    // Softmax and cross entropy of broken lines: NaN throughout, as on the CPU and in torch.
+    const Tensor logits = from_vector(std::vector<double>{1.0, inf, inf, -inf, -inf, -inf, nan, 1.0,
+                                                          2.0, -inf, 1.0, 0.0, 3.0, -720.0, 0.5},
+                                      {5, 3}, dtype);
+    const Tensor lg = logits.to(kCuda);
+    for (std::int64_t axis : {0, 1}) {
+      check_special(softmax(lg, axis), softmax(logits, axis), rel, true, "softmax");
+      check_special(log_softmax(lg, axis), log_softmax(logits, axis), rel, true, "log_softmax");
+    }
+    const Tensor target = from_vector(std::vector<std::int64_t>{0, 1, 2, 1, 0}, {5});
+    check_special(cross_entropy(lg, target.to(kCuda), Reduction::none),
+                  cross_entropy(logits, target, Reduction::none), rel, true, "cross_entropy");
   }
 }
 

@@ -51,6 +51,40 @@ TEST_CASE("losses and their gradients match PyTorch", "[nn][loss]") {
   CHECK_THROWS_WITH(mse_loss(zeros({2}), zeros({3})), Catch::Contains("mse_loss"));
 }
 
+// The slope of binary_cross_entropy_with_logits is sigmoid(z) - y everywhere; at z = 0 that is
+// 0.5 - y (a zero-initialised head starts there), which a max/abs composite got wrong (-y). The
+// values at large |z| are PyTorch's: torch.nn.functional.binary_cross_entropy_with_logits(z, y,
+// reduction="none") for z = [0, 0, -0, 800, -800, 40, -40], y = [0, 1, 0.25, 1, 0, 0.5, 0.5].
+TEST_CASE("binary_cross_entropy_with_logits: the slope at 0 and the values at large |z|",
+          "[nn][loss][special]") {
+  const Tensor z = tensor({0.0, 0.0, -0.0, 800.0, -800.0, 40.0, -40.0}, DType::float64);
+  const Tensor y = tensor({0.0, 1.0, 0.25, 1.0, 0.0, 0.5, 0.5}, DType::float64);
+  const Tensor x = z.detach().set_requires_grad();
+  const Tensor loss = binary_cross_entropy_with_logits(x, y, Reduction::sum);
+  loss.backward();
+  const std::vector<double> grad = x.grad().to_vector<double>();
+  const std::vector<double> expected_grad = {0.5, -0.5, 0.25, 0.0, 0.0, 0.5, -0.5};
+  for (std::size_t i = 0; i < grad.size(); ++i) {
+    INFO("z = " << z.to_vector<double>()[i]);
+    CHECK(grad[i] == Approx(expected_grad[i]).margin(1e-15));
+  }
+  const std::vector<double> terms =
+      binary_cross_entropy_with_logits(z, y, Reduction::none).to_vector<double>();
+  const std::vector<double> expected = {
+      0.6931471805599453, 0.6931471805599453, 0.6931471805599453, 0.0, 0.0, 20.0, 20.0};
+  for (std::size_t i = 0; i < terms.size(); ++i)
+    CHECK(terms[i] == Approx(expected[i]).epsilon(1e-15));
+  // A zero-initialised linear head: weight.grad = mean over samples of (0.5 - y) x, which is
+  // [-0.25, -0.5, -0.75] for x = [[1, 2, 3], [1, 1, 1]], y = [1, 0.5], as torch gives (the
+  // max/abs composite gave mean(-y x) = [-0.75, -1.25, -1.75]).
+  const Tensor w = zeros({3}, DType::float64).set_requires_grad();
+  const Tensor inputs = tensor({1.0, 2.0, 3.0, 1.0, 1.0, 1.0}, {2, 3}, DType::float64);
+  binary_cross_entropy_with_logits(matmul(inputs, w), tensor({1.0, 0.5}, DType::float64))
+      .backward();
+  const std::vector<double> wg = w.grad().to_vector<double>();
+  CHECK(wg == std::vector<double>{-0.25, -0.5, -0.75});
+}
+
 TEST_CASE("LayerNorm, BatchNorm1d and GELU match PyTorch", "[nn][layers]") {
   const auto& r = reference()["layers"];
   const Tensor upstream = from_json(r["upstream"], {4, 6});

@@ -112,7 +112,10 @@ void with_float_dtype(DType dtype, const char* op, F&& f) {
     f.template operator()<float>();
 }
 
-// Math by explicit precision: expf for float, exp for double, never a silent promotion.
+// Math by explicit precision: expf for float, exp for double, never a silent promotion. The module
+// is built without --use_fast_math, so these keep subnormals (no flush to zero), follow C99 at
+// NaN, +-0 and +-inf (pow(0, 0) = 1, log(0) = -inf), and divide and take roots in IEEE: the CPU
+// kernels' special values (Note [special values] in kindling/tensor/special_values.hpp).
 #define KINDLING_GPU_MATH(name)                 \
   __device__ inline float d_##name(float x) {   \
     return name##f(x);                          \

@@ -1,7 +1,10 @@
 // CUDA elementwise kernels: copy (with dtype conversion), fill, unary and binary maps and where,
 // over strided operands of one shape (broadcast dimensions have stride 0). CPU twins:
-// tensor/src/cpu/elementwise.cpp, with the same formulas as tensor/src/cpu/simd_impl.hpp.
+// tensor/src/cpu/elementwise.cpp, with the same formulas as tensor/src/cpu/simd_impl.hpp; the
+// lines that decide special values come from kindling/tensor/special_values.hpp, shared with the
+// CPU (Note [special values]). CUDA's exp, log and pow keep subnormals (no -ftz) and follow C99.
 #include "common.cuh"
+#include "kindling/tensor/special_values.hpp"
 #include "launchers.hpp"
 
 namespace kindling::gpu {
@@ -19,15 +22,14 @@ __device__ T unary_op(UnaryKernel op, T x) {
       case UnaryKernel::abs:
         return x < 0 ? -x : x;
       case UnaryKernel::sign:
-        return (x > 0) - (x < 0);
+        return special::sign(x);
       case UnaryKernel::relu:
-        return x > 0 ? x : 0;
+        return special::relu(x);
       default:
         return 0;  // rejected by the launcher
     }
   } else {
-    const T one = 1, zero = 0, half = T(0.5);
-    const T rsqrt2 = T(0.70710678118654752440);
+    const T one = 1, half = T(0.5);
     switch (op) {
       case UnaryKernel::neg:
         return -x;
@@ -40,18 +42,18 @@ __device__ T unary_op(UnaryKernel op, T x) {
       case UnaryKernel::abs:
         return d_fabs(x);
       case UnaryKernel::sign:
-        return x > zero ? one : (x < zero ? -one : zero);
+        return special::sign(x);
       case UnaryKernel::tanh:
         return d_tanh(x);
       case UnaryKernel::sigmoid:
         return one / (one + d_exp(-x));
       case UnaryKernel::relu:
-        return x > zero ? x : zero;
+        return special::relu(x);
       case UnaryKernel::gelu:
-        return half * x * (one + d_erf(x * rsqrt2));
+        return half * x * (one + d_erf(special::gelu_erf_argument(x)));
       case UnaryKernel::gelu_grad: {
         // d/dx x Phi(x) = Phi(x) + x phi(x)
-        const T cdf = half * (one + d_erf(x * rsqrt2));
+        const T cdf = half * (one + d_erf(special::gelu_erf_argument(x)));
         const T pdf = d_exp(-half * x * x) * T(0.39894228040143267794);
         return cdf + x * pdf;
       }
@@ -79,13 +81,8 @@ __device__ T binary_op(BinaryKernel op, T a, T b) {
     switch (op) {
       case BinaryKernel::div:
         return a / b;
-      case BinaryKernel::pow:
+      case BinaryKernel::pow:  // C99's pow, as the CPU's
         return d_pow(a, b);
-      // NaN in either operand wins, as on the CPU.
-      case BinaryKernel::maximum:
-        return a != a ? a : (b != b ? b : (a > b ? a : b));
-      case BinaryKernel::minimum:
-        return a != a ? a : (b != b ? b : (a < b ? a : b));
       default:
         break;
     }
@@ -97,10 +94,11 @@ __device__ T binary_op(BinaryKernel op, T a, T b) {
       return a - b;
     case BinaryKernel::mul:
       return a * b;
+    // NaN in either operand wins, a tie gives b, as on the CPU.
     case BinaryKernel::maximum:
-      return a > b ? a : b;
+      return special::maximum(a, b);
     case BinaryKernel::minimum:
-      return a < b ? a : b;
+      return special::minimum(a, b);
     case BinaryKernel::eq:
       return a == b ? T(1) : T(0);
     case BinaryKernel::ne:
@@ -114,7 +112,7 @@ __device__ T binary_op(BinaryKernel op, T a, T b) {
     case BinaryKernel::ge:
       return a >= b ? T(1) : T(0);
     case BinaryKernel::relu_grad:
-      return b > T(0) ? a : T(0);
+      return special::relu_grad(a, b);
     default:
       return T(0);
   }

@@ -9,9 +9,11 @@
 //                         with few outputs are split over several blocks and the partial results
 //                         combined in order by reduce_finish_kernel
 // The combination order is fixed for a given shape, so results do not change from run to run.
-// Arg reductions keep the first index among equal values, as on the CPU.
+// max and min are NaN when a NaN is reduced; arg reductions keep the first NaN, else the first
+// index among equal values, as on the CPU (Note [special values]).
 #include "common.cuh"
 #include "kindling/gpu/memory.hpp"
+#include "kindling/tensor/special_values.hpp"
 #include "launchers.hpp"
 
 namespace kindling::gpu {
@@ -74,24 +76,11 @@ template <class T>
 __device__ inline Acc<T> combine(ReduceKernel op, Acc<T> a, Acc<T> b) {
   if (b.index < 0) return a;
   if (a.index < 0) return b;
-  if (op != ReduceKernel::sum) {
-    // NaN as the CPU's sequential scan treats it (nothing compares greater than a NaN held, and a
-    // later NaN never wins): a NaN at index 0 beats everything, any other NaN loses to everything.
-    // Decided per pair, so the block tree's combination order does not change the answer.
-    if (b.value != b.value) return b.index == 0 ? b : a;
-    if (a.value != a.value) return a.index == 0 ? a : b;
-  }
-  switch (op) {
-    case ReduceKernel::sum:
-      return {a.value + b.value, a.index < b.index ? a.index : b.index};
-    case ReduceKernel::max:
-    case ReduceKernel::argmax:
-      return (b.value > a.value || (b.value == a.value && b.index < a.index)) ? b : a;
-    case ReduceKernel::min:
-    case ReduceKernel::argmin:
-      return (b.value < a.value || (b.value == a.value && b.index < a.index)) ? b : a;
-  }
-  return a;
+  if (op == ReduceKernel::sum) return {a.value + b.value, a.index < b.index ? a.index : b.index};
+  // The CPU scan's rule, decided per pair (a NaN wins, then the extremum, then the lower index),
+  // so the block tree's combination order does not change the answer.
+  const bool want_max = op == ReduceKernel::max || op == ReduceKernel::argmax;
+  return special::arg_beats(want_max, b.value, b.index, a.value, a.index) ? b : a;
 }
 
 template <class T>

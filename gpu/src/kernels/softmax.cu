@@ -3,14 +3,16 @@
 //
 // One warp per line along the axis (a row of logits, usually): the lanes stride through the line,
 // and the line's max and sums are combined with warp shuffles, so no shared memory and no block
-// barrier is involved. The arithmetic follows the CPU twin step for step (shift by the max, or by
-// 0 when the max is infinite; exp; sum; divide or subtract the log), so the two agree to rounding.
+// barrier is involved. The arithmetic follows the CPU twin step for step (shift by the line's max,
+// whatever it is; exp; sum; divide or subtract the log), so the two agree to rounding, and a line
+// holding +inf or NaN, or only -inf, is NaN on both (Note [special values]).
 // A line is read three times (max, sum, write); for the short lines of a classifier head those
 // reads come from L1.
 #include <cmath>
 
 #include "common.cuh"
 #include "kindling/gpu/memory.hpp"
+#include "kindling/tensor/special_values.hpp"
 #include "launchers.hpp"
 
 namespace kindling::gpu {
@@ -74,26 +76,24 @@ __device__ inline T warp_sum(T v) {
     v += __shfl_xor_sync(0xffffffffu, v, o);
   return v;
 }
+// The max over the warp, NaN if any lane holds one.
 template <class T>
 __device__ inline T warp_max(T v) {
 #pragma unroll
-  for (int o = kWarp / 2; o > 0; o /= 2) {
-    const T other = __shfl_xor_sync(0xffffffffu, v, o);
-    v = other > v ? other : v;
-  }
+  for (int o = kWarp / 2; o > 0; o /= 2)
+    v = special::maximum(v, __shfl_xor_sync(0xffffffffu, v, o));
   return v;
 }
 
-// The max shift of a line (0 when the max is infinite, as on the CPU) and sum(exp(x - shift)).
-// Every lane of the warp gets both.
+// The shift of a line, its max whatever it is (as on the CPU), and sum(exp(x - shift)). Every
+// lane of the warp gets both.
 template <class T>
 __device__ inline void shift_and_total(const T* x, index_t stride, index_t n, int lane, T& shift,
                                        T& total) {
   T m = -INFINITY;
   for (index_t j = lane; j < n; j += kWarp)
-    m = x[j * stride] > m ? x[j * stride] : m;
-  m = warp_max(m);
-  shift = isfinite(m) ? m : T(0);
+    m = special::maximum(m, x[j * stride]);
+  shift = warp_max(m);
   T s = 0;
   for (index_t j = lane; j < n; j += kWarp)
     s += d_exp(x[j * stride] - shift);
@@ -173,9 +173,10 @@ __global__ void cross_entropy_kernel(Rows r, const T* x, const std::int64_t* tar
     T shift, total;
     shift_and_total(row, r.x_col, r.c, lane, shift, total);
     if (lane != 0) continue;
-    // The error is recorded once per sample, by lane 0.
+    // The error is recorded once per sample, by lane 0. The loss is -log_softmax[t], negated last
+    // as on the CPU.
     loss[i * r.vec] =
-        valid_target(r.errors, t, i, r.c) ? d_log(total) - (row[t * r.x_col] - shift) : NAN;
+        valid_target(r.errors, t, i, r.c) ? -((row[t * r.x_col] - shift) - d_log(total)) : NAN;
   }
 }
 
@@ -224,7 +225,8 @@ __global__ void cross_entropy_reduced_kernel(Rows r, const T* x, const std::int6
     T shift, total;
     shift_and_total(row, r.x_col, r.c, lane, shift, total);
     if (lane == 0)
-      acc += valid_target(r.errors, t, i, r.c) ? d_log(total) - (row[t * r.x_col] - shift) : T(NAN);
+      acc +=
+          valid_target(r.errors, t, i, r.c) ? -((row[t * r.x_col] - shift) - d_log(total)) : T(NAN);
   }
   if (lane == 0) partial[warp] = acc;
   __syncthreads();

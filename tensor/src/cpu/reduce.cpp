@@ -6,7 +6,8 @@
 //   rows     the kept innermost dimension is contiguous: SIMD accumulate row after row
 //   generic  anything else, and every int64 and arg reduction: plain loops
 // Runs are reduced chunk by chunk in a fixed order, and each output is owned by one thread, so
-// the result does not depend on OMP_NUM_THREADS.
+// the result does not depend on OMP_NUM_THREADS. A NaN makes max and min NaN, and argmax/argmin
+// return the first NaN's index (Note [special values]).
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -14,6 +15,7 @@
 
 #include "cpu.hpp"
 #include "iter.hpp"
+#include "kindling/tensor/special_values.hpp"
 #include "simd.hpp"
 
 namespace kindling::kernels::cpu {
@@ -63,11 +65,12 @@ struct Group {
   }
 };
 
+// max and min propagate NaN (Note [special values]).
 template <class T>
 T combine(ReduceKernel op, T a, T b) {
   return op == ReduceKernel::sum   ? a + b
-         : op == ReduceKernel::max ? (b > a ? b : a)
-                                   : (b < a ? b : a);
+         : op == ReduceKernel::max ? special::maximum(a, b)
+                                   : special::minimum(a, b);
 }
 
 // The reduction of a contiguous run, chunk by chunk in order.
@@ -138,15 +141,13 @@ void reduce_generic(ReduceKernel op, const T* x, void* out_data, const Group& ke
     const auto [xk, ok] = kept.offsets(k, kept.ndim);
     T best = x[xk];
     std::int64_t best_index = 0;
+    const bool want_max = op == ReduceKernel::max || op == ReduceKernel::argmax;
     for (std::int64_t r = 1; r < nr; ++r) {
       const T v = x[xk + red.offsets(r, red.ndim).first];
-      if (op == ReduceKernel::sum) {
+      if (op == ReduceKernel::sum)
         best += v;
-      } else if (op == ReduceKernel::max || op == ReduceKernel::argmax) {
-        if (v > best) best = v, best_index = r;
-      } else if (v < best) {
-        best = v, best_index = r;
-      }
+      else if (special::arg_beats(want_max, v, r, best, best_index))  // the first NaN, else
+        best = v, best_index = r;                                     // the first extremum
     }
     if (arg)
       static_cast<std::int64_t*>(out_data)[ok] = best_index;

@@ -2,9 +2,12 @@
 // that instruction set's compiler flags.
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numbers>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
 
+#include "kindling/tensor/special_values.hpp"
 #include "simd.hpp"
 
 namespace kindling::kernels::cpu::simd_avx2 {

@@ -2,12 +2,15 @@
 // that instruction set's compiler flags.
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numbers>
+#include <type_traits>
 // GCC 12 reports _mm512_max_ps / _mm512_min_ps as reading an uninitialised value: the
 // intrinsics pass _mm512_undefined_ps() as the unused merge source. A known false positive.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <xsimd/xsimd.hpp>
 
+#include "kindling/tensor/special_values.hpp"
 #include "simd.hpp"
 
 namespace kindling::kernels::cpu::simd_avx512 {

@@ -1,12 +1,62 @@
 // The xsimd loops behind SimdOps, templated on the architecture (Note [simd dispatch]).
 // Included by simd_<arch>.cpp only, each inside its own namespace, so that the copies compiled
 // with different instruction sets never merge at link time.
-// The including file includes <cmath>, <numbers>, <xsimd/xsimd.hpp> and simd.hpp first.
+// The including file includes <cmath>, <limits>, <numbers>, <type_traits>, <xsimd/xsimd.hpp>,
+// kindling/tensor/special_values.hpp and simd.hpp first.
 
 template <class T, class Arch>
 struct Loops {
   using B = xsimd::batch<T, Arch>;
   static constexpr std::int64_t W = static_cast<std::int64_t>(B::size);
+
+  // ---- exact edges (Note [special values]) ----
+  // xsimd's exp flushes results below the smallest normal number to 0 and overflows slightly
+  // before the largest finite result (it builds 2^k from exponent bits). A vector with a lane
+  // outside the range where it is exact sends those lanes, and only those, to std::exp; normal
+  // inputs pay one compare per vector. The bounds keep 2^k normal: k = round(x / ln 2) within
+  // [-125, 127] (float), [-1021, 1023] (double).
+  static constexpr bool kFloat = std::is_same_v<T, float>;
+  static constexpr T kExpLow = kFloat ? T(-86.0) : T(-707.0);
+  static constexpr T kExpHigh = kFloat ? T(88.0) : T(709.0);
+  static constexpr T kMinNormal = std::numeric_limits<T>::min();
+
+  static bool exp_is_slow(T x) { return x < kExpLow || x > kExpHigh; }  // NaN stays fast
+
+  // `fast` with the lanes where slow(x) holds replaced by exact(x).
+  template <class Slow, class Exact>
+  static B patch_lanes(const B& x, const B& fast, Slow slow, Exact exact) {
+    alignas(64) T in[W], out[W];
+    x.store_aligned(in);
+    fast.store_aligned(out);
+    for (std::int64_t j = 0; j < W; ++j)
+      if (slow(in[j])) out[j] = exact(in[j]);
+    return B::load_aligned(out);
+  }
+
+  static B exp_exact(const B& x) {
+    const B fast = xsimd::exp(x);
+    if (!xsimd::any((x < B(kExpLow)) | (x > B(kExpHigh)))) return fast;
+    return patch_lanes(x, fast, &exp_is_slow, [](T v) { return std::exp(v); });
+  }
+
+  // xsimd 8.1's double log rescales a subnormal argument but reads its exponent from the original
+  // bits (log(1e-310) = -746.5, not -713.8); its float log is right. So for double a subnormal is
+  // scaled into the normal range here: log(x) = log(x 2^54) - 54 ln 2.
+  static B log_exact(const B& x) {
+    if constexpr (kFloat) {
+      return xsimd::log(x);
+    } else {
+      const auto subnormal = (x > B(T(0))) & (x < B(kMinNormal));
+      const bool any_subnormal = xsimd::any(subnormal);
+      B argument = x;
+      if (any_subnormal) [[unlikely]]
+        argument = xsimd::select(subnormal, x * B(T(18014398509481984.0)), x);  // 2^54
+      B result = xsimd::log(argument);
+      if (any_subnormal) [[unlikely]]
+        result = result - xsimd::select(subnormal, B(T(54 * std::numbers::ln2)), B(T(0)));
+      return result;
+    }
+  }
 
   // ---- unary: each op is a vector form and a scalar form of the same formula ----
   template <class V>
@@ -17,33 +67,40 @@ struct Loops {
       case UnaryKernel::neg:
         return -x;
       case UnaryKernel::exp:
-        return xsimd::exp(x);
+        return exp_exact(x);
       case UnaryKernel::log:
-        return xsimd::log(x);
+        return log_exact(x);
       case UnaryKernel::sqrt:
         return xsimd::sqrt(x);
       case UnaryKernel::abs:
         return xsimd::abs(x);
-      case UnaryKernel::sign:
+      case UnaryKernel::sign:  // 0 at NaN, as special::sign
         return xsimd::select(x > zero, one, xsimd::select(x < zero, -one, zero));
       case UnaryKernel::tanh:
         return xsimd::tanh(x);
       // exp(-x) overflows to inf for very negative x, and 1 / inf is the right limit 0.
       case UnaryKernel::sigmoid:
-        return one / (one + xsimd::exp(-x));
-      case UnaryKernel::relu:
-        return xsimd::select(x > zero, x, zero);
+        return one / (one + exp_exact(-x));
+      case UnaryKernel::relu:  // special::relu: NaN and -0 pass through
+        return xsimd::select(x < zero, zero, x);
       case UnaryKernel::gelu:
-        return half * x * (one + xsimd::erf(x * V(T(std::numbers::sqrt2 / 2))));
+        return half * x * (one + xsimd::erf(gelu_erf_argument(x)));
       case UnaryKernel::gelu_grad: {
-        // d/dx x Phi(x) = Phi(x) + x phi(x)
-        const V cdf = half * (one + xsimd::erf(x * V(T(std::numbers::sqrt2 / 2))));
+        // d/dx x Phi(x) = Phi(x) + x phi(x); x^2 overflowing to inf gives phi = 0, as it should.
+        const V cdf = half * (one + xsimd::erf(gelu_erf_argument(x)));
         const V pdf =
-            xsimd::exp(-half * x * x) * V(T(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2));
+            exp_exact(-half * x * x) * V(T(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2));
         return cdf + x * pdf;
       }
     }
     return x;
+  }
+
+  // special::gelu_erf_argument: x / sqrt(2) clamped to +-6. xsimd::max(p, q) and min(p, q) are
+  // maxps / minps (or p > q ? p : q), which return q when either is NaN: with z second, NaN passes.
+  static B gelu_erf_argument(const B& x) {
+    const B z = x * B(T(std::numbers::sqrt2 / 2)), limit(T(kindling::special::kErfSaturation));
+    return xsimd::min(limit, xsimd::max(-limit, z));
   }
 
   static void unary(kindling::kernels::UnaryKernel op, const T* x, T* y, std::int64_t n) {
@@ -75,16 +132,18 @@ struct Loops {
         return a * b;
       case BinaryKernel::div:
         return a / b;
-      case BinaryKernel::pow:
-        return xsimd::pow(a, b);
+      case BinaryKernel::pow:  // never reached: binary() sends pow to pow_loop
+        return a;
+      // special::maximum / minimum: NaN in either operand wins, a tie gives b. xsimd's != is
+      // ordered on AVX (NaN != NaN is false there), so NaN is tested with isnan.
       case BinaryKernel::maximum:
-        return xsimd::select(a != a, a, xsimd::select(b != b, b, xsimd::max(a, b)));
+        return xsimd::select(xsimd::isnan(a) | (a > b), a, b);
       case BinaryKernel::minimum:
-        return xsimd::select(a != a, a, xsimd::select(b != b, b, xsimd::min(a, b)));
+        return xsimd::select(xsimd::isnan(a) | (a < b), a, b);
       case BinaryKernel::eq:
         return xsimd::select(a == b, one, zero);
-      case BinaryKernel::ne:
-        return xsimd::select(a != b, one, zero);
+      case BinaryKernel::ne:  // !(a == b): true at NaN, which xsimd's ordered != is not
+        return xsimd::select(a == b, zero, one);
       case BinaryKernel::lt:
         return xsimd::select(a < b, one, zero);
       case BinaryKernel::le:
@@ -93,14 +152,71 @@ struct Loops {
         return xsimd::select(a > b, one, zero);
       case BinaryKernel::ge:
         return xsimd::select(a >= b, one, zero);
-      case BinaryKernel::relu_grad:
-        return xsimd::select(b > zero, a, zero);
+      case BinaryKernel::relu_grad:  // special::relu_grad: g at x > 0 and at NaN
+        return xsimd::select(b <= zero, zero, a);
     }
     return a;
   }
 
+  // ---- pow: C99's pow (Note [special values]) ----
+  // xsimd's pow is exp(b log |a|): wrong at 0^0, 0^-1, inf^0, NaN^0, 1^inf and subnormals, and
+  // loses accuracy as |b log a| grows. So pow is std::pow element by element, except for the
+  // exponents a model raises to most often, whose exact forms are the correctly rounded results
+  // and give C99's special values: these run as vectors when the exponent is broadcast. The
+  // scalar form applies the same cases, so every path gives the same bits.
+  static T pow_scalar(T a, T b) {
+    if (b == T(2)) return a * a;
+    if (b == T(1)) return a;
+    if (b == T(0)) return T(1);  // also NaN^0
+    if (b == T(-1)) return T(1) / a;
+    if (b == T(0.5))  // C99: pow(-0, 0.5) = +0, pow(-inf, 0.5) = +inf (sqrt gives -0 and NaN)
+      return a == T(0) ? T(0) : (a == -std::numeric_limits<T>::infinity() ? -a : std::sqrt(a));
+    return std::pow(a, b);
+  }
+  static bool pow_has_vector_form(T b) {
+    return b == T(2) || b == T(1) || b == T(0) || b == T(-1) || b == T(0.5);
+  }
+  // The vector form of pow_scalar(x, k) for an exponent with pow_has_vector_form.
+  static B pow_vector(const B& x, T k) {
+    if (k == T(2)) return x * x;
+    if (k == T(1)) return x;
+    if (k == T(0)) return B(T(1));
+    if (k == T(-1)) return B(T(1)) / x;
+    const B inf(std::numeric_limits<T>::infinity());
+    return xsimd::select(x == B(T(0)), B(T(0)), xsimd::select(x == -inf, inf, xsimd::sqrt(x)));
+  }
+  static void pow_loop(const T* a, std::int64_t sa, const T* b, std::int64_t sb, T* out,
+                       std::int64_t n) {
+    if (sb != 0 || !pow_has_vector_form(b[0])) {
+      for (std::int64_t i = 0; i < n; ++i)
+        out[i] = pow_scalar(a[i * sa], b[i * sb]);
+      return;
+    }
+    const T k = b[0];
+    std::int64_t i = 0;
+    const B a_scalar(a[0]);
+    for (; i + W <= n; i += W)
+      pow_vector(sa ? B::load_unaligned(a + i) : a_scalar, k).store_unaligned(out + i);
+    if (i < n) {
+      alignas(64) T ta[W] = {}, to[W];
+      for (std::int64_t j = 0; i + j < n; ++j)
+        ta[j] = a[(i + j) * sa];
+      pow_vector(B::load_aligned(ta), k).store_aligned(to);
+      for (std::int64_t j = 0; i + j < n; ++j)
+        out[i + j] = to[j];
+    }
+  }
+
   static void binary(kindling::kernels::BinaryKernel op, const T* a, std::int64_t sa, const T* b,
                      std::int64_t sb, T* out, std::int64_t n) {
+    if (op == kindling::kernels::BinaryKernel::pow)
+      pow_loop(a, sa, b, sb, out, n);
+    else
+      binary_vector(op, a, sa, b, sb, out, n);
+  }
+
+  static void binary_vector(kindling::kernels::BinaryKernel op, const T* a, std::int64_t sa,
+                            const T* b, std::int64_t sb, T* out, std::int64_t n) {
     std::int64_t i = 0;
     const B a_scalar(a[0]), b_scalar(b[0]);
     for (; i + W <= n; i += W) {
@@ -121,16 +237,24 @@ struct Loops {
   }
 
   // ---- reductions: four accumulators hide the add latency; the order is fixed for a given n,
-  // so results do not depend on the thread count ----
+  // so results do not depend on the thread count. max and min propagate NaN (special::maximum):
+  // xsimd::max is x86's maxps, which drops a NaN in its first operand. ----
+  static B combine(kindling::kernels::ReduceKernel op, const B& p, const B& q) {
+    using kindling::kernels::ReduceKernel;
+    if (op == ReduceKernel::sum) return p + q;
+    if (op == ReduceKernel::max) return xsimd::select(xsimd::isnan(p) | (p > q), p, q);
+    return xsimd::select(xsimd::isnan(p) | (p < q), p, q);
+  }
+  static T combine_scalar(kindling::kernels::ReduceKernel op, T p, T q) {
+    using kindling::kernels::ReduceKernel;
+    if (op == ReduceKernel::sum) return p + q;
+    return op == ReduceKernel::max ? kindling::special::maximum(p, q)
+                                   : kindling::special::minimum(p, q);
+  }
+
   static T reduce(kindling::kernels::ReduceKernel op, const T* x, std::int64_t n) {
     using kindling::kernels::ReduceKernel;
     const bool is_sum = op == ReduceKernel::sum;
-    auto combine = [&](const B& p, const B& q) {
-      return is_sum ? p + q : (op == ReduceKernel::max ? xsimd::max(p, q) : xsimd::min(p, q));
-    };
-    auto combine_scalar = [&](T p, T q) {
-      return is_sum ? p + q : (op == ReduceKernel::max ? (q > p ? q : p) : (q < p ? q : p));
-    };
     const T init = is_sum ? T(0) : x[0];
     std::int64_t i = 0;
     T result = init;
@@ -138,39 +262,29 @@ struct Loops {
       B acc0 = B::load_unaligned(x), acc1 = B::load_unaligned(x + W),
         acc2 = B::load_unaligned(x + 2 * W), acc3 = B::load_unaligned(x + 3 * W);
       for (i = 4 * W; i + 4 * W <= n; i += 4 * W) {
-        acc0 = combine(acc0, B::load_unaligned(x + i));
-        acc1 = combine(acc1, B::load_unaligned(x + i + W));
-        acc2 = combine(acc2, B::load_unaligned(x + i + 2 * W));
-        acc3 = combine(acc3, B::load_unaligned(x + i + 3 * W));
+        acc0 = combine(op, acc0, B::load_unaligned(x + i));
+        acc1 = combine(op, acc1, B::load_unaligned(x + i + W));
+        acc2 = combine(op, acc2, B::load_unaligned(x + i + 2 * W));
+        acc3 = combine(op, acc3, B::load_unaligned(x + i + 3 * W));
       }
-      const B acc = combine(combine(acc0, acc1), combine(acc2, acc3));
+      const B acc = combine(op, combine(op, acc0, acc1), combine(op, acc2, acc3));
       alignas(64) T lanes[W];
       acc.store_aligned(lanes);
       result = lanes[0];
       for (std::int64_t j = 1; j < W; ++j)
-        result = combine_scalar(result, lanes[j]);
+        result = combine_scalar(op, result, lanes[j]);
     }
     for (; i < n; ++i)
-      result = combine_scalar(result, x[i]);
+      result = combine_scalar(op, result, x[i]);
     return result;
   }
 
   static void accumulate(kindling::kernels::ReduceKernel op, const T* x, T* acc, std::int64_t n) {
-    using kindling::kernels::ReduceKernel;
     std::int64_t i = 0;
-    for (; i + W <= n; i += W) {
-      const B a = B::load_unaligned(acc + i), v = B::load_unaligned(x + i);
-      const B r = op == ReduceKernel::sum   ? a + v
-                  : op == ReduceKernel::max ? xsimd::max(a, v)
-                                            : xsimd::min(a, v);
-      r.store_unaligned(acc + i);
-    }
-    for (; i < n; ++i) {
-      const T a = acc[i], v = x[i];
-      acc[i] = op == ReduceKernel::sum   ? a + v
-               : op == ReduceKernel::max ? (v > a ? v : a)
-                                         : (v < a ? v : a);
-    }
+    for (; i + W <= n; i += W)
+      combine(op, B::load_unaligned(acc + i), B::load_unaligned(x + i)).store_unaligned(acc + i);
+    for (; i < n; ++i)
+      acc[i] = combine_scalar(op, acc[i], x[i]);
   }
 
   static kindling::kernels::cpu::SimdLoops<T> table() {

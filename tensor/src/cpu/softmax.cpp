@@ -62,12 +62,13 @@ void store(const T* src, std::int64_t n, T* dst, std::int64_t stride) {
     dst[i * stride] = src[i];
 }
 
-// The shift that keeps exp in range: the line's max, or 0 when that is infinite (an all -inf line
-// then gives log(0) = -inf, as logsumexp does).
+// The shift that keeps exp in range: the line's max, whatever it is, as PyTorch's kernels do. A
+// line holding +inf or NaN, or only -inf, then comes out NaN throughout (inf - inf), never as
+// made-up probabilities; a -inf logit beside finite ones still has probability 0 (Note [special
+// values]). The max propagates NaN.
 template <class T>
 T shift_of(const T* x, std::int64_t n) {
-  const T m = loops<T>().reduce(ReduceKernel::max, x, n);
-  return std::isfinite(m) ? m : T(0);
+  return loops<T>().reduce(ReduceKernel::max, x, n);
 }
 
 // Shifts x in place by its max (shift_of) and writes e = exp(x); returns sum(e).
@@ -165,8 +166,9 @@ void cross_entropy(const StridedView& logits, const StridedView& target, double 
       load(row, logits.strides[1], c, shifted);
       const T total = shifted_exp_sum(shifted, e, c);
       const std::int64_t t = tp[i * target.strides[0]];
-      // logsumexp - x[t] = log(total) + m - x[t] = log(total) - shifted[t]
-      lp[i * ls] = std::log(total) - shifted[t];
+      // -log_softmax(x)[t] = -(x[t] - m - log(total)) = -(shifted[t] - log(total)), negated last
+      // as PyTorch's nll_loss does, so a certain sample's loss is -0 as there.
+      lp[i * ls] = -(shifted[t] - std::log(total));
     });
     if (reduced) {
       T sum = 0;

@@ -59,8 +59,9 @@ enum class UnaryKernel : std::uint8_t {
 };
 
 // z = f(x, y) over operands of one shape (broadcast dims have stride 0). Comparisons give 1 or 0
-// in the operands' dtype. relu_grad is relu's backward in one pass: x where y > 0, else 0 (the
-// grad x masked by the input y; 0 even where x is NaN, as PyTorch's threshold_backward).
+// in the operands' dtype. relu_grad is relu's backward in one pass: 0 where y <= 0, else x (the
+// grad x masked by the input y; 0 even where x is NaN, and x where y is NaN, as PyTorch's
+// threshold_backward). Every kernel's special values: Note [special values].
 #define KINDLING_BINARY_KERNELS(X) \
   X(add)                           \
   X(sub)                           \

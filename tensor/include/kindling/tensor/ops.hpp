@@ -4,7 +4,8 @@
 // Broadcasting follows NumPy: shapes are aligned from the right and dimensions of size 1 stretch.
 // A binary op expands both operands explicitly first (an `expand` node whose backward sums), so
 // no op un-broadcasts by hand. Axes may be negative (counted from the end). An empty axis list
-// reduces over every axis.
+// reduces over every axis. At NaN, signed zeros, infinities and subnormals every op gives PyTorch
+// 1.13's values and gradients (Note [special values] in kindling/tensor/special_values.hpp).
 #pragma once
 
 #include <cstdint>
@@ -21,11 +22,12 @@ Tensor neg(const Tensor& x);
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
 Tensor sqrt(const Tensor& x);
-Tensor abs(const Tensor& x);  // gradient sign(x), 0 at 0
+Tensor abs(const Tensor& x);  // gradient sign(x), 0 at 0 and at NaN
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
-Tensor relu(const Tensor& x);  // gradient 0 at 0, as in PyTorch
+Tensor relu(const Tensor& x);  // relu(NaN) = NaN, relu(-0) = -0; gradient 0 at 0, as in PyTorch
 Tensor gelu(const Tensor& x);  // exact: x * Phi(x), as torch's default
+// NaN stays NaN; the gradient is 1 on [low, high] (bounds included), 0 outside and at NaN.
 Tensor clamp(const Tensor& x, double low, double high);
 
 // ---- elementwise, binary, broadcasting; scalars take the tensor's dtype ----
@@ -33,9 +35,12 @@ Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
+// C99's pow (0^0 = NaN^0 = 1^NaN = 1), as torch.pow(tensor, tensor). A number exponent is the
+// same op: torch's `t ** 0.5` differs at -0 and -inf only, where it takes sqrt's values (-0, NaN).
 Tensor pow(const Tensor& a, const Tensor& b);
 Tensor pow(const Tensor& a, double exponent);
-Tensor maximum(const Tensor& a, const Tensor& b);  // ties split the gradient, as in PyTorch
+// NaN if either is NaN; ties split the gradient, as in PyTorch.
+Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
 // cond != 0 ? a : b, broadcasting all three; no gradient flows to cond.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
@@ -71,10 +76,12 @@ Tensor operator>(const Tensor& a, double b);
 // ---- reductions ----
 Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 Tensor mean(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
-// Values of the max/min; the gradient goes to the arg (split evenly among ties).
+// Values of the max/min (NaN if the slice has a NaN); the gradient goes to the arg (split evenly
+// among ties, and among the NaNs of a NaN slice).
 Tensor max(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 Tensor min(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
-// Index (int64) of the first max/min along `axis`; over the flattened tensor when axis is absent.
+// Index (int64) of the first max/min along `axis` (of the first NaN, if any), over the flattened
+// tensor when axis is absent.
 Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim = false);
 Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim = false);
 Tensor argmax(const Tensor& x);
