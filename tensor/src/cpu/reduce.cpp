@@ -4,7 +4,7 @@
 // Three walks, chosen by where the reduced dimensions sit in memory:
 //   inner    the reduced elements of one output are a contiguous run: SIMD reduce of the run
 //   rows     the kept innermost dimension is contiguous: SIMD accumulate row after row
-//   generic  anything else, and every int64 and arg reduction: plain loops
+//   generic  anything else, and every int64, bool and arg reduction: plain loops
 // Runs are reduced chunk by chunk in a fixed order, and each output is owned by one thread, so
 // the result does not depend on OMP_NUM_THREADS.
 #include <algorithm>
@@ -14,6 +14,7 @@
 
 #include "cpu.hpp"
 #include "iter.hpp"
+#include "kindling/tensor/element.hpp"
 #include "simd.hpp"
 
 namespace kindling::kernels::cpu {
@@ -138,7 +139,7 @@ void reduce_generic(ReduceKernel op, const T* x, void* out_data, const Group& ke
     for (std::int64_t r = 1; r < nr; ++r) {
       const T v = x[xk + red.offsets(r, red.ndim).first];
       if (op == ReduceKernel::sum) {
-        best += v;
+        best = element::add(best, v);  // int64 wraps around, as in PyTorch
       } else if (op == ReduceKernel::max || op == ReduceKernel::argmax) {
         if (v > best) best = v, best_index = r;
       } else if (v < best) {
@@ -172,7 +173,7 @@ void reduce(ReduceKernel op, const StridedView& x, const StridedView& out) {
   const bool arg = op == ReduceKernel::argmax || op == ReduceKernel::argmin;
   with_dtype(x.dtype, [&]<class T>() {
     const T* xp = static_cast<const T*>(x.data);
-    if constexpr (!std::is_same_v<T, std::int64_t>) {
+    if constexpr (std::is_floating_point_v<T>) {
       T* op_out = static_cast<T*>(out.data);
       if (!arg && red.x_stride[red.ndim - 1] == 1) {
         reduce_inner(op, xp, op_out, kept, red);

@@ -83,8 +83,10 @@ struct Loops {
         return xsimd::select(a != a, a, xsimd::select(b != b, b, xsimd::min(a, b)));
       case BinaryKernel::eq:
         return xsimd::select(a == b, one, zero);
+      // Not `a != b`: xsimd 8 compares with _CMP_NEQ_OQ (ordered) on AVX and AVX-512, which is
+      // false for NaN, unlike C++, SSE2 and PyTorch (nan != x is true).
       case BinaryKernel::ne:
-        return xsimd::select(a != b, one, zero);
+        return xsimd::select(a == b, zero, one);
       case BinaryKernel::lt:
         return xsimd::select(a < b, one, zero);
       case BinaryKernel::le:
