@@ -11,9 +11,18 @@ namespace kindling {
 
 using detail::empty;
 
-Tensor full(const Shape& shape, double value, DType dtype, Device device) {
+Tensor full(const Shape& shape, const Scalar& value, DType dtype, Device device) {
+  KINDLING_CHECK(fits_dtype(value, dtype), "full: value ", to_string(value),
+                 " cannot be converted to ", dtype_name(dtype), " without overflow");
   Tensor t = empty(shape, dtype, device);
-  detail::kernels_of(t).fill(t.strided_view(), value);
+  if (dtype == DType::int64 && !value.is_floating() &&
+      static_cast<std::int64_t>(static_cast<double>(value.to_int64())) != value.to_int64()) {
+    // An integer a double cannot hold: copied from one exact element rather than filled.
+    const Tensor one = detail::number_tensor(value, dtype, device);
+    detail::kernels_of(t).copy(one.expand(shape).strided_view(), t.strided_view());
+    return t;
+  }
+  detail::kernels_of(t).fill(t.strided_view(), value.to_double());
   return t;
 }
 Tensor zeros(const Shape& shape, DType dtype, Device device) {
@@ -28,10 +37,10 @@ Tensor zeros_like(const Tensor& like) {
 Tensor ones_like(const Tensor& like) {
   return ones(like.shape(), like.dtype(), like.device());
 }
-Tensor full_like(const Tensor& like, double value) {
+Tensor full_like(const Tensor& like, const Scalar& value) {
   return full(like.shape(), value, like.dtype(), like.device());
 }
-Tensor scalar_tensor(double value, DType dtype, Device device) {
+Tensor scalar_tensor(const Scalar& value, DType dtype, Device device) {
   return full({}, value, dtype, device);
 }
 
@@ -42,6 +51,12 @@ Tensor from_blob(void* data, const Shape& shape, DType dtype, std::function<void
   KINDLING_CHECK(reinterpret_cast<std::uintptr_t>(data) % dtype_size(dtype) == 0,
                  "from_blob: data for ", dtype_name(dtype), " must be aligned to ",
                  dtype_size(dtype), " bytes");
+  if (dtype == DType::bool_) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (std::int64_t i = 0; i < count; ++i)
+      KINDLING_CHECK(bytes[i] <= 1, "from_blob: bool data holds byte ", static_cast<int>(bytes[i]),
+                     " at offset ", i, "; a bool element must be 0 or 1");
+  }
   Tensor t = empty(shape, dtype, kCPU);  // the layout; its storage is replaced below
   t.node()->storage = std::make_shared<Storage>(
       data, static_cast<std::size_t>(count) * dtype_size(dtype), kCPU, std::move(release));
@@ -70,6 +85,23 @@ Tensor from_vector(const std::vector<T>& values, const Shape& shape) {
 template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape, DType dtype) {
   return from_host(values, shape, dtype);
+}
+// std::vector<bool> packs its bits: unpacked into one byte per element (0 or 1) first.
+template <>
+Tensor from_vector(const std::vector<bool>& values, const Shape& shape, DType dtype) {
+  KINDLING_CHECK(static_cast<std::int64_t>(values.size()) == shape_numel(shape),
+                 "tensor: ", values.size(), " values do not fill shape ", shape_string(shape));
+  Tensor host = empty(shape, DType::bool_, kCPU);
+  bool* out = static_cast<bool*>(host.raw_data());
+  for (std::size_t i = 0; i < values.size(); ++i)
+    out[i] = values[i];
+  if (dtype == DType::bool_) return host;
+  const no_grad guard;
+  return cast(host, dtype);
+}
+template <>
+Tensor from_vector(const std::vector<bool>& values, const Shape& shape) {
+  return from_vector(values, shape, DType::bool_);
 }
 template Tensor from_vector(const std::vector<float>&, const Shape&);
 template Tensor from_vector(const std::vector<double>&, const Shape&);
@@ -107,7 +139,15 @@ Tensor linspace(double start, double end, std::int64_t steps, DType dtype) {
   return from_host(values, {steps}, dtype);
 }
 
+namespace {
+void check_random_dtype(DType dtype, const char* op) {
+  KINDLING_CHECK(is_floating(dtype), op, ": needs a floating dtype, got ", dtype_name(dtype),
+                 " (randint draws integers)");
+}
+}  // namespace
+
 Tensor rand(const Shape& shape, Generator& generator, DType dtype) {
+  check_random_dtype(dtype, "rand");
   std::vector<double> values(static_cast<std::size_t>(shape_numel(shape)));
   for (double& v : values)
     v = generator.uniform();
@@ -115,6 +155,7 @@ Tensor rand(const Shape& shape, Generator& generator, DType dtype) {
 }
 
 Tensor randn(const Shape& shape, Generator& generator, DType dtype) {
+  check_random_dtype(dtype, "randn");
   std::vector<double> values(static_cast<std::size_t>(shape_numel(shape)));
   for (double& v : values)
     v = generator.normal();

@@ -104,7 +104,9 @@ Tensor one_hot(const Tensor& index, std::int64_t num_classes) {
   }
   // The class range is made on the CPU and moved to the index's device (a no-op on the CPU).
   const Tensor classes = arange(num_classes, DType::int64).to(index.device());
-  return eq(unsqueeze(index, -1), classes);
+  // eq writing 1 or 0 straight into int64: the one-hot rows without a bool mask and a cast.
+  auto [x, y] = detail::broadcast_pair(unsqueeze(index, -1), classes, "one_hot");
+  return detail::binary_kernel(kernels::BinaryKernel::eq, x, y, DType::int64);
 }
 
 }  // namespace kindling
