@@ -82,8 +82,8 @@ __device__ inline Acc<T> combine(ReduceKernel op, Acc<T> a, Acc<T> b) {
     if (a.value != a.value) return a.index == 0 ? a : b;
   }
   switch (op) {
-    case ReduceKernel::sum:
-      return {a.value + b.value, a.index < b.index ? a.index : b.index};
+    case ReduceKernel::sum:  // int64 wraps around, as on the CPU (element.hpp)
+      return {element::add(a.value, b.value), a.index < b.index ? a.index : b.index};
     case ReduceKernel::max:
     case ReduceKernel::argmax:
       return (b.value > a.value || (b.value == a.value && b.index < a.index)) ? b : a;
