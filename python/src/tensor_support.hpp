@@ -14,7 +14,7 @@ namespace kindling::python {
 
 namespace py = pybind11;
 
-// "float32", "float64", "int64"; kindling.Error for anything else.
+// "float32", "float64", "int64", "bool"; kindling.Error for anything else.
 DType parse_dtype(const std::string& name);
 // "cpu", "cuda", "cuda:<index>"; kindling.Error for anything else.
 Device parse_device(const std::string& name);
@@ -27,6 +27,9 @@ Tensor from_numpy(const py::handle& object, std::optional<std::string> dtype_nam
 Tensor share_numpy(const py::handle& object);
 // A Tensor as itself, anything else through from_numpy.
 Tensor as_tensor(const py::handle& object);
+// A Python bool, int or float (or a NumPy scalar of those kinds) as a Scalar, keeping what kind of
+// number it was; nullopt for anything else. An int outside int64 is a kindling.Error.
+std::optional<Scalar> as_scalar(const py::handle& object);
 // Axes from None (all), an int or a sequence of ints.
 Axes to_axes(const py::object& axis);
 // kindling.tensor(), from_numpy(), zeros(), ..., and the ops as functions; called by bind_tensor.
