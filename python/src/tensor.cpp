@@ -74,6 +74,20 @@ DType dtype_for(const py::array& array) {
   return DType::float32;
 }
 
+// NumPy reads any nonzero byte of a bool array as True (a uint8 array viewed as bool can hold 2);
+// kindling's bool bytes are 0 or 1 (Note [bool storage] in creation.hpp).
+bool bool_bytes_valid(const void* data, py::ssize_t count) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  for (py::ssize_t i = 0; i < count; ++i)
+    if (bytes[i] > 1) return false;
+  return true;
+}
+void normalize_bool_bytes(void* data, py::ssize_t count) {
+  auto* bytes = static_cast<unsigned char*>(data);
+  for (py::ssize_t i = 0; i < count; ++i)
+    bytes[i] = bytes[i] != 0;
+}
+
 template <class T>
 Tensor copy_array(const py::handle& object, DType dtype) {
   // ensure() converts to T and to C order only when needed (forcecast, c_style).
@@ -82,6 +96,7 @@ Tensor copy_array(const py::handle& object, DType dtype) {
   Shape shape(array.shape(), array.shape() + array.ndim());
   Tensor result = kindling::detail::empty(shape, dtype, kCPU);
   if (array.size() > 0) std::memcpy(result.raw_data(), array.data(), array.nbytes());
+  if constexpr (std::is_same_v<T, bool>) normalize_bool_bytes(result.raw_data(), array.size());
   return result;
 }
 
@@ -105,7 +120,9 @@ Tensor share_numpy(const py::handle& object) {
   } else if (dt.is(py::dtype::of<std::int64_t>())) {
     dtype = DType::int64;
   } else if (dt.is(py::dtype::of<bool>())) {
-    dtype = DType::bool_;  // from_blob checks that every byte is 0 or 1 (Note [bool storage])
+    // Shared only when every byte is 0 or 1; other bytes are copied as True (as NumPy reads them).
+    if (!bool_bytes_valid(array.data(), array.size())) return {};
+    dtype = DType::bool_;
   } else {
     return {};
   }

@@ -265,6 +265,13 @@ def test_bool_tensors_from_python_and_numpy_and_back():
     assert shared.tolist() == [True, True, False, True]
     strided = kindling.from_numpy(np.array([[True, False], [False, False]]).T)
     assert strided.dtype == "bool" and strided.tolist() == [[True, False], [False, False]]
+    # A uint8 array viewed as bool may hold bytes other than 0 and 1: NumPy reads them as True,
+    # and so does kindling (a copy with the bytes made 0 or 1, not a share).
+    odd = np.array([2, 0, 255], dtype=np.uint8).view(np.bool_)
+    for made in (kindling.from_numpy(odd), kindling.tensor(odd)):
+        assert made.tolist() == [True, False, True]
+        assert made.numpy().view(np.uint8).tolist() == [1, 0, 1]
+        assert (~made).tolist() == [False, True, False]
     assert kindling.tensor([1.0, 0.0], dtype="bool").tolist() == [True, False]
     assert kindling.zeros([2], dtype="bool").tolist() == [False, False]
     assert kindling.full((2,), 3, dtype="bool").tolist() == [True, True]
