@@ -110,7 +110,8 @@ Tensor Dropout::forward(const Tensor& x) {
     const no_grad guard;
     // keep = (u >= p) / (1 - p): a constant mask, so the gradient is the same mask.
     const Tensor u = rand(x.shape(), *generator_, x.dtype());
-    const Tensor mask = ge(u, full_like(u, p)) * (1.0 / (1.0 - p));
+    // The bool mask in u's dtype first, so a float64 model keeps 1 / (1 - p) in double.
+    const Tensor mask = cast(ge(u, p), u.dtype()) * (1.0 / (1.0 - p));
     keep = mask.to(x.device());  // drawn on the host: the same mask on every device
   }
   return x * keep;

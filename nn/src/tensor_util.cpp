@@ -36,6 +36,8 @@ void copy_into(const Tensor& dst, const Tensor& src, const char* who) {
 }
 
 void fill_into(const Tensor& dst, double value) {
+  KINDLING_CHECK(fits_dtype(value, dst.dtype()), "fill: value ", value, " cannot be converted to ",
+                 dtype_name(dst.dtype()), " without overflow");
   kernels::kernels_for(dst.device()).fill(dst.strided_view(), value);
 }
 

@@ -74,6 +74,8 @@ if hasattr(_kindling, "ValueStepper"):
 if hasattr(_kindling, "Tensor"):
     from ._kindling import (  # noqa: F401
         Tensor,
+        all,
+        any,
         arange,
         argmax,
         clamp,
@@ -83,7 +85,12 @@ if hasattr(_kindling, "Tensor"):
         full,
         linspace,
         log_softmax,
+        logical_and,
+        logical_not,
+        logical_or,
+        logical_xor,
         logsumexp,
+        masked_fill,
         matmul,
         maximum,
         minimum,
@@ -91,6 +98,7 @@ if hasattr(_kindling, "Tensor"):
         ones,
         rand,
         randn,
+        result_type,
         softmax,
         stack,
         tensor,
@@ -100,6 +108,12 @@ if hasattr(_kindling, "Tensor"):
 
     Tensor.__module__ = "kindling"
 
+    # The dtype names, as torch's: kindling.bool is the dtype of masks (tensor.dtype == kindling.bool).
+    float32 = "float32"
+    float64 = "float64"
+    int64 = "int64"
+    bool = "bool"  # noqa: A001  (shadows the builtin inside this module only, as torch.bool)
+
     # kindling.save / kindling.load (safetensors), kindling.optim and kindling.cuda.
     from ._kindling import load, save  # noqa: F401
     from . import cuda, optim  # noqa: F401
@@ -107,4 +121,8 @@ if hasattr(_kindling, "Tensor"):
     __all__ += ["cuda", "load", "optim", "save"]
     __all__ += ["Tensor", "arange", "argmax", "clamp", "concat", "cross_entropy", "from_numpy",
                 "full", "linspace", "log_softmax", "logsumexp", "matmul", "maximum", "minimum",
-                "one_hot", "ones", "rand", "randn", "softmax", "stack", "tensor", "where", "zeros"]
+                "one_hot", "ones", "rand", "randn", "softmax", "stack", "tensor", "where", "zeros",
+                "logical_and", "logical_not", "logical_or", "logical_xor", "masked_fill",
+                "result_type", "float32", "float64", "int64"]
+    # kindling.all, kindling.any and kindling.bool stay out of __all__: `from kindling import *`
+    # must not replace Python's builtins.

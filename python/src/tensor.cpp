@@ -1,12 +1,13 @@
-// kindling.Tensor for Python: NumPy in and out, the operators with broadcasting, indexing with
-// ints and slices, the methods and backward(). The free functions (creation, ops) are in
-// tensor_functions.cpp.
+// kindling.Tensor for Python: NumPy in and out, the operators with broadcasting and PyTorch's
+// promotion (numbers are wrapped numbers; comparisons give bool masks), the Python protocol (bool,
+// int, float, len, hashing by identity), indexing with ints and slices, the methods and
+// backward(). The free functions (creation, ops) are in tensor_functions.cpp.
 //
 // Note [numpy sharing]
 // kindling.from_numpy(a) shares a's memory when it can, as torch.from_numpy does: a C-contiguous,
-// aligned, native-order array of float32, float64 or int64 becomes a Tensor over the same bytes
-// (kindling::from_blob), holding a reference to the array until the last tensor using it is gone.
-// Other arrays, and kindling.tensor(a) always, are copied. To NumPy, nothing is copied:
+// aligned, native-order array of float32, float64, int64 or bool becomes a Tensor over the same
+// bytes (kindling::from_blob), holding a reference to the array until the last tensor using it is
+// gone. Other arrays, and kindling.tensor(a) always, are copied. To NumPy, nothing is copied:
 // Tensor.numpy() (and __array__) returns a view of the tensor's storage, with the tensor's strides,
 // whose base object is a Tensor handle, so the storage lives as long as the array does. Writing
 // through such a view changes the tensor, as with torch's .numpy(); broadcast views (a stride of
@@ -33,7 +34,8 @@ DType parse_dtype(const std::string& name) {
   if (name == "float32") return DType::float32;
   if (name == "float64") return DType::float64;
   if (name == "int64") return DType::int64;
-  detail::throw_error("dtype: expected 'float32', 'float64' or 'int64', got '", name, "'");
+  if (name == "bool") return DType::bool_;
+  detail::throw_error("dtype: expected 'float32', 'float64', 'int64' or 'bool', got '", name, "'");
 }
 
 Device parse_device(const std::string& name) {
@@ -58,14 +60,15 @@ Reduction parse_reduction(const std::string& name) {
 
 namespace {
 
-// The kindling dtype a NumPy array becomes by default: its own when kindling has it; other
-// integer and boolean arrays become int64, other floating arrays float32.
+// The kindling dtype a NumPy array becomes by default: its own when kindling has it (bool
+// included); other integer arrays become int64, other floating arrays float32.
 DType dtype_for(const py::array& array) {
   const py::dtype dt = array.dtype();
   if (dt.is(py::dtype::of<float>())) return DType::float32;
   if (dt.is(py::dtype::of<double>())) return DType::float64;
   const char kind = dt.kind();
-  if (kind == 'i' || kind == 'u' || kind == 'b') return DType::int64;
+  if (kind == 'b') return DType::bool_;
+  if (kind == 'i' || kind == 'u') return DType::int64;
   KINDLING_CHECK(kind == 'f', "tensor: cannot make a tensor from a NumPy array of dtype ",
                  dt.attr("name").cast<std::string>());
   return DType::float32;
@@ -172,6 +175,20 @@ void check_nested_lists(const py::handle& data) {
   detail::throw_error("tensor: cannot make a tensor from a ", type_name(data), ": ", reason);
 }
 
+// NumPy reads any nonzero byte of a bool array as True (a uint8 array viewed as bool can hold 2);
+// kindling's bool bytes are 0 or 1 (Note [bool storage] in creation.hpp).
+bool bool_bytes_valid(const void* data, py::ssize_t count) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  for (py::ssize_t i = 0; i < count; ++i)
+    if (bytes[i] > 1) return false;
+  return true;
+}
+void normalize_bool_bytes(void* data, py::ssize_t count) {
+  auto* bytes = static_cast<unsigned char*>(data);
+  for (py::ssize_t i = 0; i < count; ++i)
+    bytes[i] = bytes[i] != 0;
+}
+
 template <class T>
 Tensor copy_array(const py::handle& object, DType dtype) {
   // ensure() converts to T and to C order only when needed (forcecast, c_style).
@@ -180,6 +197,7 @@ Tensor copy_array(const py::handle& object, DType dtype) {
   Shape shape(array.shape(), array.shape() + array.ndim());
   Tensor result = kindling::detail::empty(shape, dtype, kCPU, "tensor");
   if (array.size() > 0) std::memcpy(result.raw_data(), array.data(), array.nbytes());
+  if constexpr (std::is_same_v<T, bool>) normalize_bool_bytes(result.raw_data(), array.size());
   return result;
 }
 
@@ -213,6 +231,10 @@ Tensor share_numpy(const py::handle& object) {
     dtype = DType::float64;
   } else if (dt.is(py::dtype::of<std::int64_t>())) {
     dtype = DType::int64;
+  } else if (dt.is(py::dtype::of<bool>())) {
+    // Shared only when every byte is 0 or 1; other bytes are copied as True (as NumPy reads them).
+    if (!bool_bytes_valid(array.data(), array.size())) return {};
+    dtype = DType::bool_;
   } else {
     return {};
   }
@@ -237,6 +259,8 @@ Tensor from_numpy(const py::handle& object, std::optional<std::string> dtype_nam
       return copy_array<double>(array, dtype);
     case DType::int64:
       return copy_array<std::int64_t>(array, dtype);
+    case DType::bool_:
+      return copy_array<bool>(array, dtype);  // NumPy's cast to bool gives 0 and 1
   }
   return {};
 }
@@ -251,6 +275,8 @@ py::dtype numpy_dtype(DType dtype) {
       return py::dtype::of<double>();
     case DType::int64:
       return py::dtype::of<std::int64_t>();
+    case DType::bool_:
+      return py::dtype::of<bool>();
   }
   return py::dtype::of<float>();
 }
@@ -355,6 +381,42 @@ py::tuple shape_tuple(const Shape& shape) {
 
 }  // namespace
 
+std::optional<Scalar> as_scalar(const py::handle& object) {
+  if (PyBool_Check(object.ptr())) return Scalar(object.ptr() == Py_True);
+  if (PyLong_Check(object.ptr())) {
+    int overflow = 0;
+    const long long value = PyLong_AsLongLongAndOverflow(object.ptr(), &overflow);
+    KINDLING_CHECK(overflow == 0, "the Python int ", py::str(object).cast<std::string>(),
+                   " does not fit int64");
+    return Scalar(value);
+  }
+  if (PyFloat_Check(object.ptr())) return Scalar(PyFloat_AsDouble(object.ptr()));
+  // NumPy scalars (np.float32(0.5), np.int32(2), np.bool_(True)) are numbers too.
+  static const py::handle numpy_scalar =
+      py::object(py::module_::import("numpy").attr("generic")).release();  // kept for the process
+  if (!py::isinstance(object, numpy_scalar)) return std::nullopt;
+  const std::string kind = object.attr("dtype").attr("kind").cast<std::string>();
+  if (kind != "b" && kind != "i" && kind != "u" && kind != "f") return std::nullopt;
+  return as_scalar(object.attr("item")());
+}
+
+// The single value as a Python int (int64), bool (bool) or float; `who` names the caller in the
+// error for another element count.
+py::object scalar_to_python(const Tensor& t, const char* who) {
+  KINDLING_CHECK(t.numel() == 1, who, ": the tensor has shape ", shape_string(t.shape()), " (",
+                 t.numel(), " elements), not one element (only one element tensors can be ",
+                 "converted to Python scalars)");
+  switch (t.dtype()) {
+    case DType::int64:
+      return py::int_(t.to_vector<std::int64_t>()[0]);
+    case DType::bool_:
+      return py::bool_(t.item() != 0.0);
+    default:
+      break;
+  }
+  return py::float_(t.item());
+}
+
 Axes to_axes(const py::object& axis) {
   if (axis.is_none()) return {};
   if (PyIndex_Check(axis.ptr())) return {axis.cast<std::int64_t>()};
@@ -447,7 +509,9 @@ backward() fills .grad of the tensors that require grad.)");
           py::arg("gradient") = py::none(), py::arg("retain_graph") = false)
       .def("zero_grad", &Tensor::zero_grad)
       .def("detach", &Tensor::detach)
-      .def("item", &Tensor::item)
+      .def(
+          "item", [](const Tensor& t) { return scalar_to_python(t, "item"); },
+          "The single value as a Python number: int for int64, bool for bool, else float")
       .def("numpy", &to_numpy, "A NumPy view of this tensor's storage (no copy)")
       .def(
           "__array__",
@@ -457,7 +521,25 @@ backward() fills .grad of the tensors that require grad.)");
           },
           py::arg("dtype") = py::none())
       .def("tolist", [](const Tensor& t) { return to_numpy(t).attr("tolist")(); })
-      .def("__float__", &Tensor::item)
+      .def("__float__",
+           [](const Tensor& t) {
+             return scalar_to_python(t.to(DType::float64), "float").cast<double>();
+           })
+      .def("__int__",
+           [](const Tensor& t) -> py::object { return py::int_(scalar_to_python(t, "int")); })
+      // The truth of the single value, as torch: bool(tensor([0.])) is False; more (or fewer)
+      // elements than one are ambiguous.
+      .def("__bool__",
+           [](const Tensor& t) {
+             KINDLING_CHECK(t.numel() <= 1,
+                            "Boolean value of Tensor with more than one value is ambiguous (shape ",
+                            shape_string(t.shape()), "); use any() or all()");
+             KINDLING_CHECK(t.numel() == 1, "Boolean value of Tensor with no values is ambiguous");
+             return t.item() != 0.0;  // NaN is true, as bool(float('nan'))
+           })
+      // `==` is elementwise, so hashing is by identity (as torch.Tensor): tensors stay usable as
+      // dict keys and in sets.
+      .def("__hash__", [](const py::handle& self) { return PyBaseObject_Type.tp_hash(self.ptr()); })
       .def("__len__",
            [](const Tensor& t) {
              if (t.dim() == 0) throw py::type_error("len() of a 0-d tensor");
@@ -530,93 +612,119 @@ backward() fills .grad of the tensors that require grad.)");
           py::arg("axis") = py::none(), py::arg("keepdim") = false)
       .def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });
 
-  // Operators: Tensor-Tensor, Tensor-number (the number takes the tensor's dtype), reflected
-  // number-Tensor, and Tensor-array (the array becomes a tensor first).
-  tensor
+  // Operators against a Tensor, a number (a wrapped number: Note [wrapped numbers] in dtype.hpp)
+  // or anything np.asarray takes; NotImplemented for the rest, so `t == None` is False and
+  // `t + "x"` a TypeError, as for any Python type.
+  auto op = [&tensor](const char* name, auto tensor_fn, auto scalar_fn) {
+    tensor.def(
+        name,
+        [tensor_fn, scalar_fn](const Tensor& a, const py::object& other) -> py::object {
+          if (py::isinstance<Tensor>(other)) return py::cast(tensor_fn(a, other.cast<Tensor>()));
+          if (const std::optional<Scalar> s = as_scalar(other)) return py::cast(scalar_fn(a, *s));
+          if (py::isinstance<py::array>(other) || py::isinstance<py::list>(other) ||
+              py::isinstance<py::tuple>(other))
+            return py::cast(tensor_fn(a, as_tensor(other)));
+          return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        },
+        py::is_operator());
+  };
+  // The reflected forms: `number op tensor` (and `array op tensor`); Tensor-Tensor never gets here.
+  auto rop = [&tensor](const char* name, auto tensor_fn, auto scalar_fn) {
+    tensor.def(
+        name,
+        [tensor_fn, scalar_fn](const Tensor& a, const py::object& other) -> py::object {
+          if (const std::optional<Scalar> s = as_scalar(other)) return py::cast(scalar_fn(*s, a));
+          if (py::isinstance<py::array>(other) || py::isinstance<py::list>(other) ||
+              py::isinstance<py::tuple>(other))
+            return py::cast(tensor_fn(as_tensor(other), a));
+          return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        },
+        py::is_operator());
+  };
+  // A number as a 0-d tensor of result_type(a, s), for the ops without number overloads.
+  auto number = [](const Tensor& a, const Scalar& s) {
+    return full({}, s, result_type(a, s), a.device());
+  };
+  using T = const Tensor&;
+  using S = const Scalar&;
+  op(
+      "__add__", [](T a, T b) { return a + b; }, [](T a, S b) { return a + b; });
+  rop(
+      "__radd__", [](T a, T b) { return a + b; }, [](S a, T b) { return a + b; });
+  op(
+      "__sub__", [](T a, T b) { return a - b; }, [](T a, S b) { return a - b; });
+  rop(
+      "__rsub__", [](T a, T b) { return a - b; }, [](S a, T b) { return a - b; });
+  op(
+      "__mul__", [](T a, T b) { return a * b; }, [](T a, S b) { return a * b; });
+  rop(
+      "__rmul__", [](T a, T b) { return a * b; }, [](S a, T b) { return a * b; });
+  op(
+      "__truediv__", [](T a, T b) { return a / b; }, [](T a, S b) { return a / b; });
+  rop(
+      "__rtruediv__", [](T a, T b) { return a / b; }, [](S a, T b) { return a / b; });
+  op(
+      "__pow__", [](T a, T b) { return pow(a, b); }, [](T a, S b) { return pow(a, b); });
+  rop(
+      "__rpow__", [](T a, T b) { return pow(a, b); }, [](S a, T b) { return pow(a, b); });
+  op(
+      "__matmul__", [](T a, T b) { return matmul(a, b); },
+      [](T, S) -> Tensor { detail::throw_error("matmul: an operand is a number, not a tensor"); });
+  rop(
+      "__rmatmul__", [](T a, T b) { return matmul(a, b); },
+      [](S, T) -> Tensor { detail::throw_error("matmul: an operand is a number, not a tensor"); });
+  // Comparisons give bool masks; Python reflects them itself (0.5 < t is t > 0.5).
+  op(
+      "__eq__", [](T a, T b) { return eq(a, b); }, [](T a, S b) { return eq(a, b); });
+  op(
+      "__ne__", [](T a, T b) { return ne(a, b); }, [](T a, S b) { return ne(a, b); });
+  op(
+      "__lt__", [](T a, T b) { return lt(a, b); }, [](T a, S b) { return lt(a, b); });
+  op(
+      "__le__", [](T a, T b) { return le(a, b); }, [](T a, S b) { return le(a, b); });
+  op(
+      "__gt__", [](T a, T b) { return gt(a, b); }, [](T a, S b) { return gt(a, b); });
+  op(
+      "__ge__", [](T a, T b) { return ge(a, b); }, [](T a, S b) { return ge(a, b); });
+  // Mask operators, on bool tensors (and Python bools).
+  op(
+      "__and__", [](T a, T b) { return a & b; }, [number](T a, S b) { return a & number(a, b); });
+  rop(
+      "__rand__", [](T a, T b) { return a & b; }, [number](S a, T b) { return number(b, a) & b; });
+  op(
+      "__or__", [](T a, T b) { return a | b; }, [number](T a, S b) { return a | number(a, b); });
+  rop(
+      "__ror__", [](T a, T b) { return a | b; }, [number](S a, T b) { return number(b, a) | b; });
+  op(
+      "__xor__", [](T a, T b) { return a ^ b; }, [number](T a, S b) { return a ^ number(a, b); });
+  rop(
+      "__rxor__", [](T a, T b) { return a ^ b; }, [number](S a, T b) { return number(b, a) ^ b; });
+  tensor.def("__neg__", [](const Tensor& a) { return -a; })
+      .def("__invert__", [](const Tensor& a) { return ~a; })
+      // Masks and their reductions as methods.
       .def(
-          "__add__", [](const Tensor& a, const Tensor& b) { return a + b; }, py::is_operator())
+          "any",
+          [](const Tensor& t, const py::object& axis, bool keepdim) {
+            return any(t, to_axes(axis), keepdim);
+          },
+          py::arg("axis") = py::none(), py::arg("keepdim") = false)
       .def(
-          "__add__", [](const Tensor& a, double b) { return a + b; }, py::is_operator())
+          "all",
+          [](const Tensor& t, const py::object& axis, bool keepdim) {
+            return all(t, to_axes(axis), keepdim);
+          },
+          py::arg("axis") = py::none(), py::arg("keepdim") = false)
       .def(
-          "__add__", [](const Tensor& a, const py::array& b) { return a + as_tensor(b); },
-          py::is_operator())
-      .def(
-          "__radd__", [](const Tensor& a, double b) { return b + a; }, py::is_operator())
-      .def(
-          "__radd__", [](const Tensor& a, const py::array& b) { return as_tensor(b) + a; },
-          py::is_operator())
-      .def(
-          "__sub__", [](const Tensor& a, const Tensor& b) { return a - b; }, py::is_operator())
-      .def(
-          "__sub__", [](const Tensor& a, double b) { return a - b; }, py::is_operator())
-      .def(
-          "__sub__", [](const Tensor& a, const py::array& b) { return a - as_tensor(b); },
-          py::is_operator())
-      .def(
-          "__rsub__", [](const Tensor& a, double b) { return b - a; }, py::is_operator())
-      .def(
-          "__rsub__", [](const Tensor& a, const py::array& b) { return as_tensor(b) - a; },
-          py::is_operator())
-      .def(
-          "__mul__", [](const Tensor& a, const Tensor& b) { return a * b; }, py::is_operator())
-      .def(
-          "__mul__", [](const Tensor& a, double b) { return a * b; }, py::is_operator())
-      .def(
-          "__mul__", [](const Tensor& a, const py::array& b) { return a * as_tensor(b); },
-          py::is_operator())
-      .def(
-          "__rmul__", [](const Tensor& a, double b) { return b * a; }, py::is_operator())
-      .def(
-          "__rmul__", [](const Tensor& a, const py::array& b) { return as_tensor(b) * a; },
-          py::is_operator())
-      .def(
-          "__truediv__", [](const Tensor& a, const Tensor& b) { return a / b; }, py::is_operator())
-      .def(
-          "__truediv__", [](const Tensor& a, double b) { return a / b; }, py::is_operator())
-      .def(
-          "__truediv__", [](const Tensor& a, const py::array& b) { return a / as_tensor(b); },
-          py::is_operator())
-      .def(
-          "__rtruediv__", [](const Tensor& a, double b) { return b / a; }, py::is_operator())
-      .def(
-          "__rtruediv__", [](const Tensor& a, const py::array& b) { return as_tensor(b) / a; },
-          py::is_operator())
-      .def(
-          "__pow__", [](const Tensor& a, const Tensor& b) { return pow(a, b); }, py::is_operator())
-      .def(
-          "__pow__", [](const Tensor& a, double k) { return pow(a, k); }, py::is_operator())
-      .def(
-          "__rpow__", [](const Tensor& a, double b) { return pow(full_like(a, b), a); },
-          py::is_operator())
-      .def(
-          "__matmul__", [](const Tensor& a, const Tensor& b) { return matmul(a, b); },
-          py::is_operator())
-      .def(
-          "__matmul__", [](const Tensor& a, const py::array& b) { return matmul(a, as_tensor(b)); },
-          py::is_operator())
-      .def(
-          "__rmatmul__",
-          [](const Tensor& a, const py::array& b) { return matmul(as_tensor(b), a); },
-          py::is_operator())
-      .def("__neg__", [](const Tensor& a) { return -a; })
-      .def(
-          "__lt__", [](const Tensor& a, const Tensor& b) { return a < b; }, py::is_operator())
-      .def(
-          "__lt__", [](const Tensor& a, double b) { return a < b; }, py::is_operator())
-      .def(
-          "__le__", [](const Tensor& a, const Tensor& b) { return a <= b; }, py::is_operator())
-      .def(
-          "__le__", [](const Tensor& a, double b) { return le(a, full_like(a, b)); },
-          py::is_operator())
-      .def(
-          "__gt__", [](const Tensor& a, const Tensor& b) { return a > b; }, py::is_operator())
-      .def(
-          "__gt__", [](const Tensor& a, double b) { return a > b; }, py::is_operator())
-      .def(
-          "__ge__", [](const Tensor& a, const Tensor& b) { return a >= b; }, py::is_operator())
-      .def(
-          "__ge__", [](const Tensor& a, double b) { return ge(a, full_like(a, b)); },
-          py::is_operator());
+          "masked_fill",
+          [](const Tensor& t, const Tensor& mask, const py::object& value) {
+            if (py::isinstance<Tensor>(value)) return masked_fill(t, mask, value.cast<Tensor>());
+            const std::optional<Scalar> s = as_scalar(value);
+            KINDLING_CHECK(s.has_value(),
+                           "masked_fill: the value must be a number or a 0-d tensor");
+            return masked_fill(t, mask, *s);
+          },
+          py::arg("mask"), py::arg("value"))
+      .def("logical_not", [](const Tensor& t) { return logical_not(t); });
 
   bind_tensor_functions(m);
 }

@@ -18,7 +18,15 @@
 
 namespace kindling::python {
 
-namespace {}  // namespace
+namespace {
+// A number argument (full's value, where's branches) as a Scalar, or a kindling.Error naming `op`.
+Scalar number_argument(const py::object& value, const char* op, const char* what) {
+  const std::optional<Scalar> s = as_scalar(value);
+  KINDLING_CHECK(s.has_value(), op, ": ", what, " must be a number, got ",
+                 py::str(py::type::of(value).attr("__name__")).cast<std::string>());
+  return *s;
+}
+}  // namespace
 
 void bind_tensor_functions(py::module_& m) {
   Generator& generator = default_generator();
@@ -48,7 +56,7 @@ void bind_tensor_functions(py::module_& m) {
       },
       py::arg("array"),
       "The array as a Tensor: sharing its memory when it is C-contiguous, aligned float32, "
-      "float64 or int64 (writes show on both sides, as with torch.from_numpy), else a copy");
+      "float64, int64 or bool (writes show on both sides, as with torch.from_numpy), else a copy");
   // Shapes go through to_shape (Note [python shapes] in tensor.cpp).
   m.def(
       "zeros",
@@ -64,8 +72,9 @@ void bind_tensor_functions(py::module_& m) {
       py::arg("shape"), py::arg("dtype") = "float32");
   m.def(
       "full",
-      [](const py::object& s, double value, const std::string& dtype) {
-        return full(to_shape(s, "full"), value, parse_dtype(dtype));
+      [](const py::object& s, const py::object& value, const std::string& dtype) {
+        return full(to_shape(s, "full"), number_argument(value, "full", "the value"),
+                    parse_dtype(dtype));
       },
       py::arg("shape"), py::arg("value"), py::arg("dtype") = "float32");
   m.def(
@@ -106,9 +115,56 @@ void bind_tensor_functions(py::module_& m) {
   m.def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });
   m.def("maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); });
   m.def("minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); });
+  // where(cond, a, b): a and b tensors or numbers (wrapped numbers, so where(c, int64 x, 0.5) is
+  // float32 as in torch).
   m.def(
-      "where", [](const Tensor& c, const Tensor& a, const Tensor& b) { return where(c, a, b); },
+      "where",
+      [](const Tensor& c, const py::object& a, const py::object& b) {
+        const bool a_tensor = py::isinstance<Tensor>(a), b_tensor = py::isinstance<Tensor>(b);
+        if (a_tensor && b_tensor) return where(c, a.cast<Tensor>(), b.cast<Tensor>());
+        if (a_tensor) return where(c, a.cast<Tensor>(), number_argument(b, "where", "b"));
+        if (b_tensor) return where(c, number_argument(a, "where", "a"), b.cast<Tensor>());
+        return where(c, number_argument(a, "where", "a"), number_argument(b, "where", "b"));
+      },
       py::arg("cond"), py::arg("a"), py::arg("b"));
+  m.def(
+      "masked_fill",
+      [](const Tensor& x, const Tensor& mask, const py::object& value) {
+        if (py::isinstance<Tensor>(value)) return masked_fill(x, mask, value.cast<Tensor>());
+        return masked_fill(x, mask, number_argument(value, "masked_fill", "the value"));
+      },
+      py::arg("x"), py::arg("mask"), py::arg("value"));
+  m.def(
+      "any",
+      [](const Tensor& x, const py::object& axis, bool keepdim) {
+        return any(x, to_axes(axis), keepdim);
+      },
+      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false);
+  m.def(
+      "all",
+      [](const Tensor& x, const py::object& axis, bool keepdim) {
+        return all(x, to_axes(axis), keepdim);
+      },
+      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false);
+  m.def("logical_not", [](const Tensor& x) { return logical_not(x); });
+  m.def("logical_and", [](const Tensor& a, const Tensor& b) { return logical_and(a, b); });
+  m.def("logical_or", [](const Tensor& a, const Tensor& b) { return logical_or(a, b); });
+  m.def("logical_xor", [](const Tensor& a, const Tensor& b) { return logical_xor(a, b); });
+  m.def(
+      "result_type",
+      [](const py::object& a, const py::object& b) {
+        // Tensors, or numbers as wrapped numbers (Note [type promotion]).
+        auto operand = [](const py::object& o) {
+          if (py::isinstance<Tensor>(o)) {
+            const Tensor t = o.cast<Tensor>();
+            return TypedOperand{t.dtype(),
+                                t.dim() == 0 ? OperandKind::zero_dim : OperandKind::dimensioned};
+          }
+          return number_argument(o, "result_type", "an operand").operand();
+        };
+        return std::string(dtype_name(kindling::result_type({operand(a), operand(b)})));
+      },
+      py::arg("a"), py::arg("b"), "The dtype name of a binary op's result, as torch.result_type");
   m.def(
       "clamp", [](const Tensor& x, double lo, double hi) { return clamp(x, lo, hi); }, py::arg("x"),
       py::arg("low"), py::arg("high"));

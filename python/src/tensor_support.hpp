@@ -15,7 +15,7 @@ namespace kindling::python {
 
 namespace py = pybind11;
 
-// "float32", "float64", "int64"; kindling.Error for anything else.
+// "float32", "float64", "int64", "bool"; kindling.Error for anything else.
 DType parse_dtype(const std::string& name);
 // "cpu", "cuda", "cuda:<index>"; kindling.Error for anything else.
 Device parse_device(const std::string& name);
@@ -31,6 +31,9 @@ py::array numeric_array(const py::handle& data);
 Tensor share_numpy(const py::handle& object);
 // A Tensor as itself, anything else through from_numpy.
 Tensor as_tensor(const py::handle& object);
+// A Python bool, int or float (or a NumPy scalar of those kinds) as a Scalar, keeping what kind of
+// number it was; nullopt for anything else. An int outside int64 is a kindling.Error.
+std::optional<Scalar> as_scalar(const py::handle& object);
 // Axes from None (all), an int or a sequence of ints.
 Axes to_axes(const py::object& axis);
 // A shape (or a permutation) from an int or a sequence of ints (Note [python shapes],

@@ -38,20 +38,32 @@ Tensor generate(const Shape& shape, DType dtype, std::string_view op, ValueAt&& 
     case DType::int64:
       write(t.data<std::int64_t>());
       break;
+    case DType::bool_:
+      write(t.data<bool>());
+      break;
   }
   return t;
 }
 
-Tensor full_named(const Shape& shape, double value, DType dtype, Device device,
+Tensor full_named(const Shape& shape, const Scalar& value, DType dtype, Device device,
                   std::string_view op) {
+  KINDLING_CHECK(fits_dtype(value, dtype), op, ": value ", to_string(value),
+                 " cannot be converted to ", dtype_name(dtype), " without overflow");
   Tensor t = empty(shape, dtype, device, op);
-  detail::kernels_of(t).fill(t.strided_view(), value);
+  if (dtype == DType::int64 && !value.is_floating() &&
+      static_cast<std::int64_t>(static_cast<double>(value.to_int64())) != value.to_int64()) {
+    // An integer a double cannot hold: copied from one exact element rather than filled.
+    const Tensor one = detail::number_tensor(value, dtype, device);
+    detail::kernels_of(t).copy(one.expand(shape).strided_view(), t.strided_view());
+    return t;
+  }
+  detail::kernels_of(t).fill(t.strided_view(), value.to_double());
   return t;
 }
 
 }  // namespace
 
-Tensor full(const Shape& shape, double value, DType dtype, Device device) {
+Tensor full(const Shape& shape, const Scalar& value, DType dtype, Device device) {
   return full_named(shape, value, dtype, device, "full");
 }
 Tensor zeros(const Shape& shape, DType dtype, Device device) {
@@ -66,10 +78,10 @@ Tensor zeros_like(const Tensor& like) {
 Tensor ones_like(const Tensor& like) {
   return ones(like.shape(), like.dtype(), like.device());
 }
-Tensor full_like(const Tensor& like, double value) {
+Tensor full_like(const Tensor& like, const Scalar& value) {
   return full(like.shape(), value, like.dtype(), like.device());
 }
-Tensor scalar_tensor(double value, DType dtype, Device device) {
+Tensor scalar_tensor(const Scalar& value, DType dtype, Device device) {
   return full_named({}, value, dtype, device, "scalar_tensor");
 }
 
@@ -83,6 +95,12 @@ Tensor from_blob(void* data, const Shape& shape, DType dtype, std::function<void
   KINDLING_CHECK(reinterpret_cast<std::uintptr_t>(data) % dtype_size(dtype) == 0,
                  "from_blob: data for ", dtype_name(dtype), " must be aligned to ",
                  dtype_size(dtype), " bytes");
+  if (dtype == DType::bool_) {
+    const auto* raw = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < bytes; ++i)
+      KINDLING_CHECK(raw[i] <= 1, "from_blob: bool data holds byte ", static_cast<int>(raw[i]),
+                     " at offset ", i, "; a bool element must be 0 or 1");
+  }
   return detail::leaf_over(std::make_shared<Storage>(data, bytes, kCPU, std::move(release)), shape,
                            dtype);
 }
@@ -111,6 +129,24 @@ Tensor from_vector(const std::vector<T>& values, const Shape& shape) {
 template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape, DType dtype) {
   return from_host(values, shape, dtype, "from_vector");
+}
+// std::vector<bool> packs its bits: unpacked into one byte per element (0 or 1) first.
+template <>
+Tensor from_vector(const std::vector<bool>& values, const Shape& shape, DType dtype) {
+  const std::int64_t count = checked_numel(shape, "from_vector");
+  KINDLING_CHECK(values.size() == static_cast<std::size_t>(count), "from_vector: ", values.size(),
+                 " values do not fill shape ", shape_string(shape), " (", count, " elements)");
+  Tensor host = empty(shape, DType::bool_, kCPU, "from_vector");
+  bool* out = static_cast<bool*>(host.raw_data());
+  for (std::size_t i = 0; i < values.size(); ++i)
+    out[i] = values[i];
+  if (dtype == DType::bool_) return host;
+  const no_grad guard;
+  return cast(host, dtype);
+}
+template <>
+Tensor from_vector(const std::vector<bool>& values, const Shape& shape) {
+  return from_vector(values, shape, DType::bool_);
 }
 template Tensor from_vector(const std::vector<float>&, const Shape&);
 template Tensor from_vector(const std::vector<double>&, const Shape&);
@@ -163,11 +199,20 @@ Tensor linspace(double start, double end, std::int64_t steps, DType dtype) {
   });
 }
 
+namespace {
+void check_random_dtype(DType dtype, const char* op) {
+  KINDLING_CHECK(is_floating(dtype), op, ": needs a floating dtype, got ", dtype_name(dtype),
+                 " (randint draws integers)");
+}
+}  // namespace
+
 Tensor rand(const Shape& shape, Generator& generator, DType dtype) {
+  check_random_dtype(dtype, "rand");
   return generate(shape, dtype, "rand", [&](std::int64_t) { return generator.uniform(); });
 }
 
 Tensor randn(const Shape& shape, Generator& generator, DType dtype) {
+  check_random_dtype(dtype, "randn");
   return generate(shape, dtype, "randn", [&](std::int64_t) { return generator.normal(); });
 }
 

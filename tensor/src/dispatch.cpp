@@ -2,9 +2,11 @@
 // dtype.hpp.
 #include <array>
 #include <atomic>
+#include <sstream>
 #include <string>
 
 #include "kindling/engine/error.hpp"
+#include "kindling/tensor/element.hpp"
 #include "kindling/tensor/kernels.hpp"
 
 namespace kindling {
@@ -47,8 +49,41 @@ std::string_view dtype_name(DType dtype) noexcept {
       return "float64";
     case DType::int64:
       return "int64";
+    case DType::bool_:
+      return "bool";
   }
   return "?";
+}
+
+// ---- Scalar (Note [wrapped numbers]) -----------------------------------------------------------
+
+std::int64_t Scalar::to_int64() const noexcept {
+  return dtype_ == DType::float64 ? element::float_to_int64(floating_) : integer_;
+}
+
+void Scalar::throw_too_large(unsigned long long value) {
+  detail::throw_error("Scalar: ", value, " does not fit int64");
+}
+
+std::string to_string(const Scalar& scalar) {
+  switch (scalar.dtype()) {
+    case DType::bool_:
+      return scalar.to_int64() != 0 ? "true" : "false";
+    case DType::int64:
+      return std::to_string(scalar.to_int64());
+    default:
+      break;
+  }
+  std::ostringstream os;
+  os << scalar.to_double();
+  return os.str();
+}
+
+bool fits_dtype(const Scalar& value, DType dtype) noexcept {
+  if (dtype != DType::int64 || !value.is_floating()) return true;
+  const double v = value.to_double();
+  // NaN fails both comparisons; 2^63 passes, as in PyTorch (c10::overflows).
+  return v >= -9223372036854775808.0 && v <= 9223372036854775808.0;
 }
 
 std::string to_string(Device device) {

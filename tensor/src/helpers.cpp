@@ -51,8 +51,13 @@ Tensor unary_kernel(kernels::UnaryKernel op, const Tensor& x) {
 }
 
 Tensor binary_kernel(kernels::BinaryKernel op, const Tensor& a, const Tensor& b) {
+  return binary_kernel(op, a, b, kernels::is_comparison(op) ? DType::bool_ : a.dtype());
+}
+
+Tensor binary_kernel(kernels::BinaryKernel op, const Tensor& a, const Tensor& b, DType out_dtype) {
   assert(a.shape() == b.shape() && a.dtype() == b.dtype());
-  Tensor out = empty(a.shape(), a.dtype(), a.device());
+  assert(out_dtype == a.dtype() || (kernels::is_comparison(op) && out_dtype == DType::bool_));
+  Tensor out = empty(a.shape(), out_dtype, a.device());
   kernels_of(a).binary(op, a.strided_view(), b.strided_view(), out.strided_view());
   return out;
 }
@@ -64,19 +69,41 @@ Tensor reduce_kernel(kernels::ReduceKernel op, const Tensor& x, const Shape& kee
   return out;
 }
 
-Tensor scalar_like(const Tensor& like, double value) {
-  return scalar_tensor(value, like.dtype(), like.device());
+Tensor scalar_like(const Tensor& like, const Scalar& value) {
+  return number_tensor(value, like.dtype(), like.device());
 }
 
-std::pair<Tensor, Tensor> broadcast_pair(const Tensor& a, const Tensor& b, const char* op) {
+Tensor number_tensor(const Scalar& value, DType dtype, Device device) {
+  // Exact for integers: a value a double cannot hold goes through host memory as int64.
+  if (!value.is_floating() && dtype == DType::int64 &&
+      static_cast<std::int64_t>(static_cast<double>(value.to_int64())) != value.to_int64()) {
+    Tensor host = empty({}, DType::int64, kCPU);
+    *host.data<std::int64_t>() = value.to_int64();
+    return host.to(device);
+  }
+  Tensor t = empty({}, dtype, device);
+  kernels_of(t).fill(t.strided_view(), value.to_double());
+  return t;
+}
+
+void check_defined(const Tensor& a, const Tensor& b, std::string_view op) {
   // Note [undefined tensors]: named by the op, not by the first accessor that would notice.
   KINDLING_CHECK(a.defined() && b.defined(), op, ": the ", a.defined() ? "second" : "first",
                  " operand is undefined (a default-constructed Tensor, or grad() before any "
                  "backward)");
+}
+
+std::pair<Tensor, Tensor> broadcast_pair(const Tensor& a, const Tensor& b, const char* op) {
+  check_defined(a, b, op);
+  return broadcast_pair(a, b, result_type(a, b), op);
+}
+
+std::pair<Tensor, Tensor> broadcast_pair(const Tensor& a, const Tensor& b, DType dtype,
+                                         const char* op) {
+  check_defined(a, b, op);
   KINDLING_CHECK(a.device() == b.device(), op, ": operands on ", to_string(a.device()), " and ",
                  to_string(b.device()));
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
-  const DType dtype = promote(a.dtype(), b.dtype());
   Tensor x = a.dtype() == dtype ? a : cast(a, dtype);
   Tensor y = b.dtype() == dtype ? b : cast(b, dtype);
   if (x.shape() != shape) x = expand(x, shape);

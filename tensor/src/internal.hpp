@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kindling/engine/error.hpp"
@@ -57,14 +58,26 @@ Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t of
 
 // Fresh results of single kernels, outside the graph (the ops record them).
 Tensor unary_kernel(kernels::UnaryKernel op, const Tensor& x);
-// a and b of one shape and dtype.
+// a and b of one shape and dtype; the result has it too, or is bool for a comparison.
 Tensor binary_kernel(kernels::BinaryKernel op, const Tensor& a, const Tensor& b);
+// The same with the result dtype given: a comparison may write 1 or 0 in the operands' dtype (a
+// mask that is multiplied straight away, without a cast).
+Tensor binary_kernel(kernels::BinaryKernel op, const Tensor& a, const Tensor& b, DType out_dtype);
 // Reduction into a keepdim-shaped result.
 Tensor reduce_kernel(kernels::ReduceKernel op, const Tensor& x, const Shape& keep_shape,
                      DType out_dtype);
-// Both operands broadcast (by expand) to a common shape and converted to a common dtype.
+// Throws naming `op` and the operand when a or b is undefined (Note [undefined tensors]).
+void check_defined(const Tensor& a, const Tensor& b, std::string_view op);
+// Both operands broadcast (by expand) to a common shape and converted to result_type(a, b), or to
+// `dtype` when given.
 std::pair<Tensor, Tensor> broadcast_pair(const Tensor& a, const Tensor& b, const char* op);
-Tensor scalar_like(const Tensor& like, double value);
+std::pair<Tensor, Tensor> broadcast_pair(const Tensor& a, const Tensor& b, DType dtype,
+                                         const char* op);
+// A 0-d tensor of like's dtype and device holding `value` (converted as a fill converts it).
+Tensor scalar_like(const Tensor& like, const Scalar& value);
+// The 0-d tensor a wrapped number becomes once the result dtype is known (Note [wrapped
+// numbers]): `value` in `dtype` on `device`, exact for integers.
+Tensor number_tensor(const Scalar& value, DType dtype, Device device);
 // Sums `grad` down to `shape` (the adjoint of expand).
 Tensor sum_to(const Tensor& grad, const Shape& shape);
 

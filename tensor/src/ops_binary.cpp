@@ -1,6 +1,7 @@
-// Binary elementwise ops with broadcasting, where, cast and the comparisons. Operands are first
-// expanded to one shape (broadcast_pair), so each backward sees equal shapes and the expand
-// nodes sum the gradient back down (Note [tensor op table]).
+// Binary elementwise ops with broadcasting, where, masked_fill, cast, the comparisons and the
+// logical ops, and result_type (Note [type promotion] in dtype.hpp). Operands are first converted
+// to the result dtype and expanded to one shape (broadcast_pair), so each backward sees equal
+// shapes and the expand nodes sum the gradient back down (Note [tensor op table]).
 #include "internal.hpp"
 
 namespace kindling {
@@ -11,19 +12,49 @@ using detail::output_value;
 using detail::wants_grad;
 using kernels::BinaryKernel;
 
+// ---- result types (Note [type promotion] in dtype.hpp) ----
 namespace {
-Tensor binary_op(TensorOp op, BinaryKernel kernel, const Tensor& a, const Tensor& b) {
-  auto [x, y] = detail::broadcast_pair(a, b, std::string(op_name(op)).c_str());
-  if (kernel == BinaryKernel::div && x.dtype() == DType::int64) {
-    const no_grad guard;
-    KINDLING_CHECK(sum(eq(y, detail::scalar_like(y, 0))).item() == 0,
-                   "div: integer division by zero");
-  }
+TypedOperand operand(const Tensor& t) {
+  return {t.dtype(), t.dim() == 0 ? OperandKind::zero_dim : OperandKind::dimensioned};
+}
+}  // namespace
+DType result_type(const Tensor& a, const Tensor& b) {
+  return kindling::result_type({operand(a), operand(b)});
+}
+DType result_type(const Tensor& a, const Scalar& b) {
+  return kindling::result_type({operand(a), b.operand()});
+}
+DType result_type(const Scalar& a, const Tensor& b) {
+  return kindling::result_type({a.operand(), operand(b)});
+}
+DType result_type(const Scalar& a, const Scalar& b) {
+  return kindling::result_type({a.operand(), b.operand()});
+}
+
+namespace {
+Tensor binary_op(TensorOp op, BinaryKernel kernel, const Tensor& a, const Tensor& b, DType dtype) {
+  auto [x, y] = detail::broadcast_pair(a, b, dtype, std::string(op_name(op)).c_str());
   return detail::record(op, detail::binary_kernel(kernel, x, y), {&x, &y});
 }
+Tensor binary_op(TensorOp op, BinaryKernel kernel, const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, b, op_name(op));
+  return binary_op(op, kernel, a, b, result_type(a, b));
+}
 Tensor compare(BinaryKernel kernel, const Tensor& a, const Tensor& b, const char* name) {
+  detail::check_defined(a, b, name);
   auto [x, y] = detail::broadcast_pair(a.detach(), b.detach(), name);
   return detail::binary_kernel(kernel, x, y);
+}
+// A wrapped number as the 0-d tensor the op takes, in the dtype the op's result will have.
+Tensor number_for(const Scalar& s, const Tensor& other, DType dtype) {
+  return detail::number_tensor(s, dtype, other.device());
+}
+Tensor number_for(const Scalar& s, const Tensor& other) {
+  return number_for(s, other, result_type(other, s));
+}
+void check_not_bool(const char* op, DType a, DType b, const char* instead) {
+  KINDLING_CHECK(a != DType::bool_ && b != DType::bool_, op, ": not supported for bool operands (",
+                 dtype_name(a), " and ", dtype_name(b), "); ", instead);
 }
 }  // namespace
 
@@ -38,6 +69,7 @@ void detail::add_backward(TensorNode& node, const Tensor& g) {
 
 // ---- sub: z = a - b;  da = g, db = -g ----
 Tensor sub(const Tensor& a, const Tensor& b) {
+  check_not_bool("sub", a.dtype(), b.dtype(), "use logical_xor (^) or logical_not (~)");
   return binary_op(TensorOp::sub, BinaryKernel::sub, a, b);
 }
 void detail::sub_backward(TensorNode& node, const Tensor& g) {
@@ -55,8 +87,14 @@ void detail::mul_backward(TensorNode& node, const Tensor& g) {
 }
 
 // ---- div: z = a / b;  da = g / b, db = -g * z / b ----
+// True division: integral operands divide in float32 (the default dtype), as in PyTorch.
+namespace {
+DType division_type(DType dtype) {
+  return is_floating(dtype) ? dtype : DType::float32;
+}
+}  // namespace
 Tensor div(const Tensor& a, const Tensor& b) {
-  return binary_op(TensorOp::div, BinaryKernel::div, a, b);
+  return binary_op(TensorOp::div, BinaryKernel::div, a, b, division_type(result_type(a, b)));
 }
 void detail::div_backward(TensorNode& node, const Tensor& g) {
   const Tensor b = input(node, 1);
@@ -68,11 +106,28 @@ void detail::div_backward(TensorNode& node, const Tensor& g) {
 //      da = g * (b a^(b-1)), 0 where b == 0;  db = g * (z ln a), 0 where a == 0 and b >= 0 ----
 // The masks are PyTorch's pow_backward: a^0 is the constant 1, so its slope is 0 even at a = 0
 // (where 0 * 0^-1 would be NaN); 0^b is constant for b >= 0, where ln 0 = -inf must not leak.
-Tensor pow(const Tensor& a, const Tensor& b) {
-  return binary_op(TensorOp::pow, BinaryKernel::pow, a, b);
+namespace {
+DType pow_type(DType dtype) {
+  KINDLING_CHECK(dtype != DType::bool_,
+                 "pow: not supported for a bool result (bool ^ bool); cast "
+                 "an operand to int64 or a floating dtype");
+  return dtype;
 }
-Tensor pow(const Tensor& a, double exponent) {
-  return pow(a, detail::scalar_like(a, exponent));
+}  // namespace
+Tensor pow(const Tensor& a, const Tensor& b) {
+  return binary_op(TensorOp::pow, BinaryKernel::pow, a, b, pow_type(result_type(a, b)));
+}
+Tensor pow(const Tensor& a, const Scalar& exponent) {
+  const DType dtype = pow_type(result_type(a, exponent));
+  KINDLING_CHECK(is_floating(dtype) || exponent.to_int64() >= 0,
+                 "pow: integers to negative integer powers are not allowed (",
+                 dtype_name(a.dtype()), " tensor of shape ", shape_string(a.shape()),
+                 " to the power ", to_string(exponent), ")");
+  return pow(a, number_for(exponent, a, dtype));
+}
+Tensor pow(const Scalar& base, const Tensor& exponent) {
+  const DType dtype = pow_type(result_type(base, exponent));
+  return pow(number_for(base, exponent, dtype), exponent);
 }
 void detail::pow_backward(TensorNode& node, const Tensor& g) {
   const Tensor a = input(node, 0), b = input(node, 1), zero = scalar_like(g, 0.0);
@@ -112,6 +167,11 @@ void detail::minimum_backward(TensorNode& node, const Tensor& g) {
 
 // ---- where: z = cond ? a : b;  da = cond ? g : 0, db = cond ? 0 : g (cond is saved) ----
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  KINDLING_CHECK(cond.dtype() == DType::bool_, "where: the condition must be bool, got ",
+                 dtype_name(cond.dtype()), " of shape ", shape_string(cond.shape()),
+                 " (compare it, e.g. ne(c, 0), or cast it with cast(c, DType::bool_))");
+  KINDLING_CHECK(cond.device() == a.device(), "where: the condition is on ",
+                 to_string(cond.device()), " and the operands on ", to_string(a.device()));
   auto [x, y] = detail::broadcast_pair(a, b, "where");
   const Shape shape = broadcast_shapes(cond.shape(), x.shape(), "where");
   if (x.shape() != shape) {
@@ -128,6 +188,38 @@ void detail::where_backward(TensorNode& node, const Tensor& g) {
   const Tensor cond = saved(node, 0), zero = scalar_like(g, 0.0);
   if (wants_grad(node, 0)) give(node, 0, where(cond, g, zero));
   if (wants_grad(node, 1)) give(node, 1, where(cond, zero, g));
+}
+Tensor where(const Tensor& cond, const Tensor& a, const Scalar& b) {
+  return where(cond, a, number_for(b, a));
+}
+Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b) {
+  return where(cond, number_for(a, b), b);
+}
+Tensor where(const Tensor& cond, const Scalar& a, const Scalar& b) {
+  const DType dtype = result_type(a, b);
+  return where(cond, detail::number_tensor(a, dtype, cond.device()),
+               detail::number_tensor(b, dtype, cond.device()));
+}
+
+// ---- masked_fill (composite): where(mask, value, x) in x's dtype ----
+namespace {
+void check_mask(const Tensor& x, const Tensor& mask) {
+  KINDLING_CHECK(mask.dtype() == DType::bool_, "masked_fill: the mask must be bool, got ",
+                 dtype_name(mask.dtype()), " of shape ", shape_string(mask.shape()));
+  broadcast_shapes(x.shape(), mask.shape(), "masked_fill");
+}
+}  // namespace
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value) {
+  check_mask(x, mask);
+  KINDLING_CHECK(fits_dtype(value, x.dtype()), "masked_fill: value ", to_string(value),
+                 " cannot be converted to ", dtype_name(x.dtype()), " without overflow");
+  return where(mask, detail::number_tensor(value, x.dtype(), x.device()), x);
+}
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
+  check_mask(x, mask);
+  KINDLING_CHECK(value.dim() == 0, "masked_fill: the value must be a 0-d tensor, got shape ",
+                 shape_string(value.shape()));
+  return where(mask, cast(value, x.dtype()), x);
 }
 
 // ---- cast: z = x converted to another dtype;  dx = g converted back ----
@@ -161,9 +253,66 @@ Tensor gt(const Tensor& a, const Tensor& b) {
 Tensor ge(const Tensor& a, const Tensor& b) {
   return compare(BinaryKernel::ge, a, b, "ge");
 }
+#define KINDLING_COMPARE_SCALAR(name)                               \
+  Tensor name(const Tensor& a, const Scalar& b) {                   \
+    return compare(BinaryKernel::name, a, number_for(b, a), #name); \
+  }
+KINDLING_COMPARE_SCALAR(eq)
+KINDLING_COMPARE_SCALAR(ne)
+KINDLING_COMPARE_SCALAR(lt)
+KINDLING_COMPARE_SCALAR(le)
+KINDLING_COMPARE_SCALAR(gt)
+KINDLING_COMPARE_SCALAR(ge)
+#undef KINDLING_COMPARE_SCALAR
 
-// ---- operators; a double operand becomes a 0-d tensor of the other operand's dtype ----
-using detail::scalar_like;
+// ---- logical ops: bool results, nonzero is true; no gradient ----
+namespace {
+Tensor as_mask(const Tensor& x) {
+  return x.dtype() == DType::bool_ ? x.detach() : ne(x, 0);
+}
+// On bool operands the add kernel is `or`, mul `and` and ne `xor` (kernels.hpp).
+Tensor logical(BinaryKernel kernel, const Tensor& a, const Tensor& b, const char* name) {
+  auto [x, y] = detail::broadcast_pair(as_mask(a), as_mask(b), DType::bool_, name);
+  return detail::binary_kernel(kernel, x, y);
+}
+void check_bool_operands(const char* op, const Tensor& a, const Tensor& b) {
+  KINDLING_CHECK(a.dtype() == DType::bool_ && b.dtype() == DType::bool_, "operator", op,
+                 ": needs bool tensors, got ", dtype_name(a.dtype()), " and ",
+                 dtype_name(b.dtype()),
+                 " (bitwise ops on integers are not supported; use "
+                 "logical_and/or/xor for a mask of nonzero elements)");
+}
+}  // namespace
+Tensor logical_not(const Tensor& x) {
+  return eq(x.detach(), false);
+}
+Tensor logical_and(const Tensor& a, const Tensor& b) {
+  return logical(BinaryKernel::mul, a, b, "logical_and");
+}
+Tensor logical_or(const Tensor& a, const Tensor& b) {
+  return logical(BinaryKernel::add, a, b, "logical_or");
+}
+Tensor logical_xor(const Tensor& a, const Tensor& b) {
+  return logical(BinaryKernel::ne, a, b, "logical_xor");
+}
+Tensor operator~(const Tensor& a) {
+  check_bool_operands("~", a, a);
+  return logical_not(a);
+}
+Tensor operator&(const Tensor& a, const Tensor& b) {
+  check_bool_operands("&", a, b);
+  return logical_and(a, b);
+}
+Tensor operator|(const Tensor& a, const Tensor& b) {
+  check_bool_operands("|", a, b);
+  return logical_or(a, b);
+}
+Tensor operator^(const Tensor& a, const Tensor& b) {
+  check_bool_operands("^", a, b);
+  return logical_xor(a, b);
+}
+
+// ---- operators; a number operand is a wrapped number (Note [wrapped numbers]) ----
 Tensor operator+(const Tensor& a, const Tensor& b) {
   return add(a, b);
 }
@@ -179,29 +328,31 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
 Tensor operator-(const Tensor& a) {
   return neg(a);
 }
-Tensor operator+(const Tensor& a, double b) {
-  return add(a, scalar_like(a, b));
+Tensor operator+(const Tensor& a, const Scalar& b) {
+  return add(a, number_for(b, a));
 }
-Tensor operator-(const Tensor& a, double b) {
-  return sub(a, scalar_like(a, b));
+Tensor operator-(const Tensor& a, const Scalar& b) {
+  check_not_bool("sub", a.dtype(), b.dtype(), "use logical_xor (^) or logical_not (~)");
+  return sub(a, number_for(b, a));
 }
-Tensor operator*(const Tensor& a, double b) {
-  return mul(a, scalar_like(a, b));
+Tensor operator*(const Tensor& a, const Scalar& b) {
+  return mul(a, number_for(b, a));
 }
-Tensor operator/(const Tensor& a, double b) {
-  return div(a, scalar_like(a, b));
+Tensor operator/(const Tensor& a, const Scalar& b) {
+  return div(a, number_for(b, a));
 }
-Tensor operator+(double a, const Tensor& b) {
-  return add(scalar_like(b, a), b);
+Tensor operator+(const Scalar& a, const Tensor& b) {
+  return add(number_for(a, b), b);
 }
-Tensor operator-(double a, const Tensor& b) {
-  return sub(scalar_like(b, a), b);
+Tensor operator-(const Scalar& a, const Tensor& b) {
+  check_not_bool("sub", a.dtype(), b.dtype(), "use logical_xor (^) or logical_not (~)");
+  return sub(number_for(a, b), b);
 }
-Tensor operator*(double a, const Tensor& b) {
-  return mul(scalar_like(b, a), b);
+Tensor operator*(const Scalar& a, const Tensor& b) {
+  return mul(number_for(a, b), b);
 }
-Tensor operator/(double a, const Tensor& b) {
-  return div(scalar_like(b, a), b);
+Tensor operator/(const Scalar& a, const Tensor& b) {
+  return div(number_for(a, b), b);
 }
 Tensor operator<(const Tensor& a, const Tensor& b) {
   return lt(a, b);
@@ -215,11 +366,30 @@ Tensor operator>(const Tensor& a, const Tensor& b) {
 Tensor operator>=(const Tensor& a, const Tensor& b) {
   return ge(a, b);
 }
-Tensor operator<(const Tensor& a, double b) {
-  return lt(a, scalar_like(a, b));
+Tensor operator<(const Tensor& a, const Scalar& b) {
+  return lt(a, b);
 }
-Tensor operator>(const Tensor& a, double b) {
-  return gt(a, scalar_like(a, b));
+Tensor operator<=(const Tensor& a, const Scalar& b) {
+  return le(a, b);
+}
+Tensor operator>(const Tensor& a, const Scalar& b) {
+  return gt(a, b);
+}
+Tensor operator>=(const Tensor& a, const Scalar& b) {
+  return ge(a, b);
+}
+// a < b is b > a, and so on.
+Tensor operator<(const Scalar& a, const Tensor& b) {
+  return gt(b, a);
+}
+Tensor operator<=(const Scalar& a, const Tensor& b) {
+  return ge(b, a);
+}
+Tensor operator>(const Scalar& a, const Tensor& b) {
+  return lt(b, a);
+}
+Tensor operator>=(const Scalar& a, const Tensor& b) {
+  return le(b, a);
 }
 
 }  // namespace kindling

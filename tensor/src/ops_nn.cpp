@@ -120,7 +120,9 @@ Tensor one_hot(const Tensor& index, std::int64_t num_classes) {
   } catch (const error& e) {
     detail::throw_error("one_hot: num_classes ", num_classes, ": ", e.what());
   }
-  return eq(unsqueeze(index, -1), classes);
+  // eq writing 1 or 0 straight into int64: the one-hot rows without a bool mask and a cast.
+  auto [x, y] = detail::broadcast_pair(unsqueeze(index, -1), classes, "one_hot");
+  return detail::binary_kernel(kernels::BinaryKernel::eq, x, y, DType::int64);
 }
 
 }  // namespace kindling

@@ -1,5 +1,5 @@
 // Reductions over any set of axes, with keepdim: sum, max and min are primitives; mean, var,
-// stddev and logsumexp are composites of them; argmax and argmin carry no gradient.
+// stddev and logsumexp are composites of them; argmax, argmin, any and all carry no gradient.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -79,7 +79,7 @@ Tensor extremum(TensorOp op, ReduceKernel kernel, const Tensor& x, const Axes& a
 void extremum_backward(TensorNode& node, const Tensor& g) {
   const Tensor x = input(node, 0);
   const Tensor y = spread(detail::output_value(node), node);
-  const Tensor mask = where(ne(y, y), ne(x, x), eq(x, y));
+  const Tensor mask = cast(where(ne(y, y), ne(x, x), eq(x, y)), x.dtype());  // 1 or 0
   Axes axes;
   for (std::size_t d = 0; d < node.params.ints.size(); ++d)
     if (node.params.ints[d] == 1 && x.shape()[d] != 1) axes.push_back(static_cast<std::int64_t>(d));
@@ -98,6 +98,7 @@ Tensor arg_extremum(ReduceKernel kernel, const Tensor& x, std::int64_t axis, boo
 
 // ---- sum: y = sum over axes;  dx = g expanded back over the axes ----
 Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
+  if (x.dtype() == DType::bool_) return sum(cast(x, DType::int64), axes, keepdim);  // a count
   const ReducedShapes r = reduced_shapes(x, axes, keepdim, "sum");
   OpParams params;
   params.ints = r.keep;
@@ -120,6 +121,27 @@ Tensor min(const Tensor& x, const Axes& axes, bool keepdim) {
 }
 void detail::min_backward(TensorNode& node, const Tensor& g) {
   extremum_backward(node, g);
+}
+
+// ---- any / all (no gradient): max and min of the elements as bool ----
+namespace {
+Tensor any_all(ReduceKernel kernel, const Tensor& x, const Axes& axes, bool keepdim,
+               const char* name) {
+  const ReducedShapes r = reduced_shapes(x, axes, keepdim, name);
+  const bool empty_value = kernel == ReduceKernel::min;  // all() of nothing is true
+  std::int64_t count = 1;
+  for (auto a : r.axes)
+    count *= x.shape()[a];
+  if (count == 0 || x.numel() == 0) return full(r.result, empty_value, DType::bool_, x.device());
+  const Tensor mask = x.dtype() == DType::bool_ ? x.detach() : ne(x, 0);
+  return reduce_into(kernel, mask, r, DType::bool_);
+}
+}  // namespace
+Tensor any(const Tensor& x, const Axes& axes, bool keepdim) {
+  return any_all(ReduceKernel::max, x, axes, keepdim, "any");
+}
+Tensor all(const Tensor& x, const Axes& axes, bool keepdim) {
+  return any_all(ReduceKernel::min, x, axes, keepdim, "all");
 }
 
 // ---- argmax / argmin (no gradient): first index of the extremum ----

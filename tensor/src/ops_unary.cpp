@@ -11,6 +11,8 @@ using kernels::UnaryKernel;
 
 namespace {
 Tensor unary_op(TensorOp op, UnaryKernel kernel, const Tensor& x, bool integers_ok = false) {
+  KINDLING_CHECK(x.dtype() != DType::bool_, op_name(op), ": not supported for bool tensors (shape ",
+                 shape_string(x.shape()), "); use logical_not (~) to invert a mask, or cast it");
   KINDLING_CHECK(integers_ok || is_floating(x.dtype()), op_name(op),
                  ": needs a floating-point "
                  "tensor, got ",

@@ -2,6 +2,8 @@
 // and last three entries of each dimension with "..." between them.
 #include <cstdio>
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "internal.hpp"
 
@@ -12,19 +14,33 @@ namespace {
 constexpr std::int64_t kSummaryThreshold = 1000;
 constexpr std::int64_t kEdgeItems = 3;
 
-std::string format_value(double v, bool integer) {
-  char buffer[40];
-  if (integer)
-    std::snprintf(buffer, sizeof buffer, "%lld", static_cast<long long>(v));
-  else
-    std::snprintf(buffer, sizeof buffer, "%.4f", v);
-  return buffer;
-}
+// A tensor's elements, ready to format: int64 kept exact (a double cannot hold every int64), the
+// others as double.
+struct Elements {
+  std::vector<double> floating;
+  std::vector<std::int64_t> integer;
+  bool boolean = false;
+
+  explicit Elements(const Tensor& t) {
+    if (t.dtype() == DType::int64)
+      integer = t.to_vector<std::int64_t>();
+    else
+      floating = t.to_vector<double>();
+    boolean = t.dtype() == DType::bool_;
+  }
+  std::string format(std::int64_t i) const {
+    const auto at = static_cast<std::size_t>(i);
+    if (boolean) return floating[at] != 0.0 ? "True" : "False";  // as PyTorch prints masks
+    if (!integer.empty()) return std::to_string(integer[at]);
+    char buffer[40];
+    std::snprintf(buffer, sizeof buffer, "%.4f", floating[at]);
+    return buffer;
+  }
+};
 
 struct Printer {
-  const std::vector<double>& values;
+  const Elements& values;
   const Shape& shape;
-  bool integer;
   bool summarize;
   std::size_t width = 0;
   std::string out;
@@ -49,7 +65,7 @@ struct Printer {
         continue;
       }
       if (dim + 1 == shape.size()) {
-        const std::string s = format_value(values[offset + i], integer);
+        const std::string s = values.format(offset + i);
         if (!emit) {
           width = std::max(width, s.size());
         } else {
@@ -73,19 +89,18 @@ struct Printer {
 
 std::string to_string(const Tensor& t) {
   if (!t.defined()) return "tensor(undefined)";
-  const std::vector<double> values = t.to_vector<double>();
-  const bool integer = t.dtype() == DType::int64;
+  const Elements values(t);
   std::string body;
   std::string suffix;
   if (t.dim() == 0) {
-    body = format_value(values[0], integer);
+    body = values.format(0);
   } else if (t.numel() == 0) {
     // As PyTorch prints it: the nested brackets of (2^40, 0) would take 2^40 lines, so an empty
     // tensor of more than one dimension shows its shape instead.
     body = "[]";
     if (t.dim() > 1) suffix += ", size=" + shape_string(t.shape());
   } else {
-    Printer printer{values, t.shape(), integer, t.numel() > kSummaryThreshold, 0, {}};
+    Printer printer{values, t.shape(), t.numel() > kSummaryThreshold, 0, {}};
     printer.walk(0, 0, t.numel(), false, 7);
     printer.walk(0, 0, t.numel(), true, 7);
     body = printer.out;

@@ -217,6 +217,7 @@ T* Tensor::data() const {
 template float* Tensor::data<float>() const;
 template double* Tensor::data<double>() const;
 template std::int64_t* Tensor::data<std::int64_t>() const;
+template bool* Tensor::data<bool>() const;
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
@@ -230,6 +231,14 @@ std::vector<T> Tensor::to_vector() const {
 template std::vector<float> Tensor::to_vector<float>() const;
 template std::vector<double> Tensor::to_vector<double>() const;
 template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
+// std::vector<bool> packs its bits, so it has no data() to copy into: unpacked from bytes.
+template <>
+std::vector<bool> Tensor::to_vector<bool>() const {
+  const no_grad guard;
+  const Tensor host = kindling::contiguous(kindling::cast(*this, DType::bool_)).to(kCPU);
+  const bool* p = static_cast<const bool*>(host.raw_data());
+  return std::vector<bool>(p, p + host.numel());
+}
 
 double Tensor::item() const {
   checked_node("item");

@@ -125,8 +125,45 @@ std::vector<Row> op_rows() {
       {"compare",
        {{{4, 6}}, {{6}}},
        [](Xs x, Device) {
-         return eq(x[0], x[0]) + ne(x[0], x[1]) + lt(x[0], x[1]) + le(x[0], x[1]) + gt(x[0], x[1]) +
-                ge(x[0], x[1]);
+         // bool masks; counted in int64 (bool + bool would be `or`).
+         auto n = [](const Tensor& mask) { return cast(mask, DType::int64); };
+         return n(eq(x[0], x[0])) + 2 * n(ne(x[0], x[1])) + 4 * n(lt(x[0], x[1])) +
+                8 * n(le(x[0], x[1])) + 16 * n(gt(x[0], x[1])) + 32 * n(ge(x[0], x[1])) +
+                64 * n(ne(x[0] / 0.0 * 0.0, x[1]));  // NaN != x is true
+       },
+       false},
+      // ---- bool masks and integers (no gradient) ----
+      {"masked_fill",
+       {{{4, 6}, Domain::any, true}},
+       [](Xs x, Device) { return masked_fill(x[0], gt(x[0], 0.3), -7.5) * 2.0; }},
+      {"logical_ops",
+       {{{4, 6}}, {{4, 6}, Domain::any, true}},
+       [](Xs x, Device) {
+         const Tensor p = gt(x[0], 0), q = lt(x[1], 0.3);
+         auto n = [](const Tensor& mask) { return cast(mask, DType::int64); };
+         return n(p & q) + 2 * n(p | q) + 4 * n(p ^ q) + 8 * n(~p) + 16 * n(logical_not(x[1])) +
+                32 * n(logical_and(x[0], x[1]));
+       },
+       false},
+      {"any_all",
+       {{{5, 6}}},
+       [](Xs x, Device) {
+         const Tensor p = gt(x[0], 0.5);
+         auto n = [](const Tensor& mask) { return cast(mask, DType::int64); };
+         return n(any(p, {1})) + 2 * n(all(lt(x[0], 1.5), {1})) + 4 * n(any(p)) +
+                8 * n(all(p)) + sum(p) + sum(sum(p, {0}));
+       },
+       false},
+      {"int64_edges",
+       {{{4, 6}}},
+       [](Xs x, Device d) {
+         // float -> int64 (NaN, inf and out of range give INT64_MIN), true division, wrapping
+         // add, mul and pow; in int64 or float32 as PyTorch types them.
+         const Tensor big = cast(x[0] * 1e19, DType::int64);
+         const Tensor nan = cast(x[0] / 0.0 * 0.0, DType::int64);
+         const Tensor i = cast(x[0] * 10.0, DType::int64);
+         const Tensor wrapped = big * 3 + big + nan + pow(i, index_tensor({62}, {}, d));
+         return cast(wrapped, DType::float64) + cast(i / 7, DType::float64);
        },
        false},
       // ---- reductions ----
@@ -297,6 +334,8 @@ const std::map<std::string, std::vector<std::string>> kAlsoCovers = {
     {"permute_contiguous", {"contiguous"}},
     {"flatten_squeeze", {"squeeze", "unsqueeze"}},
     {"compare", {"eq", "ne", "lt", "le", "gt", "ge"}},
+    {"logical_ops", {"logical_not", "logical_and", "logical_or", "logical_xor"}},
+    {"any_all", {"any", "all"}},
     {"argmax", {"argmin"}},
 };
 

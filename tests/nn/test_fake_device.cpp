@@ -181,6 +181,49 @@ TEST_CASE("Module::to moves parameters, gradients stay on the device", "[nn][dev
   std::filesystem::remove(path);
 }
 
+// Bool masks and the promotion rules on a device: every result equals the CPU's and stays on the
+// device, and the work goes through the device's table.
+TEST_CASE("bool masks, where, any/all and promotion on another device", "[nn][device][dtype]") {
+  Generator gen(3);
+  const Tensor x = randn({4, 5}, gen);
+  const Tensor i = randint(-3, 4, {4, 5}, gen);
+  auto compute = [](const Tensor& a, const Tensor& b) {
+    const Tensor mask = gt(a, 0.1) & ne(b, 0);  // bool
+    std::vector<Tensor> out;
+    out.push_back(mask);
+    out.push_back(where(mask, a, 0.5));
+    out.push_back(masked_fill(b, lt(a, 0), 9));
+    out.push_back(any(mask, {1}));
+    out.push_back(all(ge(b, -3), {0}, true));
+    out.push_back(sum(mask));                       // int64 count
+    out.push_back(b / 2);                           // true division: float32
+    out.push_back(b + 0.5);                         // float32
+    out.push_back(cast(a * 1e30, DType::int64));    // INT64_MIN where out of range
+    out.push_back(cast(mask, DType::float64) * b);  // float64
+    out.push_back(logical_not(b));
+    return out;
+  };
+  const std::vector<Tensor> on_cpu = compute(x, i);
+  calls().clear();
+  const std::vector<Tensor> on_device = compute(x.to(kFake), i.to(kFake));
+  CHECK(calls()["binary"] > 0);
+  CHECK(calls()["where"] == 2);
+  CHECK(calls()["reduce"] >= 3);
+  REQUIRE(on_cpu.size() == on_device.size());
+  for (std::size_t k = 0; k < on_cpu.size(); ++k) {
+    INFO("result " << k);
+    CHECK(on_device[k].device() == kFake);
+    CHECK(on_device[k].dtype() == on_cpu[k].dtype());
+    CHECK(on_device[k].shape() == on_cpu[k].shape());
+    CHECK(on_device[k].to(kCPU).to_vector<double>() == on_cpu[k].to_vector<double>());
+  }
+  CHECK(on_device[0].to_vector<bool>() == on_cpu[0].to_vector<bool>());
+  CHECK(on_cpu[0].dtype() == DType::bool_);
+  CHECK(on_cpu[5].dtype() == DType::int64);
+  CHECK(on_cpu[6].dtype() == DType::float32);
+  CHECK(on_cpu[9].dtype() == DType::float64);
+}
+
 // The budget is the count measured when this test was written; a change that adds launches to
 // the step has to raise it on purpose.
 TEST_CASE("kernel launches per Fashion-MNIST training step stay within budget", "[nn][device]") {

@@ -3,10 +3,12 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "dot_support.hpp"
 #include "kindling/nn/init.hpp"
 #include "kindling/nn/layers.hpp"
+#include "kindling/nn/tensor_util.hpp"
 #include "kindling/tensor/graph_style.hpp"
 #include "nn_support.hpp"
 
@@ -197,6 +199,10 @@ TEST_CASE("activations, Dropout, Flatten and Embedding", "[nn][layers]") {
   }
   CHECK(zeros_count > 900);
   CHECK(zeros_count < 1100);
+  // A float64 model keeps the scale in double (the bool mask is cast to the input's dtype before
+  // the scale multiplies it).
+  for (double v : dropout(ones({400}, DType::float64)).to_vector<double>())
+    CHECK((v == 0.0 || v == 1.0 / 0.75));
   dropout.eval();
   CHECK(dropout(big).same_node(big));
 
@@ -270,4 +276,22 @@ TEST_CASE("a model's graph draws each module as a cluster holding its parameters
   CHECK(collapsed.size() < dot.size());
   dot_test::render_svg(dot, "module_clusters");
   dot_test::render_svg(collapsed, "module_clusters_collapsed");
+}
+
+TEST_CASE("copy_into and fill_into convert as cast and full do", "[nn][tensor_util]") {
+  // copy_ of floats into int64 is PyTorch's .long(): NaN, inf and out-of-range give INT64_MIN.
+  const Tensor dst = kindling::zeros({4}, kindling::DType::int64);
+  copy_into(dst, kindling::tensor({NAN, 1e30f, -2.7f, 5.5f}));
+  const std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
+  CHECK(dst.to_vector<std::int64_t>() == std::vector<std::int64_t>{lowest, lowest, -2, 5});
+  // fill_ of NaN into int64 is an error, as torch.zeros(2, dtype=torch.long).fill_(nan).
+  CHECK_THROWS_WITH(
+      fill_into(dst, NAN),
+      Catch::Contains("fill: value nan cannot be converted to int64 without overflow"));
+  CHECK(dst.to_vector<std::int64_t>()[3] == 5);  // left as it was
+  fill_into(dst, -3.9);
+  CHECK(dst.to_vector<std::int64_t>() == std::vector<std::int64_t>{-3, -3, -3, -3});
+  const Tensor mask = kindling::zeros({2}, kindling::DType::bool_);
+  fill_into(mask, NAN);
+  CHECK(mask.to_vector<bool>() == std::vector<bool>{true, true});
 }

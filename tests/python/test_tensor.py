@@ -25,7 +25,7 @@ def rss_bytes():
 
 @pytest.mark.parametrize("dtype, expected", [
     (np.float32, "float32"), (np.float64, "float64"), (np.int64, "int64"),
-    (np.int32, "int64"), (np.bool_, "int64"), (np.float16, "float32"),
+    (np.int32, "int64"), (np.bool_, "bool"), (np.float16, "float32"),
 ])
 def test_from_numpy_keeps_or_widens_the_dtype(dtype, expected):
     x = (RNG.normal(size=(3, 4)) * 10).astype(dtype)

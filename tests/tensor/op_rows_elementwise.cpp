@@ -119,16 +119,46 @@ std::vector<Row> elementwise_rows() {
                   {{{{{3, 4}, Domain::mask}, {{3, 4}}, {{3, 4}}}},
                    {{{{3, 1}, Domain::mask}, {{1, 4}}, {{3, 4}}}, {}, false, "broadcast"},
                    {{{{2, 3}, Domain::mask}, {{2, 3}}, {{}}}, {}, false, "scalar"}},
-                  [](const std::vector<Tensor>& x, const Case&) { return where(x[0], x[1], x[2]); },
+                  [](const std::vector<Tensor>& x, const Case&) {
+                    return where(cast(x[0], DType::bool_), x[1], x[2]);
+                  },
                   [](const std::vector<Array>& x, const Case&) {
                     return Array(xt::where(xt::not_equal(x[0], 0.0), x[1], x[2]));
                   }});
 
+  // masked_fill with a number (x gets the gradient where the mask is false) and with a 0-d
+  // tensor (which gets the sum of the gradient where it is true).
+  rows.push_back({TensorOp::masked_fill,
+                  {{{{{3, 4}}, {{3, 4}, Domain::mask}}},
+                   {{{{3, 4}}, {{3, 1}, Domain::mask}}, {}, false, "broadcast mask"},
+                   {{{{2, 5}}, {{2, 5}, Domain::mask}, {{}}}, {}, false, "tensor value"},
+                   {{{{}}, {{}, Domain::mask}}, {}, false, "scalar"}},
+                  [](const std::vector<Tensor>& x, const Case&) {
+                    const Tensor mask = cast(x[1], DType::bool_);
+                    return x.size() == 3 ? masked_fill(x[0], mask, x[2])
+                                         : masked_fill(x[0], mask, 0.7);
+                  },
+                  [](const std::vector<Array>& x, const Case&) {
+                    const double value = x.size() == 3 ? x[2]() : 0.7;
+                    return Array(xt::where(xt::not_equal(x[1], 0.0), value, x[0]));
+                  }});
+
+  // The logical ops take any dtype (nonzero is true), here the 0/1 masks as floats.
+  rows.push_back({TensorOp::logical_not, unary_cases(Domain::mask),
+                  [](const std::vector<Tensor>& x, const Case&) { return logical_not(x[0]); },
+                  [](const std::vector<Array>& x, const Case&) {
+                    return Array(xt::cast<double>(xt::equal(x[0], 0.0)));
+                  },
+                  false});
   auto cmp = [&](TensorOp op, BinaryFn fn, bool (*pred)(double, double)) {
     rows.push_back(binary(
         op, fn, [pred](const Array& a, const Array& b) { return compare_ref(a, b, pred); },
         Domain::mask, Domain::mask, false));
   };
+  cmp(TensorOp::logical_and, &logical_and, [](double a, double b) { return a != 0 && b != 0; });
+  cmp(TensorOp::logical_or, &logical_or, [](double a, double b) { return a != 0 || b != 0; });
+  cmp(TensorOp::logical_xor, &logical_xor, [](double a, double b) { return (a != 0) != (b != 0); });
+
   cmp(TensorOp::eq, &eq, [](double a, double b) { return a == b; });
   cmp(TensorOp::ne, &ne, [](double a, double b) { return a != b; });
   cmp(TensorOp::lt, &lt, [](double a, double b) { return a < b; });

@@ -1,4 +1,5 @@
 // Op table rows: reductions, matmul and the network ops (softmax, log_softmax, cross_entropy).
+#include <algorithm>
 #include <cmath>
 #include <xtensor/xbroadcast.hpp>
 
@@ -124,6 +125,29 @@ std::vector<Row> reduction_rows() {
       s += std::exp(e);
     return std::log(s);
   }));
+  // any / all over 0/1 masks (as floats: nonzero is true), on slices short enough that both
+  // answers occur.
+  for (bool is_any : {true, false}) {
+    rows.push_back({is_any ? TensorOp::any : TensorOp::all,
+                    {{{{{6, 2}, Domain::mask}}, {1}, false},
+                     {{{{2, 6}, Domain::mask}}, {0}, true},
+                     {{{{4, 3, 2}, Domain::mask}}, {0, 2}, false},
+                     {{{{2, 2, 3}, Domain::mask}}, {-1}, false},
+                     {{{{3, 4}, Domain::mask}}, {}, false, "all"}},
+                    [is_any](const std::vector<Tensor>& x, const Case& c) {
+                      return is_any ? any(x[0], c.axes, c.keepdim) : all(x[0], c.axes, c.keepdim);
+                    },
+                    [is_any](const std::vector<Array>& x, const Case& c) {
+                      return reduce_ref(
+                          x[0], c.axes, c.keepdim, [is_any](const std::vector<double>& v) {
+                            const auto nonzero = [](double e) { return e != 0; };
+                            const bool yes = is_any ? std::any_of(v.begin(), v.end(), nonzero)
+                                                    : std::all_of(v.begin(), v.end(), nonzero);
+                            return yes ? 1.0 : 0.0;
+                          });
+                    },
+                    false});
+  }
   for (bool is_max : {true, false}) {
     rows.push_back(
         {is_max ? TensorOp::argmax : TensorOp::argmin,

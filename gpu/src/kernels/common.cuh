@@ -11,6 +11,7 @@
 
 #include "../error.hpp"
 #include "kindling/engine/error.hpp"
+#include "kindling/tensor/element.hpp"
 #include "kindling/tensor/kernels.hpp"
 
 namespace kindling::gpu::device {
@@ -98,6 +99,9 @@ void with_dtype(DType dtype, F&& f) {
     case DType::int64:
       f.template operator()<std::int64_t>();
       return;
+    case DType::bool_:
+      f.template operator()<bool>();
+      return;
   }
 }
 
@@ -105,7 +109,8 @@ void with_dtype(DType dtype, F&& f) {
 // int64, so with_dtype cannot serve).
 template <class F>
 void with_float_dtype(DType dtype, const char* op, F&& f) {
-  KINDLING_CHECK(dtype != DType::int64, op, ": int64 tensors are not supported on CUDA");
+  KINDLING_CHECK(is_floating(dtype), op, ": ", dtype_name(dtype),
+                 " tensors are not supported on CUDA");
   if (dtype == DType::float64)
     f.template operator()<double>();
   else
@@ -182,6 +187,10 @@ __device__ inline void atomic_add(double* p, double v) {
 }
 __device__ inline void atomic_add(std::int64_t* p, std::int64_t v) {
   atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
+}
+// bool accumulates as `or` (element::add): every writer stores the same true, so plain stores do.
+__device__ inline void atomic_add(bool* p, bool v) {
+  if (v) *reinterpret_cast<volatile bool*>(p) = true;
 }
 
 }  // namespace kindling::gpu::device

@@ -1,8 +1,9 @@
-// CUDA elementwise kernels: copy (with dtype conversion), fill, unary and binary maps and where,
-// over strided operands of one shape (broadcast dimensions have stride 0). CPU twins:
-// tensor/src/cpu/elementwise.cpp, with the same formulas as tensor/src/cpu/simd_impl.hpp; the
-// lines that decide special values come from kindling/tensor/special_values.hpp, shared with the
-// CPU (Note [special values]). CUDA's exp, log and pow keep subnormals (no -ftz) and follow C99.
+// CUDA elementwise kernels: copy (with dtype conversion, element.hpp), fill, unary and binary maps,
+// comparisons (into bool masks) and where, over strided operands of one shape (broadcast
+// dimensions have stride 0). CPU twins: tensor/src/cpu/elementwise.cpp, with the same formulas as
+// tensor/src/cpu/simd_impl.hpp and element.hpp; the lines that decide special values come from
+// kindling/tensor/special_values.hpp, shared with the CPU (Note [special values]). CUDA's exp,
+// log and pow keep subnormals (no -ftz) and follow C99.
 #include "common.cuh"
 #include "kindling/tensor/special_values.hpp"
 #include "launchers.hpp"
@@ -15,12 +16,14 @@ namespace {
 
 template <class T>
 __device__ T unary_op(UnaryKernel op, T x) {
-  if constexpr (std::is_same_v<T, std::int64_t>) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;  // abs, sign and relu of 0 or 1; the ops reject the rest for bool
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
     switch (op) {
       case UnaryKernel::neg:
-        return -x;
+        return element::wrapping_neg(x);
       case UnaryKernel::abs:
-        return x < 0 ? -x : x;
+        return element::wrapping_abs(x);
       case UnaryKernel::sign:
         return special::sign(x);
       case UnaryKernel::relu:
@@ -62,18 +65,62 @@ __device__ T unary_op(UnaryKernel op, T x) {
   }
 }
 
+// The comparisons, as bool (IEEE: every comparison with NaN is false but !=).
+template <class T>
+__device__ bool compare_op(BinaryKernel op, T a, T b) {
+  switch (op) {
+    case BinaryKernel::eq:
+      return a == b;
+    case BinaryKernel::ne:
+      return a != b;
+    case BinaryKernel::lt:
+      return a < b;
+    case BinaryKernel::le:
+      return a <= b;
+    case BinaryKernel::gt:
+      return a > b;
+    case BinaryKernel::ge:
+      return a >= b;
+    default:
+      return false;
+  }
+}
+
+// int64 wraps around and never traps (element.hpp); bool add is `or`, mul `and`, as on the CPU
+// (tensor/src/cpu/elementwise.cpp).
 template <class T>
 __device__ T binary_op(BinaryKernel op, T a, T b) {
-  if constexpr (std::is_same_v<T, std::int64_t>) {
+  if constexpr (std::is_same_v<T, bool>) {
     switch (op) {
+      case BinaryKernel::add:
+      case BinaryKernel::maximum:
+        return a || b;
+      case BinaryKernel::mul:
+      case BinaryKernel::minimum:
+        return a && b;
+      case BinaryKernel::sub:
+        return a != b;
       case BinaryKernel::div:
-        return b == 0 ? 0 : a / b;  // zero divisors are rejected up front
-      case BinaryKernel::pow: {
-        T r = 1;
-        for (T i = 0; i < b; ++i)
-          r *= a;
-        return r;
-      }
+        return a;
+      case BinaryKernel::pow:
+        return a || !b;
+      case BinaryKernel::relu_grad:
+        return b && a;
+      default:
+        return compare_op(op, a, b);
+    }
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    switch (op) {
+      case BinaryKernel::add:
+        return element::wrapping_add(a, b);
+      case BinaryKernel::sub:
+        return element::wrapping_sub(a, b);
+      case BinaryKernel::mul:
+        return element::wrapping_mul(a, b);
+      case BinaryKernel::div:
+        return element::int_div(a, b);
+      case BinaryKernel::pow:
+        return element::int_pow(a, b);
       default:
         break;
     }
@@ -125,7 +172,7 @@ __global__ void copy_kernel(Layout<2> l, To* dst, const From* src) {
        i += index_t(gridDim.x) * blockDim.x) {
     index_t off[2];
     offsets_of(l, i, off);
-    dst[off[0]] = static_cast<To>(src[off[1]]);
+    dst[off[0]] = element::convert<To>(src[off[1]]);
   }
 }
 
@@ -136,6 +183,17 @@ __global__ void fill_kernel(Layout<1> l, T* dst, T value) {
     index_t off[1];
     offsets_of(l, i, off);
     dst[off[0]] = value;
+  }
+}
+
+// out (bool, shape) = a op b for a comparison op. Operand 0 is out.
+template <class T>
+__global__ void compare_kernel(BinaryKernel op, Layout<3> l, bool* out, const T* a, const T* b) {
+  for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < l.numel;
+       i += index_t(gridDim.x) * blockDim.x) {
+    index_t off[3];
+    offsets_of(l, i, off);
+    out[off[0]] = compare_op(op, a[off[1]], b[off[2]]);
   }
 }
 
@@ -191,7 +249,7 @@ void fill(const StridedView& dst, double value) {
   if (l.numel == 0) return;
   with_dtype(dst.dtype, [&]<class T>() {
     fill_kernel<T>
-        <<<grid_for(l.numel), kThreads>>>(l, static_cast<T*>(dst.data), static_cast<T>(value));
+        <<<grid_for(l.numel), kThreads>>>(l, static_cast<T*>(dst.data), element::convert<T>(value));
   });
   KINDLING_CUDA_CHECK_LAUNCH("fill_kernel");
 }
@@ -199,8 +257,8 @@ void fill(const StridedView& dst, double value) {
 void unary(UnaryKernel op, const StridedView& x, const StridedView& y) {
   const bool int_ok = op == UnaryKernel::neg || op == UnaryKernel::abs || op == UnaryKernel::sign ||
                       op == UnaryKernel::relu;
-  KINDLING_CHECK(x.dtype != DType::int64 || int_ok,
-                 "unary: this op needs a floating-point tensor, got int64");
+  KINDLING_CHECK(is_floating(x.dtype) || int_ok,
+                 "unary: this op needs a floating-point tensor, got ", dtype_name(x.dtype));
   const Layout<2> l = make_layout<2>({&y, &x});
   if (l.numel == 0) return;
   with_dtype(x.dtype, [&]<class T>() {
@@ -213,6 +271,15 @@ void unary(UnaryKernel op, const StridedView& x, const StridedView& y) {
 void binary(BinaryKernel op, const StridedView& a, const StridedView& b, const StridedView& out) {
   const Layout<3> l = make_layout<3>({&out, &a, &b});
   if (l.numel == 0) return;
+  if (out.dtype != a.dtype) {  // a comparison into a bool mask
+    with_dtype(a.dtype, [&]<class T>() {
+      compare_kernel<T><<<grid_for(l.numel), kThreads>>>(op, l, static_cast<bool*>(out.data),
+                                                         static_cast<const T*>(a.data),
+                                                         static_cast<const T*>(b.data));
+    });
+    KINDLING_CUDA_CHECK_LAUNCH("compare_kernel");
+    return;
+  }
   with_dtype(out.dtype, [&]<class T>() {
     binary_kernel<T><<<grid_for(l.numel), kThreads>>>(op, l, static_cast<T*>(out.data),
                                                       static_cast<const T*>(a.data),

@@ -299,7 +299,8 @@ void matmul(const StridedView& a, const StridedView& b, const StridedView& out) 
     KINDLING_CUDA_CHECK_LAUNCH("sgemm_kernel");
     return;
   }
-  KINDLING_CHECK(out.dtype == DType::float64, "matmul: int64 tensors are not supported");
+  KINDLING_CHECK(out.dtype == DType::float64, "matmul: ", dtype_name(out.dtype),
+                 " tensors are not supported");
   const dim3 grid(unsigned((g.n + TILE - 1) / TILE), rows(TILE), z);
   gemm_tiled_kernel<double><<<grid, dim3(TILE, TILE)>>>(g, static_cast<const double*>(a.data),
                                                         static_cast<const double*>(b.data),

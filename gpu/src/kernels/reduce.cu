@@ -76,7 +76,9 @@ template <class T>
 __device__ inline Acc<T> combine(ReduceKernel op, Acc<T> a, Acc<T> b) {
   if (b.index < 0) return a;
   if (a.index < 0) return b;
-  if (op == ReduceKernel::sum) return {a.value + b.value, a.index < b.index ? a.index : b.index};
+  // int64 wraps around, as on the CPU (element.hpp).
+  if (op == ReduceKernel::sum)
+    return {element::add(a.value, b.value), a.index < b.index ? a.index : b.index};
   // The CPU scan's rule, decided per pair (a NaN wins, then the extremum, then the lower index),
   // so the block tree's combination order does not change the answer.
   const bool want_max = op == ReduceKernel::max || op == ReduceKernel::argmax;

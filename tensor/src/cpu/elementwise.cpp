@@ -8,6 +8,7 @@
 #include "cpu.hpp"
 #include "iter.hpp"
 #include "kindling/engine/error.hpp"
+#include "kindling/tensor/element.hpp"
 #include "simd.hpp"
 
 namespace kindling::kernels::cpu {
@@ -21,13 +22,16 @@ T* typed(char* p) {
   return reinterpret_cast<T*>(p);
 }
 
-// ---- integer forms (no SIMD: int64 tensors are labels and indices, not hot paths) ----
+// ---- int64 and bool forms (no SIMD: these tensors are labels, indices and masks, not hot
+// paths). int64 wraps around and never divides by zero (element.hpp); the ops reject what PyTorch
+// rejects (bool negation, subtraction, pow) before a kernel runs, so those bool cases only have to
+// be defined. ----
 std::int64_t unary_int(UnaryKernel op, std::int64_t x) {
   switch (op) {
     case UnaryKernel::neg:
-      return -x;
+      return element::wrapping_neg(x);
     case UnaryKernel::abs:
-      return x < 0 ? -x : x;
+      return element::wrapping_abs(x);
     case UnaryKernel::sign:
       return (x > 0) - (x < 0);
     case UnaryKernel::relu:
@@ -38,26 +42,13 @@ std::int64_t unary_int(UnaryKernel op, std::int64_t x) {
   return 0;  // rejected before the walk
 }
 
-std::int64_t binary_int(BinaryKernel op, std::int64_t a, std::int64_t b) {
+bool unary_bool(UnaryKernel, bool x) {
+  return x;  // abs, sign and relu of 0 or 1 are themselves; the rest are rejected by the ops
+}
+
+template <class T>
+bool compare_scalar(BinaryKernel op, T a, T b) {
   switch (op) {
-    case BinaryKernel::add:
-      return a + b;
-    case BinaryKernel::sub:
-      return a - b;
-    case BinaryKernel::mul:
-      return a * b;
-    case BinaryKernel::div:
-      return b == 0 ? 0 : a / b;  // zero divisors are rejected up front
-    case BinaryKernel::pow: {
-      std::int64_t r = 1;
-      for (std::int64_t i = 0; i < b; ++i)
-        r *= a;
-      return r;
-    }
-    case BinaryKernel::maximum:
-      return a > b ? a : b;
-    case BinaryKernel::minimum:
-      return a < b ? a : b;
     case BinaryKernel::eq:
       return a == b;
     case BinaryKernel::ne:
@@ -70,10 +61,56 @@ std::int64_t binary_int(BinaryKernel op, std::int64_t a, std::int64_t b) {
       return a > b;
     case BinaryKernel::ge:
       return a >= b;
+    default:
+      break;
+  }
+  return false;
+}
+
+std::int64_t binary_int(BinaryKernel op, std::int64_t a, std::int64_t b) {
+  switch (op) {
+    case BinaryKernel::add:
+      return element::wrapping_add(a, b);
+    case BinaryKernel::sub:
+      return element::wrapping_sub(a, b);
+    case BinaryKernel::mul:
+      return element::wrapping_mul(a, b);
+    case BinaryKernel::div:
+      return element::int_div(a, b);
+    case BinaryKernel::pow:
+      return element::int_pow(a, b);
+    case BinaryKernel::maximum:
+      return a > b ? a : b;
+    case BinaryKernel::minimum:
+      return a < b ? a : b;
     case BinaryKernel::relu_grad:
       return b > 0 ? a : 0;
+    default:
+      break;
   }
-  return 0;
+  return compare_scalar(op, a, b);
+}
+
+bool binary_bool(BinaryKernel op, bool a, bool b) {
+  switch (op) {
+    case BinaryKernel::add:
+    case BinaryKernel::maximum:
+      return a || b;
+    case BinaryKernel::mul:
+    case BinaryKernel::minimum:
+      return a && b;
+    case BinaryKernel::sub:
+      return a != b;
+    case BinaryKernel::div:
+      return a;  // a / 1; the ops divide in float32
+    case BinaryKernel::pow:
+      return a || !b;
+    case BinaryKernel::relu_grad:
+      return b && a;
+    default:
+      break;
+  }
+  return compare_scalar(op, a, b);
 }
 
 template <class From, class To>
@@ -90,7 +127,7 @@ void copy_typed(const StridedView& src, const StridedView& dst) {
       }
     }
     for (std::int64_t i = 0; i < n; ++i)
-      out[i * sd] = static_cast<To>(in[i * ss]);
+      out[i * sd] = element::convert<To>(in[i * ss]);
   });
 }
 
@@ -104,7 +141,7 @@ void copy(const StridedView& src, const StridedView& dst) {
 
 void fill(const StridedView& dst, double value) {
   with_dtype(dst.dtype, [&]<class T>() {
-    const T v = static_cast<T>(value);
+    const T v = element::convert<T>(value);
     Walk walk({&dst});
     const std::int64_t s = walk.inner_stride(0);
     walk.for_each_block([&](const auto& p, std::int64_t start, std::int64_t n) {
@@ -125,6 +162,9 @@ void unary(UnaryKernel op, const StridedView& x, const StridedView& y) {
       if constexpr (std::is_same_v<T, std::int64_t>) {
         for (std::int64_t i = 0; i < n; ++i)
           out[i * sy] = unary_int(op, in[i * sx]);
+      } else if constexpr (std::is_same_v<T, bool>) {
+        for (std::int64_t i = 0; i < n; ++i)
+          out[i * sy] = unary_bool(op, in[i * sx]);
       } else if (sy == 1 && sx == 1) {
         loops<T>().unary(op, in, out, n);
       } else {
@@ -142,11 +182,49 @@ void unary(UnaryKernel op, const StridedView& x, const StridedView& y) {
   });
 }
 
+namespace {
+
+// out (bool) = a op b for a comparison op over operands of type T. Floating operands go through
+// the SIMD loops (1 or 0 in T) a chunk at a time, so a mask agrees exactly with the same comparison
+// written into T.
+template <class T>
+void compare_walk(BinaryKernel op, const Walk& walk) {
+  const std::int64_t so = walk.inner_stride(0), sa = walk.inner_stride(1),
+                     sb = walk.inner_stride(2);
+  walk.for_each_block([&](const auto& p, std::int64_t start, std::int64_t n) {
+    bool* z = typed<bool>(p[0]) + start * so;
+    const T* x = typed<T>(p[1]) + start * sa;
+    const T* y = typed<T>(p[2]) + start * sb;
+    if constexpr (!std::is_floating_point_v<T>) {
+      for (std::int64_t i = 0; i < n; ++i)
+        z[i * so] = compare_scalar(op, x[i * sa], y[i * sb]);
+    } else {
+      T ba[kChunk], bb[kChunk];
+      for (std::int64_t i = 0; i < n; i += kChunk) {
+        const std::int64_t m = std::min(kChunk, n - i);
+        for (std::int64_t j = 0; j < m; ++j) {
+          ba[j] = x[(i + j) * sa];
+          bb[j] = y[(i + j) * sb];
+        }
+        loops<T>().binary(op, ba, 1, bb, 1, ba, m);
+        for (std::int64_t j = 0; j < m; ++j)
+          z[(i + j) * so] = ba[j] != T(0);
+      }
+    }
+  });
+}
+
+}  // namespace
+
 void binary(BinaryKernel op, const StridedView& a, const StridedView& b, const StridedView& out) {
   Walk walk({&out, &a, &b});
   const std::int64_t so = walk.inner_stride(0), sa = walk.inner_stride(1),
                      sb = walk.inner_stride(2);
-  with_dtype(out.dtype, [&]<class T>() {
+  with_dtype(a.dtype, [&]<class T>() {
+    if (out.dtype != a.dtype) {  // a comparison into a bool mask
+      compare_walk<T>(op, walk);
+      return;
+    }
     walk.for_each_block([&](const auto& p, std::int64_t start, std::int64_t n) {
       T* z = typed<T>(p[0]) + start * so;
       const T* x = typed<T>(p[1]) + start * sa;
@@ -154,6 +232,9 @@ void binary(BinaryKernel op, const StridedView& a, const StridedView& b, const S
       if constexpr (std::is_same_v<T, std::int64_t>) {
         for (std::int64_t i = 0; i < n; ++i)
           z[i * so] = binary_int(op, x[i * sa], y[i * sb]);
+      } else if constexpr (std::is_same_v<T, bool>) {
+        for (std::int64_t i = 0; i < n; ++i)
+          z[i * so] = binary_bool(op, x[i * sa], y[i * sb]);
       } else if (so == 1 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
         loops<T>().binary(op, x, sa, y, sb, z, n);
       } else {

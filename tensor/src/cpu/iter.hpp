@@ -141,6 +141,8 @@ decltype(auto) with_dtype(DType dtype, F&& f) {
       return f.template operator()<float>();
     case DType::float64:
       return f.template operator()<double>();
+    case DType::bool_:
+      return f.template operator()<bool>();
     case DType::int64:
       break;
   }

@@ -8,6 +8,7 @@
 #include "cpu.hpp"
 #include "iter.hpp"
 #include "kindling/engine/error.hpp"
+#include "kindling/tensor/element.hpp"
 #include "kindling/tensor/gemm.hpp"
 
 namespace kindling::kernels::cpu {
@@ -96,9 +97,10 @@ void matmul(const StridedView& a, const StridedView& b, const StridedView& out) 
     case DType::float64:
       return matmul_typed<double>(a, b, out);
     case DType::int64:
+    case DType::bool_:
       break;
   }
-  KINDLING_CHECK(false, "matmul: int64 tensors are not supported");
+  KINDLING_CHECK(false, "matmul: ", dtype_name(out.dtype), " tensors are not supported");
 }
 
 namespace {
@@ -159,7 +161,7 @@ void index_add(const StridedView& dst, int axis, const StridedView& index, const
       std::int64_t o = 0;
       for (int d = 0; d < dst.ndim; ++d)
         o += (d == axis ? i : at[d]) * dst.strides[d];
-      dp[o] += sp[off[0]];
+      dp[o] = element::add(dp[o], sp[off[0]]);
     });
   });
 }
@@ -192,7 +194,7 @@ void scatter_add(const StridedView& dst, int axis, const StridedView& index,
       std::int64_t o = 0;
       for (int d = 0; d < dst.ndim; ++d)
         o += (d == axis ? i : at[d]) * dst.strides[d];
-      dp[o] += sp[off[0]];
+      dp[o] = element::add(dp[o], sp[off[0]]);
     });
   });
 }

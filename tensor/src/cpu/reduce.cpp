@@ -4,7 +4,7 @@
 // Three walks, chosen by where the reduced dimensions sit in memory:
 //   inner    the reduced elements of one output are a contiguous run: SIMD reduce of the run
 //   rows     the kept innermost dimension is contiguous: SIMD accumulate row after row
-//   generic  anything else, and every int64 and arg reduction: plain loops
+//   generic  anything else, and every int64, bool and arg reduction: plain loops
 // Runs are reduced chunk by chunk in a fixed order, and each output is owned by one thread, so
 // the result does not depend on OMP_NUM_THREADS. A NaN makes max and min NaN, and argmax/argmin
 // return the first NaN's index (Note [special values]).
@@ -15,6 +15,7 @@
 
 #include "cpu.hpp"
 #include "iter.hpp"
+#include "kindling/tensor/element.hpp"
 #include "kindling/tensor/special_values.hpp"
 #include "simd.hpp"
 
@@ -145,7 +146,7 @@ void reduce_generic(ReduceKernel op, const T* x, void* out_data, const Group& ke
     for (std::int64_t r = 1; r < nr; ++r) {
       const T v = x[xk + red.offsets(r, red.ndim).first];
       if (op == ReduceKernel::sum)
-        best += v;
+        best = element::add(best, v);  // int64 wraps around, as in PyTorch
       else if (special::arg_beats(want_max, v, r, best, best_index))  // the first NaN, else
         best = v, best_index = r;                                     // the first extremum
     }
@@ -176,7 +177,7 @@ void reduce(ReduceKernel op, const StridedView& x, const StridedView& out) {
   const bool arg = op == ReduceKernel::argmax || op == ReduceKernel::argmin;
   with_dtype(x.dtype, [&]<class T>() {
     const T* xp = static_cast<const T*>(x.data);
-    if constexpr (!std::is_same_v<T, std::int64_t>) {
+    if constexpr (std::is_floating_point_v<T>) {
       T* op_out = static_cast<T*>(out.data);
       if (!arg && red.x_stride[red.ndim - 1] == 1) {
         reduce_inner(op, xp, op_out, kept, red);

@@ -142,7 +142,9 @@ struct Loops {
         return xsimd::select(xsimd::isnan(a) | (a < b), a, b);
       case BinaryKernel::eq:
         return xsimd::select(a == b, one, zero);
-      case BinaryKernel::ne:  // !(a == b): true at NaN, which xsimd's ordered != is not
+      // Not `a != b`: xsimd 8 compares with _CMP_NEQ_OQ (ordered) on AVX and AVX-512, which is
+      // false for NaN, unlike C++, SSE2 and PyTorch (nan != x is true).
+      case BinaryKernel::ne:
         return xsimd::select(a == b, zero, one);
       case BinaryKernel::lt:
         return xsimd::select(a < b, one, zero);

@@ -3,30 +3,38 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace kindling {
 
-// float32 is the working type, float64 exists for gradient checks, int64 for labels and indices.
-enum class DType : std::uint8_t { float32, float64, int64 };
+// float32 is the working type, float64 exists for gradient checks, int64 for labels and indices,
+// bool for masks (comparisons, where, masked_fill, any, all). New dtypes go at the end: the values
+// are stable.
+enum class DType : std::uint8_t { float32, float64, int64, bool_ };
 
 constexpr std::size_t dtype_size(DType dtype) noexcept {
-  return dtype == DType::float32 ? 4 : 8;
+  switch (dtype) {
+    case DType::float32:
+      return 4;
+    case DType::bool_:
+      return 1;
+    case DType::float64:
+    case DType::int64:
+      break;
+  }
+  return 8;
 }
 constexpr bool is_floating(DType dtype) noexcept {
-  return dtype != DType::int64;
+  return dtype == DType::float32 || dtype == DType::float64;
 }
-std::string_view dtype_name(DType dtype) noexcept;  // "float32"
-// The type both operands of a binary op are converted to: int64 < float32 < float64.
-constexpr DType promote(DType a, DType b) noexcept {
-  if (a == DType::float64 || b == DType::float64) return DType::float64;
-  if (a == DType::float32 || b == DType::float32) return DType::float32;
-  return DType::int64;
-}
+std::string_view dtype_name(DType dtype) noexcept;  // "float32", "bool"
 
-// The C++ type behind a DType, and back.
+// The C++ type behind a DType, and back. A bool element is one byte holding 0 or 1 (Note [bool
+// storage] in creation.hpp says where foreign bytes are checked).
 template <class T>
 constexpr DType dtype_of() noexcept;
 template <>
@@ -41,6 +49,149 @@ template <>
 constexpr DType dtype_of<std::int64_t>() noexcept {
   return DType::int64;
 }
+template <>
+constexpr DType dtype_of<bool>() noexcept {
+  return DType::bool_;
+}
+
+// Note [type promotion]
+// The dtype of a binary op's result (and of where's) follows PyTorch's torch.result_type. DTypes
+// fall in three categories, bool < integer < floating. Each operand is one of three kinds:
+//   dimensioned     a tensor with at least one dimension
+//   zero_dim        a 0-d tensor
+//   wrapped_number  a number given in place of a tensor: C++ `x + 0.5`, `where(c, x, 0)`, a Python
+//                   int, float or bool. A floating number counts as float32 (the default dtype),
+//                   an integer as int64, a bool as bool.
+// Operands of one kind promote among themselves (bool < int64 < float32 < float64). A zero_dim or
+// wrapped result then changes the dimensioned one only when its category is higher, and a wrapped
+// result changes a zero_dim one likewise; so float32 [2] + float64 0-d is float32, int64 [2] + 0.5
+// is float32, int64 [2] + float64 0-d is float64, bool [2] + 1 is int64. Division is true division
+// on top of this: an integral result type becomes float32 (ops.hpp, div).
+enum class DTypeCategory : std::uint8_t { boolean, integer, floating };
+constexpr DTypeCategory dtype_category(DType dtype) noexcept {
+  return dtype == DType::bool_   ? DTypeCategory::boolean
+         : dtype == DType::int64 ? DTypeCategory::integer
+                                 : DTypeCategory::floating;
+}
+
+// The smallest dtype both convert to without leaving their categories' order:
+// bool < int64 < float32 < float64.
+constexpr DType promote(DType a, DType b) noexcept {
+  auto rank = [](DType d) {
+    switch (d) {
+      case DType::bool_:
+        return 0;
+      case DType::int64:
+        return 1;
+      case DType::float32:
+        return 2;
+      case DType::float64:
+        break;
+    }
+    return 3;
+  };
+  return rank(a) >= rank(b) ? a : b;
+}
+
+enum class OperandKind : std::uint8_t { dimensioned, zero_dim, wrapped_number };
+struct TypedOperand {
+  DType dtype;
+  OperandKind kind;
+};
+
+namespace detail {
+// One kind's running promotion; `defined` is false until an operand of that kind is seen.
+struct PromotionSlot {
+  bool defined = false;
+  DType dtype = DType::bool_;
+  constexpr void add(DType d) noexcept {
+    dtype = defined ? promote(dtype, d) : d;
+    defined = true;
+  }
+};
+// PyTorch's combine_categories: `higher` is the slot of the kind that takes precedence.
+constexpr PromotionSlot combine_categories(PromotionSlot higher, PromotionSlot lower) noexcept {
+  if (!higher.defined) return lower;
+  if (!lower.defined) return higher;
+  if (dtype_category(higher.dtype) == DTypeCategory::floating) return higher;
+  if (higher.dtype == DType::bool_ || dtype_category(lower.dtype) == DTypeCategory::floating)
+    return {true, promote(higher.dtype, lower.dtype)};
+  return higher;
+}
+}  // namespace detail
+
+// The result dtype of an op over `operands` (Note [type promotion]); float32 for no operands.
+constexpr DType result_type(std::initializer_list<TypedOperand> operands) noexcept {
+  detail::PromotionSlot dimensioned, zero_dim, wrapped;
+  for (const TypedOperand& o : operands) {
+    switch (o.kind) {
+      case OperandKind::dimensioned:
+        dimensioned.add(o.dtype);
+        break;
+      case OperandKind::zero_dim:
+        zero_dim.add(o.dtype);
+        break;
+      case OperandKind::wrapped_number:
+        wrapped.add(dtype_category(o.dtype) == DTypeCategory::floating ? DType::float32 : o.dtype);
+        break;
+    }
+  }
+  const detail::PromotionSlot result =
+      detail::combine_categories(dimensioned, detail::combine_categories(zero_dim, wrapped));
+  return result.defined ? result.dtype : DType::float32;
+}
+
+// Note [wrapped numbers]
+// A number standing in for a tensor operand: `x + 0.5`, `2 * x`, `x < 1`, `where(c, x, 0)`,
+// `full(shape, 7)`. It remembers what it was given as (bool, an integer, or a floating number)
+// and keeps integers exactly, so `int64 x + 2^62` does not round through a double and
+// `int64 x + 0.5` knows to give float32 (Note [type promotion]). The ops turn it into a 0-d tensor
+// of the result dtype, never a 0-d float64 tensor that would take part in promotion as one.
+class Scalar {
+ public:
+  // Implicit from any arithmetic type, so every number literal works where a Scalar is taken.
+  template <class T>
+  requires std::is_arithmetic_v<T> Scalar(T value) {  // NOLINT(google-explicit-constructor)
+    if constexpr (std::is_same_v<T, bool>) {
+      dtype_ = DType::bool_;
+      integer_ = value ? 1 : 0;
+    } else if constexpr (std::is_integral_v<T>) {
+      if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t)) {
+        if (value > static_cast<T>(INT64_MAX))
+          throw_too_large(static_cast<unsigned long long>(value));
+      }
+      dtype_ = DType::int64;
+      integer_ = static_cast<std::int64_t>(value);
+    } else {
+      dtype_ = DType::float64;
+      floating_ = static_cast<double>(value);
+    }
+  }
+
+  // bool_, int64 or float64: the kind of number it was given as.
+  DType dtype() const noexcept { return dtype_; }
+  bool is_floating() const noexcept { return dtype_ == DType::float64; }
+  double to_double() const noexcept {
+    return dtype_ == DType::float64 ? floating_ : static_cast<double>(integer_);
+  }
+  // Exact for bool and integer scalars; a floating one is converted as a cast to int64 is.
+  std::int64_t to_int64() const noexcept;
+  // As an operand of result_type().
+  TypedOperand operand() const noexcept { return {dtype_, OperandKind::wrapped_number}; }
+
+ private:
+  [[noreturn]] static void throw_too_large(unsigned long long value);
+  DType dtype_ = DType::float64;
+  std::int64_t integer_ = 0;
+  double floating_ = 0.0;
+};
+std::string to_string(const Scalar& scalar);  // "0.5", "7", "true"
+
+// Whether `value` converts to `dtype` without overflow, as PyTorch's checked_convert decides for
+// fills (full, masked_fill, fill_): for int64 not NaN, not infinite and within
+// [-2^63, 2^63] (2^63 itself passes and converts to INT64_MIN, as in PyTorch); every value fits
+// the other dtypes (floating ones round, bool takes value != 0).
+bool fits_dtype(const Scalar& value, DType dtype) noexcept;
 
 // Where a tensor's storage lives. CPU is always there; CUDA kernels register themselves from the
 // gpu module (Note [device dispatch] in kernels.hpp).

@@ -58,10 +58,12 @@ enum class UnaryKernel : std::uint8_t {
 #undef KINDLING_X
 };
 
-// z = f(x, y) over operands of one shape (broadcast dims have stride 0). Comparisons give 1 or 0
-// in the operands' dtype. relu_grad is relu's backward in one pass: 0 where y <= 0, else x (the
-// grad x masked by the input y; 0 even where x is NaN, and x where y is NaN, as PyTorch's
-// threshold_backward). Every kernel's special values: Note [special values].
+// z = f(x, y) over operands of one shape (broadcast dims have stride 0). Comparisons write bool
+// (or, when `out` has the operands' dtype, 1 or 0 in it). On int64, add, sub, mul and pow wrap
+// around and div is defined for every divisor (element.hpp); on bool, add is `or`, mul `and`.
+// relu_grad is relu's backward in one pass: 0 where y <= 0, else x (the grad x masked by the
+// input y; 0 even where x is NaN, and x where y is NaN, as PyTorch's threshold_backward). Every
+// kernel's special values: Note [special values].
 #define KINDLING_BINARY_KERNELS(X) \
   X(add)                           \
   X(sub)                           \
@@ -84,8 +86,14 @@ enum class BinaryKernel : std::uint8_t {
 #undef KINDLING_X
 };
 
+constexpr bool is_comparison(BinaryKernel op) noexcept {
+  return op == BinaryKernel::eq || op == BinaryKernel::ne || op == BinaryKernel::lt ||
+         op == BinaryKernel::le || op == BinaryKernel::gt || op == BinaryKernel::ge;
+}
+
 // Reductions over the dimensions where the output has size 1 and the input does not (the output
-// is given in keepdim form). argmax/argmin reduce one dimension and write int64 indices.
+// is given in keepdim form). argmax/argmin reduce one dimension and write int64 indices. int64 sums
+// wrap around; on bool, max is `any` and min is `all`.
 enum class ReduceKernel : std::uint8_t { sum, max, min, argmax, argmin };
 
 struct KernelTable {
@@ -96,14 +104,16 @@ struct KernelTable {
   void (*copy_from_host)(void* dst, const void* src, std::size_t bytes) = nullptr;
   void (*copy_to_host)(void* dst, const void* src, std::size_t bytes) = nullptr;
 
-  // dst = src elementwise, converting dtypes; shapes equal.
+  // dst = src elementwise, converting dtypes as element::convert does (element.hpp: NaN and
+  // out-of-range floats become INT64_MIN in int64, nonzero becomes true in bool); shapes equal.
   void (*copy)(const StridedView& src, const StridedView& dst) = nullptr;
+  // dst = value converted to dst's dtype as copy converts it.
   void (*fill)(const StridedView& dst, double value) = nullptr;
   void (*unary)(UnaryKernel op, const StridedView& x, const StridedView& y) = nullptr;
-  // a, b and out share dtype and shape.
+  // a, b and out share shape; a and b share dtype, and out has it too (bool for comparisons).
   void (*binary)(BinaryKernel op, const StridedView& a, const StridedView& b,
                  const StridedView& out) = nullptr;
-  // out = cond != 0 ? a : b; cond may have any dtype.
+  // out = cond != 0 ? a : b; cond may have any dtype (the ops pass bool).
   void (*where)(const StridedView& cond, const StridedView& a, const StridedView& b,
                 const StridedView& out) = nullptr;
   void (*reduce)(ReduceKernel op, const StridedView& x, const StridedView& out) = nullptr;

@@ -60,7 +60,8 @@ namespace kindling {
   X(transpose)                        \
   X(squeeze)                          \
   X(unsqueeze)                        \
-  X(stack)
+  X(stack)                            \
+  X(masked_fill)
 
 #define KINDLING_TENSOR_NOGRAD(X) \
   X(eq)                           \
@@ -71,7 +72,13 @@ namespace kindling {
   X(ge)                           \
   X(argmax)                       \
   X(argmin)                       \
-  X(one_hot)
+  X(one_hot)                      \
+  X(logical_not)                  \
+  X(logical_and)                  \
+  X(logical_or)                   \
+  X(logical_xor)                  \
+  X(any)                          \
+  X(all)
 
 #define KINDLING_TENSOR_ALL_OPS(X) \
   KINDLING_TENSOR_PRIMITIVES(X) KINDLING_TENSOR_COMPOSITES(X) KINDLING_TENSOR_NOGRAD(X)

@@ -30,56 +30,112 @@ Tensor gelu(const Tensor& x);  // exact: x * Phi(x), as torch's default
 // NaN stays NaN; the gradient is 1 on [low, high] (bounds included), 0 outside and at NaN.
 Tensor clamp(const Tensor& x, double low, double high);
 
-// ---- elementwise, binary, broadcasting; scalars take the tensor's dtype ----
+// ---- elementwise, binary, broadcasting ----
+// The result dtype is result_type of the operands (Note [type promotion] in dtype.hpp): a number
+// (a Scalar: `x * 0.5`, `pow(x, 2)`) or a 0-d tensor changes it only when its category (bool <
+// integer < floating) is higher, so float32 x * 0.5 is float32 and int64 x * 0.5 is float32 too.
+// int64 add, sub and mul wrap around. bool add is `or` and mul `and`; sub and neg reject bool
+// operands (use logical_xor, logical_not), as PyTorch does.
+DType result_type(const Tensor& a, const Tensor& b);
+DType result_type(const Tensor& a, const Scalar& b);
+DType result_type(const Scalar& a, const Tensor& b);
+DType result_type(const Scalar& a, const Scalar& b);
+
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
+// True division: integer and bool operands divide in float32 (int64 / int64 is float32, as in
+// PyTorch), so no integer is ever divided by zero.
 Tensor div(const Tensor& a, const Tensor& b);
-// C99's pow (0^0 = NaN^0 = 1^NaN = 1), as torch.pow(tensor, tensor). A number exponent is the
+// C99's pow (0^0 = NaN^0 = 1^NaN = 1), as torch.pow(tensor, tensor); a number exponent is the
 // same op: torch's `t ** 0.5` differs at -0 and -inf only, where it takes sqrt's values (-0, NaN).
+// An int64 result wraps around. An integer tensor to a negative integer Scalar power is an error
+// ("integers to negative integer powers are not allowed"), as in PyTorch; a tensor of negative
+// exponents gives PyTorch's values (1 for a base 1, +-1 for -1, else 0). bool^bool is an error.
 Tensor pow(const Tensor& a, const Tensor& b);
-Tensor pow(const Tensor& a, double exponent);
+Tensor pow(const Tensor& a, const Scalar& exponent);
+Tensor pow(const Scalar& base, const Tensor& exponent);
 // NaN if either is NaN; ties split the gradient, as in PyTorch.
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
-// cond != 0 ? a : b, broadcasting all three; no gradient flows to cond.
+// cond ? a : b, broadcasting all three; cond must be bool (as in PyTorch: compare with != 0 or
+// cast(x, DType::bool_) first). The result dtype is result_type(a, b). No gradient flows to cond.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, const Scalar& b);
+Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Scalar& a, const Scalar& b);
+// x with `value` where mask is true: where(mask, value, x) in x's dtype (a fractional value into
+// int64 truncates; NaN or an out-of-range value into int64 is an error). mask must be bool and
+// broadcast with x. A 0-d tensor value receives the gradient of the filled places.
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value);
 
-// Comparisons: 1 or 0 in the promoted dtype of the operands; never require grad.
+// Comparisons: bool masks, computed in result_type of the operands; never require grad.
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);
 Tensor le(const Tensor& a, const Tensor& b);
 Tensor gt(const Tensor& a, const Tensor& b);
 Tensor ge(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, const Scalar& b);
+Tensor ne(const Tensor& a, const Scalar& b);
+Tensor lt(const Tensor& a, const Scalar& b);
+Tensor le(const Tensor& a, const Scalar& b);
+Tensor gt(const Tensor& a, const Scalar& b);
+Tensor ge(const Tensor& a, const Scalar& b);
+
+// Logical ops: bool results over operands of any dtype (nonzero is true, NaN included); never
+// require grad.
+Tensor logical_not(const Tensor& x);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
 
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
 Tensor operator*(const Tensor& a, const Tensor& b);
 Tensor operator/(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a);
-Tensor operator+(const Tensor& a, double b);
-Tensor operator-(const Tensor& a, double b);
-Tensor operator*(const Tensor& a, double b);
-Tensor operator/(const Tensor& a, double b);
-Tensor operator+(double a, const Tensor& b);
-Tensor operator-(double a, const Tensor& b);
-Tensor operator*(double a, const Tensor& b);
-Tensor operator/(double a, const Tensor& b);
+// A number operand is a wrapped number (Note [wrapped numbers]), never a 0-d float64 tensor.
+Tensor operator+(const Tensor& a, const Scalar& b);
+Tensor operator-(const Tensor& a, const Scalar& b);
+Tensor operator*(const Tensor& a, const Scalar& b);
+Tensor operator/(const Tensor& a, const Scalar& b);
+Tensor operator+(const Scalar& a, const Tensor& b);
+Tensor operator-(const Scalar& a, const Tensor& b);
+Tensor operator*(const Scalar& a, const Tensor& b);
+Tensor operator/(const Scalar& a, const Tensor& b);
 Tensor operator<(const Tensor& a, const Tensor& b);
 Tensor operator<=(const Tensor& a, const Tensor& b);
 Tensor operator>(const Tensor& a, const Tensor& b);
 Tensor operator>=(const Tensor& a, const Tensor& b);
-Tensor operator<(const Tensor& a, double b);
-Tensor operator>(const Tensor& a, double b);
+Tensor operator<(const Tensor& a, const Scalar& b);
+Tensor operator<=(const Tensor& a, const Scalar& b);
+Tensor operator>(const Tensor& a, const Scalar& b);
+Tensor operator>=(const Tensor& a, const Scalar& b);
+Tensor operator<(const Scalar& a, const Tensor& b);
+Tensor operator<=(const Scalar& a, const Tensor& b);
+Tensor operator>(const Scalar& a, const Tensor& b);
+Tensor operator>=(const Scalar& a, const Tensor& b);
+// On bool tensors only (masks): not, and, or, xor. (No operator== on Tensor: same_node() is
+// identity, eq() the elementwise comparison.)
+Tensor operator~(const Tensor& a);
+Tensor operator&(const Tensor& a, const Tensor& b);
+Tensor operator|(const Tensor& a, const Tensor& b);
+Tensor operator^(const Tensor& a, const Tensor& b);
 
 // ---- reductions ----
+// The sum of bool or int64 elements is int64 (wrapping around), as in PyTorch.
 Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 Tensor mean(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 // Values of the max/min (NaN if the slice has a NaN); the gradient goes to the arg (split evenly
 // among ties, and among the NaNs of a NaN slice).
 Tensor max(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 Tensor min(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+// Whether any (all) elements are nonzero over the axes, as bool: any of nothing is false, all of
+// nothing true. Never require grad.
+Tensor any(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+Tensor all(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 // Index (int64) of the first max/min along `axis` (of the first NaN, if any), over the flattened
 // tensor when axis is absent.
 Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim = false);
@@ -112,6 +168,8 @@ Tensor unsqueeze(const Tensor& x, std::int64_t axis);
 Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t stop,
              std::int64_t step = 1);
 Tensor contiguous(const Tensor& x);
+// x converted to `dtype` (element::convert in element.hpp: NaN and out-of-range values become
+// INT64_MIN in int64, nonzero becomes true in bool). Only floating results carry a gradient.
 Tensor cast(const Tensor& x, DType dtype);
 Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index);
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index);

@@ -117,7 +117,8 @@ class Tensor {
   // ---- data ----
   // The single value of a one-element tensor, as double.
   double item() const;
-  // All values in row-major order, converted to T.
+  // All values in row-major order, converted to T (float, double, std::int64_t or bool; the
+  // conversions of cast()).
   template <class T>
   std::vector<T> to_vector() const;
   // The first element of a contiguous CPU tensor of dtype T (checked).
@@ -180,6 +181,9 @@ class Tensor {
 
   engine::NodeRef<TensorNode> node_;
 };
+
+template <>
+std::vector<bool> Tensor::to_vector<bool>() const;
 
 std::string to_string(const Tensor& tensor);  // NumPy-like, truncated past 1000 elements
 std::ostream& operator<<(std::ostream& os, const Tensor& tensor);
