@@ -96,6 +96,14 @@ void append_json_string(std::string& out, std::string_view text) {
     if (c == '"' || c == '\\') {
       out += '\\';
       out += ch;
+    } else if (const char* short_form = c == '\n'   ? "\\n"
+                                        : c == '\r' ? "\\r"
+                                        : c == '\t' ? "\\t"
+                                        : c == '\b' ? "\\b"
+                                        : c == '\f' ? "\\f"
+                                                    : nullptr) {
+      // JSON's short forms: a rewritten header is never longer than its source's escapes.
+      out += short_form;
     } else if (c < 0x20) {
       append_hex_escape(out, "\\u%04X", c);
     } else {
