@@ -3,8 +3,6 @@
 // plain or gzip byte stream over it, and the parser (Note [bounded IDX reads] in readers.hpp).
 #include "kindling/nn/readers.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -13,9 +11,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <memory>
 #include <optional>
 
+#include "byte_stream.hpp"
 #include "file_io.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/tensor/creation.hpp"
@@ -25,207 +23,9 @@ namespace kindling::nn {
 
 namespace {
 
-// ---- chunk sources -----------------------------------------------------------------------------
-
-// The input in pieces; a piece stays valid until the next call.
-class ChunkSource {
- public:
-  virtual ~ChunkSource() = default;
-  // The next piece; empty at the end.
-  virtual std::span<const std::uint8_t> next() = 0;
-  // The total size, when known (memory, regular files).
-  virtual std::optional<std::uint64_t> size() const = 0;
-};
-
-// Pieces of at most 1 GiB, so that each fits zlib's 32-bit counts.
-class MemoryChunks final : public ChunkSource {
- public:
-  explicit MemoryChunks(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
-  std::span<const std::uint8_t> next() override {
-    const std::size_t take = std::min(rest_.size(), std::size_t{1} << 30);
-    const auto piece = rest_.first(take);
-    rest_ = rest_.subspan(take);
-    return piece;
-  }
-  std::optional<std::uint64_t> size() const override { return bytes_.size(); }
-
- private:
-  std::span<const std::uint8_t> bytes_;
-  std::span<const std::uint8_t> rest_ = bytes_;
-};
-
-class FileChunks final : public ChunkSource {
- public:
-  FileChunks(const std::string& path, const char* who)
-      : file_(io::open_for_reading(path, who)), who_(who) {}
-  std::span<const std::uint8_t> next() override {
-    return {buffer_.data(), io::read_up_to(file_, buffer_, who_)};
-  }
-  std::optional<std::uint64_t> size() const override {
-    return file_.regular ? std::optional<std::uint64_t>(file_.size) : std::nullopt;
-  }
-
- private:
-  io::InputFile file_;
-  const char* who_;
-  std::vector<std::uint8_t> buffer_ = std::vector<std::uint8_t>(std::size_t{1} << 16);
-};
-
-// ---- byte streams ------------------------------------------------------------------------------
-
-class ByteStream {
- public:
-  virtual ~ByteStream() = default;
-  // Up to n bytes into dst; fewer only at the end of the stream.
-  virtual std::size_t read(std::uint8_t* dst, std::size_t n) = 0;
-  // How many bytes remain, when that is known exactly (a plain input of known size).
-  virtual std::optional<std::uint64_t> exact_remaining() const = 0;
-  // An upper bound on what remains, when one is known.
-  virtual std::optional<std::uint64_t> max_remaining() const = 0;
-  virtual const char* kind() const noexcept = 0;
-};
-
-class PlainStream final : public ByteStream {
- public:
-  PlainStream(ChunkSource& source, std::span<const std::uint8_t> first)
-      : source_(source), pending_(first), total_(source.size()) {}
-  std::size_t read(std::uint8_t* dst, std::size_t n) override {
-    std::size_t done = 0;
-    while (done < n) {
-      if (pending_.empty() && !ended_) {
-        pending_ = source_.next();
-        ended_ = pending_.empty();
-      }
-      if (pending_.empty()) break;
-      const std::size_t take = std::min(n - done, pending_.size());
-      std::memcpy(dst + done, pending_.data(), take);
-      pending_ = pending_.subspan(take);
-      done += take;
-    }
-    position_ += done;
-    return done;
-  }
-  std::optional<std::uint64_t> exact_remaining() const override {
-    if (!total_ || *total_ < position_) return std::nullopt;
-    return *total_ - position_;
-  }
-  std::optional<std::uint64_t> max_remaining() const override { return exact_remaining(); }
-  const char* kind() const noexcept override { return "file"; }
-
- private:
-  ChunkSource& source_;
-  std::span<const std::uint8_t> pending_;
-  std::optional<std::uint64_t> total_;
-  std::uint64_t position_ = 0;
-  bool ended_ = false;
-};
-
-// deflate never expands more than 1032 to 1 (a 258-byte match per two bits at best).
-constexpr std::uint64_t kMaxDeflateRatio = 1032;
-
-// gzip through zlib, one or more members in a row, as gunzip reads them.
-class GzipStream final : public ByteStream {
- public:
-  GzipStream(ChunkSource& source, std::span<const std::uint8_t> first, const std::string& name)
-      : source_(source), name_(name) {
-    // windowBits 15 + 16 asks for the gzip wrapper.
-    KINDLING_CHECK(inflateInit2(&z_, 15 + 16) == Z_OK, "cannot start zlib for '", name, "'");
-    if (const auto total = source.size())
-      bound_ = *total > std::numeric_limits<std::uint64_t>::max() / kMaxDeflateRatio
-                   ? std::numeric_limits<std::uint64_t>::max()
-                   : *total * kMaxDeflateRatio;
-    feed(first);
-  }
-  ~GzipStream() override { inflateEnd(&z_); }
-  GzipStream(const GzipStream&) = delete;
-  GzipStream& operator=(const GzipStream&) = delete;
-
-  std::size_t read(std::uint8_t* dst, std::size_t n) override {
-    std::size_t done = 0;
-    while (done < n && !finished_) {
-      if (z_.avail_in == 0 && !input_ended_) {
-        const auto piece = source_.next();
-        input_ended_ = piece.empty();
-        feed(piece);
-      }
-      if (member_ended_) {
-        // Between members: more input starts another one, the end of the input ends the stream.
-        if (z_.avail_in == 0) {
-          if (input_ended_) finished_ = true;
-          continue;
-        }
-        KINDLING_CHECK(inflateReset(&z_) == Z_OK, "cannot restart zlib for '", name_, "'");
-        member_ended_ = false;
-      }
-      const auto room =
-          static_cast<uInt>(std::min<std::size_t>(n - done, std::numeric_limits<uInt>::max()));
-      z_.next_out = dst + done;
-      z_.avail_out = room;
-      const uInt in_before = z_.avail_in;
-      const int status = inflate(&z_, Z_NO_FLUSH);
-      consumed_ += in_before - z_.avail_in;
-      done += room - z_.avail_out;
-      const bool progress = in_before != z_.avail_in || room != z_.avail_out;
-      if (status == Z_STREAM_END) {
-        member_ended_ = true;
-      } else if (status == Z_OK || status == Z_BUF_ERROR) {
-        // No progress with all input given means the stream stops mid-member.
-        if (!progress && z_.avail_in == 0 && input_ended_) fail("truncated file");
-        if (!progress && z_.avail_in != 0) fail(z_.msg ? z_.msg : "inflate error");
-      } else {
-        fail(z_.msg ? z_.msg : "inflate error");
-      }
-    }
-    produced_ += done;
-    return done;
-  }
-  std::optional<std::uint64_t> exact_remaining() const override { return std::nullopt; }
-  std::optional<std::uint64_t> max_remaining() const override {
-    if (!bound_) return std::nullopt;
-    return *bound_ > produced_ ? *bound_ - produced_ : 0;
-  }
-  const char* kind() const noexcept override { return "gzip file"; }
-
- private:
-  void feed(std::span<const std::uint8_t> piece) {
-    z_.next_in = const_cast<Bytef*>(piece.data());  // zlib's API is not const-correct
-    z_.avail_in = static_cast<uInt>(piece.size());  // pieces are at most 1 GiB
-  }
-  [[noreturn]] void fail(const char* reason) const {
-    ::kindling::detail::throw_error("corrupt gzip data in '", name_, "' at compressed byte offset ",
-                                    consumed_, " (", produced_, " bytes decompressed): ", reason);
-  }
-
-  ChunkSource& source_;
-  const std::string& name_;
-  z_stream z_{};
-  std::optional<std::uint64_t> bound_;
-  std::uint64_t consumed_ = 0, produced_ = 0;
-  bool input_ended_ = false, member_ended_ = false, finished_ = false;
-};
-
-// A plain or gzip stream over `source`, told apart by gzip's magic bytes.
-std::unique_ptr<ByteStream> open_stream(ChunkSource& source, const std::string& name) {
-  const std::span<const std::uint8_t> first = source.next();
-  if (first.size() >= 2 && first[0] == 0x1f && first[1] == 0x8b)
-    return std::make_unique<GzipStream>(source, first, name);
-  return std::make_unique<PlainStream>(source, first);
-}
-
-std::vector<std::uint8_t> read_all(ByteStream& in) {
-  std::vector<std::uint8_t> out;
-  if (const auto exact = in.exact_remaining()) out.reserve(static_cast<std::size_t>(*exact));
-  std::uint8_t chunk[1 << 16];
-  for (;;) {
-    const std::size_t n = in.read(chunk, sizeof chunk);
-    out.insert(out.end(), chunk, chunk + n);
-    if (n < sizeof chunk) return out;
-  }
-}
-
 // ---- IDX ---------------------------------------------------------------------------------------
 
-IdxArray parse_idx_stream(ByteStream& in, const std::string& name) {
+IdxArray parse_idx_stream(io::ByteStream& in, const std::string& name) {
   const std::string file = "IDX file '" + name + "'";
   std::uint8_t magic[4];
   const std::size_t got = in.read(magic, 4);
@@ -302,20 +102,20 @@ bool can_delimit(char c) noexcept {
 }  // namespace
 
 std::vector<std::uint8_t> read_maybe_gzip(const std::string& path) {
-  FileChunks source(path, "read_maybe_gzip");
-  const auto stream = open_stream(source, path);
-  return read_all(*stream);
+  io::FileChunks source(path, "read_maybe_gzip");
+  const auto stream = io::open_stream(source, path);
+  return io::read_all(*stream);
 }
 
 IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& name) {
-  MemoryChunks source(bytes);
-  const auto stream = open_stream(source, name);
+  io::MemoryChunks source(bytes);
+  const auto stream = io::open_stream(source, name);
   return parse_idx_stream(*stream, name);
 }
 
 IdxArray read_idx(const std::string& path) {
-  FileChunks source(path, "read_idx");
-  const auto stream = open_stream(source, path);
+  io::FileChunks source(path, "read_idx");
+  const auto stream = io::open_stream(source, path);
   return parse_idx_stream(*stream, path);
 }
 
