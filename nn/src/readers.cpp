@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <optional>
 
 #include "byte_stream.hpp"
@@ -65,19 +66,25 @@ IdxArray parse_idx_stream(io::ByteStream& in, const std::string& name) {
   KINDLING_CHECK(announced <= std::numeric_limits<std::size_t>::max(), file, ": ", count,
                  " bytes of data do not fit in memory");
   const auto want = static_cast<std::size_t>(announced);
-  // Reserved, not touched: pages are used only as data arrives. Without a bound (a gzip pipe)
-  // the vector grows as it fills instead.
-  const bool bounded = in.exact_remaining() || in.max_remaining();
-  out.data.reserve(bounded ? want : std::min<std::size_t>(want, std::size_t{1} << 24));
+  // A plain file's size is real: reserve it. A gzip file's bound is only plausible (a 100 MB
+  // file may claim 100 GB), so reserve at most 64 MiB and let the vector grow as data arrives.
+  const std::size_t reserve =
+      in.exact_remaining() ? want : std::min<std::size_t>(want, std::size_t{1} << 26);
   constexpr std::size_t kPiece = std::size_t{1} << 16;
-  while (out.data.size() < want) {
-    const std::size_t have = out.data.size();
-    const std::size_t ask = std::min(kPiece, want - have);
-    out.data.resize(have + ask);
-    const std::size_t n = in.read(out.data.data() + have, ask);
-    out.data.resize(have + n);
-    KINDLING_CHECK(n == ask, file, ": the header at offset 4 announces ", count,
-                   " bytes of data after offset ", header, " but there are ", have + n);
+  try {
+    out.data.reserve(reserve);
+    while (out.data.size() < want) {
+      const std::size_t have = out.data.size();
+      const std::size_t ask = std::min(kPiece, want - have);
+      out.data.resize(have + ask);
+      const std::size_t n = in.read(out.data.data() + have, ask);
+      out.data.resize(have + n);
+      KINDLING_CHECK(n == ask, file, ": the header at offset 4 announces ", count,
+                     " bytes of data after offset ", header, " but there are ", have + n);
+    }
+  } catch (const std::bad_alloc&) {
+    throw error(file + ": out of memory after " + std::to_string(out.data.size()) + " of the " +
+                std::to_string(count) + " bytes the header announces");
   }
   std::uint8_t extra = 0;
   KINDLING_CHECK(in.read(&extra, 1) == 0, file, ": the header at offset 4 announces ", count,

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <new>
 #include <vector>
 
 #include "file_io.hpp"
@@ -135,8 +136,15 @@ StateDict read_safetensors(const ByteSource& source, const std::string& name, Me
   StateDict out;
   for (HeaderEntry& e : entries) {
     const FileDType& dtype = *e.dtype;
-    // Uninitialised storage: every byte is written below.
-    Tensor t = kindling::detail::empty(e.shape, dtype.dtype, kCPU);
+    // Uninitialised storage: every byte is written below. The layout is checked, so the size is
+    // what the file holds (times the widening of its dtype); memory can still run out.
+    Tensor t;
+    try {
+      t = kindling::detail::empty(e.shape, dtype.dtype, kCPU);
+    } catch (const std::bad_alloc&) {
+      throw error(file + ", entry " + text::quote_for_message(e.name) + ": out of memory for " +
+                  shape_string(e.shape) + " " + std::string(dtype_name(dtype.dtype)));
+    }
     const auto bytes = static_cast<std::size_t>(e.end - e.begin);
     const std::uint64_t at = data_start + e.begin;
     if (bytes > 0) {

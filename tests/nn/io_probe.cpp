@@ -6,10 +6,13 @@
 //                                           within the loaded tensor plus one file size
 //   io_probe peak-idx-gzip-bomb DIR         a 256 MiB gzip bomb behind a 16-byte IDX header is
 //                                           rejected after reading little more than the header
+//   io_probe idx-out-of-memory DIR          a gzip IDX file of 128 MiB of data read with too
+//                                           little address space is a kindling::error
 //   io_probe save PATH                      saves a small safetensors file
 //
 // Exits 0 when the check holds, 1 (with the figures) when it does not.
 #include <sys/resource.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdio>
@@ -111,6 +114,47 @@ int peak_idx_gzip_bomb(const std::string& dir) {
   return message.find("but there are more") != std::string::npos && growth < 8 * kMiB ? 0 : 1;
 }
 
+// The process's virtual size now, in bytes (/proc/self/statm counts pages).
+long long virtual_size() {
+  long long pages = 0;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%lld", &pages) != 1) pages = 0;
+    std::fclose(f);
+  }
+  return pages * sysconf(_SC_PAGESIZE);
+}
+
+int idx_out_of_memory(const std::string& dir) {
+  const std::string path = dir + "/io_probe_large.idx.gz";
+  {
+    gzFile f = gzopen(path.c_str(), "wb1");
+    if (!f) return std::perror("gzopen"), 1;
+    const unsigned char header[8] = {0, 0, 8, 1, 0x08, 0, 0, 0};  // 2^27 bytes, all present
+    gzwrite(f, header, sizeof header);
+    std::vector<unsigned char> zeros(kMiB, 0);
+    for (int i = 0; i < 128; ++i)
+      gzwrite(f, zeros.data(), static_cast<unsigned>(zeros.size()));
+    gzclose(f);
+  }
+  // Room for 96 MiB more: the 128 MiB of data cannot fit.
+  rlimit limit{};
+  getrlimit(RLIMIT_AS, &limit);
+  const rlimit saved = limit;
+  limit.rlim_cur = static_cast<rlim_t>(virtual_size() + 96 * kMiB);
+  setrlimit(RLIMIT_AS, &limit);
+  std::string message;
+  try {
+    nn::read_idx(path);
+  } catch (const error& e) {
+    message = e.what();
+  }
+  setrlimit(RLIMIT_AS, &saved);
+  std::remove(path.c_str());
+  std::printf("128 MiB of IDX data with 96 MiB of address space to spare: %s\n",
+              message.empty() ? "(no error)" : message.c_str());
+  return message.find("out of memory") != std::string::npos ? 0 : 1;
+}
+
 int save(const std::string& path) {
   nn::StateDict state;
   state.insert("w", tensor({1, 2, 3}));
@@ -126,13 +170,14 @@ int main(int argc, char** argv) {
     if (mode == "peak-bool-safetensors" && argc == 4)
       return peak_bool_safetensors(std::atoll(argv[2]), argv[3]);
     if (mode == "peak-idx-gzip-bomb" && argc == 3) return peak_idx_gzip_bomb(argv[2]);
+    if (mode == "idx-out-of-memory" && argc == 3) return idx_out_of_memory(argv[2]);
     if (mode == "save" && argc == 3) return save(argv[2]);
   } catch (const std::exception& e) {
     std::printf("error: %s\n", e.what());
     return 1;
   }
   std::fprintf(stderr,
-               "usage: io_probe peak-bool-safetensors MIB DIR | peak-idx-gzip-bomb DIR | save "
-               "PATH\n");
+               "usage: io_probe peak-bool-safetensors MIB DIR | peak-idx-gzip-bomb DIR | "
+               "idx-out-of-memory DIR | save PATH\n");
   return 2;
 }
