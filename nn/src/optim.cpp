@@ -61,7 +61,7 @@ const OptimizerKernels* Optimizer::fused_for(const Tensor& param, const Tensor& 
 
 StateDict Optimizer::state_dict() const {
   StateDict out;
-  out.insert("step", scalar_tensor(static_cast<double>(step_), DType::int64));
+  out.insert("step", int64_scalar(step_));  // exact: a double would round past 2^53
   out.insert("lr", scalar_tensor(lr_, DType::float64));
   for (auto& [name, value] : const_cast<Optimizer*>(this)->hyperparameters())
     out.insert(name, scalar_tensor(*value, DType::float64));
@@ -97,7 +97,10 @@ void Optimizer::load_state_dict(const StateDict& state) {
     KINDLING_CHECK(tensor.shape() == p.shape(), who, ": entry '", name, "' has shape ",
                    shape_string(tensor.shape()), ", its parameter ", shape_string(p.shape()));
   }
-  step_ = static_cast<std::int64_t>(state.at("step").item());
+  const std::int64_t step = exact_int64(state.at("step"), who, "entry 'step'");
+  KINDLING_CHECK(step >= 0, who, ": entry 'step' is ", step, ", a step count cannot be negative");
+  // Nothing has changed yet; from here on nothing can fail but the copies of the state tensors.
+  step_ = step;
   lr_ = state.at("lr").item();
   for (auto& [name, value] : hyperparameters())
     *value = state.at(name).item();

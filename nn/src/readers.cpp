@@ -1,175 +1,301 @@
-// IDX, CSV and Fashion-MNIST readers. Errors name the file and the byte offset of the problem.
+// IDX, CSV and Fashion-MNIST readers. Errors name the file and the byte offset of the problem
+// (or its line and column). Files and bytes in memory share one path: a source of chunks, a
+// plain or gzip byte stream over it, and the parser (Note [bounded IDX reads] in readers.hpp).
 #include "kindling/nn/readers.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <memory>
-#include <sstream>
+#include <limits>
+#include <new>
+#include <optional>
 
+#include "byte_stream.hpp"
+#include "file_io.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/tensor/creation.hpp"
+#include "text.hpp"
 
 namespace kindling::nn {
 
 namespace {
 
-struct GzCloser {
-  void operator()(gzFile_s* f) const noexcept { gzclose(f); }
-};
+// ---- IDX ---------------------------------------------------------------------------------------
 
-std::vector<std::uint8_t> read_plain(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  KINDLING_CHECK(in.good(), "cannot open '", path, "': ", std::strerror(errno));
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(in.tellg()));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  KINDLING_CHECK(in.good() || bytes.empty(), "cannot read '", path, "'");
-  return bytes;
+IdxArray parse_idx_stream(io::ByteStream& in, const std::string& name) {
+  const std::string file = "IDX file '" + name + "'";
+  std::uint8_t magic[4];
+  const std::size_t got = in.read(magic, 4);
+  KINDLING_CHECK(got == 4, file, ": ", got,
+                 " bytes, too short for the 4-byte magic number at offset 0");
+  KINDLING_CHECK(magic[0] == 0 && magic[1] == 0, file,
+                 ": bad magic number at offset 0 (the first two bytes must be zero)");
+  KINDLING_CHECK(magic[2] == 0x08, file, ": element type 0x", std::hex, static_cast<int>(magic[2]),
+                 std::dec, " at offset 2; only unsigned bytes (0x08) are supported");
+  const int ndim = magic[3];
+  KINDLING_CHECK(ndim >= 1, file, ": zero dimensions at offset 3");
+  const std::size_t header = 4 + 4 * static_cast<std::size_t>(ndim);
+  std::uint8_t sizes[4 * 255];
+  const std::size_t got_sizes = in.read(sizes, header - 4);
+  KINDLING_CHECK(got_sizes == header - 4, file, ": truncated in the dimension list (needs ", header,
+                 " bytes, the file has ", 4 + got_sizes, ")");
+  IdxArray out;
+  std::int64_t count = 1;
+  for (int d = 0; d < ndim; ++d) {
+    const std::uint8_t* p = sizes + 4 * d;
+    const std::int64_t size = (std::int64_t{p[0]} << 24) | (std::int64_t{p[1]} << 16) |
+                              (std::int64_t{p[2]} << 8) | std::int64_t{p[3]};
+    count = checked_mul(count, size, file + ": the size at offset " + std::to_string(4 + 4 * d),
+                        "bytes");
+    out.shape.push_back(size);
+  }
+  const auto announced = static_cast<std::uint64_t>(count);
+  // Plausible before a byte of data is read.
+  if (const auto exact = in.exact_remaining()) {
+    KINDLING_CHECK(*exact == announced, file, ": the header at offset 4 announces ", count,
+                   " bytes of data after offset ", header, " but there are ", *exact);
+  } else if (const auto bound = in.max_remaining()) {
+    KINDLING_CHECK(announced <= *bound, file, ": the header at offset 4 announces ", count,
+                   " bytes of data, more than a ", in.kind(), " of this size can hold (at most ",
+                   *bound, ")");
+  }
+  KINDLING_CHECK(announced <= std::numeric_limits<std::size_t>::max(), file, ": ", count,
+                 " bytes of data do not fit in memory");
+  const auto want = static_cast<std::size_t>(announced);
+  // A plain file's size is real: reserve it. A gzip file's bound is only plausible (a 100 MB
+  // file may claim 100 GB), so reserve at most 64 MiB and let the vector grow as data arrives.
+  const std::size_t reserve =
+      in.exact_remaining() ? want : std::min<std::size_t>(want, std::size_t{1} << 26);
+  constexpr std::size_t kPiece = std::size_t{1} << 16;
+  try {
+    out.data.reserve(reserve);
+    while (out.data.size() < want) {
+      const std::size_t have = out.data.size();
+      const std::size_t ask = std::min(kPiece, want - have);
+      out.data.resize(have + ask);
+      const std::size_t n = in.read(out.data.data() + have, ask);
+      out.data.resize(have + n);
+      KINDLING_CHECK(n == ask, file, ": the header at offset 4 announces ", count,
+                     " bytes of data after offset ", header, " but there are ", have + n);
+    }
+  } catch (const std::bad_alloc&) {
+    throw error(file + ": out of memory after " + std::to_string(out.data.size()) + " of the " +
+                std::to_string(count) + " bytes the header announces");
+  }
+  std::uint8_t extra = 0;
+  KINDLING_CHECK(in.read(&extra, 1) == 0, file, ": the header at offset 4 announces ", count,
+                 " bytes of data after offset ", header, " but there are more (from offset ",
+                 header + want, ")");
+  return out;
+}
+
+// ---- CSV ---------------------------------------------------------------------------------------
+
+bool is_blank(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
+
+// Characters a number (as strtod reads it, or as format_csv writes it) may hold, and line breaks.
+bool can_delimit(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return !(std::isalnum(u) || c == '+' || c == '-' || c == '.' || c == '\n' || c == '\r' ||
+           c == '\0');
 }
 
 }  // namespace
 
 std::vector<std::uint8_t> read_maybe_gzip(const std::string& path) {
-  std::vector<std::uint8_t> raw = read_plain(path);
-  if (raw.size() < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;
-  // gzip: decompress with zlib (windowBits 15 + 16 asks for the gzip wrapper).
-  z_stream stream{};
-  KINDLING_CHECK(inflateInit2(&stream, 15 + 16) == Z_OK, "cannot start zlib for '", path, "'");
-  std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&stream, inflateEnd);
-  std::vector<std::uint8_t> out;
-  // The last 4 bytes of a gzip file hold the uncompressed size (mod 2^32): a reservation hint.
-  const std::size_t n = raw.size();
-  // Capped, so that a corrupt trailer cannot ask for gigabytes.
-  if (n >= 18) {
-    const std::size_t hint =
-        raw[n - 4] | raw[n - 3] << 8 | raw[n - 2] << 16 | std::size_t{raw[n - 1]} << 24;
-    out.reserve(std::min<std::size_t>(hint, std::size_t{1} << 28));
-  }
-  std::uint8_t chunk[1 << 16];
-  stream.next_in = raw.data();
-  stream.avail_in = static_cast<uInt>(raw.size());
-  int status = Z_OK;
-  while (status != Z_STREAM_END) {
-    stream.next_out = chunk;
-    stream.avail_out = sizeof chunk;
-    status = inflate(&stream, Z_NO_FLUSH);
-    const bool ok = status == Z_OK || status == Z_STREAM_END;
-    KINDLING_CHECK(ok && !(status == Z_OK && stream.avail_in == 0 && stream.avail_out != 0),
-                   "corrupt gzip data in '", path, "' at compressed byte offset ", stream.total_in,
-                   " (", stream.total_out, " bytes decompressed): ",
-                   stream.msg ? stream.msg : (ok ? "truncated file" : "inflate error"));
-    out.insert(out.end(), chunk, chunk + (sizeof chunk - stream.avail_out));
-  }
-  return out;
+  io::FileChunks source(path, "read_maybe_gzip");
+  const auto stream = io::open_stream(source, path);
+  return io::read_all(*stream);
 }
 
-IdxArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& path) {
-  KINDLING_CHECK(bytes.size() >= 4, "IDX file '", path, "': ", bytes.size(),
-                 " bytes, too short for the 4-byte magic number at offset 0");
-  KINDLING_CHECK(bytes[0] == 0 && bytes[1] == 0, "IDX file '", path,
-                 "': bad magic number at offset 0 (the first two bytes must be zero)");
-  KINDLING_CHECK(bytes[2] == 0x08, "IDX file '", path, "': element type 0x", std::hex,
-                 static_cast<int>(bytes[2]), std::dec,
-                 " at offset 2; only unsigned bytes (0x08) are supported");
-  const int ndim = bytes[3];
-  KINDLING_CHECK(ndim >= 1, "IDX file '", path, "': zero dimensions at offset 3");
-  const std::size_t header = 4 + 4 * static_cast<std::size_t>(ndim);
-  KINDLING_CHECK(bytes.size() >= header, "IDX file '", path,
-                 "': truncated in the dimension list "
-                 "(needs ",
-                 header, " bytes, the file has ", bytes.size(), ")");
-  IdxArray out;
-  std::uint64_t count = 1;
-  for (int d = 0; d < ndim; ++d) {
-    const std::uint8_t* p = bytes.data() + 4 + 4 * d;
-    const std::uint64_t size = (std::uint64_t{p[0]} << 24) | (std::uint64_t{p[1]} << 16) |
-                               (std::uint64_t{p[2]} << 8) | std::uint64_t{p[3]};
-    count *= size;
-    KINDLING_CHECK(count <= (std::uint64_t{1} << 40), "IDX file '", path,
-                   "': implausible size at offset ", 4 + 4 * d);
-    out.shape.push_back(static_cast<std::int64_t>(size));
-  }
-  KINDLING_CHECK(bytes.size() - header == count, "IDX file '", path,
-                 "': the header at offset 4 "
-                 "announces ",
-                 count, " bytes of data after offset ", header, " but there are ",
-                 bytes.size() - header);
-  out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
-  return out;
+IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& name) {
+  io::MemoryChunks source(bytes);
+  const auto stream = io::open_stream(source, name);
+  return parse_idx_stream(*stream, name);
 }
 
 IdxArray read_idx(const std::string& path) {
-  return parse_idx(read_maybe_gzip(path), path);
+  io::FileChunks source(path, "read_idx");
+  const auto stream = io::open_stream(source, path);
+  return parse_idx_stream(*stream, path);
+}
+
+std::vector<std::uint8_t> serialize_idx(const IdxArray& array) {
+  KINDLING_CHECK(!array.shape.empty() && array.shape.size() <= 255,
+                 "serialize_idx: an IDX file has 1 to 255 sizes, got ", array.shape.size());
+  std::int64_t count = 1;
+  for (const std::int64_t d : array.shape) {
+    KINDLING_CHECK(d >= 0 && d <= 0xFFFFFFFFLL, "serialize_idx: size ", d,
+                   " does not fit the format's 32 bits");
+    count = checked_mul(count, d, "serialize_idx", "bytes");
+  }
+  KINDLING_CHECK(static_cast<std::uint64_t>(count) == array.data.size(), "serialize_idx: shape ",
+                 shape_string(array.shape), " holds ", count, " bytes, the data ",
+                 array.data.size());
+  std::vector<std::uint8_t> out = {0, 0, 0x08, static_cast<std::uint8_t>(array.shape.size())};
+  for (const std::int64_t d : array.shape)
+    for (int shift = 24; shift >= 0; shift -= 8)
+      out.push_back(static_cast<std::uint8_t>((d >> shift) & 0xFF));
+  out.insert(out.end(), array.data.begin(), array.data.end());
+  return out;
 }
 
 // ---- CSV ---------------------------------------------------------------------------------------
 
-CsvTable read_csv(const std::string& path, bool has_header, char delimiter) {
-  const std::vector<std::uint8_t> bytes = read_plain(path);
-  const std::string text(bytes.begin(), bytes.end());
+CsvTable parse_csv(std::string_view text, const std::string& name, bool has_header,
+                   char delimiter) {
+  const std::string file = "CSV file '" + name + "'";
+  KINDLING_CHECK(can_delimit(delimiter), file, ": the delimiter ",
+                 text::quote_for_message({&delimiter, 1}),
+                 " cannot separate numbers (it may be part of one, or a line break)");
   CsvTable table;
-  std::size_t pos = 0, line_number = 0;
+  table.source = name;
+  std::size_t pos = 0;
+  std::int64_t line_number = 0;
+  std::vector<std::string_view> fields;
+  std::string number;  // one field, NUL-terminated for strtod
   while (pos < text.size()) {
     std::size_t eol = text.find('\n', pos);
-    if (eol == std::string::npos) eol = text.size();
+    if (eol == std::string_view::npos) eol = text.size();
     const std::size_t line_start = pos;
-    std::string line = text.substr(pos, eol - pos);
+    std::string_view line = text.substr(pos, eol - pos);
     pos = eol + 1;
     ++line_number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
-    std::vector<std::string> fields;
-    std::size_t start = 0;
-    for (;;) {
+    fields.clear();
+    for (std::size_t start = 0;;) {
       const std::size_t cut = line.find(delimiter, start);
-      fields.push_back(line.substr(start, cut - start));
-      if (cut == std::string::npos) break;
+      fields.push_back(line.substr(start, cut == std::string_view::npos ? cut : cut - start));
+      if (cut == std::string_view::npos) break;
       start = cut + 1;
     }
     if (has_header && table.header.empty()) {
-      table.header = fields;
+      table.header.assign(fields.begin(), fields.end());
       table.cols = static_cast<std::int64_t>(fields.size());
       continue;
     }
     if (table.cols == 0) table.cols = static_cast<std::int64_t>(fields.size());
-    KINDLING_CHECK(static_cast<std::int64_t>(fields.size()) == table.cols, "CSV file '", path,
-                   "': line ", line_number, " (byte offset ", line_start, ") has ", fields.size(),
+    KINDLING_CHECK(static_cast<std::int64_t>(fields.size()) == table.cols, file, ": line ",
+                   line_number, " (byte offset ", line_start, ") has ", fields.size(),
                    " fields, expected ", table.cols);
     std::size_t column_offset = line_start;
     for (std::size_t c = 0; c < fields.size(); ++c) {
-      const std::string& f = fields[c];
+      const std::string_view f = fields[c];
+      number.assign(f);
       char* end = nullptr;
-      const double value = std::strtod(f.c_str(), &end);
+      errno = 0;
+      const double value = std::strtod(number.c_str(), &end);
+      const bool overflow = errno == ERANGE && std::isinf(value);
+      // Everything after the number must be blanks, to the field's real end (a NUL inside a
+      // field would stop strtod early).
+      const auto parsed = static_cast<std::size_t>(end - number.c_str());
       const bool blank_tail =
-          end != f.c_str() && std::string(end).find_first_not_of(" \t") == std::string::npos;
-      KINDLING_CHECK(blank_tail, "CSV file '", path, "': line ", line_number, ", column ", c + 1,
-                     " (byte offset ", column_offset, "): '", f, "' is not a number");
+          parsed > 0 && std::all_of(f.begin() + static_cast<std::ptrdiff_t>(parsed), f.end(),
+                                    [](char ch) { return is_blank(ch); });
+      KINDLING_CHECK(blank_tail, file, ": line ", line_number, ", column ", c + 1, " (byte offset ",
+                     column_offset, "): ", text::quote_for_message(f), " is not a number");
+      KINDLING_CHECK(!overflow, file, ": line ", line_number, ", column ", c + 1, " (byte offset ",
+                     column_offset, "): ", text::quote_for_message(f),
+                     " is beyond the range of a double");
       table.values.push_back(value);
       column_offset += f.size() + 1;
     }
+    table.line_numbers.push_back(line_number);
     ++table.rows;
   }
   return table;
+}
+
+CsvTable read_csv(const std::string& path, bool has_header, char delimiter) {
+  const std::vector<std::uint8_t> bytes = io::read_whole_file(path, "read_csv");
+  return parse_csv({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, path, has_header,
+                   delimiter);
+}
+
+std::string format_csv(const CsvTable& table, char delimiter) {
+  KINDLING_CHECK(can_delimit(delimiter), "format_csv: the delimiter ",
+                 text::quote_for_message({&delimiter, 1}), " cannot separate numbers");
+  KINDLING_CHECK(table.rows >= 0 && table.cols >= 0 &&
+                     table.values.size() == static_cast<std::size_t>(checked_mul(
+                                                table.rows, table.cols, "format_csv", "values")),
+                 "format_csv: ", table.rows, " x ", table.cols, " table with ", table.values.size(),
+                 " values");
+  std::string out;
+  if (!table.header.empty()) {
+    KINDLING_CHECK(static_cast<std::int64_t>(table.header.size()) == table.cols || table.rows == 0,
+                   "format_csv: ", table.header.size(), " header fields for ", table.cols,
+                   " columns");
+    // A header of one empty field would be a blank line, which a reader skips.
+    KINDLING_CHECK(table.header.size() > 1 || !table.header[0].empty(),
+                   "format_csv: a header of one empty field cannot be written");
+    for (std::size_t c = 0; c < table.header.size(); ++c) {
+      const std::string& h = table.header[c];
+      KINDLING_CHECK(h.find(delimiter) == std::string::npos && h.find('\n') == std::string::npos,
+                     "format_csv: header field ", text::quote_for_message(h),
+                     " holds the delimiter or a line break");
+      if (c > 0) out += delimiter;
+      out += h;
+    }
+    out += "\r\n";  // a field ending in '\r' keeps it: the reader drops exactly one
+  }
+  char buffer[64];
+  for (std::int64_t r = 0; r < table.rows; ++r) {
+    for (std::int64_t c = 0; c < table.cols; ++c) {
+      if (c > 0) out += delimiter;
+      const double v = table.values[static_cast<std::size_t>(r * table.cols + c)];
+      const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
+      out.append(buffer, end);
+    }
+    out += "\r\n";
+  }
+  return out;
 }
 
 TensorDataset csv_dataset(const CsvTable& table, std::int64_t target_column) {
   KINDLING_CHECK(target_column >= 0 && target_column < table.cols && table.rows > 0,
                  "csv_dataset: target column ", target_column, " of a table with ", table.rows,
                  " rows and ", table.cols, " columns");
+  KINDLING_CHECK(table.values.size() == static_cast<std::size_t>(checked_mul(
+                                            table.rows, table.cols, "csv_dataset", "values")),
+                 "csv_dataset: a ", table.rows, " x ", table.cols, " table with ",
+                 table.values.size(), " values");
+  // "CSV file 'x.csv': line 7, column 3" when the table came from a file, else "row 5, column 3".
+  auto where = [&](std::int64_t r, std::int64_t c) {
+    std::string s = "csv_dataset: ";
+    if (!table.source.empty()) s += "CSV file '" + table.source + "': ";
+    if (static_cast<std::int64_t>(table.line_numbers.size()) == table.rows)
+      s += "line " + std::to_string(table.line_numbers[static_cast<std::size_t>(r)]);
+    else
+      s += "row " + std::to_string(r + 1);
+    return s + ", column " + std::to_string(c + 1);
+  };
   std::vector<float> inputs;
   std::vector<std::int64_t> targets;
+  inputs.reserve(static_cast<std::size_t>(table.rows * (table.cols - 1)));
+  targets.reserve(static_cast<std::size_t>(table.rows));
+  constexpr double kFloatMax = std::numeric_limits<float>::max();
   for (std::int64_t r = 0; r < table.rows; ++r)
     for (std::int64_t c = 0; c < table.cols; ++c) {
       const double v = table.values[static_cast<std::size_t>(r * table.cols + c)];
-      if (c == target_column)
+      if (c == target_column) {
+        // [0, 2^63) and whole: a class index (both bounds are exact doubles).
+        KINDLING_CHECK(std::isfinite(v) && v == std::trunc(v) && v >= 0.0 && v < 0x1p63,
+                       where(r, c), ": the label ", v,
+                       " is not a class (a whole number from 0 to 2^63 - 1)");
         targets.push_back(static_cast<std::int64_t>(v));
-      else
+      } else {
+        // Beyond float32 it would become infinite: say so. (NaN and infinities stay as given.)
+        KINDLING_CHECK(!std::isfinite(v) || std::fabs(v) <= kFloatMax, where(r, c), ": ", v,
+                       " is beyond the range of float32");
         inputs.push_back(static_cast<float>(v));
+      }
     }
   return TensorDataset(from_vector(inputs, {table.rows, table.cols - 1}),
                        from_vector(targets, {table.rows}));

@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "kindling/engine/error.hpp"
+#include "kindling/nn/tensor_util.hpp"
 #include "kindling/tensor/creation.hpp"
 
 namespace kindling::nn {
@@ -20,14 +21,18 @@ void Scheduler::step() {
 
 StateDict Scheduler::state_dict() const {
   StateDict out;
-  out.insert("last_epoch", scalar_tensor(static_cast<double>(last_epoch_), DType::int64));
+  out.insert("last_epoch", int64_scalar(last_epoch_));
   out.insert("base_lr", scalar_tensor(base_lr_, DType::float64));
   return out;
 }
 
 void Scheduler::load_state_dict(const StateDict& state) {
-  last_epoch_ = static_cast<std::int64_t>(state.at("last_epoch", "scheduler").item());
-  base_lr_ = state.at("base_lr", "scheduler").item();
+  // Read everything, then assign: a bad dict leaves the scheduler as it was.
+  const std::int64_t last_epoch =
+      exact_int64(state.at("last_epoch", "scheduler"), "scheduler", "entry 'last_epoch'");
+  const double base_lr = state.at("base_lr", "scheduler").item();
+  last_epoch_ = last_epoch;
+  base_lr_ = base_lr;
 }
 
 StepLR::StepLR(Optimizer& optimizer, std::int64_t step_size, double gamma)
@@ -108,17 +113,22 @@ void ReduceLROnPlateau::step() {
 StateDict ReduceLROnPlateau::state_dict() const {
   StateDict out = Scheduler::state_dict();
   out.insert("best", scalar_tensor(best_, DType::float64));
-  out.insert("num_bad_epochs", scalar_tensor(static_cast<double>(bad_epochs_), DType::int64));
-  out.insert("cooldown_counter",
-             scalar_tensor(static_cast<double>(cooldown_counter_), DType::int64));
+  out.insert("num_bad_epochs", int64_scalar(bad_epochs_));
+  out.insert("cooldown_counter", int64_scalar(cooldown_counter_));
   return out;
 }
 
 void ReduceLROnPlateau::load_state_dict(const StateDict& state) {
+  // Read everything before the base class assigns its part: all or nothing.
+  const double best = state.at("best", "scheduler").item();
+  const std::int64_t bad_epochs =
+      exact_int64(state.at("num_bad_epochs", "scheduler"), "scheduler", "entry 'num_bad_epochs'");
+  const std::int64_t cooldown_counter = exact_int64(state.at("cooldown_counter", "scheduler"),
+                                                    "scheduler", "entry 'cooldown_counter'");
   Scheduler::load_state_dict(state);
-  best_ = state.at("best", "scheduler").item();
-  bad_epochs_ = static_cast<std::int64_t>(state.at("num_bad_epochs", "scheduler").item());
-  cooldown_counter_ = static_cast<std::int64_t>(state.at("cooldown_counter", "scheduler").item());
+  best_ = best;
+  bad_epochs_ = bad_epochs;
+  cooldown_counter_ = cooldown_counter;
 }
 
 }  // namespace kindling::nn

@@ -6,9 +6,15 @@
 namespace kindling::nn {
 
 void StateDict::insert(std::string name, Tensor tensor) {
-  KINDLING_CHECK(!contains(name), "state_dict: duplicate entry '", name, "'");
   KINDLING_CHECK(tensor.defined(), "state_dict: entry '", name, "' is an undefined tensor");
-  entries_.emplace_back(std::move(name), std::move(tensor));
+  const auto [slot, added] = index_.try_emplace(name, entries_.size());
+  KINDLING_CHECK(added, "state_dict: duplicate entry '", name, "'");
+  try {
+    entries_.emplace_back(std::move(name), std::move(tensor));
+  } catch (...) {
+    index_.erase(slot);  // keep the index and the list in step
+    throw;
+  }
 }
 
 void StateDict::merge(const StateDict& other, const std::string& prefix) {
@@ -17,9 +23,8 @@ void StateDict::merge(const StateDict& other, const std::string& prefix) {
 }
 
 const Tensor* StateDict::find(const std::string& name) const noexcept {
-  for (const auto& entry : entries_)
-    if (entry.first == name) return &entry.second;
-  return nullptr;
+  const auto found = index_.find(name);
+  return found == index_.end() ? nullptr : &entries_[found->second].second;
 }
 
 const Tensor& StateDict::at(const std::string& name, const char* who) const {

@@ -1,6 +1,8 @@
 // In-place helpers over the kernel table: the only place nn/ writes into existing tensors.
 #include "kindling/nn/tensor_util.hpp"
 
+#include <cmath>
+
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/tensor/creation.hpp"
@@ -66,6 +68,22 @@ void move_to_device(const Tensor& t, Device device) {
 Tensor detached_copy(const Tensor& src) {
   const no_grad guard;
   return src.detach().clone();
+}
+
+Tensor int64_scalar(std::int64_t value) {
+  return from_vector(std::vector<std::int64_t>{value}, {});
+}
+
+std::int64_t exact_int64(const Tensor& t, std::string_view who, std::string_view what) {
+  KINDLING_CHECK(t.defined() && t.numel() == 1, who, ": ", what, " must hold one integer, got ",
+                 t.defined() ? shape_string(t.shape()) : std::string("an undefined tensor"));
+  if (t.dtype() == DType::int64) return t.to_vector<std::int64_t>()[0];
+  const double value = t.to_vector<double>()[0];
+  // [-2^63, 2^63): both bounds are exact doubles.
+  KINDLING_CHECK(
+      std::isfinite(value) && value == std::trunc(value) && value >= -0x1p63 && value < 0x1p63, who,
+      ": ", what, " is ", value, ", not an integer that fits int64");
+  return static_cast<std::int64_t>(value);
 }
 
 }  // namespace kindling::nn

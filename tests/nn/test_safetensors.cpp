@@ -89,7 +89,7 @@ TEST_CASE("the strict reader rejects every malformed file with an error", "[nn][
       file_bytes(R"({"a":{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 8),
       "duplicate key \"dtype\"");
   expect_error(file_bytes(R"({"a":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}})", 8),
-               "unknown dtype 'F33'");
+               "unknown dtype \"F33\"");
   expect_error(file_bytes(R"({"a":{"dtype":"F32","shape":[2]}})", 8), "exactly the fields");
   expect_error(file_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1}})", 8),
                "exactly the fields");
@@ -102,7 +102,7 @@ TEST_CASE("the strict reader rejects every malformed file with an error", "[nn][
   expect_error(
       file_bytes(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}})",
                  8),
-      "overflows");
+      "more than 2^63");
   expect_error(file_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", 8),
                "end before they begin");
   expect_error(file_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", 12),

@@ -353,6 +353,34 @@ def test_dataloader_seeded_shuffle():
     assert a[0] != list(range(20))
 
 
+def test_dataloader_keeps_a_temporary_dataset_alive():
+    """The C++ loader holds a reference to its data set; the binding keeps it alive."""
+    loader = nn.DataLoader(nn.TensorDataset(np.arange(12, dtype=np.float32).reshape(6, 2),
+                                            np.arange(6)), batch_size=4)
+    gc.collect()
+    targets = np.concatenate([as_np(t) for _, t in loader])
+    np.testing.assert_array_equal(targets, np.arange(6))
+
+
+def test_reader_and_writer_failures_are_kindling_errors(tmp_path):
+    import struct
+    # A directory used to raise RuntimeError (std::ios_base::failure).
+    with pytest.raises(kindling.Error, match="directory"):
+        kindling.load(str(tmp_path))
+    # A shape nested 100,000 deep used to overflow the stack.
+    deep = (b'{"a":{"dtype":"F32","shape":' + b"[" * 100000 + b"]" * 100000 +
+            b',"data_offsets":[0,0]}}')
+    path = tmp_path / "deep.safetensors"
+    path.write_bytes(struct.pack("<Q", len(deep)) + deep)
+    with pytest.raises(kindling.Error, match="deep.safetensors"):
+        kindling.load(str(path))
+    # A failed save says why (errno's text) and leaves no temporary behind.
+    missing = tmp_path / "missing" / "x.safetensors"
+    with pytest.raises(kindling.Error, match="No such file or directory"):
+        kindling.save({"w": kindling.tensor(np.ones(2, dtype=np.float32))}, str(missing))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep.safetensors"]
+
+
 def test_fashion_mnist_loader_when_installed():
     folder = nn.fashion_mnist_dir()
     if not os.path.exists(os.path.join(folder, "t10k-labels-idx1-ubyte.gz")):

@@ -53,7 +53,11 @@ struct LoaderOptions {
 
 class DataLoader {
  public:
+  // The loader keeps a reference to `dataset`, which must outlive it.
   DataLoader(const Dataset& dataset, LoaderOptions options);
+  // A temporary data set would be gone before the first batch: DataLoader(TensorDataset(...),
+  // {...}) does not compile. Keep the data set in a variable.
+  DataLoader(const Dataset&& dataset, LoaderOptions options) = delete;
   // Batches per epoch.
   std::size_t size() const noexcept;
 

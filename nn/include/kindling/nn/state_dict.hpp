@@ -1,10 +1,11 @@
 // StateDict: named tensors in insertion order, what modules, optimizers and schedulers save and
-// load (and what a safetensors file holds). Names are unique; lookups are linear, which is fine
-// for the tens to hundreds of entries a model has.
+// load (and what a safetensors file holds). Names are unique; a hash index beside the ordered
+// list makes insert and find O(1), so a file of 40,000 entries loads in linear time.
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,7 @@ class StateDict {
 
  private:
   std::vector<Entry> entries_;
+  std::unordered_map<std::string, std::size_t> index_;  // name -> position in entries_
 };
 
 }  // namespace kindling::nn

@@ -1,8 +1,12 @@
 // Small in-place helpers the nn module needs on top of the tensor API: copying values into an
 // existing tensor (parameters, buffers, optimizer state) outside the graph, filling one from host
 // numbers, and reading host copies. All of them work on any device that registered kernels.
+// Counters in state dicts (steps, epochs) travel as exact int64 scalars (int64_scalar,
+// exact_int64): a double cannot hold 2^53 + 1 or INT64_MAX.
 #pragma once
 
+#include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "kindling/tensor/tensor.hpp"
@@ -25,5 +29,12 @@ void assign_host(const Tensor& dst, const std::vector<double>& values, const cha
 void move_to_device(const Tensor& t, Device device);
 // A fresh contiguous tensor that no graph knows, holding a copy of `src`.
 Tensor detached_copy(const Tensor& src);
+
+// A 0-d int64 CPU tensor holding `value` exactly (scalar_tensor goes through a double).
+Tensor int64_scalar(std::int64_t value);
+// The value of a one-element tensor as int64, exactly: an int64 tensor as it is; a floating one
+// only when it is finite, a whole number and inside int64's range. Anything else (NaN, 1e300,
+// 2.5, several elements) is an error naming `who` and `what` ("entry 'step'").
+std::int64_t exact_int64(const Tensor& t, std::string_view who, std::string_view what);
 
 }  // namespace kindling::nn
