@@ -181,6 +181,8 @@ const char* file_dtype_name(DType dtype, const std::string& name, std::string_vi
       return "F64";
     case DType::int64:
       return "I64";
+    case DType::bool_:
+      return "BOOL";
   }
   throw error(std::string(who) + ": entry " + text::quote_for_message(name) + " has dtype " +
               std::string(dtype_name(dtype)) + ", which safetensors files cannot hold");

@@ -85,10 +85,9 @@ void convert_bf16(const std::uint8_t* src, std::size_t count, void* dst, const s
     out[i] = std::bit_cast<float>(std::uint32_t{read_le<std::uint16_t>(src + 2 * i)} << 16);
 }
 
-// Every dtype the format defines. Loading BOOL as a bool dtype, once kindling has one, is the
-// change of its row to {"BOOL", 1, true, DType::<bool>, &convert_bool<bool>}.
+// Every dtype the format defines.
 constexpr FileDType kFileDTypes[] = {
-    {"BOOL", 1, true, DType::int64, &convert_bool<std::int64_t>},
+    {"BOOL", 1, true, DType::bool_, &convert_bool<bool>},
     {"U8", 1, true, DType::int64, &convert_integer<std::uint8_t, std::int64_t>},
     {"I8", 1, true, DType::int64, &convert_integer<std::int8_t, std::int64_t>},
     {"I16", 2, true, DType::int64, &convert_integer<std::int16_t, std::int64_t>},

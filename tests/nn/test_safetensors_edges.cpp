@@ -233,7 +233,7 @@ TEST_CASE("files and memory load converted dtypes alike, past one read piece",
   const std::string path = output_path("edges_convert.safetensors");
   write_bytes(path, bytes);
   for (const StateDict& d : {load_safetensors(path), parse_safetensors(bytes, "memory")}) {
-    CHECK(d.at("b").dtype() == DType::int64);  // until kindling has a bool dtype
+    CHECK(d.at("b").dtype() == DType::bool_);
     CHECK(d.at("b").to_vector<double>() == bools);
     CHECK(d.at("h").dtype() == DType::float32);
     CHECK(d.at("h").to_vector<double>() == halves);
