@@ -2,6 +2,7 @@
 // Graphviz's `dot` accepts every graph we write.
 #include <catch2/catch.hpp>
 
+#include <memory>
 #include <string>
 
 #include "dot_support.hpp"
@@ -164,4 +165,44 @@ TEST_CASE("a collapsed cluster is one box and edges attach to it", "[dot][cluste
   CHECK(count_of(dot, "  c") >= 2);  // the box line and its outgoing edge
   CHECK(count_of(dot, "{") == count_of(dot, "}"));
   render_svg(dot, "collapsed");
+}
+
+TEST_CASE("clusters from name scopes draw as clusters from dotted names do", "[dot][cluster]") {
+  using kindling::engine::NameScope;
+  using kindling::engine::ScopeNode;
+  // The same two layers as TwoLayerGraph, as scope chains: net -> layer1, net -> layer2.
+  const NameScope::Path net = std::make_shared<const ScopeNode>("net", nullptr);
+  const NameScope::Path layer1 = std::make_shared<const ScopeNode>("layer1", net);
+  const NameScope::Path layer2 = std::make_shared<const ScopeNode>("layer2", net);
+  for (const bool collapse : {false, true}) {
+    TwoLayerGraph g;
+    g.loss.backward();
+    kindling::engine::DotStyle<kindling::ValueNode> scoped = TwoLayerGraph::style(collapse);
+    scoped.cluster_path = nullptr;
+    scoped.cluster_scope = [&](const kindling::ValueNode& node) -> NameScope::Path {
+      const std::string label = node.label ? *node.label : "";
+      if (label.rfind("h.", 0) == 0) return layer1;
+      if (label.rfind("o.", 0) == 0) return layer2;
+      return nullptr;
+    };
+    INFO("collapsed: " << collapse);
+    CHECK(kindling::to_dot(g.loss, {}, scoped) ==
+          kindling::to_dot(g.loss, {}, TwoLayerGraph::style(collapse)));
+  }
+}
+
+TEST_CASE("write_dot_text refuses a cluster table that is not a tree", "[dot][cluster]") {
+  using kindling::engine::DotGraph;
+  DotGraph graph;
+  graph.nodes.push_back({{"a"}, "", "", 0});
+  graph.clusters.push_back({"loop", 0, false});  // its own parent
+  CHECK_THROWS_WITH(kindling::engine::write_dot_text(graph, {}),
+                    Catch::Contains("does not come before it"));
+  graph.clusters[0].parent = DotGraph::kNoCluster;
+  graph.nodes[0].cluster = 5;
+  CHECK_THROWS_WITH(kindling::engine::write_dot_text(graph, {}),
+                    Catch::Contains("names cluster 5"));
+  graph.nodes[0].cluster = 0;
+  graph.edges.push_back({0, 3, ""});
+  CHECK_THROWS_WITH(kindling::engine::write_dot_text(graph, {}), Catch::Contains("names a node"));
 }
