@@ -12,22 +12,32 @@
 namespace kindling::engine {
 
 namespace {
-// Length of the valid UTF-8 sequence starting at text[i], or 0 if it is not one.
+// Length of the well-formed UTF-8 sequence starting at text[i], or 0 if it is not one. Well
+// formed as RFC 3629 says (Unicode's table 3-7): no overlong forms (C0, C1, E0 80..9F,
+// F0 80..8F), no surrogates (ED A0..BF) and nothing above U+10FFFF (F4 90.., F5..FF), which
+// Graphviz would copy into SVG as bytes no UTF-8 reader accepts.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
   const unsigned char lead = byte(i);
-  std::size_t length = 0;
   if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF)
+  std::size_t length = 0;
+  unsigned char second_low = 0x80, second_high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
     length = 2;
-  else if (lead >= 0xE0 && lead <= 0xEF)
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
     length = 3;
-  else if (lead >= 0xF0 && lead <= 0xF4)
+    if (lead == 0xE0) second_low = 0xA0;
+    if (lead == 0xED) second_high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
     length = 4;
-  else
+    if (lead == 0xF0) second_low = 0x90;
+    if (lead == 0xF4) second_high = 0x8F;
+  } else {
     return 0;
+  }
   if (i + length > text.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
+  if (byte(i + 1) < second_low || byte(i + 1) > second_high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
   }
   return length;
