@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,13 @@ SpawnResult run_captured(std::vector<std::string> argv, const fs::path& cwd = {}
   options.capture_stdout = options.merge_stderr = true;
   options.working_directory = cwd.string();
   return run_program(std::move(argv), options);
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -143,6 +151,13 @@ TEST_CASE("run_program: environment, standard input, stderr and the working fold
   stdout_only.capture_stdout = stdout_only.discard_stderr = true;
   CHECK(run_program({"sh", "-c", "echo out; echo err >&2"}, stdout_only).output == "out\n");
 
+  SpawnOptions to_files;
+  to_files.stdout_path = (folder / "out.txt").string();
+  to_files.stderr_path = (folder / "err.txt").string();
+  REQUIRE(run_program({"sh", "-c", "echo out; echo err >&2"}, to_files).succeeded());
+  CHECK(read_file(folder / "out.txt") == "out\n");
+  CHECK(read_file(folder / "err.txt") == "err\n");
+
   SpawnOptions elsewhere;
   elsewhere.capture_stdout = true;
   elsewhere.working_directory = folder.string();
@@ -200,33 +215,39 @@ TEST_CASE("strict numbers: the whole text, in range, or an error naming the opti
 
 TEST_CASE("fashion_mnist: an --out-dir full of shell syntax is only a folder name",
           "[cli][examples][fashion_mnist]") {
-  const fs::path folder = fresh_folder("fashion_mnist_injection");
-  write_tiny_fashion_mnist(folder / "data", 40);
-  const std::string out_dir = "x$(touch PWNED)";
-  // The loss curve is plotted after training: a tiny run reaches the plotters (gnuplot, else
-  // matplotlib, else neither) with this folder in their arguments.
-  const SpawnResult r =
-      run_captured({KINDLING_FASHION_MNIST, "--data", (folder / "data").string(), "--epochs", "1",
-                    "--batch-size", "16", "--threads", "1", "--out-dir", out_dir},
-                   folder);
-  INFO(r.output);
-  REQUIRE(r.exit_code == 0);
-  CHECK_FALSE(fs::exists(folder / "PWNED"));
-  REQUIRE(fs::is_directory(folder / out_dir));  // made, with that literal name
-  CHECK(fs::is_regular_file(folder / out_dir / "fashion_mnist_loss.csv"));
-  CHECK(fs::is_regular_file(folder / out_dir / "fashion_mnist_mlp.safetensors"));
-  CHECK(contains(r.output, "40 training / 40 test images"));
-  if (contains(r.output, "plotted ")) {
-    CHECK(fs::is_regular_file(folder / out_dir / "fashion_mnist_loss.png"));
-  } else {
-    CHECK(contains(r.output, "no gnuplot or matplotlib"));
+  // The issue's name, and one with what gnuplot's own command line substitutes (backquotes, @
+  // macros) and quotes of both kinds.
+  const std::string names[] = {"x$(touch PWNED)", "a'b\"c`touch PWNED`;d @ARG1 $HOME"};
+  for (const std::string& out_dir : names) {
+    const fs::path folder = fresh_folder("fashion_mnist_injection");
+    write_tiny_fashion_mnist(folder / "data", 40);
+    // The loss curve is plotted after training: a tiny run reaches the plotters (gnuplot, else
+    // matplotlib, else neither) with this folder in their arguments.
+    const SpawnResult r =
+        run_captured({KINDLING_FASHION_MNIST, "--data", (folder / "data").string(), "--epochs", "1",
+                      "--batch-size", "16", "--threads", "1", "--out-dir", out_dir},
+                     folder);
+    INFO(out_dir << ": " << r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK_FALSE(fs::exists(folder / "PWNED"));
+    REQUIRE(fs::is_directory(folder / out_dir));  // made, with that literal name
+    CHECK(fs::is_regular_file(folder / out_dir / "fashion_mnist_loss.csv"));
+    CHECK(fs::is_regular_file(folder / out_dir / "fashion_mnist_mlp.safetensors"));
+    CHECK(contains(r.output, "40 training / 40 test images"));
+    if (contains(r.output, "plotted ")) {
+      CHECK(fs::is_regular_file(folder / out_dir / "fashion_mnist_loss.png"));
+    } else {
+      CHECK(contains(r.output, "no gnuplot or matplotlib"));
+    }
+    // Nothing but the run's own files appeared next to the folder.
+    std::vector<std::string> entries;
+    for (const auto& entry : fs::directory_iterator(folder))
+      entries.push_back(entry.path().filename().string());
+    std::vector<std::string> expected = {out_dir, "data"};
+    std::sort(entries.begin(), entries.end());
+    std::sort(expected.begin(), expected.end());
+    CHECK(entries == expected);
   }
-  // Nothing but the run's own files appeared next to the folder.
-  std::vector<std::string> entries;
-  for (const auto& entry : fs::directory_iterator(folder))
-    entries.push_back(entry.path().filename().string());
-  std::sort(entries.begin(), entries.end());
-  CHECK(entries == std::vector<std::string>{"data", out_dir});
 }
 
 TEST_CASE("fashion_mnist: --limit trains on the first images only",

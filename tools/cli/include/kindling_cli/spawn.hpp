@@ -36,6 +36,8 @@ struct SpawnOptions {
   bool merge_stderr = false;      // with capture_stdout: standard error goes into the same pipe
   bool discard_stdout = false;    // standard output to /dev/null (ignored when captured)
   bool discard_stderr = false;    // standard error to /dev/null (ignored when merged)
+  std::string stdout_path;        // write standard output to this file (made or emptied)
+  std::string stderr_path;        // write standard error to this file (made or emptied)
   std::string stdin_path;         // read standard input from this file; empty: inherit ours
   std::string working_directory;  // the child's current folder (entered after the files above
                                   // are opened); empty: ours
@@ -183,10 +185,17 @@ inline SpawnResult run_program(std::vector<std::string> argv, const SpawnOptions
     posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), STDOUT_FILENO);
     if (options.merge_stderr)
       posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), STDERR_FILENO);
+  } else if (!options.stdout_path.empty()) {
+    posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, options.stdout_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
   } else if (options.discard_stdout) {
     posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   }
-  if (options.discard_stderr && !(options.capture_stdout && options.merge_stderr))
+  const bool stderr_merged = options.capture_stdout && options.merge_stderr;
+  if (!stderr_merged && !options.stderr_path.empty())
+    posix_spawn_file_actions_addopen(actions.get(), STDERR_FILENO, options.stderr_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  else if (!stderr_merged && options.discard_stderr)
     posix_spawn_file_actions_addopen(actions.get(), STDERR_FILENO, "/dev/null", O_WRONLY, 0);
   if (!options.stdin_path.empty())
     posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, options.stdin_path.c_str(),
