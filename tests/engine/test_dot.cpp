@@ -111,7 +111,8 @@ TEST_CASE("ill-formed UTF-8 becomes '?' byte by byte, well-formed UTF-8 stays", 
     CHECK(escape_dot_string(text) == text);
     CHECK(escape_dot_record(text) == text);
   }
-  CHECK(escape_dot_string("a\xed\xa0\x80" "b\xce\xb1") == "a???b\xce\xb1");
+  CHECK(escape_dot_string("a\xed\xa0\x80"
+                          "b\xce\xb1") == "a???b\xce\xb1");
 }
 
 TEST_CASE("write_dot writes the file and reports a bad path", "[dot]") {
