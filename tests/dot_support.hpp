@@ -1,15 +1,16 @@
 // Helpers shared by the tests that write files and draw graphs (engine, nn, stepper): output
-// paths, reading a file back, and rendering DOT with Graphviz's `dot`.
+// paths, reading a file back, and rendering DOT with Graphviz's `dot` (started from an argument
+// vector, no shell: Note [no shell] in tools/cli/include/kindling_cli/spawn.hpp).
 #pragma once
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "kindling/engine/dot.hpp"
+#include "kindling_cli/spawn.hpp"
 
 namespace dot_test {
 
@@ -38,11 +39,12 @@ inline std::string render_svg(const std::string& dot_text, const std::string& na
   const std::string dot_file = output_path(name + ".dot");
   const std::string svg_file = output_path(name + ".svg");
   kindling::engine::write_text_file(dot_file, dot_text);
-  const std::string command = std::string(KINDLING_DOT_PROGRAM) + " -Tsvg '" + dot_file + "' -o '" +
-                              svg_file + "' 2>'" + svg_file + ".log'";
-  const int status = std::system(command.c_str());
-  INFO("dot said: " << read_text(svg_file + ".log"));
-  REQUIRE(status == 0);
+  kindling_cli::SpawnOptions options;
+  options.capture_stdout = options.merge_stderr = true;
+  const kindling_cli::SpawnResult result =
+      kindling_cli::run_program({KINDLING_DOT_PROGRAM, "-Tsvg", dot_file, "-o", svg_file}, options);
+  INFO("dot said: " << result.output);
+  REQUIRE(result.succeeded());
   return read_text(svg_file);
 #else
   (void)dot_text;

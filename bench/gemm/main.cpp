@@ -2,7 +2,7 @@
 // run, at square sizes 64..2048 and at the MLP's forward and backward shapes, on 1 and 2
 // threads. Prints GFLOP/s, the ratio kindling / OpenBLAS and the fraction of the FMA peak.
 //
-// Usage: bench_gemm [--quick] [--ghz F] [--filter TEXT] [--threads N] [--raw-threads]
+// Usage: bench_gemm [--quick] [--ghz F] [--filter TEXT] [--threads 1|2] [--raw-threads]
 //   --quick   fewer repetitions (a smoke run)
 //   --ghz F   core clock for the peak column (default 3.6: Zen 5 with two 512-bit FMA pipes,
 //             2 x 16 lanes x 2 flops x 3.6 GHz = 230 GFLOP/s fp32 per core)
@@ -34,6 +34,7 @@
 
 #include "kindling/tensor/gemm.hpp"
 #include "kindling/tensor/gemm_isa.hpp"
+#include "kindling_cli/options.hpp"
 
 namespace {
 
@@ -52,6 +53,7 @@ struct options {
   std::string filter;
   int threads = 0;  // 0: both 1 and 2
   bool raw_threads = false;
+  bool help = false;
 };
 
 // printf into a std::string (GCC 12 warns falsely on `"literal" + std::to_string(...)`).
@@ -233,30 +235,50 @@ std::vector<shape> double_shapes() {
   return v;
 }
 
+options parse(int argc, char** argv) {
+  options opt;
+  kindling_cli::Arguments args(argc, argv);
+  while (args.next()) {
+    if (args.is("--quick")) {
+      opt.quick = true;
+    } else if (args.is("--ghz")) {
+      opt.ghz = kindling_cli::parse_real("--ghz", args.value(), 0.0, 100.0, true);
+    } else if (args.is("--filter")) {
+      opt.filter = args.value();
+    } else if (args.is("--raw-threads")) {
+      opt.raw_threads = true;
+    } else if (args.is("--threads")) {
+      opt.threads = kindling_cli::parse_integer<int>("--threads", args.value(), 1, 2);
+    } else if (args.is("--help") || args.is("-h")) {
+      opt.help = true;
+    } else {
+      args.unknown();
+    }
+  }
+  return opt;
+}
+
+int bench(const options& opt);
+
 }  // namespace
 
 int main(int argc, char** argv) {
   drop_openblas_overrides(argv);
-  options opt;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--quick") {
-      opt.quick = true;
-    } else if (arg == "--ghz" && i + 1 < argc) {
-      opt.ghz = std::atof(argv[++i]);
-    } else if (arg == "--filter" && i + 1 < argc) {
-      opt.filter = argv[++i];
-    } else if (arg == "--raw-threads") {
-      opt.raw_threads = true;
-    } else if (arg == "--threads" && i + 1 < argc) {
-      opt.threads = std::atoi(argv[++i]);
-    } else {
-      std::fprintf(stderr,
-                   "usage: %s [--quick] [--ghz F] [--filter TEXT] [--threads N] [--raw-threads]\n",
-                   argv[0]);
-      return 2;
+  return kindling_cli::run_main("bench_gemm", [&] {
+    const options opt = parse(argc, argv);
+    if (opt.help) {
+      std::printf(
+          "usage: bench_gemm [--quick] [--ghz F] [--filter TEXT] [--threads 1|2] "
+          "[--raw-threads]\n");
+      return 0;
     }
-  }
+    return bench(opt);
+  });
+}
+
+namespace {
+
+int bench(const options& opt) {
   kk::gemm_set_contention_fallback(!opt.raw_threads);
   std::printf("kindling: contention fallback %s\n", opt.raw_threads ? "off" : "on");
   std::printf("OpenBLAS: core %s; config %s\n", openblas_get_corename(), openblas_get_config());
@@ -284,3 +306,5 @@ int main(int argc, char** argv) {
   std::printf("\nload average at end: %s\n", load_average().c_str());
   return 0;
 }
+
+}  // namespace

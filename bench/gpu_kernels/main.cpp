@@ -23,6 +23,7 @@
 #include "kindling/gpu/cuda.hpp"
 #include "kindling/nn/optim_kernels.hpp"
 #include "kindling/tensor.hpp"
+#include "kindling_cli/options.hpp"
 
 using namespace kindling;
 namespace kk = kindling::kernels;
@@ -452,10 +453,7 @@ void bench_gemm(bool quick, Generator& gen) {
   cublasDestroy(handle);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+int bench(bool quick) {
   if (!gpu::is_available()) {
     std::printf("bench_gpu_kernels: no CUDA device (%s); nothing to measure\n",
                 gpu::unavailable_reason().c_str());
@@ -474,4 +472,24 @@ int main(int argc, char** argv) {
   bench_gemm(quick, gen);
   if (g_mismatch) std::printf("\nsome kernels do not match their CPU twin (MISMATCH above)\n");
   return g_mismatch ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return kindling_cli::run_main("bench_gpu_kernels", [&] {
+    bool quick = false;
+    kindling_cli::Arguments args(argc, argv);
+    while (args.next()) {
+      if (args.is("--quick")) {
+        quick = true;
+      } else if (args.is("--help") || args.is("-h")) {
+        std::printf("usage: bench_gpu_kernels [--quick]\n");
+        return 0;
+      } else {
+        args.unknown();
+      }
+    }
+    return bench(quick);
+  });
 }

@@ -5,15 +5,19 @@
 //
 //   bench_gpu_mlp            both batch sizes, with the PyTorch peer when it runs
 //   bench_gpu_mlp --no-peer  kindling only
+//
+// The peer runs as a child process started without a shell (kindling_cli/spawn.hpp).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "kindling/gpu/cuda.hpp"
 #include "kindling/nn.hpp"
+#include "kindling_cli/options.hpp"
+#include "kindling_cli/spawn.hpp"
 
 using namespace kindling;
 
@@ -59,23 +63,21 @@ Result run(std::int64_t batch, int steps) {
 
 // "ms_per_step <x>" from the PyTorch peer, or a negative number when it does not run.
 double torch_peer(std::int64_t batch, int steps) {
-  const std::string command =
-      std::string(KINDLING_TORCH_PEER) + " " + std::to_string(batch) + " " + std::to_string(steps);
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return -1;
-  char line[256];
+  kindling_cli::SpawnOptions options;
+  options.capture_stdout = true;
+  const kindling_cli::SpawnResult result = kindling_cli::run_program(
+      {KINDLING_PYTHON, KINDLING_TORCH_PEER, std::to_string(batch), std::to_string(steps)},
+      options);
   double ms = -1;
-  while (std::fgets(line, sizeof line, pipe) != nullptr) {
-    std::fputs(("  torch: " + std::string(line)).c_str(), stdout);
-    std::sscanf(line, "ms_per_step %lf", &ms);
+  std::istringstream lines(result.output);
+  for (std::string line; std::getline(lines, line);) {
+    std::printf("  torch: %s\n", line.c_str());
+    std::sscanf(line.c_str(), "ms_per_step %lf", &ms);
   }
-  return pclose(pipe) == 0 ? ms : -1;
+  return result.succeeded() ? ms : -1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const bool peer = !(argc > 1 && std::strcmp(argv[1], "--no-peer") == 0);
+int bench(bool peer) {
   if (!gpu::is_available()) {
     std::printf("bench_gpu_mlp: no CUDA device (%s); nothing to measure\n",
                 gpu::unavailable_reason().c_str());
@@ -101,4 +103,24 @@ int main(int argc, char** argv) {
     }
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return kindling_cli::run_main("bench_gpu_mlp", [&] {
+    bool peer = true;
+    kindling_cli::Arguments args(argc, argv);
+    while (args.next()) {
+      if (args.is("--no-peer")) {
+        peer = false;
+      } else if (args.is("--help") || args.is("-h")) {
+        std::printf("usage: bench_gpu_mlp [--no-peer]\n");
+        return 0;
+      } else {
+        args.unknown();
+      }
+    }
+    return bench(peer);
+  });
 }

@@ -4,18 +4,23 @@
 // bandwidth on arrays far bigger than the caches.
 //
 //   bench_ops [elements=1048576] [repeats=200]
+//
+// PyTorch runs as a child process started without a shell (kindling_cli/spawn.hpp).
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <functional>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kindling/tensor.hpp"
+#include "kindling_cli/options.hpp"
+#include "kindling_cli/spawn.hpp"
 
 namespace {
 
@@ -66,25 +71,22 @@ std::vector<double> torch_seconds(std::int64_t n, int repeats, int threads) {
       "        t0 = time.perf_counter(); op(); ts.append(time.perf_counter() - t0)\n"
       "    ts.sort(); print(ts[len(ts) // 2])\n";
   // The peer detects the CPU itself (PLATFORM.md: OPENBLAS_CORETYPE may force AVX2 kernels).
-  const std::string command =
-      "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=" + std::to_string(threads) +
-      " " + KINDLING_PYTHON + " -c '" + script + "' 2>/dev/null";
+  kindling_cli::SpawnOptions options;
+  options.capture_stdout = options.discard_stderr = true;
+  options.unset_env = {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"};
+  options.set_env = {{"OMP_NUM_THREADS", std::to_string(threads)}};
+  const kindling_cli::SpawnResult peer =
+      kindling_cli::run_program({KINDLING_PYTHON, "-c", script}, options);
   std::vector<double> out;
-  if (FILE* pipe = popen(command.c_str(), "r")) {
-    double v = 0;
-    while (std::fscanf(pipe, "%lf", &v) == 1)
-      out.push_back(v);
-    pclose(pipe);
-  }
+  if (!peer.succeeded()) return out;
+  std::istringstream lines(peer.output);
+  for (double v = 0; lines >> v;)
+    out.push_back(v);
   return out;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int bench(std::int64_t n, int repeats) {
   using namespace kindling;
-  const std::int64_t n = argc > 1 ? std::atoll(argv[1]) : (1 << 20);
-  const int repeats = argc > 2 ? std::atoi(argv[2]) : 200;
   std::printf("bench_ops: %lld float32 elements, median of %d runs, kindling SIMD %s\n",
               static_cast<long long>(n), repeats, kernels::cpu_simd_arch());
 
@@ -156,4 +158,24 @@ int main(int argc, char** argv) {
       "\nkindling/torch > 1 means kindling is faster. 1M floats (4 MiB per array) fit "
       "in the L3 cache, so GB/s can exceed the triad bandwidth.\n");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return kindling_cli::run_main("bench_ops", [&] {
+    using kindling_cli::parse_integer;
+    if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+      std::printf(
+          "usage: bench_ops [elements (1..2^30, default 2^20)] [repeats (1..100000, default "
+          "200)]\n");
+      return 0;
+    }
+    if (argc > 3) throw kindling_cli::usage_error("at most two arguments (see --help)");
+    const std::int64_t n =
+        argc > 1 ? parse_integer<std::int64_t>("elements", argv[1], 1, std::int64_t{1} << 30)
+                 : (1 << 20);
+    const int repeats = argc > 2 ? parse_integer<int>("repeats", argv[2], 1, 100000) : 200;
+    return bench(n, repeats);
+  });
 }

@@ -3,13 +3,18 @@
 // across steps, and the same training in a pure-Python scalar engine (python_peer.py) as the peer.
 //
 // usage: bench_scalar_moons [--steps N] [--python-steps N] [--no-python]
+//
+// The peer runs as a child process started without a shell (kindling_cli/spawn.hpp); the data
+// reach it through a private temporary file as its standard input.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -17,6 +22,8 @@
 #include "kindling/engine/graph.hpp"
 #include "kindling/nn/moons.hpp"
 #include "kindling/nn/scalar.hpp"
+#include "kindling_cli/options.hpp"
+#include "kindling_cli/spawn.hpp"
 
 using kindling::Value;
 namespace scalar = kindling::nn::scalar;
@@ -39,47 +46,85 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
+// A file made by mkstemp (so no other user can plant it), removed when this goes out of scope.
+class TemporaryFile {
+ public:
+  TemporaryFile() {
+    std::string name = (std::filesystem::temp_directory_path() / "kindling_moons_XXXXXX").string();
+    const int fd = ::mkstemp(name.data());
+    if (fd >= 0) {
+      ::close(fd);
+      path_ = name;
+    }
+  }
+  ~TemporaryFile() {
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  const std::string& path() const noexcept { return path_; }  // empty when none could be made
+
+ private:
+  std::string path_;
+};
+
 // Runs the peer and returns its milliseconds per step, or a negative number if it failed.
 double run_python_peer(const kindling::nn::MoonsData& data, int steps) {
-  const std::string input = "/tmp/kindling_bench_moons.txt";
+  const TemporaryFile input;
+  if (input.path().empty()) return -1;
   {
-    std::ofstream rows(input);
+    std::ofstream rows(input.path());
     for (std::size_t i = 0; i < data.size(); ++i) {
       rows << data.x[2 * i] << ' ' << data.x[2 * i + 1] << ' ' << (data.label[i] ? 1 : -1) << '\n';
     }
+    if (!rows.good()) return -1;
   }
-  const std::string command = "/usr/bin/python3 " + std::string(KINDLING_PYTHON_PEER) + " " +
-                              std::to_string(steps) + " < " + input;
-  std::FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return -1;
+  kindling_cli::SpawnOptions options;
+  options.capture_stdout = true;
+  options.stdin_path = input.path();
+  const kindling_cli::SpawnResult peer = kindling_cli::run_program(
+      {"/usr/bin/python3", KINDLING_PYTHON_PEER, std::to_string(steps)}, options);
   double ms = -1;
   long nodes = 0;
-  if (std::fscanf(pipe, "python_ms_per_step %lf nodes_per_step %ld", &ms, &nodes) != 2) ms = -1;
-  pclose(pipe);
+  if (!peer.succeeded() ||
+      std::sscanf(peer.output.c_str(), "python_ms_per_step %lf nodes_per_step %ld", &ms, &nodes) !=
+          2)
+    ms = -1;
   if (ms > 0) std::printf("python peer: %.1f ms per step, %ld nodes per step\n", ms, nodes);
   return ms;
 }
 
+int bench(int steps, int python_steps, bool python);
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  int steps = 100, python_steps = 3;
-  bool python = true;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--steps" && i + 1 < argc)
-      steps = std::atoi(argv[++i]);
-    else if (arg == "--python-steps" && i + 1 < argc)
-      python_steps = std::atoi(argv[++i]);
-    else if (arg == "--no-python")
-      python = false;
-    else {
-      std::fprintf(stderr,
-                   "usage: bench_scalar_moons [--steps N] [--python-steps N] [--no-python]\n");
-      return 2;
+  return kindling_cli::run_main("bench_scalar_moons", [&] {
+    using kindling_cli::parse_integer;
+    int steps = 100, python_steps = 3;
+    bool python = true;
+    kindling_cli::Arguments args(argc, argv);
+    while (args.next()) {
+      if (args.is("--steps")) {
+        steps = parse_integer<int>("--steps", args.value(), 1, 1000000);
+      } else if (args.is("--python-steps")) {
+        python_steps = parse_integer<int>("--python-steps", args.value(), 1, 10000);
+      } else if (args.is("--no-python")) {
+        python = false;
+      } else if (args.is("--help") || args.is("-h")) {
+        std::printf("usage: bench_scalar_moons [--steps N] [--python-steps N] [--no-python]\n");
+        return 0;
+      } else {
+        args.unknown();
+      }
     }
-  }
+    return bench(steps, python_steps, python);
+  });
+}
 
+namespace {
+
+int bench(int steps, int python_steps, bool python) {
   const auto data = kindling::nn::make_moons(100, 0.1, 1337);
   std::vector<double> labels;
   for (int label : data.label)
@@ -143,3 +188,5 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
+
+}  // namespace

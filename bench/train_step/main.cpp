@@ -7,13 +7,15 @@
 // the time of one epoch over Fashion-MNIST in both.
 //
 //   build/bench/train_step/bench_train_step [--quick] [--no-torch] [--no-epoch] [--data DIR]
+//
+// PyTorch runs as a child process started without a shell (kindling_cli/spawn.hpp), so --data
+// may hold any characters.
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +26,8 @@
 #include "kindling/nn/optim.hpp"
 #include "kindling/nn/readers.hpp"
 #include "kindling/tensor.hpp"
+#include "kindling_cli/options.hpp"
+#include "kindling_cli/spawn.hpp"
 
 namespace {
 
@@ -109,24 +113,25 @@ double kindling_epoch(const TensorDataset& train, std::int64_t batch) {
 // Runs the PyTorch script and returns its JSON line (empty when it failed).
 std::string run_torch(bool best, int threads, std::int64_t batch, int steps, int repeats,
                       const std::string& epoch_dir) {
-  std::string command =
-      best ? "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "
-             "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold="
-             "268435456 "
-           : "";
-  command += "OMP_NUM_THREADS=" + std::to_string(threads) + " /usr/bin/python3 " +
-             KINDLING_TRAIN_STEP_PY + " --threads " + std::to_string(threads) + " --batch " +
-             std::to_string(batch) + " --steps " + std::to_string(steps) + " --repeats " +
-             std::to_string(repeats);
-  if (!epoch_dir.empty()) command += " --epoch '" + epoch_dir + "'";
-  command += " 2>/dev/null";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  if (!pipe) return {};
-  std::string out;
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe.get()))
-    out += buffer;
-  return out;
+  kindling_cli::SpawnOptions options;
+  options.capture_stdout = options.discard_stderr = true;
+  if (best) {
+    options.unset_env = {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"};
+    options.set_env = {
+        {"GLIBC_TUNABLES",
+         "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456"}};
+  }
+  options.set_env.emplace_back("OMP_NUM_THREADS", std::to_string(threads));
+  std::vector<std::string> argv = {
+      "/usr/bin/python3", KINDLING_TRAIN_STEP_PY, "--threads", std::to_string(threads),
+      "--batch",          std::to_string(batch),  "--steps",   std::to_string(steps),
+      "--repeats",        std::to_string(repeats)};
+  if (!epoch_dir.empty()) {
+    argv.emplace_back("--epoch");
+    argv.push_back(epoch_dir);
+  }
+  const kindling_cli::SpawnResult result = kindling_cli::run_program(std::move(argv), options);
+  return result.succeeded() ? result.output : std::string{};
 }
 
 // A number from the script's flat JSON line ("key": value).
@@ -143,26 +148,38 @@ std::string json_text(const std::string& json, const std::string& key) {
   return json.substr(start, json.find('"', start) - start);
 }
 
+int bench(bool quick, bool torch, bool epoch, const std::string& data);
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false, torch = true, epoch = true;
-  std::string data;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--quick")
-      quick = true;
-    else if (a == "--no-torch")
-      torch = false;
-    else if (a == "--no-epoch")
-      epoch = false;
-    else if (a == "--data" && i + 1 < argc)
-      data = argv[++i];
-    else {
-      std::printf("usage: bench_train_step [--quick] [--no-torch] [--no-epoch] [--data DIR]\n");
-      return a == "--help" ? 0 : 2;
+  return kindling_cli::run_main("bench_train_step", [&] {
+    bool quick = false, torch = true, epoch = true;
+    std::string data;
+    kindling_cli::Arguments args(argc, argv);
+    while (args.next()) {
+      if (args.is("--quick")) {
+        quick = true;
+      } else if (args.is("--no-torch")) {
+        torch = false;
+      } else if (args.is("--no-epoch")) {
+        epoch = false;
+      } else if (args.is("--data")) {
+        data = args.value();
+      } else if (args.is("--help") || args.is("-h")) {
+        std::printf("usage: bench_train_step [--quick] [--no-torch] [--no-epoch] [--data DIR]\n");
+        return 0;
+      } else {
+        args.unknown();
+      }
     }
-  }
+    return bench(quick, torch, epoch, data);
+  });
+}
+
+namespace {
+
+int bench(bool quick, bool torch, bool epoch, const std::string& data) {
   const int repeats = quick ? 3 : 7;
   TensorDataset train;
   if (epoch) {
@@ -223,3 +240,5 @@ int main(int argc, char** argv) {
   std::printf("targets: ratio <= 0.80 at batch 64, <= 0.90 at batch 256\n");
   return 0;
 }
+
+}  // namespace

@@ -1,9 +1,12 @@
-// A recursive-descent parser for scalar expressions (expression.hpp). It recurses once per
-// nesting level, bounded by kMaxExpressionDepth, and builds Values as it goes.
+// A recursive-descent parser for scalar expressions (expression.hpp). It recurses a fixed number
+// of frames per nesting level (Note [expression nesting]), so kMaxExpressionDepth bounds its stack,
+// and builds Values as it goes.
 #include "kindling/engine/expression.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <string>
 #include <system_error>
 
@@ -24,6 +27,30 @@ struct Operand {
   bool constant = true;  // no variable below it: usable as an exponent
 };
 
+// Whether a decimal literal (digits, an optional '.', an optional exponent) is at least 1 in
+// magnitude, read from its digits alone: from_chars says only "out of range", and this tells an
+// overflow (1e999) from an underflow (1e-400). The exponent saturates, so any length is fine.
+bool magnitude_at_least_one(std::string_view literal) {
+  const std::size_t e = literal.find_first_of("eE");
+  const std::string_view mantissa = literal.substr(0, e);
+  std::int64_t exponent = 0;
+  if (e != std::string_view::npos) {
+    std::size_t i = e + 1;
+    const bool negative = i < literal.size() && literal[i] == '-';
+    if (i < literal.size() && (literal[i] == '+' || literal[i] == '-')) ++i;
+    for (; i < literal.size(); ++i)
+      exponent = std::min<std::int64_t>(exponent * 10 + (literal[i] - '0'), 1'000'000'000);
+    if (negative) exponent = -exponent;
+  }
+  // The power of ten of the first nonzero digit: 0 for "1.5", 2 for "123", -3 for "0.001".
+  const std::size_t point = std::min(mantissa.find('.'), mantissa.size());
+  const std::size_t first = mantissa.find_first_of("123456789");
+  if (first == std::string_view::npos) return false;  // all zeros: 0 is never out of range
+  const std::int64_t lead = first < point ? static_cast<std::int64_t>(point - first) - 1
+                                          : -static_cast<std::int64_t>(first - point);
+  return lead + exponent >= 0;
+}
+
 class Parser {
  public:
   Parser(std::string_view text, const ExpressionVariables& variables)
@@ -37,10 +64,12 @@ class Parser {
   }
 
  private:
-  // Throws at 0-based offset `at`, with the text and a caret line under it.
-  [[noreturn]] void fail(const std::string& what, std::size_t at) const {
+  // Throws at 0-based offset `at` ("<what> at column N<after>"), with the text and a caret line
+  // under it.
+  [[noreturn]] void fail(const std::string& what, std::size_t at,
+                         const std::string& after = {}) const {
     std::string message = "parse_expression: " + what + " at column " + std::to_string(at + 1);
-    message.append("\n  ").append(text_).append("\n  ").append(at, ' ').append("^");
+    message.append(after).append("\n  ").append(text_).append("\n  ").append(at, ' ').append("^");
     throw expression_error(message, at + 1);
   }
 
@@ -61,12 +90,18 @@ class Parser {
     return pos_ < text_.size() ? quoted(text_[pos_]) : std::string("end of input");
   }
 
-  // One more level of nesting; the guard gives it back on every way out.
+  // Note [expression nesting]
+  // One level of nesting is one construct still open around the parser's position: a '(' (of a
+  // group or of a function call), a unary sign, or the exponent after a '^'. kMaxExpressionDepth of
+  // them may be open at once, as expression.hpp says; one more is an error at the column of the
+  // construct that opened it. Each level costs a fixed number of stack frames (a group goes
+  // primary -> expression -> term -> unary -> power -> primary), so the bound is a stack bound.
+  // The guard gives its level back on every way out.
   struct Nest {
-    explicit Nest(Parser& parser) : parser_(parser) {
+    Nest(Parser& parser, std::size_t at) : parser_(parser) {
       if (++parser_.depth_ > kMaxExpressionDepth)
-        parser_.fail("nesting deeper than " + std::to_string(kMaxExpressionDepth) + " levels",
-                     parser_.pos_);
+        parser_.fail("nesting deeper than " + std::to_string(kMaxExpressionDepth) + " levels", at,
+                     " (parentheses, unary signs and exponents count)");
     }
     ~Nest() { --parser_.depth_; }
     Nest(const Nest&) = delete;
@@ -75,7 +110,6 @@ class Parser {
   };
 
   Operand expression() {
-    Nest nest(*this);
     Operand left = term();
     for (;;) {
       if (accept('+')) {
@@ -106,12 +140,17 @@ class Parser {
   }
 
   Operand unary() {
-    Nest nest(*this);
+    skip_space();
+    const std::size_t sign_at = pos_;
     if (accept('-')) {
+      const Nest nest(*this, sign_at);
       Operand operand = unary();
       return {-operand.value, operand.constant};
     }
-    if (accept('+')) return unary();
+    if (accept('+')) {
+      const Nest nest(*this, sign_at);
+      return unary();
+    }
     return power();
   }
 
@@ -120,6 +159,7 @@ class Parser {
     if (!accept('^')) return base;
     skip_space();
     const std::size_t exponent_at = pos_;
+    const Nest nest(*this, exponent_at);
     Operand exponent = unary();  // right-associative: a^b^c = a^(b^c)
     if (!exponent.constant) fail("the exponent of '^' must not depend on a variable", exponent_at);
     return {base.value.pow(exponent.value.data()), base.constant};
@@ -132,6 +172,7 @@ class Parser {
       fail("expected a number, a variable or '(' but found end of input", pos_);
     const char c = text_[pos_];
     if (c == '(') {
+      const Nest nest(*this, pos_);
       ++pos_;
       Operand inner = expression();
       if (!accept(')')) fail("expected ')' but found " + describe_next(), pos_);
@@ -171,7 +212,17 @@ class Parser {
     double value = 0.0;
     const auto [end, status] =
         std::from_chars(literal.data(), literal.data() + literal.size(), value);
-    if (status != std::errc{} || end != literal.data() + literal.size())
+    const bool whole = end == literal.data() + literal.size();
+    // Out of range: beyond the largest double, or not 0 but nearer 0 than the smallest subnormal
+    // (so it would round to 0). Subnormal values in between are kept, as IEEE arithmetic keeps
+    // them: 4.9e-324 is the double 2^-1074.
+    if (status == std::errc::result_out_of_range && whole) {
+      fail("number '" + std::string(literal) + "'", start,
+           magnitude_at_least_one(literal)
+               ? " is out of range (a double's largest finite value is about 1.8e308)"
+               : " is out of range (not 0, but below the smallest double, about 4.9e-324)");
+    }
+    if (status != std::errc{} || !whole)
       fail("malformed number '" + std::string(literal) + "'", start);
     return {Value(value, std::string(literal)), true};
   }
@@ -187,6 +238,8 @@ class Parser {
     if (function == nullptr)
       fail("unknown function '" + std::string(name) + "' (known: exp, log, tanh, relu, sigmoid)",
            name_at);
+    skip_space();
+    const Nest nest(*this, pos_);
     accept('(');
     Operand argument = expression();
     if (!accept(')')) fail("expected ')' but found " + describe_next(), pos_);

@@ -5,14 +5,23 @@
 // or matplotlib is there), and the trained model saved as safetensors.
 //
 //   build/examples/fashion_mnist/fashion_mnist --epochs 5 --out-dir out
+//
+// Options are read strictly (tools/cli/include/kindling_cli/options.hpp): a malformed or
+// out-of-range value is an error naming the option, with exit status 2; any other failure prints
+// "fashion_mnist: <message>" with exit status 1. The plotters run without a shell (Note [no shell]
+// in kindling_cli/spawn.hpp), so --out-dir may hold any characters.
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <string>
+#include <system_error>
 
 #include "kindling/nn/data.hpp"
 #include "kindling/nn/layers.hpp"
@@ -25,80 +34,111 @@
 #include "kindling/nn/scheduler.hpp"
 #include "kindling/nn/tensor_util.hpp"
 #include "kindling/tensor.hpp"
+#include "kindling_cli/options.hpp"
+#include "kindling_cli/spawn.hpp"
 
 namespace {
 
 using namespace kindling;
 using namespace kindling::nn;
+namespace fs = std::filesystem;
+using kindling_cli::parse_integer;
+using kindling_cli::usage_error;
+
+// libgomp crashes when asked for 100000 threads; a thousand is far beyond any useful count and
+// still starts.
+constexpr int kMaxThreads = 1024;
 
 struct Options {
   int epochs = 5;
   std::int64_t batch_size = 64;
   double lr = 1e-3;
-  int threads = 0;   // 0: OpenMP's default
-  std::string data;  // empty: $KINDLING_FASHION_MNIST or Debian's folder
+  int threads = 0;         // 0: OpenMP's default
+  std::int64_t limit = 0;  // 0: every image; else at most this many training and test images
+  std::string data;        // empty: $KINDLING_FASHION_MNIST or Debian's folder
   std::string out_dir = ".";
   std::string device = "cpu";
   std::uint64_t seed = 1;
+  bool help = false;
 };
 
 void usage(std::FILE* to) {
   std::fprintf(
       to,
       "usage: fashion_mnist [options]\n"
-      "  --epochs N       passes over the 60000 training images (default 5)\n"
-      "  --batch-size N   samples per step (default 64)\n"
-      "  --lr X           AdamW learning rate (default 0.001)\n"
-      "  --threads N      OpenMP threads (default: all cores)\n"
+      "  --epochs N       passes over the training images, 0..10000 (default 5)\n"
+      "  --batch-size N   samples per step, 1..1048576 (default 64)\n"
+      "  --lr X           AdamW learning rate, > 0 (default 0.001)\n"
+      "  --threads N      OpenMP threads, 1..1024 (default: all cores)\n"
+      "  --limit N        use only the first N training and N test images (a quick run)\n"
       "  --data DIR       folder with the *-ubyte.gz files (default\n"
       "                   $KINDLING_FASHION_MNIST, else /usr/share/datasets/fashion-mnist)\n"
-      "  --out-dir DIR    where the loss curve and the model go (default .)\n"
+      "  --out-dir DIR    where the loss curve and the model go, created if missing (default .)\n"
       "  --device D       cpu or cuda (cuda needs the gpu module and a GPU)\n"
-      "  --seed N         initialisation and shuffling seed (default 1)\n"
+      "  --seed N         initialisation and shuffling seed, 0..2^64-1 (default 1)\n"
       "  --help           this text\n");
 }
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      usage(stdout);
-      std::exit(0);
-    }
-    if (i + 1 >= argc) throw error("fashion_mnist: " + flag + " needs a value (see --help)");
-    const std::string value = argv[++i];
-    try {
-      if (flag == "--epochs")
-        o.epochs = std::stoi(value);
-      else if (flag == "--batch-size")
-        o.batch_size = std::stoll(value);
-      else if (flag == "--lr")
-        o.lr = std::stod(value);
-      else if (flag == "--threads")
-        o.threads = std::stoi(value);
-      else if (flag == "--data")
-        o.data = value;
-      else if (flag == "--out-dir")
-        o.out_dir = value;
-      else if (flag == "--device")
-        o.device = value;
-      else if (flag == "--seed")
-        o.seed = std::stoull(value);
-      else
-        throw error("fashion_mnist: unknown option " + flag + " (see --help)");
-    } catch (const std::logic_error&) {
-      throw error("fashion_mnist: bad value '" + value + "' for " + flag);
+  kindling_cli::Arguments args(argc, argv);
+  while (args.next()) {
+    if (args.is("--help") || args.is("-h")) {
+      o.help = true;
+      return o;
+    } else if (args.is("--epochs")) {
+      o.epochs = parse_integer<int>("--epochs", args.value(), 0, 10000);
+    } else if (args.is("--batch-size")) {
+      o.batch_size = parse_integer<std::int64_t>("--batch-size", args.value(), 1, 1 << 20);
+    } else if (args.is("--lr")) {
+      o.lr = kindling_cli::parse_real("--lr", args.value(), 0.0,
+                                      std::numeric_limits<double>::infinity(), true);
+    } else if (args.is("--threads")) {
+      o.threads = parse_integer<int>("--threads", args.value(), 1, kMaxThreads);
+    } else if (args.is("--limit")) {
+      o.limit = parse_integer<std::int64_t>("--limit", args.value(), 1,
+                                            std::numeric_limits<std::int64_t>::max());
+    } else if (args.is("--data")) {
+      o.data = args.value();
+    } else if (args.is("--out-dir")) {
+      o.out_dir = args.value();
+    } else if (args.is("--device")) {
+      o.device = args.value();
+      if (o.device != "cpu" && o.device != "cuda")
+        throw usage_error("--device: '" + o.device + "' is not cpu or cuda");
+    } else if (args.is("--seed")) {
+      o.seed = parse_integer<std::uint64_t>("--seed", args.value(), 0,
+                                            std::numeric_limits<std::uint64_t>::max());
+    } else {
+      args.unknown();
     }
   }
-  KINDLING_CHECK(o.epochs >= 0 && o.batch_size > 0 && o.lr > 0,
-                 "fashion_mnist: need epochs >= 0, "
-                 "batch size > 0 and lr > 0");
-  KINDLING_CHECK(o.device == "cpu" || o.device == "cuda",
-                 "fashion_mnist: --device is cpu or cuda, "
-                 "got ",
-                 o.device);
+  KINDLING_CHECK(!o.out_dir.empty(), "--out-dir: the folder name is empty");
   return o;
+}
+
+// Says which of the four files is missing or not a file before the reader opens them, so that a
+// wrong --data gives one plain sentence.
+void check_data_folder(const std::string& folder) {
+  const char* const hint =
+      "\n  install the data with `apt-get install dataset-fashion-mnist`, or point --data / "
+      "KINDLING_FASHION_MNIST at a folder holding the four *-ubyte.gz files";
+  std::error_code ec;
+  KINDLING_CHECK(fs::is_directory(folder, ec), "Fashion-MNIST: the data folder '", folder,
+                 fs::exists(folder, ec) ? "' is not a folder" : "' does not exist", hint);
+  for (const char* name : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                           "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
+    const fs::path file = fs::path(folder) / name;
+    KINDLING_CHECK(fs::is_regular_file(file, ec), "Fashion-MNIST: '", file.string(),
+                   fs::exists(file, ec) ? "' is not a regular file" : "' does not exist", hint);
+  }
+}
+
+// The first `limit` samples (all of them when limit is 0 or beyond the size).
+TensorDataset first_samples(const TensorDataset& data, std::int64_t limit) {
+  const auto n = static_cast<std::int64_t>(data.size());
+  if (limit == 0 || limit >= n) return data;
+  return TensorDataset(data.inputs().slice(0, 0, limit), data.targets().slice(0, 0, limit));
 }
 
 // A copy of a host batch on `device` (the batch itself when that is the CPU).
@@ -122,42 +162,59 @@ double evaluate(Module& model, const TensorDataset& test, Device device) {
   return static_cast<double>(right) / static_cast<double>(test.size());
 }
 
-void plot(const std::string& csv, const std::string& png) {
-  // gnuplot first, matplotlib second; neither is required.
-  if (std::system("command -v gnuplot > /dev/null 2>&1") == 0) {
-    const std::string script = "set terminal pngcairo size 800,500; set output '" + png +
-                               "'; set datafile separator ','; set key autotitle columnhead; "
-                               "set xlabel 'step'; set ylabel 'training loss'; "
-                               "plot '" +
-                               csv + "' using 1:3 with lines";
-    if (std::system(("gnuplot -e \"" + script + "\" 2> /dev/null").c_str()) == 0) return;
-  }
-  const std::string py =
-      "import sys, csv, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt; "
-      "rows = list(csv.DictReader(open(sys.argv[1]))); "
-      "plt.plot([int(r['step']) for r in rows], [float(r['loss']) for r in rows]); "
-      "plt.xlabel('step'); plt.ylabel('training loss'); plt.title('Fashion-MNIST MLP'); "
-      "plt.savefig(sys.argv[2], dpi=100)";
-  if (std::system(
-          ("/usr/bin/python3 -c \"" + py + "\" '" + csv + "' '" + png + "' > /dev/null 2>&1")
-              .c_str()) == 0)
-    return;
-  std::printf("(no gnuplot or matplotlib: the loss curve is only in %s)\n", csv.c_str());
+// The gnuplot script: the paths arrive as ARG1 (CSV) and ARG2 (PNG) through `gnuplot -c`, so they
+// are never parsed as gnuplot syntax or by a shell, whatever characters they hold.
+constexpr const char* kGnuplotScript =
+    "set terminal pngcairo size 800,500\n"
+    "set output ARG2\n"
+    "set datafile separator ','\n"
+    "set key autotitle columnhead\n"
+    "set xlabel 'step'\n"
+    "set ylabel 'training loss'\n"
+    "plot ARG1 using 1:3 with lines\n";
+
+// matplotlib's version, the paths in sys.argv.
+constexpr const char* kMatplotlibScript =
+    "import sys, csv, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt; "
+    "rows = list(csv.DictReader(open(sys.argv[1]))); "
+    "plt.plot([int(r['step']) for r in rows], [float(r['loss']) for r in rows]); "
+    "plt.xlabel('step'); plt.ylabel('training loss'); plt.title('Fashion-MNIST MLP'); "
+    "plt.savefig(sys.argv[2], dpi=100)";
+
+// Draws the loss curve with gnuplot, else matplotlib; neither is required. Returns the plotter
+// that wrote `png`, or an empty string.
+std::string plot(const std::string& csv, const std::string& png, const std::string& script_path) {
+  kindling_cli::SpawnOptions quiet;
+  quiet.discard_stdout = quiet.discard_stderr = true;
+  engine::write_text_file(script_path, kGnuplotScript);
+  if (kindling_cli::run_program({"gnuplot", "-c", script_path, csv, png}, quiet).succeeded())
+    return "gnuplot";
+  if (kindling_cli::run_program({"/usr/bin/python3", "-c", kMatplotlibScript, csv, png}, quiet)
+          .succeeded())
+    return "matplotlib";
+  return {};
 }
 
 int run(const Options& o) {
   if (o.threads > 0) omp_set_num_threads(o.threads);
   const Device device = o.device == "cuda" ? Device{DeviceType::cuda, 0} : kCPU;
   KINDLING_CHECK(device == kCPU || kernels::has_kernels(DeviceType::cuda),
-                 "fashion_mnist: --device cuda, but no CUDA kernels are registered in this build");
-  std::printf("Fashion-MNIST from %s\n", fashion_mnist_dir(o.data).c_str());
-  TensorDataset train = fashion_mnist(Split::train, o.data);
-  TensorDataset test = fashion_mnist(Split::test, o.data);
+                 "--device cuda, but no CUDA kernels are registered in this build");
+  const std::string folder = fashion_mnist_dir(o.data);
+  check_data_folder(folder);
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  KINDLING_CHECK(fs::is_directory(o.out_dir, ec), "--out-dir: cannot create the folder '",
+                 o.out_dir, "'", ec ? " (" + ec.message() + ")" : std::string{});
+  std::printf("Fashion-MNIST from %s\n", folder.c_str());
+  TensorDataset train = first_samples(fashion_mnist(Split::train, folder), o.limit);
+  TensorDataset test = first_samples(fashion_mnist(Split::test, folder), o.limit);
   {
     // Standardise with the training pixels' statistics (the test set uses the same numbers).
     const no_grad guard;
     const double mu = mean(train.inputs()).item();
-    const double sigma = stddev(train.inputs()).item();
+    double sigma = stddev(train.inputs()).item();
+    if (!(sigma > 0)) sigma = 1.0;  // a (tiny) set of identical pixels: only centre it
     train = TensorDataset((train.inputs() - mu) / sigma, train.targets());
     test = TensorDataset((test.inputs() - mu) / sigma, test.targets());
   }
@@ -179,8 +236,7 @@ int run(const Options& o) {
       optimizer, std::max<std::int64_t>(1, o.epochs * static_cast<std::int64_t>(loader.size())));
   const std::string curve_path = o.out_dir + "/fashion_mnist_loss.csv";
   std::ofstream curve(curve_path);
-  KINDLING_CHECK(curve.good(), "fashion_mnist: cannot write ", curve_path,
-                 " (does --out-dir exist?)");
+  KINDLING_CHECK(curve.good(), "cannot write '", curve_path, "'");
   curve << "step,epoch,loss\n";
   constexpr std::int64_t kCurveEvery = 50;  // steps per point of the curve
   std::int64_t step = 0;
@@ -217,26 +273,37 @@ int run(const Options& o) {
       }
     }
     bar.finish();
+    if (epoch == o.epochs && curve_loss.weight() > 0) {
+      // The steps since the last point, so that a short run still has a curve.
+      curve << step << "," << epoch << "," << curve_loss.mean() << "\n";
+    }
     std::printf("epoch %d: train loss %.4f, test accuracy %.2f%%\n", epoch, epoch_loss.mean(),
                 100.0 * evaluate(*model, test, device));
   }
   curve.close();
+  KINDLING_CHECK(curve.good(), "writing '", curve_path, "' failed");
   const std::string model_path = o.out_dir + "/fashion_mnist_mlp.safetensors";
   save_safetensors(*model, model_path,
                    {{"model", "mlp 784-256-128-10 relu"}, {"epochs", std::to_string(o.epochs)}});
-  plot(curve_path, o.out_dir + "/fashion_mnist_loss.png");
-  std::printf("wrote %s, %s and the loss curve PNG if a plotter was found\n", curve_path.c_str(),
-              model_path.c_str());
+  std::printf("wrote %s and %s\n", curve_path.c_str(), model_path.c_str());
+  const std::string png_path = o.out_dir + "/fashion_mnist_loss.png";
+  const std::string plotter = plot(curve_path, png_path, o.out_dir + "/fashion_mnist_loss.gp");
+  if (plotter.empty())
+    std::printf("(no gnuplot or matplotlib: the loss curve is only in %s)\n", curve_path.c_str());
+  else
+    std::printf("plotted %s with %s\n", png_path.c_str(), plotter.c_str());
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(parse(argc, argv));
-  } catch (const kindling::error& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
+  return kindling_cli::run_main("fashion_mnist", [&] {
+    const Options options = parse(argc, argv);
+    if (options.help) {
+      usage(stdout);
+      return 0;
+    }
+    return run(options);
+  });
 }

@@ -1,13 +1,15 @@
 // moons: micrograd's demo on kindling. Trains MLP(2, {16, 16, 1}) on the two-moons data with the
 // SVM max-margin loss, full batch, 100 SGD steps with a decaying learning rate; prints the loss and
 // accuracy, draws the decision boundary in ASCII (and writes it as CSV), and writes the DOT graph
-// of one neuron's output.
+// of one neuron's output. Options are read strictly (kindling_cli/options.hpp): a bad value is an
+// error naming the option, with exit status 2.
+#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <exception>
+#include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "kindling/engine/error.hpp"
@@ -16,11 +18,18 @@
 #include "kindling/nn/moons.hpp"
 #include "kindling/nn/progress.hpp"
 #include "kindling/nn/scalar.hpp"
+#include "kindling_cli/options.hpp"
 
 using kindling::Value;
 namespace scalar = kindling::nn::scalar;
 
 namespace {
+
+using kindling_cli::parse_integer;
+
+// Each sample's forward graph is about 600 scalar nodes of 64 bytes, all alive until backward:
+// 100000 samples take about 4 GB per step, the most that makes sense here.
+constexpr std::size_t kMaxSamples = 100000;
 
 struct Options {
   int steps = 100;
@@ -29,11 +38,17 @@ struct Options {
   std::uint64_t seed = 1337;
   double alpha = 1e-4;
   std::string out_dir = ".";
+  bool help = false;
 };
 
 void print_help() {
   std::puts(
       "usage: moons [--steps N] [--samples N] [--noise X] [--seed N] [--out-dir DIR]\n"
+      "  --steps N     SGD steps, 1..1000000 (default 100)\n"
+      "  --samples N   points, 2..100000 (default 100)\n"
+      "  --noise X     standard deviation of the noise, 0..10 (default 0.1)\n"
+      "  --seed N      data and initialisation seed, 0..2^64-1 (default 1337)\n"
+      "  --out-dir DIR where the files go, created if missing (default .)\n"
       "Trains micrograd's MLP(2, {16, 16, 1}) on two moons and writes, in DIR:\n"
       "  moons_boundary.csv  the model's score on a grid (x, y, score) and the data points\n"
       "  moons_neuron.dot    the graph of one neuron's output (render: dot -Tsvg -O "
@@ -42,27 +57,26 @@ void print_help() {
 
 Options parse(int argc, char** argv) {
   Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto next = [&]() -> std::string {
-      KINDLING_CHECK(i + 1 < argc, "moons: ", arg, " needs a value");
-      return argv[++i];
-    };
-    if (arg == "--help" || arg == "-h") {
-      print_help();
-      std::exit(0);
-    } else if (arg == "--steps") {
-      options.steps = std::stoi(next());
-    } else if (arg == "--samples") {
-      options.samples = std::stoul(next());
-    } else if (arg == "--noise") {
-      options.noise = std::stod(next());
-    } else if (arg == "--seed") {
-      options.seed = std::stoull(next());
-    } else if (arg == "--out-dir") {
-      options.out_dir = next();
+  kindling_cli::Arguments args(argc, argv);
+  while (args.next()) {
+    if (args.is("--help") || args.is("-h")) {
+      options.help = true;
+      return options;
+    } else if (args.is("--steps")) {
+      options.steps = parse_integer<int>("--steps", args.value(), 1, 1000000);
+    } else if (args.is("--samples")) {
+      options.samples = parse_integer<std::size_t>("--samples", args.value(), 2, kMaxSamples);
+    } else if (args.is("--noise")) {
+      options.noise = kindling_cli::parse_real("--noise", args.value(), 0.0, 10.0);
+    } else if (args.is("--seed")) {
+      options.seed = parse_integer<std::uint64_t>("--seed", args.value(), 0,
+                                                  std::numeric_limits<std::uint64_t>::max());
+    } else if (args.is("--out-dir")) {
+      options.out_dir = args.value();
+      if (options.out_dir.empty())
+        throw kindling_cli::usage_error("--out-dir: the folder name is empty");
     } else {
-      KINDLING_CHECK(false, "moons: unknown argument '", arg, "' (try --help)");
+      args.unknown();
     }
   }
   return options;
@@ -87,7 +101,7 @@ void draw_boundary(const scalar::MLP& model, const kindling::nn::MoonsData& data
   constexpr double kXMin = -1.5, kXMax = 2.5, kYMin = -1.0, kYMax = 1.5;
   std::vector<std::string> canvas(kRows, std::string(kColumns, ' '));
   std::ofstream csv(csv_path);
-  KINDLING_CHECK(csv.good(), "moons: cannot write ", csv_path);
+  KINDLING_CHECK(csv.good(), "cannot write '", csv_path, "'");
   csv << "kind,x,y,value\n";
   for (int r = 0; r < kRows; ++r) {
     for (int c = 0; c < kColumns; ++c) {
@@ -114,6 +128,10 @@ void draw_boundary(const scalar::MLP& model, const kindling::nn::MoonsData& data
 }
 
 int run(const Options& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.out_dir, ec);
+  KINDLING_CHECK(std::filesystem::is_directory(options.out_dir, ec),
+                 "--out-dir: cannot create the folder '", options.out_dir, "'");
   const kindling::nn::MoonsData data =
       kindling::nn::make_moons(options.samples, options.noise, options.seed);
   const std::vector<double> labels = signed_labels(data);
@@ -179,10 +197,12 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(parse(argc, argv));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "moons: %s\n", e.what());
-    return 2;
-  }
+  return kindling_cli::run_main("moons", [&] {
+    const Options options = parse(argc, argv);
+    if (options.help) {
+      print_help();
+      return 0;
+    }
+    return run(options);
+  });
 }

@@ -7,19 +7,21 @@
 // the state before the first step), renders the frames to SVG with Graphviz's `dot` program, and
 // writes player.html: every frame inlined, with next / previous / play. Last, gradcheck.dot (and
 // .svg) colours each node by how far its gradient is from a finite difference.
-#include <spawn.h>
-#include <sys/wait.h>
-
-#include <charconv>
+//
+// Arguments are read strictly: an unknown option, a variable given twice, a name that is not an
+// identifier or a value that is not a finite number is an error (exit status 2); `--` ends the
+// options, for an expression that starts with "--". Graphviz runs without a shell (Note [no shell]
+// in kindling_cli/spawn.hpp).
+#include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
-#include <system_error>
+#include <string_view>
 #include <vector>
 
 #include "kindling/engine/error.hpp"
@@ -27,15 +29,15 @@
 #include "kindling/engine/gradcheck.hpp"
 #include "kindling/engine/html_player.hpp"
 #include "kindling/engine/value_stepper.hpp"
-
-extern char** environ;
+#include "kindling_cli/options.hpp"
+#include "kindling_cli/spawn.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
 void usage(std::ostream& out) {
-  out << "usage: step_backprop [--out DIR] [--no-svg] [--quiet] EXPRESSION [name=value ...]\n"
+  out << "usage: step_backprop [--out DIR] [--no-svg] [--quiet] [--] EXPRESSION [name=value ...]\n"
          "  EXPRESSION  e.g. \"tanh(x1*w1 + x2*w2 + b)\": numbers, variables, + - * / ^, (),\n"
          "              exp log tanh relu sigmoid\n"
          "  name=value  a variable and its value\n"
@@ -48,22 +50,24 @@ void usage(std::ostream& out) {
 bool render_svg(const std::vector<std::string>& dot_files) {
   std::vector<std::string> args = {"dot", "-Tsvg", "-O"};
   args.insert(args.end(), dot_files.begin(), dot_files.end());
-  std::vector<char*> argv;
-  for (std::string& arg : args)
-    argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, "dot", nullptr, nullptr, argv.data(), environ);
-  if (spawned != 0) {
-    std::cerr << "step_backprop: cannot run Graphviz's `dot` (" << std::strerror(spawned)
+  const kindling_cli::SpawnResult result = kindling_cli::run_program(std::move(args));
+  if (!result.started()) {
+    std::cerr << "step_backprop: cannot run Graphviz's `dot` (" << std::strerror(result.spawn_error)
               << "); install graphviz, or pass --no-svg\n";
     return false;
   }
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  if (!result.succeeded()) {
     std::cerr << "step_backprop: `dot -Tsvg` failed on the frames\n";
     return false;
   }
+  return true;
+}
+
+bool is_identifier(std::string_view name) {
+  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
+    return false;
+  for (const char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
   return true;
 }
 
@@ -82,37 +86,43 @@ int run(int argc, char** argv) {
   std::string expression;
   bool have_expression = false;
   kindling::ExpressionVariables variables;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
+  using kindling_cli::usage_error;
+  kindling_cli::Arguments args(argc, argv);
+  bool options_done = false;
+  while (args.next()) {
+    const std::string arg(args.current());
+    if (!options_done && (arg == "--help" || arg == "-h")) {
       usage(std::cout);
       return 0;
-    } else if (arg == "--out" && i + 1 < argc) {
-      out_dir = argv[++i];
-    } else if (arg == "--no-svg") {
+    } else if (!options_done && arg == "--out") {
+      out_dir = std::string(args.value());
+      if (out_dir.empty()) throw usage_error("--out: the folder name is empty");
+    } else if (!options_done && arg == "--no-svg") {
       svg = false;
-    } else if (arg == "--quiet") {
+    } else if (!options_done && arg == "--quiet") {
       quiet = true;
+    } else if (!options_done && arg == "--") {
+      options_done = true;
+    } else if (!options_done && arg.size() > 2 && arg.compare(0, 2, "--") == 0 &&
+               std::isalpha(static_cast<unsigned char>(arg[2]))) {
+      args.unknown();  // "--outdir" is a misspelt option, not an expression
     } else if (!have_expression) {
       expression = arg;
       have_expression = true;
     } else {
       const std::size_t eq = arg.find('=');
-      KINDLING_CHECK(eq != std::string::npos && eq > 0, "step_backprop: expected name=value, got '",
-                     arg, "'");
+      if (eq == std::string::npos) throw usage_error("expected name=value, got '" + arg + "'");
       const std::string name = arg.substr(0, eq);
-      const std::string text = arg.substr(eq + 1);
-      double value = 0.0;
-      const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
-      KINDLING_CHECK(status == std::errc{} && end == text.data() + text.size() && !text.empty(),
-                     "step_backprop: '", text, "' (the value of ", name, ") is not a number");
-      variables.insert_or_assign(name, kindling::Value(value, name));
+      if (!is_identifier(name))
+        throw usage_error("'" + name + "' (in '" + arg +
+                          "') is not a variable name: letters, digits and _, not first a digit");
+      const double value =
+          kindling_cli::parse_real(name, std::string_view(arg).substr(eq + 1), -HUGE_VAL, HUGE_VAL);
+      if (!variables.try_emplace(name, kindling::Value(value, name)).second)
+        throw usage_error("the variable '" + name + "' is given twice");
     }
   }
-  if (!have_expression) {
-    usage(std::cerr);
-    return 2;
-  }
+  if (!have_expression) throw usage_error("no EXPRESSION given (see --help)");
 
   kindling::Value root = kindling::parse_expression(expression, variables);
   root.set_label(root.label().empty() ? "out" : root.label());
@@ -176,10 +186,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << "\n";
-    return 1;
-  }
+  return kindling_cli::run_main("step_backprop", [&] { return run(argc, argv); });
 }

@@ -1,10 +1,14 @@
 // tensor_basics: a tour of kindling::Tensor: creation, views, broadcasting, autograd, printing
-// and the DOT graph of a small expression.
+// and the DOT graph of a small expression. It takes no arguments (--help says so); any other is
+// an error with exit status 2.
 #include <iostream>
 
 #include "kindling/tensor.hpp"
+#include "kindling_cli/options.hpp"
 
-int main() {
+namespace {
+
+int tour() {
   using namespace kindling;
   Generator gen(42);
 
@@ -35,4 +39,18 @@ int main() {
   // The graph of the loss, as DOT text (render with `dot -Tsvg`).
   std::cout << to_dot(loss).substr(0, 400) << "...\n";
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return kindling_cli::run_main("tensor_basics", [&] {
+    kindling_cli::Arguments args(argc, argv);
+    while (args.next()) {
+      if (!args.is("--help") && !args.is("-h")) args.unknown();
+      std::cout << "usage: tensor_basics\n  a tour of kindling::Tensor; takes no arguments\n";
+      return 0;
+    }
+    return tour();
+  });
 }

@@ -1,10 +1,12 @@
-// Module: registration, the tree walks, train/eval, state dicts and the printout. The walks use an
-// explicit stack (Note [no recursion] in engine/graph.hpp applies to module trees too: a generated
-// model may nest deeply).
+// Module: registration, the tree walks, train/eval, state dicts, the printout and teardown. The
+// walks and the destructor use explicit stacks (Note [no recursion] in engine/graph.hpp applies to
+// module trees too: a generated model may nest deeply).
 #include "kindling/nn/module.hpp"
 
 #include <ostream>
 #include <sstream>
+#include <type_traits>
+#include <utility>
 
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
@@ -19,21 +21,79 @@ std::string join(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : prefix + "." + name;
 }
 
-// Visits (prefix, module) depth first in registration order, without recursion.
+// Visits every module depth first in registration order, without recursion.
 template <class M, class Visit>
 void walk(M* root, Visit&& visit) {
-  std::vector<std::pair<std::string, M*>> stack{{std::string{}, root}};
+  std::vector<M*> stack{root};
   while (!stack.empty()) {
-    auto [prefix, module] = std::move(stack.back());
+    M* module = stack.back();
     stack.pop_back();
-    visit(prefix, *module);
+    visit(*module);
     const auto& kids = module->children();
     for (auto it = kids.rbegin(); it != kids.rend(); ++it)
-      stack.emplace_back(join(prefix, it->first), it->second.get());
+      stack.push_back(it->second.get());
+  }
+}
+
+// The same with each module's dotted name (the root's is ""), and, for a visitor that takes a
+// third argument, the parent's owning handle of the module (null for the root). One prefix string
+// grows and shrinks along the path, so a chain of d modules costs O(d) characters, not O(d^2).
+template <class M, class Visit>
+void walk_named(M* root, Visit&& visit) {
+  struct Item {
+    M* module;
+    std::size_t depth;
+    const std::string* name;                // the name under its parent; null for the root
+    const std::shared_ptr<Module>* handle;  // the parent's handle; null for the root
+  };
+  std::vector<Item> stack{{root, 0, nullptr, nullptr}};
+  std::string prefix;
+  std::vector<std::size_t> prefix_length;  // [k]: the prefix's length at depth k of the path
+  while (!stack.empty()) {
+    const Item item = stack.back();
+    stack.pop_back();
+    if (item.depth > 0) {
+      prefix.resize(prefix_length[item.depth - 1]);  // back to the parent's name
+      if (!prefix.empty()) prefix += '.';
+      prefix += *item.name;
+    }
+    prefix_length.resize(item.depth + 1);
+    prefix_length[item.depth] = prefix.size();
+    if constexpr (std::is_invocable_v<Visit&, const std::string&, M&,
+                                      const std::shared_ptr<Module>*>)
+      visit(std::as_const(prefix), *item.module, item.handle);
+    else
+      visit(std::as_const(prefix), *item.module);
+    const auto& kids = item.module->children();
+    for (auto it = kids.rbegin(); it != kids.rend(); ++it)
+      stack.push_back({it->second.get(), item.depth + 1, &it->first, &it->second});
   }
 }
 
 }  // namespace
+
+// Note [module teardown]
+// A parent owns its children through shared_ptr, so a chain of a hundred thousand nested modules
+// would be destroyed by as many nested destructor calls. Instead the destructor takes its children
+// into a stack; a child this stack alone owns gives up its own children to the stack before it
+// dies, so every destructor runs with no children left and nothing recurses. By the time ~Module
+// runs, a subclass's own shared_ptr members to its submodules are already gone, so the stack is
+// their last owner too.
+Module::~Module() {
+  std::vector<std::shared_ptr<Module>> pending;
+  for (auto& [name, child] : children_)
+    pending.push_back(std::move(child));
+  children_.clear();
+  while (!pending.empty()) {
+    std::shared_ptr<Module> module = std::move(pending.back());
+    pending.pop_back();
+    if (module.use_count() == 1) {
+      for (auto& [name, child] : module->children_)
+        pending.push_back(std::move(child));
+      module->children_.clear();
+    }
+  }  // `module` dies at the end of each pass, childless
+}
 
 Tensor Module::forward(const Tensor&) {
   throw error(type_name_ + ": forward(Tensor) is not implemented by this module");
@@ -85,7 +145,7 @@ Tensor Module::operator()(const Tensor& input) {
 
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
   std::vector<std::pair<std::string, Tensor>> out;
-  walk(this, [&](const std::string& prefix, const Module& m) {
+  walk_named(this, [&](const std::string& prefix, const Module& m) {
     for (const auto& [name, t] : m.parameters_)
       out.emplace_back(join(prefix, name), t);
   });
@@ -94,7 +154,7 @@ std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
 
 std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
   std::vector<std::pair<std::string, Tensor>> out;
-  walk(this, [&](const std::string& prefix, const Module& m) {
+  walk_named(this, [&](const std::string& prefix, const Module& m) {
     for (const auto& [name, t] : m.buffers_)
       out.emplace_back(join(prefix, name), t);
   });
@@ -103,48 +163,63 @@ std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
 
 std::vector<Tensor> Module::parameters() const {
   std::vector<Tensor> out;
-  for (auto& [name, t] : named_parameters())
-    out.push_back(t);
+  walk(this, [&](const Module& m) {
+    for (const auto& [name, t] : m.parameters_)
+      out.push_back(t);
+  });
   return out;
 }
 
 std::vector<std::pair<std::string, Module*>> Module::named_modules() {
   std::vector<std::pair<std::string, Module*>> out;
-  walk(this, [&](const std::string& prefix, Module& m) { out.emplace_back(prefix, &m); });
+  walk_named(this, [&](const std::string& prefix, Module& m) { out.emplace_back(prefix, &m); });
+  return out;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_submodules() const {
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> out;
+  walk_named(this,
+             [&](const std::string& prefix, const Module&, const std::shared_ptr<Module>* handle) {
+               if (handle != nullptr) out.emplace_back(prefix, *handle);
+             });
   return out;
 }
 
 std::int64_t Module::parameter_count() const {
   std::int64_t n = 0;
-  for (const auto& [name, t] : named_parameters())
-    n += t.numel();
+  walk(this, [&](const Module& m) {
+    for (const auto& [name, t] : m.parameters_)
+      n += t.numel();
+  });
   return n;
 }
 
 void Module::zero_grad() {
-  walk(this, [](const std::string&, Module& m) {
+  walk(this, [](Module& m) {
     for (auto& [name, t] : m.parameters_)
       t.zero_grad();
   });
 }
 
 void Module::train(bool on) {
-  walk(this, [on](const std::string&, Module& m) {
+  walk(this, [on](Module& m) {
     m.training_ = on;
     m.on_train(on);
   });
 }
 
 void Module::to(Device device) {
-  for (const auto& [name, t] : named_parameters())
-    move_to_device(t, device);
-  for (const auto& [name, t] : named_buffers())
-    move_to_device(t, device);
+  walk(this, [&](Module& m) {
+    for (const auto& [name, t] : m.parameters_)
+      move_to_device(t, device);
+    for (const auto& [name, t] : m.buffers_)
+      move_to_device(t, device);
+  });
 }
 
 StateDict Module::state_dict() const {
   StateDict out;
-  walk(this, [&](const std::string& prefix, const Module& m) {
+  walk_named(this, [&](const std::string& prefix, const Module& m) {
     for (const auto& [name, t] : m.parameters_)
       out.insert(join(prefix, name), t.detach());
     for (const auto& [name, t] : m.buffers_)
@@ -189,34 +264,29 @@ std::string Module::to_string() const {
   // bottom-up from a post-order list so no recursion is needed.
   struct Item {
     const Module* module;
-    int depth;
+    std::size_t depth;
+    const std::string* name;  // under its parent; null for this module
   };
   std::vector<Item> order;
-  std::vector<Item> stack{{this, 0}};
+  std::vector<Item> stack{{this, 0, nullptr}};
   while (!stack.empty()) {
     Item item = stack.back();
     stack.pop_back();
     order.push_back(item);
     const auto& kids = item.module->children_;
     for (auto it = kids.rbegin(); it != kids.rend(); ++it)
-      stack.push_back({it->second.get(), item.depth + 1});
+      stack.push_back({it->second.get(), item.depth + 1, &it->first});
   }
   // Pre-order with depths: emit lines, closing parentheses when the depth falls.
   std::ostringstream os;
   std::vector<const Module*> open;
   for (std::size_t i = 0; i < order.size(); ++i) {
-    const auto [m, depth] = order[i];
-    while (static_cast<int>(open.size()) > depth) {
+    const auto [m, depth, name] = order[i];
+    while (open.size() > depth) {
       open.pop_back();
       os << "\n" << std::string(2 * open.size(), ' ') << ")";
     }
-    if (depth > 0) {
-      const auto& siblings = open.back()->children_;
-      std::string name;
-      for (const auto& c : siblings)
-        if (c.second.get() == m) name = c.first;
-      os << "\n" << std::string(2 * depth, ' ') << "(" << name << "): ";
-    }
+    if (depth > 0) os << "\n" << std::string(2 * depth, ' ') << "(" << *name << "): ";
     os << m->type_name_ << "(" << m->extra_repr();
     if (m->children_.empty())
       os << ")";

@@ -98,12 +98,12 @@ std::vector<Tensor> to_params(const py::iterable& params) {
 }
 
 // Depth first, registration order, this module first as "" (Module::named_modules, but with
-// owning handles: Python may keep a submodule after dropping the model).
-void collect_modules(const std::shared_ptr<Module>& module, const std::string& prefix,
-                     py::list& out) {
-  out.append(py::make_tuple(prefix, module));
-  for (const auto& [name, child] : module->children())
-    collect_modules(child, prefix.empty() ? name : prefix + "." + name, out);
+// owning handles: Python may keep a submodule after dropping the model). No recursion: the walk
+// is Module::named_submodules'.
+void collect_modules(const std::shared_ptr<Module>& module, py::list& out) {
+  out.append(py::make_tuple(std::string(), module));
+  for (auto& [name, child] : module->named_submodules())
+    out.append(py::make_tuple(std::move(name), std::move(child)));
 }
 
 // Keeps a Python module object alive as long as `owner` (Note [module lifetimes]).
@@ -157,7 +157,7 @@ register_module (they also become attributes), and override forward(x).)")
       .def("named_modules",
            [](const std::shared_ptr<Module>& module) {
              py::list list;
-             collect_modules(module, "", list);
+             collect_modules(module, list);
              return list;
            })
       .def("num_parameters", &Module::parameter_count, "The total number of parameter elements")

@@ -2,6 +2,8 @@
 // Graphviz's `dot` accepts every graph we write.
 #include <catch2/catch.hpp>
 
+#include <cstring>
+#include <memory>
 #include <string>
 
 #include "dot_support.hpp"
@@ -72,6 +74,45 @@ TEST_CASE("escaping rules", "[dot]") {
   CHECK(escape_dot_string("say \"hi\"") == "say \\\"hi\\\"");
   CHECK(escape_dot_string("a\\b") == "a\\\\b");
   CHECK(escape_dot_string("\x01") == "?");
+}
+
+TEST_CASE("ill-formed UTF-8 becomes '?' byte by byte, well-formed UTF-8 stays", "[dot]") {
+  using kindling::engine::escape_dot_record;
+  using kindling::engine::escape_dot_string;
+  // Found by tests/fuzz/fuzz_dot_label: overlong forms, surrogates and code points past U+10FFFF
+  // have the right lead and continuation bytes, and were copied through as if well formed.
+  const char* ill_formed[] = {
+      "\xc0\xaf",          // overlong '/', C0 is never a lead
+      "\xe0\x80\xaf",      // overlong '/' in three bytes (E0 needs A0..BF next)
+      "\xf0\x80\x80\xaf",  // overlong '/' in four bytes (F0 needs 90..BF next)
+      "\xed\xa0\x80",      // U+D800, a surrogate (ED needs 80..9F next)
+      "\xf4\x90\x80\x80",  // U+110000, past the last code point (F4 needs 80..8F next)
+      "\xf5\x80\x80\x80",  // F5 is never a lead
+      "\xe2\x82",          // cut short
+      "\x80",              // a continuation byte alone
+  };
+  for (const char* text : ill_formed) {
+    INFO(text);
+    const std::string expected(std::strlen(text), '?');
+    CHECK(escape_dot_string(text) == expected);
+    CHECK(escape_dot_record(text) == expected);
+  }
+  // The edges of the well-formed ranges stay as they are.
+  const char* well_formed[] = {
+      "\xc2\x80",          // U+0080
+      "\xe0\xa0\x80",      // U+0800
+      "\xed\x9f\xbf",      // U+D7FF, the last before the surrogates
+      "\xee\x80\x80",      // U+E000, the first after them
+      "\xf0\x90\x80\x80",  // U+10000
+      "\xf4\x8f\xbf\xbf",  // U+10FFFF
+  };
+  for (const char* text : well_formed) {
+    INFO(text);
+    CHECK(escape_dot_string(text) == text);
+    CHECK(escape_dot_record(text) == text);
+  }
+  CHECK(escape_dot_string("a\xed\xa0\x80"
+                          "b\xce\xb1") == "a???b\xce\xb1");
 }
 
 TEST_CASE("write_dot writes the file and reports a bad path", "[dot]") {
@@ -164,4 +205,44 @@ TEST_CASE("a collapsed cluster is one box and edges attach to it", "[dot][cluste
   CHECK(count_of(dot, "  c") >= 2);  // the box line and its outgoing edge
   CHECK(count_of(dot, "{") == count_of(dot, "}"));
   render_svg(dot, "collapsed");
+}
+
+TEST_CASE("clusters from name scopes draw as clusters from dotted names do", "[dot][cluster]") {
+  using kindling::engine::NameScope;
+  using kindling::engine::ScopeNode;
+  // The same two layers as TwoLayerGraph, as scope chains: net -> layer1, net -> layer2.
+  const NameScope::Path net = std::make_shared<const ScopeNode>("net", nullptr);
+  const NameScope::Path layer1 = std::make_shared<const ScopeNode>("layer1", net);
+  const NameScope::Path layer2 = std::make_shared<const ScopeNode>("layer2", net);
+  for (const bool collapse : {false, true}) {
+    TwoLayerGraph g;
+    g.loss.backward();
+    kindling::engine::DotStyle<kindling::ValueNode> scoped = TwoLayerGraph::style(collapse);
+    scoped.cluster_path = nullptr;
+    scoped.cluster_scope = [&](const kindling::ValueNode& node) -> NameScope::Path {
+      const std::string label = node.label ? *node.label : "";
+      if (label.rfind("h.", 0) == 0) return layer1;
+      if (label.rfind("o.", 0) == 0) return layer2;
+      return nullptr;
+    };
+    INFO("collapsed: " << collapse);
+    CHECK(kindling::to_dot(g.loss, {}, scoped) ==
+          kindling::to_dot(g.loss, {}, TwoLayerGraph::style(collapse)));
+  }
+}
+
+TEST_CASE("write_dot_text refuses a cluster table that is not a tree", "[dot][cluster]") {
+  using kindling::engine::DotGraph;
+  DotGraph graph;
+  graph.nodes.push_back({{"a"}, "", "", 0});
+  graph.clusters.push_back({"loop", 0, false});  // its own parent
+  CHECK_THROWS_WITH(kindling::engine::write_dot_text(graph, {}),
+                    Catch::Contains("does not come before it"));
+  graph.clusters[0].parent = DotGraph::kNoCluster;
+  graph.nodes[0].cluster = 5;
+  CHECK_THROWS_WITH(kindling::engine::write_dot_text(graph, {}),
+                    Catch::Contains("names cluster 5"));
+  graph.nodes[0].cluster = 0;
+  graph.edges.push_back({0, 3, ""});
+  CHECK_THROWS_WITH(kindling::engine::write_dot_text(graph, {}), Catch::Contains("names a node"));
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,16 +28,15 @@ std::ptrdiff_t live_nodes() {
   return kindling::engine::NodePool<ValueNode>::this_thread().live();
 }
 
-// Runs `body` on a thread whose stack is exactly 8 MiB (the usual default), rethrowing its
-// exception, so a recursive walk would be caught here whatever the runner's ulimit is.
-void run_on_8mb_stack(const std::function<void()>& body) {
+// Runs `body` on a thread whose stack is exactly `bytes`, rethrowing its exception.
+void run_on_stack(std::size_t bytes, const std::function<void()>& body) {
   struct Job {
     const std::function<void()>* body;
     std::exception_ptr error;
   } job{&body, nullptr};
   pthread_attr_t attributes;
   pthread_attr_init(&attributes);
-  pthread_attr_setstacksize(&attributes, 8u << 20);
+  pthread_attr_setstacksize(&attributes, bytes);
   pthread_t thread;
   const int created = pthread_create(
       &thread, &attributes,
@@ -54,6 +54,12 @@ void run_on_8mb_stack(const std::function<void()>& body) {
   REQUIRE(created == 0);
   pthread_join(thread, nullptr);
   if (job.error) std::rethrow_exception(job.error);
+}
+
+// On a stack of exactly 8 MiB (the usual default), so a recursive walk would be caught here
+// whatever the runner's ulimit is.
+void run_on_8mb_stack(const std::function<void()>& body) {
+  run_on_stack(8u << 20, body);
 }
 
 }  // namespace
@@ -260,17 +266,108 @@ TEST_CASE("name scopes nest, restore, and are per thread", "[scope]") {
   {
     NameScope model("MLP");
     REQUIRE(NameScope::current());
-    CHECK(*NameScope::current() == std::vector<std::string>{"MLP"});
+    CHECK(NameScope::current()->dotted_path() == std::vector<std::string>{"MLP"});
     {
       NameScope layer("fc1");
       inner_path = NameScope::current();
-      CHECK(*inner_path == std::vector<std::string>{"MLP", "MLP.fc1"});
+      CHECK(inner_path->dotted_path() == std::vector<std::string>{"MLP", "MLP.fc1"});
+      CHECK(inner_path->name() == "fc1");
+      CHECK(inner_path->depth() == 2);
       bool other_thread_empty = false;
       std::thread([&] { other_thread_empty = NameScope::current() == nullptr; }).join();
       CHECK(other_thread_empty);
     }
-    CHECK(*NameScope::current() == std::vector<std::string>{"MLP"});
+    CHECK(NameScope::current()->dotted_path() == std::vector<std::string>{"MLP"});
   }
   CHECK(NameScope::current() == nullptr);
-  CHECK(inner_path->back() == "MLP.fc1");  // a recorded path outlives its scope
+  CHECK(inner_path->dotted_name() == "MLP.fc1");  // a recorded path outlives its scope
+}
+
+TEST_CASE("a scope holds its own name and depth; its dotted names are built on request",
+          "[scope]") {
+  using kindling::engine::NameScope;
+  using kindling::engine::ScopeNode;
+  const std::size_t before = ScopeNode::live_count();
+  {
+    NameScope a("net");
+    NameScope b("encoder");
+    NameScope c("fc1 (Linear)");
+    const NameScope::Path& path = NameScope::current();
+    CHECK(path->name() == "fc1 (Linear)");
+    CHECK(path->depth() == 3);
+    CHECK(path->parent()->name() == "encoder");
+    CHECK(path->parent()->parent()->parent() == nullptr);
+    CHECK(path->dotted_name() == "net.encoder.fc1 (Linear)");
+    CHECK(path->dotted_path() ==
+          std::vector<std::string>{"net", "net.encoder", "net.encoder.fc1 (Linear)"});
+    CHECK(ScopeNode::live_count() - before == 3);  // one node per open scope, no copies
+  }
+  CHECK(ScopeNode::live_count() == before);
+}
+
+TEST_CASE("scopes nest at most kMaxScopeDepth deep, then opening one is an error", "[scope]") {
+  using kindling::engine::kMaxScopeDepth;
+  using kindling::engine::NameScope;
+  std::vector<std::unique_ptr<NameScope>> open;
+  for (std::size_t i = 0; i < kMaxScopeDepth; ++i)
+    open.push_back(std::make_unique<NameScope>("level"));
+  CHECK(NameScope::current()->depth() == kMaxScopeDepth);
+  CHECK_THROWS_WITH(NameScope("one too many"),
+                    Catch::Contains("module nesting deeper than 10000 (opening 'one too many')"));
+  CHECK(NameScope::current()->depth() == kMaxScopeDepth);  // the failed one changed nothing
+  while (!open.empty())
+    open.pop_back();  // innermost first, as RAII scopes close
+  CHECK(NameScope::current() == nullptr);
+}
+
+TEST_CASE("a chain of a million scopes is freed without recursion", "[scope]") {
+  using kindling::engine::ScopeNode;
+  const std::size_t before = ScopeNode::live_count();
+  // Built directly (NameScope stops at kMaxScopeDepth): each node owns its parent, so a naive
+  // destructor would recurse a million times and overflow the 8 MB stack.
+  std::shared_ptr<const ScopeNode> chain;
+  for (int i = 0; i < 1000000; ++i)
+    chain = std::make_shared<const ScopeNode>("s", std::move(chain));
+  CHECK(chain->depth() == 1000000);
+  CHECK(ScopeNode::live_count() - before == 1000000);
+  // A second owner in the middle keeps its part of the chain alive.
+  std::shared_ptr<const ScopeNode> middle = chain;
+  for (int i = 0; i < 500000; ++i)
+    middle = middle->parent();
+  chain.reset();
+  CHECK(ScopeNode::live_count() - before == 500000);
+  CHECK(middle->depth() == 500000);
+  middle.reset();
+  CHECK(ScopeNode::live_count() == before);
+}
+
+namespace {
+// Opens one scope per call and recurses, as nested forwards do, with a 4 KiB frame each (a
+// forward's locals). Past kMaxScopeDepth the scope refuses to open, so the recursion is bounded.
+void nest_scopes(std::size_t depth) {
+  kindling::engine::NameScope scope("level");
+  volatile char frame[4096];
+  frame[0] = 1;
+  if (depth <= kindling::engine::kMaxScopeDepth) nest_scopes(depth + 1);
+  frame[1] = frame[0];  // used after the call: the frame stays live across it
+}
+}  // namespace
+
+TEST_CASE("a scope does not open when the thread's stack is nearly used up", "[scope]") {
+  // 512 KiB of stack, 4 KiB per level: the stack would overflow after about 128 levels, far
+  // below kMaxScopeDepth; the scope check stops it with room to spare (a quarter of the stack).
+  std::string message;
+  bool scopes_left_open = true;
+  run_on_stack(512u << 10, [&] {
+    try {
+      nest_scopes(1);
+    } catch (const kindling::error& e) {
+      message = e.what();
+    }
+    scopes_left_open = kindling::engine::NameScope::current() != nullptr;
+  });
+  INFO(message);
+  CHECK(message.find("NameScope: module nesting ") == 0);
+  CHECK(message.find("has nearly used up this thread's stack") != std::string::npos);
+  CHECK_FALSE(scopes_left_open);  // every scope closed again on the way out
 }

@@ -268,7 +268,7 @@ TEST_CASE("a model's graph draws each module as a cluster holding its parameters
   // The first Linear's weight is drawn inside that Linear's cluster.
   const auto first = model->named_parameters().front().second;
   REQUIRE(first.node()->scope);
-  CHECK(first.node()->scope->back() == "Sequential.0 (Linear)");
+  CHECK(first.node()->scope->dotted_name() == "Sequential.0 (Linear)");
   // Collapsing the first Linear keeps the graph drawable with fewer nodes.
   const std::string collapsed =
       kindling::to_dot(loss, {}, kindling::tensor_graph_style({"Sequential.0 (Linear)"}));

@@ -534,3 +534,25 @@ def test_reduce_lr_on_plateau_matches_torch(torch):
     assert min(lrs) < 1.0  # the sequence does reduce, so the comparison is not vacuous
     with pytest.raises(TypeError):  # the metric is required, as in torch
         ours.step()
+
+
+def test_deeply_nested_modules_walk_free_and_refuse_a_too_deep_forward():
+    # Module walks and teardown do not recurse; a forward nested past the documented limit
+    # (kindling's engine::kMaxScopeDepth, 10000) is kindling.Error, not a stack overflow.
+    model = nn.Sequential(nn.Linear(3, 2, seed=1))
+    for _ in range(20000):
+        model = nn.Sequential(model)
+    assert len(model.parameters()) == 2
+    assert model.named_parameters()[0][0] == "0." * 20000 + "0.weight"
+    with pytest.raises(kindling.Error, match="module nesting deeper than 10000"):
+        model(kindling.randn([2, 3]))
+    del model
+    gc.collect()
+    # named_modules: every prefix, outermost first.
+    model = nn.Sequential(nn.Linear(3, 2, seed=1))
+    for _ in range(500):
+        model = nn.Sequential(model)
+    names = [n for n, _ in model.named_modules()]
+    assert len(names) == 502 and names[:3] == ["", "0", "0.0"]
+    assert names[-1] == ".".join(["0"] * 501)
+    assert all(isinstance(m, nn.Module) for _, m in model.named_modules())

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <initializer_list>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -114,15 +115,78 @@ TEST_CASE("parser: errors point at the column", "[expression]") {
   CHECK_THROWS_WITH(parse_expression("x + y", vars), Catch::Contains("unknown variable 'y'"));
 }
 
-TEST_CASE("parser: nesting depth is bounded", "[expression]") {
-  const std::size_t ok = kindling::kMaxExpressionDepth / 2 - 2;
-  CHECK(eval(std::string(ok, '(') + "1" + std::string(ok, ')')) == 1.0);
-  CHECK(eval(std::string(ok, '-') + "1") == (ok % 2 == 0 ? 1.0 : -1.0));
+TEST_CASE("parser: the nesting limit is exactly kMaxExpressionDepth, counted as documented",
+          "[expression]") {
+  // expression.hpp: parentheses (a call's too), unary signs and exponents count one level each.
+  constexpr std::size_t limit = kindling::kMaxExpressionDepth;
+  REQUIRE(limit == 256);
+  auto repeat = [](const std::string& piece, std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i)
+      out += piece;
+    return out;
+  };
+  // Parentheses: 256 parse, the 257th '(' (column 257) is one too many.
+  CHECK(eval(repeat("(", limit) + "1" + repeat(")", limit)) == 1.0);
+  CHECK(error_column(repeat("(", limit + 1) + "1" + repeat(")", limit + 1)) == limit + 1);
+  // Unary signs: 256 minus signs give +1, the 257th sign is at column 257.
+  CHECK(eval(repeat("-", limit) + "1") == 1.0);
+  CHECK(eval(repeat("+", limit) + "1") == 1.0);
+  CHECK(error_column(repeat("-", limit + 1) + "1") == limit + 1);
+  // Function calls: relu(relu(...(1)...)); the 257th call's '(' is at column 5 * 257.
+  CHECK(eval(repeat("relu(", limit) + "1" + repeat(")", limit)) == 1.0);
+  CHECK(error_column(repeat("relu(", limit + 1) + "1" + repeat(")", limit + 1)) == 5 * (limit + 1));
+  // Exponents: 1^1^...^1 with 256 '^'; the 257th exponent starts at column 2 * 257 + 1.
+  CHECK(eval(std::string("1").append(repeat("^1", limit))) == 1.0);
+  CHECK(error_column(std::string("1").append(repeat("^1", limit + 1))) == 2 * (limit + 1) + 1);
+  // Mixed: each "-(" opens two levels.
+  CHECK(eval(repeat("-(", limit / 2) + "1" + repeat(")", limit / 2)) == 1.0);
+  CHECK(error_column(repeat("-(", limit / 2) + "-1" + repeat(")", limit / 2)) == limit + 1);
+  // Constructs side by side do not add up: only those open at once count.
+  CHECK(eval(repeat("(1)+", 1000) + "(-(1))") == 1000.0 - 1.0);
+  CHECK(eval(repeat("(", limit - 1) + "-1" + repeat(")", limit - 1) + "*" + repeat("(", limit) +
+             "1" + repeat(")", limit)) == -1.0);
+  // Far past the limit the parser stops at the limit, with its stack untouched.
   const std::string deep = std::string(100000, '(') + "1" + std::string(100000, ')');
-  CHECK_THROWS_WITH(parse_expression(deep, {}), Catch::Contains("nesting deeper than"));
-  CHECK_THROWS_AS(parse_expression(std::string(100000, '-') + "1", {}), kindling::error);
-  std::string tower = "2";
-  for (int i = 0; i < 1000; ++i)
-    tower += "^1";
-  CHECK_THROWS_WITH(parse_expression(tower, {}), Catch::Contains("nesting deeper than"));
+  CHECK_THROWS_WITH(parse_expression(deep, {}), Catch::Contains("nesting deeper than 256 levels"));
+  CHECK(error_column(std::string(100000, '-') + "1") == limit + 1);
+  CHECK(error_column(std::string("2").append(repeat("^1", 1000))) == 2 * (limit + 1) + 1);
+}
+
+TEST_CASE("parser: numbers beyond a double are out of range, subnormals are kept", "[expression]") {
+  using limits = std::numeric_limits<double>;
+  // Overflow: named as such, at the number's column (it was called "malformed").
+  CHECK(error_column("1e999") == 1);
+  CHECK_THROWS_WITH(
+      parse_expression("1e999", {}),
+      Catch::StartsWith("parse_expression: number '1e999' at column 1 is out of range "
+                        "(a double's largest finite value is about 1.8e308)"));
+  CHECK(error_column("2 * 1e999") == 5);
+  CHECK(eval("1.7976931348623157e308") == limits::max());
+  CHECK_THROWS_WITH(parse_expression("1.7976931348623159e308", {}),
+                    Catch::Contains("is out of range (a double's largest"));
+  CHECK_THROWS_WITH(parse_expression("1" + std::string(400, '0'), {}),
+                    Catch::Contains("is out of range (a double's largest"));
+  CHECK_THROWS_WITH(parse_expression("1e99999999999999999999999", {}),
+                    Catch::Contains("is out of range (a double's largest"));
+  // Underflow: nonzero text that would round to 0 is an error too, not a silent 0.
+  CHECK_THROWS_WITH(parse_expression("1e-400", {}),
+                    Catch::StartsWith("parse_expression: number '1e-400' at column 1 is out of "
+                                      "range (not 0, but below the smallest double"));
+  CHECK_THROWS_WITH(parse_expression("2e-324", {}), Catch::Contains("below the smallest double"));
+  CHECK_THROWS_WITH(parse_expression("0." + std::string(400, '0') + "1", {}),
+                    Catch::Contains("below the smallest double"));
+  CHECK_THROWS_WITH(parse_expression("1e-99999999999999999999", {}),
+                    Catch::Contains("below the smallest double"));
+  // Subnormals are doubles: kept, as IEEE arithmetic (and PyTorch, and Python) keep them.
+  CHECK(eval("4.9e-324") == limits::denorm_min());
+  CHECK(eval("3e-324") == limits::denorm_min());  // rounds to the nearest double, 2^-1074
+  CHECK(std::fpclassify(eval("1e-310")) == FP_SUBNORMAL);
+  CHECK(eval("1e-310") == 1e-310);
+  CHECK(eval("2.2250738585072014e-308") == limits::min());
+  // Zero with any exponent is zero.
+  CHECK(eval("0e999") == 0.0);
+  CHECK(eval("0.000e-99999") == 0.0);
+  // A literal's label is its text, whatever its value.
+  CHECK(parse_expression("4.9e-324", {}).label() == "4.9e-324");
 }

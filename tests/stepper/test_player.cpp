@@ -58,16 +58,28 @@ std::vector<PlayerFrame> neuron_frames() {
 }
 
 #ifdef KINDLING_CHROMIUM_PROGRAM
-// Runs headless Chromium on `url` with extra flags; returns its exit status. Root in a container
-// needs --no-sandbox; a private profile keeps runs independent; `timeout` bounds a hung browser.
-int chromium(const std::string& flags, const std::string& url, const std::string& stdout_file) {
-  const std::string profile = dot_test::output_path("chromium-profile");
-  const std::string command =
-      "timeout 120 '" + std::string(KINDLING_CHROMIUM_PROGRAM) +
-      "' --headless --no-sandbox --disable-gpu --disable-background-networking "
-      "--disable-dev-shm-usage --no-first-run --user-data-dir='" +
-      profile + "' " + flags + " '" + url + "' >'" + stdout_file + "' 2>'" + stdout_file + ".log'";
-  return std::system(command.c_str());
+// Runs headless Chromium on `url` with extra flags (no shell: kindling_cli::run_program);
+// returns its exit status. Root in a container needs --no-sandbox; a private profile keeps runs
+// independent; `timeout` bounds a hung browser. Its stdout goes to `stdout_file`, its stderr to
+// `stdout_file`.log.
+int chromium(const std::vector<std::string>& flags, const std::string& url,
+             const std::string& stdout_file) {
+  std::vector<std::string> argv = {"timeout",
+                                   "120",
+                                   KINDLING_CHROMIUM_PROGRAM,
+                                   "--headless",
+                                   "--no-sandbox",
+                                   "--disable-gpu",
+                                   "--disable-background-networking",
+                                   "--disable-dev-shm-usage",
+                                   "--no-first-run",
+                                   "--user-data-dir=" + dot_test::output_path("chromium-profile")};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.push_back(url);
+  kindling_cli::SpawnOptions options;
+  options.stdout_path = stdout_file;
+  options.stderr_path = stdout_file + ".log";
+  return kindling_cli::run_program(std::move(argv), options).exit_code;
 }
 #endif
 
@@ -112,10 +124,10 @@ TEST_CASE("the player works in headless Chromium", "[player][chromium]") {
   const std::string url = "file://" + fs::absolute(page).string();
 
   // The DOM after the clicks: which frame is shown, and that only that frame is visible.
-  auto after_clicks = [&](const std::string& clicks, const std::string& flags = "") {
+  auto after_clicks = [&](const std::string& clicks) {
     const std::string dump = dot_test::output_path("player_dom_" + clicks + ".html");
     const int status =
-        chromium("--virtual-time-budget=4000 --dump-dom " + flags, url + "?clicks=" + clicks, dump);
+        chromium({"--virtual-time-budget=4000", "--dump-dom"}, url + "?clicks=" + clicks, dump);
     INFO("chromium said: " << dot_test::read_text(dump + ".log"));
     REQUIRE(status == 0);
     return dot_test::read_text(dump);
@@ -143,7 +155,7 @@ TEST_CASE("the player works in headless Chromium", "[player][chromium]") {
   auto screenshot = [&](const std::string& clicks) {
     const std::string png = dot_test::output_path("player_" + clicks + ".png");
     fs::remove(png);
-    const int status = chromium("--window-size=1400,700 --screenshot='" + png + "'",
+    const int status = chromium({"--window-size=1400,700", "--screenshot=" + png},
                                 url + "?clicks=" + clicks, png + ".out");
     INFO("chromium said: " << dot_test::read_text(png + ".out.log"));
     REQUIRE(status == 0);

@@ -9,11 +9,16 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
+#include <limits>
+#include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "kindling/engine/graph.hpp"
+#include "kindling/engine/scope.hpp"
 
 namespace kindling::engine {
 
@@ -39,6 +44,11 @@ struct DotStyle {
   // The nested clusters a node belongs to, outermost first, e.g. {"MLP", "MLP.fc1"}: drawn as
   // Graphviz clusters (a Linear inside an MLP). Each name must be unique in the graph.
   std::function<std::vector<std::string>(const N&)> cluster_path;
+  // The same as a name scope (Note [module scopes]): the node's innermost scope, whose chain of
+  // parents gives the clusters, each labelled with its dotted name ("MLP", "MLP.fc1"). Used
+  // instead of cluster_path when set; a deep scope costs the writer O(depth), not O(depth^2),
+  // per node, as each cluster's label is built once.
+  std::function<NameScope::Path(const N&)> cluster_scope;
   // Clusters drawn collapsed, as one box standing for every node inside, so that a large model
   // still renders; edges into and out of the cluster attach to the box.
   std::function<bool(const std::string& cluster)> collapsed;
@@ -58,11 +68,18 @@ std::string escape_dot_string(std::string_view text);
 // A graph laid out for DOT, independent of the node type: what to_dot() gathers from the nodes
 // before the text is written (dot.cpp), so the layout logic is compiled once.
 struct DotGraph {
+  static constexpr std::size_t kNoCluster = std::numeric_limits<std::size_t>::max();
+  // The clusters form a tree: each names its parent (kNoCluster at the top), which comes first.
+  struct Cluster {
+    std::string label;  // the dotted name: "MLP.fc1"
+    std::size_t parent = kNoCluster;
+    bool collapsed = false;
+  };
   struct Node {
     std::vector<std::string> fields;
     std::string op;
     std::string attributes;
-    std::vector<std::string> clusters;  // outermost first
+    std::size_t cluster = kNoCluster;  // the innermost cluster holding the node
   };
   struct Edge {
     std::size_t parent;
@@ -71,9 +88,30 @@ struct DotGraph {
   };
   std::vector<Node> nodes;  // in topological order: the index is the node's id
   std::vector<Edge> edges;
-  std::vector<std::string> collapsed;  // names of collapsed clusters
+  std::vector<Cluster> clusters;
 };
 std::string write_dot_text(const DotGraph& graph, const DotOptions& options);
+
+// Builds DotGraph::clusters from what the style hooks say, one cluster per distinct path: from
+// dotted names (cluster_path) or from name scopes (cluster_scope), whose chains are walked only
+// up to a scope met before, so n nodes of one d-deep scope cost O(n + d), not O(n d).
+class DotClusterTable {
+ public:
+  explicit DotClusterTable(std::vector<DotGraph::Cluster>& clusters) : clusters_(clusters) {}
+  // The innermost cluster of a path of dotted names, outermost first; kNoCluster when empty.
+  std::size_t from_names(const std::vector<std::string>& path);
+  // The cluster of a scope; kNoCluster for null.
+  std::size_t from_scope(const NameScope::Path& scope);
+
+ private:
+  std::size_t child(std::size_t parent, const std::string& key, std::string label);
+
+  std::vector<DotGraph::Cluster>& clusters_;
+  // (parent, dotted name or scope name) -> cluster: one cluster per distinct path.
+  std::map<std::pair<std::size_t, std::string>, std::size_t> by_key_;
+  std::unordered_map<const ScopeNode*, std::size_t> by_scope_;
+  std::vector<NameScope::Path> kept_;  // keeps the scopes in by_scope_ alive (addresses stay ours)
+};
 
 // The graph `root` depends on, as DOT text.
 template <DotNode N>
@@ -92,6 +130,7 @@ std::string to_dot(N* root, const DotOptions& options = {}, const DotStyle<N>& s
   };
 
   DotGraph graph;
+  DotClusterTable clusters(graph.clusters);
   graph.nodes.reserve(order.size());
   for (std::size_t i = 0; i < order.size(); ++i) {
     const N& node = *order[i];
@@ -99,7 +138,10 @@ std::string to_dot(N* root, const DotOptions& options = {}, const DotStyle<N>& s
     out.fields = node.dot_fields();
     out.op = node.dot_op();
     if (style.node_attributes) out.attributes = style.node_attributes(node);
-    if (style.cluster_path) out.clusters = style.cluster_path(node);
+    if (style.cluster_scope)
+      out.cluster = clusters.from_scope(style.cluster_scope(node));
+    else if (style.cluster_path)
+      out.cluster = clusters.from_names(style.cluster_path(node));
     const auto parents = node.parents();
     for (std::size_t p = 0; p < parents.size(); ++p) {
       graph.edges.push_back(
@@ -107,14 +149,8 @@ std::string to_dot(N* root, const DotOptions& options = {}, const DotStyle<N>& s
     }
   }
   if (style.collapsed) {
-    for (const DotGraph::Node& node : graph.nodes) {
-      for (const std::string& cluster : node.clusters) {
-        if (style.collapsed(cluster) && std::find(graph.collapsed.begin(), graph.collapsed.end(),
-                                                  cluster) == graph.collapsed.end()) {
-          graph.collapsed.push_back(cluster);
-        }
-      }
-    }
+    for (DotGraph::Cluster& cluster : graph.clusters)
+      cluster.collapsed = style.collapsed(cluster.label);
   }
   return write_dot_text(graph, options);
 }

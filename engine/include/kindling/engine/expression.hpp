@@ -9,10 +9,12 @@
 //   power      := primary ('^' unary)?
 //   primary    := number | variable | function '(' expression ')' | '(' expression ')'
 //   function   := exp | log | tanh | relu | sigmoid        (the engine's unary ops)
-// Numbers are decimal with an optional exponent (2, 0.5, .5, 1e-3). The exponent of ^ must not
-// depend on a variable (the engine's pow takes a constant): x^2 and x^(1/2) are fine, x^y is an
-// error. Every mistake throws expression_error, a kindling::error whose message ends with the text
-// and a caret under the column at fault.
+// Numbers are decimal with an optional exponent (2, 0.5, .5, 1e-3), read as the nearest double;
+// one beyond the largest double (1e999) or nonzero but below the smallest (1e-400) is an error,
+// and subnormal ones (1e-310) are kept. The exponent of ^ must not depend on a variable (the
+// engine's pow takes a constant): x^2 and x^(1/2) are fine, x^y is an error. Every mistake throws
+// expression_error, a kindling::error whose message ends with the text and a caret under the
+// column at fault.
 #pragma once
 
 #include <cstddef>
@@ -40,8 +42,10 @@ class expression_error : public error {
 // Variables by name. A variable used twice is the same node (its gradient collects both uses).
 using ExpressionVariables = std::map<std::string, Value, std::less<>>;
 
-// Parentheses, unary signs and exponents may nest this deep before parsing stops with an error;
-// the parser recurses, and this bound keeps it far from the stack's limit.
+// Parentheses (a function call's included), unary signs and exponents of '^' may nest this deep:
+// 256 of them open at once parse, one more is an error at its column. "((x))" nests 2, "--x" 2,
+// "exp(-x)" 2, "2^2^x" 2; "(x)+(y)" only 1. The parser recurses, and this bound keeps it far from
+// the stack's limit (Note [expression nesting] in expression.cpp).
 inline constexpr std::size_t kMaxExpressionDepth = 256;
 
 // Builds the graph of `text` over `variables`. Number literals become leaves labelled with their

@@ -30,14 +30,17 @@ namespace kindling::nn {
 class Module {
  public:
   explicit Module(std::string type_name) : type_name_(std::move(type_name)) {}
-  virtual ~Module() = default;
+  // Frees the tree below without recursion (Note [module teardown] in module.cpp).
+  virtual ~Module();
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
   // The computation. Modules with one tensor in and one out override this.
   virtual Tensor forward(const Tensor& input);
   // Runs forward() inside this module's name scope (Note [module scopes]), so that graphs draw
-  // the module as a cluster holding the nodes it made and its own parameters.
+  // the module as a cluster holding the nodes it made and its own parameters. Module calls nest at
+  // most engine::kMaxScopeDepth (10000) deep: a deeper call throws kindling::error rather than
+  // overflow the stack in the nested forwards.
   Tensor operator()(const Tensor& input);
 
   // ---- walks over the module tree (depth first, registration order) ----
@@ -46,6 +49,8 @@ class Module {
   std::vector<std::pair<std::string, Tensor>> named_buffers() const;
   // Every module below this one with its dotted name (this module first, named "").
   std::vector<std::pair<std::string, Module*>> named_modules();
+  // The same without this module, each with the owning handle its parent holds.
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_submodules() const;
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const noexcept {
     return children_;
   }

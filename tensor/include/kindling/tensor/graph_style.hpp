@@ -35,9 +35,7 @@ inline std::vector<std::int64_t> broadcast_axes(const Shape& from, const Shape& 
 // the clusters named in `collapsed` are drawn as one box each, so that a large model renders.
 inline engine::DotStyle<TensorNode> tensor_graph_style(std::vector<std::string> collapsed = {}) {
   engine::DotStyle<TensorNode> style;
-  style.cluster_path = [](const TensorNode& node) -> std::vector<std::string> {
-    return node.scope ? *node.scope : std::vector<std::string>{};
-  };
+  style.cluster_scope = [](const TensorNode& node) { return node.scope; };
   if (!collapsed.empty()) {
     style.collapsed = [collapsed = std::move(collapsed)](const std::string& cluster) {
       for (const std::string& name : collapsed) {
