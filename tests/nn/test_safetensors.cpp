@@ -157,10 +157,11 @@ TEST_CASE("a file written from PyTorch loads into a kindling MLP with the same o
   const auto values = nn_test::read_json("nn_dtypes_torch.json");
   for (const auto& [name, t] : d) {
     INFO(name);
-    CHECK(t.dtype() == (name == "f64"                       ? DType::float64
-                        : name[0] == 'f' && name != "flags" ? DType::float32
-                        : name == "bf16"                    ? DType::float32
-                                                            : DType::int64));
+    CHECK(t.dtype() == (name == "f64"     ? DType::float64
+                        : name == "flags" ? DType::bool_
+                        : name[0] == 'f'  ? DType::float32
+                        : name == "bf16"  ? DType::float32
+                                          : DType::int64));
     nn_test::check_close(t.to_vector<double>(), values[name].get<std::vector<double>>(), 1e-7);
   }
   CHECK(d.at("i32").shape() == Shape{2, 2});
