@@ -1,11 +1,11 @@
-// Initialisers: host draws from the Generator, copied into the tensor.
+// Initialisers: draws from the Generator into a float64 host tensor, copied into the tensor.
 #include "kindling/nn/init.hpp"
 
 #include <cmath>
-#include <vector>
 
 #include "kindling/engine/error.hpp"
 #include "kindling/nn/tensor_util.hpp"
+#include "kindling/tensor/creation.hpp"
 
 namespace kindling::nn::init {
 
@@ -36,18 +36,25 @@ double gain(Nonlinearity nonlinearity, double param) {
   return 1.0;
 }
 
+namespace {
+// Draws t.numel() doubles from `draw` into a float64 host tensor (its size checked and its memory
+// from the allocator, so a huge shape is a kindling::error naming `who`), then copies them into t.
+template <class Draw>
+void fill_drawn(const Tensor& t, const char* who, Draw&& draw) {
+  const Tensor host = zeros(t.shape(), DType::float64);
+  double* values = host.data<double>();
+  for (std::int64_t i = 0, n = host.numel(); i < n; ++i)
+    values[i] = draw();
+  copy_into(t, host, who);
+}
+}  // namespace
+
 void uniform_(const Tensor& t, double low, double high, Generator& g) {
-  std::vector<double> values(static_cast<std::size_t>(t.numel()));
-  for (double& v : values)
-    v = g.uniform(low, high);
-  assign_host(t, values, "init.uniform_");
+  fill_drawn(t, "init.uniform_", [&] { return g.uniform(low, high); });
 }
 
 void normal_(const Tensor& t, double mean, double stddev, Generator& g) {
-  std::vector<double> values(static_cast<std::size_t>(t.numel()));
-  for (double& v : values)
-    v = g.normal(mean, stddev);
-  assign_host(t, values, "init.normal_");
+  fill_drawn(t, "init.normal_", [&] { return g.normal(mean, stddev); });
 }
 
 void constant_(const Tensor& t, double value) {
