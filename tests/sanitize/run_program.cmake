@@ -3,8 +3,10 @@
 # but that ends in a sanitizer report (a leak found at exit, say) would pass. Variables:
 #   PROGRAM   the executable          ARGS      its arguments, '|' between them (optional)
 #   REQUIRE   a regular expression the output (stdout and stderr) must match (optional)
-# The test fails when the program cannot start, exits non-zero, or its output misses REQUIRE; the
-# output is printed either way.
+#   REQUIRE_IF  only require REQUIRE when the output matches this expression (optional)
+#   EXPECT_FAILURE  ON: the program must exit non-zero instead (a sanitizer canary)
+# The test fails when the program cannot start, exits non-zero (zero with EXPECT_FAILURE), or its
+# output misses REQUIRE; the output is printed either way.
 if(NOT EXISTS "${PROGRAM}")
   message(FATAL_ERROR "run_program.cmake: ${PROGRAM} does not exist (did its build fail?)")
 endif()
@@ -13,8 +15,15 @@ string(REPLACE "|" ";" arguments "${ARGS}")
 execute_process(COMMAND ${PROGRAM} ${arguments} RESULT_VARIABLE status
                 OUTPUT_VARIABLE out ERROR_VARIABLE out)
 message("${out}")
-if(NOT status EQUAL 0)
+if(EXPECT_FAILURE)
+  if(status EQUAL 0)
+    message(FATAL_ERROR "${PROGRAM} succeeded, but it should have failed")
+  endif()
+elseif(NOT status EQUAL 0)
   message(FATAL_ERROR "${PROGRAM} exited with ${status}")
+endif()
+if(REQUIRE_IF AND NOT "${out}" MATCHES "${REQUIRE_IF}")
+  return()
 endif()
 if(REQUIRE AND NOT "${out}" MATCHES "${REQUIRE}")
   message(FATAL_ERROR "${PROGRAM}: the output does not match '${REQUIRE}'")
