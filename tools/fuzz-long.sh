@@ -52,6 +52,7 @@ echo "fuzz-long: ${targets[*]}; $runs runs each, $jobs at a time; CPU:" \
 
 run_target() {
   local name=$1 work=$build/fuzz-long/$1
+  rm -rf "$work/artifacts"
   mkdir -p "$work/corpus" "$work/artifacts"
   local seeds
   for seeds in "$source_dir/tests/fuzz/corpus/$name" "$source_dir/tests/fuzz/corpus/fuzz_$name"; do

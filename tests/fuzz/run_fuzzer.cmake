@@ -5,7 +5,7 @@
 #   DICTIONARY  libFuzzer dictionary file (optional)
 #   WORK_DIR    scratch folder: WORK_DIR/corpus is the working corpus (the seeds are copied in, and
 #               what the run finds stays there for the next run), WORK_DIR/artifacts/ receives
-#               crash-*, timeout-*, oom-* and leak-* inputs
+#               this run's crash-*, timeout-*, oom-* and leak-* inputs
 #   SECONDS, RSS_MB, TIMEOUT   libFuzzer's -max_total_time, -rss_limit_mb and -timeout
 # Any crash, sanitizer report, timeout, out-of-memory or leak fails the test, which prints the
 # report, the input that caused it and the command that replays it.
@@ -14,6 +14,7 @@ if(NOT EXISTS "${FUZZER}")
 endif()
 set(corpus ${WORK_DIR}/corpus)
 set(artifacts ${WORK_DIR}/artifacts)
+file(REMOVE_RECURSE ${artifacts})  # a previous run's findings would be listed as this run's
 file(MAKE_DIRECTORY ${corpus} ${artifacts})
 string(REPLACE "|" ";" seeds "${SEEDS}")
 foreach(seed_dir ${seeds})
