@@ -86,8 +86,8 @@ for name in "${targets[@]}"; do
   work=$build/fuzz-long/$name
   read -r status seconds < "$work/result"
   log=$work/log
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
-  speed=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+  speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
   last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
   cov=$(grep -o 'cov: [0-9]*' <<< "$last" | grep -o '[0-9]*$' || echo '?')
   ft=$(grep -o 'ft: [0-9]*' <<< "$last" | grep -o '[0-9]*$' || echo '?')
