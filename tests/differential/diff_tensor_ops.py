@@ -294,12 +294,12 @@ def vjp_scale(node, tin, upstream, grads):
             floor = g_abs.sum() * (1 + big) * torch.ones_like(s)
         elif op in ("max", "min"):
             floor = g_abs.sum() * torch.ones_like(s)
-        elif op in ("pow", "pow_scalar", "rpow_scalar"):
-            # a^(b-1) and a^b log a carry pow's error, which grows with |b log a| (the forward
-            # tolerance says why).
-            growth = pow_growth(node, tin)
-            s = s * (1 + (float(growth.max()) if growth.numel() else 0.0))
         else:
+            if op in ("pow", "pow_scalar", "rpow_scalar"):
+                # a^(b-1) and a^b log a carry pow's error, which grows with |b log a| (the
+                # forward tolerance says why).
+                growth = pow_growth(node, tin)
+                s = s * (1 + (float(growth.max()) if growth.numel() else 0.0))
             while floor.ndim > s.ndim:
                 floor = floor.sum(0)
             for d in range(s.ndim):

@@ -41,7 +41,8 @@ NaN-ness, infinities (with their signs), dtypes and shapes must be equal exactly
 sign of a zero in forward values (not in gradients, whose accumulation order gives zeros either
 sign in PyTorch itself). Every mismatch is printed once per class (engine, direction, op, dtype,
 kind) with a reproducer: the program up to that node, the node's inputs, and both results. The
-exit status is 1 when any mismatch (or a kindling exception on a program torch accepts) was found.
+exit status is 1 when any mismatch (or a kindling exception on a program torch accepts) was found,
+2 when the test itself failed on a program (reported as the class "internal error").
 
 Files: diff_common.py (dtypes, special values, the comparison, the report), diff_tensor_ops.py
 (each tensor op for both libraries, with its tolerances), diff_tensor_programs.py and
@@ -64,8 +65,9 @@ torch.set_num_threads(1)
 
 
 def run_programs(seed, kind, indices, verbose=False, show_program=False):
-    """Runs the programs of one kind; returns (Report, Counter). An exception escaping here is a
-    bug in this test (kindling's exceptions are caught as findings) and is raised as it is."""
+    """Runs the programs of one kind; returns (Report, Counter). An exception that reaches this
+    level is a bug in this test (kindling's exceptions are caught as findings): it is reported as
+    the class "internal error" with its traceback, and the run goes on with the next program."""
     report = Report(verbose)
     counts = collections.Counter()
     order = 0 if kind == "value" else 1
@@ -90,8 +92,11 @@ def run_programs(seed, kind, indices, verbose=False, show_program=False):
                     print(f"{tag}:\n{program_slice(p.nodes, [p.loss])}")
                 run_tensor_program(p, report, tag)
                 counts["tensor nodes"] += len(p.nodes)
-        except Exception as e:
-            raise RuntimeError(f"internal error in the differential test at {tag}") from e
+        except Exception:  # noqa: BLE001
+            report.add(("internal error", kind), f"{tag}: the differential test itself failed "
+                       f"(a bug in it, not a finding):\n{traceback.format_exc()}")
+            counts["internal errors"] += 1
+            continue
         counts[f"{kind} programs"] += 1
     return report, counts
 
@@ -117,32 +122,28 @@ def main(argv=None):
     report = Report(args.verbose or single)
     counts = collections.Counter()
     started = time.perf_counter()
-    try:
-        if args.jobs <= 1 or single:
-            for kind in kinds:
-                r, c = run_programs(args.seed, kind, range(first, first + count),
-                                    args.verbose or single, single)
+    if args.jobs <= 1 or single:
+        for kind in kinds:
+            r, c = run_programs(args.seed, kind, range(first, first + count),
+                                args.verbose or single, single)
+            report.merge(r)
+            counts.update(c)
+    else:
+        import multiprocessing
+
+        chunk = 250
+        tasks = [(args.seed, kind, range(i, min(i + chunk, first + count)), args.verbose)
+                 for kind in kinds for i in range(first, first + count, chunk)]
+        done = 0
+        with multiprocessing.Pool(args.jobs) as pool:
+            for r, c in pool.imap_unordered(_run_chunk, tasks):
                 report.merge(r)
                 counts.update(c)
-        else:
-            import multiprocessing
-
-            chunk = 250
-            tasks = [(args.seed, kind, range(i, min(i + chunk, first + count)), args.verbose)
-                     for kind in kinds for i in range(first, first + count, chunk)]
-            done = 0
-            with multiprocessing.Pool(args.jobs) as pool:
-                for r, c in pool.imap_unordered(_run_chunk, tasks):
-                    report.merge(r)
-                    counts.update(c)
-                    done += 1
-                    if done % 20 == 0 or done == len(tasks):
-                        programs = counts["value programs"] + counts["tensor programs"]
-                        print(f"  ... {programs} programs, {report.total()} mismatches, "
-                              f"{time.perf_counter() - started:.0f} s", flush=True)
-    except RuntimeError:
-        traceback.print_exc()
-        return 2
+                done += 1
+                if done % 20 == 0 or done == len(tasks):
+                    programs = counts["value programs"] + counts["tensor programs"]
+                    print(f"  ... {programs} programs, {report.total()} mismatches, "
+                          f"{time.perf_counter() - started:.0f} s", flush=True)
     seconds = time.perf_counter() - started
     report.print_classes()
     programs = counts["value programs"] + counts["tensor programs"]
@@ -155,7 +156,7 @@ def main(argv=None):
         print(f"{report.total()} mismatches in {len(report.classes)} classes "
               "(engine / direction / op / dtype / kind):")
         print(report.summary())
-        return 1
+        return 2 if counts["internal errors"] else 1
     print("no mismatches")
     return 0
 
