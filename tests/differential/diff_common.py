@@ -141,7 +141,8 @@ def compare(actual, expected, dtype, rtol_ulps, scale=None, zero_sign=True, unde
         bad = finite & ~(diff <= tol)
     if bad.any():
         i = np.argwhere(bad)[0]
-        rel = diff[tuple(i)] / max(abs(e64[tuple(i)]), TINY[dtype])
+        with np.errstate(over="ignore"):
+            rel = diff[tuple(i)] / max(abs(e64[tuple(i)]), TINY[dtype])
         return ("value", i, f"relative difference {rel:.3g} (allowed {tol[tuple(i)]:.3g} absolute)")
     return None
 
