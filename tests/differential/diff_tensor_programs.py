@@ -257,8 +257,12 @@ class TensorProgram:
         return self._add(op, [x], {})
 
     def finish(self):
-        """The loss: sum over the results nobody consumes of sum(result * weights)."""
+        """The loss: sum over the results nobody consumes of sum(result * weights). A program
+        whose results are none differentiable (an argmax, a comparison) gets one more input."""
         used = {i for n in self.nodes for i in n.inputs}
+        if not any(n.grad and n.id not in used for n in self.nodes):
+            self.fresh_input()
+            used = {i for n in self.nodes for i in n.inputs}
         terms = []
         for n in list(self.nodes):
             if n.id in used or not n.grad:
@@ -502,44 +506,64 @@ def run_tensor_program(p, report, tag):
         bad = compare(kgrad[n.id], expected, dtype, ulps, scale, zero_sign=False,
                       undefined=undefined)
         if bad:
-            culprit = find_backward_culprit(nodes, knp, vjps, parts)
+            culprit = find_backward_culprit(nodes, kv, knp, vjps, parts)
             op = culprit[0] if culprit else "accumulation"
             report.add(("tensor", "backward", op, n.dtype, bad[0]),
                        describe_backward(p, n, knp, kgrad, expected, parts, bad, culprit, tag))
 
 
-def find_backward_culprit(nodes, knp, vjps, parts):
-    """The first consumer whose VJP, replayed in kindling alone on fresh inputs, differs from
-    torch's: (op, text) or None."""
+def replay_vjp(n, nodes, inputs, slot, g):
+    """kindling's VJP of node n alone, on the given input tensors (copied as new leaves): the
+    gradient of input `slot` as an array, None when it gets none; raises what kindling raises."""
+    xs = []
+    for i, t in zip(n.inputs, inputs):
+        x = t.detach()  # a leaf with the same layout (detach keeps the strides)
+        if nodes[i].grad and str(t.dtype).startswith("float"):
+            x.requires_grad_(True)
+        xs.append(x)
+    out = k_apply(n.op, n.attrs, xs)
+    out.backward(g.numpy().copy())
+    grad = xs[slot].grad
+    return None if grad is None else to_numpy_k(grad)
+
+
+def find_backward_culprit(nodes, kv, knp, vjps, parts):
+    """The first consumer whose VJP, replayed in kindling alone (on its inputs as the program
+    laid them out), differs from torch's: (op, text) or None."""
     for c, slot in parts:
         n = nodes[c]
         tin, g, grads, scales = vjps[c]
+        want = grads[slot].detach().numpy()
+        dtype = nodes[n.inputs[slot]].dtype
+
+        def differs(inputs):
+            kg = replay_vjp(n, nodes, inputs, slot, g)
+            if kg is None:
+                return None, ("no gradient", None, "")
+            return kg, compare(kg, want, dtype, 32 + 4 * int(np.prod(n.shape)), scales[slot][0],
+                               zero_sign=False, undefined=scales[slot][1])
+
         try:
-            xs = []
-            for i in n.inputs:
-                v = knp[i].copy()
-                xs.append(kindling.tensor(v, requires_grad=nodes[i].grad and v.dtype.kind == "f"))
-            out = k_apply(n.op, n.attrs, xs)
-            out.backward(g.numpy().copy())
-            kg = xs[slot].grad
-            kg = None if kg is None else to_numpy_k(kg)
+            kg, bad = differs([kv[i] for i in n.inputs])
         except Exception as e:  # noqa: BLE001
             return (n.op, f"replaying t{c} = {n.op}(...) alone raised {type(e).__name__}: {e}")
-        want = grads[slot].detach().numpy()
-        if kg is None:
-            return (n.op, f"alone, {n.op} gives input {slot} no gradient")
-        bad = compare(kg, want, nodes[n.inputs[slot]].dtype, 32 + 4 * int(np.prod(n.shape)),
-                      scales[slot][0], zero_sign=False, undefined=scales[slot][1])
-        if bad:
-            lines = [f"alone: {n.text()}"]
-            for i in n.inputs:
-                lines.append(f"    t{i} = {fmt_array(knp[i])}")
-            lines.append(f"    upstream gradient of t{c} = {fmt_array(g.numpy())}")
-            lines.append(f"    kindling d/dt{n.inputs[slot]} = {fmt_array(kg)}")
-            lines.append(f"    torch    d/dt{n.inputs[slot]} = {fmt_array(want)}")
-            lines.append(f"    ({bad[0]} at index {None if bad[1] is None else tuple(bad[1])} "
-                         f"{bad[2]})")
-            return (n.op, "\n".join(lines))
+        if not bad:
+            continue
+        try:
+            fresh = differs([kindling.tensor(knp[i].copy()) for i in n.inputs])[1]
+            layout = ("it differs the same way on fresh contiguous inputs" if fresh else
+                      "on fresh contiguous inputs it agrees: the inputs' layout matters")
+        except Exception as e:  # noqa: BLE001
+            layout = f"on fresh contiguous inputs kindling raises {type(e).__name__}: {e}"
+        lines = [f"alone: {n.text()}"]
+        for i in n.inputs:
+            strides = "" if kv[i].is_contiguous() else f"  (strides {kv[i].strides})"
+            lines.append(f"    t{i} = {fmt_array(knp[i])}{strides}")
+        lines.append(f"    upstream gradient of t{c} = {fmt_array(g.numpy())}")
+        lines.append(f"    kindling d/dt{n.inputs[slot]} = {fmt_array(kg)}")
+        lines.append(f"    torch    d/dt{n.inputs[slot]} = {fmt_array(want)}")
+        lines.append(f"    ({where(bad)}; {layout})")
+        return (n.op, "\n".join(lines))
     return None
 
 
