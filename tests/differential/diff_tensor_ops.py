@@ -277,7 +277,8 @@ def vjp_scale(node, tin, upstream, grads):
             else:
                 out.append((None, None))
         return out
-    g_abs = upstream.detach().to(torch.float64).abs()
+    # (NaN upstream elements would make every sum below NaN, and so the whole tolerance 0.)
+    g_abs = torch.nan_to_num(upstream.detach().to(torch.float64).abs(), nan=0.0)
     for t, gr in zip(tin, grads):
         if gr is None:
             out.append((None, None))

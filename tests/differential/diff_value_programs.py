@@ -3,12 +3,13 @@ check against PyTorch on 0-d float64 tensors (Note [localised comparison] in dif
 
 import collections
 import math
+import sys
 
 import numpy as np
 import torch
 
 import kindling
-from diff_common import SPECIAL, TIES, compare
+from diff_common import SPECIAL, TIES, compare, torch_is_off
 
 VALUE_UNARY = ["neg", "tanh", "exp", "log", "relu", "sigmoid", "pow"]
 VALUE_BINARY = ["add", "sub", "mul", "div"]
@@ -154,6 +155,11 @@ def run_value_program(p, report, tag):
         if op == "log":
             scale = 1.0
         bad = compare(np.float64(data[i]), np.float64(ref), "float64", ulps, scale)
+        if bad and torch_is_off("pow_scalar" if op == "pow" else op, np.float64(data[i]),
+                                [np.float64(data[j]) for j in ins], "float64", ulps, scale,
+                                a.get("k")):
+            report.count("torch less precise than kindling (not a mismatch)")
+            bad = None
         if bad:
             report.add(("value", "forward", op, "float64", bad[0]),
                        f"{tag}: {p.text(i)} differs ({bad[0]})\n  program:\n{p.slice_text([i])}\n"
@@ -187,8 +193,11 @@ def run_value_program(p, report, tag):
             scale[j] += abs(gv) + abs(grads[i])
             parts[j].append((i, slot, gv))
     for j in range(len(vals)):
+        finite = [abs(gv) for _, _, gv in parts[j] if math.isfinite(gv)]
+        if len(parts[j]) > 1 and not sum(finite) < sys.float_info.max:
+            continue  # the order of accumulation decides when the sum overflows
         bad = compare(np.float64(grads[j]), np.float64(expected[j]), "float64", 32, scale[j],
-                      zero_sign=False)
+                      zero_sign=False, gradient=True)
         if bad:
             culprit = "accumulation"
             alone = []
@@ -200,7 +209,7 @@ def run_value_program(p, report, tag):
                 out.backward()
                 kg = fresh[slot].grad * grads[i]
                 if compare(np.float64(kg), np.float64(gv), "float64", 32,
-                           abs(gv) + abs(grads[i]), zero_sign=False) is not None:
+                           abs(gv) + abs(grads[i]), zero_sign=False, gradient=True) is not None:
                     culprit = op
                     at = ", ".join(f"v{k}.data = {data[k]!r}" for k in ins)
                     alone.append(f"    alone: {p.text(i)} at {at}: kindling d/dv{j} = {kg!r}, "

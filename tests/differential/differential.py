@@ -152,6 +152,8 @@ def main(argv=None):
           f"{counts['tensor nodes']} nodes) in {seconds:.1f} s, "
           f"{programs / max(seconds, 1e-9):.0f} programs/s, seed {args.seed}, "
           f"{args.jobs if not single else 1} job(s)")
+    for note, count in sorted(report.notes.items()):
+        print(f"({count} times: {note})")
     if report.total():
         print(f"{report.total()} mismatches in {len(report.classes)} classes "
               "(engine / direction / op / dtype / kind):")
