@@ -219,7 +219,8 @@ class Report:
 # Note [precise referee]
 # PyTorch is the reference, but not an oracle: in the subnormal range some of its float64
 # functions round to 0 where the true value is representable (sigmoid(-743.44) is 1.5e-323, torch
-# gives 0). When kindling and torch disagree on an elementwise function, the function is computed
+# gives 0), and number / tensor goes through a reciprocal (1.4e-45 / 1.4e-45 is inf in float32).
+# When kindling and torch disagree on an elementwise function, the function is computed
 # once more in x87 extended precision (numpy's longdouble: 64-bit significand) and rounded to the
 # dtype; if kindling matches that, the disagreement is torch's, and it is not reported.
 def _sigmoid(x):
@@ -230,13 +231,21 @@ PRECISE_UNARY = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "tanh": np.tanh,
                  "sigmoid": _sigmoid}
 
 
-def precise(op, inputs, k=None):
+def precise(op, inputs, k=None, scalar=None):
     """The elementwise op on `inputs` (arrays) in extended precision, or None when it has no
-    such form here. k is the constant exponent of pow_scalar / base of rpow_scalar."""
+    such form here. k is the constant exponent of pow_scalar / base of rpow_scalar; scalar is
+    (fn, side, c) for a tensor-number op, whose number both libraries first round to the
+    tensor's dtype."""
     ext = [np.asarray(x).astype(np.longdouble) for x in inputs]
     with np.errstate(all="ignore"):
         if op in PRECISE_UNARY:
             return PRECISE_UNARY[op](ext[0])
+        if op == "scalar_op" and scalar is not None:
+            fn, side, c = scalar
+            c = np.longdouble(np.asarray(c).astype(np.asarray(inputs[0]).dtype))
+            a, b = (ext[0], c) if side == "right" else (c, ext[0])
+            return {"add": np.add, "sub": np.subtract, "mul": np.multiply,
+                    "div": np.divide}[fn](a, b)
         if op == "pow_scalar":
             return np.power(ext[0], np.longdouble(k))
         if op == "rpow_scalar":
@@ -246,10 +255,10 @@ def precise(op, inputs, k=None):
     return None
 
 
-def torch_is_off(op, actual, inputs, dtype, ulps, scale=None, k=None):
+def torch_is_off(op, actual, inputs, dtype, ulps, scale=None, k=None, scalar=None):
     """Whether `actual` (kindling's result) matches the extended-precision value of the op
     (Note [precise referee]), so that a disagreement with torch is torch's imprecision."""
-    value = precise(op, inputs, k)
+    value = precise(op, inputs, k, scalar)
     if value is None:
         return False
     with np.errstate(all="ignore"):
