@@ -227,8 +227,18 @@ def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _gelu(x):
+    # erf in double precision only (numpy has none): near enough to judge a sign or an
+    # underflow, which is where PyTorch's vectorised gelu differs from its own scalar one
+    # (gelu(-1.4e-45) in float32 is -0 for one element, +0 for sixteen).
+    return 0.5 * x * (1 + _erf((x / np.sqrt(np.longdouble(2))).astype(np.float64)))
+
+
 PRECISE_UNARY = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "tanh": np.tanh,
-                 "sigmoid": _sigmoid}
+                 "sigmoid": _sigmoid, "gelu": _gelu}
 
 
 def precise(op, inputs, k=None, scalar=None):
