@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages kindling needs, idempotently: nothing is downloaded when they are
 # all present. Usage: tools/install-deps.sh [demo|test]   (test also installs the test references,
-# the benchmark peers and the browser the HTML player test uses)
+# the benchmark peers, the browser the HTML player test uses, and clang with its sanitizer and
+# libFuzzer runtimes and LLVM's OpenMP with Archer for the sanitized, TSan and fuzz builds)
 set -euo pipefail
 
 profile=${1:-test}
@@ -16,6 +17,7 @@ test_packages=(
   python3-pytest python3-torch libopenblas-dev
   python3-nbclient python3-ipykernel python3-nbformat jupyter-nbconvert python3-matplotlib
   chromium gnuplot-nox
+  clang libclang-rt-14-dev libomp-14-dev
 )
 packages=("${build_packages[@]}")
 if [[ $profile == test ]]; then packages+=("${test_packages[@]}"); fi

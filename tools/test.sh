@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's second command: installs what the tests need, builds everything, and runs the whole
-# suite with ctest (C++ tests, Python tests, notebooks, consumer builds, the sanitized core). GPU
-# tests report themselves skipped on a machine without a CUDA device.
+# suite with ctest (C++ tests, Python tests, notebooks, consumer builds, the differential test
+# against PyTorch, and the nested clang builds: the suite and examples under ASan/LSan/UBSan, the
+# threaded tests under TSan, the fuzz targets). GPU tests report themselves skipped on a machine
+# without a CUDA device.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh test

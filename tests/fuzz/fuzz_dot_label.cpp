@@ -14,8 +14,8 @@
 //
 // Build: clang++ -fsanitize=fuzzer,address,undefined, linked with kindling::engine only, with
 // tests/fuzz on the include path (dot_check.hpp); optionally -DKINDLING_FUZZ_WITH_CGRAPH and
-// libcgraph (pkg-config libcgraph). Seeds: tests/fuzz/corpus/fuzz_dot_label/; dictionary:
-// tests/fuzz/fuzz_dot_label.dict.
+// libcgraph (pkg-config libcgraph). Seeds: tests/fuzz/corpus/dot_label/; dictionary:
+// tests/fuzz/dot_label.dict.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>

@@ -9,8 +9,8 @@
 //
 // Build: clang++ -fsanitize=fuzzer,address,undefined, linked with kindling::engine only, with
 // tests/fuzz on the include path (dot_check.hpp); optionally -DKINDLING_FUZZ_WITH_CGRAPH and
-// libcgraph (pkg-config libcgraph). Seeds: tests/fuzz/corpus/fuzz_expression/; dictionary:
-// tests/fuzz/fuzz_expression.dict.
+// libcgraph (pkg-config libcgraph). Seeds: tests/fuzz/corpus/expression/; dictionary:
+// tests/fuzz/expression.dict.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>

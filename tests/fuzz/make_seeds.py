@@ -166,8 +166,8 @@ def csv_seeds():
 
 def main():
     check = "--check" in sys.argv
-    corpora = {"fuzz_safetensors": safetensors_seeds(), "fuzz_checkpoint": checkpoint_seeds(),
-               "fuzz_idx": idx_seeds(), "fuzz_csv": csv_seeds()}
+    corpora = {"safetensors": safetensors_seeds(), "checkpoint": checkpoint_seeds(),
+               "idx": idx_seeds(), "csv": csv_seeds()}
     differ = []
     for target, seeds in corpora.items():
         folder = os.path.join(HERE, "corpus", target)
