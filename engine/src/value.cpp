@@ -69,8 +69,7 @@ Value::Value(double data, std::string label) : Value(data) {
   set_label(std::move(label));
 }
 
-// ---- add: c = a + b
-// ------------------------------------------------------------------------------
+// ---- add: c = a + b -----------------------------------------------------------------------------
 Value operator+(const Value& a, const Value& b) {
   return make_result(ValueOp::add, a.data() + b.data(), a, &b);
 }
@@ -80,8 +79,7 @@ struct ValueRule<ValueOp::add> {
   static double derivative(const ValueNode&, int) { return 1.0; }
 };
 
-// ---- sub: c = a - b
-// ------------------------------------------------------------------------------
+// ---- sub: c = a - b -----------------------------------------------------------------------------
 Value operator-(const Value& a, const Value& b) {
   return make_result(ValueOp::sub, a.data() - b.data(), a, &b);
 }
@@ -91,8 +89,7 @@ struct ValueRule<ValueOp::sub> {
   static double derivative(const ValueNode&, int i) { return i == 0 ? 1.0 : -1.0; }
 };
 
-// ---- mul: c = a * b
-// ------------------------------------------------------------------------------
+// ---- mul: c = a * b -----------------------------------------------------------------------------
 Value operator*(const Value& a, const Value& b) {
   return make_result(ValueOp::mul, a.data() * b.data(), a, &b);
 }
@@ -102,13 +99,13 @@ struct ValueRule<ValueOp::mul> {
   static double derivative(const ValueNode& c, int i) { return input(c, 1 - i); }
 };
 
-// ---- div: c = a / b
-// ------------------------------------------------------------------------------
+// ---- div: c = a / b -----------------------------------------------------------------------------
 Value operator/(const Value& a, const Value& b) {
   return make_result(ValueOp::div, a.data() / b.data(), a, &b);
 }
-// -a / b^2 is evaluated as -(a / b) / b = -c / b, as PyTorch does: b^2 underflows to 0 for a
-// subnormal b (0 / 0 = NaN where the slope is 0 or finite).
+// -a / b^2 is evaluated as -(a / b) / b = -c / b: b^2 underflows to 0 for a subnormal b (0 / 0 =
+// NaN where the slope is 0 or finite). The contributions divide the upstream grad by b rather
+// than multiply it by 1 / b, which overflows for |b| just below 1 / DBL_MAX (chain_contribution).
 template <>
 struct ValueRule<ValueOp::div> {
   static constexpr std::string_view formula[] = {"1 / b", "-a / b^2"};
@@ -116,10 +113,13 @@ struct ValueRule<ValueOp::div> {
     const double b = input(c, 1);
     return i == 0 ? 1.0 / b : -(c.data / b);
   }
+  static double contribution(const ValueNode& c, int i) {
+    const double b = input(c, 1);
+    return i == 0 ? c.grad / b : -(c.data / b) * c.grad;
+  }
 };
 
-// ---- neg: c = -a
-// ---------------------------------------------------------------------------------
+// ---- neg: c = -a --------------------------------------------------------------------------------
 Value operator-(const Value& a) {
   return make_result(ValueOp::neg, -a.data(), a);
 }
@@ -129,25 +129,34 @@ struct ValueRule<ValueOp::neg> {
   static double derivative(const ValueNode&, int) { return -1.0; }
 };
 
-// ---- pow: c = a^k, k a constant
-// ------------------------------------------------------------------ A negative base with a
-// fractional k gives NaN, as IEEE 754 (and std::pow) says.
+// ---- pow: c = a^k, k a constant ----------------------------------------------------------------
+// A negative base with a fractional k gives NaN, as IEEE 754 (and std::pow) says.
+namespace {
+// a^k as PyTorch's pow with a number exponent computes it: k = 0.5 and -0.5 are sqrt and rsqrt,
+// which differ from C99's pow at -0 (sqrt(-0) = -0) and -inf (NaN); any other k is std::pow.
+double power(double a, double k) {
+  if (k == 0.5) return std::sqrt(a);
+  if (k == -0.5) return 1.0 / std::sqrt(a);
+  return std::pow(a, k);
+}
+}  // namespace
+
 Value Value::pow(double k) const {
-  return make_result(ValueOp::pow, std::pow(data(), k), *this, nullptr, k);
+  return make_result(ValueOp::pow, power(data(), k), *this, nullptr, k);
 }
 // The derivative of a^0 is 0 everywhere, 0 included (not 0 * 0^-1 = NaN), as PyTorch's
-// pow_backward.
+// pow_backward; a mask, so it stays 0 for any upstream grad.
 template <>
 struct ValueRule<ValueOp::pow> {
   static constexpr std::string_view formula[] = {"k * a^(k-1)"};
+  static bool masked(const ValueNode& c, int) { return c.exponent == 0.0; }
   static double derivative(const ValueNode& c, int) {
     if (c.exponent == 0.0) return 0.0;
-    return c.exponent * std::pow(input(c, 0), c.exponent - 1.0);
+    return c.exponent * power(input(c, 0), c.exponent - 1.0);
   }
 };
 
-// ---- exp: c = e^a
-// --------------------------------------------------------------------------------
+// ---- exp: c = e^a -------------------------------------------------------------------------------
 Value Value::exp() const {
   return make_result(ValueOp::exp, std::exp(data()), *this);
 }
@@ -157,8 +166,7 @@ struct ValueRule<ValueOp::exp> {
   static double derivative(const ValueNode& c, int) { return c.data; }
 };
 
-// ---- log: c = ln a (NaN for a < 0, -inf for a = 0, as IEEE 754 says)
-// -----------------------------
+// ---- log: c = ln a (NaN for a < 0, -inf for a = 0, as IEEE 754 says) ----------------------------
 Value Value::log() const {
   return make_result(ValueOp::log, std::log(data()), *this);
 }
@@ -166,10 +174,12 @@ template <>
 struct ValueRule<ValueOp::log> {
   static constexpr std::string_view formula[] = {"1 / a"};
   static double derivative(const ValueNode& c, int) { return 1.0 / input(c, 0); }
+  // g / a, not g * (1 / a): 1 / a overflows for a subnormal a, and 0 * inf is NaN (PyTorch's
+  // log backward divides too).
+  static double contribution(const ValueNode& c, int) { return c.grad / input(c, 0); }
 };
 
-// ---- tanh: c = tanh a
-// ----------------------------------------------------------------------------
+// ---- tanh: c = tanh a ---------------------------------------------------------------------------
 Value Value::tanh() const {
   return make_result(ValueOp::tanh, std::tanh(data()), *this);
 }
@@ -179,8 +189,7 @@ struct ValueRule<ValueOp::tanh> {
   static double derivative(const ValueNode& c, int) { return 1.0 - c.data * c.data; }
 };
 
-// ---- relu: c = max(a, 0); the derivative at 0 is 0, as in PyTorch
-// ---------------------------------
+// ---- relu: c = max(a, 0); the derivative at 0 is 0, as in PyTorch -------------------------------
 // PyTorch's edges too: relu(NaN) = NaN with derivative 1 (its threshold_backward tests c <= 0),
 // and relu(-0) = -0.
 Value Value::relu() const {
@@ -189,11 +198,11 @@ Value Value::relu() const {
 template <>
 struct ValueRule<ValueOp::relu> {
   static constexpr std::string_view formula[] = {"(a > 0 ? 1 : 0)"};
+  static bool masked(const ValueNode& c, int) { return input(c, 0) <= 0.0; }
   static double derivative(const ValueNode& c, int) { return input(c, 0) <= 0.0 ? 0.0 : 1.0; }
 };
 
-// ---- sigmoid: c = 1 / (1 + e^-a), computed without overflow for large |a|
-// -------------------------
+// ---- sigmoid: c = 1 / (1 + e^-a), computed without overflow for large |a| -----------------------
 Value Value::sigmoid() const {
   const double a = data();
   const double c = a >= 0.0 ? 1.0 / (1.0 + std::exp(-a)) : std::exp(a) / (1.0 + std::exp(a));
@@ -205,14 +214,29 @@ struct ValueRule<ValueOp::sigmoid> {
   static double derivative(const ValueNode& c, int) { return c.data * (1.0 - c.data); }
 };
 
-// ---- the table's dispatch
-// ------------------------------------------------------------------------
+// ---- the table's dispatch -----------------------------------------------------------------------
 
 namespace {
+// Input i's share of c.grad: the rule's own contribution() where it has one, else its derivative
+// times c.grad, or 0 where the rule says its derivative is a mask (chain_contribution in
+// value.hpp).
+template <ValueOp op>
+double contribution_of(const ValueNode& c, int i) {
+  using Rule = ValueRule<op>;
+  if constexpr (requires { Rule::contribution(c, i); }) {
+    return Rule::contribution(c, i);
+  } else {
+    if constexpr (requires { Rule::masked(c, i); }) {
+      if (Rule::masked(c, i)) return 0.0;
+    }
+    return Rule::derivative(c, i) * c.grad;
+  }
+}
+
 template <ValueOp op, int arity>
 void chain_rule(ValueNode& c) {
   for (int i = 0; i < arity; ++i)
-    c.inputs[i]->grad += ValueRule<op>::derivative(c, i) * c.grad;
+    c.inputs[i]->grad += contribution_of<op>(c, i);
 }
 
 [[noreturn]] void throw_backward_anomaly(const ValueNode& c, int i) {
@@ -247,6 +271,20 @@ double local_derivative(const ValueNode& node, int input_index) {
 #define KINDLING_X(name, symbol, arity) \
   case ValueOp::name:                   \
     return ValueRule<ValueOp::name>::derivative(node, input_index);
+    KINDLING_VALUE_OPS(KINDLING_X)
+#undef KINDLING_X
+  }
+  return 0.0;
+}
+
+double chain_contribution(const ValueNode& node, int input_index) {
+  KINDLING_CHECK(input_index >= 0 && input_index < node.input_count,
+                 "chain_contribution: ", op_name(node.op), " has ", int(node.input_count),
+                 " inputs, asked for input ", input_index);
+  switch (node.op) {
+#define KINDLING_X(name, symbol, arity) \
+  case ValueOp::name:                   \
+    return contribution_of<ValueOp::name>(node, input_index);
     KINDLING_VALUE_OPS(KINDLING_X)
 #undef KINDLING_X
   }
@@ -299,8 +337,7 @@ int op_arity(ValueOp op) noexcept {
   return 0;
 }
 
-// ---- the node and the handle
-// ---------------------------------------------------------------------
+// ---- the node and the handle --------------------------------------------------------------------
 
 void ValueNode::destroy(ValueNode* node) noexcept {
   node->~ValueNode();

@@ -135,7 +135,7 @@ BackwardStep ValueStepper::describe(ValueNode* node) const {
                        0.0,
                        node->inputs[i]->grad,
                        0.0};
-    c.contribution = c.local_derivative * step.upstream;
+    c.contribution = chain_contribution(*node, i);
     for (const GradContribution& earlier : step.contributions) {
       if (earlier.parent.same_node(c.parent)) c.grad_before = earlier.grad_after;
     }

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "internal.hpp"
+#include "kindling/tensor/element.hpp"
 
 namespace kindling {
 
@@ -51,7 +52,7 @@ Tensor full_named(const Shape& shape, const Scalar& value, DType dtype, Device d
                  " cannot be converted to ", dtype_name(dtype), " without overflow");
   Tensor t = empty(shape, dtype, device, op);
   if (dtype == DType::int64 && !value.is_floating() &&
-      static_cast<std::int64_t>(static_cast<double>(value.to_int64())) != value.to_int64()) {
+      element::float_to_int64(static_cast<double>(value.to_int64())) != value.to_int64()) {
     // An integer a double cannot hold: copied from one exact element rather than filled.
     const Tensor one = detail::number_tensor(value, dtype, device);
     detail::kernels_of(t).copy(one.expand(shape).strided_view(), t.strided_view());

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "internal.hpp"
+#include "kindling/tensor/element.hpp"
 
 namespace kindling {
 
@@ -76,7 +77,7 @@ Tensor scalar_like(const Tensor& like, const Scalar& value) {
 Tensor number_tensor(const Scalar& value, DType dtype, Device device) {
   // Exact for integers: a value a double cannot hold goes through host memory as int64.
   if (!value.is_floating() && dtype == DType::int64 &&
-      static_cast<std::int64_t>(static_cast<double>(value.to_int64())) != value.to_int64()) {
+      element::float_to_int64(static_cast<double>(value.to_int64())) != value.to_int64()) {
     Tensor host = empty({}, DType::int64, kCPU);
     *host.data<std::int64_t>() = value.to_int64();
     return host.to(device);

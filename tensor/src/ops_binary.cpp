@@ -99,7 +99,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
 void detail::div_backward(TensorNode& node, const Tensor& g) {
   const Tensor b = input(node, 1);
   if (wants_grad(node, 0)) give(node, 0, g / b);
-  if (wants_grad(node, 1)) give(node, 1, neg(g * output_value(node) / b));
+  // -g * ((a / b) / b), PyTorch's order: the same overflow to inf (and 0 * inf = NaN) as its own.
+  if (wants_grad(node, 1)) give(node, 1, neg(g * (output_value(node) / b)));
 }
 
 // ---- pow: z = a^b, C99's pow (Note [special values]);

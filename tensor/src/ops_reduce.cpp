@@ -70,21 +70,30 @@ Tensor extremum(TensorOp op, ReduceKernel kernel, const Tensor& x, const Axes& a
   if (x.numel() == 0 && r.axes.empty()) return x;
   OpParams params;
   params.ints = r.keep;
+  params.scalar = axes.empty() ? 1.0 : 0.0;  // the whole tensor (Note [max of NaN])
   return detail::record(op, reduce_into(kernel, x, r, x.dtype()), {&x}, std::move(params));
 }
 
-// The gradient of max/min goes to the elements equal to the result, split evenly among ties; a
-// NaN result's gradient is split among the slice's NaNs, as torch.max() does (torch.amax would
-// give the whole slice NaN, from 0 / 0).
+// Note [max of NaN]
+// The gradient of max/min goes to the elements equal to the result, split evenly among ties, as
+// PyTorch's. Where the result is NaN, PyTorch has two answers and kindling gives the one of the
+// matching call: max(x) of the whole tensor is torch.max(x), whose gradient is split among the
+// NaNs; max(x, axes) is torch.amax(x, axes), whose NaN slices get NaN gradients (no element equals
+// a NaN, so 0 * g / 0).
 void extremum_backward(TensorNode& node, const Tensor& g) {
   const Tensor x = input(node, 0);
   const Tensor y = spread(detail::output_value(node), node);
-  const Tensor mask = cast(where(ne(y, y), ne(x, x), eq(x, y)), x.dtype());  // 1 or 0
+  const bool whole = node.params.scalar != 0.0;
+  const Tensor hit = whole ? where(ne(y, y), ne(x, x), eq(x, y)) : eq(x, y);  // bool
+  const Tensor mask = cast(hit, x.dtype());                                   // 1 or 0
   Axes axes;
   for (std::size_t d = 0; d < node.params.ints.size(); ++d)
     if (node.params.ints[d] == 1 && x.shape()[d] != 1) axes.push_back(static_cast<std::int64_t>(d));
-  const Tensor count = axes.empty() ? ones_like(mask) : sum(mask, axes, true);
-  give(node, 0, mask * spread(reshape(g, node.params.ints) / count, node));
+  const Tensor count = axes.empty() ? mask : sum(mask, axes, true);
+  const Tensor share = spread(reshape(g, node.params.ints) / count, node);
+  // torch.max(x) selects (where), so a NaN upstream gradient stays on the maxima; torch.amax
+  // multiplies by the mask, so it reaches the whole slice.
+  give(node, 0, whole ? where(hit, share, detail::scalar_like(share, 0.0)) : mask * share);
 }
 
 Tensor arg_extremum(ReduceKernel kernel, const Tensor& x, std::int64_t axis, bool keepdim,
@@ -196,6 +205,8 @@ Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
   KINDLING_CHECK(is_floating(x.dtype()), "logsumexp: needs a floating-point tensor, got ",
                  dtype_name(x.dtype()));
   const ReducedShapes r = reduced_shapes(x, axes, keepdim, "logsumexp");
+  // Over nothing: log 0 = -inf, as PyTorch (an empty slice has no max to shift by).
+  if (reduced_count(x, r) == 0) return log(sum(exp(x), axes, keepdim));
   Tensor m = max(x.detach(), axes, true);
   // An all -inf slice would give inf - inf; shift it by 0 instead.
   m = where(eq(abs(m), detail::scalar_like(m, INFINITY)), zeros_like(m), m);

@@ -119,7 +119,13 @@ def t_apply(op, a, x):
         if fn == "add": return x[0] + c if side == "right" else c + x[0]
         if fn == "sub": return x[0] - c if side == "right" else c - x[0]
         if fn == "mul": return x[0] * c if side == "right" else c * x[0]
-        if fn == "div": return x[0] / c if side == "right" else c / x[0]
+        if fn == "div":
+            if side == "right":
+                return x[0] / c
+            # Note [number over tensor]: kindling's c / t is a true division, as torch.div(c, t);
+            # torch's own `c / t` is reciprocal(t) * c, which overflows for a subnormal t (and its
+            # gradient with it) where the quotient is finite.
+            return torch.div(torch.tensor(c, dtype=x[0].dtype), x[0])
     if op == "lt": return x[0] < x[1]
     if op == "le": return x[0] <= x[1]
     if op == "gt": return x[0] > x[1]
@@ -132,7 +138,12 @@ def t_apply(op, a, x):
     if op == "clamp": return torch.clamp(x[0], a["low"], a["high"])
     if op == "sum": return x[0].sum(dim=_axes_arg(a["axis"], x[0].ndim), keepdim=a["keepdim"])
     if op == "mean": return x[0].mean(dim=_axes_arg(a["axis"], x[0].ndim), keepdim=a["keepdim"])
-    if op in ("max", "min"):  # amax/amin: kindling's max and min reduce over axes
+    if op in ("max", "min"):
+        # Over the whole tensor kindling's max is torch.max(x), over axes torch.amax(x, axes): the
+        # two differ in the gradient of a NaN result (Note [max of NaN] in ops_reduce.cpp).
+        if a["axis"] is None:
+            whole = (torch.max if op == "max" else torch.min)(x[0])
+            return whole.reshape([1] * x[0].ndim) if a["keepdim"] else whole
         reduce = torch.amax if op == "max" else torch.amin
         return reduce(x[0], dim=_axes_arg(a["axis"], x[0].ndim), keepdim=a["keepdim"])
     if op == "argmax":

@@ -89,6 +89,9 @@ template <class T>
 __device__ inline void store(ReduceKernel op, void* out, index_t at, Acc<T> acc) {
   if (op == ReduceKernel::argmax || op == ReduceKernel::argmin)
     static_cast<std::int64_t*>(out)[at] = acc.index;
+  else if (op == ReduceKernel::sum)
+    // A sum starts from +0, as the CPU twin's and PyTorch's: the sum of -0s is +0.
+    static_cast<T*>(out)[at] = acc.index < 0 ? T(0) : element::add(acc.value, T(0));
   else
     static_cast<T*>(out)[at] = acc.index < 0 ? T(0) : acc.value;
 }

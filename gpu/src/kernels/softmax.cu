@@ -194,7 +194,8 @@ __global__ void cross_entropy_backward_kernel(Rows r, const T* x, const std::int
     const T g = grad[i * r.vec] * scale;
     for (index_t j = lane; j < r.c; j += kWarp) {
       const T p = d_exp(row[j * r.x_col] - shift) / total;
-      drow[j * r.dx_col] = ok ? (p - (j == t ? T(1) : T(0))) * g : T(NAN);
+      // p g, less g at the target: the CPU twin's (and PyTorch's) order.
+      drow[j * r.dx_col] = ok ? (j == t ? p * g - g : p * g) : T(NAN);
     }
   }
 }

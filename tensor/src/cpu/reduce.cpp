@@ -181,14 +181,20 @@ void reduce(ReduceKernel op, const StridedView& x, const StridedView& out) {
       T* op_out = static_cast<T*>(out.data);
       if (!arg && red.x_stride[red.ndim - 1] == 1) {
         reduce_inner(op, xp, op_out, kept, red);
-        return;
-      }
-      if (!arg && kept.x_stride[kept.ndim - 1] == 1 && kept.out_stride[kept.ndim - 1] == 1) {
+      } else if (!arg && kept.x_stride[kept.ndim - 1] == 1 &&
+                 kept.out_stride[kept.ndim - 1] == 1) {
         reduce_rows(op, xp, op_out, kept, red);
-        return;
+      } else {
+        reduce_generic(op, xp, out.data, kept, red);
       }
+      // A sum starts from +0, as PyTorch's: the sum of -0s (or of one -0) is +0, not -0.
+      if (op == ReduceKernel::sum) {
+        for (std::int64_t k = 0, nk = kept.numel(); k < nk; ++k)
+          op_out[kept.offsets(k, kept.ndim).second] += T(0);
+      }
+    } else {
+      reduce_generic(op, xp, out.data, kept, red);
     }
-    reduce_generic(op, xp, out.data, kept, red);
   });
 }
 

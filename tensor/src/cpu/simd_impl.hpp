@@ -20,7 +20,7 @@ struct Loops {
   static constexpr T kExpHigh = kFloat ? T(88.0) : T(709.0);
   static constexpr T kMinNormal = std::numeric_limits<T>::min();
 
-  static bool exp_is_slow(T x) { return x < kExpLow || x > kExpHigh; }  // NaN stays fast
+  static bool exp_is_slow(T x) { return !(x >= kExpLow && x <= kExpHigh); }  // NaN too
 
   // `fast` with the lanes where slow(x) holds replaced by exact(x).
   template <class Slow, class Exact>
@@ -34,8 +34,11 @@ struct Loops {
   }
 
   static B exp_exact(const B& x) {
-    const B fast = xsimd::exp(x);
-    if (!xsimd::any((x < B(kExpLow)) | (x > B(kExpHigh)))) return fast;
+    // xsimd's exp converts round(x / ln 2) to an integer, which is undefined behaviour for +-inf
+    // and NaN: lanes outside its range are given 0 and patched after.
+    const auto in_range = (x >= B(kExpLow)) & (x <= B(kExpHigh));  // false for NaN
+    const B fast = xsimd::exp(xsimd::select(in_range, x, B(T(0))));
+    if (xsimd::all(in_range)) return fast;
     return patch_lanes(x, fast, &exp_is_slow, [](T v) { return std::exp(v); });
   }
 
@@ -96,11 +99,13 @@ struct Loops {
     return x;
   }
 
-  // special::gelu_erf_argument: x / sqrt(2) clamped to +-6. xsimd::max(p, q) and min(p, q) are
-  // maxps / minps (or p > q ? p : q), which return q when either is NaN: with z second, NaN passes.
+  // special::gelu_erf_argument: x / sqrt(2) clamped to +-6, and 0 for NaN: xsimd's erf calls its
+  // exp, which converts NaN to an integer (undefined behaviour). gelu and its gradient are NaN at
+  // NaN anyway, through their factor x.
   static B gelu_erf_argument(const B& x) {
-    const B z = x * B(T(std::numbers::sqrt2 / 2)), limit(T(kindling::special::kErfSaturation));
-    return xsimd::min(limit, xsimd::max(-limit, z));
+    const B z = x * B(T(std::numbers::sqrt2 / 2));
+    const B limit = B(T(kindling::special::kErfSaturation));
+    return xsimd::select(xsimd::isnan(z), B(T(0)), xsimd::min(limit, xsimd::max(-limit, z)));
   }
 
   static void unary(kindling::kernels::UnaryKernel op, const T* x, T* y, std::int64_t n) {

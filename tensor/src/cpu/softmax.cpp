@@ -195,9 +195,11 @@ void cross_entropy_backward(const StridedView& logits, const StridedView& target
       load(xp + i * logits.strides[0], logits.strides[1], c, shifted);
       const T total = shifted_exp_sum(shifted, p, c);
       L.binary(BinaryKernel::div, p, 1, &total, 0, p, c);
-      p[tp[i * target.strides[0]]] -= T(1);
+      // p g, then g taken off at the target: PyTorch's order (log_softmax's backward of the
+      // one-hot -g), so an infinite g gives NaN at the target, not (p - 1) g.
       const T g = gp[i * grad.strides[0]] * T(scale);
       L.binary(BinaryKernel::mul, p, 1, &g, 0, p, c);
+      p[tp[i * target.strides[0]]] -= g;
       store(p, c, dp + i * dlogits.strides[0], dlogits.strides[1]);
     });
   });

@@ -79,6 +79,10 @@ static_assert(sizeof(ValueNode) == 64, "a scalar node should stay at 64 bytes");
 
 // d(node)/d(input i) at the node's current values: what the backward step multiplies node.grad by.
 double local_derivative(const ValueNode& node, int input_index);
+// What the backward step adds to input i's grad: local_derivative * node.grad, except where the
+// derivative is a mask (relu's 0 for a <= 0, a^0's 0), which gives 0 even for an infinite or NaN
+// node.grad, as PyTorch's threshold_backward and pow_backward (where, not a product).
+double chain_contribution(const ValueNode& node, int input_index);
 // That derivative as a formula in the names the stepper uses: inputs a, b, result c, exponent k.
 std::string_view derivative_formula(ValueOp op, int input_index) noexcept;
 

@@ -149,7 +149,8 @@ struct KernelTable {
   // index kernels report theirs.
   void (*cross_entropy)(const StridedView& logits, const StridedView& target, double scale,
                         const StridedView& loss) = nullptr;
-  // dlogits[i] = (softmax(logits[i]) - one_hot(target[i])) grad[i] scale; grad (n,) may have
+  // dlogits[i] = softmax(logits[i]) g - one_hot(target[i]) g, g = grad[i] scale (in that order, as
+  // PyTorch: an infinite g gives NaN at the target); grad (n,) may have
   // stride 0 (a reduced loss hands down one value for every sample).
   void (*cross_entropy_backward)(const StridedView& logits, const StridedView& target,
                                  const StridedView& grad, double scale,

@@ -79,12 +79,13 @@ KINDLING_HOST_DEVICE constexpr T sign(T x) noexcept {
 // 1).
 inline constexpr double kErfSaturation = 6.0;
 
-// gelu's erf argument x / sqrt(2), clamped to +-kErfSaturation; NaN passes through.
+// gelu's erf argument x / sqrt(2), clamped to +-kErfSaturation; 0 for NaN (gelu is NaN there
+// through its factor x, and the SIMD erf must not see a NaN: simd_impl.hpp).
 template <class T>
 KINDLING_HOST_DEVICE constexpr T gelu_erf_argument(T x) noexcept {
   const T z = x * T(0.70710678118654752440);
   const T limit = T(kErfSaturation);
-  return z > limit ? limit : (z < -limit ? -limit : z);
+  return is_nan(z) ? T(0) : (z > limit ? limit : (z < -limit ? -limit : z));
 }
 
 // Whether (value, index) should replace (best, best_index) as the running argmax (want_max) or
