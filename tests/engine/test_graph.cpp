@@ -1,6 +1,5 @@
 // The autograd core through Value: accumulation, reuse, diamonds, what a second backward() does,
 // grad mode, anomaly mode, the million-node chain on an 8 MB stack, and no leaked nodes.
-#include <pthread.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include "kindling/engine/pool.hpp"
 #include "kindling/engine/scope.hpp"
 #include "kindling/engine/value.hpp"
+#include "stack_support.hpp"
 
 using kindling::Value;
 using kindling::ValueNode;
@@ -28,33 +28,7 @@ std::ptrdiff_t live_nodes() {
   return kindling::engine::NodePool<ValueNode>::this_thread().live();
 }
 
-// Runs `body` on a thread whose stack is exactly `bytes`, rethrowing its exception.
-void run_on_stack(std::size_t bytes, const std::function<void()>& body) {
-  struct Job {
-    const std::function<void()>* body;
-    std::exception_ptr error;
-  } job{&body, nullptr};
-  pthread_attr_t attributes;
-  pthread_attr_init(&attributes);
-  pthread_attr_setstacksize(&attributes, bytes);
-  pthread_t thread;
-  const int created = pthread_create(
-      &thread, &attributes,
-      [](void* raw) -> void* {
-        auto* job = static_cast<Job*>(raw);
-        try {
-          (*job->body)();
-        } catch (...) {
-          job->error = std::current_exception();
-        }
-        return nullptr;
-      },
-      &job);
-  pthread_attr_destroy(&attributes);
-  REQUIRE(created == 0);
-  pthread_join(thread, nullptr);
-  if (job.error) std::rethrow_exception(job.error);
-}
+using kindling_test::run_on_stack;
 
 // On a stack of exactly 8 MiB (the usual default), so a recursive walk would be caught here
 // whatever the runner's ulimit is.

@@ -3,7 +3,6 @@
 // modules are built, walked and destroyed without recursion, and their forward stops with
 // kindling::error at the documented limit (engine::kMaxScopeDepth) instead of overflowing the
 // stack.
-#include <pthread.h>
 #include <catch2/catch.hpp>
 
 #include <cstddef>
@@ -18,6 +17,7 @@
 #include "kindling/nn/layers.hpp"
 #include "kindling/tensor.hpp"
 #include "kindling/tensor/graph_style.hpp"
+#include "stack_support.hpp"
 
 using kindling::Tensor;
 using kindling::engine::kMaxScopeDepth;
@@ -41,35 +41,9 @@ std::shared_ptr<Sequential> nested_sequentials(std::size_t levels, kindling::Gen
   return inner;
 }
 
-// Runs `body` on a thread with a stack of `bytes`, rethrowing its exception: with 64 MiB the depth
-// limit is reached before the stack check in any build (a sanitizer build's frames are about four
-// times larger; Note [scope depth limit]).
-void run_on_stack(std::size_t bytes, const std::function<void()>& body) {
-  struct Job {
-    const std::function<void()>* body;
-    std::exception_ptr error;
-  } job{&body, nullptr};
-  pthread_attr_t attributes;
-  pthread_attr_init(&attributes);
-  pthread_attr_setstacksize(&attributes, bytes);
-  pthread_t thread;
-  const int created = pthread_create(
-      &thread, &attributes,
-      [](void* raw) -> void* {
-        auto* job = static_cast<Job*>(raw);
-        try {
-          (*job->body)();
-        } catch (...) {
-          job->error = std::current_exception();
-        }
-        return nullptr;
-      },
-      &job);
-  pthread_attr_destroy(&attributes);
-  REQUIRE(created == 0);
-  pthread_join(thread, nullptr);
-  if (job.error) std::rethrow_exception(job.error);
-}
+using kindling_test::run_on_stack;
+// With 64 MiB the depth limit is reached before the stack check in any build (a sanitizer build's
+// frames are about four times larger; Note [scope depth limit]).
 constexpr std::size_t kBigStack = std::size_t{64} << 20;
 
 std::size_t count_of(const std::string& text, const std::string& what) {
