@@ -99,7 +99,11 @@ void extremum_backward(TensorNode& node, const Tensor& g) {
 Tensor arg_extremum(ReduceKernel kernel, const Tensor& x, std::int64_t axis, bool keepdim,
                     const char* name) {
   const ReducedShapes r = reduced_shapes(x, {axis}, keepdim, name);
-  KINDLING_CHECK(x.numel() > 0, name, ": empty tensor of shape ", shape_string(x.shape()));
+  // As torch: only an empty reduced dimension has no answer; other empty dimensions give an
+  // empty result.
+  for (auto a : r.axes)
+    KINDLING_CHECK(x.shape()[a] > 0, name, ": reducing an empty dimension of shape ",
+                   shape_string(x.shape()));
   return reduce_into(kernel, x.detach(), r, DType::int64);
 }
 

@@ -488,5 +488,21 @@ TEST_CASE("edges: ops given an undefined tensor throw kindling errors", "[tensor
   }
 }
 
+TEST_CASE("edges: argmax and argmin over a non-empty axis of an empty tensor give an empty result",
+          "[tensor][edges]") {
+  // torch.argmax(torch.empty(1, 1, 0), dim=-3) is an empty (1, 0) tensor; only an empty reduced
+  // dimension has no answer (found by the differential test, seed 12, program 40345).
+  const Tensor x = zeros({1, 1, 0});
+  const Tensor i = argmax(x, -3);
+  CHECK(i.dtype() == DType::int64);
+  CHECK(i.shape() == Shape{1, 0});
+  CHECK(argmin(x, 0, true).shape() == Shape{1, 1, 0});
+  CHECK(argmax(zeros({3, 0}), 0).shape() == Shape{0});
+  CHECK_THAT(error_of([&] { argmax(x, 2); }),
+             Contains("argmax: reducing an empty dimension of shape (1,1,0)"));
+  CHECK_THAT(error_of([&] { argmin(zeros({0})); }),
+             Contains("argmin: reducing an empty dimension of shape (0)"));
+}
+
 }  // namespace
 }  // namespace kindling
