@@ -181,8 +181,7 @@ void reduce(ReduceKernel op, const StridedView& x, const StridedView& out) {
       T* op_out = static_cast<T*>(out.data);
       if (!arg && red.x_stride[red.ndim - 1] == 1) {
         reduce_inner(op, xp, op_out, kept, red);
-      } else if (!arg && kept.x_stride[kept.ndim - 1] == 1 &&
-                 kept.out_stride[kept.ndim - 1] == 1) {
+      } else if (!arg && kept.x_stride[kept.ndim - 1] == 1 && kept.out_stride[kept.ndim - 1] == 1) {
         reduce_rows(op, xp, op_out, kept, red);
       } else {
         reduce_generic(op, xp, out.data, kept, red);
