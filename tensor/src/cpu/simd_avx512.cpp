@@ -7,7 +7,10 @@
 #include <type_traits>
 // GCC 12 reports _mm512_max_ps / _mm512_min_ps as reading an uninitialised value: the
 // intrinsics pass _mm512_undefined_ps() as the unused merge source. A known false positive.
+// GCC only: clang has no -Wmaybe-uninitialized and would warn about the unknown option.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <xsimd/xsimd.hpp>
 
 #include "kindling/tensor/special_values.hpp"
