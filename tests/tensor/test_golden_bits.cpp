@@ -401,7 +401,7 @@ std::string level_name() {
 #endif
   s += canonical_level(kernels::cpu_simd_arch());
   s += " gemm=";
-  s += canonical_level(kernels::gemm_isa_name(kernels::gemm_active_isa()));
+  s += canonical_level(kernels::isa_level_name(kernels::gemm_active_isa()));
   return s;
 }
 

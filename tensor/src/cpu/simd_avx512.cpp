@@ -1,5 +1,5 @@
-// The SIMD loops compiled for avx512f (Note [simd dispatch] in simd.hpp); this file alone gets
-// that instruction set's compiler flags.
+// The SIMD loops of the avx512 level (Note [simd dispatch] in simd.hpp): xsimd's avx512f kernels,
+// compiled with the level's -m flags (avx512f, dq, bw, vl; Note [isa levels]).
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -22,6 +22,6 @@ namespace kindling::kernels::cpu::simd_avx512 {
 
 namespace kindling::kernels::cpu {
 SimdOps make_simd_ops_avx512() {
-  return simd_avx512::make_simd_ops<xsimd::avx512f>("avx512f");
+  return simd_avx512::make_simd_ops<xsimd::avx512f>("avx512");
 }
 }  // namespace kindling::kernels::cpu
