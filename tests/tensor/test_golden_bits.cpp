@@ -17,9 +17,10 @@
 //
 // The file is written from the code as it is (only ever from code whose bits are known good,
 // e.g. main before a refactor), one section per level:
-//   for isa in "" "KINDLING_SIMD=avx2 KINDLING_GEMM_ISA=avx2" "KINDLING_SIMD=sse2
-//   KINDLING_GEMM_ISA=generic"; do
-//     env $isa KINDLING_WRITE_GOLDEN=1 build-cc/tests/tensor/kindling_tensor_golden_bits; done
+//   for isa in avx512 avx2 baseline; do
+//     KINDLING_ISA=$isa KINDLING_WRITE_GOLDEN=1 build-cc/tests/tensor/kindling_tensor_golden_bits
+//   done
+// (on main before Note [isa levels]: KINDLING_SIMD=avx2/sse2 with KINDLING_GEMM_ISA=avx2/generic).
 // Writing replaces the section of the level that runs and keeps the others.
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -119,7 +119,7 @@ TEST_CASE("isa: the chosen variants' features are all present on this CPU", "[te
   CHECK_FALSE(cpu_has_feature("no-such-feature"));  // unknown names count as missing
 }
 
-// Fake CPUs for choose_isa_variant: the features each one has.
+// Fake CPUs for choose_isa_level: the features each one has.
 bool zen4_like(std::string_view f) {
   return f == "avx512f" || f == "avx512dq" || f == "avx512bw" || f == "avx512vl" || f == "avx2" ||
          f == "fma" || f == "sse2";

@@ -1,6 +1,6 @@
 // Thread-count independence and the SIMD choice: the CPU kernels split work so that every output
 // is computed in the same order whatever OMP_NUM_THREADS says, and each instruction set's loops
-// agree with the others (ctest also runs the op table under KINDLING_SIMD=avx2 and =sse2).
+// agree with the others (ctest also runs the op table under KINDLING_ISA=avx2 and =baseline).
 #include <omp.h>
 
 #include <catch2/catch.hpp>
