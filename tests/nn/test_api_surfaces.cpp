@@ -84,6 +84,13 @@ TEST_CASE("anomaly mode has torch's names", "[nn][surfaces]") {
     CHECK(is_anomaly_enabled());
     const Tensor x = from_vector<double>({-1.0}, {1}, DType::float64);
     CHECK_THROWS_WITH(log(x), Catch::Contains("log"));
+    // sqrt at 0 is finite forward and infinite backward (1 / (2 sqrt 0)): the step is named, and
+    // the message says the upstream gradient it was handed was finite.
+    const Tensor z = scalar_tensor(0.0, DType::float64).set_requires_grad();
+    CHECK_THROWS_WITH(
+        sqrt(z).backward(),
+        Catch::Contains("backward of sqrt: gradient of input 0") &&
+            Catch::Contains("is not finite although the upstream gradient is finite"));
   }
   CHECK_FALSE(is_anomaly_enabled());
   set_anomaly_enabled(true);
