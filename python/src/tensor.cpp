@@ -94,9 +94,13 @@ std::string type_name(const py::handle& object) {
 
 // "[1][0]" for the indices of a position in nested lists.
 std::string position_string(const std::vector<std::size_t>& position) {
+  // Built with += only: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
   std::string text;
-  for (std::size_t i : position)
-    text += "[" + std::to_string(i) + "]";
+  for (std::size_t i : position) {
+    text += '[';
+    text += std::to_string(i);
+    text += ']';
+  }
   return text;
 }
 
