@@ -98,6 +98,7 @@ std::vector<Row> op_rows() {
       {"sigmoid", {{{6, 5}}}, [](Xs x, Device) { return sigmoid(x[0]); }},
       {"relu", {{{6, 5}, Domain::any, true}}, [](Xs x, Device) { return relu(x[0]); }},
       {"gelu", {{{33, 9}}}, [](Xs x, Device) { return gelu(x[0]); }},
+      {"silu", {{{33, 9}, Domain::any, true}}, [](Xs x, Device) { return silu(x[0]); }},
       {"clamp", {{{8, 8}}}, [](Xs x, Device) { return clamp(x[0], -0.5, 0.7); }},
       {"unary_large", {{{300, 1000}}}, [](Xs x, Device) { return tanh(x[0]) * 2.0; }},
       // ---- binary, broadcast and strided ----
@@ -356,7 +357,7 @@ bool covered(const std::vector<Row>& rows, const std::string& op) {
 TEST_CASE("every op of the op table has a row in the GPU comparison", "[gpu][table]") {
   const std::vector<Row> rows = op_rows();
   std::vector<std::string> missing;
-#define KINDLING_X(name) \
+#define KINDLING_X(name, ...) \
   if (!covered(rows, #name)) missing.push_back(#name);
   KINDLING_TENSOR_ALL_OPS(KINDLING_X)
 #undef KINDLING_X
@@ -418,8 +419,8 @@ TEST_CASE("special values on cuda are the CPU's", "[gpu][special]") {
     const std::int64_t n = static_cast<std::int64_t>(grid.size());
     using Unary = Tensor (*)(const Tensor&);
     const std::vector<std::pair<const char*, Unary>> unary = {
-        {"exp", &exp},   {"log", &log},         {"sqrt", &sqrt}, {"abs", &abs},
-        {"tanh", &tanh}, {"sigmoid", &sigmoid}, {"relu", &relu}, {"gelu", &gelu}};
+        {"exp", &exp},         {"log", &log},   {"sqrt", &sqrt}, {"abs", &abs},  {"tanh", &tanh},
+        {"sigmoid", &sigmoid}, {"relu", &relu}, {"gelu", &gelu}, {"silu", &silu}};
     for (const auto& [name, f] : unary) {
       const Tensor x = from_vector(grid, {n}, dtype).set_requires_grad();
       const Tensor xg = x.detach().to(kCuda).set_requires_grad();

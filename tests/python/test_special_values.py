@@ -109,6 +109,8 @@ UNARY = {
     "sigmoid": (lambda t: t.sigmoid(), lambda t: t.sigmoid()),
     "relu": (lambda t: t.relu(), lambda t: t.relu()),
     "gelu": (lambda t: t.gelu(), None),  # torch's in gelu_reference
+    # a string: the torch.nn.functional function of that name
+    "silu": (lambda t: t.silu(), "silu"),
 }
 
 
@@ -146,11 +148,52 @@ def test_unary_ops_match_torch_at_special_values(torch, name, dtype):
             want, want_grad = gelu_reference(torch, x, dtype)
         else:
             t_x = t_tensor(torch, x)
-            t_y = tf(t_x)
+            t_y = getattr(torch.nn.functional, tf)(t_x) if isinstance(tf, str) else tf(t_x)
             t_y.sum().backward()
             want, want_grad = t_y.detach().numpy(), t_x.grad.numpy()
         check(k_y.numpy(), want, REL[dtype], f"{dtype} {name}", [x])
         check(k_grad, want_grad, 4 * REL[dtype], f"{dtype} {name} grad", [x])
+
+
+# The functions generated from the op table (kindling._tensor_functions) that a test below
+# compares with torch's: the unary ones above, the reductions in
+# test_generated_reductions_match_torch.
+REDUCTIONS = {"sum": "sum", "max": "amax", "min": "amin", "mean": "mean"}
+
+
+def test_every_generated_function_has_a_torch_reference():
+    names = kindling._tensor_functions
+    assert "exp" in names and "sum" in names
+    missing = [n for n in names if n not in UNARY and n not in REDUCTIONS]
+    assert missing == [], f"generated functions without a PyTorch reference here: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_generated_unary_function_is_the_method(name):
+    x = kindling.tensor([[-1.5, 0.25, 3.0], [2.0, -0.0, 0.5]])
+    got = getattr(kindling, name)(x).numpy()
+    want = UNARY[name][0](x).numpy()
+    assert np.array_equal(got, want, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_generated_reductions_match_torch(torch, name, dtype):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 4, 5)).astype(dtype)
+    x[1, 2, 3] = INF
+    x[2, 0, 1] = -0.0
+    for axis, keepdim in ((None, False), ((1,), False), ((0, 2), True), ((-1,), True)):
+        k_x = k_tensor(x)
+        k_y = getattr(kindling, name)(k_x, axis=axis, keepdim=keepdim)
+        k_y.sum().backward()
+        t_x = t_tensor(torch, x)
+        dims = tuple(range(x.ndim)) if axis is None else axis
+        t_y = getattr(torch, REDUCTIONS[name])(t_x, dim=dims, keepdim=keepdim)
+        t_y.sum().backward()
+        what = f"{dtype} {name} axis {axis} keepdim {keepdim}"
+        check(k_y.numpy(), t_y.detach().numpy(), REL[dtype], what)
+        check(k_x.grad.numpy(), t_x.grad.numpy(), 4 * REL[dtype], what + " grad", [x])
 
 
 def test_issue_examples_of_unary_edges(torch):

@@ -80,6 +80,9 @@ std::vector<Row> elementwise_rows() {
       v = gelu_exact(v);
     return y;
   }));
+  // silu: x sigmoid(x), written here as x / (1 + e^-x) in double.
+  rows.push_back(
+      unary(TensorOp::silu, &silu, [](const Array& x) { return Array(x / (1.0 + xt::exp(-x))); }));
   rows.push_back(
       {TensorOp::clamp, unary_cases(),
        [](const std::vector<Tensor>& x, const Case&) { return clamp(x[0], -0.5, 0.7); },

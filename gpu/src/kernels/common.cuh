@@ -142,6 +142,39 @@ __device__ inline double d_pow(double a, double b) {
   return ::pow(a, b);
 }
 
+// The math policy of the elementwise formulas (Note [elementwise formulas] in
+// kindling/tensor/formulas.hpp): the d_ functions above, and selects as C's ?:.
+struct DeviceMath {
+#define KINDLING_X(name, device_name) \
+  template <class T>                  \
+  __device__ static T name(T x) {     \
+    return d_##device_name(x);        \
+  }
+  KINDLING_X(exp, exp)
+  KINDLING_X(log, log)
+  KINDLING_X(sqrt, sqrt)
+  KINDLING_X(abs, fabs)
+  KINDLING_X(tanh, tanh)
+  KINDLING_X(erf, erf)
+#undef KINDLING_X
+  template <class T>
+  __device__ static T select(bool c, T a, T b) {
+    return c ? a : b;
+  }
+  template <class T>
+  __device__ static bool isnan(T x) {
+    return x != x;
+  }
+  template <class T>
+  __device__ static T min(T a, T b) {
+    return a < b ? a : b;
+  }
+  template <class T>
+  __device__ static T max(T a, T b) {
+    return a > b ? a : b;
+  }
+};
+
 // Note [deferred index errors]
 // The CPU kernels throw on an index out of range; a CUDA kernel cannot. A kernel that finds one
 // (the index ops, cross-entropy's targets) writes it into the current device's DeviceErrors

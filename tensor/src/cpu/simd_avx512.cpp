@@ -10,6 +10,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <xsimd/xsimd.hpp>
 
+#include "kindling/tensor/formulas.hpp"
 #include "kindling/tensor/special_values.hpp"
 #include "simd.hpp"
 
