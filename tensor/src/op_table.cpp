@@ -1,6 +1,6 @@
 // What the op table (op_list.hpp, Note [tensor op table]) generates outside the ops themselves:
 // names, DOT labels, arities and the stepper's formula text per op, and the Tensor method forms
-// (x.tanh(), x.sum(axes, keepdim), x.view(shape)...), which forward to the free functions.
+// (x.exp(), x.sum(axes, keepdim), x.view(shape)...), which forward to the free functions.
 #include <algorithm>
 #include <initializer_list>
 

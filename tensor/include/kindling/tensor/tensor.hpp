@@ -165,7 +165,7 @@ class Tensor {
   Tensor clone() const;  // a contiguous copy that stays in the graph
 
   // ---- method forms of the elementwise and reduction primitives (op_list.hpp) ----
-  // x.tanh() is tanh(x); x.sum(axes, keepdim) is sum(x, axes, keepdim) (ops.hpp).
+  // x.exp() is exp(x); x.sum(axes, keepdim) is sum(x, axes, keepdim) (ops.hpp).
 #define KINDLING_X(name, ...) Tensor name() const;
   KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
