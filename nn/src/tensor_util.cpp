@@ -65,11 +65,6 @@ void move_to_device(const Tensor& t, Device device) {
   node->offset = 0;
 }
 
-Tensor detached_copy(const Tensor& src) {
-  const no_grad guard;
-  return src.detach().clone();
-}
-
 Tensor int64_scalar(std::int64_t value) {
   return from_vector(std::vector<std::int64_t>{value}, {});
 }

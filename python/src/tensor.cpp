@@ -507,7 +507,9 @@ backward() fills .grad of the tensors that require grad.)");
             t.backward(gradient.is_none() ? Tensor{} : as_tensor(gradient), retain_graph);
           },
           py::arg("gradient") = py::none(), py::arg("retain_graph") = false)
-      .def("zero_grad", &Tensor::zero_grad)
+      .def("zero_grad", &Tensor::zero_grad,
+           "Forgets this node's gradient, so the next backward pass starts it from nothing "
+           "instead of adding to it (grad is None afterwards)")
       .def("detach", &Tensor::detach)
       .def(
           "item", [](const Tensor& t) { return scalar_to_python(t, "item"); },

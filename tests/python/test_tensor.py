@@ -10,9 +10,6 @@ import pytest
 
 import kindling
 
-pytestmark = pytest.mark.skipif(not hasattr(kindling, "Tensor"),
-                                reason="this build has no tensor library")
-
 RNG = np.random.default_rng(7)
 
 
