@@ -108,6 +108,16 @@ UNARY = {
     "gelu": (lambda t: t.gelu(), None),  # torch's in gelu_reference
     # a string: the torch.nn.functional function of that name
     "silu": (lambda t: t.silu(), "silu"),
+    "sin": (lambda t: t.sin(), lambda t: t.sin()),
+    "cos": (lambda t: t.cos(), lambda t: t.cos()),
+    "log1p": (lambda t: t.log1p(), lambda t: t.log1p()),
+    "expm1": (lambda t: t.expm1(), lambda t: t.expm1()),
+    "erf": (lambda t: t.erf(), lambda t: t.erf()),
+    "sign": (lambda t: t.sign(), lambda t: t.sign()),
+    "floor": (lambda t: t.floor(), lambda t: t.floor()),
+    "round": (lambda t: t.round(), lambda t: t.round()),
+    "reciprocal": (lambda t: t.reciprocal(), lambda t: t.reciprocal()),
+    "rsqrt": (lambda t: t.rsqrt(), lambda t: t.rsqrt()),
 }
 
 
@@ -191,6 +201,22 @@ def test_generated_reductions_match_torch(torch, name, dtype):
         what = f"{dtype} {name} axis {axis} keepdim {keepdim}"
         check(k_y.numpy(), t_y.detach().numpy(), REL[dtype], what)
         check(k_x.grad.numpy(), t_x.grad.numpy(), 4 * REL[dtype], what + " grad", [x])
+
+
+def test_round_is_half_to_even_and_integer_rounding_keeps_int64(torch):
+    x = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999997, -0.0, 1e20, -7.5]
+    for dtype in ("float32", "float64"):
+        got = kindling.round(kindling.tensor(x, dtype=dtype)).numpy()
+        want = torch.round(torch.tensor(x, dtype=getattr(torch, dtype))).numpy()
+        assert np.array_equal(got, want) and np.array_equal(np.signbit(got), np.signbit(want))
+    n = kindling.tensor([-3, 0, 5], dtype="int64")
+    for name in ("sign", "floor", "round", "abs", "neg", "relu"):
+        y = getattr(kindling, name)(n)
+        assert y.dtype == "int64", name
+        want = getattr(torch, name)(torch.tensor([-3, 0, 5]))
+        assert y.numpy().tolist() == want.tolist(), name
+    with pytest.raises(kindling.Error, match="sin: needs a floating-point tensor"):
+        kindling.sin(n)
 
 
 def test_issue_examples_of_unary_edges(torch):

@@ -134,6 +134,12 @@ KINDLING_GPU_MATH(sqrt)
 KINDLING_GPU_MATH(fabs)
 KINDLING_GPU_MATH(tanh)
 KINDLING_GPU_MATH(erf)
+KINDLING_GPU_MATH(sin)
+KINDLING_GPU_MATH(cos)
+KINDLING_GPU_MATH(log1p)
+KINDLING_GPU_MATH(expm1)
+KINDLING_GPU_MATH(floor)
+KINDLING_GPU_MATH(rint)
 #undef KINDLING_GPU_MATH
 __device__ inline float d_pow(float a, float b) {
   return powf(a, b);
@@ -156,6 +162,12 @@ struct DeviceMath {
   KINDLING_X(abs, fabs)
   KINDLING_X(tanh, tanh)
   KINDLING_X(erf, erf)
+  KINDLING_X(sin, sin)
+  KINDLING_X(cos, cos)
+  KINDLING_X(log1p, log1p)
+  KINDLING_X(expm1, expm1)
+  KINDLING_X(floor, floor)
+  KINDLING_X(nearbyint, rint)  // half to even
 #undef KINDLING_X
   template <class T>
   __device__ static T select(bool c, T a, T b) {

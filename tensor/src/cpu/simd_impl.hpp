@@ -69,6 +69,12 @@ struct Loops {
     static B abs(const B& x) { return xsimd::abs(x); }
     static B tanh(const B& x) { return xsimd::tanh(x); }
     static B erf(const B& x) { return xsimd::erf(x); }
+    static B sin(const B& x) { return xsimd::sin(x); }
+    static B cos(const B& x) { return xsimd::cos(x); }
+    static B log1p(const B& x) { return xsimd::log1p(x); }
+    static B expm1(const B& x) { return xsimd::expm1(x); }
+    static B floor(const B& x) { return xsimd::floor(x); }
+    static B nearbyint(const B& x) { return xsimd::nearbyint(x); }  // half to even
     static B select(const typename B::batch_bool_type& c, const B& a, const B& b) {
       return xsimd::select(c, a, b);
     }

@@ -31,7 +31,8 @@ namespace kindling::formula {
 // Note [elementwise formulas]
 // `struct name` holds `forward(a)` and, for a `pointwise` row, `backward(g, a)` (dx = g * f'(a)),
 // over a value type V (float, double or an xsimd batch) and a math policy M, which provides
-//   exp log sqrt abs tanh erf     (each device's own: SimdMath patches xsimd's exp and log at the
+//   exp log sqrt abs tanh erf sin cos log1p expm1 floor nearbyint
+//                                 (each device's own: SimdMath patches xsimd's exp and log at the
 //                                  edges, DeviceMath calls CUDA's expf/exp...),
 //   select(c, a, b)  isnan(x)     (c ? a : b; NaN test),
 //   min(a, b)  max(a, b)          (a < b ? a : b; a > b ? a : b; callers keep NaN away).
@@ -55,12 +56,14 @@ namespace kindling::formula {
 // differentiable tensor ops (to be generated from `backward` over a Tensor "policy"), so no
 // backward kernel needs a row of its own and first-order results keep their bits.
 
-inline constexpr double kInvSqrt2 = 0.70710678118654752440;    // 1 / sqrt(2) = sqrt(2) / 2
-inline constexpr double kInvSqrt2Pi = 0.39894228040143267794;  // 1 / sqrt(2 pi)
+inline constexpr double kInvSqrt2 = 0.70710678118654752440;       // 1 / sqrt(2) = sqrt(2) / 2
+inline constexpr double kInvSqrt2Pi = 0.39894228040143267794;     // 1 / sqrt(2 pi)
+inline constexpr double kTwoOverSqrtPi = 1.12837916709551257390;  // 2 / sqrt(pi)
 #if !defined(__CUDACC__)
 // The spellings these replace (the SIMD kernels' and special_values.hpp's) are the same doubles.
 static_assert(kInvSqrt2 == std::numbers::sqrt2 / 2);
 static_assert(kInvSqrt2Pi == 0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
+static_assert(kTwoOverSqrtPi == 2 * std::numbers::inv_sqrtpi);
 #endif
 
 // ---- the unary rows ----
@@ -128,16 +131,81 @@ struct silu {
   }
 };
 
-// ---- the extra unary kernels (kernels.hpp) ----
+struct sin {
+  KINDLING_FORMULA forward(const V& a) { return M::sin(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) { return g * M::cos(a); }
+};
+
+struct cos {
+  KINDLING_FORMULA forward(const V& a) { return M::cos(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) { return g * -M::sin(a); }  // torch's order
+};
+
+struct log1p {
+  KINDLING_FORMULA forward(const V& a) { return M::log1p(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) { return g / (a + V(1)); }
+};
+
+struct expm1 {
+  KINDLING_FORMULA forward(const V& a) { return M::expm1(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) { return g * (M::expm1(a) + V(1)); }
+};
+
+// erf saturates to +-1 beyond +-6 in float and in double (special::kErfSaturation), so the
+// argument is clamped there, and NaN lanes are kept away from the SIMD erf (its exp converts to
+// an integer) and given back after.
+struct erf {
+  KINDLING_FORMULA forward(const V& a) {
+    const V limit = V(special::kErfSaturation);
+    const auto nan = M::isnan(a);
+    return M::select(nan, a, M::erf(M::select(nan, V(0), M::min(limit, M::max(-limit, a)))));
+  }
+  KINDLING_FORMULA backward(const V& g, const V& a) {
+    return V(kTwoOverSqrtPi) * M::exp(-(a * a)) * g;  // torch's order
+  }
+};
 
 struct sign {  // special::sign: 0 at NaN
   KINDLING_FORMULA forward(const V& a) {
     return M::select(a > V(0), V(1), M::select(a < V(0), -V(1), V(0)));
   }
+  KINDLING_FORMULA backward(const V&, const V&) { return V(0); }
   KINDLING_HOST_DEVICE static constexpr std::int64_t integer(std::int64_t a) {
     return (a > 0) - (a < 0);
   }
 };
+
+struct floor {
+  KINDLING_FORMULA forward(const V& a) { return M::floor(a); }
+  KINDLING_FORMULA backward(const V&, const V&) { return V(0); }
+  KINDLING_HOST_DEVICE static constexpr std::int64_t integer(std::int64_t a) { return a; }
+};
+
+// Half to even, as torch.round: nearbyint in the default rounding mode.
+struct round {
+  KINDLING_FORMULA forward(const V& a) { return M::nearbyint(a); }
+  KINDLING_FORMULA backward(const V&, const V&) { return V(0); }
+  KINDLING_HOST_DEVICE static constexpr std::int64_t integer(std::int64_t a) { return a; }
+};
+
+// A true division, never an approximate reciprocal instruction.
+struct reciprocal {
+  KINDLING_FORMULA forward(const V& a) { return V(1) / a; }
+  KINDLING_FORMULA backward(const V& g, const V& a) {
+    const V c = V(1) / a;
+    return -g * (c * c);  // torch's -grad * (result * result)
+  }
+};
+
+struct rsqrt {
+  KINDLING_FORMULA forward(const V& a) { return V(1) / M::sqrt(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) {
+    const V c = V(1) / M::sqrt(a);
+    return V(-0.5) * g * (c * c * c);  // torch's -0.5 * grad * result^3
+  }
+};
+
+// ---- the extra unary kernels (kernels.hpp) ----
 
 struct gelu_grad {
   // d/da a Phi(a) = Phi(a) + a phi(a); a^2 overflowing to inf gives phi = 0, as it should.
@@ -161,6 +229,12 @@ struct HostMath {
   KINDLING_X(abs)
   KINDLING_X(tanh)
   KINDLING_X(erf)
+  KINDLING_X(sin)
+  KINDLING_X(cos)
+  KINDLING_X(log1p)
+  KINDLING_X(expm1)
+  KINDLING_X(floor)
+  KINDLING_X(nearbyint)
 #undef KINDLING_X
   template <class T>
   static T select(bool c, T a, T b) {

@@ -39,12 +39,10 @@ struct StridedView {
 };
 
 // Elementwise maps y = f(x): one per row of KINDLING_TENSOR_UNARY (op_list.hpp), then the
-// kernels that are no op of their own: sign (abs's gradient) and gelu_grad (gelu's local
-// derivative, which its backward cannot assemble from other primitives at the same cost). Each
+// kernels that are no op of their own: gelu_grad (gelu's local derivative, which its backward
+// cannot assemble from other primitives at the same cost). Each
 // computes `formula::name::forward` (formulas.hpp). X(name, dtypes, ...).
-#define KINDLING_UNARY_KERNEL_EXTRAS(X) \
-  X(sign, numeric)                      \
-  X(gelu_grad, floating)
+#define KINDLING_UNARY_KERNEL_EXTRAS(X) X(gelu_grad, floating)
 #define KINDLING_UNARY_KERNELS(X) KINDLING_TENSOR_UNARY(X) KINDLING_UNARY_KERNEL_EXTRAS(X)
 
 enum class UnaryKernel : std::uint8_t {

@@ -52,18 +52,32 @@ namespace kindling {
 // neg: -x (int64 wraps around). exp, log: exact at subnormals. abs: gradient sign(x), 0 at 0 and
 // at NaN. relu: relu(NaN) = NaN, relu(-0) = -0, gradient 0 at 0, as in PyTorch. gelu: exact, x *
 // Phi(x), as torch's default. silu: x * sigmoid(x) = x / (1 + e^-x), as torch.nn.functional.silu
-// (silu(-inf) is NaN, as torch's).
-#define KINDLING_TENSOR_UNARY(X)                               \
-  X(neg, numeric, custom, "neg", ("-g"))                       \
-  X(exp, floating, custom, "exp", ("g * c"))                   \
-  X(log, floating, custom, "log", ("g / a"))                   \
-  X(sqrt, floating, custom, "sqrt", ("g / (2 * c)"))           \
-  X(abs, numeric, custom, "abs", ("g * sign(a)"))              \
-  X(tanh, floating, custom, "tanh", ("g * (1 - c^2)"))         \
-  X(sigmoid, floating, custom, "sigmoid", ("g * c * (1 - c)")) \
-  X(relu, numeric, custom, "relu", ("g * (a > 0)"))            \
-  X(gelu, floating, custom, "gelu", ("g * gelu'(a)"))          \
-  X(silu, floating, pointwise, "silu", ("g * s * (1 + a * (1 - s)), s = sigmoid(a)"))
+// (silu(-inf) is NaN, as torch's). sin, cos: exact for huge arguments (sin(1e300) is std::sin's).
+// log1p, expm1: exact near 0 and at subnormals. erf: +-1 beyond +-6, NaN at NaN. sign: 0 at 0 and
+// at NaN (PyTorch 1.13). floor, round: round is half to even (round(2.5) = 2, round(-0.5) = -0),
+// as torch.round; both keep int64 as it is. sign, floor and round have gradient 0 everywhere.
+// reciprocal: 1 / x (1/0 = inf, 1/-0 = -inf). rsqrt: 1 / sqrt(x) (rsqrt(-0) = -inf, as torch's).
+#define KINDLING_TENSOR_UNARY(X)                                                      \
+  X(neg, numeric, custom, "neg", ("-g"))                                              \
+  X(exp, floating, custom, "exp", ("g * c"))                                          \
+  X(log, floating, custom, "log", ("g / a"))                                          \
+  X(sqrt, floating, custom, "sqrt", ("g / (2 * c)"))                                  \
+  X(abs, numeric, custom, "abs", ("g * sign(a)"))                                     \
+  X(tanh, floating, custom, "tanh", ("g * (1 - c^2)"))                                \
+  X(sigmoid, floating, custom, "sigmoid", ("g * c * (1 - c)"))                        \
+  X(relu, numeric, custom, "relu", ("g * (a > 0)"))                                   \
+  X(gelu, floating, custom, "gelu", ("g * gelu'(a)"))                                 \
+  X(silu, floating, pointwise, "silu", ("g * s * (1 + a * (1 - s)), s = sigmoid(a)")) \
+  X(sin, floating, pointwise, "sin", ("g * cos(a)"))                                  \
+  X(cos, floating, pointwise, "cos", ("g * -sin(a)"))                                 \
+  X(log1p, floating, pointwise, "log1p", ("g / (a + 1)"))                             \
+  X(expm1, floating, pointwise, "expm1", ("g * (c + 1)"))                             \
+  X(erf, floating, pointwise, "erf", ("g * 2 / sqrt(pi) * e^(-a^2)"))                 \
+  X(sign, numeric, pointwise, "sign", ("0"))                                          \
+  X(floor, numeric, pointwise, "floor", ("0"))                                        \
+  X(round, numeric, pointwise, "round", ("0"))                                        \
+  X(reciprocal, floating, pointwise, "reciprocal", ("-g * c^2"))                      \
+  X(rsqrt, floating, pointwise, "rsqrt", ("-g * c^3 / 2"))
 
 // ---- BINARY ----
 #define KINDLING_TENSOR_BINARY(X)                                                       \
