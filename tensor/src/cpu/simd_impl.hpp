@@ -61,6 +61,21 @@ struct Loops {
     }
   }
 
+  // xsimd 8.1's expm1 gives +0 at -0 and overflows to inf just below the largest finite result
+  // (it scales by 2^k as exp does), and converts round(x / ln 2) to an integer: lanes outside
+  // exp's exact range get 0 and are patched with std::expm1 after, as exp_exact does.
+  static B expm1_exact(const B& x) {
+    const auto in_range = (x >= B(kExpLow)) & (x <= B(kExpHigh));  // false for NaN
+    B result = xsimd::expm1(xsimd::select(in_range, x, B(T(0))));
+    if (!xsimd::all(in_range))
+      result = patch_lanes(x, result, &exp_is_slow, [](T v) { return std::expm1(v); });
+    return xsimd::select(x == B(T(0)), x, result);  // expm1(-0) = -0
+  }
+  // xsimd 8.1's log1p gives +0 at -0; it is right at subnormals and huge arguments.
+  static B log1p_exact(const B& x) {
+    return xsimd::select(x == B(T(0)), x, xsimd::log1p(x));  // log1p(-0) = -0
+  }
+
   // ---- the math policy of the formulas (Note [elementwise formulas] in formulas.hpp) ----
   struct Math {
     static B exp(const B& x) { return exp_exact(x); }
@@ -71,8 +86,8 @@ struct Loops {
     static B erf(const B& x) { return xsimd::erf(x); }
     static B sin(const B& x) { return xsimd::sin(x); }
     static B cos(const B& x) { return xsimd::cos(x); }
-    static B log1p(const B& x) { return xsimd::log1p(x); }
-    static B expm1(const B& x) { return xsimd::expm1(x); }
+    static B log1p(const B& x) { return log1p_exact(x); }
+    static B expm1(const B& x) { return expm1_exact(x); }
     static B floor(const B& x) { return xsimd::floor(x); }
     static B nearbyint(const B& x) { return xsimd::nearbyint(x); }  // half to even
     static B select(const typename B::batch_bool_type& c, const B& a, const B& b) {
