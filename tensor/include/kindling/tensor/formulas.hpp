@@ -32,8 +32,10 @@ namespace kindling::formula {
 // `struct name` holds `forward(a)` and, for a `pointwise` row, `backward(g, a)` (dx = g * f'(a)),
 // over a value type V (float, double or an xsimd batch) and a math policy M, which provides
 //   exp log sqrt abs tanh erf sin cos log1p expm1 floor nearbyint
-//                                 (each device's own: SimdMath patches xsimd's exp and log at the
-//                                  edges, DeviceMath calls CUDA's expf/exp...),
+//                                 (each device's own: the SIMD policy, Loops::Math in
+//                                  tensor/src/cpu/simd_impl.hpp, patches xsimd's exp, log, expm1
+//                                  and log1p at the edges; DeviceMath in gpu/src/kernels/
+//                                  common.cuh calls CUDA's expf/exp...),
 //   select(c, a, b)  isnan(x)     (c ? a : b; NaN test),
 //   min(a, b)  max(a, b)          (a < b ? a : b; a > b ? a : b; callers keep NaN away).
 // Constants are V(c), c converted to the element type first. A `numeric` row also has
@@ -56,7 +58,7 @@ namespace kindling::formula {
 // differentiable tensor ops (to be generated from `backward` over a Tensor "policy"), so no
 // backward kernel needs a row of its own and first-order results keep their bits.
 
-inline constexpr double kInvSqrt2 = 0.70710678118654752440;       // 1 / sqrt(2) = sqrt(2) / 2
+using special::kInvSqrt2;                                         // 1 / sqrt(2) = sqrt(2) / 2
 inline constexpr double kInvSqrt2Pi = 0.39894228040143267794;     // 1 / sqrt(2 pi)
 inline constexpr double kTwoOverSqrtPi = 1.12837916709551257390;  // 2 / sqrt(pi)
 #if !defined(__CUDACC__)
