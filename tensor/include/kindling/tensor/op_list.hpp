@@ -113,11 +113,9 @@ namespace kindling {
   X(cross_entropy, 1, "cross_entropy", ("g * (softmax(a) - one_hot(target)), over N for the mean"))
 
 // KINDLING_IF_POINTWISE_##backward(text...) in a UNARY consumer: the text for pointwise rows,
-// nothing for custom ones (and KINDLING_IF_CUSTOM_ the other way round).
+// nothing for custom ones.
 #define KINDLING_IF_POINTWISE_custom(...)
 #define KINDLING_IF_POINTWISE_pointwise(...) __VA_ARGS__
-#define KINDLING_IF_CUSTOM_custom(...) __VA_ARGS__
-#define KINDLING_IF_CUSTOM_pointwise(...)
 
 // All primitives. A consumer that needs only the name takes `(name, ...)`: the composites and
 // nograd rows are X(name) alone, so that form serves KINDLING_TENSOR_ALL_OPS too.
