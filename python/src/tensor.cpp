@@ -583,37 +583,24 @@ backward() fills .grad of the tensors that require grad.)");
             return t.to(parse_dtype(target));
           },
           py::arg("dtype_or_device"), "A copy in another dtype ('float64') or on a device ('cpu')")
-      // Elementwise and reductions as methods (also free functions below).
-      .def("exp", [](const Tensor& t) { return exp(t); })
-      .def("log", [](const Tensor& t) { return log(t); })
-      .def("sqrt", [](const Tensor& t) { return sqrt(t); })
-      .def("abs", [](const Tensor& t) { return abs(t); })
-      .def("tanh", [](const Tensor& t) { return tanh(t); })
-      .def("sigmoid", [](const Tensor& t) { return sigmoid(t); })
-      .def("relu", [](const Tensor& t) { return relu(t); })
-      .def("gelu", [](const Tensor& t) { return gelu(t); })
-      .def(
-          "sum",
-          [](const Tensor& t, const py::object& axis, bool keepdim) {
-            return sum(t, to_axes(axis), keepdim);
-          },
-          py::arg("axis") = py::none(), py::arg("keepdim") = false)
+  // The elementwise and reduction primitives as methods, one per row of the op table
+  // (op_list.hpp); also functions (tensor_functions.cpp).
+#define KINDLING_X(name, ...) .def(#name, [](const Tensor& t) { return name(t); })
+          KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
+#define KINDLING_X(name, ...)                                     \
+  .def(                                                           \
+      #name,                                                      \
+      [](const Tensor& t, const py::object& axis, bool keepdim) { \
+        return name(t, to_axes(axis), keepdim);                   \
+      },                                                          \
+      py::arg("axis") = py::none(), py::arg("keepdim") = false)
+              KINDLING_TENSOR_REDUCE(KINDLING_X)
+#undef KINDLING_X
       .def(
           "mean",
           [](const Tensor& t, const py::object& axis, bool keepdim) {
             return mean(t, to_axes(axis), keepdim);
-          },
-          py::arg("axis") = py::none(), py::arg("keepdim") = false)
-      .def(
-          "max",
-          [](const Tensor& t, const py::object& axis, bool keepdim) {
-            return max(t, to_axes(axis), keepdim);
-          },
-          py::arg("axis") = py::none(), py::arg("keepdim") = false)
-      .def(
-          "min",
-          [](const Tensor& t, const py::object& axis, bool keepdim) {
-            return min(t, to_axes(axis), keepdim);
           },
           py::arg("axis") = py::none(), py::arg("keepdim") = false)
       .def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });

@@ -112,6 +112,28 @@ void bind_tensor_functions(py::module_& m) {
         "Standard normal");
 
   // ---- ops as functions ----
+  // One per row of the elementwise and reduction families of the op table (op_list.hpp), and
+  // mean; their names in `_tensor_functions`, which kindling/__init__.py re-exports and
+  // tests/python/test_special_values.py checks against torch.
+  py::list generated;
+#define KINDLING_X(name, ...)                                        \
+  m.def(                                                             \
+      #name, [](const Tensor& x) { return name(x); }, py::arg("x")); \
+  generated.append(#name);
+  KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
+#define KINDLING_X(name, ...)                                                  \
+  m.def(                                                                       \
+      #name,                                                                   \
+      [](const Tensor& x, const py::object& axis, bool keepdim) {              \
+        return name(x, to_axes(axis), keepdim);                                \
+      },                                                                       \
+      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false); \
+  generated.append(#name);
+  KINDLING_TENSOR_REDUCE(KINDLING_X)
+  KINDLING_X(mean)
+#undef KINDLING_X
+  m.attr("_tensor_functions") = py::tuple(generated);
   m.def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });
   m.def("maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); });
   m.def("minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); });

@@ -20,7 +20,7 @@ namespace kindling::detail {
 
 // Each primitive's backward: reads node.grad (through `grad`) and gives each input that requires
 // grad its contribution with give(). Generated from the op table (Note [tensor op table]).
-#define KINDLING_X(name) void name##_backward(TensorNode& node, const Tensor& grad);
+#define KINDLING_X(name, ...) void name##_backward(TensorNode& node, const Tensor& grad);
 KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
 #undef KINDLING_X
 

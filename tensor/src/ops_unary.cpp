@@ -1,5 +1,7 @@
-// Unary elementwise ops, each forward beside its backward (Note [tensor op table]).
-// y = f(x); the backward multiplies the upstream grad g by f'(x), written with tensor ops.
+// Unary elementwise ops (Note [tensor op table]): the forwards of every KINDLING_TENSOR_UNARY
+// row and the backward of the `pointwise` rows are generated from the rows; the `custom`
+// backwards follow, each under its formula. y = f(x); the backward multiplies the upstream grad g
+// by f'(x), written with tensor ops.
 #include "internal.hpp"
 
 namespace kindling {
@@ -21,59 +23,51 @@ Tensor unary_op(TensorOp op, UnaryKernel kernel, const Tensor& x, bool integers_
 }
 }  // namespace
 
+// ---- the forwards, and the backward of the pointwise rows: one fused kernel, dx =
+// formula::name::backward(g, x) (Note [fused backward kernels] in formulas.hpp) ----
+#define KINDLING_X(name, dtypes, bwd, ...)                                                      \
+  Tensor name(const Tensor& x) {                                                                \
+    return unary_op(TensorOp::name, UnaryKernel::name, x,                                       \
+                    DTypeRule::dtypes == DTypeRule::numeric);                                   \
+  }                                                                                             \
+  KINDLING_IF_POINTWISE_##bwd(void detail::name##_backward(TensorNode& node, const Tensor& g) { \
+    give(node, 0, binary_kernel(kernels::BinaryKernel::name##_backward, g, input(node, 0)));    \
+  })
+KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
+
 // ---- neg: y = -x;  dx = -g ----
-Tensor neg(const Tensor& x) {
-  return unary_op(TensorOp::neg, UnaryKernel::neg, x, true);
-}
 void detail::neg_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, neg(g));
 }
 
 // ---- exp: y = e^x;  dx = g * y ----
-Tensor exp(const Tensor& x) {
-  return unary_op(TensorOp::exp, UnaryKernel::exp, x);
-}
 void detail::exp_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, g * output_value(node));
 }
 
 // ---- log: y = ln x;  dx = g / x ----
-Tensor log(const Tensor& x) {
-  return unary_op(TensorOp::log, UnaryKernel::log, x);
-}
 void detail::log_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, g / input(node, 0));
 }
 
 // ---- sqrt: y = sqrt x;  dx = g / (2 y) ----
-Tensor sqrt(const Tensor& x) {
-  return unary_op(TensorOp::sqrt, UnaryKernel::sqrt, x);
-}
 void detail::sqrt_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, g / (2.0 * output_value(node)));
 }
 
 // ---- abs: y = |x|;  dx = g * sign(x), 0 at 0 ----
-Tensor abs(const Tensor& x) {
-  return unary_op(TensorOp::abs, UnaryKernel::abs, x, true);
-}
 void detail::abs_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, g * unary_kernel(UnaryKernel::sign, input(node, 0)));
 }
 
 // ---- tanh: y = tanh x;  dx = g * (1 - y^2) ----
-Tensor tanh(const Tensor& x) {
-  return unary_op(TensorOp::tanh, UnaryKernel::tanh, x);
-}
 void detail::tanh_backward(TensorNode& node, const Tensor& g) {
   const Tensor y = output_value(node);
   give(node, 0, g * (1.0 - y * y));
 }
 
 // ---- sigmoid: y = 1 / (1 + e^-x);  dx = g * y * (1 - y) ----
-Tensor sigmoid(const Tensor& x) {
-  return unary_op(TensorOp::sigmoid, UnaryKernel::sigmoid, x);
-}
 void detail::sigmoid_backward(TensorNode& node, const Tensor& g) {
   const Tensor y = output_value(node);
   give(node, 0, g * y * (1.0 - y));
@@ -82,17 +76,11 @@ void detail::sigmoid_backward(TensorNode& node, const Tensor& g) {
 // ---- relu: y = x < 0 ? 0 : x;  dx = g where x > 0 or x is NaN, else 0 (0 at 0) ----
 // PyTorch's edges: relu(NaN) = NaN, relu(-0) = -0 (Note [special values]). One relu_grad kernel
 // rather than a constant, a comparison and a product.
-Tensor relu(const Tensor& x) {
-  return unary_op(TensorOp::relu, UnaryKernel::relu, x, true);
-}
 void detail::relu_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, binary_kernel(kernels::BinaryKernel::relu_grad, g, input(node, 0)));
 }
 
 // ---- gelu: y = x Phi(x) (exact, erf form);  dx = g * (Phi(x) + x phi(x)) ----
-Tensor gelu(const Tensor& x) {
-  return unary_op(TensorOp::gelu, UnaryKernel::gelu, x);
-}
 void detail::gelu_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, g * unary_kernel(UnaryKernel::gelu_grad, input(node, 0)));
 }

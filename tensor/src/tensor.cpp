@@ -91,7 +91,7 @@ void TensorNode::backward_step() {
   const bool anomaly = is_anomaly_enabled();
   const detect_anomaly off(false);
   switch (op) {
-#define KINDLING_X(name)               \
+#define KINDLING_X(name, ...)          \
   case TensorOp::name:                 \
     detail::name##_backward(*this, g); \
     break;
@@ -126,45 +126,7 @@ std::vector<std::string> TensorNode::dot_fields() const {
 }
 
 std::string TensorNode::dot_op() const {
-  return op == TensorOp::leaf ? std::string{} : std::string(op_name(op));
-}
-
-// ---- op names ----------------------------------------------------------------------------------
-
-std::string_view op_name(TensorOp op) noexcept {
-  switch (op) {
-    case TensorOp::leaf:
-      return "leaf";
-#define KINDLING_X(name) \
-  case TensorOp::name:   \
-    return #name;
-      KINDLING_TENSOR_ALL_OPS(KINDLING_X)
-#undef KINDLING_X
-  }
-  return "?";
-}
-
-OpKind op_kind(TensorOp op) noexcept {
-  switch (op) {
-    case TensorOp::leaf:
-      return OpKind::leaf;
-#define KINDLING_X(name) \
-  case TensorOp::name:   \
-    return OpKind::primitive;
-      KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
-#undef KINDLING_X
-#define KINDLING_X(name) \
-  case TensorOp::name:   \
-    return OpKind::composite;
-      KINDLING_TENSOR_COMPOSITES(KINDLING_X)
-#undef KINDLING_X
-#define KINDLING_X(name) \
-  case TensorOp::name:   \
-    return OpKind::nograd;
-      KINDLING_TENSOR_NOGRAD(KINDLING_X)
-#undef KINDLING_X
-  }
-  return OpKind::leaf;
+  return op == TensorOp::leaf ? std::string{} : std::string(op_label(op));
 }
 
 // ---- the handle --------------------------------------------------------------------------------
@@ -313,39 +275,6 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
   }
 }
 
-// ---- method forms of the movement ops ----------------------------------------------------------
-
-Tensor Tensor::view(const Shape& s) const {
-  return kindling::view(*this, s);
-}
-Tensor Tensor::reshape(const Shape& s) const {
-  return kindling::reshape(*this, s);
-}
-Tensor Tensor::permute(const Shape& o) const {
-  return kindling::permute(*this, o);
-}
-Tensor Tensor::transpose(std::int64_t a, std::int64_t b) const {
-  return kindling::transpose(*this, a, b);
-}
-Tensor Tensor::expand(const Shape& s) const {
-  return kindling::expand(*this, s);
-}
-Tensor Tensor::squeeze(std::int64_t a) const {
-  return kindling::squeeze(*this, a);
-}
-Tensor Tensor::unsqueeze(std::int64_t a) const {
-  return kindling::unsqueeze(*this, a);
-}
-Tensor Tensor::flatten(std::int64_t s, std::int64_t e) const {
-  return kindling::flatten(*this, s, e);
-}
-Tensor Tensor::slice(std::int64_t axis, std::int64_t start, std::int64_t stop,
-                     std::int64_t step) const {
-  return kindling::slice(*this, axis, start, stop, step);
-}
-Tensor Tensor::contiguous() const {
-  return kindling::contiguous(*this);
-}
 Tensor Tensor::to(DType d) const {
   checked_node("to");
   return kindling::cast(*this, d);

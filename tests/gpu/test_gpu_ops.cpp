@@ -98,6 +98,17 @@ std::vector<Row> op_rows() {
       {"sigmoid", {{{6, 5}}}, [](Xs x, Device) { return sigmoid(x[0]); }},
       {"relu", {{{6, 5}, Domain::any, true}}, [](Xs x, Device) { return relu(x[0]); }},
       {"gelu", {{{33, 9}}}, [](Xs x, Device) { return gelu(x[0]); }},
+      {"silu", {{{33, 9}, Domain::any, true}}, [](Xs x, Device) { return silu(x[0]); }},
+      {"sin", {{{6, 5}}}, [](Xs x, Device) { return sin(x[0]); }},
+      {"cos", {{{6, 5}, Domain::any, true}}, [](Xs x, Device) { return cos(x[0]); }},
+      {"log1p", {{{4, 7}, pos}}, [](Xs x, Device) { return log1p(x[0]); }},
+      {"expm1", {{{4, 7}}}, [](Xs x, Device) { return expm1(x[0]); }},
+      {"erf", {{{33, 9}}}, [](Xs x, Device) { return erf(x[0]); }},
+      {"sign", {{{6, 5}}}, [](Xs x, Device) { return sign(x[0]) * x[0]; }},
+      {"floor", {{{6, 5}}}, [](Xs x, Device) { return floor(x[0] * 3.0) + x[0]; }},
+      {"round", {{{6, 5}, Domain::any, true}}, [](Xs x, Device) { return round(x[0] * 3.0) + x[0]; }},
+      {"reciprocal", {{{4, 7}, pos}}, [](Xs x, Device) { return reciprocal(x[0]); }},
+      {"rsqrt", {{{4, 7}, pos}}, [](Xs x, Device) { return rsqrt(x[0]); }},
       {"clamp", {{{8, 8}}}, [](Xs x, Device) { return clamp(x[0], -0.5, 0.7); }},
       {"unary_large", {{{300, 1000}}}, [](Xs x, Device) { return tanh(x[0]) * 2.0; }},
       // ---- binary, broadcast and strided ----
@@ -356,7 +367,7 @@ bool covered(const std::vector<Row>& rows, const std::string& op) {
 TEST_CASE("every op of the op table has a row in the GPU comparison", "[gpu][table]") {
   const std::vector<Row> rows = op_rows();
   std::vector<std::string> missing;
-#define KINDLING_X(name) \
+#define KINDLING_X(name, ...) \
   if (!covered(rows, #name)) missing.push_back(#name);
   KINDLING_TENSOR_ALL_OPS(KINDLING_X)
 #undef KINDLING_X
@@ -417,9 +428,12 @@ TEST_CASE("special values on cuda are the CPU's", "[gpu][special]") {
                                       -100., -720., 1e30, -1e30, 3.0,  -3.0,  1e-3, 1e300};
     const std::int64_t n = static_cast<std::int64_t>(grid.size());
     using Unary = Tensor (*)(const Tensor&);
+    // Every unary row of the op table (op_list.hpp).
     const std::vector<std::pair<const char*, Unary>> unary = {
-        {"exp", &exp},   {"log", &log},         {"sqrt", &sqrt}, {"abs", &abs},
-        {"tanh", &tanh}, {"sigmoid", &sigmoid}, {"relu", &relu}, {"gelu", &gelu}};
+#define KINDLING_X(name, ...) {#name, &name},
+        KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
+    };
     for (const auto& [name, f] : unary) {
       const Tensor x = from_vector(grid, {n}, dtype).set_requires_grad();
       const Tensor xg = x.detach().to(kCuda).set_requires_grad();

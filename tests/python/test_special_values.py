@@ -106,6 +106,18 @@ UNARY = {
     "sigmoid": (lambda t: t.sigmoid(), lambda t: t.sigmoid()),
     "relu": (lambda t: t.relu(), lambda t: t.relu()),
     "gelu": (lambda t: t.gelu(), None),  # torch's in gelu_reference
+    # a string: the torch.nn.functional function of that name
+    "silu": (lambda t: t.silu(), "silu"),
+    "sin": (lambda t: t.sin(), lambda t: t.sin()),
+    "cos": (lambda t: t.cos(), lambda t: t.cos()),
+    "log1p": (lambda t: t.log1p(), "log1p_reference"),
+    "expm1": (lambda t: t.expm1(), lambda t: t.expm1()),
+    "erf": (lambda t: t.erf(), lambda t: t.erf()),
+    "sign": (lambda t: t.sign(), lambda t: t.sign()),
+    "floor": (lambda t: t.floor(), lambda t: t.floor()),
+    "round": (lambda t: t.round(), lambda t: t.round()),
+    "reciprocal": (lambda t: t.reciprocal(), lambda t: t.reciprocal()),
+    "rsqrt": (lambda t: t.rsqrt(), lambda t: t.rsqrt()),
 }
 
 
@@ -115,6 +127,22 @@ def gelu_reference(torch, x, dtype):
     t = torch.tensor(x, requires_grad=True)
     torch.nn.functional.gelu(t).sum().backward()
     return value.numpy().astype(dtype), t.grad.numpy()
+
+
+def log1p_reference(torch, x, dtype):
+    """torch's log1p, except where torch's is not log1p: it overflows to inf near the largest
+    finite numbers (float32 3e38, float64 1.7e308) and loses the subnormals (log1p(1e-45) = 0,
+    log1p(1e-310) = 1.00000000000005e-310) on every path; kindling gives the exact values there,
+    x for a subnormal x, compared with C's log1p in float64 (numpy's)."""
+    t = torch.tensor(x, requires_grad=True)
+    value = torch.log1p(t)
+    value.sum().backward()
+    value, grad = value.detach().numpy().copy(), t.grad.numpy()
+    tiny = np.finfo(dtype).tiny
+    torch_wrong = (np.abs(x) < tiny) | (np.abs(x) > np.finfo(dtype).max / 4)
+    with np.errstate(invalid="ignore"):  # log1p(-3e38) is NaN, as torch's
+        value[torch_wrong] = np.log1p(x[torch_wrong].astype(np.float64)).astype(dtype)
+    return value, grad
 
 
 def layouts(array):
@@ -141,13 +169,72 @@ def test_unary_ops_match_torch_at_special_values(torch, name, dtype):
         k_grad = (k_pair.grad.numpy()[:, 0] if strided else k_x.grad.numpy())
         if tf is None:
             want, want_grad = gelu_reference(torch, x, dtype)
+        elif name == "log1p":
+            want, want_grad = log1p_reference(torch, x, dtype)
         else:
             t_x = t_tensor(torch, x)
-            t_y = tf(t_x)
+            t_y = getattr(torch.nn.functional, tf)(t_x) if isinstance(tf, str) else tf(t_x)
             t_y.sum().backward()
             want, want_grad = t_y.detach().numpy(), t_x.grad.numpy()
         check(k_y.numpy(), want, REL[dtype], f"{dtype} {name}", [x])
         check(k_grad, want_grad, 4 * REL[dtype], f"{dtype} {name} grad", [x])
+
+
+# The functions generated from the op table (kindling._tensor_functions) that a test below
+# compares with torch's: the unary ones above, the reductions in
+# test_generated_reductions_match_torch.
+REDUCTIONS = {"sum": "sum", "max": "amax", "min": "amin", "mean": "mean"}
+
+
+def test_every_generated_function_has_a_torch_reference():
+    names = kindling._kindling._tensor_functions
+    assert "exp" in names and "sum" in names
+    missing = [n for n in names if n not in UNARY and n not in REDUCTIONS]
+    assert missing == [], f"generated functions without a PyTorch reference here: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_generated_unary_function_is_the_method(name):
+    x = kindling.tensor([[-1.5, 0.25, 3.0], [2.0, -0.0, 0.5]])
+    got = getattr(kindling, name)(x).numpy()
+    want = UNARY[name][0](x).numpy()
+    assert np.array_equal(got, want, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_generated_reductions_match_torch(torch, name, dtype):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 4, 5)).astype(dtype)
+    x[1, 2, 3] = INF
+    x[2, 0, 1] = -0.0
+    for axis, keepdim in ((None, False), ((1,), False), ((0, 2), True), ((-1,), True)):
+        k_x = k_tensor(x)
+        k_y = getattr(kindling, name)(k_x, axis=axis, keepdim=keepdim)
+        k_y.sum().backward()
+        t_x = t_tensor(torch, x)
+        dims = tuple(range(x.ndim)) if axis is None else axis
+        t_y = getattr(torch, REDUCTIONS[name])(t_x, dim=dims, keepdim=keepdim)
+        t_y.sum().backward()
+        what = f"{dtype} {name} axis {axis} keepdim {keepdim}"
+        check(k_y.numpy(), t_y.detach().numpy(), REL[dtype], what)
+        check(k_x.grad.numpy(), t_x.grad.numpy(), 4 * REL[dtype], what + " grad", [x])
+
+
+def test_round_is_half_to_even_and_integer_rounding_keeps_int64(torch):
+    x = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999997, -0.0, 1e20, -7.5]
+    for dtype in ("float32", "float64"):
+        got = kindling.round(kindling.tensor(x, dtype=dtype)).numpy()
+        want = torch.round(torch.tensor(x, dtype=getattr(torch, dtype))).numpy()
+        assert np.array_equal(got, want) and np.array_equal(np.signbit(got), np.signbit(want))
+    n = kindling.tensor([-3, 0, 5], dtype="int64")
+    for name in ("sign", "floor", "round", "abs", "neg", "relu"):
+        y = getattr(kindling, name)(n)
+        assert y.dtype == "int64", name
+        want = getattr(torch, name)(torch.tensor([-3, 0, 5]))
+        assert y.numpy().tolist() == want.tolist(), name
+    with pytest.raises(kindling.Error, match="sin: needs a floating-point tensor"):
+        kindling.sin(n)
 
 
 def test_issue_examples_of_unary_edges(torch):

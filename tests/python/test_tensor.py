@@ -182,13 +182,14 @@ def test_scalar_operands_both_ways(torch):
                           .numpy(), [2.0, 4.0])
 
 
-UNARY = ["exp", "tanh", "sigmoid", "relu", "abs", "gelu"]
+UNARY = ["exp", "tanh", "sigmoid", "relu", "abs", "gelu", "silu"]
 
 
 @pytest.mark.parametrize("name", UNARY)
 def test_unary_ops(torch, name):
     ka, ta = pair(torch, RNG.normal(size=(4, 5)))
-    theirs = torch.nn.functional.gelu(ta) if name == "gelu" else getattr(ta, name)()
+    functional = name in ("gelu", "silu")  # torch.Tensor has no method of these names
+    theirs = getattr(torch.nn.functional, name)(ta) if functional else getattr(ta, name)()
     check(torch, getattr(ka, name)(), theirs, [(ka, ta)], rel=1e-9)
     kp, tp = pair(torch, RNG.uniform(0.5, 2.0, size=(3, 3)))
     check(torch, kp.log() + kp.sqrt(), tp.log() + tp.sqrt(), [(kp, tp)])

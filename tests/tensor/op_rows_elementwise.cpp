@@ -80,6 +80,33 @@ std::vector<Row> elementwise_rows() {
       v = gelu_exact(v);
     return y;
   }));
+  // silu: x sigmoid(x), written here as x / (1 + e^-x) in double.
+  rows.push_back(
+      unary(TensorOp::silu, &silu, [](const Array& x) { return Array(x / (1.0 + xt::exp(-x))); }));
+  rows.push_back(unary(TensorOp::sin, &sin, [](const Array& x) { return Array(xt::sin(x)); }));
+  rows.push_back(unary(TensorOp::cos, &cos, [](const Array& x) { return Array(xt::cos(x)); }));
+  rows.push_back(unary(
+      TensorOp::log1p, &log1p, [](const Array& x) { return Array(xt::log1p(x)); },
+      Domain::positive));
+  rows.push_back(
+      unary(TensorOp::expm1, &expm1, [](const Array& x) { return Array(xt::expm1(x)); }));
+  rows.push_back(unary(TensorOp::erf, &erf, [](const Array& x) { return Array(xt::erf(x)); }));
+  // sign, floor and round are flat almost everywhere: the central differences give 0 too.
+  rows.push_back(unary(TensorOp::sign, &sign, [](const Array& x) { return Array(xt::sign(x)); }));
+  rows.push_back(
+      unary(TensorOp::floor, &floor, [](const Array& x) { return Array(xt::floor(x)); }));
+  rows.push_back(unary(TensorOp::round, &round, [](const Array& x) {
+    Array y = x;
+    for (double& v : y)
+      v = std::nearbyint(v);  // half to even, in the default rounding mode
+    return y;
+  }));
+  rows.push_back(unary(
+      TensorOp::reciprocal, &reciprocal, [](const Array& x) { return Array(1.0 / x); },
+      Domain::positive));
+  rows.push_back(unary(
+      TensorOp::rsqrt, &rsqrt, [](const Array& x) { return Array(1.0 / xt::sqrt(x)); },
+      Domain::positive));
   rows.push_back(
       {TensorOp::clamp, unary_cases(),
        [](const std::vector<Tensor>& x, const Case&) { return clamp(x[0], -0.5, 0.7); },

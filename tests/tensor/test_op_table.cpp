@@ -188,4 +188,54 @@ TEST_CASE("op table: backward matches central differences (float64)", "[tensor][
   }
 }
 
+TEST_CASE("op table: every primitive has its name, label, arity and stepper text",
+          "[tensor][table]") {
+  std::size_t primitives = 0;
+#define KINDLING_X(name, ...)                                    \
+  {                                                              \
+    INFO(#name);                                                 \
+    ++primitives;                                                \
+    CHECK(op_name(TensorOp::name) == #name);                     \
+    CHECK_FALSE(op_label(TensorOp::name).empty());               \
+    CHECK_FALSE(op_backward_formula(TensorOp::name, 0).empty()); \
+  }
+  KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
+#undef KINDLING_X
+  CHECK(primitives > 30);
+  // Ops that are never graph nodes have no backward text.
+  CHECK(op_backward_formula(TensorOp::leaf, 0).empty());
+  CHECK(op_backward_formula(TensorOp::mean, 0).empty());
+  CHECK(op_backward_formula(TensorOp::argmax, 0).empty());
+  // One text per input, or one for all of them.
+  CHECK(op_backward_formula(TensorOp::sub, 0) == "g");
+  CHECK(op_backward_formula(TensorOp::sub, 1) == "-g");
+  CHECK(op_backward_formula(TensorOp::matmul, 1) == "a^T @ g");
+  CHECK(op_backward_formula(TensorOp::concat, 7) == op_backward_formula(TensorOp::concat, 0));
+  CHECK(op_backward_formula(TensorOp::silu, 0) == "g * s * (1 + a * (1 - s)), s = sigmoid(a)");
+  CHECK(op_arity(TensorOp::tanh) == 1);
+  CHECK(op_arity(TensorOp::add) == 2);
+  CHECK(op_arity(TensorOp::where) == 2);  // cond is saved, not an input
+  CHECK(op_arity(TensorOp::concat) == 0);
+  CHECK(op_arity(TensorOp::mean) == 0);
+}
+
+TEST_CASE("op table: the method forms are the free functions", "[tensor][table]") {
+  const Tensor x = from_vector(std::vector<double>{-2.5, -0.0, 0.3, 1.0, 4.0, 0.7}, {2, 3});
+  const auto same = [](const Tensor& a, const Tensor& b) {
+    return a.shape() == b.shape() && a.to_vector<double>() == b.to_vector<double>();
+  };
+#define KINDLING_X(name, ...)                             \
+  {                                                       \
+    INFO(#name);                                          \
+    CHECK(same(x.abs().name(), kindling::name(x.abs()))); \
+  }
+  KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
+  CHECK(same(x.sum(), sum(x)));
+  CHECK(same(x.sum({1}, true), sum(x, {1}, true)));
+  CHECK(x.sum({1}, true).shape() == Shape{2, 1});
+  CHECK(same(x.max({0}), max(x, {0})));
+  CHECK(same(x.min({-1}), min(x, {-1})));
+}
+
 }  // namespace kindling::test

@@ -134,6 +134,12 @@ KINDLING_GPU_MATH(sqrt)
 KINDLING_GPU_MATH(fabs)
 KINDLING_GPU_MATH(tanh)
 KINDLING_GPU_MATH(erf)
+KINDLING_GPU_MATH(sin)
+KINDLING_GPU_MATH(cos)
+KINDLING_GPU_MATH(log1p)
+KINDLING_GPU_MATH(expm1)
+KINDLING_GPU_MATH(floor)
+KINDLING_GPU_MATH(rint)
 #undef KINDLING_GPU_MATH
 __device__ inline float d_pow(float a, float b) {
   return powf(a, b);
@@ -141,6 +147,45 @@ __device__ inline float d_pow(float a, float b) {
 __device__ inline double d_pow(double a, double b) {
   return ::pow(a, b);
 }
+
+// The math policy of the elementwise formulas (Note [elementwise formulas] in
+// kindling/tensor/formulas.hpp): the d_ functions above, and selects as C's ?:.
+struct DeviceMath {
+#define KINDLING_X(name, device_name) \
+  template <class T>                  \
+  __device__ static T name(T x) {     \
+    return d_##device_name(x);        \
+  }
+  KINDLING_X(exp, exp)
+  KINDLING_X(log, log)
+  KINDLING_X(sqrt, sqrt)
+  KINDLING_X(abs, fabs)
+  KINDLING_X(tanh, tanh)
+  KINDLING_X(erf, erf)
+  KINDLING_X(sin, sin)
+  KINDLING_X(cos, cos)
+  KINDLING_X(log1p, log1p)
+  KINDLING_X(expm1, expm1)
+  KINDLING_X(floor, floor)
+  KINDLING_X(nearbyint, rint)  // half to even
+#undef KINDLING_X
+  template <class T>
+  __device__ static T select(bool c, T a, T b) {
+    return c ? a : b;
+  }
+  template <class T>
+  __device__ static bool isnan(T x) {
+    return x != x;
+  }
+  template <class T>
+  __device__ static T min(T a, T b) {
+    return a < b ? a : b;
+  }
+  template <class T>
+  __device__ static T max(T a, T b) {
+    return a > b ? a : b;
+  }
+};
 
 // Note [deferred index errors]
 // The CPU kernels throw on an index out of range; a CUDA kernel cannot. A kernel that finds one

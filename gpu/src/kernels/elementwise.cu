@@ -2,9 +2,11 @@
 // comparisons (into bool masks) and where, over strided operands of one shape (broadcast
 // dimensions have stride 0). CPU twins: tensor/src/cpu/elementwise.cpp, with the same formulas as
 // tensor/src/cpu/simd_impl.hpp and element.hpp; the lines that decide special values come from
-// kindling/tensor/special_values.hpp, shared with the CPU (Note [special values]). CUDA's exp,
-// log and pow keep subnormals (no -ftz) and follow C99.
+// kindling/tensor/special_values.hpp, and every unary kernel is its formula in
+// kindling/tensor/formulas.hpp, shared with the CPU (Note [special values], Note [elementwise
+// formulas]). CUDA's exp, log and pow keep subnormals (no -ftz) and follow C99.
 #include "common.cuh"
+#include "kindling/tensor/formulas.hpp"
 #include "kindling/tensor/special_values.hpp"
 #include "launchers.hpp"
 
@@ -14,56 +16,44 @@ using namespace device;
 
 namespace {
 
+// One case per kernel, from the op table: formula::name (formulas.hpp), as on the CPU.
+template <class F>
+__device__ std::int64_t integer_form(std::int64_t x) {
+  if constexpr (formula::has_integer_form<F>)
+    return F::integer(x);
+  else
+    return 0;  // a floating-only kernel: rejected by the launcher
+}
+
 template <class T>
 __device__ T unary_op(UnaryKernel op, T x) {
   if constexpr (std::is_same_v<T, bool>) {
     return x;  // abs, sign and relu of 0 or 1; the ops reject the rest for bool
   } else if constexpr (std::is_same_v<T, std::int64_t>) {
     switch (op) {
-      case UnaryKernel::neg:
-        return element::wrapping_neg(x);
-      case UnaryKernel::abs:
-        return element::wrapping_abs(x);
-      case UnaryKernel::sign:
-        return special::sign(x);
-      case UnaryKernel::relu:
-        return special::relu(x);
-      default:
-        return 0;  // rejected by the launcher
+#define KINDLING_X(name, ...) \
+  case UnaryKernel::name:     \
+    return integer_form<formula::name>(x);
+      KINDLING_UNARY_KERNELS(KINDLING_X)
+#undef KINDLING_X
     }
+    return 0;
   } else {
-    const T one = 1, half = T(0.5);
     switch (op) {
-      case UnaryKernel::neg:
-        return -x;
-      case UnaryKernel::exp:
-        return d_exp(x);
-      case UnaryKernel::log:
-        return d_log(x);
-      case UnaryKernel::sqrt:
-        return d_sqrt(x);
-      case UnaryKernel::abs:
-        return d_fabs(x);
-      case UnaryKernel::sign:
-        return special::sign(x);
-      case UnaryKernel::tanh:
-        return d_tanh(x);
-      case UnaryKernel::sigmoid:
-        return one / (one + d_exp(-x));
-      case UnaryKernel::relu:
-        return special::relu(x);
-      case UnaryKernel::gelu:
-        return half * x * (one + d_erf(special::gelu_erf_argument(x)));
-      case UnaryKernel::gelu_grad: {
-        // d/dx x Phi(x) = Phi(x) + x phi(x)
-        const T cdf = half * (one + d_erf(special::gelu_erf_argument(x)));
-        const T pdf = d_exp(-half * x * x) * T(0.39894228040143267794);
-        return cdf + x * pdf;
-      }
+#define KINDLING_X(name, ...) \
+  case UnaryKernel::name:     \
+    return formula::name::forward<DeviceMath>(x);
+      KINDLING_UNARY_KERNELS(KINDLING_X)
+#undef KINDLING_X
     }
     return x;
   }
 }
+
+// The cases of the pointwise backward kernels (floating only, formula::name::backward).
+#define KINDLING_X_POINTWISE_CASE_(name, dtypes, bwd, ...) \
+  KINDLING_IF_POINTWISE_##bwd(case BinaryKernel::name##_backward:)
+#define KINDLING_POINTWISE_BACKWARD_CASES KINDLING_TENSOR_UNARY(KINDLING_X_POINTWISE_CASE_)
 
 // The comparisons, as bool (IEEE: every comparison with NaN is false but !=).
 template <class T>
@@ -81,9 +71,14 @@ __device__ bool compare_op(BinaryKernel op, T a, T b) {
       return a > b;
     case BinaryKernel::ge:
       return a >= b;
-    default:
-      return false;
+#define KINDLING_X(name, ...) case BinaryKernel::name:
+      KINDLING_TENSOR_BINARY(KINDLING_X)
+#undef KINDLING_X
+    case BinaryKernel::relu_grad:
+      KINDLING_POINTWISE_BACKWARD_CASES
+      return false;  // not comparisons
   }
+  return false;
 }
 
 // int64 wraps around and never traps (element.hpp); bool add is `or`, mul `and`, as on the CPU
@@ -106,62 +101,69 @@ __device__ T binary_op(BinaryKernel op, T a, T b) {
         return a || !b;
       case BinaryKernel::relu_grad:
         return b && a;
-      default:
+#define KINDLING_X(name) case BinaryKernel::name:
+        KINDLING_COMPARISON_KERNELS(KINDLING_X)
+#undef KINDLING_X
         return compare_op(op, a, b);
+        KINDLING_POINTWISE_BACKWARD_CASES
+        return false;  // floating only: rejected by the ops
     }
-  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    return false;
+  } else {
+    constexpr bool integer = std::is_same_v<T, std::int64_t>;
     switch (op) {
       case BinaryKernel::add:
-        return element::wrapping_add(a, b);
+        if constexpr (integer)
+          return element::wrapping_add(a, b);
+        else
+          return a + b;
       case BinaryKernel::sub:
-        return element::wrapping_sub(a, b);
+        if constexpr (integer)
+          return element::wrapping_sub(a, b);
+        else
+          return a - b;
       case BinaryKernel::mul:
-        return element::wrapping_mul(a, b);
+        if constexpr (integer)
+          return element::wrapping_mul(a, b);
+        else
+          return a * b;
       case BinaryKernel::div:
-        return element::int_div(a, b);
-      case BinaryKernel::pow:
-        return element::int_pow(a, b);
-      default:
-        break;
-    }
-  } else {
-    switch (op) {
-      case BinaryKernel::div:
-        return a / b;
+        if constexpr (integer)
+          return element::int_div(a, b);
+        else
+          return a / b;
       case BinaryKernel::pow:  // C99's pow, as the CPU's
-        return d_pow(a, b);
-      default:
-        break;
+        if constexpr (integer)
+          return element::int_pow(a, b);
+        else
+          return d_pow(a, b);
+      // NaN in either operand wins, a tie gives b, as on the CPU.
+      case BinaryKernel::maximum:
+        return special::maximum(a, b);
+      case BinaryKernel::minimum:
+        return special::minimum(a, b);
+      case BinaryKernel::eq:
+        return a == b ? T(1) : T(0);
+      case BinaryKernel::ne:
+        return a != b ? T(1) : T(0);
+      case BinaryKernel::lt:
+        return a < b ? T(1) : T(0);
+      case BinaryKernel::le:
+        return a <= b ? T(1) : T(0);
+      case BinaryKernel::gt:
+        return a > b ? T(1) : T(0);
+      case BinaryKernel::ge:
+        return a >= b ? T(1) : T(0);
+      case BinaryKernel::relu_grad:
+        return special::relu_grad(a, b);
+#define KINDLING_X(name, dtypes, bwd, ...)                          \
+  KINDLING_IF_POINTWISE_##bwd(case BinaryKernel::name##_backward    \
+                              : if constexpr (integer) return T(0); \
+                              else return formula::name::backward<DeviceMath>(a, b);)
+        KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
     }
-  }
-  switch (op) {
-    case BinaryKernel::add:
-      return a + b;
-    case BinaryKernel::sub:
-      return a - b;
-    case BinaryKernel::mul:
-      return a * b;
-    // NaN in either operand wins, a tie gives b, as on the CPU.
-    case BinaryKernel::maximum:
-      return special::maximum(a, b);
-    case BinaryKernel::minimum:
-      return special::minimum(a, b);
-    case BinaryKernel::eq:
-      return a == b ? T(1) : T(0);
-    case BinaryKernel::ne:
-      return a != b ? T(1) : T(0);
-    case BinaryKernel::lt:
-      return a < b ? T(1) : T(0);
-    case BinaryKernel::le:
-      return a <= b ? T(1) : T(0);
-    case BinaryKernel::gt:
-      return a > b ? T(1) : T(0);
-    case BinaryKernel::ge:
-      return a >= b ? T(1) : T(0);
-    case BinaryKernel::relu_grad:
-      return special::relu_grad(a, b);
-    default:
-      return T(0);
+    return T(0);
   }
 }
 
@@ -255,9 +257,7 @@ void fill(const StridedView& dst, double value) {
 }
 
 void unary(UnaryKernel op, const StridedView& x, const StridedView& y) {
-  const bool int_ok = op == UnaryKernel::neg || op == UnaryKernel::abs || op == UnaryKernel::sign ||
-                      op == UnaryKernel::relu;
-  KINDLING_CHECK(is_floating(x.dtype) || int_ok,
+  KINDLING_CHECK(is_floating(x.dtype) || kernels::accepts_integers(op),
                  "unary: this op needs a floating-point tensor, got ", dtype_name(x.dtype));
   const Layout<2> l = make_layout<2>({&y, &x});
   if (l.numel == 0) return;

@@ -9,6 +9,7 @@
 #include "iter.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/tensor/element.hpp"
+#include "kindling/tensor/formulas.hpp"
 #include "simd.hpp"
 
 namespace kindling::kernels::cpu {
@@ -26,20 +27,30 @@ T* typed(char* p) {
 // paths). int64 wraps around and never divides by zero (element.hpp); the ops reject what PyTorch
 // rejects (bool negation, subtraction, pow) before a kernel runs, so those bool cases only have to
 // be defined. ----
+// One case per kernel, from the op table: a `numeric` row's formula::name::integer, 0 for the
+// floating-only rows and backward kernels (rejected before the walk).
+template <class F>
+std::int64_t integer_form(std::int64_t x) {
+  if constexpr (formula::has_integer_form<F>)
+    return F::integer(x);
+  else
+    return 0;
+}
+
 std::int64_t unary_int(UnaryKernel op, std::int64_t x) {
   switch (op) {
-    case UnaryKernel::neg:
-      return element::wrapping_neg(x);
-    case UnaryKernel::abs:
-      return element::wrapping_abs(x);
-    case UnaryKernel::sign:
-      return (x > 0) - (x < 0);
-    case UnaryKernel::relu:
-      return x > 0 ? x : 0;
-    default:
-      break;
+#define KINDLING_X(name, dtypes, ...)                                                          \
+  case UnaryKernel::name:                                                                      \
+    static_assert(                                                                             \
+        formula::has_integer_form<formula::name> == (DTypeRule::dtypes == DTypeRule::numeric), \
+        #name ": a numeric row needs formula::" #name                                          \
+              "::integer, a floating "                                                         \
+              "row has none");                                                                 \
+    return integer_form<formula::name>(x);
+    KINDLING_UNARY_KERNELS(KINDLING_X)
+#undef KINDLING_X
   }
-  return 0;  // rejected before the walk
+  return 0;
 }
 
 bool unary_bool(UnaryKernel, bool x) {
@@ -61,11 +72,24 @@ bool compare_scalar(BinaryKernel op, T a, T b) {
       return a > b;
     case BinaryKernel::ge:
       return a >= b;
-    default:
-      break;
+#define KINDLING_X(name, ...) case BinaryKernel::name:
+      KINDLING_TENSOR_BINARY(KINDLING_X)
+#undef KINDLING_X
+    case BinaryKernel::relu_grad:
+#define KINDLING_X(name, dtypes, bwd, ...) \
+  KINDLING_IF_POINTWISE_##bwd(case BinaryKernel::name##_backward:)
+      KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
+      break;  // not comparisons
   }
   return false;
 }
+
+// The pointwise backward kernels are floating only: the ops reject int64 and bool before a kernel
+// runs, so their cases here only have to be defined.
+#define KINDLING_POINTWISE_BACKWARD_CASES KINDLING_TENSOR_UNARY(KINDLING_X_POINTWISE_CASE_)
+#define KINDLING_X_POINTWISE_CASE_(name, dtypes, bwd, ...) \
+  KINDLING_IF_POINTWISE_##bwd(case BinaryKernel::name##_backward:)
 
 std::int64_t binary_int(BinaryKernel op, std::int64_t a, std::int64_t b) {
   switch (op) {
@@ -85,10 +109,14 @@ std::int64_t binary_int(BinaryKernel op, std::int64_t a, std::int64_t b) {
       return a < b ? a : b;
     case BinaryKernel::relu_grad:
       return b > 0 ? a : 0;
-    default:
-      break;
+#define KINDLING_X(name) case BinaryKernel::name:
+      KINDLING_COMPARISON_KERNELS(KINDLING_X)
+#undef KINDLING_X
+      return compare_scalar(op, a, b);
+      KINDLING_POINTWISE_BACKWARD_CASES
+      return 0;
   }
-  return compare_scalar(op, a, b);
+  return 0;
 }
 
 bool binary_bool(BinaryKernel op, bool a, bool b) {
@@ -107,10 +135,14 @@ bool binary_bool(BinaryKernel op, bool a, bool b) {
       return a || !b;
     case BinaryKernel::relu_grad:
       return b && a;
-    default:
-      break;
+#define KINDLING_X(name) case BinaryKernel::name:
+      KINDLING_COMPARISON_KERNELS(KINDLING_X)
+#undef KINDLING_X
+      return compare_scalar(op, a, b);
+      KINDLING_POINTWISE_BACKWARD_CASES
+      return false;
   }
-  return compare_scalar(op, a, b);
+  return false;
 }
 
 template <class From, class To>

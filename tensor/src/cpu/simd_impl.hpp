@@ -2,7 +2,7 @@
 // Included by simd_<arch>.cpp only, each inside its own namespace, so that the copies compiled
 // with different instruction sets never merge at link time.
 // The including file includes <cmath>, <limits>, <numbers>, <type_traits>, <xsimd/xsimd.hpp>,
-// kindling/tensor/special_values.hpp and simd.hpp first.
+// kindling/tensor/formulas.hpp, kindling/tensor/special_values.hpp and simd.hpp first.
 
 template <class T, class Arch>
 struct Loops {
@@ -61,51 +61,54 @@ struct Loops {
     }
   }
 
-  // ---- unary: each op is a vector form and a scalar form of the same formula ----
-  template <class V>
-  static V apply_unary(kindling::kernels::UnaryKernel op, const V& x) {
-    using kindling::kernels::UnaryKernel;
-    const V one(T(1)), zero(T(0)), half(T(0.5));
-    switch (op) {
-      case UnaryKernel::neg:
-        return -x;
-      case UnaryKernel::exp:
-        return exp_exact(x);
-      case UnaryKernel::log:
-        return log_exact(x);
-      case UnaryKernel::sqrt:
-        return xsimd::sqrt(x);
-      case UnaryKernel::abs:
-        return xsimd::abs(x);
-      case UnaryKernel::sign:  // 0 at NaN, as special::sign
-        return xsimd::select(x > zero, one, xsimd::select(x < zero, -one, zero));
-      case UnaryKernel::tanh:
-        return xsimd::tanh(x);
-      // exp(-x) overflows to inf for very negative x, and 1 / inf is the right limit 0.
-      case UnaryKernel::sigmoid:
-        return one / (one + exp_exact(-x));
-      case UnaryKernel::relu:  // special::relu: NaN and -0 pass through
-        return xsimd::select(x < zero, zero, x);
-      case UnaryKernel::gelu:
-        return half * x * (one + xsimd::erf(gelu_erf_argument(x)));
-      case UnaryKernel::gelu_grad: {
-        // d/dx x Phi(x) = Phi(x) + x phi(x); x^2 overflowing to inf gives phi = 0, as it should.
-        const V cdf = half * (one + xsimd::erf(gelu_erf_argument(x)));
-        const V pdf =
-            exp_exact(-half * x * x) * V(T(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2));
-        return cdf + x * pdf;
-      }
-    }
-    return x;
+  // xsimd 8.1's expm1 gives +0 at -0 and overflows to inf just below the largest finite result
+  // (it scales by 2^k as exp does), and converts round(x / ln 2) to an integer: lanes outside
+  // exp's exact range get 0 and are patched with std::expm1 after, as exp_exact does.
+  static B expm1_exact(const B& x) {
+    const auto in_range = (x >= B(kExpLow)) & (x <= B(kExpHigh));  // false for NaN
+    B result = xsimd::expm1(xsimd::select(in_range, x, B(T(0))));
+    if (!xsimd::all(in_range))
+      result = patch_lanes(x, result, &exp_is_slow, [](T v) { return std::expm1(v); });
+    return xsimd::select(x == B(T(0)), x, result);  // expm1(-0) = -0
+  }
+  // xsimd 8.1's log1p gives +0 at -0; it is right at subnormals and huge arguments.
+  static B log1p_exact(const B& x) {
+    return xsimd::select(x == B(T(0)), x, xsimd::log1p(x));  // log1p(-0) = -0
   }
 
-  // special::gelu_erf_argument: x / sqrt(2) clamped to +-6, and 0 for NaN: xsimd's erf calls its
-  // exp, which converts NaN to an integer (undefined behaviour). gelu and its gradient are NaN at
-  // NaN anyway, through their factor x.
-  static B gelu_erf_argument(const B& x) {
-    const B z = x * B(T(std::numbers::sqrt2 / 2));
-    const B limit = B(T(kindling::special::kErfSaturation));
-    return xsimd::select(xsimd::isnan(z), B(T(0)), xsimd::min(limit, xsimd::max(-limit, z)));
+  // ---- the math policy of the formulas (Note [elementwise formulas] in formulas.hpp) ----
+  struct Math {
+    static B exp(const B& x) { return exp_exact(x); }
+    static B log(const B& x) { return log_exact(x); }
+    static B sqrt(const B& x) { return xsimd::sqrt(x); }
+    static B abs(const B& x) { return xsimd::abs(x); }
+    static B tanh(const B& x) { return xsimd::tanh(x); }
+    static B erf(const B& x) { return xsimd::erf(x); }
+    static B sin(const B& x) { return xsimd::sin(x); }
+    static B cos(const B& x) { return xsimd::cos(x); }
+    static B log1p(const B& x) { return log1p_exact(x); }
+    static B expm1(const B& x) { return expm1_exact(x); }
+    static B floor(const B& x) { return xsimd::floor(x); }
+    static B nearbyint(const B& x) { return xsimd::nearbyint(x); }  // half to even
+    static B select(const typename B::batch_bool_type& c, const B& a, const B& b) {
+      return xsimd::select(c, a, b);
+    }
+    static typename B::batch_bool_type isnan(const B& x) { return xsimd::isnan(x); }
+    static B min(const B& a, const B& b) { return xsimd::min(a, b); }
+    static B max(const B& a, const B& b) { return xsimd::max(a, b); }
+  };
+
+  // ---- unary: one case per kernel, from the op table ----
+  static B apply_unary(kindling::kernels::UnaryKernel op, const B& x) {
+    using kindling::kernels::UnaryKernel;
+    switch (op) {
+#define KINDLING_X(name, ...) \
+  case UnaryKernel::name:     \
+    return kindling::formula::name::forward<Math>(x);
+      KINDLING_UNARY_KERNELS(KINDLING_X)
+#undef KINDLING_X
+    }
+    return x;
   }
 
   static void unary(kindling::kernels::UnaryKernel op, const T* x, T* y, std::int64_t n) {
@@ -161,6 +164,11 @@ struct Loops {
         return xsimd::select(a >= b, one, zero);
       case BinaryKernel::relu_grad:  // special::relu_grad: g at x > 0 and at NaN
         return xsimd::select(b <= zero, zero, a);
+#define KINDLING_X(name, dtypes, bwd, ...)                       \
+  KINDLING_IF_POINTWISE_##bwd(case BinaryKernel::name##_backward \
+                              : return kindling::formula::name::backward<Math>(a, b);)
+        KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
     }
     return a;
   }

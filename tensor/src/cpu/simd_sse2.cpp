@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <xsimd/xsimd.hpp>
 
+#include "kindling/tensor/formulas.hpp"
 #include "kindling/tensor/special_values.hpp"
 #include "simd.hpp"
 

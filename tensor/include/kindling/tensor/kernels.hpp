@@ -17,6 +17,7 @@
 #include <cstdint>
 
 #include "kindling/tensor/dtype.hpp"
+#include "kindling/tensor/op_list.hpp"
 
 namespace kindling::kernels {
 
@@ -37,53 +38,54 @@ struct StridedView {
   }
 };
 
-// Elementwise maps y = f(x). The grad_* entries are the local derivatives some backward passes
-// need and cannot assemble from other primitives at the same cost.
-#define KINDLING_UNARY_KERNELS(X) \
-  X(neg)                          \
-  X(exp)                          \
-  X(log)                          \
-  X(sqrt)                         \
-  X(abs)                          \
-  X(sign)                         \
-  X(tanh)                         \
-  X(sigmoid)                      \
-  X(relu)                         \
-  X(gelu)                         \
-  X(gelu_grad)
+// Elementwise maps y = f(x): one per row of KINDLING_TENSOR_UNARY (op_list.hpp), then the
+// kernels that are no op of their own: gelu_grad (gelu's local derivative, which its backward
+// cannot assemble from other primitives at the same cost). Each
+// computes `formula::name::forward` (formulas.hpp). X(name, dtypes, ...).
+#define KINDLING_UNARY_KERNEL_EXTRAS(X) X(gelu_grad, floating)
+#define KINDLING_UNARY_KERNELS(X) KINDLING_TENSOR_UNARY(X) KINDLING_UNARY_KERNEL_EXTRAS(X)
 
 enum class UnaryKernel : std::uint8_t {
-#define KINDLING_X(name) name,
+#define KINDLING_X(name, ...) name,
   KINDLING_UNARY_KERNELS(KINDLING_X)
 #undef KINDLING_X
 };
 
-// z = f(x, y) over operands of one shape (broadcast dims have stride 0). Comparisons write bool
+// Whether a unary kernel takes int64 operands (the row's dtype rule).
+constexpr bool accepts_integers(UnaryKernel op) noexcept {
+  switch (op) {
+#define KINDLING_X(name, dtypes, ...) \
+  case UnaryKernel::name:             \
+    return DTypeRule::dtypes == DTypeRule::numeric;
+    KINDLING_UNARY_KERNELS(KINDLING_X)
+#undef KINDLING_X
+  }
+  return false;
+}
+
+// z = f(x, y) over operands of one shape (broadcast dims have stride 0): one per row of
+// KINDLING_TENSOR_BINARY, the comparisons, then the backward kernels. Comparisons write bool
 // (or, when `out` has the operands' dtype, 1 or 0 in it). On int64, add, sub, mul and pow wrap
 // around and div is defined for every divisor (element.hpp); on bool, add is `or`, mul `and`.
 // relu_grad is relu's backward in one pass: 0 where y <= 0, else x (the grad x masked by the
-// input y; 0 even where x is NaN, and x where y is NaN, as PyTorch's threshold_backward). Every
-// kernel's special values: Note [special values].
+// input y; 0 even where x is NaN, and x where y is NaN, as PyTorch's threshold_backward).
+// `name_backward` (x = g, y = a) is the backward of a `pointwise` unary row, floating only:
+// `formula::name::backward(g, a)`. Every kernel's special values: Note [special values].
+#define KINDLING_COMPARISON_KERNELS(X) \
+  X(eq)                                \
+  X(ne)                                \
+  X(lt)                                \
+  X(le)                                \
+  X(gt)                                \
+  X(ge)
+#define KINDLING_X_POINTWISE_BACKWARD_(name, dtypes, bwd, ...) \
+  KINDLING_IF_POINTWISE_##bwd(name##_backward, )
+#define KINDLING_X_NAME_(name, ...) name,
 #define KINDLING_BINARY_KERNELS(X) \
-  X(add)                           \
-  X(sub)                           \
-  X(mul)                           \
-  X(div)                           \
-  X(pow)                           \
-  X(maximum)                       \
-  X(minimum)                       \
-  X(eq)                            \
-  X(ne)                            \
-  X(lt)                            \
-  X(le)                            \
-  X(gt)                            \
-  X(ge)                            \
-  X(relu_grad)
+  KINDLING_TENSOR_BINARY(X) KINDLING_COMPARISON_KERNELS(X) X(relu_grad)
 
 enum class BinaryKernel : std::uint8_t {
-#define KINDLING_X(name) name,
-  KINDLING_BINARY_KERNELS(KINDLING_X)
-#undef KINDLING_X
+  KINDLING_BINARY_KERNELS(KINDLING_X_NAME_) KINDLING_TENSOR_UNARY(KINDLING_X_POINTWISE_BACKWARD_)
 };
 
 constexpr bool is_comparison(BinaryKernel op) noexcept {

@@ -1,4 +1,9 @@
-// The tensor op table: the single list every tensor op is on (Note [tensor op table]).
+// The tensor op table: one row per op, the single list every tensor op is on (Note [tensor op
+// table]). The rows generate the op enum, names, DOT labels, arities, dtype rules and the
+// stepper's formula text (op_table.cpp), the kernel ids (kernels.hpp), the declarations and
+// method forms (ops.hpp, tensor.hpp), the forwards of the elementwise primitives and the backward
+// of the pointwise ones (ops_unary.cpp), the CPU and CUDA elementwise switches and the Python
+// bindings. Each elementwise primitive's scalar formula is in kindling/tensor/formulas.hpp.
 #pragma once
 
 #include <cstddef>
@@ -8,46 +13,115 @@
 namespace kindling {
 
 // Note [tensor op table]
-// Three lists, one enum. PRIMITIVES are graph nodes: each has a forward and a backward written
-// side by side in tensor/src/ops_*.cpp, and the backward dispatch is generated from this list (a
-// primitive without `name_backward` does not link). COMPOSITES are public functions built from
-// primitives (var, logsumexp, ...), so their gradients come for free. NOGRAD ops return tensors
-// that never require grad (comparisons, argmax, one_hot). The test table in tests/tensor/ has a
-// row per entry of all three lists, and a count check fails when an entry has none.
+// Families of rows, one X-macro each; a family fixes the signature, so the declarations, methods
+// and bindings are generated without preprocessor conditionals.
+//
+// PRIMITIVES are graph nodes: each has a forward and a backward, and the backward dispatch is
+// generated from them (a primitive without `detail::name_backward` does not link).
+//   UNARY   X(name, dtypes, backward, label, formula): y = name(x), elementwise; the UnaryKernel of
+//           the same name computes it, with the scalar formula `formula::name` (formulas.hpp).
+//           dtypes:   floating (float32, float64) | numeric (int64 too); bool is always rejected.
+//           backward: custom    = `detail::name_backward` written by hand in ops_unary.cpp, from
+//                                 tensor ops (the ops that had one before the table keep theirs:
+//                                 same bits, same launches);
+//                     pointwise = dx = `formula::name::backward(g, a)`, one BinaryKernel
+//                                 `name_backward` generated from the row (Note [fused backward
+//                                 kernels]).
+//   BINARY  X(name, label, (formula for a, formula for b)): elementwise, broadcasting, the
+//           BinaryKernel of the same name; the forwards (type promotion) are in ops_binary.cpp.
+//   REDUCE  X(name, label, formula): (x, axes = {}, keepdim = false), the ReduceKernel of the same
+//           name.
+//   OTHER   X(name, arity, label, (formula per input)): declared and written by hand (ops.hpp,
+//           ops_*.cpp); arity 0 is any number of inputs.
+// COMPOSITES are public functions built from primitives (var, logsumexp, ...), so their gradients
+// come for free. NOGRAD ops return tensors that never require grad (comparisons, argmax, one_hot).
+//
+// `formula` is what the stepper prints for the gradient reaching input i, in the names a, b
+// (inputs), c (the result) and g (the gradient arriving at c); one text serves every input, a
+// parenthesised list gives one per input. Consumers take the columns they use and `...` for the
+// rest, so a later column (the jvp rule of forward mode) is appended without touching them.
+//
+// Every row has a test row: the CPU table in tests/tensor/ (a count check fails when an op has
+// none), the GPU comparison in tests/gpu/test_gpu_ops.cpp (the same), and every generated Python
+// function a PyTorch reference in tests/python/test_special_values.py (the same).
+//
+// Adding an elementwise primitive: a row here, a `struct name` in formulas.hpp, and (only when a
+// device's math function is wrong at the edges) an override in its math policy.
+
+// ---- UNARY ----
+// neg: -x (int64 wraps around). exp, log: exact at subnormals. abs: gradient sign(x), 0 at 0 and
+// at NaN. relu: relu(NaN) = NaN, relu(-0) = -0, gradient 0 at 0, as in PyTorch. gelu: exact, x *
+// Phi(x), as torch's default. silu: x * sigmoid(x) = x / (1 + e^-x), as torch.nn.functional.silu
+// (silu(-inf) is NaN, as torch's). sin, cos: exact for huge arguments (sin(1e300) is std::sin's).
+// log1p, expm1: exact near 0 and at subnormals. erf: +-1 beyond +-6, NaN at NaN. sign: 0 at 0 and
+// at NaN (PyTorch 1.13). floor, round: round is half to even (round(2.5) = 2, round(-0.5) = -0),
+// as torch.round; both keep int64 as it is. sign, floor and round have gradient 0 everywhere.
+// reciprocal: 1 / x (1/0 = inf, 1/-0 = -inf). rsqrt: 1 / sqrt(x) (rsqrt(-0) = -inf, as torch's).
+#define KINDLING_TENSOR_UNARY(X)                                                      \
+  X(neg, numeric, custom, "neg", ("-g"))                                              \
+  X(exp, floating, custom, "exp", ("g * c"))                                          \
+  X(log, floating, custom, "log", ("g / a"))                                          \
+  X(sqrt, floating, custom, "sqrt", ("g / (2 * c)"))                                  \
+  X(abs, numeric, custom, "abs", ("g * sign(a)"))                                     \
+  X(tanh, floating, custom, "tanh", ("g * (1 - c^2)"))                                \
+  X(sigmoid, floating, custom, "sigmoid", ("g * c * (1 - c)"))                        \
+  X(relu, numeric, custom, "relu", ("g * (a > 0)"))                                   \
+  X(gelu, floating, custom, "gelu", ("g * gelu'(a)"))                                 \
+  X(silu, floating, pointwise, "silu", ("g * s * (1 + a * (1 - s)), s = sigmoid(a)")) \
+  X(sin, floating, pointwise, "sin", ("g * cos(a)"))                                  \
+  X(cos, floating, pointwise, "cos", ("g * -sin(a)"))                                 \
+  X(log1p, floating, pointwise, "log1p", ("g / (a + 1)"))                             \
+  X(expm1, floating, pointwise, "expm1", ("g * (c + 1)"))                             \
+  X(erf, floating, pointwise, "erf", ("g * 2 / sqrt(pi) * e^(-a^2)"))                 \
+  X(sign, numeric, pointwise, "sign", ("0"))                                          \
+  X(floor, numeric, pointwise, "floor", ("0"))                                        \
+  X(round, numeric, pointwise, "round", ("0"))                                        \
+  X(reciprocal, floating, pointwise, "reciprocal", ("-g * c^2"))                      \
+  X(rsqrt, floating, pointwise, "rsqrt", ("-g * c^3 / 2"))
+
+// ---- BINARY ----
+#define KINDLING_TENSOR_BINARY(X)                                                       \
+  X(add, "add", ("g", "g"))                                                             \
+  X(sub, "sub", ("g", "-g"))                                                            \
+  X(mul, "mul", ("g * b", "g * a"))                                                     \
+  X(div, "div", ("g / b", "-g * a / b^2"))                                              \
+  X(pow, "pow", ("g * b * a^(b-1)", "g * c * log(a)"))                                  \
+  X(maximum, "maximum", ("g * (a > b) (+ g/2 at ties)", "g * (b > a) (+ g/2 at ties)")) \
+  X(minimum, "minimum", ("g * (a < b) (+ g/2 at ties)", "g * (b < a) (+ g/2 at ties)"))
+
+// ---- REDUCE ----
+#define KINDLING_TENSOR_REDUCE(X)                             \
+  X(sum, "sum", ("expand(g) to a's shape"))                   \
+  X(max, "max", ("g at the chosen elements (split at ties)")) \
+  X(min, "min", ("g at the chosen elements (split at ties)"))
+
+// ---- OTHER ----
+#define KINDLING_TENSOR_OTHER(X)                                                                   \
+  X(where, 2, "where", ("g where a was chosen, 0 elsewhere", "g where b was chosen, 0 elsewhere")) \
+  X(cast, 1, "cast", ("cast(g)"))                                                                  \
+  X(matmul, 2, "matmul", ("g @ b^T", "a^T @ g"))                                                   \
+  X(view, 1, "view", ("view(g) as a's shape"))                                                     \
+  X(permute, 1, "permute", ("permute(g) by the inverse order"))                                    \
+  X(expand, 1, "expand", ("sum(g) over the expanded axes"))                                        \
+  X(slice, 1, "slice", ("g placed into zeros of a's shape"))                                       \
+  X(contiguous, 1, "contiguous", ("g"))                                                            \
+  X(index_select, 1, "index_select", ("g added back at the selected rows"))                        \
+  X(gather, 1, "gather", ("g scattered back (added) at the gathered places"))                      \
+  X(concat, 0, "concat", ("the slice of g that came from this input"))                             \
+  X(softmax, 1, "softmax", ("c * (g - sum(g * c)) along the axis"))                                \
+  X(log_softmax, 1, "log_softmax", ("g - exp(c) * sum(g) along the axis"))                         \
+  X(cross_entropy, 1, "cross_entropy", ("g * (softmax(a) - one_hot(target)), over N for the mean"))
+
+// KINDLING_IF_POINTWISE_##backward(text...) in a UNARY consumer: the text for pointwise rows,
+// nothing for custom ones.
+#define KINDLING_IF_POINTWISE_custom(...)
+#define KINDLING_IF_POINTWISE_pointwise(...) __VA_ARGS__
+
+// All primitives. A consumer that needs only the name takes `(name, ...)`: the composites and
+// nograd rows are X(name) alone, so that form serves KINDLING_TENSOR_ALL_OPS too.
 #define KINDLING_TENSOR_PRIMITIVES(X) \
-  X(neg)                              \
-  X(exp)                              \
-  X(log)                              \
-  X(sqrt)                             \
-  X(abs)                              \
-  X(tanh)                             \
-  X(sigmoid)                          \
-  X(relu)                             \
-  X(gelu)                             \
-  X(add)                              \
-  X(sub)                              \
-  X(mul)                              \
-  X(div)                              \
-  X(pow)                              \
-  X(maximum)                          \
-  X(minimum)                          \
-  X(where)                            \
-  X(cast)                             \
-  X(sum)                              \
-  X(max)                              \
-  X(min)                              \
-  X(matmul)                           \
-  X(view)                             \
-  X(permute)                          \
-  X(expand)                           \
-  X(slice)                            \
-  X(contiguous)                       \
-  X(index_select)                     \
-  X(gather)                           \
-  X(concat)                           \
-  X(softmax)                          \
-  X(log_softmax)                      \
-  X(cross_entropy)
+  KINDLING_TENSOR_UNARY(X)            \
+  KINDLING_TENSOR_BINARY(X) KINDLING_TENSOR_REDUCE(X) KINDLING_TENSOR_OTHER(X)
 
 #define KINDLING_TENSOR_COMPOSITES(X) \
   X(clamp)                            \
@@ -86,20 +160,27 @@ namespace kindling {
 // `leaf` marks a tensor that no op produced (or one made under no_grad).
 enum class TensorOp : std::uint8_t {
   leaf,
-#define KINDLING_X(name) name,
+#define KINDLING_X(name, ...) name,
   KINDLING_TENSOR_ALL_OPS(KINDLING_X)
 #undef KINDLING_X
 };
 
 inline constexpr std::size_t kTensorOpCount = 1
-#define KINDLING_X(name) +1
+#define KINDLING_X(name, ...) +1
     KINDLING_TENSOR_ALL_OPS(KINDLING_X)
 #undef KINDLING_X
     ;
 
-enum class OpKind : std::uint8_t { leaf, primitive, composite, nograd };
+// The dtype rule of an elementwise row.
+enum class DTypeRule : std::uint8_t { floating, numeric };
 
-std::string_view op_name(TensorOp op) noexcept;  // "matmul"
-OpKind op_kind(TensorOp op) noexcept;
+std::string_view op_name(TensorOp op) noexcept;   // "matmul"
+std::string_view op_label(TensorOp op) noexcept;  // the DOT label
+// Number of inputs of a primitive's graph node; 0 for any number (concat) and for ops that are
+// not graph nodes (composites, nograd ops, leaf).
+std::size_t op_arity(TensorOp op) noexcept;
+// The stepper's text for the gradient a primitive gives input `i` (Note [tensor op table]); empty
+// for ops that are never graph nodes.
+std::string_view op_backward_formula(TensorOp op, std::size_t i) noexcept;
 
 }  // namespace kindling

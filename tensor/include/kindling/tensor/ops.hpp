@@ -17,16 +17,11 @@ namespace kindling {
 
 using Axes = std::vector<std::int64_t>;
 
-// ---- elementwise, unary ----
-Tensor neg(const Tensor& x);
-Tensor exp(const Tensor& x);
-Tensor log(const Tensor& x);
-Tensor sqrt(const Tensor& x);
-Tensor abs(const Tensor& x);  // gradient sign(x), 0 at 0 and at NaN
-Tensor tanh(const Tensor& x);
-Tensor sigmoid(const Tensor& x);
-Tensor relu(const Tensor& x);  // relu(NaN) = NaN, relu(-0) = -0; gradient 0 at 0, as in PyTorch
-Tensor gelu(const Tensor& x);  // exact: x * Phi(x), as torch's default
+// ---- elementwise, unary: one per row of KINDLING_TENSOR_UNARY (op_list.hpp, where each row's
+// edge behaviour is noted) ----
+#define KINDLING_X(name, ...) Tensor name(const Tensor& x);
+KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
 // NaN stays NaN; the gradient is 1 on [low, high] (bounds included), 0 outside and at NaN.
 Tensor clamp(const Tensor& x, double low, double high);
 

@@ -75,6 +75,9 @@ KINDLING_HOST_DEVICE constexpr T sign(T x) noexcept {
   return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
 }
 
+// 1 / sqrt(2) = sqrt(2) / 2 (formulas.hpp checks it against std::numbers).
+inline constexpr double kInvSqrt2 = 0.70710678118654752440;
+
 // |z| at which erf(z) is +-1 in both float and double (erfc(6) = 2.2e-17 is below half an ulp of
 // 1).
 inline constexpr double kErfSaturation = 6.0;
@@ -83,7 +86,7 @@ inline constexpr double kErfSaturation = 6.0;
 // through its factor x, and the SIMD erf must not see a NaN: simd_impl.hpp).
 template <class T>
 KINDLING_HOST_DEVICE constexpr T gelu_erf_argument(T x) noexcept {
-  const T z = x * T(0.70710678118654752440);
+  const T z = x * T(kInvSqrt2);
   const T limit = T(kErfSaturation);
   return is_nan(z) ? T(0) : (z > limit ? limit : (z < -limit ? -limit : z));
 }

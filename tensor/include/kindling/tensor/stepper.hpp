@@ -34,70 +34,9 @@ namespace kindling {
 
 // The rule an op's backward applies to input `i`, in the names a, b (inputs), c (the result) and
 // g (the gradient arriving at c). For reading only: the backward itself is in tensor/src/ops_*.
+// The text is the op's row in the op table (op_list.hpp).
 inline std::string_view tensor_backward_formula(TensorOp op, std::size_t i) noexcept {
-  switch (op) {
-    case TensorOp::neg:
-      return "-g";
-    case TensorOp::exp:
-      return "g * c";
-    case TensorOp::log:
-      return "g / a";
-    case TensorOp::sqrt:
-      return "g / (2 * c)";
-    case TensorOp::abs:
-      return "g * sign(a)";
-    case TensorOp::tanh:
-      return "g * (1 - c^2)";
-    case TensorOp::sigmoid:
-      return "g * c * (1 - c)";
-    case TensorOp::relu:
-      return "g * (a > 0)";
-    case TensorOp::gelu:
-      return "g * gelu'(a)";
-    case TensorOp::add:
-      return "g";
-    case TensorOp::sub:
-      return i == 0 ? "g" : "-g";
-    case TensorOp::mul:
-      return i == 0 ? "g * b" : "g * a";
-    case TensorOp::div:
-      return i == 0 ? "g / b" : "-g * a / b^2";
-    case TensorOp::pow:
-      return i == 0 ? "g * b * a^(b-1)" : "g * c * log(a)";
-    case TensorOp::maximum:
-      return i == 0 ? "g * (a > b) (+ g/2 at ties)" : "g * (b > a) (+ g/2 at ties)";
-    case TensorOp::minimum:
-      return i == 0 ? "g * (a < b) (+ g/2 at ties)" : "g * (b < a) (+ g/2 at ties)";
-    case TensorOp::where:
-      return "g where chosen, 0 elsewhere";
-    case TensorOp::cast:
-      return "cast(g)";
-    case TensorOp::sum:
-      return "expand(g) to a's shape";
-    case TensorOp::max:
-    case TensorOp::min:
-      return "g at the chosen elements (split at ties)";
-    case TensorOp::matmul:
-      return i == 0 ? "g @ b^T" : "a^T @ g";
-    case TensorOp::view:
-      return "view(g) as a's shape";
-    case TensorOp::permute:
-      return "permute(g) by the inverse order";
-    case TensorOp::expand:
-      return "sum(g) over the expanded axes";
-    case TensorOp::slice:
-      return "g placed into zeros of a's shape";
-    case TensorOp::contiguous:
-      return "g";
-    case TensorOp::index_select:
-      return "g added back at the selected rows";
-    case TensorOp::gather:
-      return "g scattered back (added) at the gathered places";
-    case TensorOp::concat:
-      return "the slice of g that came from this input";
-    default:
-      return "see the op's backward";
-  }
+  return op_backward_formula(op, i);
 }
 
 // What one input of the stepped node received.

@@ -166,9 +166,23 @@ class Tensor {
   Tensor to(Device device) const;
   Tensor clone() const;  // a contiguous copy that stays in the graph
 
+  // ---- method forms of the elementwise and reduction primitives (op_list.hpp) ----
+  // x.exp() is exp(x); x.sum(axes, keepdim) is sum(x, axes, keepdim) (ops.hpp).
+#define KINDLING_X(name, ...) Tensor name() const;
+  KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
+#define KINDLING_X(name, ...) \
+  Tensor name(const std::vector<std::int64_t>& axes = {}, bool keepdim = false) const;
+  KINDLING_TENSOR_REDUCE(KINDLING_X)
+#undef KINDLING_X
+
   // The node, or nullptr for an undefined tensor (unchecked: for code that tests it).
-  TensorNode* node() const noexcept { return node_.get(); }
-  bool same_node(const Tensor& other) const noexcept { return node_ == other.node_; }
+  TensorNode* node() const noexcept {
+    return node_.get();
+  }
+  bool same_node(const Tensor& other) const noexcept {
+    return node_ == other.node_;
+  }
   // Wraps an existing node, taking a reference.
   static Tensor from_node(TensorNode* node);
 

@@ -1,0 +1,265 @@
+// The scalar formula of every elementwise kernel (one per row of KINDLING_TENSOR_UNARY in
+// op_list.hpp, and the extra unary kernels of kernels.hpp), written once and compiled for every
+// device: the CPU's SIMD loops (tensor/src/cpu/simd_impl.hpp, with xsimd batches), the CPU's int64
+// loops (tensor/src/cpu/elementwise.cpp) and CUDA (gpu/src/kernels/elementwise.cu). Host/device:
+// nvcc includes it, so it never includes xsimd (Note [elementwise formulas]).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#if !defined(__CUDACC__)
+#include <numbers>
+#endif
+
+#include "kindling/tensor/element.hpp"
+#include "kindling/tensor/special_values.hpp"
+
+#if defined(__CUDACC__)
+// A formula is a host/device template instantiated with a device-only math policy; the pragma
+// stops nvcc warning about the host side it never calls.
+#define KINDLING_FORMULA                                       \
+  _Pragma("nv_exec_check_disable") template <class M, class V> \
+  __host__ __device__ static V
+#else
+#define KINDLING_FORMULA      \
+  template <class M, class V> \
+  static V
+#endif
+
+namespace kindling::formula {
+
+// Note [elementwise formulas]
+// `struct name` holds `forward(a)` and, for a `pointwise` row, `backward(g, a)` (dx = g * f'(a)),
+// over a value type V (float, double or an xsimd batch) and a math policy M, which provides
+//   exp log sqrt abs tanh erf sin cos log1p expm1 floor nearbyint
+//                                 (each device's own: the SIMD policy, Loops::Math in
+//                                  tensor/src/cpu/simd_impl.hpp, patches xsimd's exp, log, expm1
+//                                  and log1p at the edges; DeviceMath in gpu/src/kernels/
+//                                  common.cuh calls CUDA's expf/exp...),
+//   select(c, a, b)  isnan(x)     (c ? a : b; NaN test),
+//   min(a, b)  max(a, b)          (a < b ? a : b; a > b ? a : b; callers keep NaN away).
+// Constants are V(c), c converted to the element type first. A `numeric` row also has
+// `integer(x)`, its int64 form (int64 wraps around: element.hpp).
+//
+// Bits: an expression's shape is its rounding. The CPU builds in ISO mode (no FMA contraction);
+// nvcc contracts a * b + c into an FMA by default, and does so in these templates as it did in the
+// hand-written kernels they replace, so an existing op's expression must be kept token for token.
+// The test references (tests/) stay independent of these lines: naive xtensor or PyTorch.
+//
+// Issue 15 (derivatives of derivatives) will give each row a jvp rule and a backward that is
+// itself differentiable; see Note [fused backward kernels].
+
+// Note [fused backward kernels]
+// A `pointwise` row's backward is one fused BinaryKernel (name_backward), like relu_grad and
+// gelu_grad before it: one launch and one rounding instead of a chain of tensor ops. Such a
+// kernel is not itself differentiable: it runs under no_grad and records no graph. Decision for
+// double backward (issue 15): a fused kernel stays the fast path of a first-order backward, and
+// under create_graph the op takes a composite path instead, the same formula written with
+// differentiable tensor ops (to be generated from `backward` over a Tensor "policy"), so no
+// backward kernel needs a row of its own and first-order results keep their bits.
+
+using special::kInvSqrt2;                                         // 1 / sqrt(2) = sqrt(2) / 2
+inline constexpr double kInvSqrt2Pi = 0.39894228040143267794;     // 1 / sqrt(2 pi)
+inline constexpr double kTwoOverSqrtPi = 1.12837916709551257390;  // 2 / sqrt(pi)
+#if !defined(__CUDACC__)
+// The spellings these replace (the SIMD kernels' and special_values.hpp's) are the same doubles.
+static_assert(kInvSqrt2 == std::numbers::sqrt2 / 2);
+static_assert(kInvSqrt2Pi == 0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
+static_assert(kTwoOverSqrtPi == 2 * std::numbers::inv_sqrtpi);
+#endif
+
+// ---- the unary rows ----
+
+struct neg {
+  KINDLING_FORMULA forward(const V& a) { return -a; }
+  KINDLING_HOST_DEVICE static constexpr std::int64_t integer(std::int64_t a) {
+    return element::wrapping_neg(a);
+  }
+};
+
+struct exp {
+  KINDLING_FORMULA forward(const V& a) { return M::exp(a); }
+};
+
+struct log {
+  KINDLING_FORMULA forward(const V& a) { return M::log(a); }
+};
+
+struct sqrt {
+  KINDLING_FORMULA forward(const V& a) { return M::sqrt(a); }
+};
+
+struct abs {
+  KINDLING_FORMULA forward(const V& a) { return M::abs(a); }
+  KINDLING_HOST_DEVICE static constexpr std::int64_t integer(std::int64_t a) {
+    return element::wrapping_abs(a);
+  }
+};
+
+struct tanh {
+  KINDLING_FORMULA forward(const V& a) { return M::tanh(a); }
+};
+
+struct sigmoid {
+  // e^-a overflows to inf for very negative a, and 1 / inf is the right limit 0.
+  KINDLING_FORMULA forward(const V& a) { return V(1) / (V(1) + M::exp(-a)); }
+};
+
+struct relu {
+  KINDLING_FORMULA forward(const V& a) { return M::select(a < V(0), V(0), a); }  // special::relu
+  KINDLING_HOST_DEVICE static constexpr std::int64_t integer(std::int64_t a) {
+    return a > 0 ? a : 0;
+  }
+};
+
+struct gelu {
+  // special::gelu_erf_argument: a / sqrt(2) clamped to +-6 (erf is +-1 there), 0 for NaN (gelu
+  // is NaN there through its factor a, and xsimd's erf must not see a NaN).
+  KINDLING_FORMULA erf_argument(const V& a) {
+    const V z = a * V(kInvSqrt2);
+    const V limit = V(special::kErfSaturation);
+    return M::select(M::isnan(z), V(0), M::min(limit, M::max(-limit, z)));
+  }
+  KINDLING_FORMULA forward(const V& a) { return V(0.5) * a * (V(1) + M::erf(erf_argument<M>(a))); }
+};
+
+// silu(a) = a sigmoid(a) = a / (1 + e^-a); d/da = s (1 + a (1 - s)), s = sigmoid(a), in torch's
+// order of operations. silu(-inf) = -inf / inf = NaN, as torch's.
+struct silu {
+  KINDLING_FORMULA forward(const V& a) { return a / (V(1) + M::exp(-a)); }
+  KINDLING_FORMULA backward(const V& g, const V& a) {
+    const V s = V(1) / (V(1) + M::exp(-a));
+    return g * s * (V(1) + a * (V(1) - s));
+  }
+};
+
+struct sin {
+  KINDLING_FORMULA forward(const V& a) { return M::sin(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) { return g * M::cos(a); }
+};
+
+struct cos {
+  KINDLING_FORMULA forward(const V& a) { return M::cos(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) { return g * -M::sin(a); }  // torch's order
+};
+
+struct log1p {
+  KINDLING_FORMULA forward(const V& a) { return M::log1p(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) { return g / (a + V(1)); }
+};
+
+struct expm1 {
+  KINDLING_FORMULA forward(const V& a) { return M::expm1(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) { return g * (M::expm1(a) + V(1)); }
+};
+
+// erf saturates to +-1 beyond +-6 in float and in double (special::kErfSaturation), so the
+// argument is clamped there, and NaN lanes are kept away from the SIMD erf (its exp converts to
+// an integer) and given back after.
+struct erf {
+  KINDLING_FORMULA forward(const V& a) {
+    const V limit = V(special::kErfSaturation);
+    const auto nan = M::isnan(a);
+    return M::select(nan, a, M::erf(M::select(nan, V(0), M::min(limit, M::max(-limit, a)))));
+  }
+  KINDLING_FORMULA backward(const V& g, const V& a) {
+    return V(kTwoOverSqrtPi) * M::exp(-(a * a)) * g;  // torch's order
+  }
+};
+
+struct sign {  // special::sign: 0 at NaN
+  KINDLING_FORMULA forward(const V& a) {
+    return M::select(a > V(0), V(1), M::select(a < V(0), -V(1), V(0)));
+  }
+  KINDLING_FORMULA backward(const V&, const V&) { return V(0); }
+  KINDLING_HOST_DEVICE static constexpr std::int64_t integer(std::int64_t a) {
+    return (a > 0) - (a < 0);
+  }
+};
+
+struct floor {
+  KINDLING_FORMULA forward(const V& a) { return M::floor(a); }
+  KINDLING_FORMULA backward(const V&, const V&) { return V(0); }
+  KINDLING_HOST_DEVICE static constexpr std::int64_t integer(std::int64_t a) { return a; }
+};
+
+// Half to even, as torch.round: nearbyint in the default rounding mode.
+struct round {
+  KINDLING_FORMULA forward(const V& a) { return M::nearbyint(a); }
+  KINDLING_FORMULA backward(const V&, const V&) { return V(0); }
+  KINDLING_HOST_DEVICE static constexpr std::int64_t integer(std::int64_t a) { return a; }
+};
+
+// A true division, never an approximate reciprocal instruction.
+struct reciprocal {
+  KINDLING_FORMULA forward(const V& a) { return V(1) / a; }
+  KINDLING_FORMULA backward(const V& g, const V& a) {
+    const V c = V(1) / a;
+    return -g * (c * c);  // torch's -grad * (result * result)
+  }
+};
+
+struct rsqrt {
+  KINDLING_FORMULA forward(const V& a) { return V(1) / M::sqrt(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) {
+    const V c = V(1) / M::sqrt(a);
+    return V(-0.5) * g * (c * c * c);  // torch's -0.5 * grad * result^3
+  }
+};
+
+// ---- the extra unary kernels (kernels.hpp) ----
+
+struct gelu_grad {
+  // d/da a Phi(a) = Phi(a) + a phi(a); a^2 overflowing to inf gives phi = 0, as it should.
+  KINDLING_FORMULA forward(const V& a) {
+    const V cdf = V(0.5) * (V(1) + M::erf(gelu::erf_argument<M>(a)));
+    const V pdf = M::exp(-V(0.5) * a * a) * V(kInvSqrt2Pi);
+    return cdf + a * pdf;
+  }
+};
+
+// The host policy, for scalar loops and tests (std:: math).
+struct HostMath {
+#define KINDLING_X(name) \
+  template <class T>     \
+  static T name(T x) {   \
+    return std::name(x); \
+  }
+  KINDLING_X(exp)
+  KINDLING_X(log)
+  KINDLING_X(sqrt)
+  KINDLING_X(abs)
+  KINDLING_X(tanh)
+  KINDLING_X(erf)
+  KINDLING_X(sin)
+  KINDLING_X(cos)
+  KINDLING_X(log1p)
+  KINDLING_X(expm1)
+  KINDLING_X(floor)
+  KINDLING_X(nearbyint)
+#undef KINDLING_X
+  template <class T>
+  static T select(bool c, T a, T b) {
+    return c ? a : b;
+  }
+  template <class T>
+  static bool isnan(T x) {
+    return x != x;
+  }
+  template <class T>
+  static T min(T a, T b) {
+    return a < b ? a : b;
+  }
+  template <class T>
+  static T max(T a, T b) {
+    return a > b ? a : b;
+  }
+};
+
+// Whether a formula has an int64 form (the `numeric` rows).
+template <class F>
+inline constexpr bool has_integer_form = requires(std::int64_t x) {
+  F::integer(x);
+};
+
+}  // namespace kindling::formula
