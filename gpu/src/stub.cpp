@@ -45,10 +45,10 @@ std::size_t release_cached_memory() {
   return 0;
 }
 
-void* device_allocate(std::size_t) {
+void* device_allocate(int, std::size_t) {
   unsupported("cuda allocate");
 }
-void device_deallocate(void*, std::size_t) noexcept {}
+void device_deallocate(int, void*, std::size_t) noexcept {}
 void copy_host_to_device(void*, const void*, std::size_t) {
   unsupported("copy to cuda");
 }

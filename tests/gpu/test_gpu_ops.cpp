@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+#ifdef KINDLING_GPU_HAS_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
 #include "gpu_test_support.hpp"
 #include "kindling/gpu/memory.hpp"
 #include "kindling/gpu/optim.hpp"
@@ -715,4 +719,31 @@ TEST_CASE("AdamW's batched step on cuda matches the CPU for many parameters", "[
   const std::vector<Tensor> want = run(kCPU);
   for (std::size_t i = 0; i < want.size(); ++i)
     check_close(got[i], want[i], 1e-5, 1e-6, "parameter " + std::to_string(i));
+}
+
+TEST_CASE("Device::cuda(i) places memory on GPU i and runs its kernels there", "[gpu][device]") {
+  KINDLING_REQUIRE_GPU();
+  const int count = gpu::device_count();
+  // Past the last device: an error naming it, never memory on another GPU.
+  CHECK_THROWS_WITH(zeros({4}, DType::float32, Device::cuda(count)),
+                    Catch::Contains("cuda:" + std::to_string(count) + " does not exist"));
+  // An op makes its tensors' device current (Note [one current device]), whatever was current.
+  gpu::set_device(0);
+  const Device last = Device::cuda(count - 1);
+  Generator gen(3);
+  const Tensor a = randn({8, 5}, gen), b = randn({5, 3}, gen);
+  const Tensor got = matmul(a.to(last), b.to(last)) + 1.0;
+  CHECK(got.device() == last);
+  CHECK(gpu::current_device() == count - 1);
+  check_close(got, matmul(a, b) + 1.0, 1e-5, 1e-6, "matmul on the last device");
+#ifdef KINDLING_GPU_HAS_CUDA
+  cudaPointerAttributes attributes{};
+  REQUIRE(cudaPointerGetAttributes(&attributes, got.raw_data()) == cudaSuccess);
+  CHECK(attributes.device == count - 1);
+#endif
+  // Between two GPUs (through the host) the values arrive unchanged.
+  const Tensor back = got.to(kCuda);
+  CHECK(back.device() == kCuda);
+  CHECK(back.to_vector<float>() == got.to_vector<float>());
+  gpu::set_device(0);
 }
