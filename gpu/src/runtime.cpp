@@ -299,6 +299,22 @@ void copy_to_host(Device device, void* dst, const void* src, std::size_t bytes) 
   copy_device_to_host(dst, src, bytes);
 }
 
+// Directly between the two GPUs (over NVLink or PCIe, or staged by the driver when they cannot
+// reach each other), never through a host vector. cudaMemcpyPeer is ordered after the work queued
+// on both devices.
+void copy_peer(Device dst_device, void* dst, Device src_device, const void* src,
+               std::size_t bytes) {
+  if (bytes == 0) return;
+  require_device("copy between cuda devices", dst_device.index);
+  require_device("copy between cuda devices", src_device.index);
+  if (dst_device.index == src_device.index) {
+    const DeviceGuard guard(dst_device.index);
+    copy_device_to_device(dst, src, bytes);
+    return;
+  }
+  KINDLING_CUDA_CHECK(cudaMemcpyPeer(dst, dst_device.index, src, src_device.index, bytes));
+}
+
 // Note [one current device] in gpu/README.md: the kernels an op launches run on the current
 // device, so every op first makes its tensors' device current (kernels_on in tensor/). Asking
 // costs no driver call; switching happens only when the device changes.

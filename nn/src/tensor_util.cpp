@@ -14,27 +14,11 @@ namespace kindling::nn {
 void copy_into(const Tensor& dst, const Tensor& src, const char* who) {
   KINDLING_CHECK(dst.shape() == src.shape(), who, ": cannot copy a tensor of shape ",
                  shape_string(src.shape()), " into one of shape ", shape_string(dst.shape()));
-  if (dst.device() == src.device()) {
-    kernels::kernels_on(dst.device()).copy(src.strided_view(), dst.strided_view());
-    return;
-  }
-  // Across devices: go through a contiguous host copy of the right dtype.
+  // Across devices the values move first, the one way tensors move (Tensor::to, Note [device
+  // copies]); the copy kernel then converts the dtype and writes whatever layout dst has.
   const no_grad guard;
-  KINDLING_CHECK(dst.is_contiguous(), who, ": copying from ", to_string(src.device()), " to ",
-                 to_string(dst.device()), " needs a contiguous destination");
-  if (src.device() == kCPU) {
-    const Tensor host = contiguous(cast(src.detach(), dst.dtype()));
-    kernels::kernels_on(dst.device())
-        .copy_from_host(dst.device(), dst.raw_data(), host.raw_data(),
-                        static_cast<std::size_t>(host.numel()) * dtype_size(host.dtype()));
-  } else {
-    KINDLING_CHECK(dst.device() == kCPU, who, ": copies between ", to_string(src.device()), " and ",
-                   to_string(dst.device()), " are not supported");
-    const Tensor packed = contiguous(cast(src.detach(), dst.dtype()));
-    kernels::kernels_on(src.device())
-        .copy_to_host(src.device(), dst.raw_data(), packed.raw_data(),
-                      static_cast<std::size_t>(packed.numel()) * dtype_size(packed.dtype()));
-  }
+  const Tensor from = src.device() == dst.device() ? src : src.detach().to(dst.device());
+  kernels::kernels_on(dst.device()).copy(from.strided_view(), dst.strided_view());
 }
 
 void fill_into(const Tensor& dst, double value) {
@@ -63,11 +47,6 @@ void move_to_device(const Tensor& t, Device device) {
   node->storage = moved.node()->storage;
   node->strides = moved.strides();
   node->offset = 0;
-}
-
-Tensor detached_copy(const Tensor& src) {
-  const no_grad guard;
-  return src.detach().clone();
 }
 
 Tensor int64_scalar(std::int64_t value) {

@@ -535,10 +535,12 @@ void accumulate_grad(TensorNode* node, Tensor contribution) {
 namespace kindling {
 
 // Note [device copies]
-// to(device) goes through the host: a contiguous copy on the source device, copy_to_host, then
-// copy_from_host on the target. Every KernelTable knows the host and itself, so no pair of devices
-// needs a path of its own. It is not a graph op (no primitive has a cross-device backward yet): a
-// tensor with a graph behind it must be detached first, rather than silently losing its gradient.
+// to(device) makes a contiguous copy on the source device, then moves its bytes with one
+// kernel-table entry: copy_from_host or copy_to_host when one side is the CPU, copy_peer between
+// two devices of one type (cuda:0 -> cuda:1 directly). Every KernelTable knows the host and its
+// own devices, so no pair of devices needs a path of its own. It is not a graph op (no primitive
+// has a cross-device backward yet): a tensor with a graph behind it must be detached first, rather
+// than silently losing its gradient.
 Tensor Tensor::to(Device device) const {
   if (checked_node("to").device() == device) return *this;
   KINDLING_CHECK(is_leaf() || !requires_grad() || !is_grad_enabled(), "to(", to_string(device),
@@ -556,7 +558,9 @@ Tensor Tensor::to(Device device) const {
     to.copy_from_host(device, out.raw_data(), src.raw_data(), bytes);
   } else if (device.type == DeviceType::cpu) {
     from.copy_to_host(src.device(), out.raw_data(), src.raw_data(), bytes);
-  } else {
+  } else if (device.type == src.device().type) {
+    from.copy_peer(device, out.raw_data(), src.device(), src.raw_data(), bytes);
+  } else {  // two device types: through the host (no such pair exists yet)
     std::vector<unsigned char> host(bytes);
     from.copy_to_host(src.device(), host.data(), src.raw_data(), bytes);
     to.copy_from_host(device, out.raw_data(), host.data(), bytes);

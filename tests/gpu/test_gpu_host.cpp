@@ -11,7 +11,6 @@
 #include "kindling/engine/error.hpp"
 #include "kindling/gpu/cuda.hpp"
 #include "kindling/gpu/memory.hpp"
-#include "kindling/nn/optim_kernels.hpp"
 #include "kindling/tensor.hpp"
 #include "kindling/tensor/caching_allocator.hpp"
 #ifdef KINDLING_GPU_HAS_CUDA
@@ -207,11 +206,12 @@ TEST_CASE("the CUDA kernel table is registered exactly when kindling is built wi
   kindling::gpu::init();  // idempotent
   CHECK(kindling::kernels::has_kernels(kindling::DeviceType::cuda) ==
         kindling::gpu::built_with_cuda());
-  // kindling::gpu_nn registered nn's fused optimizer steps for CUDA the same way.
-  const kindling::nn::OptimizerKernels* fused =
-      kindling::nn::optimizer_kernels(kindling::DeviceType::cuda);
-  CHECK((fused != nullptr) == kindling::gpu::built_with_cuda());
-  if (fused != nullptr) CHECK((fused->sgd && fused->adam && fused->rmsprop));
+  // The fused optimizer steps are entries of the same table (Note [fused optimizer steps]).
+  for (const auto step :
+       {kindling::kernels::Kernel::sgd_step, kindling::kernels::Kernel::adam_step,
+        kindling::kernels::Kernel::adam_multi_step, kindling::kernels::Kernel::rmsprop_step})
+    CHECK(kindling::kernels::supports(kindling::Device::cuda(0), step) ==
+          kindling::gpu::built_with_cuda());
 }
 
 TEST_CASE("the CUDA table has every kernel-table entry", "[gpu][registration]") {

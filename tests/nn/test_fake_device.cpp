@@ -1,8 +1,9 @@
 // The device plumbing of tensor/ and nn/ without a GPU: this program registers, for
 // DeviceType::cuda, a kernel table that forwards every entry to the CPU table and counts the
-// calls (and an optimizer table that does the same). Tensors "on cuda:0" then live in host memory
-// but go through every device path a real GPU takes: to(device), Module::to, optimizer state
-// created on the parameter's device, gradients accumulated there, checkpoints written from it.
+// calls (the fused optimizer steps too: they are entries of the same table). Tensors "on cuda:0"
+// then live in host memory but go through every device path a real GPU takes: to(device),
+// Module::to, optimizer state created on the parameter's device, gradients accumulated there,
+// checkpoints written from it.
 // Since the kernels are the CPU's own, a model trained here must match the CPU bit for bit; any
 // difference is a plumbing bug (a tensor left on the wrong device, a copy missed).
 //
@@ -19,7 +20,6 @@
 #include <string>
 
 #include "kindling/nn.hpp"
-#include "kindling/nn/optim_kernels.hpp"
 
 namespace kindling {
 namespace {
@@ -69,32 +69,9 @@ const KernelTable& fake_table() {
   return table;
 }
 
-template <auto Member, Name name>
-struct ForwardOptim;
-template <class R, class... A, R (*nn::OptimizerKernels::*Member)(A...), Name name>
-struct ForwardOptim<Member, name> {
-  static R call(A... args) {
-    ++calls()[name.text.data()];
-    return (nn::cpu_optimizer_kernels().*Member)(args...);
-  }
-};
-
-const nn::OptimizerKernels& fake_optimizer_table() {
-  static const nn::OptimizerKernels table = [] {
-    nn::OptimizerKernels t;
-    t.sgd = &ForwardOptim<&nn::OptimizerKernels::sgd, "sgd_step">::call;
-    t.adam = &ForwardOptim<&nn::OptimizerKernels::adam, "adam_step">::call;
-    t.rmsprop = &ForwardOptim<&nn::OptimizerKernels::rmsprop, "rmsprop_step">::call;
-    t.adam_multi = &ForwardOptim<&nn::OptimizerKernels::adam_multi, "adam_multi_step">::call;
-    return t;
-  }();
-  return table;
-}
-
 // Registered once, before any test runs.
 const bool g_registered = [] {
   kernels::register_kernels(DeviceType::cuda, &fake_table());
-  nn::register_optimizer_kernels(DeviceType::cuda, &fake_optimizer_table());
   return true;
 }();
 

@@ -114,5 +114,51 @@ TEST_CASE("kernel table: registering the same entries again keeps the table", "[
   CHECK(kernels::supports(kCuda, Kernel::gather));
 }
 
+// Counts the byte moves of a stand-in table and forwards them to the CPU's.
+struct MoveCounts {
+  static inline int from_host = 0, to_host = 0, peer = 0;
+  static void copy_from_host(Device d, void* dst, const void* src, std::size_t bytes) {
+    ++from_host;
+    kernels::kernels_for(kCPU).copy_from_host(d, dst, src, bytes);
+  }
+  static void copy_to_host(Device d, void* dst, const void* src, std::size_t bytes) {
+    ++to_host;
+    kernels::kernels_for(kCPU).copy_to_host(d, dst, src, bytes);
+  }
+  static void copy_peer(Device dd, void* dst, Device sd, const void* src, std::size_t bytes) {
+    ++peer;
+    kernels::kernels_for(kCPU).copy_peer(dd, dst, sd, src, bytes);
+  }
+};
+
+TEST_CASE("kernel table: between two devices of one type a tensor moves with one copy_peer",
+          "[tensor][kernels]") {
+  KernelTable counting = kernels::kernels_for(kCPU);
+  counting.copy_from_host = &MoveCounts::copy_from_host;
+  counting.copy_to_host = &MoveCounts::copy_to_host;
+  counting.copy_peer = &MoveCounts::copy_peer;
+  const Tensor x = tensor({1, 2, 3, 4, 5, 6}, {2, 3});
+  {
+    // Declared first, so that the tensors on "cuda" go before their table does.
+    const RegisteredForCuda registered(counting);
+    const Tensor on0 = x.to(Device::cuda(0));
+    CHECK(MoveCounts::from_host == 1);
+    // A transposed view moves as its values: made contiguous on cuda:0, then one peer copy.
+    const Tensor on1 = on0.transpose(0, 1).to(Device::cuda(1));
+    CHECK(on1.device() == Device::cuda(1));
+    CHECK(MoveCounts::peer == 1);
+    CHECK(MoveCounts::to_host == 0);  // never through the host
+    CHECK(on1.to(kCPU).to_vector<float>() == std::vector<float>{1, 4, 2, 5, 3, 6});
+    CHECK(MoveCounts::to_host == 1);
+  }
+  // nn::copy_into's cross-device path is this one too (it calls to()); here the tensor level:
+  // a device without copy_peer says so instead of bouncing through the host.
+  KernelTable no_peer = kernels::kernels_for(kCPU);
+  no_peer.copy_peer = nullptr;
+  const RegisteredForCuda registered(no_peer);
+  const Tensor y = x.to(Device::cuda(0));
+  CHECK(error_of([&] { (void)y.to(Device::cuda(1)); }) == "cuda has no kernel for copy_peer");
+}
+
 }  // namespace
 }  // namespace kindling

@@ -59,6 +59,10 @@ void copy_to_host(Device, void* dst, const void* src, std::size_t bytes) {
   if (bytes != 0) std::memcpy(dst, src, bytes);
 }
 
+void copy_peer(Device, void* dst, Device, const void* src, std::size_t bytes) {
+  if (bytes != 0) std::memcpy(dst, src, bytes);
+}
+
 // Kernels run on the calling thread (and OpenMP's): there is nothing to switch.
 void make_current(Device) {}
 

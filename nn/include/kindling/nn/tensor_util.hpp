@@ -27,8 +27,6 @@ void assign_host(const Tensor& dst, const std::vector<double>& values, const cha
 // the same values, so every handle to it (module members, optimizer lists) follows. Its grad is
 // dropped. Only for tensors that no view shares storage with (parameters and buffers).
 void move_to_device(const Tensor& t, Device device);
-// A fresh contiguous tensor that no graph knows, holding a copy of `src`.
-Tensor detached_copy(const Tensor& src);
 
 // A 0-d int64 CPU tensor holding `value` exactly (scalar_tensor goes through a double).
 Tensor int64_scalar(std::int64_t value);

@@ -97,6 +97,38 @@ constexpr bool is_comparison(BinaryKernel op) noexcept {
 // wrap around; on bool, max is `any` and min is `all`.
 enum class ReduceKernel : std::uint8_t { sum, max, min, argmax, argmin };
 
+// Note [fused optimizer steps]
+// An optimizer step is one pass over each parameter that reads the gradient and the state and
+// writes the parameter and the state in place. Written with tensor ops it would make several
+// temporaries per parameter per step; as one loop it is memory-bound and a fraction of the time.
+// The steps are kernel-table entries (sgd_step, adam_step, adam_multi_step, rmsprop_step) whose
+// element arithmetic is written once for host and device (kindling/tensor/optim_formulas.hpp).
+// nn's optimizers call them when the device supports() the entry and the tensors are contiguous,
+// and otherwise take the same update written with tensor ops (nn/src/optim.cpp), which runs on any
+// device and is the reference the fused loops are tested against. All views of one step are
+// contiguous, of one dtype (float32 or float64) and of one shape.
+struct SgdHyper {
+  double lr, momentum, dampening, weight_decay;
+  bool nesterov;
+  bool first_step;  // the momentum buffer starts as the gradient, as in PyTorch
+};
+
+struct AdamHyper {
+  double lr, beta1, beta2, eps, weight_decay;
+  std::int64_t step;  // 1 on the first update (for the bias corrections)
+  bool decoupled;     // AdamW: p *= 1 - lr * wd instead of adding wd * p to the gradient
+};
+
+struct RmspropHyper {
+  double lr, alpha, eps, weight_decay, momentum;
+  bool centered;
+};
+
+// The four tensors of one parameter's Adam step.
+struct AdamTensors {
+  StridedView param, grad, exp_avg, exp_avg_sq;
+};
+
 // Note [kernel table]
 // The entries of a device's KernelTable, as one list. Each row is
 //   X(name, kind, return type, (parameters))
@@ -114,6 +146,8 @@ enum class ReduceKernel : std::uint8_t { sum, max, min, argmax, argmin };
 //   deallocate      gives back a block allocate() returned for the same device and bytes.
 //   copy_from_host  host -> `device` copy of contiguous bytes (for the CPU, plain memcpy);
 //   copy_to_host    `device` -> host.
+//   copy_peer       between two devices of this table's type (cuda:0 -> cuda:1 directly, not
+//                   through the host), ordered after the work queued on both.
 //   make_current    makes `device` the one the launches that follow run on (the CUDA current
 //                   device; nothing on the CPU). Every op calls it through kernels_on().
 //   copy            dst = src elementwise, converting dtypes as element::convert does (element.hpp:
@@ -148,11 +182,19 @@ enum class ReduceKernel : std::uint8_t { sum, max, min, argmax, argmin };
 //                   grad[i] scale (in that order, as PyTorch: an infinite g gives NaN at the
 //                   target); grad (n,) may have stride 0 (a reduced loss hands down one value for
 //                   every sample).
+//   sgd_step, adam_step, rmsprop_step  one optimizer step of one parameter, in place (Note [fused
+//                   optimizer steps]). sgd's buf is unused (may be empty) when momentum == 0;
+//                   rmsprop's buf when momentum == 0, grad_avg unless centered.
+//   adam_multi_step the Adam step of `count` parameters of one dtype on one device, which a GPU
+//                   does in one launch per 24 parameters instead of one per parameter (a
+//                   small-batch step is launch-bound).
 #define KINDLING_KERNEL_TABLE(X)                                                                   \
   X(allocate, memory, void*, (Device device, std::size_t bytes))                                   \
   X(deallocate, memory, void, (Device device, void* data, std::size_t bytes))                      \
   X(copy_from_host, memory, void, (Device device, void* dst, const void* src, std::size_t bytes))  \
   X(copy_to_host, memory, void, (Device device, void* dst, const void* src, std::size_t bytes))    \
+  X(copy_peer, memory, void,                                                                       \
+    (Device dst_device, void* dst, Device src_device, const void* src, std::size_t bytes))         \
   X(make_current, memory, void, (Device device))                                                   \
   X(copy, launch, void, (const StridedView& src, const StridedView& dst))                          \
   X(fill, launch, void, (const StridedView& dst, double value))                                    \
@@ -178,7 +220,18 @@ enum class ReduceKernel : std::uint8_t { sum, max, min, argmax, argmin };
     (const StridedView& logits, const StridedView& target, double scale, const StridedView& loss)) \
   X(cross_entropy_backward, launch, void,                                                          \
     (const StridedView& logits, const StridedView& target, const StridedView& grad, double scale,  \
-     const StridedView& dlogits))
+     const StridedView& dlogits))                                                                  \
+  X(sgd_step, launch, void,                                                                        \
+    (const StridedView& param, const StridedView& grad, const StridedView& buf,                    \
+     const SgdHyper& h))                                                                           \
+  X(adam_step, launch, void,                                                                       \
+    (const StridedView& param, const StridedView& grad, const StridedView& exp_avg,                \
+     const StridedView& exp_avg_sq, const AdamHyper& h))                                           \
+  X(adam_multi_step, launch, void,                                                                 \
+    (const AdamTensors* tensors, std::size_t count, const AdamHyper& h))                           \
+  X(rmsprop_step, launch, void,                                                                    \
+    (const StridedView& param, const StridedView& grad, const StridedView& square_avg,             \
+     const StridedView& buf, const StridedView& grad_avg, const RmspropHyper& h))
 
 enum class KernelKind : std::uint8_t { memory, launch };
 
