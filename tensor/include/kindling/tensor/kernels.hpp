@@ -1,4 +1,5 @@
-// The per-device table of forward primitives: the only place tensor ops touch memory.
+// The per-device kernel table (Note [kernel table]): memory, the forward primitives and the fused
+// optimizer steps; the only place tensor ops touch memory.
 //
 // Note [device dispatch]
 // Every differentiable op in tensor/ is written with the primitives below (backward too, since
