@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "kindling/gpu/cuda.hpp"
-#include "kindling/nn/optim_kernels.hpp"
 #include "kindling/tensor.hpp"
 #include "kindling_cli/options.hpp"
 
@@ -340,34 +339,34 @@ void bench_softmax(bool quick, Generator& gen) {
   }
 }
 
-// The fused optimizer steps (gpu/src/kernels/optim.cu) against nn's CPU loops, their twins: one
+// The fused optimizer steps (gpu/src/kernels/optim.cu) against the CPU loops, their twins: one
 // step compared, then timed (the state drifts while timing, which does not change the cost).
 void bench_optimizers(bool quick, Generator& gen) {
   const std::int64_t n = quick ? 1 << 14 : 1 << 22;
-  const nn::OptimizerKernels& cpu = nn::cpu_optimizer_kernels();
-  const nn::OptimizerKernels* cuda = nn::optimizer_kernels(DeviceType::cuda);
-  if (cuda == nullptr) {
+  if (!kk::supports(kCuda, kk::Kernel::adam_multi_step)) {
     std::printf("no CUDA optimizer kernels registered; optimizer steps skipped\n");
     return;
   }
+  const kk::KernelTable& cpu = kk::kernels_for(kCPU);
+  const kk::KernelTable* cuda = &kk::kernels_on(kCuda);
   const Tensor param = randn({n}, gen), grad = randn({n}, gen);
   const Tensor avg = randn({n}, gen) * 0.1, avg_sq = rand({n}, gen) * 0.01;
   struct Step {
     const char* name;
-    std::function<void(const nn::OptimizerKernels&, const std::vector<Tensor>&)> run;
+    std::function<void(const kk::KernelTable&, const std::vector<Tensor>&)> run;
     double bytes;  // read + written per element, times n
   };
   const std::vector<Step> steps = {
       {"adamw_step",
-       [](const nn::OptimizerKernels& k, const std::vector<Tensor>& t) {
-         k.adam(t[0].strided_view(), t[1].strided_view(), t[2].strided_view(), t[3].strided_view(),
-                {1e-3, 0.9, 0.999, 1e-8, 1e-2, 7, true});
+       [](const kk::KernelTable& k, const std::vector<Tensor>& t) {
+         k.adam_step(t[0].strided_view(), t[1].strided_view(), t[2].strided_view(),
+                     t[3].strided_view(), {1e-3, 0.9, 0.999, 1e-8, 1e-2, 7, true});
        },
        7 * 4.0},
       {"sgd_momentum_step",
-       [](const nn::OptimizerKernels& k, const std::vector<Tensor>& t) {
-         k.sgd(t[0].strided_view(), t[1].strided_view(), t[2].strided_view(),
-               {1e-2, 0.9, 0.0, 1e-4, true, false});
+       [](const kk::KernelTable& k, const std::vector<Tensor>& t) {
+         k.sgd_step(t[0].strided_view(), t[1].strided_view(), t[2].strided_view(),
+                    {1e-2, 0.9, 0.0, 1e-4, true, false});
        },
        5 * 4.0},
   };
@@ -395,21 +394,21 @@ void bench_optimizers(bool quick, Generator& gen) {
     elements += double(host.back()[0].numel());
   }
   auto batch_of = [](const std::vector<std::vector<Tensor>>& sets) {
-    std::vector<nn::AdamTensors> batch;
+    std::vector<kk::AdamTensors> batch;
     for (const auto& t : sets)
       batch.push_back(
           {t[0].strided_view(), t[1].strided_view(), t[2].strided_view(), t[3].strided_view()});
     return batch;
   };
-  const nn::AdamHyper h{1e-3, 0.9, 0.999, 1e-8, 1e-2, 1, true};
-  const std::vector<nn::AdamTensors> host_batch = batch_of(host), device_batch = batch_of(device);
-  cpu.adam_multi(host_batch.data(), host_batch.size(), h);
-  cuda->adam_multi(device_batch.data(), device_batch.size(), h);
+  const kk::AdamHyper h{1e-3, 0.9, 0.999, 1e-8, 1e-2, 1, true};
+  const std::vector<kk::AdamTensors> host_batch = batch_of(host), device_batch = batch_of(device);
+  cpu.adam_multi_step(host_batch.data(), host_batch.size(), h);
+  cuda->adam_multi_step(device_batch.data(), device_batch.size(), h);
   double error = 0;
   for (std::size_t i = 0; i < host.size(); ++i)
     error = std::max(error, max_rel_error(device[i][0], host[i][0]));
-  const double ms = time_gpu([&] { cuda->adam_multi(device_batch.data(), device_batch.size(), h); },
-                             quick ? 3 : 20);
+  const double ms = time_gpu(
+      [&] { cuda->adam_multi_step(device_batch.data(), device_batch.size(), h); }, quick ? 3 : 20);
   report("adamw_multi_step", "MLP 784-256-128-10", ms, 7 * 4.0 * elements, 0, error, 1e-5);
 }
 

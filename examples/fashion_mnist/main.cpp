@@ -143,10 +143,7 @@ TensorDataset first_samples(const TensorDataset& data, std::int64_t limit) {
 
 // A copy of a host batch on `device` (the batch itself when that is the CPU).
 Tensor on_device(const Tensor& t, Device device) {
-  if (device == kCPU) return t;
-  Tensor moved = zeros(t.shape(), t.dtype(), device);
-  copy_into(moved, t);
-  return moved;
+  return t.to(device);
 }
 
 double evaluate(Module& model, const TensorDataset& test, Device device) {

@@ -1,45 +1,35 @@
-// The CUDA KernelTable and its registration (Note [gpu registration] in kindling/gpu/cuda.hpp).
-#include <algorithm>
-
+// The CUDA KernelTable and its registration (Note [gpu registration] in kindling/gpu/cuda.hpp),
+// generated from the table's list (Note [kernel table] in kindling/tensor/kernels.hpp).
 #include "kernels/launchers.hpp"
 #include "kindling/gpu/cuda.hpp"
-#include "kindling/gpu/memory.hpp"
 #include "kindling/tensor/kernels.hpp"
 
 namespace kindling::gpu {
 
 namespace {
 
-// The table promises a block for 0 bytes too (an empty tensor still has storage).
-void* table_allocate(std::size_t bytes) {
-  return device_allocate(std::max<std::size_t>(bytes, 1));
-}
-void table_deallocate(void* data, std::size_t bytes) {
-  device_deallocate(data, std::max<std::size_t>(bytes, 1));
+// The entries CUDA does not have yet, as X(name): they stay null in the table, so calling one
+// throws "cuda has no kernel for <name>" and supports() answers false for it. Every other entry
+// must have a definition in this library (the link fails otherwise).
+#define KINDLING_CUDA_MISSING(X)
+
+constexpr bool cuda_lacks(kernels::Kernel kernel) noexcept {
+#define KINDLING_X(name) \
+  if (kernel == kernels::Kernel::name) return true;
+  KINDLING_CUDA_MISSING(KINDLING_X)
+#undef KINDLING_X
+  (void)kernel;
+  return false;
 }
 
 const kernels::KernelTable& cuda_table() {
   static const kernels::KernelTable table = [] {
     kernels::KernelTable t;
-    t.allocate = &table_allocate;
-    t.deallocate = &table_deallocate;
-    t.copy_from_host = &copy_host_to_device;
-    t.copy_to_host = &copy_device_to_host;
-    t.copy = &copy;
-    t.fill = &fill;
-    t.unary = &unary;
-    t.binary = &binary;
-    t.where = &where;
-    t.reduce = &reduce;
-    t.matmul = &matmul;
-    t.index_select = &index_select;
-    t.index_add = &index_add;
-    t.gather = &gather;
-    t.scatter_add = &scatter_add;
-    t.softmax = &softmax;
-    t.softmax_backward = &softmax_backward;
-    t.cross_entropy = &cross_entropy;
-    t.cross_entropy_backward = &cross_entropy_backward;
+    // A discarded `if constexpr` branch does not need its function defined ([stmt.if]).
+#define KINDLING_X(name, kind, ret, params) \
+  if constexpr (!cuda_lacks(kernels::Kernel::name)) t.name = static_cast<decltype(t.name)>(&name);
+    KINDLING_KERNEL_TABLE(KINDLING_X)
+#undef KINDLING_X
     return t;
   }();
   return table;

@@ -2,11 +2,13 @@
 // synchronisation, the caching allocator's CUDA backend and host <-> device copies.
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
 
+#include "device_index.hpp"
 #include "error.hpp"
 #include "kernels/launchers.hpp"
 #include "kindling/engine/error.hpp"
@@ -88,6 +90,31 @@ void require_device(const char* what) {
                  ")");
 }
 
+// A device there is, or kindling::error naming `what`.
+void require_device(const char* what, int index) {
+  require_device(what);
+  detail::check_device_index(what, index, device_count());
+}
+
+// Makes `index` the current device for a scope and restores the previous one after it. The
+// caller has checked the index.
+class DeviceGuard {
+ public:
+  explicit DeviceGuard(int index) : index_(index) {
+    KINDLING_CUDA_CHECK(cudaGetDevice(&previous_));
+    if (previous_ != index_) KINDLING_CUDA_CHECK(cudaSetDevice(index_));
+  }
+  ~DeviceGuard() {
+    if (previous_ != index_) (void)cudaSetDevice(previous_);  // it was current a moment ago
+  }
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+ private:
+  int index_;
+  int previous_ = 0;
+};
+
 }  // namespace
 
 bool built_with_cuda() noexcept {
@@ -111,9 +138,7 @@ std::string unavailable_reason() {
 }
 
 void set_device(int index) {
-  require_device("set_device");
-  KINDLING_CHECK(index >= 0 && index < device_count(), "set_device: cuda:", index,
-                 " does not exist; there are ", device_count(), " CUDA devices");
+  require_device("set_device", index);
   KINDLING_CUDA_CHECK(cudaSetDevice(index));
 }
 
@@ -179,43 +204,31 @@ static bool caching_disabled() {
   return off;
 }
 
-void* device_allocate(std::size_t bytes) {
-  require_device("cuda allocate");
+void* device_allocate(int device, std::size_t bytes) {
+  require_device("cuda allocate", device);
   if (caching_disabled()) {
+    const DeviceGuard guard(device);
     void* data = nullptr;
     const cudaError_t status = cudaMalloc(&data, bytes);
     if (status == cudaErrorMemoryAllocation) {
       (void)cudaGetLastError();  // not sticky; the next launch check must not see it
       kindling::detail::throw_error("cuda: out of memory allocating ", bytes,
-                                    " bytes on cuda:", current_device(),
+                                    " bytes on cuda:", device,
                                     " (KINDLING_GPU_NO_CACHE=1: no cache)");
     }
     KINDLING_CUDA_CHECK(status);
     return data;
   }
-  return allocator().allocate(current_device(), bytes);
+  return allocator().allocate(device, bytes);
 }
 
-void device_deallocate(void* data, std::size_t bytes) noexcept {
+// The caller says which device the block is on, so a block never goes back to the cache of
+// another GPU (where a tensor on that GPU would be handed it) and no pointer lookup is needed.
+void device_deallocate(int device, void* data, std::size_t bytes) noexcept {
   if (data == nullptr) return;
   if (caching_disabled()) {
-    (void)cudaFree(data);
+    (void)cudaFree(data);  // cudaFree needs no current device
     return;
-  }
-  // The block's own device, not the current one: after set_device a block cached under the wrong
-  // device would be handed to a tensor on the other GPU. With one GPU there is nothing to ask,
-  // and frees are on the hot path of every training step.
-  static const bool several_devices = device_count() > 1;
-  int device = 0;
-  cudaPointerAttributes attributes{};
-  if (several_devices) {
-    if (cudaPointerGetAttributes(&attributes, data) == cudaSuccess &&
-        attributes.type == cudaMemoryTypeDevice) {
-      device = attributes.device;
-    } else {
-      (void)cudaGetLastError();
-      if (cudaGetDevice(&device) != cudaSuccess) device = 0;
-    }
   }
   allocator().deallocate(device, data, bytes);
 }
@@ -257,6 +270,60 @@ void copy_device_to_device(void* device_dst, const void* device_src, std::size_t
   if (bytes == 0) return;
   require_device("copy within cuda");
   KINDLING_CUDA_CHECK(cudaMemcpy(device_dst, device_src, bytes, cudaMemcpyDeviceToDevice));
+}
+
+// ---- the memory entries of the kernel table (Note [kernel table]) ------------------------------
+
+// The table promises a block for 0 bytes too (an empty tensor still has storage).
+void* allocate(Device device, std::size_t bytes) {
+  return device_allocate(device.index, std::max<std::size_t>(bytes, 1));
+}
+
+void deallocate(Device device, void* data, std::size_t bytes) {
+  device_deallocate(device.index, data, std::max<std::size_t>(bytes, 1));
+}
+
+// On the tensor's device, so that the copy waits for the kernels queued there (each device has
+// its own default stream).
+void copy_from_host(Device device, void* dst, const void* src, std::size_t bytes) {
+  if (bytes == 0) return;
+  require_device("copy to cuda", device.index);
+  const DeviceGuard guard(device.index);
+  copy_host_to_device(dst, src, bytes);
+}
+
+void copy_to_host(Device device, void* dst, const void* src, std::size_t bytes) {
+  if (bytes == 0) return;
+  require_device("copy from cuda", device.index);
+  const DeviceGuard guard(device.index);
+  copy_device_to_host(dst, src, bytes);
+}
+
+// Directly between the two GPUs (over NVLink or PCIe, or staged by the driver when they cannot
+// reach each other), never through a host vector. cudaMemcpyPeer is ordered after the work queued
+// on both devices.
+void copy_peer(Device dst_device, void* dst, Device src_device, const void* src,
+               std::size_t bytes) {
+  if (bytes == 0) return;
+  require_device("copy between cuda devices", dst_device.index);
+  require_device("copy between cuda devices", src_device.index);
+  if (dst_device.index == src_device.index) {
+    const DeviceGuard guard(dst_device.index);
+    copy_device_to_device(dst, src, bytes);
+    return;
+  }
+  KINDLING_CUDA_CHECK(cudaMemcpyPeer(dst, dst_device.index, src, src_device.index, bytes));
+}
+
+// Note [one current device] in gpu/README.md: the kernels an op launches run on the current
+// device, so every op first makes its tensors' device current (kernels_on in tensor/). Asking
+// costs no driver call; switching happens only when the device changes.
+void make_current(Device device) {
+  int current = 0;
+  KINDLING_CUDA_CHECK(cudaGetDevice(&current));
+  if (current == device.index) return;
+  require_device("cuda", device.index);
+  KINDLING_CUDA_CHECK(cudaSetDevice(device.index));
 }
 
 }  // namespace kindling::gpu

@@ -1,9 +1,8 @@
 // kindling::gpu in a build without CUDA: the same API, reporting no devices. Asking for device
-// memory or a fused step throws kindling::error saying CUDA support is absent; nothing aborts.
+// memory throws kindling::error saying CUDA support is absent; nothing aborts.
 #include "kindling/engine/error.hpp"
 #include "kindling/gpu/cuda.hpp"
 #include "kindling/gpu/memory.hpp"
-#include "kindling/gpu/optim.hpp"
 
 namespace kindling::gpu {
 
@@ -45,10 +44,10 @@ std::size_t release_cached_memory() {
   return 0;
 }
 
-void* device_allocate(std::size_t) {
+void* device_allocate(int, std::size_t) {
   unsupported("cuda allocate");
 }
-void device_deallocate(void*, std::size_t) noexcept {}
+void device_deallocate(int, void*, std::size_t) noexcept {}
 void copy_host_to_device(void*, const void*, std::size_t) {
   unsupported("copy to cuda");
 }
@@ -57,14 +56,6 @@ void copy_device_to_host(void*, const void*, std::size_t) {
 }
 void copy_device_to_device(void*, const void*, std::size_t) {
   unsupported("copy within cuda");
-}
-
-void adamw_step(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const AdamWOptions&,
-                std::int64_t) {
-  unsupported("adamw_step");
-}
-void sgd_step(const Tensor&, const Tensor&, const Tensor&, const SgdOptions&, bool) {
-  unsupported("sgd_step");
 }
 
 }  // namespace kindling::gpu

@@ -52,11 +52,13 @@ Tensor& Optimizer::slot(std::size_t i, std::size_t slot_index, bool* created) {
   return t;
 }
 
-const OptimizerKernels* Optimizer::fused_for(const Tensor& param, const Tensor& grad) const {
+const kernels::KernelTable* Optimizer::fused_for(const Tensor& param, const Tensor& grad,
+                                                 kernels::Kernel step) const {
   if (!use_fused_ || !param.is_contiguous() || !grad.is_contiguous() ||
-      grad.dtype() != param.dtype() || grad.device() != param.device())
+      grad.dtype() != param.dtype() || grad.device() != param.device() ||
+      !kernels::supports(param.device(), step))
     return nullptr;
-  return optimizer_kernels(param.device().type);
+  return &kernels::kernels_on(param.device());
 }
 
 StateDict Optimizer::state_dict() const {
@@ -135,10 +137,10 @@ void SGD::update(std::size_t i, const Tensor& p, const Tensor& grad) {
   const SgdOptions& o = options;
   bool first = false;
   Tensor buf = o.momentum != 0.0 ? slot(i, 0, &first) : Tensor{};
-  if (const auto* k = fused_for(p, grad); k && k->sgd) {
-    k->sgd(p.strided_view(), grad.strided_view(),
-           buf.defined() ? buf.strided_view() : StridedView{},
-           {lr_, o.momentum, o.dampening, o.weight_decay, o.nesterov, first});
+  if (const auto* k = fused_for(p, grad, kernels::Kernel::sgd_step)) {
+    k->sgd_step(p.strided_view(), grad.strided_view(),
+                buf.defined() ? buf.strided_view() : kernels::StridedView{},
+                {lr_, o.momentum, o.dampening, o.weight_decay, o.nesterov, first});
     return;
   }
   Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
@@ -173,24 +175,24 @@ std::vector<std::pair<std::string, double*>> Adam::hyperparameters() {
           {"weight_decay", &options.weight_decay}};
 }
 
-AdamHyper Adam::hyper() const {
+kernels::AdamHyper Adam::hyper() const {
   const AdamOptions& o = options;
   return {lr_, o.beta1, o.beta2, o.eps, o.weight_decay, step_count(), decoupled_};
 }
 
-// All parameters in one adam_multi call (one launch on a GPU) when every one that has a grad can
-// take the fused step on one device with one dtype; otherwise per parameter.
+// All parameters in one adam_multi_step call (one launch on a GPU) when every one that has a grad
+// can take the fused step on one device with one dtype; otherwise per parameter.
 bool Adam::update_all() {
-  std::vector<AdamTensors> batch;
-  const OptimizerKernels* table = nullptr;
+  std::vector<kernels::AdamTensors> batch;
+  const kernels::KernelTable* table = nullptr;
   DType dtype = DType::float32;
   Device device = kCPU;
   for (std::size_t i = 0; i < params().size(); ++i) {
     const Tensor& p = params()[i];
     const Tensor grad = p.grad();  // held by the parameter, so its view stays valid
     if (!grad.defined()) continue;
-    const OptimizerKernels* k = fused_for(p, grad);
-    if (k == nullptr || k->adam_multi == nullptr ||
+    const kernels::KernelTable* k = fused_for(p, grad, kernels::Kernel::adam_multi_step);
+    if (k == nullptr ||
         (table != nullptr && (k != table || p.dtype() != dtype || p.device() != device)))
       return false;
     table = k;
@@ -200,7 +202,7 @@ bool Adam::update_all() {
                      slot(i, 1).strided_view()});
   }
   if (batch.size() < 2) return false;  // nothing to batch
-  table->adam_multi(batch.data(), batch.size(), hyper());
+  table->adam_multi_step(batch.data(), batch.size(), hyper());
   return true;
 }
 
@@ -208,9 +210,9 @@ void Adam::update(std::size_t i, const Tensor& p, const Tensor& grad) {
   const AdamOptions& o = options;
   Tensor& m = slot(i, 0);
   Tensor& v = slot(i, 1);
-  const AdamHyper h = hyper();
-  if (const auto* k = fused_for(p, grad); k && k->adam) {
-    k->adam(p.strided_view(), grad.strided_view(), m.strided_view(), v.strided_view(), h);
+  const kernels::AdamHyper h = hyper();
+  if (const auto* k = fused_for(p, grad, kernels::Kernel::adam_step)) {
+    k->adam_step(p.strided_view(), grad.strided_view(), m.strided_view(), v.strided_view(), h);
     return;
   }
   Tensor g = grad;
@@ -248,11 +250,11 @@ void RMSprop::update(std::size_t i, const Tensor& p, const Tensor& grad) {
   Tensor& sq = slot(i, 0);
   Tensor buf = o.momentum > 0.0 ? slot(i, 1) : Tensor{};
   Tensor gavg = o.centered ? slot(i, 2) : Tensor{};
-  if (const auto* k = fused_for(p, grad); k && k->rmsprop) {
-    k->rmsprop(p.strided_view(), grad.strided_view(), sq.strided_view(),
-               buf.defined() ? buf.strided_view() : StridedView{},
-               gavg.defined() ? gavg.strided_view() : StridedView{},
-               {lr_, o.alpha, o.eps, o.weight_decay, o.momentum, o.centered});
+  if (const auto* k = fused_for(p, grad, kernels::Kernel::rmsprop_step)) {
+    k->rmsprop_step(p.strided_view(), grad.strided_view(), sq.strided_view(),
+                    buf.defined() ? buf.strided_view() : kernels::StridedView{},
+                    gavg.defined() ? gavg.strided_view() : kernels::StridedView{},
+                    {lr_, o.alpha, o.eps, o.weight_decay, o.momentum, o.centered});
     return;
   }
   const Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;

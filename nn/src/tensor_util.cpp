@@ -14,33 +14,17 @@ namespace kindling::nn {
 void copy_into(const Tensor& dst, const Tensor& src, const char* who) {
   KINDLING_CHECK(dst.shape() == src.shape(), who, ": cannot copy a tensor of shape ",
                  shape_string(src.shape()), " into one of shape ", shape_string(dst.shape()));
-  if (dst.device() == src.device()) {
-    kernels::kernels_for(dst.device()).copy(src.strided_view(), dst.strided_view());
-    return;
-  }
-  // Across devices: go through a contiguous host copy of the right dtype.
+  // Across devices the values move first, the one way tensors move (Tensor::to, Note [device
+  // copies]); the copy kernel then converts the dtype and writes whatever layout dst has.
   const no_grad guard;
-  KINDLING_CHECK(dst.is_contiguous(), who, ": copying from ", to_string(src.device()), " to ",
-                 to_string(dst.device()), " needs a contiguous destination");
-  if (src.device() == kCPU) {
-    const Tensor host = contiguous(cast(src.detach(), dst.dtype()));
-    kernels::kernels_for(dst.device())
-        .copy_from_host(dst.raw_data(), host.raw_data(),
-                        static_cast<std::size_t>(host.numel()) * dtype_size(host.dtype()));
-  } else {
-    KINDLING_CHECK(dst.device() == kCPU, who, ": copies between ", to_string(src.device()), " and ",
-                   to_string(dst.device()), " are not supported");
-    const Tensor packed = contiguous(cast(src.detach(), dst.dtype()));
-    kernels::kernels_for(src.device())
-        .copy_to_host(dst.raw_data(), packed.raw_data(),
-                      static_cast<std::size_t>(packed.numel()) * dtype_size(packed.dtype()));
-  }
+  const Tensor from = src.device() == dst.device() ? src : src.detach().to(dst.device());
+  kernels::kernels_on(dst.device()).copy(from.strided_view(), dst.strided_view());
 }
 
 void fill_into(const Tensor& dst, double value) {
   KINDLING_CHECK(fits_dtype(value, dst.dtype()), "fill: value ", value, " cannot be converted to ",
                  dtype_name(dst.dtype()), " without overflow");
-  kernels::kernels_for(dst.device()).fill(dst.strided_view(), value);
+  kernels::kernels_on(dst.device()).fill(dst.strided_view(), value);
 }
 
 void assign_host(const Tensor& dst, const std::vector<double>& values, const char* who) {

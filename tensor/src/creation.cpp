@@ -115,7 +115,7 @@ Tensor from_host(const std::vector<T>& values, const Shape& shape, DType dtype,
   KINDLING_CHECK(values.size() == static_cast<std::size_t>(count), op, ": ", values.size(),
                  " values do not fill shape ", shape_string(shape), " (", count, " elements)");
   Tensor host = empty(shape, dtype_of<T>(), kCPU, op);
-  detail::kernels_of(host).copy_from_host(host.raw_data(), values.data(),
+  detail::kernels_of(host).copy_from_host(kCPU, host.raw_data(), values.data(),
                                           values.size() * sizeof(T));
   if (dtype == dtype_of<T>()) return host;
   const no_grad guard;

@@ -2,6 +2,7 @@
 // dtype.hpp.
 #include <array>
 #include <atomic>
+#include <bitset>
 #include <sstream>
 #include <string>
 
@@ -17,26 +18,116 @@ const KernelTable* cpu_kernel_table();
 }
 
 namespace {
-std::array<std::atomic<const KernelTable*>, kDeviceTypeCount>& registry() {
-  static std::array<std::atomic<const KernelTable*>, kDeviceTypeCount> tables{};
+
+// A registered table as the registry keeps it: the entries with every hole filled by a thunk, and
+// which entries the device really has.
+struct RegisteredTable {
+  KernelTable given;  // what register_kernels() was given
+  KernelTable table;
+  std::bitset<kKernelCount> present;
+};
+
+bool same_entries(const KernelTable& a, const KernelTable& b) noexcept {
+#define KINDLING_X(name, kind, ret, params) \
+  if (a.name != b.name) return false;
+  KINDLING_KERNEL_TABLE(KINDLING_X)
+#undef KINDLING_X
+  return true;
+}
+
+std::string_view device_type_name(DeviceType type) noexcept {
+  switch (type) {
+    case DeviceType::cpu:
+      return "cpu";
+    case DeviceType::cuda:
+      return "cuda";
+  }
+  return "?";
+}
+
+[[noreturn]] void throw_missing(DeviceType type, Kernel kernel) {
+  detail::throw_error(device_type_name(type), " has no kernel for ", kernel_name(kernel));
+}
+
+// Missing<type, kernel, signature>::call has the entry's signature and throws.
+template <DeviceType type, Kernel kernel, class F>
+struct Missing;
+template <DeviceType type, Kernel kernel, class R, class... A>
+struct Missing<type, kernel, R (*)(A...)> {
+  [[noreturn]] static R call(A...) { throw_missing(type, kernel); }
+};
+
+template <DeviceType type>
+void fill_holes(RegisteredTable& r) noexcept {
+#define KINDLING_X(name, kind, ret, params)                                    \
+  r.present[static_cast<std::size_t>(Kernel::name)] = r.table.name != nullptr; \
+  if (r.table.name == nullptr)                                                 \
+    r.table.name = &Missing<type, Kernel::name, decltype(r.table.name)>::call;
+  KINDLING_KERNEL_TABLE(KINDLING_X)
+#undef KINDLING_X
+}
+
+// Never freed: a thread may still be reading a table that was replaced, and a registration happens
+// a few times per process at most (at static initialisation).
+const RegisteredTable* complete(DeviceType type, const KernelTable* table) noexcept {
+  auto* r = new RegisteredTable{*table, *table, {}};
+  switch (type) {
+    case DeviceType::cpu:
+      fill_holes<DeviceType::cpu>(*r);
+      break;
+    case DeviceType::cuda:
+      fill_holes<DeviceType::cuda>(*r);
+      break;
+  }
+  return r;
+}
+
+std::array<std::atomic<const RegisteredTable*>, kDeviceTypeCount>& registry() {
+  static std::array<std::atomic<const RegisteredTable*>, kDeviceTypeCount> tables{};
   return tables;
 }
+
+// The registered table, or for the CPU its own (whatever the static initialisation order);
+// null when the device type has none.
+const RegisteredTable* lookup(DeviceType type) noexcept {
+  const RegisteredTable* r = registry()[static_cast<std::size_t>(type)].load();
+  if (r == nullptr && type == DeviceType::cpu) {
+    static const RegisteredTable* const cpu_table =
+        complete(DeviceType::cpu, cpu::cpu_kernel_table());
+    r = cpu_table;
+  }
+  return r;
+}
+
 }  // namespace
 
 void register_kernels(DeviceType type, const KernelTable* table) noexcept {
-  registry()[static_cast<std::size_t>(type)].store(table);
+  auto& slot = registry()[static_cast<std::size_t>(type)];
+  const RegisteredTable* current = slot.load();
+  if (current != nullptr && table != nullptr && same_entries(current->given, *table)) return;
+  slot.store(table == nullptr ? nullptr : complete(type, table));
 }
 
 bool has_kernels(DeviceType type) noexcept {
-  return type == DeviceType::cpu || registry()[static_cast<std::size_t>(type)].load() != nullptr;
+  return lookup(type) != nullptr;
+}
+
+bool supports(Device device, Kernel kernel) noexcept {
+  const RegisteredTable* r = lookup(device.type);
+  return r != nullptr && r->present[static_cast<std::size_t>(kernel)];
 }
 
 const KernelTable& kernels_for(Device device) {
-  const KernelTable* table = registry()[static_cast<std::size_t>(device.type)].load();
-  if (table == nullptr && device.type == DeviceType::cpu) table = cpu::cpu_kernel_table();
-  KINDLING_CHECK(table != nullptr, "no kernels are registered for device ", to_string(device),
+  const RegisteredTable* r = lookup(device.type);
+  KINDLING_CHECK(r != nullptr, "no kernels are registered for device ", to_string(device),
                  " (is kindling built with CUDA and the gpu module linked?)");
-  return *table;
+  return r->table;
+}
+
+const KernelTable& kernels_on(Device device) {
+  const KernelTable& table = kernels_for(device);
+  if (device.type != DeviceType::cpu) table.make_current(device);
+  return table;
 }
 
 }  // namespace kernels

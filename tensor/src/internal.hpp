@@ -24,8 +24,9 @@ namespace kindling::detail {
 KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
 #undef KINDLING_X
 
+// The table of t's device, made current (kernels_on): the kernels then run where t lives.
 inline const kernels::KernelTable& kernels_of(const Tensor& t) {
-  return kernels::kernels_for(t.device());
+  return kernels::kernels_on(t.device());
 }
 
 // Input i of a node, as a handle (sharing the node).

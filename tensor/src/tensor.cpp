@@ -18,7 +18,7 @@ namespace kindling {
 // ---- storage -----------------------------------------------------------------------------------
 
 Storage::Storage(std::size_t bytes, Device device)
-    : data_(kernels::kernels_for(device).allocate(bytes)), bytes_(bytes), device_(device) {}
+    : data_(kernels::kernels_for(device).allocate(device, bytes)), bytes_(bytes), device_(device) {}
 
 Storage::Storage(void* data, std::size_t bytes, Device device, std::function<void()> release)
     : data_(data), bytes_(bytes), device_(device), release_(std::move(release)) {}
@@ -27,7 +27,7 @@ Storage::~Storage() {
   if (release_) {
     release_();
   } else {
-    kernels::kernels_for(device_).deallocate(data_, bytes_);
+    kernels::kernels_for(device_).deallocate(device_, data_, bytes_);
   }
 }
 
@@ -188,7 +188,8 @@ std::vector<T> Tensor::to_vector() const {
   const no_grad guard;
   const Tensor host = kindling::contiguous(kindling::cast(*this, dtype_of<T>()));
   std::vector<T> out(static_cast<std::size_t>(host.numel()));
-  detail::kernels_of(host).copy_to_host(out.data(), host.raw_data(), out.size() * sizeof(T));
+  detail::kernels_of(host).copy_to_host(host.device(), out.data(), host.raw_data(),
+                                        out.size() * sizeof(T));
   return out;
 }
 template std::vector<float> Tensor::to_vector<float>() const;
@@ -464,10 +465,12 @@ void accumulate_grad(TensorNode* node, Tensor contribution) {
 namespace kindling {
 
 // Note [device copies]
-// to(device) goes through the host: a contiguous copy on the source device, copy_to_host, then
-// copy_from_host on the target. Every KernelTable knows the host and itself, so no pair of devices
-// needs a path of its own. It is not a graph op (no primitive has a cross-device backward yet): a
-// tensor with a graph behind it must be detached first, rather than silently losing its gradient.
+// to(device) makes a contiguous copy on the source device, then moves its bytes with one
+// kernel-table entry: copy_from_host or copy_to_host when one side is the CPU, copy_peer between
+// two devices of one type (cuda:0 -> cuda:1 directly). Every KernelTable knows the host and its
+// own devices, so no pair of devices needs a path of its own. It is not a graph op (no primitive
+// has a cross-device backward yet): a tensor with a graph behind it must be detached first, rather
+// than silently losing its gradient.
 Tensor Tensor::to(Device device) const {
   if (checked_node("to").device() == device) return *this;
   KINDLING_CHECK(is_leaf() || !requires_grad() || !is_grad_enabled(), "to(", to_string(device),
@@ -482,13 +485,15 @@ Tensor Tensor::to(Device device) const {
   const kernels::KernelTable& from = detail::kernels_of(src);
   const kernels::KernelTable& to = detail::kernels_of(out);
   if (src.device().type == DeviceType::cpu) {
-    to.copy_from_host(out.raw_data(), src.raw_data(), bytes);
+    to.copy_from_host(device, out.raw_data(), src.raw_data(), bytes);
   } else if (device.type == DeviceType::cpu) {
-    from.copy_to_host(out.raw_data(), src.raw_data(), bytes);
-  } else {
+    from.copy_to_host(src.device(), out.raw_data(), src.raw_data(), bytes);
+  } else if (device.type == src.device().type) {
+    from.copy_peer(device, out.raw_data(), src.device(), src.raw_data(), bytes);
+  } else {  // two device types: through the host (no such pair exists yet)
     std::vector<unsigned char> host(bytes);
-    from.copy_to_host(host.data(), src.raw_data(), bytes);
-    to.copy_from_host(out.raw_data(), host.data(), bytes);
+    from.copy_to_host(src.device(), host.data(), src.raw_data(), bytes);
+    to.copy_from_host(device, out.raw_data(), host.data(), bytes);
   }
   if (is_leaf() && requires_grad()) out.node()->requires_grad = true;
   return out;

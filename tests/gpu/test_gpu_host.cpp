@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "device_index.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/gpu/cuda.hpp"
 #include "kindling/gpu/memory.hpp"
-#include "kindling/nn/optim_kernels.hpp"
 #include "kindling/tensor.hpp"
 #include "kindling/tensor/caching_allocator.hpp"
 #ifdef KINDLING_GPU_HAS_CUDA
@@ -206,11 +206,49 @@ TEST_CASE("the CUDA kernel table is registered exactly when kindling is built wi
   kindling::gpu::init();  // idempotent
   CHECK(kindling::kernels::has_kernels(kindling::DeviceType::cuda) ==
         kindling::gpu::built_with_cuda());
-  // kindling::gpu_nn registered nn's fused optimizer steps for CUDA the same way.
-  const kindling::nn::OptimizerKernels* fused =
-      kindling::nn::optimizer_kernels(kindling::DeviceType::cuda);
-  CHECK((fused != nullptr) == kindling::gpu::built_with_cuda());
-  if (fused != nullptr) CHECK((fused->sgd && fused->adam && fused->rmsprop));
+  // The fused optimizer steps are entries of the same table (Note [fused optimizer steps]).
+  for (const auto step :
+       {kindling::kernels::Kernel::sgd_step, kindling::kernels::Kernel::adam_step,
+        kindling::kernels::Kernel::adam_multi_step, kindling::kernels::Kernel::rmsprop_step})
+    CHECK(kindling::kernels::supports(kindling::Device::cuda(0), step) ==
+          kindling::gpu::built_with_cuda());
+}
+
+TEST_CASE("the CUDA table has every kernel-table entry", "[gpu][registration]") {
+  // KINDLING_CUDA_MISSING in gpu/src/register.cpp is empty: CUDA has every entry the CPU has.
+  for (std::size_t k = 0; k < kindling::kernels::kKernelCount; ++k) {
+    INFO(kindling::kernels::kKernelNames[k]);
+    CHECK(kindling::kernels::supports(kindling::Device::cuda(0),
+                                      static_cast<kindling::kernels::Kernel>(k)) ==
+          kindling::gpu::built_with_cuda());
+  }
+}
+
+TEST_CASE("a CUDA device index past the devices there are is an error naming it", "[gpu][device]") {
+  // The check every Device-taking entry makes (allocate, copies, make_current) and set_device.
+  using kindling::gpu::detail::check_device_index;
+  CHECK_NOTHROW(check_device_index("cuda allocate", 0, 1));
+  CHECK_NOTHROW(check_device_index("cuda allocate", 1, 2));
+  CHECK_THROWS_WITH(check_device_index("cuda allocate", 1, 1),
+                    "cuda allocate: cuda:1 does not exist; there are 1 CUDA devices");
+  CHECK_THROWS_WITH(check_device_index("copy to cuda", -1, 2),
+                    "copy to cuda: cuda:-1 does not exist; there are 2 CUDA devices");
+  CHECK_THROWS_AS(check_device_index("cuda allocate", 0, 0), kindling::error);
+  // Through a tensor: on a GPU machine the index after the last device names it; without a
+  // device the reason is that there is none.
+  const int count = kindling::gpu::device_count();
+  try {
+    (void)kindling::zeros({2}, kindling::DType::float32, kindling::Device::cuda(count));
+    FAIL("expected kindling::error");
+  } catch (const kindling::error& e) {
+    const std::string what = e.what();
+    if (count > 0) {
+      CHECK_THAT(what, Catch::Contains("cuda allocate: cuda:" + std::to_string(count) +
+                                       " does not exist; there are " + std::to_string(count)));
+    } else {
+      CHECK((what.find("CUDA") != std::string::npos || what.find("cuda") != std::string::npos));
+    }
+  }
 }
 
 TEST_CASE("availability answers cleanly with and without a device", "[gpu][device]") {

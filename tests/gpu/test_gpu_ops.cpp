@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
+#ifdef KINDLING_GPU_HAS_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
 #include "gpu_test_support.hpp"
 #include "kindling/gpu/memory.hpp"
-#include "kindling/gpu/optim.hpp"
 #include "kindling/nn/optim.hpp"
-#include "kindling/nn/optim_kernels.hpp"
 
 using namespace kindling;
 using kindling_test::check_close;
@@ -570,50 +572,51 @@ TEST_CASE("an index out of range in a kernel surfaces as kindling::error", "[gpu
                     Catch::Contains("on one device"));
 }
 
+// The fused steps are kernel-table entries (Note [fused optimizer steps]): called here directly,
+// on contiguous CUDA tensors, against the formulas written out in double.
 TEST_CASE("fused AdamW and SGD steps match the host formulas", "[gpu][optim]") {
   KINDLING_REQUIRE_GPU();
+  const kernels::KernelTable& cuda = kernels::kernels_on(kCuda);
   Generator gen(3);
   const std::size_t n = 1000;
   const Tensor p0 = randn({10, 100}, gen), g0 = randn({10, 100}, gen);
   std::vector<double> p = p0.to_vector<double>(), g = g0.to_vector<double>();
 
   SECTION("adamw") {
-    const gpu::AdamWOptions o{0.01, 0.9, 0.99, 1e-8, 0.1};
+    const double lr = 0.01, beta1 = 0.9, beta2 = 0.99, eps = 1e-8, weight_decay = 0.1;
     const Tensor param = p0.to(kCuda), grad = g0.to(kCuda);
     const Tensor m = zeros({10, 100}, DType::float32, kCuda), v = zeros_like(m);
     std::vector<double> hm(n, 0.0), hv(n, 0.0);
     for (std::int64_t step = 1; step <= 3; ++step) {
-      gpu::adamw_step(param, grad, m, v, o, step);
-      const double bc1 = 1 - std::pow(o.beta1, double(step)),
-                   bc2 = 1 - std::pow(o.beta2, double(step));
+      cuda.adam_step(param.strided_view(), grad.strided_view(), m.strided_view(), v.strided_view(),
+                     {lr, beta1, beta2, eps, weight_decay, step, true});
+      const double bc1 = 1 - std::pow(beta1, double(step)), bc2 = 1 - std::pow(beta2, double(step));
       for (std::size_t i = 0; i < n; ++i) {
-        p[i] *= 1 - o.lr * o.weight_decay;
-        hm[i] = o.beta1 * hm[i] + (1 - o.beta1) * g[i];
-        hv[i] = o.beta2 * hv[i] + (1 - o.beta2) * g[i] * g[i];
-        p[i] -= o.lr / bc1 * hm[i] / (std::sqrt(hv[i]) / std::sqrt(bc2) + o.eps);
+        p[i] *= 1 - lr * weight_decay;
+        hm[i] = beta1 * hm[i] + (1 - beta1) * g[i];
+        hv[i] = beta2 * hv[i] + (1 - beta2) * g[i] * g[i];
+        p[i] -= lr / bc1 * hm[i] / (std::sqrt(hv[i]) / std::sqrt(bc2) + eps);
       }
     }
     check_close(param, from_vector(p, {10, 100}, DType::float32), 1e-5, 1e-6, "adamw param");
     check_close(v, from_vector(hv, {10, 100}, DType::float32), 1e-5, 1e-7, "adamw exp_avg_sq");
-    CHECK_THROWS_AS(gpu::adamw_step(param, grad, m, v, o, 0), kindling::error);
-    CHECK_THROWS_AS(gpu::adamw_step(p0, g0, m, v, o, 1), kindling::error);  // CPU tensors
   }
   SECTION("sgd with nesterov momentum and weight decay") {
-    const gpu::SgdOptions o{0.05, 0.9, 0.0, 0.01, true};
+    const double lr = 0.05, momentum = 0.9, dampening = 0.0, weight_decay = 0.01;
     const Tensor param = p0.to(kCuda), grad = g0.to(kCuda);
     const Tensor buf = zeros({10, 100}, DType::float32, kCuda);
     std::vector<double> hb(n, 0.0);
     for (int step = 0; step < 3; ++step) {
-      gpu::sgd_step(param, grad, buf, o, step == 0);
+      cuda.sgd_step(param.strided_view(), grad.strided_view(), buf.strided_view(),
+                    {lr, momentum, dampening, weight_decay, true, step == 0});
       for (std::size_t i = 0; i < n; ++i) {
-        double d = g[i] + o.weight_decay * p[i];
-        hb[i] = step == 0 ? d : o.momentum * hb[i] + (1 - o.dampening) * d;
-        d = d + o.momentum * hb[i];
-        p[i] -= o.lr * d;
+        double d = g[i] + weight_decay * p[i];
+        hb[i] = step == 0 ? d : momentum * hb[i] + (1 - dampening) * d;
+        d = d + momentum * hb[i];
+        p[i] -= lr * d;
       }
     }
     check_close(param, from_vector(p, {10, 100}, DType::float32), 1e-5, 1e-6, "sgd param");
-    CHECK_THROWS_AS(gpu::sgd_step(param, grad, Tensor{}, o, false), kindling::error);
   }
 }
 
@@ -654,7 +657,8 @@ TEST_CASE("an MLP trained 100 steps on cuda ends at the CPU's loss", "[gpu][mlp]
       }
       cpu[i].set_requires_grad();
       // The GPU side updates in place with the fused step (plain SGD).
-      gpu::sgd_step(dev[i], dev[i].grad(), Tensor{}, gpu::SgdOptions{lr}, step == 0);
+      kernels::kernels_on(kCuda).sgd_step(dev[i].strided_view(), dev[i].grad().strided_view(), {},
+                                          {lr, 0.0, 0.0, 0.0, false, step == 0});
       dev[i].zero_grad();
     }
   }
@@ -666,11 +670,10 @@ TEST_CASE("an MLP trained 100 steps on cuda ends at the CPU's loss", "[gpu][mlp]
   CHECK(gpu::launch_count() > launches_before);
 }
 
-TEST_CASE("nn's fused optimizer steps on cuda match their CPU loops", "[gpu][optim]") {
+TEST_CASE("the fused optimizer steps on cuda match their CPU loops", "[gpu][optim]") {
   KINDLING_REQUIRE_GPU();
-  const nn::OptimizerKernels& cpu = nn::cpu_optimizer_kernels();
-  const nn::OptimizerKernels* cuda = nn::optimizer_kernels(DeviceType::cuda);
-  REQUIRE(cuda != nullptr);
+  const kernels::KernelTable& cpu = kernels::kernels_for(kCPU);
+  const kernels::KernelTable& cuda = kernels::kernels_on(kCuda);
   for (DType dtype : {DType::float32, DType::float64}) {
     Generator gen(9);
     // Slots: param, grad; sgd's buffer; adam's exp_avg, exp_avg_sq; rmsprop's square_avg, buffer,
@@ -679,19 +682,21 @@ TEST_CASE("nn's fused optimizer steps on cuda match their CPU loops", "[gpu][opt
     for (int i = 0; i < 8; ++i)
       host.push_back(i < 2 ? randn({7, 33}, gen, dtype)
                            : (rand({7, 33}, gen, dtype) * (i == 7 ? 0.0 : 0.1)).detach());
-    auto run = [&](const nn::OptimizerKernels& k, Device device) {
+    auto run = [&](const kernels::KernelTable& k, Device device) {
       std::vector<Tensor> t;
       for (const Tensor& h : host)
         t.push_back(h.clone().to(device));
       auto v = [&](int i) { return t[static_cast<std::size_t>(i)].strided_view(); };
       for (int step = 1; step <= 3; ++step) {
-        k.sgd(v(0), v(1), v(2), nn::SgdHyper{0.1, 0.9, 0.1, 0.01, false, step == 1});
-        k.adam(v(0), v(1), v(3), v(4), nn::AdamHyper{0.01, 0.9, 0.99, 1e-8, 0.05, step, step != 2});
-        k.rmsprop(v(0), v(1), v(5), v(6), v(7), nn::RmspropHyper{0.01, 0.9, 1e-8, 0.01, 0.5, true});
+        k.sgd_step(v(0), v(1), v(2), kernels::SgdHyper{0.1, 0.9, 0.1, 0.01, false, step == 1});
+        k.adam_step(v(0), v(1), v(3), v(4),
+                    kernels::AdamHyper{0.01, 0.9, 0.99, 1e-8, 0.05, step, step != 2});
+        k.rmsprop_step(v(0), v(1), v(5), v(6), v(7),
+                       kernels::RmspropHyper{0.01, 0.9, 1e-8, 0.01, 0.5, true});
       }
       return t;
     };
-    const std::vector<Tensor> want = run(cpu, kCPU), got = run(*cuda, kCuda);
+    const std::vector<Tensor> want = run(cpu, kCPU), got = run(cuda, kCuda);
     const double tol = dtype == DType::float32 ? 1e-5 : 1e-12;
     for (std::size_t i = 0; i < want.size(); ++i)
       check_close(got[i], want[i], tol, tol,
@@ -729,4 +734,31 @@ TEST_CASE("AdamW's batched step on cuda matches the CPU for many parameters", "[
   const std::vector<Tensor> want = run(kCPU);
   for (std::size_t i = 0; i < want.size(); ++i)
     check_close(got[i], want[i], 1e-5, 1e-6, "parameter " + std::to_string(i));
+}
+
+TEST_CASE("Device::cuda(i) places memory on GPU i and runs its kernels there", "[gpu][device]") {
+  KINDLING_REQUIRE_GPU();
+  const int count = gpu::device_count();
+  // Past the last device: an error naming it, never memory on another GPU.
+  CHECK_THROWS_WITH(zeros({4}, DType::float32, Device::cuda(count)),
+                    Catch::Contains("cuda:" + std::to_string(count) + " does not exist"));
+  // An op makes its tensors' device current (Note [one current device]), whatever was current.
+  gpu::set_device(0);
+  const Device last = Device::cuda(count - 1);
+  Generator gen(3);
+  const Tensor a = randn({8, 5}, gen), b = randn({5, 3}, gen);
+  const Tensor got = matmul(a.to(last), b.to(last)) + 1.0;
+  CHECK(got.device() == last);
+  CHECK(gpu::current_device() == count - 1);
+  check_close(got, matmul(a, b) + 1.0, 1e-5, 1e-6, "matmul on the last device");
+#ifdef KINDLING_GPU_HAS_CUDA
+  cudaPointerAttributes attributes{};
+  REQUIRE(cudaPointerGetAttributes(&attributes, got.raw_data()) == cudaSuccess);
+  CHECK(attributes.device == count - 1);
+#endif
+  // Between two GPUs (through the host) the values arrive unchanged.
+  const Tensor back = got.to(kCuda);
+  CHECK(back.device() == kCuda);
+  CHECK(back.to_vector<float>() == got.to_vector<float>());
+  gpu::set_device(0);
 }

@@ -1,8 +1,9 @@
 // The device plumbing of tensor/ and nn/ without a GPU: this program registers, for
 // DeviceType::cuda, a kernel table that forwards every entry to the CPU table and counts the
-// calls (and an optimizer table that does the same). Tensors "on cuda:0" then live in host memory
-// but go through every device path a real GPU takes: to(device), Module::to, optimizer state
-// created on the parameter's device, gradients accumulated there, checkpoints written from it.
+// calls (the fused optimizer steps too: they are entries of the same table). Tensors "on cuda:0"
+// then live in host memory but go through every device path a real GPU takes: to(device),
+// Module::to, optimizer state created on the parameter's device, gradients accumulated there,
+// checkpoints written from it.
 // Since the kernels are the CPU's own, a model trained here must match the CPU bit for bit; any
 // difference is a plumbing bug (a tensor left on the wrong device, a copy missed).
 //
@@ -19,7 +20,6 @@
 #include <string>
 
 #include "kindling/nn.hpp"
-#include "kindling/nn/optim_kernels.hpp"
 
 namespace kindling {
 namespace {
@@ -39,65 +39,31 @@ long total_calls() {
   return n;
 }
 
-// Forward<&KernelTable::entry, "name">::call has the entry's signature and calls the CPU's.
+// Forward<&KernelTable::entry, "name", kind>::call has the entry's signature and calls the CPU's,
+// counting the call when the entry is a launch (memory entries are not launches).
 template <std::size_t N>
 struct Name {
   constexpr Name(const char (&s)[N]) { std::copy(s, s + N, text.begin()); }
   std::array<char, N> text{};
 };
-template <auto Member, Name name>
+template <auto Member, Name name, kernels::KernelKind kind>
 struct Forward;
-template <class R, class... A, R (*KernelTable::*Member)(A...), Name name>
-struct Forward<Member, name> {
+template <class R, class... A, R (*KernelTable::*Member)(A...), Name name, kernels::KernelKind kind>
+struct Forward<Member, name, kind> {
   static R call(A... args) {
-    ++calls()[name.text.data()];
+    if constexpr (kind == kernels::KernelKind::launch) ++calls()[name.text.data()];
     return (kernels::kernels_for(kCPU).*Member)(args...);
   }
 };
 
-// Memory entries are not launches: they forward without counting.
+// Every entry of the table's list (Note [kernel table]), so a new entry is counted here too.
 const KernelTable& fake_table() {
   static const KernelTable table = [] {
-    KernelTable t = kernels::kernels_for(kCPU);
-#define KINDLING_FORWARD(entry) t.entry = &Forward<&KernelTable::entry, #entry>::call;
-    KINDLING_FORWARD(copy)
-    KINDLING_FORWARD(fill)
-    KINDLING_FORWARD(unary)
-    KINDLING_FORWARD(binary)
-    KINDLING_FORWARD(where)
-    KINDLING_FORWARD(reduce)
-    KINDLING_FORWARD(matmul)
-    KINDLING_FORWARD(index_select)
-    KINDLING_FORWARD(index_add)
-    KINDLING_FORWARD(gather)
-    KINDLING_FORWARD(scatter_add)
-    KINDLING_FORWARD(softmax)
-    KINDLING_FORWARD(softmax_backward)
-    KINDLING_FORWARD(cross_entropy)
-    KINDLING_FORWARD(cross_entropy_backward)
-#undef KINDLING_FORWARD
-    return t;
-  }();
-  return table;
-}
-
-template <auto Member, Name name>
-struct ForwardOptim;
-template <class R, class... A, R (*nn::OptimizerKernels::*Member)(A...), Name name>
-struct ForwardOptim<Member, name> {
-  static R call(A... args) {
-    ++calls()[name.text.data()];
-    return (nn::cpu_optimizer_kernels().*Member)(args...);
-  }
-};
-
-const nn::OptimizerKernels& fake_optimizer_table() {
-  static const nn::OptimizerKernels table = [] {
-    nn::OptimizerKernels t;
-    t.sgd = &ForwardOptim<&nn::OptimizerKernels::sgd, "sgd_step">::call;
-    t.adam = &ForwardOptim<&nn::OptimizerKernels::adam, "adam_step">::call;
-    t.rmsprop = &ForwardOptim<&nn::OptimizerKernels::rmsprop, "rmsprop_step">::call;
-    t.adam_multi = &ForwardOptim<&nn::OptimizerKernels::adam_multi, "adam_multi_step">::call;
+    KernelTable t;
+#define KINDLING_X(name, kind, ret, params) \
+  t.name = &Forward<&KernelTable::name, #name, kernels::KernelKind::kind>::call;
+    KINDLING_KERNEL_TABLE(KINDLING_X)
+#undef KINDLING_X
     return t;
   }();
   return table;
@@ -106,7 +72,6 @@ const nn::OptimizerKernels& fake_optimizer_table() {
 // Registered once, before any test runs.
 const bool g_registered = [] {
   kernels::register_kernels(DeviceType::cuda, &fake_table());
-  nn::register_optimizer_kernels(DeviceType::cuda, &fake_optimizer_table());
   return true;
 }();
 

@@ -372,7 +372,7 @@ TEST_CASE("edges: size classes never wrap around size_t", "[tensor][edges][alloc
 TEST_CASE("edges: CPU allocation failure is a kindling error, never std::bad_alloc",
           "[tensor][edges][allocator]") {
   const kernels::KernelTable& cpu = kernels::kernels_for(kCPU);
-  CHECK_THAT(error_of([&] { cpu.allocate(std::size_t{1} << 60); }),
+  CHECK_THAT(error_of([&] { cpu.allocate(kCPU, std::size_t{1} << 60); }),
              Contains("cpu: out of memory allocating 1152921504606846976 bytes"));
   CHECK_THAT(error_of([] { zeros({std::int64_t{1} << 60}, DType::float32); }),
              Contains("zeros: cannot allocate shape (1152921504606846976) of float32 "

@@ -13,6 +13,7 @@
 #include "kindling/engine/error.hpp"
 #include "kindling/tensor/element.hpp"
 #include "kindling/tensor/kernels.hpp"
+#include "kindling/tensor/layout.hpp"
 
 namespace kindling::gpu::device {
 
@@ -27,8 +28,8 @@ inline unsigned grid_for(index_t n, int threads = kThreads) {
   return static_cast<unsigned>(std::min<index_t>((n + threads - 1) / threads, kMaxBlocks));
 }
 
-// N operands walked over one shape (the first view's). Size-1 dimensions are dropped and
-// neighbours merged where every operand steps through them as one, so a contiguous tensor is a
+// N operands walked over one shape (the first view's), its dimensions merged on the host by
+// merge_dims (kindling/tensor/layout.hpp, shared with the CPU's Walk), so a contiguous tensor is a
 // single dimension and the offset arithmetic below is one multiply.
 template <int N>
 struct Layout {
@@ -40,27 +41,14 @@ struct Layout {
 
 template <int N>
 Layout<N> make_layout(std::initializer_list<const StridedView*> views) {
+  const kernels::MergedDims<N> merged = kernels::merge_dims<N>(views);
   Layout<N> l;
-  const StridedView& first = **views.begin();
-  for (int d = 0; d < first.ndim; ++d) {
-    l.numel *= first.shape[d];
-    if (first.shape[d] == 1) continue;
-    bool merge = l.ndim > 0;
-    int k = 0;
-    for (const StridedView* v : views) {
-      if (merge && l.strides[k][l.ndim - 1] != v->strides[d] * first.shape[d]) merge = false;
-      ++k;
-    }
-    const int slot = merge ? l.ndim - 1 : l.ndim;
-    l.shape[slot] = merge ? l.shape[slot] * first.shape[d] : first.shape[d];
-    k = 0;
-    for (const StridedView* v : views)
-      l.strides[k++][slot] = v->strides[d];
-    if (!merge) ++l.ndim;
-  }
-  if (l.ndim == 0) {  // one element (or a shape of ones)
-    l.ndim = 1;
-    l.shape[0] = 1;
+  l.ndim = merged.ndim;
+  l.numel = (*views.begin())->numel();
+  for (int d = 0; d < merged.ndim; ++d) {
+    l.shape[d] = merged.shape[d];
+    for (int k = 0; k < N; ++k)
+      l.strides[k][d] = merged.strides[k][d];
   }
   return l;
 }
@@ -86,24 +74,8 @@ __device__ inline void offsets_of(const Layout<N>& l, index_t i, index_t (&off)[
   }
 }
 
-// Runs f.template operator()<T>() for the C++ type of a dtype (host side).
-template <class F>
-void with_dtype(DType dtype, F&& f) {
-  switch (dtype) {
-    case DType::float32:
-      f.template operator()<float>();
-      return;
-    case DType::float64:
-      f.template operator()<double>();
-      return;
-    case DType::int64:
-      f.template operator()<std::int64_t>();
-      return;
-    case DType::bool_:
-      f.template operator()<bool>();
-      return;
-  }
-}
+// The dtype dispatch of the host side, shared with the CPU (kindling/tensor/layout.hpp).
+using kernels::with_dtype;
 
 // The same for kernels that exist only for floating types (their bodies need not compile for
 // int64, so with_dtype cannot serve).

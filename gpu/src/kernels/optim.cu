@@ -1,60 +1,25 @@
-// Fused optimizer steps (kindling/gpu/optim.hpp, and nn's OptimizerKernels table through
-// nn_bridge.cpp): one kernel updates a parameter and its state in place. CPU twins: the loops of
-// nn/src/optim_cpu.cpp (PyTorch's formulas), which the GPU tests run on the same inputs.
-#include <cmath>
-
+// The fused optimizer steps of the kernel table (Note [fused optimizer steps] in
+// kindling/tensor/kernels.hpp): one kernel updates a parameter and its state in place, with the
+// element formulas shared with the CPU (kindling/tensor/optim_formulas.hpp). CPU twins: the loops
+// of tensor/src/cpu/optim.cpp, which the GPU tests run on the same inputs.
 #include "common.cuh"
+#include "kindling/tensor/optim_formulas.hpp"
 #include "launchers.hpp"
 
 namespace kindling::gpu {
 
 using namespace device;
+namespace f = optim_formula;
 
 namespace {
 
-// param, grad, exp_avg, exp_avg_sq: (n,) contiguous. Decoupled (AdamW) decay scales the parameter
-// by `decay`; L2 decay (Adam) adds l2 * param to the gradient. The formulas and their order are
-// nn/src/optim_cpu.cpp's adam_loop. 1 - beta is rounded from double, as there: 1.0f - 0.999f is
-// 1.3e-5 away from 0.001f, far more than rounding.
-template <class T>
-struct AdamConstants {
-  T beta1, beta2, c1, c2, eps, decay, l2, step_size, inv_sqrt_bias2;
-};
-
-template <class T>
-AdamConstants<T> adam_constants(double lr, double beta1, double beta2, double eps,
-                                double weight_decay, std::int64_t step, bool decoupled) {
-  const double t = static_cast<double>(step);
-  const double bias1 = 1.0 - std::pow(beta1, t), bias2 = 1.0 - std::pow(beta2, t);
-  return {T(beta1),
-          T(beta2),
-          T(1.0 - beta1),
-          T(1.0 - beta2),
-          T(eps),
-          T(decoupled ? 1.0 - lr * weight_decay : 1.0),
-          T(decoupled ? 0.0 : weight_decay),
-          T(lr / bias1),
-          T(1.0 / std::sqrt(bias2))};
-}
-
-template <class T>
-__device__ inline void adam_element(const AdamConstants<T>& c, T& param, T grad, T& exp_avg,
-                                    T& exp_avg_sq) {
-  const T p = param;
-  const T d = grad + c.l2 * p;
-  const T m = c.beta1 * exp_avg + c.c1 * d;
-  const T v = c.beta2 * exp_avg_sq + c.c2 * d * d;
-  exp_avg = m;
-  exp_avg_sq = v;
-  param = c.decay * p - c.step_size * m / (d_sqrt(v) * c.inv_sqrt_bias2 + c.eps);
-}
-
+// param, grad, exp_avg, exp_avg_sq: (n,) contiguous.
 template <class T>
 __global__ void adam_kernel(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq,
-                            AdamConstants<T> c) {
+                            f::AdamConstants<T> c) {
   for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < n;
        i += index_t(gridDim.x) * blockDim.x)
-    adam_element(c, param[i], grad[i], exp_avg[i], exp_avg_sq[i]);
+    f::adam_element(c, param[i], grad[i], exp_avg[i], exp_avg_sq[i]);
 }
 
 // Several parameters in one launch, their pointers passed by value in the kernel's arguments
@@ -74,7 +39,7 @@ struct AdamBatch {
 };
 
 template <class T>
-__global__ void adam_multi_kernel(AdamBatch<T> b, AdamConstants<T> c) {
+__global__ void adam_multi_kernel(AdamBatch<T> b, f::AdamConstants<T> c) {
   const index_t total = b.end[b.count - 1];
   int j = 0;
   for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < total;
@@ -82,88 +47,65 @@ __global__ void adam_multi_kernel(AdamBatch<T> b, AdamConstants<T> c) {
     while (i >= b.end[j])
       ++j;
     const index_t k = i - (j == 0 ? 0 : b.end[j - 1]);
-    adam_element(c, b.param[j][k], b.grad[j][k], b.exp_avg[j][k], b.exp_avg_sq[j][k]);
+    f::adam_element(c, b.param[j][k], b.grad[j][k], b.exp_avg[j][k], b.exp_avg_sq[j][k]);
   }
 }
 
 // param, grad, square_avg: (n,) contiguous; buffer null without momentum, grad_avg null unless
-// centered. nn/src/optim_cpu.cpp's rmsprop_loop. one_minus_alpha comes from the host, computed in
-// double as the CPU does (1 - alpha in float is off by ~100 ulp for alpha near 1).
+// centered.
 template <class T>
 __global__ void rmsprop_kernel(index_t n, T* param, const T* grad, T* square_avg, T* buffer,
-                               T* grad_avg, T lr, T alpha, T one_minus_alpha, T eps, T weight_decay,
-                               T momentum) {
+                               T* grad_avg, f::RmspropConstants<T> c) {
   for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < n;
-       i += index_t(gridDim.x) * blockDim.x) {
-    const T d = grad[i] + weight_decay * param[i];
-    const T s = alpha * square_avg[i] + one_minus_alpha * d * d;
-    square_avg[i] = s;
-    T var = s;
-    if (grad_avg != nullptr) {
-      const T a = alpha * grad_avg[i] + one_minus_alpha * d;
-      grad_avg[i] = a;
-      var = s - a * a;
-    }
-    const T step = d / (d_sqrt(var) + eps);
-    if (buffer != nullptr) {
-      const T b = momentum * buffer[i] + step;
-      buffer[i] = b;
-      param[i] -= lr * b;
-    } else {
-      param[i] -= lr * step;
-    }
-  }
+       i += index_t(gridDim.x) * blockDim.x)
+    f::rmsprop_element(c, param[i], grad[i], square_avg[i], buffer ? buffer + i : nullptr,
+                       grad_avg ? grad_avg + i : nullptr);
 }
 
-// param, grad, buffer: (n,) contiguous; buffer is null without momentum. one_minus_dampening
-// comes from the host in double, as on the CPU.
+// param, grad, buffer: (n,) contiguous; buffer is null without momentum.
 template <class T>
-__global__ void sgd_kernel(index_t n, T* param, const T* grad, T* buffer, T lr, T momentum,
-                           T one_minus_dampening, T weight_decay, bool nesterov, bool first_step) {
+__global__ void sgd_kernel(index_t n, T* param, const T* grad, T* buffer, f::SgdConstants<T> c) {
   for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < n;
-       i += index_t(gridDim.x) * blockDim.x) {
-    T d = grad[i] + weight_decay * param[i];
-    if (buffer != nullptr) {
-      const T b = first_step ? d : momentum * buffer[i] + one_minus_dampening * d;
-      buffer[i] = b;
-      d = nesterov ? d + momentum * b : b;
-    }
-    param[i] -= lr * d;
-  }
+       i += index_t(gridDim.x) * blockDim.x)
+    f::sgd_element(c, param[i], grad[i], buffer ? buffer + i : nullptr);
+}
+
+template <class T>
+T* data_of(const StridedView& v) {
+  return static_cast<T*>(v.data);
 }
 
 }  // namespace
 
-void adam(DType dtype, void* param, const void* grad, void* exp_avg, void* exp_avg_sq,
-          std::int64_t n, double lr, double beta1, double beta2, double eps, double weight_decay,
-          std::int64_t step, bool decoupled) {
+void adam_step(const StridedView& param, const StridedView& grad, const StridedView& exp_avg,
+               const StridedView& exp_avg_sq, const kernels::AdamHyper& h) {
+  const index_t n = param.numel();
   if (n == 0) return;
-  with_float_dtype(dtype, "adam step", [&]<class T>() {
-    adam_kernel<T><<<grid_for(n), kThreads>>>(
-        n, static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(exp_avg),
-        static_cast<T*>(exp_avg_sq),
-        adam_constants<T>(lr, beta1, beta2, eps, weight_decay, step, decoupled));
+  with_float_dtype(param.dtype, "adam step", [&]<class T>() {
+    adam_kernel<T><<<grid_for(n), kThreads>>>(n, data_of<T>(param), data_of<const T>(grad),
+                                              data_of<T>(exp_avg), data_of<T>(exp_avg_sq),
+                                              f::adam_constants<T>(h));
   });
   KINDLING_CUDA_CHECK_LAUNCH("adam_kernel");
 }
 
-void adam_multi(DType dtype, const AdamSlices* tensors, std::size_t count, double lr, double beta1,
-                double beta2, double eps, double weight_decay, std::int64_t step, bool decoupled) {
-  with_float_dtype(dtype, "adam step", [&]<class T>() {
-    const AdamConstants<T> c =
-        adam_constants<T>(lr, beta1, beta2, eps, weight_decay, step, decoupled);
+void adam_multi_step(const kernels::AdamTensors* tensors, std::size_t count,
+                     const kernels::AdamHyper& h) {
+  if (count == 0) return;
+  with_float_dtype(tensors[0].param.dtype, "adam step", [&]<class T>() {
+    const f::AdamConstants<T> c = f::adam_constants<T>(h);
     // Batches of up to kMultiTensors parameters: one launch each.
     for (std::size_t first = 0; first < count; first += kMultiTensors) {
       AdamBatch<T> b;
       index_t total = 0;
       for (std::size_t i = first; i < count && b.count < kMultiTensors; ++i, ++b.count) {
-        const AdamSlices& s = tensors[i];
-        total += s.n;
+        const kernels::AdamTensors& t = tensors[i];
+        total += t.param.numel();
         b.end[b.count] = total;
-        b.param[b.count] = static_cast<T*>(s.param);
-        b.grad[b.count] = static_cast<const T*>(s.grad);
-        b.exp_avg[b.count] = static_cast<T*>(s.exp_avg);
-        b.exp_avg_sq[b.count] = static_cast<T*>(s.exp_avg_sq);
+        b.param[b.count] = data_of<T>(t.param);
+        b.grad[b.count] = data_of<const T>(t.grad);
+        b.exp_avg[b.count] = data_of<T>(t.exp_avg);
+        b.exp_avg_sq[b.count] = data_of<T>(t.exp_avg_sq);
       }
       if (total == 0) continue;
       adam_multi_kernel<T><<<grid_for(total), kThreads>>>(b, c);
@@ -172,27 +114,28 @@ void adam_multi(DType dtype, const AdamSlices* tensors, std::size_t count, doubl
   });
 }
 
-void rmsprop(DType dtype, void* param, const void* grad, void* square_avg, void* buffer,
-             void* grad_avg, std::int64_t n, double lr, double alpha, double eps,
-             double weight_decay, double momentum) {
+void rmsprop_step(const StridedView& param, const StridedView& grad, const StridedView& square_avg,
+                  const StridedView& buffer, const StridedView& grad_avg,
+                  const kernels::RmspropHyper& h) {
+  const index_t n = param.numel();
   if (n == 0) return;
-  with_float_dtype(dtype, "rmsprop step", [&]<class T>() {
+  with_float_dtype(param.dtype, "rmsprop step", [&]<class T>() {
     rmsprop_kernel<T><<<grid_for(n), kThreads>>>(
-        n, static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(square_avg),
-        static_cast<T*>(buffer), static_cast<T*>(grad_avg), T(lr), T(alpha), T(1.0 - alpha), T(eps),
-        T(weight_decay), T(momentum));
+        n, data_of<T>(param), data_of<const T>(grad), data_of<T>(square_avg),
+        h.momentum > 0.0 ? data_of<T>(buffer) : nullptr,
+        h.centered ? data_of<T>(grad_avg) : nullptr, f::rmsprop_constants<T>(h));
   });
   KINDLING_CUDA_CHECK_LAUNCH("rmsprop_kernel");
 }
 
-void sgd(DType dtype, void* param, const void* grad, void* momentum_buffer, std::int64_t n,
-         double lr, double momentum, double dampening, double weight_decay, bool nesterov,
-         bool first_step) {
+void sgd_step(const StridedView& param, const StridedView& grad, const StridedView& buffer,
+              const kernels::SgdHyper& h) {
+  const index_t n = param.numel();
   if (n == 0) return;
-  with_float_dtype(dtype, "sgd_step", [&]<class T>() {
-    sgd_kernel<T><<<grid_for(n), kThreads>>>(
-        n, static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(momentum_buffer),
-        T(lr), T(momentum), T(1.0 - dampening), T(weight_decay), nesterov, first_step);
+  with_float_dtype(param.dtype, "sgd step", [&]<class T>() {
+    sgd_kernel<T><<<grid_for(n), kThreads>>>(n, data_of<T>(param), data_of<const T>(grad),
+                                             h.momentum != 0.0 ? data_of<T>(buffer) : nullptr,
+                                             f::sgd_constants<T>(h));
   });
   KINDLING_CUDA_CHECK_LAUNCH("sgd_kernel");
 }

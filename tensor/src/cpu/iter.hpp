@@ -10,6 +10,7 @@
 #include <initializer_list>
 
 #include "kindling/tensor/kernels.hpp"
+#include "kindling/tensor/layout.hpp"
 
 namespace kindling::kernels::cpu {
 
@@ -18,9 +19,9 @@ inline constexpr std::int64_t kParallelThreshold = 32768;
 // Rows longer than this are split into blocks so that one long row still spreads over threads.
 inline constexpr std::int64_t kBlock = 16384;
 
-// Up to four operands walked over a common shape. Dimensions of size 1 are dropped and adjacent
-// dimensions merged when every operand is contiguous across them, so a contiguous tensor is one
-// long row and a transposed one two dimensions.
+// Up to four operands walked over a common shape, its dimensions merged as far as the memory allows
+// (merge_dims in kindling/tensor/layout.hpp, shared with the CUDA Layout): a contiguous tensor is
+// one long row and a transposed one two dimensions.
 struct Walk {
   static constexpr int kMaxOperands = 4;
   int ndim = 0;
@@ -30,44 +31,17 @@ struct Walk {
   std::array<char*, kMaxOperands> base{};
   std::array<std::int64_t, kMaxOperands> element_size{};
 
-  // The shape comes from the first view; the others must have it too.
+  // The shape comes from the first view; the others must have it too (merge_dims).
   Walk(std::initializer_list<const StridedView*> views) {
-    const StridedView& first = **views.begin();
     for (const StridedView* v : views) {
       base[operands] = static_cast<char*>(v->data);
       element_size[operands] = static_cast<std::int64_t>(dtype_size(v->dtype));
       ++operands;
     }
-    if (first.numel() == 0) {  // nothing to visit; the other sizes may multiply past int64
-      shape[0] = 0;
-      ndim = 1;
-      return;
-    }
-    for (int d = 0; d < first.ndim; ++d) {
-      if (first.shape[d] == 1) continue;
-      // Merge into the previous dimension when every operand steps through both as one.
-      bool merge = ndim > 0;
-      int k = 0;
-      for (const StridedView* v : views) {
-        if (merge && strides[k][ndim - 1] != v->strides[d] * first.shape[d]) merge = false;
-        ++k;
-      }
-      k = 0;
-      if (merge) {
-        shape[ndim - 1] *= first.shape[d];
-        for (const StridedView* v : views)
-          strides[k++][ndim - 1] = v->strides[d];
-      } else {
-        shape[ndim] = first.shape[d];
-        for (const StridedView* v : views)
-          strides[k++][ndim] = v->strides[d];
-        ++ndim;
-      }
-    }
-    if (ndim == 0) {  // a single element
-      shape[0] = 1;
-      ndim = 1;
-    }
+    const MergedDims<kMaxOperands> merged = merge_dims<kMaxOperands>(views);
+    ndim = merged.ndim;
+    shape = merged.shape;
+    strides = merged.strides;
   }
 
   std::int64_t inner() const noexcept { return shape[ndim - 1]; }
@@ -131,22 +105,6 @@ void for_each_index(const StridedView& shape_of, const std::array<const StridedV
       index[d] = 0;
     }
   }
-}
-
-// Runs f.template operator()<T>() for the C++ type of `dtype`.
-template <class F>
-decltype(auto) with_dtype(DType dtype, F&& f) {
-  switch (dtype) {
-    case DType::float32:
-      return f.template operator()<float>();
-    case DType::float64:
-      return f.template operator()<double>();
-    case DType::bool_:
-      return f.template operator()<bool>();
-    case DType::int64:
-      break;
-  }
-  return f.template operator()<std::int64_t>();
 }
 
 }  // namespace kindling::kernels::cpu

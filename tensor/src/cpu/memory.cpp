@@ -2,9 +2,11 @@
 // kindling/tensor/caching_allocator.hpp) over aligned_alloc, so that a training step reuses the
 // buffers the previous step freed instead of asking malloc (and the kernel, for large blocks)
 // again every time. Blocks are 64-byte aligned; the cache holds at most kCacheLimit bytes, and
-// blocks freed beyond that go straight back to the system.
+// blocks freed beyond that go straight back to the system. Also the CPU's host copies, which are
+// plain memcpy.
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "cpu.hpp"
 #include "kindling/tensor/caching_allocator.hpp"
@@ -39,13 +41,29 @@ detail::CachingAllocator& cache() {
 
 }  // namespace
 
-// The table promises storage for 0 bytes too (an empty tensor still has some).
-void* allocate(std::size_t bytes) {
+// The table promises storage for 0 bytes too (an empty tensor still has some). The CPU is one
+// device whatever the index says.
+void* allocate(Device, std::size_t bytes) {
   return cache().allocate(0, std::max<std::size_t>(bytes, 1));
 }
 
-void deallocate(void* data, std::size_t bytes) {
+void deallocate(Device, void* data, std::size_t bytes) {
   cache().deallocate(0, data, std::max<std::size_t>(bytes, 1));
 }
+
+void copy_from_host(Device, void* dst, const void* src, std::size_t bytes) {
+  if (bytes != 0) std::memcpy(dst, src, bytes);
+}
+
+void copy_to_host(Device, void* dst, const void* src, std::size_t bytes) {
+  if (bytes != 0) std::memcpy(dst, src, bytes);
+}
+
+void copy_peer(Device, void* dst, Device, const void* src, std::size_t bytes) {
+  if (bytes != 0) std::memcpy(dst, src, bytes);
+}
+
+// Kernels run on the calling thread (and OpenMP's): there is nothing to switch.
+void make_current(Device) {}
 
 }  // namespace kindling::kernels::cpu

@@ -1,6 +1,4 @@
 // The CPU kernel table, registered before main(), and the run-time choice of SIMD loops.
-#include <cstring>
-
 #include "cpu.hpp"
 #include "kindling/tensor/cpu_features.hpp"
 #include "simd.hpp"
@@ -27,32 +25,12 @@ SimdOps choose_simd_ops() {
   return make_simd_ops_sse2();
 }
 
-void copy_bytes(void* dst, const void* src, std::size_t bytes) {
-  if (bytes != 0) std::memcpy(dst, src, bytes);
-}
-
 const KernelTable& cpu_table() {
   static const KernelTable table = [] {
     KernelTable t;
-    t.allocate = &allocate;
-    t.deallocate = &deallocate;
-    t.copy_from_host = &copy_bytes;
-    t.copy_to_host = &copy_bytes;
-    t.copy = &copy;
-    t.fill = &fill;
-    t.unary = &unary;
-    t.binary = &binary;
-    t.where = &where;
-    t.reduce = &reduce;
-    t.matmul = &matmul;
-    t.index_select = &index_select;
-    t.index_add = &index_add;
-    t.gather = &gather;
-    t.scatter_add = &scatter_add;
-    t.softmax = &softmax;
-    t.softmax_backward = &softmax_backward;
-    t.cross_entropy = &cross_entropy;
-    t.cross_entropy_backward = &cross_entropy_backward;
+#define KINDLING_X(name, kind, ret, params) t.name = static_cast<decltype(t.name)>(&name);
+    KINDLING_KERNEL_TABLE(KINDLING_X)
+#undef KINDLING_X
     return t;
   }();
   return table;

@@ -29,8 +29,9 @@ int device_count() noexcept;
 // empty when it is true.
 std::string unavailable_reason();
 
-// The device that allocations and kernels use (tensors on cuda:i run on the current device; see
-// Note [one current device] in gpu/README.md). set_device throws for an index out of range.
+// The device kernels launch on. Every op makes its tensors' device current first, so a tensor on
+// cuda:i is allocated and computed on GPU i whatever was current (Note [one current device] in
+// gpu/README.md). set_device throws for an index out of range.
 void set_device(int index);
 int current_device();
 

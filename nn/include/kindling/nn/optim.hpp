@@ -4,8 +4,9 @@
 //   loss.backward(); opt.step(); opt.zero_grad();
 //
 // The state (moments, momentum buffers, the step count and the hyperparameters) is in
-// state_dict(), so checkpoints resume exactly. Updates run fused per device when a kernel is
-// registered (Note [fused optimizer steps] in optim_kernels.hpp), else as tensor ops.
+// state_dict(), so checkpoints resume exactly. Updates run fused when the parameter's device has
+// the kernel-table entry (Note [fused optimizer steps] in kindling/tensor/kernels.hpp), else as
+// tensor ops.
 #pragma once
 
 #include <cstdint>
@@ -13,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "kindling/nn/optim_kernels.hpp"
 #include "kindling/nn/state_dict.hpp"
+#include "kindling/tensor/kernels.hpp"
 #include "kindling/tensor/tensor.hpp"
 
 namespace kindling::nn {
@@ -59,8 +60,10 @@ class Optimizer {
   virtual bool update_all() { return false; }
   // Hyperparameters besides lr, by name, for the state dict.
   virtual std::vector<std::pair<std::string, double*>> hyperparameters() = 0;
-  // The fused kernel table for this parameter, or null for the tensor-op form.
-  const OptimizerKernels* fused_for(const Tensor& param, const Tensor& grad) const;
+  // The parameter's kernel table, made current, when it has the fused `step` entry and the
+  // tensors suit it; null for the tensor-op form.
+  const kernels::KernelTable* fused_for(const Tensor& param, const Tensor& grad,
+                                        kernels::Kernel step) const;
 
   double lr_;
 
@@ -110,7 +113,7 @@ class Adam : public Optimizer {
   void update(std::size_t i, const Tensor& param, const Tensor& grad) override;
   bool update_all() override;
   std::vector<std::pair<std::string, double*>> hyperparameters() override;
-  AdamHyper hyper() const;
+  kernels::AdamHyper hyper() const;
   bool decoupled_;
 };
 

@@ -1,4 +1,5 @@
-// The per-device table of forward primitives: the only place tensor ops touch memory.
+// The per-device kernel table (Note [kernel table]): memory, the forward primitives and the fused
+// optimizer steps; the only place tensor ops touch memory.
 //
 // Note [device dispatch]
 // Every differentiable op in tensor/ is written with the primitives below (backward too, since
@@ -15,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "kindling/tensor/dtype.hpp"
 #include "kindling/tensor/op_list.hpp"
@@ -98,72 +100,198 @@ constexpr bool is_comparison(BinaryKernel op) noexcept {
 // wrap around; on bool, max is `any` and min is `all`.
 enum class ReduceKernel : std::uint8_t { sum, max, min, argmax, argmin };
 
-struct KernelTable {
-  // Memory. allocate() returns storage aligned to 64 bytes; bytes may be 0.
-  void* (*allocate)(std::size_t bytes) = nullptr;
-  void (*deallocate)(void* data, std::size_t bytes) = nullptr;
-  // Host <-> device copies of contiguous bytes (for the CPU, plain memcpy).
-  void (*copy_from_host)(void* dst, const void* src, std::size_t bytes) = nullptr;
-  void (*copy_to_host)(void* dst, const void* src, std::size_t bytes) = nullptr;
-
-  // dst = src elementwise, converting dtypes as element::convert does (element.hpp: NaN and
-  // out-of-range floats become INT64_MIN in int64, nonzero becomes true in bool); shapes equal.
-  void (*copy)(const StridedView& src, const StridedView& dst) = nullptr;
-  // dst = value converted to dst's dtype as copy converts it.
-  void (*fill)(const StridedView& dst, double value) = nullptr;
-  void (*unary)(UnaryKernel op, const StridedView& x, const StridedView& y) = nullptr;
-  // a, b and out share shape; a and b share dtype, and out has it too (bool for comparisons).
-  void (*binary)(BinaryKernel op, const StridedView& a, const StridedView& b,
-                 const StridedView& out) = nullptr;
-  // out = cond != 0 ? a : b; cond may have any dtype (the ops pass bool).
-  void (*where)(const StridedView& cond, const StridedView& a, const StridedView& b,
-                const StridedView& out) = nullptr;
-  void (*reduce)(ReduceKernel op, const StridedView& x, const StridedView& out) = nullptr;
-  // out (..., m, n) = a (..., m, k) x b (..., k, n); batch dims equal (broadcast ones stride 0).
-  void (*matmul)(const StridedView& a, const StridedView& b, const StridedView& out) = nullptr;
-  // out = x.index_select(axis, index); index is 1-D int64.
-  void (*index_select)(const StridedView& x, int axis, const StridedView& index,
-                       const StridedView& out) = nullptr;
-  // dst.index_select(axis, index) += src, accumulating repeated indices.
-  void (*index_add)(const StridedView& dst, int axis, const StridedView& index,
-                    const StridedView& src) = nullptr;
-  // out[i][j][k] = x[...index[i][j][k] at `axis`...]; index has out's shape.
-  void (*gather)(const StridedView& x, int axis, const StridedView& index,
-                 const StridedView& out) = nullptr;
-  // The adjoint of gather: dst[...index[i][j][k] at `axis`...] += src[i][j][k].
-  void (*scatter_add)(const StridedView& dst, int axis, const StridedView& index,
-                      const StridedView& src) = nullptr;
-
-  // Softmax along `axis`, x and y of one shape and floating dtype: y = exp(x - logsumexp(x)), or
-  // with `log` y = x - logsumexp(x). One kernel instead of the six a composite needs (max, sub,
-  // exp, sum, log, sub), and the max shift keeps exp from overflowing.
-  void (*softmax)(const StridedView& x, int axis, bool log, const StridedView& y) = nullptr;
-  // Its backward from the output y and the output's grad dy, all of one shape:
-  //   softmax      dx = y (dy - sum(dy y))
-  //   log_softmax  dx = dy - exp(y) sum(dy)
-  void (*softmax_backward)(const StridedView& y, const StridedView& dy, int axis, bool log,
-                           const StridedView& dx) = nullptr;
-  // Cross entropy of logits (n, c) and int64 targets (n,), per sample
-  //   l[i] = logsumexp(logits[i]) - logits[i][target[i]]
-  // written to `loss` (n,), or, when `loss` is 0-d, reduced in the same kernel:
-  //   loss = scale * sum_i l[i]   (scale 1/n: the mean; 1: the sum)
-  // summing in an order fixed by n alone. A target outside [0, c) is an error, reported as the
-  // index kernels report theirs.
-  void (*cross_entropy)(const StridedView& logits, const StridedView& target, double scale,
-                        const StridedView& loss) = nullptr;
-  // dlogits[i] = softmax(logits[i]) g - one_hot(target[i]) g, g = grad[i] scale (in that order, as
-  // PyTorch: an infinite g gives NaN at the target); grad (n,) may have
-  // stride 0 (a reduced loss hands down one value for every sample).
-  void (*cross_entropy_backward)(const StridedView& logits, const StridedView& target,
-                                 const StridedView& grad, double scale,
-                                 const StridedView& dlogits) = nullptr;
+// Note [fused optimizer steps]
+// An optimizer step is one pass over each parameter that reads the gradient and the state and
+// writes the parameter and the state in place. Written with tensor ops it would make several
+// temporaries per parameter per step; as one loop it is memory-bound and a fraction of the time.
+// The steps are kernel-table entries (sgd_step, adam_step, adam_multi_step, rmsprop_step) whose
+// element arithmetic is written once for host and device (kindling/tensor/optim_formulas.hpp).
+// nn's optimizers call them when the device supports() the entry and the tensors are contiguous,
+// and otherwise take the same update written with tensor ops (nn/src/optim.cpp), which runs on any
+// device and is the reference the fused loops are tested against. All views of one step are
+// contiguous, of one dtype (float32 or float64) and of one shape.
+struct SgdHyper {
+  double lr, momentum, dampening, weight_decay;
+  bool nesterov;
+  bool first_step;  // the momentum buffer starts as the gradient, as in PyTorch
 };
 
-// Registers (or replaces) the table for a device type; the table must outlive every tensor.
+struct AdamHyper {
+  double lr, beta1, beta2, eps, weight_decay;
+  std::int64_t step;  // 1 on the first update (for the bias corrections)
+  bool decoupled;     // AdamW: p *= 1 - lr * wd instead of adding wd * p to the gradient
+};
+
+struct RmspropHyper {
+  double lr, alpha, eps, weight_decay, momentum;
+  bool centered;
+};
+
+// The four tensors of one parameter's Adam step.
+struct AdamTensors {
+  StridedView param, grad, exp_avg, exp_avg_sq;
+};
+
+// Note [kernel table]
+// The entries of a device's KernelTable, as one list. Each row is
+//   X(name, kind, return type, (parameters))
+// kind: memory (allocation, copies, the device switch: not kernel launches) or launch. The list
+// generates the KernelTable struct, `enum class Kernel` with kernel_name(), the declarations of
+// the CPU entries (tensor/src/cpu/cpu.hpp) and of the CUDA launchers (gpu/src/kernels/
+// launchers.hpp), both registrations (tensor/src/cpu/register.cpp, gpu/src/register.cpp) and the
+// counting stand-in device of tests/nn/test_fake_device.cpp. A device that lacks an entry leaves
+// it null; register_kernels() fills the hole with a thunk that throws "cuda has no kernel for
+// softmax", and supports() tells beforehand, so no call ever goes through a null pointer.
+//
+// What each entry does:
+//   allocate        storage on `device` (a CUDA index selects the GPU), aligned to 64 bytes;
+//                   bytes may be 0. An index past the devices there are is a kindling::error.
+//   deallocate      gives back a block allocate() returned for the same device and bytes.
+//   copy_from_host  host -> `device` copy of contiguous bytes (for the CPU, plain memcpy);
+//   copy_to_host    `device` -> host.
+//   copy_peer       between two devices of this table's type (cuda:0 -> cuda:1 directly, not
+//                   through the host), ordered after the work queued on both.
+//   make_current    makes `device` the one the launches that follow run on (the CUDA current
+//                   device; nothing on the CPU). Every op calls it through kernels_on().
+//   copy            dst = src elementwise, converting dtypes as element::convert does (element.hpp:
+//                   NaN and out-of-range floats become INT64_MIN in int64, nonzero becomes true in
+//                   bool); shapes equal.
+//   fill            dst = value converted to dst's dtype as copy converts it.
+//   unary           y = op(x).
+//   binary          a, b and out share shape; a and b share dtype, and out has it too (bool for
+//                   comparisons).
+//   where           out = cond != 0 ? a : b; cond may have any dtype (the ops pass bool).
+//   reduce          Reductions over the dimensions where out has size 1 (see ReduceKernel).
+//   matmul          out (..., m, n) = a (..., m, k) x b (..., k, n); batch dims equal (broadcast
+//                   ones stride 0).
+//   index_select    out = x.index_select(axis, index); index is 1-D int64.
+//   index_add       dst.index_select(axis, index) += src, accumulating repeated indices.
+//   gather          out[i][j][k] = x[...index[i][j][k] at `axis`...]; index has out's shape.
+//   scatter_add     the adjoint of gather: dst[...index[i][j][k] at `axis`...] += src[i][j][k].
+//   softmax         along `axis`, x and y of one shape and floating dtype: y = exp(x -
+//                   logsumexp(x)), or with `log` y = x - logsumexp(x). One kernel instead of the
+//                   six a composite needs (max, sub, exp, sum, log, sub), and the max shift keeps
+//                   exp from overflowing.
+//   softmax_backward  from the output y and its grad dy, all of one shape:
+//                     softmax      dx = y (dy - sum(dy y))
+//                     log_softmax  dx = dy - exp(y) sum(dy)
+//   cross_entropy   of logits (n, c) and int64 targets (n,), per sample
+//                     l[i] = logsumexp(logits[i]) - logits[i][target[i]]
+//                   written to `loss` (n,), or, when `loss` is 0-d, reduced in the same kernel:
+//                     loss = scale * sum_i l[i]   (scale 1/n: the mean; 1: the sum)
+//                   summing in an order fixed by n alone. A target outside [0, c) is an error,
+//                   reported as the index kernels report theirs.
+//   cross_entropy_backward  dlogits[i] = softmax(logits[i]) g - one_hot(target[i]) g, g =
+//                   grad[i] scale (in that order, as PyTorch: an infinite g gives NaN at the
+//                   target); grad (n,) may have stride 0 (a reduced loss hands down one value for
+//                   every sample).
+//   sgd_step, adam_step, rmsprop_step  one optimizer step of one parameter, in place (Note [fused
+//                   optimizer steps]). sgd's buf is unused (may be empty) when momentum == 0;
+//                   rmsprop's buf when momentum == 0, grad_avg unless centered.
+//   adam_multi_step the Adam step of `count` parameters of one dtype on one device, which a GPU
+//                   does in one launch per 24 parameters instead of one per parameter (a
+//                   small-batch step is launch-bound).
+#define KINDLING_KERNEL_TABLE(X)                                                                   \
+  X(allocate, memory, void*, (Device device, std::size_t bytes))                                   \
+  X(deallocate, memory, void, (Device device, void* data, std::size_t bytes))                      \
+  X(copy_from_host, memory, void, (Device device, void* dst, const void* src, std::size_t bytes))  \
+  X(copy_to_host, memory, void, (Device device, void* dst, const void* src, std::size_t bytes))    \
+  X(copy_peer, memory, void,                                                                       \
+    (Device dst_device, void* dst, Device src_device, const void* src, std::size_t bytes))         \
+  X(make_current, memory, void, (Device device))                                                   \
+  X(copy, launch, void, (const StridedView& src, const StridedView& dst))                          \
+  X(fill, launch, void, (const StridedView& dst, double value))                                    \
+  X(unary, launch, void, (UnaryKernel op, const StridedView& x, const StridedView& y))             \
+  X(binary, launch, void,                                                                          \
+    (BinaryKernel op, const StridedView& a, const StridedView& b, const StridedView& out))         \
+  X(where, launch, void,                                                                           \
+    (const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out)) \
+  X(reduce, launch, void, (ReduceKernel op, const StridedView& x, const StridedView& out))         \
+  X(matmul, launch, void, (const StridedView& a, const StridedView& b, const StridedView& out))    \
+  X(index_select, launch, void,                                                                    \
+    (const StridedView& x, int axis, const StridedView& index, const StridedView& out))            \
+  X(index_add, launch, void,                                                                       \
+    (const StridedView& dst, int axis, const StridedView& index, const StridedView& src))          \
+  X(gather, launch, void,                                                                          \
+    (const StridedView& x, int axis, const StridedView& index, const StridedView& out))            \
+  X(scatter_add, launch, void,                                                                     \
+    (const StridedView& dst, int axis, const StridedView& index, const StridedView& src))          \
+  X(softmax, launch, void, (const StridedView& x, int axis, bool log, const StridedView& y))       \
+  X(softmax_backward, launch, void,                                                                \
+    (const StridedView& y, const StridedView& dy, int axis, bool log, const StridedView& dx))      \
+  X(cross_entropy, launch, void,                                                                   \
+    (const StridedView& logits, const StridedView& target, double scale, const StridedView& loss)) \
+  X(cross_entropy_backward, launch, void,                                                          \
+    (const StridedView& logits, const StridedView& target, const StridedView& grad, double scale,  \
+     const StridedView& dlogits))                                                                  \
+  X(sgd_step, launch, void,                                                                        \
+    (const StridedView& param, const StridedView& grad, const StridedView& buf,                    \
+     const SgdHyper& h))                                                                           \
+  X(adam_step, launch, void,                                                                       \
+    (const StridedView& param, const StridedView& grad, const StridedView& exp_avg,                \
+     const StridedView& exp_avg_sq, const AdamHyper& h))                                           \
+  X(adam_multi_step, launch, void,                                                                 \
+    (const AdamTensors* tensors, std::size_t count, const AdamHyper& h))                           \
+  X(rmsprop_step, launch, void,                                                                    \
+    (const StridedView& param, const StridedView& grad, const StridedView& square_avg,             \
+     const StridedView& buf, const StridedView& grad_avg, const RmspropHyper& h))
+
+enum class KernelKind : std::uint8_t { memory, launch };
+
+// One value per entry, in table order.
+enum class Kernel : std::uint8_t {
+#define KINDLING_X(name, kind, ret, params) name,
+  KINDLING_KERNEL_TABLE(KINDLING_X)
+#undef KINDLING_X
+};
+
+inline constexpr std::size_t kKernelCount = 0
+#define KINDLING_X(name, kind, ret, params) +1
+    KINDLING_KERNEL_TABLE(KINDLING_X)
+#undef KINDLING_X
+    ;
+
+inline constexpr std::array<std::string_view, kKernelCount> kKernelNames{
+#define KINDLING_X(name, kind, ret, params) #name,
+    KINDLING_KERNEL_TABLE(KINDLING_X)
+#undef KINDLING_X
+};
+
+inline constexpr std::array<KernelKind, kKernelCount> kKernelKinds{
+#define KINDLING_X(name, kind, ret, params) KernelKind::kind,
+    KINDLING_KERNEL_TABLE(KINDLING_X)
+#undef KINDLING_X
+};
+
+constexpr std::string_view kernel_name(Kernel kernel) noexcept {
+  return kKernelNames[static_cast<std::size_t>(kernel)];
+}
+constexpr KernelKind kernel_kind(Kernel kernel) noexcept {
+  return kKernelKinds[static_cast<std::size_t>(kernel)];
+}
+
+// A device's entries; null for one the device lacks (filled by register_kernels, see above).
+struct KernelTable {
+#define KINDLING_X(name, kind, ret, params) ret(*name) params = nullptr;
+  KINDLING_KERNEL_TABLE(KINDLING_X)
+#undef KINDLING_X
+};
+
+// Registers (or replaces) the table for a device type: the registry keeps its own copy, with
+// every null entry replaced by a thunk that throws kindling::error naming the device type and the
+// kernel. Registering the entries already registered does nothing (gpu::init() is idempotent);
+// nullptr removes the device's table (has_kernels() is false again). The table itself may go away
+// after the call; the functions it points to must outlive every tensor.
 void register_kernels(DeviceType type, const KernelTable* table) noexcept;
 // The table for a device; throws kindling::error when no module registered one.
 const KernelTable& kernels_for(Device device);
+// kernels_for(device) with `device` made current (make_current): what an op calls before it
+// launches, so that the kernels of a tensor on cuda:1 run on GPU 1.
+const KernelTable& kernels_on(Device device);
 bool has_kernels(DeviceType type) noexcept;
+// Whether the device's table has a real entry for `kernel` (as ggml's supports_op): false for an
+// entry it left null, and for every entry of a device type with no table.
+bool supports(Device device, Kernel kernel) noexcept;
 
 // The level the CPU kernels' SIMD loops chose at run time ("avx512", "avx2", "baseline"; Note
 // [isa levels] in cpu_features.hpp). KINDLING_ISA=avx2 (or baseline) caps it, so tests cover each.
