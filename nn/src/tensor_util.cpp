@@ -14,6 +14,7 @@ namespace kindling::nn {
 void copy_into(const Tensor& dst, const Tensor& src, const char* who) {
   KINDLING_CHECK(dst.shape() == src.shape(), who, ": cannot copy a tensor of shape ",
                  shape_string(src.shape()), " into one of shape ", shape_string(dst.shape()));
+  dst.bump_version();  // Note [version counters] in tensor/src/tensor.cpp
   if (dst.device() == src.device()) {
     kernels::kernels_for(dst.device()).copy(src.strided_view(), dst.strided_view());
     return;
@@ -40,6 +41,7 @@ void copy_into(const Tensor& dst, const Tensor& src, const char* who) {
 void fill_into(const Tensor& dst, double value) {
   KINDLING_CHECK(fits_dtype(value, dst.dtype()), "fill: value ", value, " cannot be converted to ",
                  dtype_name(dst.dtype()), " without overflow");
+  dst.bump_version();
   kernels::kernels_for(dst.device()).fill(dst.strided_view(), value);
 }
 
@@ -47,22 +49,6 @@ void assign_host(const Tensor& dst, const std::vector<double>& values, const cha
   KINDLING_CHECK(static_cast<std::int64_t>(values.size()) == dst.numel(), who, ": ", values.size(),
                  " values for a tensor of shape ", shape_string(dst.shape()));
   copy_into(dst, from_vector(values, dst.shape()), who);
-}
-
-void move_to_device(const Tensor& t, Device device) {
-  if (t.device() == device) return;
-  KINDLING_CHECK(t.is_leaf(), "to(", to_string(device), "): only leaves can move, got a result of ",
-                 op_name(t.op()));
-  KINDLING_CHECK(kernels::has_kernels(device.type), "to(", to_string(device),
-                 "): no kernels are registered for that device (is the gpu module linked and a "
-                 "device present?)");
-  const no_grad guard;
-  const Tensor moved = t.detach().to(device);
-  t.zero_grad();
-  TensorNode* node = t.node();
-  node->storage = moved.node()->storage;
-  node->strides = moved.strides();
-  node->offset = 0;
 }
 
 Tensor detached_copy(const Tensor& src) {

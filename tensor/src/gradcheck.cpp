@@ -77,6 +77,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
       element = original - options.eps;
       const double minus = objective(fn(inputs)).item();
       element = original;
+      x.bump_version();  // written in place, even if back to its value (Note [version counters])
       const double numeric = (plus - minus) / (2.0 * options.eps);
       const double error = std::abs(analytic[e] - numeric);
       result.max_error = std::max(result.max_error, error);

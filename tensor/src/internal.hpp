@@ -4,6 +4,7 @@
 
 #include <cassert>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +17,10 @@
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"
 
+namespace kindling::testing {
+class ReplaceBackward;
+}
+
 namespace kindling::detail {
 
 // Each primitive's backward: reads node.grad (through `grad`) and gives each input that requires
@@ -24,23 +29,63 @@ namespace kindling::detail {
 KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
 #undef KINDLING_X
 
+// The public empty (creation.hpp), also reachable as detail::empty in the op files.
+using kindling::empty;
+// Records `result` as the output of primitive `op` on `inputs` when grad mode is on and an input
+// requires grad; otherwise leaves it a leaf. Returns result.
+Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
+              OpParams params = {}, std::vector<Tensor> saved = {});
+Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpParams params = {});
+// Adds `contribution` to node->grad (Note [gradients accumulate]). The caller has checked that it
+// fits (give(), Note [gradient contract]).
+void accumulate_grad(TensorNode* node, Tensor contribution);
+
+// The ReplaceBackward active on this thread for op, or null (kindling/tensor/testing.hpp).
+const testing::ReplaceBackward* replaced_backward(TensorOp op) noexcept;
+// Runs it in place of node's backward; its contributions go through give().
+void run_replacement(TensorNode& node, const Tensor& grad,
+                     const testing::ReplaceBackward& replacement);
+
 inline const kernels::KernelTable& kernels_of(const Tensor& t) {
   return kernels::kernels_for(t.device());
 }
 
-// Input i of a node, as a handle (sharing the node).
+// Throws naming node's op: `tensor`, the node's output (slot 0), input slot - 1 or a saved tensor
+// after them, changed in place since the op was recorded (Note [version counters]).
+[[noreturn]] void throw_modified(const TensorNode& node, std::size_t slot,
+                                 const TensorNode& tensor);
+inline void check_version(const TensorNode& node, std::size_t slot, const TensorNode& tensor) {
+  assert(slot < node.versions.size());
+  if (tensor.storage->version() != node.versions[slot]) [[unlikely]]
+    throw_modified(node, slot, tensor);
+}
+// Throws naming node's op and input i: `contribution` does not fit that input (Note [gradient
+// contract]).
+[[noreturn]] void throw_bad_contribution(const TensorNode& node, std::size_t i,
+                                         const Tensor& contribution);
+
+// Input i of a node, as a handle (sharing the node), for a backward that reads its values: throws
+// if it changed in place since the op used it. Shapes and dtypes: node.inputs[i]->shape.
 inline Tensor input(const TensorNode& node, std::size_t i) {
   assert(i < node.inputs.size());
+  check_version(node, 1 + i, *node.inputs[i]);
   return Tensor::from_node(node.inputs[i]);
 }
 // The node's own value, as a leaf sharing its storage (holding the node itself would make a
-// reference cycle).
+// reference cycle); checked as input() is.
 Tensor output_value(const TensorNode& node);
-// Saved tensor i; throws if backward already freed it (Note [saved tensors]).
+// Saved tensor i; throws if backward already freed it (Note [saved tensors]) or if it changed in
+// place since it was saved.
 Tensor saved(const TensorNode& node, std::size_t i);
-// Adds `contribution` to input i's grad if that input requires grad.
+// Adds `contribution` to input i's grad if that input requires grad, after checking that it has
+// the input's shape, dtype and device (Note [gradient contract]).
 inline void give(const TensorNode& node, std::size_t i, Tensor contribution) {
-  if (node.inputs[i]->requires_grad) accumulate_grad(node.inputs[i], std::move(contribution));
+  const TensorNode& in = *node.inputs[i];
+  if (!in.requires_grad) return;
+  if (!contribution.defined() || contribution.dtype() != in.dtype ||
+      contribution.shape() != in.shape || contribution.device() != in.device()) [[unlikely]]
+    throw_bad_contribution(node, i, contribution);
+  accumulate_grad(node.inputs[i], std::move(contribution));
 }
 inline bool wants_grad(const TensorNode& node, std::size_t i) {
   return node.inputs[i]->requires_grad;
