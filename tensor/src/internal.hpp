@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,57 @@ KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
 
 // The public empty (creation.hpp), also reachable as detail::empty in the op files.
 using kindling::empty;
+
+// The only code outside Tensor that reads or writes a TensorNode's private fields: recording,
+// accumulation, the accessors a backward uses, and the checks behind them. The op files go
+// through the free functions below, so no op touches a field itself.
+struct NodeAccess {
+  // The body of both record() overloads.
+  static Tensor record(TensorOp op, Tensor result, std::span<const Tensor* const> inputs,
+                       OpParams params, std::vector<Tensor> saved_tensors);
+  static void accumulate_grad(TensorNode* node, Tensor contribution);
+  static bool exclusive_contiguous(const Tensor& t, std::uint32_t handles);
+  static Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype);
+  static Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset);
+  static Tensor output_value(const TensorNode& node);
+  static Tensor saved(const TensorNode& node, std::size_t i);
+  static void run_replacement(TensorNode& node, const Tensor& grad,
+                              const testing::ReplaceBackward& replacement);
+  static void move_to_device(const Tensor& t, Device device);
+  [[noreturn]] static void throw_modified(const TensorNode& node, std::size_t slot,
+                                          const TensorNode& tensor);
+  [[noreturn]] static void throw_bad_contribution(const TensorNode& node, std::size_t i,
+                                                  const Tensor& contribution);
+
+  static void check_version(const TensorNode& node, std::size_t slot, const TensorNode& tensor) {
+    assert(slot < node.versions.size());
+    if (tensor.storage->version() != node.versions[slot]) [[unlikely]]
+      throw_modified(node, slot, tensor);
+  }
+  static Tensor input(const TensorNode& node, std::size_t i) {
+    assert(i < node.inputs.size());
+    check_version(node, 1 + i, *node.inputs[i]);
+    return Tensor::from_node(node.inputs[i]);
+  }
+  static void give(const TensorNode& node, std::size_t i, Tensor contribution) {
+    const TensorNode& in = *node.inputs[i];
+    if (!in.requires_grad) return;
+    if (!contribution.defined() || contribution.dtype() != in.dtype ||
+        contribution.shape() != in.shape || contribution.device() != in.device()) [[unlikely]]
+      throw_bad_contribution(node, i, contribution);
+    accumulate_grad(node.inputs[i], std::move(contribution));
+  }
+  static bool wants_grad(const TensorNode& node, std::size_t i) {
+    return node.inputs[i]->requires_grad;
+  }
+  static std::size_t input_count(const TensorNode& node) { return node.inputs.size(); }
+  static const Shape& input_shape(const TensorNode& node, std::size_t i) {
+    return node.inputs[i]->shape;
+  }
+  static DType input_dtype(const TensorNode& node, std::size_t i) { return node.inputs[i]->dtype; }
+  static const OpParams& params(const TensorNode& node) { return node.params; }
+};
+
 // Records `result` as the output of primitive `op` on `inputs` when grad mode is on and an input
 // requires grad; otherwise leaves it a leaf. Returns result.
 Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
@@ -38,57 +90,53 @@ Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> i
 Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpParams params = {});
 // Adds `contribution` to node->grad (Note [gradients accumulate]). The caller has checked that it
 // fits (give(), Note [gradient contract]).
-void accumulate_grad(TensorNode* node, Tensor contribution);
+inline void accumulate_grad(TensorNode* node, Tensor contribution) {
+  NodeAccess::accumulate_grad(node, std::move(contribution));
+}
 
 // The ReplaceBackward active on this thread for op, or null (kindling/tensor/testing.hpp).
 const testing::ReplaceBackward* replaced_backward(TensorOp op) noexcept;
-// Runs it in place of node's backward; its contributions go through give().
-void run_replacement(TensorNode& node, const Tensor& grad,
-                     const testing::ReplaceBackward& replacement);
 
 inline const kernels::KernelTable& kernels_of(const Tensor& t) {
   return kernels::kernels_for(t.device());
 }
 
-// Throws naming node's op: `tensor`, the node's output (slot 0), input slot - 1 or a saved tensor
-// after them, changed in place since the op was recorded (Note [version counters]).
-[[noreturn]] void throw_modified(const TensorNode& node, std::size_t slot,
-                                 const TensorNode& tensor);
-inline void check_version(const TensorNode& node, std::size_t slot, const TensorNode& tensor) {
-  assert(slot < node.versions.size());
-  if (tensor.storage->version() != node.versions[slot]) [[unlikely]]
-    throw_modified(node, slot, tensor);
-}
-// Throws naming node's op and input i: `contribution` does not fit that input (Note [gradient
-// contract]).
-[[noreturn]] void throw_bad_contribution(const TensorNode& node, std::size_t i,
-                                         const Tensor& contribution);
-
+// ---- what a backward reads (Note [saved tensors], Note [version counters]) ----
 // Input i of a node, as a handle (sharing the node), for a backward that reads its values: throws
-// if it changed in place since the op used it. Shapes and dtypes: node.inputs[i]->shape.
+// if it changed in place since the op used it. Its shape and dtype: input_shape, input_dtype.
 inline Tensor input(const TensorNode& node, std::size_t i) {
-  assert(i < node.inputs.size());
-  check_version(node, 1 + i, *node.inputs[i]);
-  return Tensor::from_node(node.inputs[i]);
+  return NodeAccess::input(node, i);
+}
+inline std::size_t input_count(const TensorNode& node) {
+  return NodeAccess::input_count(node);
+}
+inline const Shape& input_shape(const TensorNode& node, std::size_t i) {
+  return NodeAccess::input_shape(node, i);
+}
+inline DType input_dtype(const TensorNode& node, std::size_t i) {
+  return NodeAccess::input_dtype(node, i);
+}
+// The non-tensor arguments the op recorded.
+inline const OpParams& params(const TensorNode& node) {
+  return NodeAccess::params(node);
 }
 // The node's own value, as a leaf sharing its storage (holding the node itself would make a
 // reference cycle); checked as input() is.
-Tensor output_value(const TensorNode& node);
+inline Tensor output_value(const TensorNode& node) {
+  return NodeAccess::output_value(node);
+}
 // Saved tensor i; throws if backward already freed it (Note [saved tensors]) or if it changed in
 // place since it was saved.
-Tensor saved(const TensorNode& node, std::size_t i);
+inline Tensor saved(const TensorNode& node, std::size_t i) {
+  return NodeAccess::saved(node, i);
+}
 // Adds `contribution` to input i's grad if that input requires grad, after checking that it has
 // the input's shape, dtype and device (Note [gradient contract]).
 inline void give(const TensorNode& node, std::size_t i, Tensor contribution) {
-  const TensorNode& in = *node.inputs[i];
-  if (!in.requires_grad) return;
-  if (!contribution.defined() || contribution.dtype() != in.dtype ||
-      contribution.shape() != in.shape || contribution.device() != in.device()) [[unlikely]]
-    throw_bad_contribution(node, i, contribution);
-  accumulate_grad(node.inputs[i], std::move(contribution));
+  NodeAccess::give(node, i, std::move(contribution));
 }
 inline bool wants_grad(const TensorNode& node, std::size_t i) {
-  return node.inputs[i]->requires_grad;
+  return NodeAccess::wants_grad(node, i);
 }
 
 // Axis in [-ndim, ndim) to [0, ndim); throws naming `op` otherwise.
@@ -97,9 +145,13 @@ std::int64_t normalize_axis(std::int64_t axis, std::int64_t ndim, const char* op
 Shape contiguous_strides(const Shape& shape);
 // A contiguous leaf of `shape` over `storage`, which the caller has checked holds that many bytes
 // (detail::empty, from_blob).
-Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype);
+inline Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype) {
+  return NodeAccess::leaf_over(std::move(storage), shape, dtype);
+}
 // A new tensor node over `base`'s storage with another layout (for views).
-Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset);
+inline Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset) {
+  return NodeAccess::make_view(base, std::move(shape), std::move(strides), offset);
+}
 
 // Fresh results of single kernels, outside the graph (the ops record them).
 Tensor unary_kernel(kernels::UnaryKernel op, const Tensor& x);

@@ -31,8 +31,8 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index) {
   return detail::record(TensorOp::index_select, out, {&x}, std::move(params), {index});
 }
 void detail::index_select_backward(TensorNode& node, const Tensor& g) {
-  const Tensor dx = zeros(node.inputs[0]->shape, g.dtype(), g.device());
-  kernels_of(dx).index_add(dx.strided_view(), static_cast<int>(node.params.ints[0]),
+  const Tensor dx = zeros(input_shape(node, 0), g.dtype(), g.device());
+  kernels_of(dx).index_add(dx.strided_view(), static_cast<int>(params(node).ints[0]),
                            saved(node, 0).strided_view(), g.strided_view());
   give(node, 0, dx);
 }
@@ -55,8 +55,8 @@ Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index) {
   return detail::record(TensorOp::gather, out, {&x}, std::move(params), {index});
 }
 void detail::gather_backward(TensorNode& node, const Tensor& g) {
-  const Tensor dx = zeros(node.inputs[0]->shape, g.dtype(), g.device());
-  kernels_of(dx).scatter_add(dx.strided_view(), static_cast<int>(node.params.ints[0]),
+  const Tensor dx = zeros(input_shape(node, 0), g.dtype(), g.device());
+  kernels_of(dx).scatter_add(dx.strided_view(), static_cast<int>(params(node).ints[0]),
                              saved(node, 0).strided_view(), g.strided_view());
   give(node, 0, dx);
 }
@@ -100,10 +100,10 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis) {
   return detail::record(TensorOp::concat, out, inputs, std::move(params));
 }
 void detail::concat_backward(TensorNode& node, const Tensor& g) {
-  const std::int64_t axis = node.params.ints[0];
+  const std::int64_t axis = params(node).ints[0];
   std::int64_t start = 0;
-  for (std::size_t i = 0; i < node.inputs.size(); ++i) {
-    const std::int64_t n = node.inputs[i]->shape[axis];
+  for (std::size_t i = 0; i < input_count(node); ++i) {
+    const std::int64_t n = input_shape(node, i)[axis];
     give(node, i, slice(g, axis, start, start + n));
     start += n;
   }

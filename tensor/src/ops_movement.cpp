@@ -95,7 +95,7 @@ Tensor view(const Tensor& x, const Shape& requested) {
   return view_with_strides(x, shape, strides);
 }
 void detail::view_backward(TensorNode& node, const Tensor& g) {
-  give(node, 0, reshape(g, node.inputs[0]->shape));
+  give(node, 0, reshape(g, input_shape(node, 0)));
 }
 
 Tensor reshape(const Tensor& x, const Shape& requested) {
@@ -152,9 +152,9 @@ Tensor permute(const Tensor& x, const Shape& order) {
                         std::move(params));
 }
 void detail::permute_backward(TensorNode& node, const Tensor& g) {
-  Shape inverse(node.params.ints.size());
+  Shape inverse(params(node).ints.size());
   for (std::size_t i = 0; i < inverse.size(); ++i)
-    inverse[node.params.ints[i]] = static_cast<std::int64_t>(i);
+    inverse[params(node).ints[i]] = static_cast<std::int64_t>(i);
   give(node, 0, permute(g, inverse));
 }
 
@@ -195,7 +195,7 @@ Tensor expand(const Tensor& x, const Shape& requested) {
   return detail::record(TensorOp::expand, make_view(x, shape, strides, x.offset()), {&x});
 }
 void detail::expand_backward(TensorNode& node, const Tensor& g) {
-  give(node, 0, sum_to(g, node.inputs[0]->shape));
+  give(node, 0, sum_to(g, input_shape(node, 0)));
 }
 
 // ---- slice: x[start:stop:step] along an axis;  dx = zeros with g written into that slice ----
@@ -225,9 +225,9 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
                         std::move(params));
 }
 void detail::slice_backward(TensorNode& node, const Tensor& g) {
-  const std::int64_t axis = node.params.ints[0], start = node.params.ints[1],
-                     step = node.params.ints[2];
-  const Tensor dx = zeros(node.inputs[0]->shape, g.dtype(), g.device());
+  const std::int64_t axis = params(node).ints[0], start = params(node).ints[1],
+                     step = params(node).ints[2];
+  const Tensor dx = zeros(input_shape(node, 0), g.dtype(), g.device());
   // One past the last element the forward took (start + length * step could overflow).
   const std::int64_t length = g.shape()[axis];
   const Tensor window =

@@ -27,7 +27,7 @@ Tensor softmax_grad(const TensorNode& node, const Tensor& g, bool log) {
   const Tensor y = detail::output_value(node);
   Tensor dx = detail::empty(y.shape(), y.dtype(), y.device());
   detail::kernels_of(y).softmax_backward(y.strided_view(), g.strided_view(),
-                                         static_cast<int>(node.params.ints[0]), log,
+                                         static_cast<int>(detail::params(node).ints[0]), log,
                                          dx.strided_view());
   return dx;
 }
@@ -89,7 +89,7 @@ void detail::cross_entropy_backward(TensorNode& node, const Tensor& g) {
   const Tensor per_sample = g.dim() == 0 ? expand(g, {n}) : g;
   Tensor dz = empty(logits.shape(), logits.dtype(), logits.device());
   kernels_of(logits).cross_entropy_backward(logits.strided_view(), saved(node, 0).strided_view(),
-                                            per_sample.strided_view(), node.params.scalar,
+                                            per_sample.strided_view(), params(node).scalar,
                                             dz.strided_view());
   give(node, 0, dz);
 }

@@ -57,8 +57,8 @@ Tensor reduce_into(ReduceKernel kernel, const Tensor& x, const ReducedShapes& r,
 
 // g of the result shape, viewed in the keepdim shape and expanded back to the input's.
 Tensor spread(const Tensor& g, const TensorNode& node) {
-  const Shape& keep = node.params.ints;
-  return expand(reshape(g, keep), node.inputs[0]->shape);
+  const Shape& keep = detail::params(node).ints;
+  return expand(reshape(g, keep), detail::input_shape(node, 0));
 }
 
 Tensor extremum(TensorOp op, ReduceKernel kernel, const Tensor& x, const Axes& axes, bool keepdim) {
@@ -83,14 +83,15 @@ Tensor extremum(TensorOp op, ReduceKernel kernel, const Tensor& x, const Axes& a
 void extremum_backward(TensorNode& node, const Tensor& g) {
   const Tensor x = input(node, 0);
   const Tensor y = spread(detail::output_value(node), node);
-  const bool whole = node.params.scalar != 0.0;
+  const OpParams& p = detail::params(node);
+  const bool whole = p.scalar != 0.0;
   const Tensor hit = whole ? where(ne(y, y), ne(x, x), eq(x, y)) : eq(x, y);  // bool
   const Tensor mask = cast(hit, x.dtype());                                   // 1 or 0
   Axes axes;
-  for (std::size_t d = 0; d < node.params.ints.size(); ++d)
-    if (node.params.ints[d] == 1 && x.shape()[d] != 1) axes.push_back(static_cast<std::int64_t>(d));
+  for (std::size_t d = 0; d < p.ints.size(); ++d)
+    if (p.ints[d] == 1 && x.shape()[d] != 1) axes.push_back(static_cast<std::int64_t>(d));
   const Tensor count = axes.empty() ? mask : sum(mask, axes, true);
-  const Tensor share = spread(reshape(g, node.params.ints) / count, node);
+  const Tensor share = spread(reshape(g, p.ints) / count, node);
   // torch.max(x) selects (where), so a NaN upstream gradient stays on the maxima; torch.amax
   // multiplies by the mask, so it reaches the whole slice.
   give(node, 0, whole ? where(hit, share, detail::scalar_like(share, 0.0)) : mask * share);

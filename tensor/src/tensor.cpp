@@ -92,7 +92,7 @@ void TensorNode::backward_step() {
   const bool anomaly = is_anomaly_check_enabled();
   const detect_anomaly off(false);
   if (const testing::ReplaceBackward* r = detail::replaced_backward(op)) [[unlikely]] {
-    detail::run_replacement(*this, g, *r);
+    detail::NodeAccess::run_replacement(*this, g, *r);
   } else {
     switch (op) {
 #define KINDLING_X(name)               \
@@ -154,8 +154,8 @@ const testing::ReplaceBackward* detail::replaced_backward(TensorOp op) noexcept 
   return nullptr;
 }
 
-void detail::run_replacement(TensorNode& node, const Tensor& grad,
-                             const testing::ReplaceBackward& replacement) {
+void detail::NodeAccess::run_replacement(TensorNode& node, const Tensor& grad,
+                                         const testing::ReplaceBackward& replacement) {
   std::vector<Tensor> inputs;
   for (std::size_t i = 0; i < node.inputs.size(); ++i)
     inputs.push_back(input(node, i));
@@ -423,6 +423,10 @@ std::string to_dot(const Tensor& root, const engine::DotOptions& options,
 // ---- moving a leaf between devices -------------------------------------------------------------
 
 void move_to_device(const Tensor& t, Device device) {
+  detail::NodeAccess::move_to_device(t, device);
+}
+
+void detail::NodeAccess::move_to_device(const Tensor& t, Device device) {
   KINDLING_CHECK(t.defined(), "move_to_device(", to_string(device), "): the tensor is undefined");
   if (t.device() == device) return;
   KINDLING_CHECK(t.is_leaf(), "move_to_device(", to_string(device),
@@ -468,7 +472,7 @@ Tensor empty(const Shape& shape, DType dtype, Device device, std::string_view op
 
 namespace detail {
 
-Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype) {
+Tensor NodeAccess::leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype) {
   TensorNode* node = new_node();
   Tensor t = Tensor::from_node(node);
   node->shape = shape;
@@ -478,7 +482,7 @@ Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dty
   return t;
 }
 
-Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset) {
+Tensor NodeAccess::make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset) {
   KINDLING_CHECK(shape.size() <= static_cast<std::size_t>(kMaxDims), "view: ", shape.size(),
                  " dimensions; at most ", kMaxDims, " are supported");
   TensorNode* node = new_node();
@@ -491,13 +495,13 @@ Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t of
   return t;
 }
 
-Tensor output_value(const TensorNode& node) {
+Tensor NodeAccess::output_value(const TensorNode& node) {
   check_version(node, 0, node);
   return make_view(Tensor::from_node(const_cast<TensorNode*>(&node)), node.shape, node.strides,
                    node.offset);
 }
 
-Tensor saved(const TensorNode& node, std::size_t i) {
+Tensor NodeAccess::saved(const TensorNode& node, std::size_t i) {
   assert(i < node.saved.size());
   check_version(node, 1 + node.inputs.size() + i, *node.saved[i]);
   return Tensor::from_node(node.saved[i]);
@@ -516,7 +520,8 @@ Tensor saved(const TensorNode& node, std::size_t i) {
 // give a silently wrong gradient, so backward throws, naming the op and the tensor. Inputs that a
 // backward does not read (add's, the views') may change freely, as in PyTorch, and shapes and
 // dtypes (node.inputs[i]->shape) are read without the check: an in-place write cannot change them.
-void throw_modified(const TensorNode& node, std::size_t slot, const TensorNode& tensor) {
+void NodeAccess::throw_modified(const TensorNode& node, std::size_t slot,
+                                const TensorNode& tensor) {
   const std::size_t n_inputs = node.inputs.size();
   const std::string what = slot == 0 ? std::string("its output")
                            : slot <= n_inputs
@@ -535,7 +540,8 @@ void throw_modified(const TensorNode& node, std::size_t slot, const TensorNode& 
 // give() checks all three, in Release too (it is three comparisons per contribution), so a wrong
 // backward (a new op's, a device's kernel) fails at once, naming the op and the input, rather
 // than broadcasting or casting into a wrong grad, as PyTorch's validate_outputs does.
-void throw_bad_contribution(const TensorNode& node, std::size_t i, const Tensor& contribution) {
+void NodeAccess::throw_bad_contribution(const TensorNode& node, std::size_t i,
+                                        const Tensor& contribution) {
   const TensorNode& in = *node.inputs[i];
   const std::string head = "backward of " + std::string(op_name(node.op)) +
                            ": the gradient for input " + std::to_string(i);
@@ -550,11 +556,10 @@ void throw_bad_contribution(const TensorNode& node, std::size_t i, const Tensor&
   throw_error(head, " breaks the gradient contract");  // unreachable: the caller saw a mismatch
 }
 
-namespace {
 // The one body behind both record() overloads: the anomaly check, then the node's op, inputs,
 // scope, parameters and saved tensors.
-Tensor record_inputs(TensorOp op, Tensor result, std::span<const Tensor* const> inputs,
-                     OpParams params, std::vector<Tensor> saved_tensors) {
+Tensor NodeAccess::record(TensorOp op, Tensor result, std::span<const Tensor* const> inputs,
+                          OpParams params, std::vector<Tensor> saved_tensors) {
   if (is_anomaly_check_enabled()) [[unlikely]] {
     std::string shapes;
     for (const Tensor* in : inputs) {
@@ -593,12 +598,11 @@ Tensor record_inputs(TensorOp op, Tensor result, std::span<const Tensor* const> 
     node->versions.push_back(s->storage->version());
   return result;
 }
-}  // namespace
 
 Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
               OpParams params, std::vector<Tensor> saved_tensors) {
-  return record_inputs(op, std::move(result), {inputs.begin(), inputs.size()}, std::move(params),
-                       std::move(saved_tensors));
+  return NodeAccess::record(op, std::move(result), {inputs.begin(), inputs.size()},
+                            std::move(params), std::move(saved_tensors));
 }
 
 Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpParams params) {
@@ -606,7 +610,7 @@ Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpP
   pointers.reserve(inputs.size());
   for (const Tensor& in : inputs)
     pointers.push_back(&in);
-  return record_inputs(op, std::move(result), pointers, std::move(params), {});
+  return NodeAccess::record(op, std::move(result), pointers, std::move(params), {});
 }
 
 // Note [gradients accumulate]
@@ -621,16 +625,14 @@ Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpP
 //   if the held buffer is exclusively its own, and otherwise into a fresh buffer, so a shared one
 //   is never written. This saves a copy kernel per shared or strided grad, which on a GPU is a
 //   launch: several per layer of an MLP step.
-namespace {
 // Whether t's buffer is contiguous and seen by nothing but the `handles` references to its node.
-bool exclusive_contiguous(const Tensor& t, std::uint32_t handles) {
+bool NodeAccess::exclusive_contiguous(const Tensor& t, std::uint32_t handles) {
   const TensorNode* n = t.node();
   return n->ref_count == handles && n->storage.use_count() == 1 && n->offset == 0 &&
          n->inputs.empty() && t.is_contiguous();
 }
-}  // namespace
 
-void accumulate_grad(TensorNode* node, Tensor contribution) {
+void NodeAccess::accumulate_grad(TensorNode* node, Tensor contribution) {
   // give() checked the contribution (Note [gradient contract]); the root's seed is made to fit.
   assert(contribution.shape() == node->shape);
   assert(contribution.dtype() == node->dtype);

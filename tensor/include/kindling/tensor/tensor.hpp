@@ -31,6 +31,9 @@
 namespace kindling {
 
 class Tensor;
+namespace detail {
+struct NodeAccess;  // the nodes' one door for tensor/src (defined in tensor/src/internal.hpp)
+}
 
 // A block of device memory shared by a tensor and its views; freed by the last of them.
 class Storage {
@@ -55,7 +58,7 @@ class Storage {
   Device device_;
   std::function<void()> release_;  // set only for adopted memory
   std::atomic<std::uint64_t> version_{0};
-  friend void move_to_device(const Tensor& t, Device device);  // carries the version on
+  friend struct detail::NodeAccess;  // move_to_device carries the version on
 };
 
 // The non-tensor arguments an op's backward needs (axes, a permutation, slice bounds, ...).
@@ -64,8 +67,29 @@ struct OpParams {
   double scalar = 0.0;
 };
 
-// A node of the tensor graph: the tensor's layout and data, its grad, and how it was made.
-struct TensorNode : engine::NodeBase {
+// A node of the tensor graph: the tensor's layout and data, its grad, and how it was made. Its
+// fields are private to tensor/ (the Tensor handle and detail::NodeAccess): code outside reads a
+// node through Tensor (Tensor::from_node, then shape(), inputs(), scope(), ...), and only the
+// engine's hooks below are public.
+class TensorNode : public engine::NodeBase {
+ public:
+  // The engine's hooks (Note [one backward pass] in engine/graph.hpp).
+  std::span<TensorNode* const> parents() const noexcept { return inputs; }
+  void backward_step();
+  void seed_grad();
+  void clear_grad() noexcept;
+  static void destroy(TensorNode* node) noexcept;
+
+  std::vector<std::string> dot_fields() const;
+  std::string dot_op() const;
+
+  Device device() const noexcept { return storage->device(); }
+  kernels::StridedView strided_view() const noexcept;
+
+ private:
+  friend class Tensor;
+  friend struct detail::NodeAccess;
+
   std::shared_ptr<Storage> storage;
   Shape shape;
   Shape strides;            // in elements
@@ -84,18 +108,6 @@ struct TensorNode : engine::NodeBase {
   std::unique_ptr<std::string> label;
   // The modules whose forward made this node (Note [module scopes]); null outside any module.
   engine::NameScope::Path scope;
-
-  std::span<TensorNode* const> parents() const noexcept { return inputs; }
-  void backward_step();
-  void seed_grad();
-  void clear_grad() noexcept;
-  static void destroy(TensorNode* node) noexcept;
-
-  std::vector<std::string> dot_fields() const;
-  std::string dot_op() const;
-
-  Device device() const noexcept { return storage->device(); }
-  kernels::StridedView strided_view() const noexcept;
 };
 
 // Note [undefined tensors]
@@ -193,8 +205,12 @@ class Tensor {
   // The node, or nullptr for an undefined tensor (unchecked: for code that tests it).
   TensorNode* node() const noexcept { return node_.get(); }
   bool same_node(const Tensor& other) const noexcept { return node_ == other.node_; }
-  // Wraps an existing node, taking a reference.
+  // Wraps an existing node, taking a reference (a handle to what the engine, a DOT style or a
+  // stepper hands out as a TensorNode).
   static Tensor from_node(TensorNode* node);
+  static Tensor from_node(const TensorNode& node) {
+    return from_node(const_cast<TensorNode*>(&node));  // handles are shallow-const, as Tensor's
+  }
 
  private:
   // The node; kindling::error naming `method` when there is none (Note [undefined tensors]).
