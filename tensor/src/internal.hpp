@@ -9,6 +9,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "kindling/engine/error.hpp"
@@ -80,14 +82,78 @@ struct NodeAccess {
     return node.inputs[i]->shape;
   }
   static DType input_dtype(const TensorNode& node, std::size_t i) { return node.inputs[i]->dtype; }
-  static const OpParams& params(const TensorNode& node) { return node.params; }
+  template <class P>
+  static const P& params(const TensorNode& node) {
+    const P* p = std::get_if<P>(&node.params);
+    assert(p != nullptr && "the op recorded other parameters");
+    return *p;
+  }
 };
 
+// Which ops record parameters, and of which type (Note [typed op parameters]); the rest record
+// none.
+#define KINDLING_OP_PARAMS(X)                                                                   \
+  X(index_select, AxisParams)                                                                   \
+  X(gather, AxisParams)                                                                         \
+  X(concat, AxisParams) X(softmax, AxisParams) X(log_softmax, AxisParams)                       \
+      X(permute, PermuteParams) X(slice, SliceParams) X(sum, ReduceParams) X(max, ReduceParams) \
+          X(min, ReduceParams) X(cross_entropy, ScaleParams)
+
+template <TensorOp op>
+struct ParamsOf {
+  using type = std::monostate;
+};
+#define KINDLING_X(name, P)         \
+  template <>                       \
+  struct ParamsOf<TensorOp::name> { \
+    using type = P;                 \
+  };
+KINDLING_OP_PARAMS(KINDLING_X)
+#undef KINDLING_X
+template <TensorOp op>
+using params_of = typename ParamsOf<op>::type;
+
+// Whether op records parameters, for the run-time op overload of record().
+constexpr bool op_has_params(TensorOp op) noexcept {
+  switch (op) {
+#define KINDLING_X(name, P) \
+  case TensorOp::name:      \
+    return true;
+    KINDLING_OP_PARAMS(KINDLING_X)
+#undef KINDLING_X
+    default:
+      return false;
+  }
+}
+
 // Records `result` as the output of primitive `op` on `inputs` when grad mode is on and an input
-// requires grad; otherwise leaves it a leaf. Returns result.
-Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
-              OpParams params = {}, std::vector<Tensor> saved = {});
-Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpParams params = {});
+// requires grad; otherwise leaves it a leaf. Returns result. `saved`: extra tensors the backward
+// reads (Note [saved tensors]).
+//   record<TensorOp::slice>(out, {&x}, SliceParams{axis, start, step})
+// The parameters' type must be the op's (KINDLING_OP_PARAMS), checked at compile time.
+template <TensorOp op, class P>
+Tensor record(Tensor result, std::initializer_list<const Tensor*> inputs, P params,
+              std::vector<Tensor> saved = {}) {
+  static_assert(std::is_same_v<P, params_of<op>>,
+                "these are not the parameters this op records (KINDLING_OP_PARAMS)");
+  return NodeAccess::record(op, std::move(result), {inputs.begin(), inputs.size()},
+                            OpParams(std::move(params)), std::move(saved));
+}
+Tensor record_inputs(TensorOp op, Tensor result, const std::vector<Tensor>& inputs,
+                     OpParams params);
+template <TensorOp op, class P>
+Tensor record(Tensor result, const std::vector<Tensor>& inputs, P params) {
+  static_assert(std::is_same_v<P, params_of<op>>,
+                "these are not the parameters this op records (KINDLING_OP_PARAMS)");
+  return record_inputs(op, std::move(result), inputs, OpParams(std::move(params)));
+}
+// The parameter-less form, for the ops that record none (unary, binary, views, ...).
+inline Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
+                     std::monostate = {}, std::vector<Tensor> saved = {}) {
+  assert(!op_has_params(op) && "this op records parameters: record<op>(..., params)");
+  return NodeAccess::record(op, std::move(result), {inputs.begin(), inputs.size()}, {},
+                            std::move(saved));
+}
 // Adds `contribution` to node->grad (Note [gradients accumulate]). The caller has checked that it
 // fits (give(), Note [gradient contract]).
 inline void accumulate_grad(TensorNode* node, Tensor contribution) {
@@ -116,9 +182,10 @@ inline const Shape& input_shape(const TensorNode& node, std::size_t i) {
 inline DType input_dtype(const TensorNode& node, std::size_t i) {
   return NodeAccess::input_dtype(node, i);
 }
-// The non-tensor arguments the op recorded.
-inline const OpParams& params(const TensorNode& node) {
-  return NodeAccess::params(node);
+// The non-tensor arguments the op recorded, of the type KINDLING_OP_PARAMS gives it.
+template <class P>
+const P& params(const TensorNode& node) {
+  return NodeAccess::params<P>(node);
 }
 // The node's own value, as a leaf sharing its storage (holding the node itself would make a
 // reference cycle); checked as input() is.

@@ -139,22 +139,23 @@ Tensor permute(const Tensor& x, const Shape& order) {
                  shape_string(order), " for a tensor of shape ", shape_string(x.shape()));
   Shape shape(order.size()), strides(order.size());
   std::vector<bool> seen(order.size(), false);
-  OpParams params;
+  PermuteParams params;
   for (std::size_t i = 0; i < order.size(); ++i) {
     const std::int64_t d = detail::normalize_axis(order[i], x.dim(), "permute");
     KINDLING_CHECK(!seen[d], "permute: axis ", d, " repeated in ", shape_string(order));
     seen[d] = true;
     shape[i] = x.shape()[d];
     strides[i] = x.strides()[d];
-    params.ints.push_back(d);
+    params.order.push_back(d);
   }
-  return detail::record(TensorOp::permute, make_view(x, shape, strides, x.offset()), {&x},
-                        std::move(params));
+  return detail::record<TensorOp::permute>(make_view(x, shape, strides, x.offset()), {&x},
+                                           std::move(params));
 }
 void detail::permute_backward(TensorNode& node, const Tensor& g) {
-  Shape inverse(params(node).ints.size());
+  const Shape& order = params<PermuteParams>(node).order;
+  Shape inverse(order.size());
   for (std::size_t i = 0; i < inverse.size(); ++i)
-    inverse[params(node).ints[i]] = static_cast<std::int64_t>(i);
+    inverse[order[i]] = static_cast<std::int64_t>(i);
   give(node, 0, permute(g, inverse));
 }
 
@@ -218,15 +219,12 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
   // With two or more elements step < n, so the product stays inside the storage's span; with
   // fewer the stride is never used, and a huge step must not overflow it.
   if (length > 1) strides[axis] *= step;
-  OpParams params;
-  params.ints = {axis, start, step};
-  return detail::record(TensorOp::slice,
-                        make_view(x, shape, strides, x.offset() + start * x.strides()[axis]), {&x},
-                        std::move(params));
+  return detail::record<TensorOp::slice>(
+      make_view(x, shape, strides, x.offset() + start * x.strides()[axis]), {&x},
+      SliceParams{axis, start, step});
 }
 void detail::slice_backward(TensorNode& node, const Tensor& g) {
-  const std::int64_t axis = params(node).ints[0], start = params(node).ints[1],
-                     step = params(node).ints[2];
+  const auto [axis, start, step] = params<SliceParams>(node);
   const Tensor dx = zeros(input_shape(node, 0), g.dtype(), g.device());
   // One past the last element the forward took (start + length * step could overflow).
   const std::int64_t length = g.shape()[axis];

@@ -599,13 +599,8 @@ Tensor NodeAccess::record(TensorOp op, Tensor result, std::span<const Tensor* co
   return result;
 }
 
-Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
-              OpParams params, std::vector<Tensor> saved_tensors) {
-  return NodeAccess::record(op, std::move(result), {inputs.begin(), inputs.size()},
-                            std::move(params), std::move(saved_tensors));
-}
-
-Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpParams params) {
+Tensor record_inputs(TensorOp op, Tensor result, const std::vector<Tensor>& inputs,
+                     OpParams params) {
   std::vector<const Tensor*> pointers;
   pointers.reserve(inputs.size());
   for (const Tensor& in : inputs)

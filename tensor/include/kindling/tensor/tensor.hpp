@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "kindling/engine/dot.hpp"
@@ -61,11 +62,30 @@ class Storage {
   friend struct detail::NodeAccess;  // move_to_device carries the version on
 };
 
-// The non-tensor arguments an op's backward needs (axes, a permutation, slice bounds, ...).
-struct OpParams {
-  std::vector<std::int64_t> ints;
-  double scalar = 0.0;
+// Note [typed op parameters]
+// The non-tensor arguments an op's backward needs, one struct per kind. Which op records which is
+// one list, KINDLING_OP_PARAMS in tensor/src/internal.hpp, and record<op>() checks it at compile
+// time; an op not on the list records none (std::monostate).
+struct AxisParams {  // index_select, gather, concat, softmax, log_softmax: the normalised axis
+  std::int64_t axis = 0;
 };
+struct PermuteParams {  // permute: the normalised order
+  Shape order;
+};
+struct SliceParams {  // slice: the normalised axis, the clamped start, the step
+  std::int64_t axis = 0;
+  std::int64_t start = 0;
+  std::int64_t step = 1;
+};
+struct ReduceParams {  // sum, max, min: the keepdim shape; whether it was the whole tensor
+  Shape keep;
+  bool whole = false;  // max(x) against max(x, axes) (Note [max of NaN])
+};
+struct ScaleParams {  // cross_entropy: the reduction's factor (1/N for a mean, 1 otherwise)
+  double scale = 1.0;
+};
+using OpParams =
+    std::variant<std::monostate, AxisParams, PermuteParams, SliceParams, ReduceParams, ScaleParams>;
 
 // A node of the tensor graph: the tensor's layout and data, its grad, and how it was made. Its
 // fields are private to tensor/ (the Tensor handle and detail::NodeAccess): code outside reads a
