@@ -7,7 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh test
-tools/configure.sh
+# Warnings are errors here (CI), not in demo.sh. The nested clang builds (sanitize, tsan, fuzz)
+# do not get -Werror: tests/sanitize/CMakeLists.txt says why.
+tools/configure.sh -DKINDLING_WERROR=ON
 export PYDEVD_DISABLE_FILE_VALIDATION=1
 cd build
 set +e

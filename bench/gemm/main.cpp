@@ -282,7 +282,7 @@ int bench(const options& opt) {
   kk::gemm_set_contention_fallback(!opt.raw_threads);
   std::printf("kindling: contention fallback %s\n", opt.raw_threads ? "off" : "on");
   std::printf("OpenBLAS: core %s; config %s\n", openblas_get_corename(), openblas_get_config());
-  std::printf("kindling: gemm instruction set %s\n", kk::gemm_isa_name(kk::gemm_active_isa()));
+  std::printf("kindling: gemm instruction set %s\n", kk::isa_level_name(kk::gemm_active_isa()));
   std::printf("load average at start: %s\n", load_average().c_str());
   std::printf("peak: %.1f GFLOP/s fp32 per core (%.2f GHz x 2 FMA pipes x 16 lanes x 2)\n\n",
               opt.ghz * 64, opt.ghz);

@@ -26,7 +26,7 @@ ValueNode* new_node(double data) {
 // graph is recorded. In anomaly mode a non-finite result throws, naming the op and its inputs.
 Value make_result(ValueOp op, double data, const Value& a, const Value* b = nullptr,
                   double exponent = 0.0) {
-  if (is_anomaly_check_enabled() && !std::isfinite(data)) [[unlikely]] {
+  if (is_anomaly_enabled() && !std::isfinite(data)) [[unlikely]] {
     detail::throw_error(op_name(op), ": result is ", data, " for input a = ", a.data(),
                         b ? ", b = " + std::to_string(b->data()) : std::string{},
                         op == ValueOp::pow ? ", k = " + std::to_string(exponent) : std::string{});
@@ -256,7 +256,7 @@ void ValueNode::backward_step() {
     KINDLING_VALUE_OPS(KINDLING_X)
 #undef KINDLING_X
   }
-  if (is_anomaly_check_enabled() && std::isfinite(grad)) [[unlikely]] {
+  if (is_anomaly_enabled() && std::isfinite(grad)) [[unlikely]] {
     for (int i = 0; i < input_count; ++i) {
       if (!std::isfinite(inputs[i]->grad)) throw_backward_anomaly(*this, i);
     }

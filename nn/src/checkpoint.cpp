@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kindling/engine/error.hpp"
+#include "kindling/engine/grad_mode.hpp"
 #include "kindling/nn/safetensors.hpp"
 #include "kindling/nn/tensor_util.hpp"
 #include "kindling/tensor/creation.hpp"
@@ -50,9 +51,10 @@ StateDict checkpoint_state(const Checkpoint& c, const char* who) {
 
 // Copies of the tensors of `state` (which may share storage with what is about to change).
 StateDict detached_copies(const StateDict& state) {
+  const no_grad guard;
   StateDict out;
   for (const auto& [name, tensor] : state)
-    out.insert(name, detached_copy(tensor));
+    out.insert(name, tensor.detach().clone());
   return out;
 }
 

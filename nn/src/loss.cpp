@@ -52,18 +52,6 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reducti
   return reduce(neg(reshape(picked, {log_probs.size(0)})), reduction);
 }
 
-Tensor cross_entropy(const Tensor& logits, const Tensor& target, double label_smoothing,
-                     Reduction reduction) {
-  check_classes("cross_entropy", logits, target);
-  KINDLING_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0,
-                 "cross_entropy: label_smoothing must be in [0, 1], got ", label_smoothing);
-  if (label_smoothing == 0.0) return kindling::cross_entropy(logits, target, reduction);
-  const Tensor logp = log_softmax(logits, 1);
-  const Tensor picked = neg(reshape(gather(logp, 1, unsqueeze(target, 1)), {logits.size(0)}));
-  const Tensor uniform = neg(mean(logp, {1}));  // (N,): -sum_c logp / C
-  return reduce(picked * (1.0 - label_smoothing) + uniform * label_smoothing, reduction);
-}
-
 // l = (1 - y) x + softplus(-x), softplus(-x) = max(-x, 0) + log(1 + exp(-|x|)), PyTorch's
 // stable form. Written with max and abs, its gradient at x = 0 would take their subgradient 0
 // there and give -y instead of sigmoid(0) - y = 0.5 - y (a zero-initialised head would train

@@ -261,8 +261,8 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
 }
 
 std::string Module::to_string() const {
-  // Each module prints "Type(extra)" or, with children, "Type(\n  (name): child\n)"; built
-  // bottom-up from a post-order list so no recursion is needed.
+  // Each module prints "Type(extra)" or, with children, "Type(\n  (name): child\n)"; written
+  // top-down from a pre-order list with depths (an explicit stack, so no recursion).
   struct Item {
     const Module* module;
     std::size_t depth;

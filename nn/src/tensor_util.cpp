@@ -51,11 +51,6 @@ void assign_host(const Tensor& dst, const std::vector<double>& values, const cha
   copy_into(dst, from_vector(values, dst.shape()), who);
 }
 
-Tensor detached_copy(const Tensor& src) {
-  const no_grad guard;
-  return src.detach().clone();
-}
-
 Tensor int64_scalar(std::int64_t value) {
   return from_vector(std::vector<std::int64_t>{value}, {});
 }

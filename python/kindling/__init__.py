@@ -51,78 +51,76 @@ __all__ = [
     "topological_order",
 ]
 
-# The backward stepper, where the engine has it (bound since it arrived; see python/CMakeLists.txt).
-if hasattr(_kindling, "ValueStepper"):
-    from ._kindling import (  # noqa: F401
-        FRAME_LEGEND,
-        BackwardStep,
-        ExpressionError,
-        GradContribution,
-        ValueStepper,
-        parse_expression,
-    )
-    from ._stepper import Player, player  # noqa: F401
+# The backward stepper (engine/value_stepper.hpp) and its HTML player.
+from ._kindling import (  # noqa: F401
+    FRAME_LEGEND,
+    BackwardStep,
+    ExpressionError,
+    GradContribution,
+    ValueStepper,
+    parse_expression,
+)
+from ._stepper import Player, player  # noqa: F401
 
-    for _cls in (BackwardStep, ExpressionError, GradContribution, ValueStepper):
-        _cls.__module__ = "kindling"
-    del _cls
+for _cls in (BackwardStep, ExpressionError, GradContribution, ValueStepper):
+    _cls.__module__ = "kindling"
+del _cls
 
-    __all__ += ["FRAME_LEGEND", "BackwardStep", "ExpressionError", "GradContribution",
-                "ValueStepper", "parse_expression", "Player", "player"]
+__all__ += ["FRAME_LEGEND", "BackwardStep", "ExpressionError", "GradContribution",
+            "ValueStepper", "parse_expression", "Player", "player"]
 
-# kindling.Tensor, where the build has the tensor library.
-if hasattr(_kindling, "Tensor"):
-    from ._kindling import (  # noqa: F401
-        Tensor,
-        all,
-        any,
-        arange,
-        argmax,
-        clamp,
-        concat,
-        cross_entropy,
-        from_numpy,
-        full,
-        linspace,
-        log_softmax,
-        logical_and,
-        logical_not,
-        logical_or,
-        logical_xor,
-        logsumexp,
-        masked_fill,
-        matmul,
-        maximum,
-        minimum,
-        one_hot,
-        ones,
-        rand,
-        randn,
-        result_type,
-        softmax,
-        stack,
-        tensor,
-        where,
-        zeros,
-    )
+# kindling.Tensor and its functions.
+from ._kindling import (  # noqa: F401
+    Tensor,
+    all,
+    any,
+    arange,
+    argmax,
+    clamp,
+    concat,
+    cross_entropy,
+    from_numpy,
+    full,
+    linspace,
+    log_softmax,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    logsumexp,
+    masked_fill,
+    matmul,
+    maximum,
+    minimum,
+    one_hot,
+    ones,
+    rand,
+    randn,
+    result_type,
+    softmax,
+    stack,
+    tensor,
+    where,
+    zeros,
+)
 
-    Tensor.__module__ = "kindling"
+Tensor.__module__ = "kindling"
 
-    # The dtype names, as torch's: kindling.bool is the dtype of masks (tensor.dtype == kindling.bool).
-    float32 = "float32"
-    float64 = "float64"
-    int64 = "int64"
-    bool = "bool"  # noqa: A001  (shadows the builtin inside this module only, as torch.bool)
+# The dtype names, as torch's: kindling.bool is the dtype of masks (tensor.dtype == kindling.bool).
+float32 = "float32"
+float64 = "float64"
+int64 = "int64"
+bool = "bool"  # noqa: A001  (shadows the builtin inside this module only, as torch.bool)
 
-    # kindling.save / kindling.load (safetensors), kindling.optim and kindling.cuda.
-    from ._kindling import load, save  # noqa: F401
-    from . import cuda, optim  # noqa: F401
+# kindling.save / kindling.load (safetensors), kindling.optim and kindling.cuda.
+from ._kindling import load, save  # noqa: F401
+from . import cuda, optim  # noqa: F401
 
-    __all__ += ["cuda", "load", "optim", "save"]
-    __all__ += ["Tensor", "arange", "argmax", "clamp", "concat", "cross_entropy", "from_numpy",
-                "full", "linspace", "log_softmax", "logsumexp", "matmul", "maximum", "minimum",
-                "one_hot", "ones", "rand", "randn", "softmax", "stack", "tensor", "where", "zeros",
-                "logical_and", "logical_not", "logical_or", "logical_xor", "masked_fill",
-                "result_type", "float32", "float64", "int64"]
-    # kindling.all, kindling.any and kindling.bool stay out of __all__: `from kindling import *`
-    # must not replace Python's builtins.
+__all__ += ["cuda", "load", "optim", "save"]
+__all__ += ["Tensor", "arange", "argmax", "clamp", "concat", "cross_entropy", "from_numpy",
+            "full", "linspace", "log_softmax", "logsumexp", "matmul", "maximum", "minimum",
+            "one_hot", "ones", "rand", "randn", "softmax", "stack", "tensor", "where", "zeros",
+            "logical_and", "logical_not", "logical_or", "logical_xor", "masked_fill",
+            "result_type", "float32", "float64", "int64"]
+# kindling.all, kindling.any and kindling.bool stay out of __all__: `from kindling import *`
+# must not replace Python's builtins.

@@ -66,7 +66,7 @@ def to_dot(root, rankdir="LR", node_attributes=None, edge_label=None):
         (e.g. 'style=filled fillcolor="#ffd54f"'), or None for none.
     edge_label: optional callable (child Value, input index) -> str labelling that input's edge.
     """
-    if hasattr(_kindling, "Tensor") and isinstance(root, _kindling.Tensor):
+    if isinstance(root, _kindling.Tensor):
         if node_attributes is not None or edge_label is not None:
             raise TypeError("to_dot: style hooks are for Value graphs only, for now")
         return DotGraph(_kindling._tensor_to_dot(root, rankdir))

@@ -45,7 +45,7 @@ def player(root, title="backward pass", rankdir="LR", height=520):
     while True:
         svg = frame(stepper, rankdir).pipe("svg").decode("utf-8")
         frames.append((svg, stepper.state_text()))
-        if stepper.done:
+        if stepper.done():
             break
         stepper.step()
     return Player(_kindling._html_player(frames, title, _kindling.FRAME_LEGEND), height)

@@ -15,17 +15,32 @@ namespace kindling::python {
 
 namespace py = pybind11;
 
+// Note [properties and methods]
+// One rule for what a Python name is, in every binding. What an object holds (a stored attribute
+// or a flag set by construction or by the object's own updates: Value.data, Tensor.shape,
+// Module.training, Optimizer.step_count, Scheduler.last_epoch, ConfusionMatrix.total,
+// ValueStepper.position) is a property. What it works out when asked (RunningMean.mean(),
+// ConfusionMatrix.accuracy(), ValueStepper.done(), Module.num_parameters()) and anything that
+// takes arguments is a method. Where torch has the same name, torch's form wins (Tensor.T and
+// Tensor.is_leaf are properties there). C++ has no properties: both kinds are const accessor
+// methods with the same name (done(), mean(), total(), position()).
+
 // kindling.Value, grad mode, anomaly mode, topological order and the DOT text.
 void bind_value(py::module_& m);
-// kindling.ValueStepper, parse_expression and the HTML player page (engine/value_stepper.hpp);
-// compiled only when the engine has them (KINDLING_PYTHON_STEPPER).
+// kindling.ValueStepper, parse_expression and the HTML player page (engine/value_stepper.hpp).
 void bind_stepper(py::module_& m);
-// kindling.Tensor, its creation functions and ops (tensor/); compiled when the tensor library
-// is part of the build (KINDLING_PYTHON_TENSOR).
+// kindling.Tensor, its creation functions and ops (tensor/).
 void bind_tensor(py::module_& m);
 // kindling.nn's tensor modules, losses (nn.functional), data, metrics; kindling.optim,
-// kindling.save/load and kindling.cuda (tensor_nn.cpp; compiled with KINDLING_PYTHON_TENSOR).
+// kindling.save/load and kindling.cuda (tensor_nn.cpp), one file per area:
 void bind_tensor_nn(py::module_& m, py::module_& nn_module);
+void bind_modules(py::module_& nn_module);  // Module and the layers (nn_modules.cpp)
+void bind_functional(py::module_& f);       // losses, gradient clipping (nn_functional.cpp)
+void bind_optim(py::module_& o);            // optimizers, LR schedulers (optim.cpp)
+void bind_data(py::module_& nn_module);     // data sets, DataLoader (data.cpp)
+void bind_metrics(py::module_& nn_module);  // accuracy, ConfusionMatrix, RunningMean
+void bind_safetensors(py::module_& m);      // kindling.save / load (io.cpp)
+void bind_cuda(py::module_& c);             // kindling.cuda (cuda.cpp)
 // kindling.nn's scalar Neuron, Layer, MLP, losses, SGD step and make_moons.
 void bind_scalar_nn(py::module_& m);
 

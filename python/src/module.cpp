@@ -27,16 +27,10 @@ PYBIND11_MODULE(_kindling, m) {
   py::register_exception<kindling::error>(m, "Error", PyExc_ValueError);
 
   kindling::python::bind_value(m);
-#if KINDLING_PYTHON_STEPPER
   kindling::python::bind_stepper(m);
-#endif
-#if KINDLING_PYTHON_TENSOR
   kindling::python::bind_tensor(m);
-#endif
   py::module_ nn = m.def_submodule(
       "nn", "Neural networks: tensor modules and micrograd's scalar networks (Neuron, Layer, MLP)");
   kindling::python::bind_scalar_nn(nn);
-#if KINDLING_PYTHON_TENSOR
   kindling::python::bind_tensor_nn(m, nn);
-#endif
 }

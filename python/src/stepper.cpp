@@ -69,7 +69,8 @@ Stepping to the end leaves exactly the gradients backward() leaves. Iterating yi
       .def("run_to_end", &ValueStepper::run_to_end)
       .def("reset", &ValueStepper::reset,
            "Back to the start: interior grads cleared, leaves as they were, root seeded")
-      .def_property_readonly("done", &ValueStepper::done)
+      .def("done", &ValueStepper::done,
+           "Whether every step has run (Note [properties and methods])")
       .def_property_readonly("position", &ValueStepper::position, "Steps taken so far")
       .def_property_readonly("step_count", &ValueStepper::step_count,
                              "Steps in the whole pass: one per node that has inputs")

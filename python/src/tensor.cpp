@@ -94,9 +94,13 @@ std::string type_name(const py::handle& object) {
 
 // "[1][0]" for the indices of a position in nested lists.
 std::string position_string(const std::vector<std::size_t>& position) {
+  // Built with += only: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
   std::string text;
-  for (std::size_t i : position)
-    text += "[" + std::to_string(i) + "]";
+  for (std::size_t i : position) {
+    text += '[';
+    text += std::to_string(i);
+    text += ']';
+  }
   return text;
 }
 
@@ -510,7 +514,9 @@ backward() fills .grad of the tensors that require grad.)");
             t.backward(gradient.is_none() ? Tensor{} : as_tensor(gradient), retain_graph);
           },
           py::arg("gradient") = py::none(), py::arg("retain_graph") = false)
-      .def("zero_grad", &Tensor::zero_grad)
+      .def("zero_grad", &Tensor::zero_grad,
+           "Forgets this node's gradient, so the next backward pass starts it from nothing "
+           "instead of adding to it (grad is None afterwards)")
       .def("detach", &Tensor::detach)
       .def(
           "item", [](const Tensor& t) { return scalar_to_python(t, "item"); },

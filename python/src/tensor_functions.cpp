@@ -182,11 +182,14 @@ void bind_tensor_functions(py::module_& m) {
       py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false);
   m.def(
       "cross_entropy",
-      [](const Tensor& logits, const Tensor& target, const std::string& reduction) {
-        return cross_entropy(logits, target, parse_reduction(reduction));
+      [](const Tensor& logits, const Tensor& target, const std::string& reduction,
+         double label_smoothing) {
+        return cross_entropy(logits, target, parse_reduction(reduction), label_smoothing);
       },
       py::arg("logits"), py::arg("target"), py::arg("reduction") = "mean",
-      "logits (N, C), target (N,) int64 class indices");
+      py::arg("label_smoothing") = 0.0,
+      "logits (N, C), target (N,) int64 class indices; label smoothing e mixes e / C into the "
+      "one-hot target");
   m.def(
       "one_hot", [](const Tensor& i, std::int64_t n) { return one_hot(i, n); }, py::arg("index"),
       py::arg("num_classes"));

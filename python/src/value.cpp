@@ -112,7 +112,9 @@ returned for the same graph node compare equal and share .data and .grad.)");
       .def("backward", &Value::backward,
            "Seeds this Value's grad with 1 and propagates it to everything it depends on. Leaf "
            "gradients accumulate across calls; interior ones are recomputed each pass.")
-      .def("zero_grad", &Value::zero_grad, "Sets this node's grad to 0")
+      .def("zero_grad", &Value::zero_grad,
+           "Forgets this node's gradient, so the next backward pass starts it from nothing "
+           "instead of adding to it (grad reads 0.0 afterwards)")
       .def("exp", &Value::exp)
       .def("log", &Value::log)
       .def("tanh", &Value::tanh)
@@ -188,9 +190,9 @@ returned for the same graph node compare equal and share .data and .grad.)");
   m.def("is_grad_enabled", &is_grad_enabled,
         "Whether new operations on this thread record a graph");
   m.def("set_grad_enabled", &set_grad_enabled, py::arg("enabled"));
-  m.def("is_anomaly_enabled", &is_anomaly_check_enabled,
+  m.def("is_anomaly_enabled", &is_anomaly_enabled,
         "Whether ops on this thread raise on the first NaN or Inf they produce");
-  m.def("set_anomaly_enabled", &set_anomaly_check_enabled, py::arg("enabled"));
+  m.def("set_anomaly_enabled", &set_anomaly_enabled, py::arg("enabled"));
 
   m.def(
       "topological_order",

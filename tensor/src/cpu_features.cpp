@@ -1,9 +1,9 @@
-// The run-time CPU feature check and the choice of an instruction-set variant (Note
-// [instruction-set features] in kindling/tensor/cpu_features.hpp). Compiled without any -m flags:
-// it runs before anything knows what the CPU has.
+// The run-time CPU feature check and the choice of an instruction-set level (Note [isa levels] and
+// Note [instruction-set features] in kindling/tensor/cpu_features.hpp). Compiled without any -m
+// flags: it runs before anything knows what the CPU has.
 #include "kindling/tensor/cpu_features.hpp"
 
-#include <cstring>
+#include <cstdlib>
 
 namespace kindling::kernels {
 
@@ -63,27 +63,52 @@ bool cpu_has_features(std::string_view features) noexcept {
   return has_all(features, &cpu_has_feature);
 }
 
-std::size_t choose_isa_variant(std::span<const IsaVariant> variants, const char* cap,
-                               bool (*has)(std::string_view feature)) {
-  std::size_t first = 0;
-  if (cap != nullptr) {
-    for (std::size_t i = 0; i < variants.size(); ++i)
-      if (std::strcmp(variants[i].name, cap) == 0) first = i;
+const char* isa_level_name(IsaLevel level) noexcept {
+  switch (level) {
+    case IsaLevel::avx512:
+      return "avx512";
+    case IsaLevel::avx2:
+      return "avx2";
+    case IsaLevel::baseline:
+      return "baseline";
   }
-  for (std::size_t i = first; i < variants.size(); ++i)
-    if (has_all(variants[i].features, has)) return i;
-  return variants.empty() ? 0 : variants.size() - 1;
+  return "baseline";
 }
 
-std::span<const IsaVariant> cpu_simd_variants() noexcept {
-  // The lists come from tensor/CMakeLists.txt, which compiles each simd_<arch>.cpp with exactly
-  // these features' -m flags.
-  static constexpr IsaVariant kVariants[] = {
-      {"avx512f", KINDLING_SIMD_AVX512_FEATURES},
-      {"avx2", KINDLING_SIMD_AVX2_FEATURES},
-      {"sse2", ""},
-  };
-  return kVariants;
+const char* isa_level_features(IsaLevel level) noexcept {
+  // From tensor/CMakeLists.txt, which compiles every file of a level with exactly these
+  // features' -m flags.
+  switch (level) {
+    case IsaLevel::avx512:
+      return KINDLING_ISA_AVX512_FEATURES;
+    case IsaLevel::avx2:
+      return KINDLING_ISA_AVX2_FEATURES;
+    case IsaLevel::baseline:
+      return "";
+  }
+  return "";
+}
+
+std::optional<IsaLevel> parse_isa_level(std::string_view name) noexcept {
+  if (name == "avx512" || name == "avx512f") return IsaLevel::avx512;
+  if (name == "avx2") return IsaLevel::avx2;
+  if (name == "baseline" || name == "sse2" || name == "generic") return IsaLevel::baseline;
+  return std::nullopt;
+}
+
+std::optional<IsaLevel> isa_cap_from_environment(const char* alias) noexcept {
+  if (const char* isa = std::getenv("KINDLING_ISA")) return parse_isa_level(isa);
+  if (alias != nullptr)
+    if (const char* value = std::getenv(alias)) return parse_isa_level(value);
+  return std::nullopt;
+}
+
+IsaLevel choose_isa_level(std::optional<IsaLevel> cap, bool (*has)(std::string_view feature)) {
+  for (IsaLevel level : {IsaLevel::avx512, IsaLevel::avx2}) {
+    if (cap && *cap < level) continue;
+    if (has_all(isa_level_features(level), has)) return level;
+  }
+  return IsaLevel::baseline;
 }
 
 }  // namespace kindling::kernels

@@ -71,20 +71,14 @@ void* scratch(int slot, std::size_t bytes) {
 
 namespace {
 
-gemm_isa select_isa() {
-  gemm_isa best = gemm_isa::generic;
-  if (gemm_isa_supported(gemm_isa::avx512)) {
-    best = gemm_isa::avx512;
-  } else if (gemm_isa_supported(gemm_isa::avx2)) {
-    best = gemm_isa::avx2;
-  }
-  // An explicit request may only lower the choice to another supported variant.
-  if (const char* env = std::getenv("KINDLING_GEMM_ISA")) {
-    for (gemm_isa isa : {gemm_isa::generic, gemm_isa::avx2, gemm_isa::avx512}) {
-      if (std::string_view(env) == gemm_isa_name(isa) && gemm_isa_supported(isa)) best = isa;
-    }
-  }
-  return best;
+// The best level the CPU has and this binary holds, capped by KINDLING_ISA or KINDLING_GEMM_ISA
+// (Note [isa levels]).
+IsaLevel select_isa() {
+  IsaLevel level =
+      choose_isa_level(isa_cap_from_environment("KINDLING_GEMM_ISA"), &cpu_has_feature);
+  while (!gemm_isa_supported(level))
+    level = level == IsaLevel::avx512 ? IsaLevel::avx2 : IsaLevel::baseline;
+  return level;
 }
 
 // Note [gemm contention]
@@ -162,22 +156,22 @@ void check_args(std::int64_t m, std::int64_t n, std::int64_t k, bool trans_a, bo
 }
 
 template <class T>
-void run_isa(gemm_isa isa, const problem<T>& p, int threads) {
+void run_isa(IsaLevel isa, const problem<T>& p, int threads) {
   switch (isa) {
-    case gemm_isa::avx512:
+    case IsaLevel::avx512:
       run_avx512(p, threads);
       return;
-    case gemm_isa::avx2:
+    case IsaLevel::avx2:
       run_avx2(p, threads);
       return;
-    case gemm_isa::generic:
+    case IsaLevel::baseline:
       run_generic(p, threads);
       return;
   }
 }
 
 template <class T>
-void gemm_dispatch(gemm_isa isa, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n,
+void gemm_dispatch(IsaLevel isa, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n,
                    std::int64_t k, T alpha, const T* a, std::int64_t lda, const T* b,
                    std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
   check_args(m, n, k, trans_a, trans_b, a, lda, b, ldb, c, ldc);
@@ -207,40 +201,14 @@ void gemm_dispatch(gemm_isa isa, bool trans_a, bool trans_b, std::int64_t m, std
 }  // namespace
 }  // namespace gemm_detail
 
-const char* gemm_isa_name(gemm_isa isa) {
+bool gemm_isa_supported(IsaLevel isa) {
+  const bool cpu_has_all = cpu_has_features(isa_level_features(isa));
   switch (isa) {
-    case gemm_isa::avx512:
-      return "avx512";
-    case gemm_isa::avx2:
-      return "avx2";
-    case gemm_isa::generic:
-      return "generic";
-  }
-  return "unknown";
-}
-
-const char* gemm_isa_features(gemm_isa isa) {
-  // From tensor/CMakeLists.txt, which compiles gemm_<isa>.cpp with exactly these features'
-  // -m flags (Note [instruction-set features]).
-  switch (isa) {
-    case gemm_isa::avx512:
-      return KINDLING_GEMM_AVX512_FEATURES;
-    case gemm_isa::avx2:
-      return KINDLING_GEMM_AVX2_FEATURES;
-    case gemm_isa::generic:
-      return "";
-  }
-  return "";
-}
-
-bool gemm_isa_supported(gemm_isa isa) {
-  const bool cpu_has_all = cpu_has_features(gemm_isa_features(isa));
-  switch (isa) {
-    case gemm_isa::avx512:
+    case IsaLevel::avx512:
       return gemm_detail::avx512_compiled() && cpu_has_all;
-    case gemm_isa::avx2:
+    case IsaLevel::avx2:
       return gemm_detail::avx2_compiled() && cpu_has_all;
-    case gemm_isa::generic:
+    case IsaLevel::baseline:
       return true;
   }
   return false;
@@ -252,16 +220,16 @@ void gemm_set_contention_fallback(bool enabled) {
   gemm_detail::contention_level.store(0, std::memory_order_relaxed);
 }
 
-gemm_isa gemm_active_isa() {
-  static const gemm_isa active = gemm_detail::select_isa();
+IsaLevel gemm_active_isa() {
+  static const IsaLevel active = gemm_detail::select_isa();
   return active;
 }
 
 template <class T>
-void gemm_with_isa(gemm_isa isa, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n,
+void gemm_with_isa(IsaLevel isa, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n,
                    std::int64_t k, T alpha, const T* a, std::int64_t lda, const T* b,
                    std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
-  KINDLING_CHECK(gemm_isa_supported(isa), "gemm: instruction set ", gemm_isa_name(isa),
+  KINDLING_CHECK(gemm_isa_supported(isa), "gemm: instruction set ", isa_level_name(isa),
                  " is not supported by this binary or CPU");
   gemm_detail::gemm_dispatch(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
@@ -285,10 +253,10 @@ template void gemm_reference<float>(bool, bool, std::int64_t, std::int64_t, std:
 template void gemm_reference<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double,
                                      const double*, std::int64_t, const double*, std::int64_t,
                                      double, double*, std::int64_t);
-template void gemm_with_isa<float>(gemm_isa, bool, bool, std::int64_t, std::int64_t, std::int64_t,
+template void gemm_with_isa<float>(IsaLevel, bool, bool, std::int64_t, std::int64_t, std::int64_t,
                                    float, const float*, std::int64_t, const float*, std::int64_t,
                                    float, float*, std::int64_t);
-template void gemm_with_isa<double>(gemm_isa, bool, bool, std::int64_t, std::int64_t, std::int64_t,
+template void gemm_with_isa<double>(IsaLevel, bool, bool, std::int64_t, std::int64_t, std::int64_t,
                                     double, const double*, std::int64_t, const double*,
                                     std::int64_t, double, double*, std::int64_t);
 

@@ -50,12 +50,33 @@ void detail::log_softmax_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, softmax_grad(node, g, true));
 }
 
+namespace {
+// With label smoothing e: l_i = (1 - e) (-logp_i[t_i]) + e (-mean_c logp_i[c]), a composite of
+// primitives (its gradient comes with them). z (N, C), t (N,).
+Tensor smoothed_cross_entropy(const Tensor& z, const Tensor& t, Reduction reduction, double e) {
+  const Tensor logp = log_softmax(z, 1);
+  const Tensor picked = neg(reshape(gather(logp, 1, unsqueeze(t, 1)), {z.shape()[0]}));
+  const Tensor uniform = neg(mean(logp, {1}));  // (N,): -sum_c logp / C
+  const Tensor terms = picked * (1.0 - e) + uniform * e;
+  switch (reduction) {
+    case Reduction::none:
+      return terms;
+    case Reduction::sum:
+      return sum(terms);
+    case Reduction::mean:
+      break;
+  }
+  return mean(terms);
+}
+}  // namespace
+
 // ---- cross_entropy: l_i = logsumexp(z_i) - z_i[t_i], reduced to scale * sum_i l_i (mean, sum)
 //      or kept per sample (none);  dz_i = (softmax(z_i) - one_hot(t_i)) g_i scale ----
 // One kernel each way, the reduction included (a mean as its own op would add a sum, a constant
 // and a product to the forward and a product to the backward: launches, on a GPU). Backward
 // recomputes softmax from the logits instead of saving an (N, C) tensor.
-Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction) {
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction,
+                     double label_smoothing) {
   KINDLING_CHECK(is_floating(logits.dtype()), "cross_entropy: logits must be floating-point, got ",
                  dtype_name(logits.dtype()));
   KINDLING_CHECK(target.dtype() == DType::int64,
@@ -71,6 +92,12 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
   const std::int64_t n = z.shape()[0];
   KINDLING_CHECK(z.shape()[1] > 0 || n == 0, "cross_entropy: logits ", shape_string(logits.shape()),
                  " have no classes");
+  KINDLING_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0,
+                 "cross_entropy: label_smoothing must be in [0, 1], got ", label_smoothing);
+  if (label_smoothing != 0.0) {
+    const Tensor smoothed = smoothed_cross_entropy(z, t, reduction, label_smoothing);
+    return single && reduction == Reduction::none ? reshape(smoothed, {}) : smoothed;
+  }
   const bool reduced = reduction != Reduction::none;
   const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(n) : 1.0;
   Tensor loss = detail::empty(reduced ? Shape{} : Shape{n}, z.dtype(), z.device());

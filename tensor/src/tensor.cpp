@@ -89,7 +89,7 @@ void TensorNode::backward_step() {
   const no_grad guard;  // gradients are computed with tensor ops, not recorded
   const Tensor g = Tensor::from_node(grad);
   // The ops of a backward step are checked as one, below, so the error names this node's op.
-  const bool anomaly = is_anomaly_check_enabled();
+  const bool anomaly = is_anomaly_enabled();
   const detect_anomaly off(false);
   if (const testing::ReplaceBackward* r = detail::replaced_backward(op)) [[unlikely]] {
     detail::NodeAccess::run_replacement(*this, g, *r);
@@ -109,7 +109,8 @@ void TensorNode::backward_step() {
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       KINDLING_CHECK(!inputs[i]->grad || all_finite(Tensor::from_node(inputs[i]->grad)),
                      "backward of ", op_name(op), ": gradient of input ", i, " (shape ",
-                     shape_string(inputs[i]->shape), ") is not finite; the upstream gradient is");
+                     shape_string(inputs[i]->shape),
+                     ") is not finite although the upstream gradient is finite");
     }
   }
 }
@@ -560,7 +561,7 @@ void NodeAccess::throw_bad_contribution(const TensorNode& node, std::size_t i,
 // scope, parameters and saved tensors.
 Tensor NodeAccess::record(TensorOp op, Tensor result, std::span<const Tensor* const> inputs,
                           OpParams params, std::vector<Tensor> saved_tensors) {
-  if (is_anomaly_check_enabled()) [[unlikely]] {
+  if (is_anomaly_enabled()) [[unlikely]] {
     std::string shapes;
     for (const Tensor* in : inputs) {
       shapes += shapes.empty() ? "" : " and ";

@@ -72,8 +72,8 @@ struct operands {
 // reference element by element, with the rounding bound gamma * (|alpha| |A||B| + |beta C|),
 // computed from a second reference product of absolute values.
 template <class T>
-std::vector<T> check_case(const gemm_case& g, const kk::gemm_isa* isa) {
-  INFO(describe(g) << (isa ? std::string(" isa=") + kk::gemm_isa_name(*isa) : std::string()));
+std::vector<T> check_case(const gemm_case& g, const kk::IsaLevel* isa) {
+  INFO(describe(g) << (isa ? std::string(" isa=") + kk::isa_level_name(*isa) : std::string()));
   operands<T> op(g, static_cast<std::uint32_t>(g.m * 7919 + g.n * 131 + g.k));
   std::vector<T> got = op.c0, want = op.c0;
   const T alpha = static_cast<T>(g.alpha), beta = static_cast<T>(g.beta);
@@ -196,7 +196,7 @@ TEST_CASE("gemm with k == 0 or alpha == 0 scales C by beta", "[gemm]") {
 }
 
 TEST_CASE("every gemm instruction set this CPU runs agrees with the reference", "[gemm]") {
-  const kk::gemm_isa all[] = {kk::gemm_isa::generic, kk::gemm_isa::avx2, kk::gemm_isa::avx512};
+  const kk::IsaLevel all[] = {kk::IsaLevel::baseline, kk::IsaLevel::avx2, kk::IsaLevel::avx512};
   const std::vector<gemm_case> table = {
       {false, false, 129, 65, 300, 0, 0, 0, 1.0, 0.0},
       {true, false, 33, 129, 17, 2, 1, 3, -1.0, 0.5},
@@ -210,9 +210,9 @@ TEST_CASE("every gemm instruction set this CPU runs agrees with the reference", 
       {false, true, 66, 2, 9, 0, 0, 0, 1.0, 0.0},
   };
   int ran = 0;
-  for (kk::gemm_isa isa : all) {
+  for (kk::IsaLevel isa : all) {
     if (!kk::gemm_isa_supported(isa)) {
-      WARN("gemm variant " << kk::gemm_isa_name(isa) << " not supported here: skipped");
+      WARN("gemm variant " << kk::isa_level_name(isa) << " not supported here: skipped");
       CHECK_THROWS_AS(kk::gemm_with_isa<float>(isa, false, false, 1, 1, 1, 1.0f, nullptr, 1,
                                                nullptr, 1, 0.0f, nullptr, 1),
                       kindling::error);

@@ -20,12 +20,11 @@ a = kindling.Value(3.0)
 assert a.grad == 8.0, a.grad
 assert len(kindling.nn.MLP(2, [3, 1], seed=0).parameters()) == 13
 # The tensor side's pure-Python modules (nn.functional, optim, cuda) are installed too.
-if hasattr(kindling, 'Tensor'):
-    model = kindling.nn.mlp([3, 4, 2], seed=0)
-    opt = kindling.optim.SGD(model.parameters(), lr=0.1)
-    kindling.nn.functional.mse_loss(model(kindling.ones([2, 3])), kindling.zeros([2, 2])).backward()
-    opt.step()
-    assert kindling.cuda.device_count() >= 0
+model = kindling.nn.mlp([3, 4, 2], seed=0)
+opt = kindling.optim.SGD(model.parameters(), lr=0.1)
+kindling.nn.functional.mse_loss(model(kindling.ones([2, 3])), kindling.zeros([2, 2])).backward()
+opt.step()
+assert kindling.cuda.device_count() >= 0
 print('installed kindling imports from', os.path.dirname(kindling.__file__))
 " ${site}
   RESULT_VARIABLE result)

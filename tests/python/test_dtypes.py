@@ -11,9 +11,6 @@ import pytest
 
 import kindling
 
-pytestmark = pytest.mark.skipif(not hasattr(kindling, "Tensor"),
-                                reason="this build has no tensor library")
-
 DTYPES = ["float32", "float64", "int64", "bool"]
 # Values chosen to reach the interesting cases (negative bases and exponents, fractional results,
 # ties for the comparisons, integer exponents of integers) without 0 to a negative power, whose

@@ -7,9 +7,6 @@ import pytest
 
 import kindling
 
-pytestmark = pytest.mark.skipif(not hasattr(kindling, "Tensor"),
-                                reason="this build has no tensor library")
-
 
 def error_of(call):
     with pytest.raises(ValueError) as caught:

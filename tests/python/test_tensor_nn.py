@@ -13,9 +13,6 @@ from kindling import nn, optim
 
 from conftest import close
 
-pytestmark = pytest.mark.skipif(not hasattr(kindling, "Tensor") or not hasattr(nn, "Linear"),
-                                reason="the build has no tensor library")
-
 
 def as_np(t):
     return np.array(t.detach().numpy() if hasattr(t, "detach") else t)
@@ -406,6 +403,12 @@ def test_metrics_against_numpy():
     np.add.at(expected, (y, predicted), 1)
     np.testing.assert_array_equal(cm.numpy(), expected)
     assert cm.total == 50 and close(cm.accuracy(), (predicted == y).mean())
+    # A computed value is a method, a stored one a property (Note [properties and methods]).
+    running = nn.RunningMean()
+    running.add(2.0)
+    running.add(4.0, weight=3.0)
+    assert running.mean() == 3.5  # (2 * 1 + 4 * 3) / 4
+    assert cm.num_classes == 4
 
 
 def test_module_walks_and_modes():

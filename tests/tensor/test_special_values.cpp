@@ -6,7 +6,7 @@
 //   python3 -c "import torch; print(repr(torch.tensor([-720.], dtype=torch.float64).exp().item()))"
 // and the gradients with x = torch.tensor(..., requires_grad=True); f(x).sum().backward(); x.grad.
 // The full side-by-side grids are tests/python/test_special_values.py. This file runs again under
-// KINDLING_SIMD=sse2 and avx2 (tests/tensor/CMakeLists.txt), so each SIMD table is covered.
+// KINDLING_ISA=baseline and avx2 (tests/tensor/CMakeLists.txt), so each SIMD table is covered.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>

@@ -9,6 +9,7 @@
 
 #include "kindling/engine/value.hpp"
 #include "kindling/tensor.hpp"
+#include "kindling/tensor/xtensor.hpp"
 
 namespace kindling {
 namespace {

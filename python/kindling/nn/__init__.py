@@ -52,121 +52,117 @@ __all__ = [
 def mse_loss(predictions, targets, *args, **kwargs):
     """mean((prediction - target)^2): on tensors (as nn.functional.mse_loss, with ``reduction``)
     when ``predictions`` is a kindling.Tensor, else on lists of Values (micrograd's demo)."""
-    if _HAS_TENSOR and isinstance(predictions, _kindling.Tensor):
+    if isinstance(predictions, _kindling.Tensor):
         return functional.mse_loss(predictions, targets, *args, **kwargs)
     return _scalar_mse_loss(predictions, targets, *args, **kwargs)
 
 
-_HAS_TENSOR = hasattr(_kindling.nn, "Linear")
+from .._kindling.nn import (  # noqa: F401
+    FASHION_MNIST_LABELS,
+    GELU,
+    BatchNorm1d,
+    ConfusionMatrix,
+    DataLoader,
+    Dataset,
+    Dropout,
+    Embedding,
+    Flatten,
+    LayerNorm,
+    Linear,
+    Module,
+    ReLU,
+    RunningMean,
+    Sequential,
+    Sigmoid,
+    Tanh,
+    TensorDataset,
+    accuracy,
+    fashion_mnist,
+    fashion_mnist_dir,
+)
+from . import functional  # noqa: F401
+from .functional import clip_grad_norm, clip_grad_value  # noqa: F401
 
-if _HAS_TENSOR:
-    from .._kindling.nn import (  # noqa: F401
-        FASHION_MNIST_LABELS,
-        GELU,
-        BatchNorm1d,
-        ConfusionMatrix,
-        DataLoader,
-        Dataset,
-        Dropout,
-        Embedding,
-        Flatten,
-        LayerNorm,
-        Linear,
-        Module,
-        ReLU,
-        RunningMean,
-        Sequential,
-        Sigmoid,
-        Tanh,
-        TensorDataset,
-        accuracy,
-        fashion_mnist,
-        fashion_mnist_dir,
-    )
-    from . import functional  # noqa: F401
-    from .functional import clip_grad_norm, clip_grad_value  # noqa: F401
+for _cls in (GELU, BatchNorm1d, ConfusionMatrix, DataLoader, Dataset, Dropout, Embedding,
+             Flatten, LayerNorm, Linear, Module, ReLU, RunningMean, Sequential, Sigmoid, Tanh,
+             TensorDataset):
+    _cls.__module__ = "kindling.nn"
+del _cls
 
-    for _cls in (GELU, BatchNorm1d, ConfusionMatrix, DataLoader, Dataset, Dropout, Embedding,
-                 Flatten, LayerNorm, Linear, Module, ReLU, RunningMean, Sequential, Sigmoid, Tanh,
-                 TensorDataset):
-        _cls.__module__ = "kindling.nn"
-    del _cls
+# torch's spellings of the in-place clipping functions.
+clip_grad_norm_ = clip_grad_norm
+clip_grad_value_ = clip_grad_value
 
-    # torch's spellings of the in-place clipping functions.
-    clip_grad_norm_ = clip_grad_norm
-    clip_grad_value_ = clip_grad_value
+# Sequential keeps the Python objects of its modules (Note [module lifetimes] in
+# python/src/tensor_nn.cpp): a module written in Python must outlive its Python handle.
+_sequential_init = Sequential.__init__
 
-    # Sequential keeps the Python objects of its modules (Note [module lifetimes] in
-    # python/src/tensor_nn.cpp): a module written in Python must outlive its Python handle.
-    _sequential_init = Sequential.__init__
+def _sequential_init_keeping(self, *modules):
+    _sequential_init(self, *modules)
+    self._keep(*modules)
 
-    def _sequential_init_keeping(self, *modules):
-        _sequential_init(self, *modules)
-        self._keep(*modules)
+Sequential.__init__ = _sequential_init_keeping
 
-    Sequential.__init__ = _sequential_init_keeping
+def mlp(sizes, activation=ReLU, seed=None):
+    """Linear layers of the given sizes with ``activation()`` between them (none after the
+    last): ``mlp([784, 256, 128, 10])``. ``seed`` seeds the weights (else kindling.manual_seed's
+    generator)."""
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(Linear(sizes[i], sizes[i + 1],
+                             seed=None if seed is None else seed + i))
+        if i + 2 < len(sizes):
+            layers.append(activation())
+    return Sequential(*layers)
 
-    def mlp(sizes, activation=ReLU, seed=None):
-        """Linear layers of the given sizes with ``activation()`` between them (none after the
-        last): ``mlp([784, 256, 128, 10])``. ``seed`` seeds the weights (else kindling.manual_seed's
-        generator)."""
-        layers = []
-        for i in range(len(sizes) - 1):
-            layers.append(Linear(sizes[i], sizes[i + 1],
-                                 seed=None if seed is None else seed + i))
-            if i + 2 < len(sizes):
-                layers.append(activation())
-        return Sequential(*layers)
+class _Loss:
+    """A loss as a module-like callable, as torch.nn.MSELoss and friends."""
 
-    class _Loss:
-        """A loss as a module-like callable, as torch.nn.MSELoss and friends."""
+    _function = None
 
-        _function = None
+    def __init__(self, reduction="mean", **options):
+        self.reduction = reduction
+        self.options = options
 
-        def __init__(self, reduction="mean", **options):
-            self.reduction = reduction
-            self.options = options
+    def __call__(self, input, target):
+        return type(self)._function(input, target, reduction=self.reduction, **self.options)
 
-        def __call__(self, input, target):
-            return type(self)._function(input, target, reduction=self.reduction, **self.options)
+    def __repr__(self):
+        return f"{type(self).__name__}(reduction={self.reduction!r})"
 
-        def __repr__(self):
-            return f"{type(self).__name__}(reduction={self.reduction!r})"
+class MSELoss(_Loss):
+    _function = staticmethod(functional.mse_loss)
 
-    class MSELoss(_Loss):
-        _function = staticmethod(functional.mse_loss)
+class L1Loss(_Loss):
+    _function = staticmethod(functional.l1_loss)
 
-    class L1Loss(_Loss):
-        _function = staticmethod(functional.l1_loss)
+class NLLLoss(_Loss):
+    _function = staticmethod(functional.nll_loss)
 
-    class NLLLoss(_Loss):
-        _function = staticmethod(functional.nll_loss)
+class BCEWithLogitsLoss(_Loss):
+    _function = staticmethod(functional.binary_cross_entropy_with_logits)
 
-    class BCEWithLogitsLoss(_Loss):
-        _function = staticmethod(functional.binary_cross_entropy_with_logits)
+class CrossEntropyLoss(_Loss):
+    _function = staticmethod(functional.cross_entropy)
 
-    class CrossEntropyLoss(_Loss):
-        _function = staticmethod(functional.cross_entropy)
+    def __init__(self, reduction="mean", label_smoothing=0.0):
+        super().__init__(reduction, label_smoothing=label_smoothing)
 
-        def __init__(self, reduction="mean", label_smoothing=0.0):
-            super().__init__(reduction, label_smoothing=label_smoothing)
+__all__ += [
+    "FASHION_MNIST_LABELS", "GELU", "BCEWithLogitsLoss", "BatchNorm1d", "ConfusionMatrix",
+    "CrossEntropyLoss", "DataLoader", "Dataset", "Dropout", "Embedding", "Flatten", "L1Loss",
+    "LayerNorm", "Linear", "MSELoss", "Module", "NLLLoss", "ReLU", "RunningMean", "Sequential",
+    "Sigmoid", "Tanh", "TensorDataset", "accuracy", "clip_grad_norm", "clip_grad_norm_",
+    "clip_grad_value", "clip_grad_value_", "fashion_mnist", "fashion_mnist_dir", "functional",
+    "mlp",
+]
 
-    __all__ += [
-        "FASHION_MNIST_LABELS", "GELU", "BCEWithLogitsLoss", "BatchNorm1d", "ConfusionMatrix",
-        "CrossEntropyLoss", "DataLoader", "Dataset", "Dropout", "Embedding", "Flatten", "L1Loss",
-        "LayerNorm", "Linear", "MSELoss", "Module", "NLLLoss", "ReLU", "RunningMean", "Sequential",
-        "Sigmoid", "Tanh", "TensorDataset", "accuracy", "clip_grad_norm", "clip_grad_norm_",
-        "clip_grad_value", "clip_grad_value_", "fashion_mnist", "fashion_mnist_dir", "functional",
-        "mlp",
-    ]
+# `self.fc = nn.Linear(...)` in a Module subclass registers the submodule, as in torch (a
+# module assigned again under the same name is an error from register_module).
+def _module_setattr(self, name, value):
+    if isinstance(value, Module) and not name.startswith("_"):
+        self.register_module(name, value)
+    else:
+        object.__setattr__(self, name, value)
 
-if _HAS_TENSOR:
-    # `self.fc = nn.Linear(...)` in a Module subclass registers the submodule, as in torch (a
-    # module assigned again under the same name is an error from register_module).
-    def _module_setattr(self, name, value):
-        if isinstance(value, Module) and not name.startswith("_"):
-            self.register_module(name, value)
-        else:
-            object.__setattr__(self, name, value)
-
-    Module.__setattr__ = _module_setattr
+Module.__setattr__ = _module_setattr

@@ -1,4 +1,6 @@
-// kindling's tensor library in one include: Tensor, creation, ops, gradcheck, xtensor interop.
+// kindling's tensor library in one include: Tensor, creation, ops, gradcheck. The xtensor interop
+// (kindling/tensor/xtensor.hpp) is not in it: it needs xtensor, and the kindling::xtensor_interop
+// target that brings it.
 #pragma once
 
 #include "kindling/engine/grad_mode.hpp"
@@ -6,4 +8,3 @@
 #include "kindling/tensor/gradcheck.hpp"
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"
-#include "kindling/tensor/xtensor.hpp"

@@ -1,8 +1,5 @@
 // The CPU kernel table, registered before main(), and the run-time choice of SIMD loops.
-#include <cstdlib>
 #include <cstring>
-#include <span>
-#include <string_view>
 
 #include "cpu.hpp"
 #include "kindling/tensor/cpu_features.hpp"
@@ -16,15 +13,17 @@ SimdOps make_simd_ops_sse2();
 
 namespace {
 
-// The best SIMD variant this CPU has every compiled-for feature of (Note [instruction-set
-// features]), capped by KINDLING_SIMD (avx512f, avx2, sse2) if set.
+// The best level this CPU has every compiled-for feature of (Note [isa levels]), capped by
+// KINDLING_ISA, or by KINDLING_SIMD, if set.
 SimdOps choose_simd_ops() {
-  const std::span<const IsaVariant> variants = cpu_simd_variants();
-  const std::size_t chosen =
-      choose_isa_variant(variants, std::getenv("KINDLING_SIMD"), &cpu_has_feature);
-  const std::string_view name = variants[chosen].name;
-  if (name == "avx512f") return make_simd_ops_avx512();
-  if (name == "avx2") return make_simd_ops_avx2();
+  switch (choose_isa_level(isa_cap_from_environment("KINDLING_SIMD"), &cpu_has_feature)) {
+    case IsaLevel::avx512:
+      return make_simd_ops_avx512();
+    case IsaLevel::avx2:
+      return make_simd_ops_avx2();
+    case IsaLevel::baseline:
+      break;
+  }
   return make_simd_ops_sse2();
 }
 

@@ -2,9 +2,9 @@
 //
 // Note [simd dispatch]
 // simd_impl.hpp holds these loops as templates over the xsimd architecture. Each simd_<arch>.cpp
-// includes it inside its own namespace and is compiled with that architecture's flags (-mavx2
-// -mfma, -mavx512f -mavx512dq ...), and simd_ops() picks, once, the best table whose every flag
-// the running CPU supports (Note [instruction-set features] in cpu_features.hpp). So
+// includes it inside its own namespace and is compiled with its level's flags (-mavx2 -mfma,
+// -mavx512f -mavx512dq -mavx512bw -mavx512vl ...), and simd_ops() picks, once, the best table
+// whose every flag the running CPU supports (Note [isa levels] in cpu_features.hpp). So
 // one binary runs on AVX2 and AVX-512 machines, and nothing ships -march=native. Only the
 // contiguous inner loops live here; index arithmetic, OpenMP and strides stay in plain C++.
 #pragma once

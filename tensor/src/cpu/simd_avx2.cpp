@@ -1,5 +1,5 @@
-// The SIMD loops compiled for avx2 (Note [simd dispatch] in simd.hpp); this file alone gets
-// that instruction set's compiler flags.
+// The SIMD loops of the avx2 level (Note [simd dispatch] in simd.hpp), compiled with the level's
+// -m flags (avx2, fma; Note [isa levels]).
 #include <cmath>
 #include <cstdint>
 #include <limits>

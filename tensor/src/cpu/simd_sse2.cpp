@@ -1,5 +1,5 @@
-// The SIMD loops compiled for sse2 (Note [simd dispatch] in simd.hpp); this file alone gets
-// that instruction set's compiler flags.
+// The SIMD loops of the baseline level (Note [simd dispatch] in simd.hpp): xsimd's sse2 kernels,
+// which every x86-64 CPU runs, so this file needs no -m flags.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -16,6 +16,6 @@ namespace kindling::kernels::cpu::simd_sse2 {
 
 namespace kindling::kernels::cpu {
 SimdOps make_simd_ops_sse2() {
-  return simd_sse2::make_simd_ops<xsimd::sse2>("sse2");
+  return simd_sse2::make_simd_ops<xsimd::sse2>("baseline");
 }
 }  // namespace kindling::kernels::cpu

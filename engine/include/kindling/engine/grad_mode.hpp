@@ -7,7 +7,7 @@ namespace kindling {
 namespace detail {
 // Inline so that the check every op makes costs a thread-local load, not a call.
 inline thread_local bool grad_enabled = true;
-inline thread_local bool anomaly_check_enabled = false;
+inline thread_local bool anomaly_enabled = false;
 }  // namespace detail
 
 // True when operations on this thread record the graph needed for backward().
@@ -46,21 +46,21 @@ class enable_grad {
 // Anomaly mode: when on (thread-local, off by default), every scalar and tensor op checks that
 // what it produced is finite and throws kindling::error naming the op that produced the first
 // NaN or Inf, forward or backward. Off, NaN and Inf propagate as IEEE 754 says.
-inline bool is_anomaly_check_enabled() noexcept {
-  return detail::anomaly_check_enabled;
+inline bool is_anomaly_enabled() noexcept {
+  return detail::anomaly_enabled;
 }
-inline void set_anomaly_check_enabled(bool enabled) noexcept {
-  detail::anomaly_check_enabled = enabled;
+inline void set_anomaly_enabled(bool enabled) noexcept {
+  detail::anomaly_enabled = enabled;
 }
 
 // Sets anomaly mode for its lifetime: on by default; detect_anomaly(false) turns it off, as the
 // library's own checks do while they run ops of their own.
 class detect_anomaly {
  public:
-  explicit detect_anomaly(bool enabled = true) noexcept : previous_(is_anomaly_check_enabled()) {
-    set_anomaly_check_enabled(enabled);
+  explicit detect_anomaly(bool enabled = true) noexcept : previous_(is_anomaly_enabled()) {
+    set_anomaly_enabled(enabled);
   }
-  ~detect_anomaly() { set_anomaly_check_enabled(previous_); }
+  ~detect_anomaly() { set_anomaly_enabled(previous_); }
   detect_anomaly(const detect_anomaly&) = delete;
   detect_anomaly& operator=(const detect_anomaly&) = delete;
 

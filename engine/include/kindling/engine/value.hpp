@@ -94,8 +94,9 @@ class Value {
 
   double data() const noexcept { return node_->data; }
   double grad() const noexcept { return node_->grad; }
-  void set_data(double data) noexcept { node_->data = data; }
-  void set_grad(double grad) noexcept { node_->grad = grad; }
+  // A Value is a handle: these write the node it refers to (as Tensor's in-place operations do).
+  void set_data(double data) const noexcept { node_->data = data; }
+  void set_grad(double grad) const noexcept { node_->grad = grad; }
   const std::string& label() const noexcept;
   Value& set_label(std::string label);
   ValueOp op() const noexcept { return node_->op; }
@@ -106,7 +107,10 @@ class Value {
   // Seeds this Value's grad with 1 and propagates to everything it depends on. Leaf gradients
   // accumulate across calls (zero_grad() resets them); see Note [what a second backward does].
   void backward();
-  void zero_grad() noexcept { node_->grad = 0.0; }
+  // Note [zero_grad]: forgets this node's gradient, so the next backward pass starts it from
+  // nothing instead of adding to it. Value and Tensor mean the same; a Value shows "nothing" as
+  // grad() == 0, a Tensor as an undefined grad() (torch's set_to_none).
+  void zero_grad() const noexcept { node_->grad = 0.0; }
 
   Value pow(double exponent) const;
   Value exp() const;

@@ -49,7 +49,7 @@ void init() noexcept;
 // a training step's launches are the difference of two readings).
 std::uint64_t launch_count() noexcept;
 
-// The caching allocator (Note [caching allocator] in gpu/src/caching_allocator.hpp).
+// The caching allocator (Note [caching allocator] in kindling/tensor/caching_allocator.hpp).
 struct MemoryStats {
   std::size_t allocated_bytes = 0;  // held by live tensors (rounded to size classes)
   std::size_t cached_bytes = 0;     // freed blocks kept for reuse

@@ -13,10 +13,10 @@ Tensor mse_loss(const Tensor& prediction, const Tensor& target,
 // mean(|prediction - target|).
 Tensor l1_loss(const Tensor& prediction, const Tensor& target,
                Reduction reduction = Reduction::mean);
-// logits (N, C), target (N,) int64. With label smoothing e the target distribution is
-// (1 - e) one_hot + e / C, as torch.nn.functional.cross_entropy(label_smoothing=e).
-Tensor cross_entropy(const Tensor& logits, const Tensor& target, double label_smoothing = 0.0,
-                     Reduction reduction = Reduction::mean);
+// cross_entropy(logits, target, reduction = mean, label_smoothing = 0): the tensor library's one
+// function (kindling/tensor/ops.hpp), so that it is the same under `using namespace kindling` and
+// `using namespace kindling::nn` together.
+using kindling::cross_entropy;
 // log_probs (N, C) (e.g. from log_softmax), target (N,) int64: -log_probs[i, target_i].
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target,
                 Reduction reduction = Reduction::mean);

@@ -6,9 +6,10 @@
 // temporaries per parameter per step; as one loop it is memory-bound and a fraction of the time.
 // Each device may register an OptimizerKernels table (the CPU one is built into nn/; the gpu
 // module can register CUDA ones). An entry that is null, or a tensor that is not contiguous,
-// falls back to the same update written with tensor ops (optim_composite.cpp), which runs on any
-// device that registered the tensor kernels and is the reference the fused loops are tested
-// against. All views are contiguous, of one dtype (float32 or float64) and of one shape.
+// falls back to the same update written with tensor ops (each optimizer's update() in
+// nn/src/optim.cpp), which runs on any device that registered the tensor kernels and is the
+// reference the fused loops are tested against. All views are contiguous, of one dtype (float32 or
+// float64) and of one shape.
 #pragma once
 
 #include <cstdint>

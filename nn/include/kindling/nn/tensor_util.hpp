@@ -25,8 +25,6 @@ void fill_into(const Tensor& dst, double value);
 void assign_host(const Tensor& dst, const std::vector<double>& values, const char* who);
 // Moving a leaf between devices in place is kindling::move_to_device (tensor.hpp).
 using kindling::move_to_device;
-// A fresh contiguous tensor that no graph knows, holding a copy of `src`.
-Tensor detached_copy(const Tensor& src);
 
 // A 0-d int64 CPU tensor holding `value` exactly (scalar_tensor goes through a double).
 Tensor int64_scalar(std::int64_t value);

@@ -6,24 +6,43 @@
 // A file compiled with -mavx512dq may use AVX-512 DQ instructions anywhere in it (the compiler
 // vectorises scalar tails and conversions on its own), so it may run only on a CPU that has every
 // feature its flags name, not just the headline one. tensor/CMakeLists.txt keeps one list of
-// feature names per such file; it makes the file's -m flags from that list and hands the same
-// list to the dispatchers as a compile definition, so the run-time check below is always exactly
-// the compile flags. A feature name this file does not know counts as missing.
+// feature names per level (Note [isa levels]); it makes the level's files' -m flags from that list
+// and hands the same list to the check as a compile definition, so the run-time check below is
+// always exactly the compile flags. A feature name this file does not know counts as missing.
 #pragma once
 
-#include <cstddef>
-#include <span>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace kindling::kernels {
 
-// One instruction-set variant of a dispatched file: its name ("avx512f") and the CPU features
-// its file was compiled for, comma-separated as in the -m flags without "-m" ("avx512f,avx512dq,
-// avx2,fma"); "" for the baseline, which runs everywhere.
-struct IsaVariant {
-  const char* name;
-  const char* features;
-};
+// Note [isa levels]
+// One vocabulary for every dispatched file: the instruction-set levels avx512, avx2 and baseline.
+// Each level has one list of CPU features (tensor/CMakeLists.txt): avx512 = avx512f, avx512dq,
+// avx512bw, avx512vl, avx2, fma; avx2 = avx2, fma; baseline = nothing beyond x86-64. Every file of
+// a level, the SIMD loops (Note [simd dispatch] in src/cpu/simd.hpp) and the GEMM engine (Note
+// [gemm dispatch] in gemm_isa.hpp) alike, is compiled with exactly that list's -m flags, and a
+// level is chosen only on a CPU that has every feature on its list. KINDLING_ISA=<level> caps the
+// choice for both; KINDLING_SIMD and KINDLING_GEMM_ISA, the older per-subsystem variables, still
+// cap one of them when KINDLING_ISA is not set, and the old names avx512f, sse2 and generic are
+// read as avx512, baseline and baseline.
+enum class IsaLevel : std::uint8_t { baseline, avx2, avx512 };
+
+// "avx512", "avx2", "baseline".
+const char* isa_level_name(IsaLevel level) noexcept;
+// The CPU features the level's files are compiled for, comma-separated as in the -m flags
+// without "-m" ("avx2,fma"); "" for the baseline, which runs everywhere.
+const char* isa_level_features(IsaLevel level) noexcept;
+// The level a name means, the old spellings included (avx512f, sse2, generic); nullopt for
+// anything else.
+std::optional<IsaLevel> parse_isa_level(std::string_view name) noexcept;
+// The cap the environment asks for: KINDLING_ISA, else the variable named `alias` (null for
+// none); nullopt when neither names a level (an unknown name caps nothing).
+std::optional<IsaLevel> isa_cap_from_environment(const char* alias) noexcept;
+// The best level at or below `cap` (any level when nullopt) whose features all satisfy `has`; the
+// baseline when none does. Pure, so tests can ask what a CPU without some feature would get.
+IsaLevel choose_isa_level(std::optional<IsaLevel> cap, bool (*has)(std::string_view feature));
 
 // Whether this CPU, and the OS (for the AVX and AVX-512 register state), supports one x86
 // feature named as in GCC's -m flags and __builtin_cpu_supports: sse2, avx, avx2, fma, avx512f,
@@ -31,16 +50,5 @@ struct IsaVariant {
 bool cpu_has_feature(std::string_view feature) noexcept;
 // Whether it has every feature of a comma-separated list ("" is the baseline: true).
 bool cpu_has_features(std::string_view features) noexcept;
-
-// The first of `variants` (best first) at or after the one named `cap` (from the start when cap
-// is null or names none of them) whose features all satisfy `has`; the last variant, the
-// baseline, when none does. Pure, so tests can ask what a CPU without some feature would get.
-std::size_t choose_isa_variant(std::span<const IsaVariant> variants, const char* cap,
-                               bool (*has)(std::string_view feature));
-
-// The variants of the CPU kernels' SIMD loops, best first: avx512f, avx2, sse2. cpu_simd_arch()
-// (kernels.hpp) names the one chosen, by choose_isa_variant with cpu_has_feature and the
-// KINDLING_SIMD cap.
-std::span<const IsaVariant> cpu_simd_variants() noexcept;
 
 }  // namespace kindling::kernels

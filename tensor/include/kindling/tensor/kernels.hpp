@@ -163,8 +163,8 @@ void register_kernels(DeviceType type, const KernelTable* table) noexcept;
 const KernelTable& kernels_for(Device device);
 bool has_kernels(DeviceType type) noexcept;
 
-// Which SIMD instruction set the CPU kernels chose at run time ("avx512f", "avx2", "sse2").
-// KINDLING_SIMD=avx2 (or sse2) in the environment caps the choice, so tests can cover each.
+// The level the CPU kernels' SIMD loops chose at run time ("avx512", "avx2", "baseline"; Note
+// [isa levels] in cpu_features.hpp). KINDLING_ISA=avx2 (or baseline) caps it, so tests cover each.
 const char* cpu_simd_arch() noexcept;
 
 }  // namespace kindling::kernels

@@ -180,9 +180,11 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t axis = 0);
 Tensor softmax(const Tensor& x, std::int64_t axis = -1);
 Tensor log_softmax(const Tensor& x, std::int64_t axis = -1);
 enum class Reduction { none, mean, sum };
-// logits (N, C) (or (C,)), target (N,) int64 class indices.
+// logits (N, C) (or (C,)), target (N,) (or ()) int64 class indices, as
+// torch.nn.functional.cross_entropy. With label smoothing e in [0, 1] the target distribution is
+// (1 - e) one_hot + e / C. kindling::nn re-exports this one function (nn/loss.hpp).
 Tensor cross_entropy(const Tensor& logits, const Tensor& target,
-                     Reduction reduction = Reduction::mean);
+                     Reduction reduction = Reduction::mean, double label_smoothing = 0.0);
 // (..., ) int64 -> (..., num_classes) int64.
 Tensor one_hot(const Tensor& index, std::int64_t num_classes);
 

@@ -179,6 +179,8 @@ class Tensor {
   // The gradient from the last backward pass (accumulated across passes for leaves); undefined
   // before any. See Note [what a second backward does] in engine/graph.hpp.
   Tensor grad() const;
+  // Note [zero_grad] in engine/value.hpp: forgets this node's gradient, so the next backward
+  // pass starts it from nothing instead of adding to it; grad() is undefined afterwards.
   void zero_grad() const { checked_node("zero_grad").clear_grad(); }
   // Backward from this tensor: it must be a single element unless `gradient` (of its shape) is
   // given. Without retain_graph the saved tensors of the graph are freed, and a second backward

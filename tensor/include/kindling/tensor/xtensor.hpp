@@ -1,5 +1,7 @@
 // xtensor interop: a zero-copy xtensor view of a contiguous CPU tensor, and tensors made from
-// xtensor containers or expressions (copied).
+// xtensor containers or expressions (copied). Header-only; a program that includes it links
+// kindling::xtensor_interop (kindling::tensor and xtensor), since the library itself never uses
+// xtensor.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,286 @@
+// kindling.nn's tensor modules: Module (subclassable from Python) and the layers.
+//
+// Note [module lifetimes]
+// Modules are held by std::shared_ptr on both sides, so a layer put into a Sequential from Python
+// is the same C++ object the Python handle names. A module *written in Python* (a subclass of
+// kindling.nn.Module overriding forward) is a C++ object whose forward calls back into its Python
+// half; pybind11 2.10 keeps that half alive only while a Python reference exists. So every place
+// that hands a module to C++ (register_module, Sequential) also stores the Python object in the
+// owner's __dict__, and the Python half lives as long as its owner does.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bindings.hpp"
+#include "kindling/engine/error.hpp"
+#include "kindling/nn/layers.hpp"
+#include "kindling/nn/module.hpp"
+#include "nn_support.hpp"
+#include "tensor_support.hpp"
+
+namespace kindling::python {
+
+namespace {
+
+using nn::Module;
+using nn::StateDict;
+
+// Lets Python classes derive from Module and override forward / extra_repr.
+class PyModule : public Module {
+ public:
+  using Module::Module;
+  Tensor forward(const Tensor& input) override {
+    PYBIND11_OVERRIDE(Tensor, Module, forward, input);
+  }
+  std::string extra_repr() const override { PYBIND11_OVERRIDE(std::string, Module, extra_repr, ); }
+};
+
+// Module's registration functions are protected (a module registers its own members); Python
+// subclasses call them on themselves, through these pointers.
+struct ModuleAccess : Module {
+  using Module::add_child;
+  using Module::register_buffer;
+  using Module::register_parameter;
+};
+
+// Depth first, registration order, this module first as "" (Module::named_modules, but with
+// owning handles: Python may keep a submodule after dropping the model). No recursion: the walk
+// is Module::named_submodules'.
+void collect_modules(const std::shared_ptr<Module>& module, py::list& out) {
+  out.append(py::make_tuple(std::string(), module));
+  for (auto& [name, child] : module->named_submodules())
+    out.append(py::make_tuple(std::move(name), std::move(child)));
+}
+
+// Keeps a Python module object alive as long as `owner` (Note [module lifetimes]).
+void keep_child(const py::object& owner, const std::string& name, const py::object& child) {
+  py::object dict = owner.attr("__dict__");
+  if (!dict.contains("_kindling_children")) dict["_kindling_children"] = py::dict();
+  dict["_kindling_children"][py::str(name)] = child;
+}
+
+}  // namespace
+
+void bind_modules(py::module_& m) {
+  py::class_<Module, PyModule, std::shared_ptr<Module>>(m, "Module", py::dynamic_attr(), R"(
+The base of every tensor layer and model, as torch.nn.Module. Subclass it in Python, call
+super().__init__(), register parameters and submodules with register_parameter /
+register_module (they also become attributes), and override forward(x).)")
+      .def(py::init(
+               [](const std::string& type_name) { return std::make_shared<PyModule>(type_name); }),
+           py::arg("type_name") = "Module")
+      .def("forward", &Module::forward, py::arg("input"))
+      .def(
+          "__call__", [](Module& module, const py::object& x) { return module(as_tensor(x)); },
+          py::arg("input"))
+      .def("parameters", [](const Module& module) { return tensor_list(module.parameters()); })
+      .def("named_parameters",
+           [](const Module& module) { return named_list(module.named_parameters()); })
+      .def("buffers",
+           [](const Module& module) {
+             std::vector<Tensor> buffers;
+             for (const auto& entry : module.named_buffers())
+               buffers.push_back(entry.second);
+             return tensor_list(buffers);
+           })
+      .def("named_buffers", [](const Module& module) { return named_list(module.named_buffers()); })
+      .def("children",
+           [](const Module& module) {
+             py::list list;
+             for (const auto& entry : module.children())
+               list.append(entry.second);
+             return list;
+           })
+      .def("named_children",
+           [](const Module& module) {
+             py::list list;
+             for (const auto& [name, child] : module.children())
+               list.append(py::make_tuple(name, child));
+             return list;
+           })
+      .def("named_modules",
+           [](const std::shared_ptr<Module>& module) {
+             py::list list;
+             collect_modules(module, list);
+             return list;
+           })
+      .def("num_parameters", &Module::parameter_count, "The total number of parameter elements")
+      .def("zero_grad", &Module::zero_grad)
+      .def(
+          "train",
+          [](const std::shared_ptr<Module>& module, bool mode) {
+            module->train(mode);
+            return module;
+          },
+          py::arg("mode") = true)
+      .def("eval",
+           [](const std::shared_ptr<Module>& module) {
+             module->eval();
+             return module;
+           })
+      .def_property_readonly("training", &Module::is_training)
+      .def(
+          "to",
+          [](const std::shared_ptr<Module>& module, const std::string& device) {
+            module->to(parse_device(device));
+            return module;
+          },
+          py::arg("device"), "Moves parameters and buffers in place; returns the module")
+      .def("state_dict", [](const Module& module) { return to_dict(module.state_dict()); })
+      .def(
+          "load_state_dict",
+          [](Module& module, const py::dict& state, bool strict) {
+            module.load_state_dict(to_state_dict(state), strict);
+          },
+          py::arg("state_dict"), py::arg("strict") = true)
+      .def(
+          "register_parameter",
+          [](py::object self, const std::string& name, const py::object& value) {
+            Module& module = self.cast<Module&>();
+            Tensor registered = (module.*&ModuleAccess::register_parameter)(name, as_tensor(value));
+            self.attr("__dict__")[py::str(name)] = registered;
+            return registered;
+          },
+          py::arg("name"), py::arg("tensor"))
+      .def(
+          "register_buffer",
+          [](py::object self, const std::string& name, const py::object& value) {
+            Module& module = self.cast<Module&>();
+            Tensor registered = (module.*&ModuleAccess::register_buffer)(name, as_tensor(value));
+            self.attr("__dict__")[py::str(name)] = registered;
+            return registered;
+          },
+          py::arg("name"), py::arg("tensor"))
+      .def(
+          "register_module",
+          [](py::object self, const std::string& name, const py::object& child) {
+            Module& module = self.cast<Module&>();
+            (module.*&ModuleAccess::add_child)(name, child.cast<std::shared_ptr<Module>>());
+            keep_child(self, name, child);
+            self.attr("__dict__")[py::str(name)] = child;
+            return child;
+          },
+          py::arg("name"), py::arg("module"))
+      .def_property_readonly("type_name", &Module::type_name)
+      .def("extra_repr", &Module::extra_repr)
+      .def("__repr__", &Module::to_string);
+
+  py::class_<nn::Linear, Module, std::shared_ptr<nn::Linear>>(
+      m, "Linear", "y = x W^T + b, W (out, in), initialised as torch.nn.Linear")
+      .def(py::init([](std::int64_t in, std::int64_t out, bool bias,
+                       const std::optional<std::uint64_t>& seed, const std::string& dtype) {
+             return with_generator(seed, [&](Generator& g) {
+               return std::make_shared<nn::Linear>(in, out, g, bias, parse_dtype(dtype));
+             });
+           }),
+           py::arg("in_features"), py::arg("out_features"), py::arg("bias") = true,
+           py::arg("seed") = py::none(), py::arg("dtype") = "float32")
+      .def_property_readonly("weight", [](const nn::Linear& l) { return l.weight; })
+      .def_property_readonly("bias", [](const nn::Linear& l) { return optional_tensor(l.bias); })
+      .def_readonly("in_features", &nn::Linear::in_features)
+      .def_readonly("out_features", &nn::Linear::out_features);
+
+  py::class_<nn::Sequential, Module, std::shared_ptr<nn::Sequential>>(
+      m, "Sequential", "Runs its modules in order; they are named '0', '1', ...")
+      .def(py::init([](const py::args& modules) {
+        auto sequential = std::make_shared<nn::Sequential>();
+        for (py::handle module : modules)
+          sequential->push_back(module.cast<std::shared_ptr<Module>>());
+        return sequential;
+      }))
+      // The Python objects are kept after construction, when `self` exists
+      // (Note [module lifetimes]).
+      .def("_keep",
+           [](py::object self, const py::args& modules) {
+             std::size_t i = 0;
+             for (py::handle module : modules)
+               keep_child(self, std::to_string(i++), py::reinterpret_borrow<py::object>(module));
+           })
+      .def(
+          "append",
+          [](py::object self, const py::object& module) {
+            auto& sequential = self.cast<nn::Sequential&>();
+            const std::string name = std::to_string(sequential.size());
+            sequential.push_back(module.cast<std::shared_ptr<Module>>());
+            keep_child(self, name, module);
+            return self;
+          },
+          py::arg("module"))
+      .def("__len__", &nn::Sequential::size)
+      .def("__getitem__",
+           [](const nn::Sequential& s, std::int64_t i) {
+             const auto n = static_cast<std::int64_t>(s.size());
+             if (i < 0) i += n;
+             if (i < 0 || i >= n) throw py::index_error("Sequential index out of range");
+             return s.children()[static_cast<std::size_t>(i)].second;
+           })
+      .def("__iter__", [](const nn::Sequential& s) {
+        py::list list;
+        for (const auto& entry : s.children())
+          list.append(entry.second);
+        return py::iter(list);
+      });
+
+  py::class_<nn::ReLU, Module, std::shared_ptr<nn::ReLU>>(m, "ReLU").def(py::init<>());
+  py::class_<nn::GELU, Module, std::shared_ptr<nn::GELU>>(m, "GELU", "Exact GELU, x Phi(x)")
+      .def(py::init<>());
+  py::class_<nn::Tanh, Module, std::shared_ptr<nn::Tanh>>(m, "Tanh").def(py::init<>());
+  py::class_<nn::Sigmoid, Module, std::shared_ptr<nn::Sigmoid>>(m, "Sigmoid").def(py::init<>());
+
+  // Dropout draws from the process-wide generator (kindling.manual_seed), which outlives every
+  // module, as the C++ class requires of its generator.
+  py::class_<nn::Dropout, Module, std::shared_ptr<nn::Dropout>>(
+      m, "Dropout",
+      "Zeroes elements with probability p in training (kindling.manual_seed seeds it)")
+      .def(py::init([](double p) { return std::make_shared<nn::Dropout>(p, default_generator()); }),
+           py::arg("p") = 0.5)
+      .def_readonly("p", &nn::Dropout::p);
+
+  py::class_<nn::LayerNorm, Module, std::shared_ptr<nn::LayerNorm>>(m, "LayerNorm")
+      .def(py::init([](const py::object& shape, double eps, bool affine, const std::string& dtype) {
+             return std::make_shared<nn::LayerNorm>(to_shape(shape, "LayerNorm"), eps, affine,
+                                                    parse_dtype(dtype));
+           }),
+           py::arg("normalized_shape"), py::arg("eps") = 1e-5, py::arg("elementwise_affine") = true,
+           py::arg("dtype") = "float32")
+      .def_property_readonly("weight",
+                             [](const nn::LayerNorm& l) { return optional_tensor(l.weight); })
+      .def_property_readonly("bias",
+                             [](const nn::LayerNorm& l) { return optional_tensor(l.bias); });
+
+  py::class_<nn::BatchNorm1d, Module, std::shared_ptr<nn::BatchNorm1d>>(m, "BatchNorm1d")
+      .def(py::init([](std::int64_t features, double eps, double momentum, bool affine,
+                       const std::string& dtype) {
+             return std::make_shared<nn::BatchNorm1d>(features, eps, momentum, affine,
+                                                      parse_dtype(dtype));
+           }),
+           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1,
+           py::arg("affine") = true, py::arg("dtype") = "float32")
+      .def_property_readonly("weight",
+                             [](const nn::BatchNorm1d& b) { return optional_tensor(b.weight); })
+      .def_property_readonly("bias",
+                             [](const nn::BatchNorm1d& b) { return optional_tensor(b.bias); })
+      .def_property_readonly("running_mean",
+                             [](const nn::BatchNorm1d& b) { return b.running_mean; })
+      .def_property_readonly("running_var", [](const nn::BatchNorm1d& b) { return b.running_var; });
+
+  py::class_<nn::Embedding, Module, std::shared_ptr<nn::Embedding>>(m, "Embedding")
+      .def(py::init([](std::int64_t num, std::int64_t dim,
+                       const std::optional<std::uint64_t>& seed) {
+             return with_generator(
+                 seed, [&](Generator& g) { return std::make_shared<nn::Embedding>(num, dim, g); });
+           }),
+           py::arg("num_embeddings"), py::arg("embedding_dim"), py::arg("seed") = py::none())
+      .def_property_readonly("weight", [](const nn::Embedding& e) { return e.weight; });
+
+  py::class_<nn::Flatten, Module, std::shared_ptr<nn::Flatten>>(m, "Flatten")
+      .def(py::init<std::int64_t, std::int64_t>(), py::arg("start_dim") = 1,
+           py::arg("end_dim") = -1);
+}
+
+}  // namespace kindling::python
