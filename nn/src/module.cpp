@@ -137,9 +137,10 @@ void Module::add_child(std::string name, std::shared_ptr<Module> module) {
 
 Tensor Module::operator()(const Tensor& input) {
   const engine::NameScope scope(scope_name_.empty() ? type_name_ : scope_name_);
-  // Parameters are made outside any forward; they take the scope of the module that uses them.
+  // Parameters are made outside any forward; they take the scope of the first module that uses
+  // them, and keep it when another module sharing them runs (Tensor::claim_scope).
   for (auto& [name, parameter] : parameters_)
-    parameter.node()->scope = engine::NameScope::current();
+    parameter.claim_scope();
   return forward(input);
 }
 

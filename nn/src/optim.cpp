@@ -33,10 +33,19 @@ Optimizer::Optimizer(std::string name, std::vector<Tensor> params, double lr,
 void Optimizer::step() {
   const no_grad guard;
   ++step_;
-  if (update_all()) return;
+  if (!update_all()) {
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const Tensor grad = params_[i].grad();
+      if (grad.defined()) update(i, params_[i], grad);
+    }
+  }
+  // The fused steps write through raw views: a stepped parameter and its state changed in place
+  // (Note [version counters] in tensor/src/tensor.cpp).
   for (std::size_t i = 0; i < params_.size(); ++i) {
-    const Tensor grad = params_[i].grad();
-    if (grad.defined()) update(i, params_[i], grad);
+    if (!params_[i].grad().defined()) continue;
+    params_[i].bump_version();
+    for (const Tensor& s : state_[i])
+      if (s.defined()) s.bump_version();
   }
 }
 

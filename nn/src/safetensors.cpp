@@ -140,7 +140,7 @@ StateDict read_safetensors(const ByteSource& source, const std::string& name, Me
     // what the file holds (times the widening of its dtype); memory can still run out.
     Tensor t;
     try {
-      t = kindling::detail::empty(e.shape, dtype.dtype, kCPU);
+      t = kindling::empty(e.shape, dtype.dtype, kCPU);
     } catch (const std::bad_alloc&) {
       throw error(file + ", entry " + text::quote_for_message(e.name) + ": out of memory for " +
                   shape_string(e.shape) + " " + std::string(dtype_name(dtype.dtype)));

@@ -6,8 +6,8 @@
 namespace kindling::nn::scalar {
 
 void ParameterHolder::zero_grad() const {
-  for (const Value& p : parameters())
-    p.node()->grad = 0.0;
+  for (Value p : parameters())  // a handle: the copy shares the node
+    p.zero_grad();
 }
 
 Neuron::Neuron(std::size_t input_count, bool nonlinear, Generator& generator)
@@ -96,8 +96,8 @@ std::string MLP::describe() const {
 }
 
 void sgd_step(std::span<const Value> parameters, double learning_rate) {
-  for (const Value& p : parameters)
-    p.node()->data -= learning_rate * p.grad();
+  for (Value p : parameters)  // a handle: the copy shares the node
+    p.set_data(p.data() - learning_rate * p.grad());
 }
 
 Value svm_loss(std::span<const Value> scores, std::span<const double> labels,

@@ -14,6 +14,7 @@ namespace kindling::nn {
 void copy_into(const Tensor& dst, const Tensor& src, const char* who) {
   KINDLING_CHECK(dst.shape() == src.shape(), who, ": cannot copy a tensor of shape ",
                  shape_string(src.shape()), " into one of shape ", shape_string(dst.shape()));
+  dst.bump_version();  // Note [version counters] in tensor/src/tensor.cpp
   // Across devices the values move first, the one way tensors move (Tensor::to, Note [device
   // copies]); the copy kernel then converts the dtype and writes whatever layout dst has.
   const no_grad guard;
@@ -24,6 +25,7 @@ void copy_into(const Tensor& dst, const Tensor& src, const char* who) {
 void fill_into(const Tensor& dst, double value) {
   KINDLING_CHECK(fits_dtype(value, dst.dtype()), "fill: value ", value, " cannot be converted to ",
                  dtype_name(dst.dtype()), " without overflow");
+  dst.bump_version();
   kernels::kernels_on(dst.device()).fill(dst.strided_view(), value);
 }
 
@@ -31,22 +33,6 @@ void assign_host(const Tensor& dst, const std::vector<double>& values, const cha
   KINDLING_CHECK(static_cast<std::int64_t>(values.size()) == dst.numel(), who, ": ", values.size(),
                  " values for a tensor of shape ", shape_string(dst.shape()));
   copy_into(dst, from_vector(values, dst.shape()), who);
-}
-
-void move_to_device(const Tensor& t, Device device) {
-  if (t.device() == device) return;
-  KINDLING_CHECK(t.is_leaf(), "to(", to_string(device), "): only leaves can move, got a result of ",
-                 op_name(t.op()));
-  KINDLING_CHECK(kernels::has_kernels(device.type), "to(", to_string(device),
-                 "): no kernels are registered for that device (is the gpu module linked and a "
-                 "device present?)");
-  const no_grad guard;
-  const Tensor moved = t.detach().to(device);
-  t.zero_grad();
-  TensorNode* node = t.node();
-  node->storage = moved.node()->storage;
-  node->strides = moved.strides();
-  node->offset = 0;
 }
 
 Tensor int64_scalar(std::int64_t value) {

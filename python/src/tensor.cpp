@@ -199,7 +199,7 @@ Tensor copy_array(const py::handle& object, DType dtype) {
   auto array = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(object);
   if (!array) describe_bad_data(object, py::dtype::of<T>());
   Shape shape(array.shape(), array.shape() + array.ndim());
-  Tensor result = kindling::detail::empty(shape, dtype, kCPU, "tensor");
+  Tensor result = kindling::empty(shape, dtype, kCPU, "tensor");
   if (array.size() > 0) std::memcpy(result.raw_data(), array.data(), array.nbytes());
   if constexpr (std::is_same_v<T, bool>) normalize_bool_bytes(result.raw_data(), array.size());
   return result;
@@ -501,6 +501,9 @@ backward() fills .grad of the tensors that require grad.)");
           },
           "The gradient from backward() (None before any)")
       .def_property_readonly("is_leaf", &Tensor::is_leaf)
+      .def_property_readonly("_version", &Tensor::version,
+                             "How many in-place writes this tensor's storage has seen (torch's "
+                             "_version); backward refuses a saved tensor whose version changed")
       .def_property_readonly("op", [](const Tensor& t) { return std::string(op_name(t.op())); })
       .def_property(
           "label", [](const Tensor& t) { return t.label(); },

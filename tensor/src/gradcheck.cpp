@@ -67,7 +67,8 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
     const std::vector<double> analytic =
         analytic_t.defined() ? analytic_t.to_vector<double>()
                              : std::vector<double>(static_cast<std::size_t>(x.numel()), 0.0);
-    double* storage = static_cast<double*>(x.node()->storage->data());
+    // element_offsets counts from the start of storage; raw_data() is element (0, ..., 0).
+    double* storage = static_cast<double*>(x.raw_data()) - x.offset();
     const std::vector<std::int64_t> offsets = element_offsets(x);
     for (std::size_t e = 0; e < offsets.size(); ++e) {
       double& element = storage[offsets[e]];
@@ -77,6 +78,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
       element = original - options.eps;
       const double minus = objective(fn(inputs)).item();
       element = original;
+      x.bump_version();  // written in place, even if back to its value (Note [version counters])
       const double numeric = (plus - minus) / (2.0 * options.eps);
       const double error = std::abs(analytic[e] - numeric);
       result.max_error = std::max(result.max_error, error);

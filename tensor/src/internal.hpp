@@ -4,9 +4,13 @@
 
 #include <cassert>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "kindling/engine/error.hpp"
@@ -16,6 +20,10 @@
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"
 
+namespace kindling::testing {
+class ReplaceBackward;
+}
+
 namespace kindling::detail {
 
 // Each primitive's backward: reads node.grad (through `grad`) and gives each input that requires
@@ -24,27 +32,180 @@ namespace kindling::detail {
 KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
 #undef KINDLING_X
 
+// The public empty (creation.hpp), also reachable as detail::empty in the op files.
+using kindling::empty;
+
+// The only code outside Tensor that reads or writes a TensorNode's private fields: recording,
+// accumulation, the accessors a backward uses, and the checks behind them. The op files go
+// through the free functions below, so no op touches a field itself.
+struct NodeAccess {
+  // The body of both record() overloads.
+  static Tensor record(TensorOp op, Tensor result, std::span<const Tensor* const> inputs,
+                       OpParams params, std::vector<Tensor> saved_tensors);
+  static void accumulate_grad(TensorNode* node, Tensor contribution);
+  static bool exclusive_contiguous(const Tensor& t, std::uint32_t handles);
+  static Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype);
+  static Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset);
+  static Tensor output_value(const TensorNode& node);
+  static Tensor saved(const TensorNode& node, std::size_t i);
+  static void run_replacement(TensorNode& node, const Tensor& grad,
+                              const testing::ReplaceBackward& replacement);
+  static void move_to_device(const Tensor& t, Device device);
+  [[noreturn]] static void throw_modified(const TensorNode& node, std::size_t slot,
+                                          const TensorNode& tensor);
+  [[noreturn]] static void throw_bad_contribution(const TensorNode& node, std::size_t i,
+                                                  const Tensor& contribution);
+
+  static void check_version(const TensorNode& node, std::size_t slot, const TensorNode& tensor) {
+    assert(slot < node.versions.size());
+    if (tensor.storage->version() != node.versions[slot]) [[unlikely]]
+      throw_modified(node, slot, tensor);
+  }
+  static Tensor input(const TensorNode& node, std::size_t i) {
+    assert(i < node.inputs.size());
+    check_version(node, 1 + i, *node.inputs[i]);
+    return Tensor::from_node(node.inputs[i]);
+  }
+  static void give(const TensorNode& node, std::size_t i, Tensor contribution) {
+    const TensorNode& in = *node.inputs[i];
+    if (!in.requires_grad) return;
+    if (!contribution.defined() || contribution.dtype() != in.dtype ||
+        contribution.shape() != in.shape || contribution.device() != in.device()) [[unlikely]]
+      throw_bad_contribution(node, i, contribution);
+    accumulate_grad(node.inputs[i], std::move(contribution));
+  }
+  static bool wants_grad(const TensorNode& node, std::size_t i) {
+    return node.inputs[i]->requires_grad;
+  }
+  static std::size_t input_count(const TensorNode& node) { return node.inputs.size(); }
+  static const Shape& input_shape(const TensorNode& node, std::size_t i) {
+    return node.inputs[i]->shape;
+  }
+  static DType input_dtype(const TensorNode& node, std::size_t i) { return node.inputs[i]->dtype; }
+  template <class P>
+  static const P& params(const TensorNode& node) {
+    const P* p = std::get_if<P>(&node.params);
+    assert(p != nullptr && "the op recorded other parameters");
+    return *p;
+  }
+};
+
+// Which ops record parameters, and of which type (Note [typed op parameters]); the rest record
+// none.
+#define KINDLING_OP_PARAMS(X)                                                                   \
+  X(index_select, AxisParams)                                                                   \
+  X(gather, AxisParams)                                                                         \
+  X(concat, AxisParams) X(softmax, AxisParams) X(log_softmax, AxisParams)                       \
+      X(permute, PermuteParams) X(slice, SliceParams) X(sum, ReduceParams) X(max, ReduceParams) \
+          X(min, ReduceParams) X(cross_entropy, ScaleParams)
+
+template <TensorOp op>
+struct ParamsOf {
+  using type = std::monostate;
+};
+#define KINDLING_X(name, P)         \
+  template <>                       \
+  struct ParamsOf<TensorOp::name> { \
+    using type = P;                 \
+  };
+KINDLING_OP_PARAMS(KINDLING_X)
+#undef KINDLING_X
+template <TensorOp op>
+using params_of = typename ParamsOf<op>::type;
+
+// Whether op records parameters, for the run-time op overload of record().
+constexpr bool op_has_params(TensorOp op) noexcept {
+  switch (op) {
+#define KINDLING_X(name, P) \
+  case TensorOp::name:      \
+    return true;
+    KINDLING_OP_PARAMS(KINDLING_X)
+#undef KINDLING_X
+    default:
+      return false;
+  }
+}
+
+// Records `result` as the output of primitive `op` on `inputs` when grad mode is on and an input
+// requires grad; otherwise leaves it a leaf. Returns result. `saved`: extra tensors the backward
+// reads (Note [saved tensors]).
+//   record<TensorOp::slice>(out, {&x}, SliceParams{axis, start, step})
+// The parameters' type must be the op's (KINDLING_OP_PARAMS), checked at compile time.
+template <TensorOp op, class P>
+Tensor record(Tensor result, std::initializer_list<const Tensor*> inputs, P params,
+              std::vector<Tensor> saved = {}) {
+  static_assert(std::is_same_v<P, params_of<op>>,
+                "these are not the parameters this op records (KINDLING_OP_PARAMS)");
+  return NodeAccess::record(op, std::move(result), {inputs.begin(), inputs.size()},
+                            OpParams(std::move(params)), std::move(saved));
+}
+Tensor record_inputs(TensorOp op, Tensor result, const std::vector<Tensor>& inputs,
+                     OpParams params);
+template <TensorOp op, class P>
+Tensor record(Tensor result, const std::vector<Tensor>& inputs, P params) {
+  static_assert(std::is_same_v<P, params_of<op>>,
+                "these are not the parameters this op records (KINDLING_OP_PARAMS)");
+  return record_inputs(op, std::move(result), inputs, OpParams(std::move(params)));
+}
+// The parameter-less form, for the ops that record none (unary, binary, views, ...).
+inline Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
+                     std::monostate = {}, std::vector<Tensor> saved = {}) {
+  assert(!op_has_params(op) && "this op records parameters: record<op>(..., params)");
+  return NodeAccess::record(op, std::move(result), {inputs.begin(), inputs.size()}, {},
+                            std::move(saved));
+}
+// Adds `contribution` to node->grad (Note [gradients accumulate]). The caller has checked that it
+// fits (give(), Note [gradient contract]).
+inline void accumulate_grad(TensorNode* node, Tensor contribution) {
+  NodeAccess::accumulate_grad(node, std::move(contribution));
+}
+
+// The ReplaceBackward active on this thread for op, or null (kindling/tensor/testing.hpp).
+const testing::ReplaceBackward* replaced_backward(TensorOp op) noexcept;
+
+
 // The table of t's device, made current (kernels_on): the kernels then run where t lives.
 inline const kernels::KernelTable& kernels_of(const Tensor& t) {
   return kernels::kernels_on(t.device());
 }
 
-// Input i of a node, as a handle (sharing the node).
+// ---- what a backward reads (Note [saved tensors], Note [version counters]) ----
+// Input i of a node, as a handle (sharing the node), for a backward that reads its values: throws
+// if it changed in place since the op used it. Its shape and dtype: input_shape, input_dtype.
 inline Tensor input(const TensorNode& node, std::size_t i) {
-  assert(i < node.inputs.size());
-  return Tensor::from_node(node.inputs[i]);
+  return NodeAccess::input(node, i);
+}
+inline std::size_t input_count(const TensorNode& node) {
+  return NodeAccess::input_count(node);
+}
+inline const Shape& input_shape(const TensorNode& node, std::size_t i) {
+  return NodeAccess::input_shape(node, i);
+}
+inline DType input_dtype(const TensorNode& node, std::size_t i) {
+  return NodeAccess::input_dtype(node, i);
+}
+// The non-tensor arguments the op recorded, of the type KINDLING_OP_PARAMS gives it.
+template <class P>
+const P& params(const TensorNode& node) {
+  return NodeAccess::params<P>(node);
 }
 // The node's own value, as a leaf sharing its storage (holding the node itself would make a
-// reference cycle).
-Tensor output_value(const TensorNode& node);
-// Saved tensor i; throws if backward already freed it (Note [saved tensors]).
-Tensor saved(const TensorNode& node, std::size_t i);
-// Adds `contribution` to input i's grad if that input requires grad.
+// reference cycle); checked as input() is.
+inline Tensor output_value(const TensorNode& node) {
+  return NodeAccess::output_value(node);
+}
+// Saved tensor i; throws if backward already freed it (Note [saved tensors]) or if it changed in
+// place since it was saved.
+inline Tensor saved(const TensorNode& node, std::size_t i) {
+  return NodeAccess::saved(node, i);
+}
+// Adds `contribution` to input i's grad if that input requires grad, after checking that it has
+// the input's shape, dtype and device (Note [gradient contract]).
 inline void give(const TensorNode& node, std::size_t i, Tensor contribution) {
-  if (node.inputs[i]->requires_grad) accumulate_grad(node.inputs[i], std::move(contribution));
+  NodeAccess::give(node, i, std::move(contribution));
 }
 inline bool wants_grad(const TensorNode& node, std::size_t i) {
-  return node.inputs[i]->requires_grad;
+  return NodeAccess::wants_grad(node, i);
 }
 
 // Axis in [-ndim, ndim) to [0, ndim); throws naming `op` otherwise.
@@ -53,9 +214,13 @@ std::int64_t normalize_axis(std::int64_t axis, std::int64_t ndim, const char* op
 Shape contiguous_strides(const Shape& shape);
 // A contiguous leaf of `shape` over `storage`, which the caller has checked holds that many bytes
 // (detail::empty, from_blob).
-Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype);
+inline Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype) {
+  return NodeAccess::leaf_over(std::move(storage), shape, dtype);
+}
 // A new tensor node over `base`'s storage with another layout (for views).
-Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset);
+inline Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset) {
+  return NodeAccess::make_view(base, std::move(shape), std::move(strides), offset);
+}
 
 // Fresh results of single kernels, outside the graph (the ops record them).
 Tensor unary_kernel(kernels::UnaryKernel op, const Tensor& x);

@@ -232,7 +232,7 @@ Tensor cast(const Tensor& x, DType dtype) {
   return detail::record(TensorOp::cast, out, {&x});
 }
 void detail::cast_backward(TensorNode& node, const Tensor& g) {
-  give(node, 0, cast(g, node.inputs[0]->dtype));
+  give(node, 0, cast(g, input_dtype(node, 0)));
 }
 
 // ---- comparisons: no gradient ----

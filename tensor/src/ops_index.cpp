@@ -26,13 +26,11 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index) {
   Tensor out = detail::empty(shape, x.dtype(), x.device(), "index_select");
   detail::kernels_of(x).index_select(x.strided_view(), static_cast<int>(axis), index.strided_view(),
                                      out.strided_view());
-  OpParams params;
-  params.ints = {axis};
-  return detail::record(TensorOp::index_select, out, {&x}, std::move(params), {index});
+  return detail::record<TensorOp::index_select>(out, {&x}, AxisParams{axis}, {index});
 }
 void detail::index_select_backward(TensorNode& node, const Tensor& g) {
-  const Tensor dx = zeros(node.inputs[0]->shape, g.dtype(), g.device());
-  kernels_of(dx).index_add(dx.strided_view(), static_cast<int>(node.params.ints[0]),
+  const Tensor dx = zeros(input_shape(node, 0), g.dtype(), g.device());
+  kernels_of(dx).index_add(dx.strided_view(), static_cast<int>(params<AxisParams>(node).axis),
                            saved(node, 0).strided_view(), g.strided_view());
   give(node, 0, dx);
 }
@@ -50,13 +48,11 @@ Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index) {
   Tensor out = detail::empty(index.shape(), x.dtype(), x.device(), "gather");
   detail::kernels_of(x).gather(x.strided_view(), static_cast<int>(axis), index.strided_view(),
                                out.strided_view());
-  OpParams params;
-  params.ints = {axis};
-  return detail::record(TensorOp::gather, out, {&x}, std::move(params), {index});
+  return detail::record<TensorOp::gather>(out, {&x}, AxisParams{axis}, {index});
 }
 void detail::gather_backward(TensorNode& node, const Tensor& g) {
-  const Tensor dx = zeros(node.inputs[0]->shape, g.dtype(), g.device());
-  kernels_of(dx).scatter_add(dx.strided_view(), static_cast<int>(node.params.ints[0]),
+  const Tensor dx = zeros(input_shape(node, 0), g.dtype(), g.device());
+  kernels_of(dx).scatter_add(dx.strided_view(), static_cast<int>(params<AxisParams>(node).axis),
                              saved(node, 0).strided_view(), g.strided_view());
   give(node, 0, dx);
 }
@@ -95,15 +91,13 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis) {
     inputs.push_back(x);
     start += n;
   }
-  OpParams params;
-  params.ints = {axis};
-  return detail::record(TensorOp::concat, out, inputs, std::move(params));
+  return detail::record<TensorOp::concat>(out, inputs, AxisParams{axis});
 }
 void detail::concat_backward(TensorNode& node, const Tensor& g) {
-  const std::int64_t axis = node.params.ints[0];
+  const std::int64_t axis = params<AxisParams>(node).axis;
   std::int64_t start = 0;
-  for (std::size_t i = 0; i < node.inputs.size(); ++i) {
-    const std::int64_t n = node.inputs[i]->shape[axis];
+  for (std::size_t i = 0; i < input_count(node); ++i) {
+    const std::int64_t n = input_shape(node, i)[axis];
     give(node, i, slice(g, axis, start, start + n));
     start += n;
   }

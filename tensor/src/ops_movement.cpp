@@ -95,7 +95,7 @@ Tensor view(const Tensor& x, const Shape& requested) {
   return view_with_strides(x, shape, strides);
 }
 void detail::view_backward(TensorNode& node, const Tensor& g) {
-  give(node, 0, reshape(g, node.inputs[0]->shape));
+  give(node, 0, reshape(g, input_shape(node, 0)));
 }
 
 Tensor reshape(const Tensor& x, const Shape& requested) {
@@ -139,22 +139,23 @@ Tensor permute(const Tensor& x, const Shape& order) {
                  shape_string(order), " for a tensor of shape ", shape_string(x.shape()));
   Shape shape(order.size()), strides(order.size());
   std::vector<bool> seen(order.size(), false);
-  OpParams params;
+  PermuteParams params;
   for (std::size_t i = 0; i < order.size(); ++i) {
     const std::int64_t d = detail::normalize_axis(order[i], x.dim(), "permute");
     KINDLING_CHECK(!seen[d], "permute: axis ", d, " repeated in ", shape_string(order));
     seen[d] = true;
     shape[i] = x.shape()[d];
     strides[i] = x.strides()[d];
-    params.ints.push_back(d);
+    params.order.push_back(d);
   }
-  return detail::record(TensorOp::permute, make_view(x, shape, strides, x.offset()), {&x},
-                        std::move(params));
+  return detail::record<TensorOp::permute>(make_view(x, shape, strides, x.offset()), {&x},
+                                           std::move(params));
 }
 void detail::permute_backward(TensorNode& node, const Tensor& g) {
-  Shape inverse(node.params.ints.size());
+  const Shape& order = params<PermuteParams>(node).order;
+  Shape inverse(order.size());
   for (std::size_t i = 0; i < inverse.size(); ++i)
-    inverse[node.params.ints[i]] = static_cast<std::int64_t>(i);
+    inverse[order[i]] = static_cast<std::int64_t>(i);
   give(node, 0, permute(g, inverse));
 }
 
@@ -195,7 +196,7 @@ Tensor expand(const Tensor& x, const Shape& requested) {
   return detail::record(TensorOp::expand, make_view(x, shape, strides, x.offset()), {&x});
 }
 void detail::expand_backward(TensorNode& node, const Tensor& g) {
-  give(node, 0, sum_to(g, node.inputs[0]->shape));
+  give(node, 0, sum_to(g, input_shape(node, 0)));
 }
 
 // ---- slice: x[start:stop:step] along an axis;  dx = zeros with g written into that slice ----
@@ -218,16 +219,13 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
   // With two or more elements step < n, so the product stays inside the storage's span; with
   // fewer the stride is never used, and a huge step must not overflow it.
   if (length > 1) strides[axis] *= step;
-  OpParams params;
-  params.ints = {axis, start, step};
-  return detail::record(TensorOp::slice,
-                        make_view(x, shape, strides, x.offset() + start * x.strides()[axis]), {&x},
-                        std::move(params));
+  return detail::record<TensorOp::slice>(
+      make_view(x, shape, strides, x.offset() + start * x.strides()[axis]), {&x},
+      SliceParams{axis, start, step});
 }
 void detail::slice_backward(TensorNode& node, const Tensor& g) {
-  const std::int64_t axis = node.params.ints[0], start = node.params.ints[1],
-                     step = node.params.ints[2];
-  const Tensor dx = zeros(node.inputs[0]->shape, g.dtype(), g.device());
+  const auto [axis, start, step] = params<SliceParams>(node);
+  const Tensor dx = zeros(input_shape(node, 0), g.dtype(), g.device());
   // One past the last element the forward took (start + length * step could overflow).
   const std::int64_t length = g.shape()[axis];
   const Tensor window =

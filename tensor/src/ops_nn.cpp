@@ -10,25 +10,24 @@ using detail::give;
 using detail::input;
 
 namespace {
-Tensor softmax_op(TensorOp op, const Tensor& x, std::int64_t axis, bool log) {
+template <TensorOp op>
+Tensor softmax_op(const Tensor& x, std::int64_t axis, bool log) {
   const char* name = log ? "log_softmax" : "softmax";
   KINDLING_CHECK(is_floating(x.dtype()), name, ": needs a floating-point tensor, got ",
                  dtype_name(x.dtype()), " of shape ", shape_string(x.shape()));
   // A 0-d tensor is one line of one element.
-  if (x.dim() == 0) return reshape(softmax_op(op, reshape(x, {1}), 0, log), {});
+  if (x.dim() == 0) return reshape(softmax_op<op>(reshape(x, {1}), 0, log), {});
   axis = detail::normalize_axis(axis, x.dim(), name);
   Tensor y = detail::empty(x.shape(), x.dtype(), x.device());
   detail::kernels_of(x).softmax(x.strided_view(), static_cast<int>(axis), log, y.strided_view());
-  OpParams params;
-  params.ints = {axis};
-  return detail::record(op, y, {&x}, std::move(params));
+  return detail::record<op>(y, {&x}, AxisParams{axis});
 }
 Tensor softmax_grad(const TensorNode& node, const Tensor& g, bool log) {
   const Tensor y = detail::output_value(node);
   Tensor dx = detail::empty(y.shape(), y.dtype(), y.device());
   detail::kernels_of(y).softmax_backward(y.strided_view(), g.strided_view(),
-                                         static_cast<int>(node.params.ints[0]), log,
-                                         dx.strided_view());
+                                         static_cast<int>(detail::params<AxisParams>(node).axis),
+                                         log, dx.strided_view());
   return dx;
 }
 }  // namespace
@@ -36,7 +35,7 @@ Tensor softmax_grad(const TensorNode& node, const Tensor& g, bool log) {
 // ---- softmax: y = exp(x - logsumexp(x)) along an axis;  dx = y (g - sum(g y)) ----
 // One kernel each way (KernelTable::softmax); the line's max shift keeps exp finite.
 Tensor softmax(const Tensor& x, std::int64_t axis) {
-  return softmax_op(TensorOp::softmax, x, axis, false);
+  return softmax_op<TensorOp::softmax>(x, axis, false);
 }
 void detail::softmax_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, softmax_grad(node, g, false));
@@ -45,7 +44,7 @@ void detail::softmax_backward(TensorNode& node, const Tensor& g) {
 // ---- log_softmax: y = x - logsumexp(x);  dx = g - exp(y) sum(g) ----
 // Never takes the log of a probability that rounded to zero.
 Tensor log_softmax(const Tensor& x, std::int64_t axis) {
-  return softmax_op(TensorOp::log_softmax, x, axis, true);
+  return softmax_op<TensorOp::log_softmax>(x, axis, true);
 }
 void detail::log_softmax_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, softmax_grad(node, g, true));
@@ -104,9 +103,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
   Tensor loss = detail::empty(reduced ? Shape{} : Shape{n}, z.dtype(), z.device());
   detail::kernels_of(z).cross_entropy(z.strided_view(), t.strided_view(), scale,
                                       loss.strided_view());
-  OpParams params;
-  params.scalar = scale;
-  loss = detail::record(TensorOp::cross_entropy, loss, {&z}, std::move(params), {t});
+  loss = detail::record<TensorOp::cross_entropy>(loss, {&z}, ScaleParams{scale}, {t});
   return single && !reduced ? reshape(loss, {}) : loss;
 }
 void detail::cross_entropy_backward(TensorNode& node, const Tensor& g) {
@@ -116,8 +113,8 @@ void detail::cross_entropy_backward(TensorNode& node, const Tensor& g) {
   const Tensor per_sample = g.dim() == 0 ? expand(g, {n}) : g;
   Tensor dz = empty(logits.shape(), logits.dtype(), logits.device());
   kernels_of(logits).cross_entropy_backward(logits.strided_view(), saved(node, 0).strided_view(),
-                                            per_sample.strided_view(), node.params.scalar,
-                                            dz.strided_view());
+                                            per_sample.strided_view(),
+                                            params<ScaleParams>(node).scale, dz.strided_view());
   give(node, 0, dz);
 }
 

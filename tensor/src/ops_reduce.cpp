@@ -57,21 +57,21 @@ Tensor reduce_into(ReduceKernel kernel, const Tensor& x, const ReducedShapes& r,
 
 // g of the result shape, viewed in the keepdim shape and expanded back to the input's.
 Tensor spread(const Tensor& g, const TensorNode& node) {
-  const Shape& keep = node.params.ints;
-  return expand(reshape(g, keep), node.inputs[0]->shape);
+  const Shape& keep = detail::params<ReduceParams>(node).keep;
+  return expand(reshape(g, keep), detail::input_shape(node, 0));
 }
 
-Tensor extremum(TensorOp op, ReduceKernel kernel, const Tensor& x, const Axes& axes, bool keepdim) {
+template <TensorOp op>
+Tensor extremum(ReduceKernel kernel, const Tensor& x, const Axes& axes, bool keepdim) {
   const char* name = op == TensorOp::max ? "max" : "min";
   const ReducedShapes r = reduced_shapes(x, axes, keepdim, name);
   for (auto a : r.axes)
     KINDLING_CHECK(x.shape()[a] > 0, name, ": reducing an empty dimension of shape ",
                    shape_string(x.shape()));
   if (x.numel() == 0 && r.axes.empty()) return x;
-  OpParams params;
-  params.ints = r.keep;
-  params.scalar = axes.empty() ? 1.0 : 0.0;  // the whole tensor (Note [max of NaN])
-  return detail::record(op, reduce_into(kernel, x, r, x.dtype()), {&x}, std::move(params));
+  // axes.empty(): the whole tensor (Note [max of NaN]).
+  return detail::record<op>(reduce_into(kernel, x, r, x.dtype()), {&x},
+                            ReduceParams{r.keep, axes.empty()});
 }
 
 // Note [max of NaN]
@@ -83,14 +83,15 @@ Tensor extremum(TensorOp op, ReduceKernel kernel, const Tensor& x, const Axes& a
 void extremum_backward(TensorNode& node, const Tensor& g) {
   const Tensor x = input(node, 0);
   const Tensor y = spread(detail::output_value(node), node);
-  const bool whole = node.params.scalar != 0.0;
+  const ReduceParams& p = detail::params<ReduceParams>(node);
+  const bool whole = p.whole;
   const Tensor hit = whole ? where(ne(y, y), ne(x, x), eq(x, y)) : eq(x, y);  // bool
   const Tensor mask = cast(hit, x.dtype());                                   // 1 or 0
   Axes axes;
-  for (std::size_t d = 0; d < node.params.ints.size(); ++d)
-    if (node.params.ints[d] == 1 && x.shape()[d] != 1) axes.push_back(static_cast<std::int64_t>(d));
+  for (std::size_t d = 0; d < p.keep.size(); ++d)
+    if (p.keep[d] == 1 && x.shape()[d] != 1) axes.push_back(static_cast<std::int64_t>(d));
   const Tensor count = axes.empty() ? mask : sum(mask, axes, true);
-  const Tensor share = spread(reshape(g, node.params.ints) / count, node);
+  const Tensor share = spread(reshape(g, p.keep) / count, node);
   // torch.max(x) selects (where), so a NaN upstream gradient stays on the maxima; torch.amax
   // multiplies by the mask, so it reaches the whole slice.
   give(node, 0, whole ? where(hit, share, detail::scalar_like(share, 0.0)) : mask * share);
@@ -113,10 +114,8 @@ Tensor arg_extremum(ReduceKernel kernel, const Tensor& x, std::int64_t axis, boo
 Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
   if (x.dtype() == DType::bool_) return sum(cast(x, DType::int64), axes, keepdim);  // a count
   const ReducedShapes r = reduced_shapes(x, axes, keepdim, "sum");
-  OpParams params;
-  params.ints = r.keep;
-  return detail::record(TensorOp::sum, reduce_into(ReduceKernel::sum, x, r, x.dtype()), {&x},
-                        std::move(params));
+  return detail::record<TensorOp::sum>(reduce_into(ReduceKernel::sum, x, r, x.dtype()), {&x},
+                                       ReduceParams{r.keep, axes.empty()});
 }
 void detail::sum_backward(TensorNode& node, const Tensor& g) {
   give(node, 0, spread(g, node));
@@ -124,13 +123,13 @@ void detail::sum_backward(TensorNode& node, const Tensor& g) {
 
 // ---- max / min: gradient to the arg (ties share it) ----
 Tensor max(const Tensor& x, const Axes& axes, bool keepdim) {
-  return extremum(TensorOp::max, ReduceKernel::max, x, axes, keepdim);
+  return extremum<TensorOp::max>(ReduceKernel::max, x, axes, keepdim);
 }
 void detail::max_backward(TensorNode& node, const Tensor& g) {
   extremum_backward(node, g);
 }
 Tensor min(const Tensor& x, const Axes& axes, bool keepdim) {
-  return extremum(TensorOp::min, ReduceKernel::min, x, axes, keepdim);
+  return extremum<TensorOp::min>(ReduceKernel::min, x, axes, keepdim);
 }
 void detail::min_backward(TensorNode& node, const Tensor& g) {
   extremum_backward(node, g);

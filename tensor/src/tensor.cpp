@@ -12,6 +12,7 @@
 
 #include "internal.hpp"
 #include "kindling/engine/pool.hpp"
+#include "kindling/tensor/testing.hpp"
 
 namespace kindling {
 
@@ -90,15 +91,19 @@ void TensorNode::backward_step() {
   // The ops of a backward step are checked as one, below, so the error names this node's op.
   const bool anomaly = is_anomaly_enabled();
   const detect_anomaly off(false);
-  switch (op) {
+  if (const testing::ReplaceBackward* r = detail::replaced_backward(op)) [[unlikely]] {
+    detail::NodeAccess::run_replacement(*this, g, *r);
+  } else {
+    switch (op) {
 #define KINDLING_X(name, ...)          \
   case TensorOp::name:                 \
     detail::name##_backward(*this, g); \
     break;
-    KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
+      KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
 #undef KINDLING_X
-    default:
-      assert(false && "only primitives become graph nodes");
+      default:
+        assert(false && "only primitives become graph nodes");
+    }
   }
   if (anomaly && all_finite(g)) [[unlikely]] {
     for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -127,6 +132,40 @@ std::vector<std::string> TensorNode::dot_fields() const {
 
 std::string TensorNode::dot_op() const {
   return op == TensorOp::leaf ? std::string{} : std::string(op_label(op));
+}
+
+// ---- the test seam (kindling/tensor/testing.hpp) -----------------------------------------------
+
+namespace {
+thread_local const testing::ReplaceBackward* active_replacement = nullptr;
+}  // namespace
+
+testing::ReplaceBackward::ReplaceBackward(TensorOp op, Backward backward)
+    : op_(op), backward_(std::move(backward)), previous_(active_replacement) {
+  active_replacement = this;
+}
+
+testing::ReplaceBackward::~ReplaceBackward() {
+  active_replacement = previous_;
+}
+
+const testing::ReplaceBackward* detail::replaced_backward(TensorOp op) noexcept {
+  for (const testing::ReplaceBackward* r = active_replacement; r != nullptr; r = r->previous())
+    if (r->op() == op) return r;
+  return nullptr;
+}
+
+void detail::NodeAccess::run_replacement(TensorNode& node, const Tensor& grad,
+                                         const testing::ReplaceBackward& replacement) {
+  std::vector<Tensor> inputs;
+  for (std::size_t i = 0; i < node.inputs.size(); ++i)
+    inputs.push_back(input(node, i));
+  const std::vector<Tensor> contributions = replacement.backward()(grad, inputs);
+  KINDLING_CHECK(contributions.size() == node.inputs.size(), "backward of ", op_name(node.op),
+                 " (replaced): ", contributions.size(), " gradients for ", node.inputs.size(),
+                 " inputs");
+  for (std::size_t i = 0; i < contributions.size(); ++i)
+    if (contributions[i].defined()) give(node, i, contributions[i]);
 }
 
 // ---- the handle --------------------------------------------------------------------------------
@@ -244,6 +283,25 @@ Tensor& Tensor::set_label(std::string label) {
   return *this;
 }
 
+std::vector<Tensor> Tensor::inputs() const {
+  const TensorNode& n = checked_node("inputs");
+  std::vector<Tensor> out;
+  out.reserve(n.inputs.size());
+  for (TensorNode* in : n.inputs)
+    out.push_back(from_node(in));
+  return out;
+}
+
+Tensor& Tensor::claim_scope() {
+  TensorNode& n = checked_node("claim_scope");
+  KINDLING_CHECK(n.inputs.empty(),
+                 "claim_scope: only leaves take a scope this way; this tensor "
+                 "came from ",
+                 op_name(n.op), " and has the scope it was made in");
+  if (!n.scope) n.scope = engine::NameScope::current();
+  return *this;
+}
+
 void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
   checked_node("backward");
   KINDLING_CHECK(requires_grad(), "backward: the tensor of shape ", shape_string(shape()),
@@ -293,9 +351,34 @@ std::string to_dot(const Tensor& root, const engine::DotOptions& options,
   return engine::to_dot(root.node(), options, style);
 }
 
-// ---- recording and accumulation ----------------------------------------------------------------
+// ---- moving a leaf between devices -------------------------------------------------------------
 
-namespace detail {
+void move_to_device(const Tensor& t, Device device) {
+  detail::NodeAccess::move_to_device(t, device);
+}
+
+void detail::NodeAccess::move_to_device(const Tensor& t, Device device) {
+  KINDLING_CHECK(t.defined(), "move_to_device(", to_string(device), "): the tensor is undefined");
+  if (t.device() == device) return;
+  KINDLING_CHECK(t.is_leaf(), "move_to_device(", to_string(device),
+                 "): only leaves can move, got a result of ", op_name(t.op()), " of shape ",
+                 shape_string(t.shape()));
+  KINDLING_CHECK(kernels::has_kernels(device.type), "move_to_device(", to_string(device),
+                 "): no kernels are registered for that device (is the gpu module linked and a "
+                 "device present?)");
+  const no_grad guard;
+  const Tensor moved = t.detach().to(device);
+  t.zero_grad();
+  TensorNode* node = t.node();
+  const std::shared_ptr<Storage> old = std::move(node->storage);
+  node->storage = moved.node()->storage;
+  node->strides = moved.strides();
+  node->offset = 0;
+  // A graph that used t recorded the old storage's version; the new one must not match it.
+  node->storage->version_.store(old->version() + 1, std::memory_order_relaxed);
+}
+
+// ---- recording and accumulation ----------------------------------------------------------------
 
 Tensor empty(const Shape& shape, DType dtype, Device device, std::string_view op) {
   KINDLING_CHECK(shape.size() <= static_cast<std::size_t>(kMaxDims), op, ": shape ",
@@ -309,16 +392,18 @@ Tensor empty(const Shape& shape, DType dtype, Device device, std::string_view op
   } catch (const error& e) {
     // The device's "out of memory allocating N bytes ..." (or another failure), with the op and
     // the shape that asked for it.
-    throw_error(op, ": cannot allocate shape ", shape_string(shape), " of ", dtype_name(dtype),
-                " (", bytes, " bytes): ", e.what());
+    detail::throw_error(op, ": cannot allocate shape ", shape_string(shape), " of ",
+                        dtype_name(dtype), " (", bytes, " bytes): ", e.what());
   } catch (const std::bad_alloc&) {
-    throw_error(op, ": out of memory allocating ", bytes, " bytes for shape ", shape_string(shape),
-                " of ", dtype_name(dtype));
+    detail::throw_error(op, ": out of memory allocating ", bytes, " bytes for shape ",
+                        shape_string(shape), " of ", dtype_name(dtype));
   }
-  return leaf_over(std::move(storage), shape, dtype);
+  return detail::leaf_over(std::move(storage), shape, dtype);
 }
 
-Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype) {
+namespace detail {
+
+Tensor NodeAccess::leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype) {
   TensorNode* node = new_node();
   Tensor t = Tensor::from_node(node);
   node->shape = shape;
@@ -328,7 +413,7 @@ Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dty
   return t;
 }
 
-Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset) {
+Tensor NodeAccess::make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset) {
   KINDLING_CHECK(shape.size() <= static_cast<std::size_t>(kMaxDims), "view: ", shape.size(),
                  " dimensions; at most ", kMaxDims, " are supported");
   TensorNode* node = new_node();
@@ -341,21 +426,71 @@ Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t of
   return t;
 }
 
-Tensor output_value(const TensorNode& node) {
+Tensor NodeAccess::output_value(const TensorNode& node) {
+  check_version(node, 0, node);
   return make_view(Tensor::from_node(const_cast<TensorNode*>(&node)), node.shape, node.strides,
                    node.offset);
 }
 
-Tensor saved(const TensorNode& node, std::size_t i) {
+Tensor NodeAccess::saved(const TensorNode& node, std::size_t i) {
   assert(i < node.saved.size());
+  check_version(node, 1 + node.inputs.size() + i, *node.saved[i]);
   return Tensor::from_node(node.saved[i]);
 }
 
-namespace {
+// Note [version counters]
+// Every Storage counts the in-place writes it has seen (Storage::version, shared by all views of
+// it, as PyTorch's version counter). Writes that bump it: nn's copy_into, fill_into and
+// assign_host (and so init, load_state_dict, BatchNorm's running statistics, gradient clipping),
+// optimizer steps (fused or not), move_to_device, gradient accumulation into an existing grad
+// buffer, and gradcheck's perturbations. Code that writes through data<T>() or raw_data() calls
+// Tensor::bump_version() itself; NumPy writes through numpy()'s view are not seen, as in PyTorch.
+//   record() keeps the version of the output, of every input and of every saved tensor. A backward
+// reads tensor data only through output_value(), input() and saved(), and each compares the
+// version it finds with the recorded one: a tensor changed in place after the op used it would
+// give a silently wrong gradient, so backward throws, naming the op and the tensor. Inputs that a
+// backward does not read (add's, the views') may change freely, as in PyTorch, and shapes and
+// dtypes (node.inputs[i]->shape) are read without the check: an in-place write cannot change them.
+void NodeAccess::throw_modified(const TensorNode& node, std::size_t slot,
+                                const TensorNode& tensor) {
+  const std::size_t n_inputs = node.inputs.size();
+  const std::string what = slot == 0 ? std::string("its output")
+                           : slot <= n_inputs
+                               ? "input " + std::to_string(slot - 1)
+                               : "saved tensor " + std::to_string(slot - 1 - n_inputs);
+  throw_error(op_name(node.op), " saved a tensor that was modified in place after it was saved (",
+              what, " of shape ", shape_string(tensor.shape), ": version ",
+              tensor.storage->version(), ", expected ", node.versions[slot],
+              "); the gradient would be wrong. Make the in-place write (copy_into, fill, an "
+              "optimizer step, ...) after backward, or on a clone");
+}
+
+// Note [gradient contract]
+// Each contribution a backward gives an input must have that input's shape, dtype and device:
+// accumulate_grad adds it into the input's grad without looking, and an optimizer steps with it.
+// give() checks all three, in Release too (it is three comparisons per contribution), so a wrong
+// backward (a new op's, a device's kernel) fails at once, naming the op and the input, rather
+// than broadcasting or casting into a wrong grad, as PyTorch's validate_outputs does.
+void NodeAccess::throw_bad_contribution(const TensorNode& node, std::size_t i,
+                                        const Tensor& contribution) {
+  const TensorNode& in = *node.inputs[i];
+  const std::string head = "backward of " + std::string(op_name(node.op)) +
+                           ": the gradient for input " + std::to_string(i);
+  KINDLING_CHECK(contribution.defined(), head, " is undefined");
+  KINDLING_CHECK(contribution.shape() == in.shape, head, " has shape ",
+                 shape_string(contribution.shape()), " but the input has shape ",
+                 shape_string(in.shape));
+  KINDLING_CHECK(contribution.dtype() == in.dtype, head, " is ", dtype_name(contribution.dtype()),
+                 " but the input is ", dtype_name(in.dtype));
+  KINDLING_CHECK(contribution.device() == in.device(), head, " is on ",
+                 to_string(contribution.device()), " but the input is on ", to_string(in.device()));
+  throw_error(head, " breaks the gradient contract");  // unreachable: the caller saw a mismatch
+}
+
 // The one body behind both record() overloads: the anomaly check, then the node's op, inputs,
 // scope, parameters and saved tensors.
-Tensor record_inputs(TensorOp op, Tensor result, std::span<const Tensor* const> inputs,
-                     OpParams params, std::vector<Tensor> saved_tensors) {
+Tensor NodeAccess::record(TensorOp op, Tensor result, std::span<const Tensor* const> inputs,
+                          OpParams params, std::vector<Tensor> saved_tensors) {
   if (is_anomaly_enabled()) [[unlikely]] {
     std::string shapes;
     for (const Tensor* in : inputs) {
@@ -385,22 +520,23 @@ Tensor record_inputs(TensorOp op, Tensor result, std::span<const Tensor* const> 
     node->saved.push_back(leaf.node());
     engine::retain(leaf.node());
   }
+  // Note [version counters]: what backward will compare against.
+  node->versions.reserve(1 + node->inputs.size() + node->saved.size());
+  node->versions.push_back(node->storage->version());
+  for (const TensorNode* in : node->inputs)
+    node->versions.push_back(in->storage->version());
+  for (const TensorNode* s : node->saved)
+    node->versions.push_back(s->storage->version());
   return result;
 }
-}  // namespace
 
-Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
-              OpParams params, std::vector<Tensor> saved_tensors) {
-  return record_inputs(op, std::move(result), {inputs.begin(), inputs.size()}, std::move(params),
-                       std::move(saved_tensors));
-}
-
-Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpParams params) {
+Tensor record_inputs(TensorOp op, Tensor result, const std::vector<Tensor>& inputs,
+                     OpParams params) {
   std::vector<const Tensor*> pointers;
   pointers.reserve(inputs.size());
   for (const Tensor& in : inputs)
     pointers.push_back(&in);
-  return record_inputs(op, std::move(result), pointers, std::move(params), {});
+  return NodeAccess::record(op, std::move(result), pointers, std::move(params), {});
 }
 
 // Note [gradients accumulate]
@@ -415,18 +551,17 @@ Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpP
 //   if the held buffer is exclusively its own, and otherwise into a fresh buffer, so a shared one
 //   is never written. This saves a copy kernel per shared or strided grad, which on a GPU is a
 //   launch: several per layer of an MLP step.
-namespace {
 // Whether t's buffer is contiguous and seen by nothing but the `handles` references to its node.
-bool exclusive_contiguous(const Tensor& t, std::uint32_t handles) {
+bool NodeAccess::exclusive_contiguous(const Tensor& t, std::uint32_t handles) {
   const TensorNode* n = t.node();
   return n->ref_count == handles && n->storage.use_count() == 1 && n->offset == 0 &&
          n->inputs.empty() && t.is_contiguous();
 }
-}  // namespace
 
-void accumulate_grad(TensorNode* node, Tensor contribution) {
+void NodeAccess::accumulate_grad(TensorNode* node, Tensor contribution) {
+  // give() checked the contribution (Note [gradient contract]); the root's seed is made to fit.
   assert(contribution.shape() == node->shape);
-  if (contribution.dtype() != node->dtype) contribution = cast(contribution, node->dtype);
+  assert(contribution.dtype() == node->dtype);
   // Backward runs under no_grad, so a contribution is never itself part of the graph.
   assert(contribution.node()->inputs.empty());
   const bool leaf = node->inputs.empty();
@@ -445,6 +580,8 @@ void accumulate_grad(TensorNode* node, Tensor contribution) {
     const kernels::StridedView acc = node->grad->strided_view();
     kernels_of(contribution)
         .binary(kernels::BinaryKernel::add, acc, contribution.strided_view(), acc);
+    node->grad->storage
+        ->bump_version();  // a graph may have used the grad (Note [version counters])
     return;
   }
   Tensor sum = empty(node->shape, node->dtype, node->device());

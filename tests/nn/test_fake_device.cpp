@@ -20,6 +20,7 @@
 #include <string>
 
 #include "kindling/nn.hpp"
+#include "kindling/tensor/testing.hpp"
 
 namespace kindling {
 namespace {
@@ -214,6 +215,31 @@ TEST_CASE("kernel launches per Fashion-MNIST training step stay within budget", 
               breakdown.c_str());
   CHECK(calls()["adam_multi_step"] == 1);  // one fused step for all six parameters
   CHECK(total_calls() <= 23);
+}
+
+// Note [gradient contract] (tensor/src/tensor.cpp): only a second device can show the device
+// check, so it is here. And moving a leaf a graph used counts as an in-place write.
+TEST_CASE("a gradient on the wrong device is refused; a moved leaf is a changed one",
+          "[nn][device][contract][version]") {
+  const Tensor a = ones({2}).to(kFake).set_requires_grad();
+  const Tensor b = ones({2}).to(kFake).set_requires_grad();
+  {
+    const testing::ReplaceBackward wrong(TensorOp::mul,
+                                         [](const Tensor& g, const std::vector<Tensor>&) {
+                                           return std::vector<Tensor>{g.to(kCPU), g};
+                                         });
+    CHECK_THROWS_WITH(
+        sum(a * b).backward(),
+        Catch::Contains("backward of mul: the gradient for input 0 is on cpu but the input is on "
+                        "cuda:0"));
+  }
+  const Tensor p = ones({2}).set_requires_grad();
+  const Tensor loss = sum(p * p);
+  move_to_device(p, kFake);
+  CHECK(p.device() == kFake);
+  CHECK(p.version() == 1);  // the new storage continues the old one's count
+  CHECK_THROWS_WITH(loss.backward(),
+                    Catch::Contains("mul saved a tensor that was modified in place"));
 }
 
 }  // namespace

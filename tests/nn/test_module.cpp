@@ -267,8 +267,8 @@ TEST_CASE("a model's graph draws each module as a cluster holding its parameters
   CHECK(dot.find("label=\"Sequential.2 (Linear)\"") != std::string::npos);
   // The first Linear's weight is drawn inside that Linear's cluster.
   const auto first = model->named_parameters().front().second;
-  REQUIRE(first.node()->scope);
-  CHECK(first.node()->scope->dotted_name() == "Sequential.0 (Linear)");
+  REQUIRE(first.scope());
+  CHECK(first.scope()->dotted_name() == "Sequential.0 (Linear)");
   // Collapsing the first Linear keeps the graph drawable with fewer nodes.
   const std::string collapsed =
       kindling::to_dot(loss, {}, kindling::tensor_graph_style({"Sequential.0 (Linear)"}));
@@ -276,6 +276,49 @@ TEST_CASE("a model's graph draws each module as a cluster holding its parameters
   CHECK(collapsed.size() < dot.size());
   dot_test::render_svg(dot, "module_clusters");
   dot_test::render_svg(collapsed, "module_clusters_collapsed");
+}
+
+namespace {
+// y = x * weight, with a weight it is given: two of them can share one (tied weights).
+class Scale : public Module {
+ public:
+  explicit Scale(const Tensor& w) : Module("Scale") { weight = register_parameter("weight", w); }
+  Tensor forward(const Tensor& x) override { return x * weight; }
+  Tensor weight;
+};
+}  // namespace
+
+TEST_CASE("a parameter two modules share stays in the cluster of the first that used it",
+          "[nn][module][dot]") {
+  // Before, every call moved the parameter into the caller's cluster: the second Scale's call
+  // drew the shared weight in Sequential.1, and the picture depended on who ran last.
+  const Tensor w = kindling::ones({3}).set_requires_grad().set_label("shared");
+  auto model = std::make_shared<Sequential>(std::make_shared<Scale>(w), std::make_shared<Scale>(w));
+  CHECK(w.scope() == nullptr);  // made outside any forward
+  const Tensor x = kindling::tensor({1, 2, 3});
+  const Tensor loss = kindling::sum((*model)(x));
+  REQUIRE(w.scope());
+  CHECK(w.scope()->dotted_name() == "Sequential.0 (Scale)");
+  // The second Scale's product is drawn in its own cluster, the weight in the first's.
+  REQUIRE(loss.inputs().size() == 1);
+  const Tensor second_product = loss.inputs()[0];
+  REQUIRE(second_product.scope());
+  CHECK(second_product.scope()->dotted_name() == "Sequential.1 (Scale)");
+  // Calling the second module alone, or the model again, does not move it either.
+  (void)(*model)[1](x);
+  (void)(*model)(x);
+  CHECK(w.scope()->dotted_name() == "Sequential.0 (Scale)");
+  const std::string dot = kindling::to_dot(loss, {}, kindling::tensor_graph_style());
+  INFO(dot);
+  // The weight's node sits between the first cluster's header and the second's.
+  const std::size_t first = dot.find("label=\"Sequential.0 (Scale)\"");
+  const std::size_t second = dot.find("label=\"Sequential.1 (Scale)\"");
+  const std::size_t weight = dot.find("shared");
+  REQUIRE(first != std::string::npos);
+  REQUIRE(second != std::string::npos);
+  REQUIRE(weight != std::string::npos);
+  CHECK(first < weight);
+  CHECK(weight < second);
 }
 
 TEST_CASE("copy_into and fill_into convert as cast and full do", "[nn][tensor_util]") {

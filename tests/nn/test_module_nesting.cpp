@@ -72,7 +72,7 @@ TEST_CASE("1000 nested Sequentials: forward, backward, DOT, with linear scope st
   // The graph's nodes share one chain of scopes: one node per level (the Sequentials and the
   // Linear), each holding only its own name. Before, each level held a copy of every dotted name
   // above it, about levels^3 / 6 characters in all.
-  const NameScope::Path& scope = loss.node()->inputs[0]->scope;  // the Linear's output
+  NameScope::Path scope = loss.inputs()[0].scope();  // the Linear's output (reset below)
   REQUIRE(scope != nullptr);
   CHECK(scope->depth() == levels + 1);
   CHECK(ScopeNode::live_count() - scopes_before == levels + 1);
@@ -117,6 +117,7 @@ TEST_CASE("1000 nested Sequentials: forward, backward, DOT, with linear scope st
   CHECK(collapsed.find("Sequential\\n(collapsed, ") != std::string::npos);
 
   // Freed: the graph, then the model; the scopes go with the last node holding them.
+  scope.reset();
   loss = Tensor();
   model.reset();
   CHECK(ScopeNode::live_count() == scopes_before);
@@ -169,7 +170,7 @@ TEST_CASE("nesting exactly at the limit runs; one more level is the error",
   const Tensor x = kindling::randn({2, 3}, g);
   run_on_stack(kBigStack, [&] {
     const Tensor y = (*at_limit)(x);
-    CHECK(y.node()->scope->depth() == kMaxScopeDepth);
+    CHECK(y.scope()->depth() == kMaxScopeDepth);
     CHECK_THROWS_WITH((*past_limit)(x),
                       Catch::Contains("module nesting deeper than 10000 (opening '0 (Linear)')"));
     CHECK(NameScope::current() == nullptr);

@@ -142,7 +142,7 @@ TEST_CASE("tensor graphs: modules as clusters, collapsible", "[tensor][dot][clus
     loss = kindling::matmul(hidden, w2);
   }
   loss = kindling::sum(loss);  // outside every module
-  REQUIRE(loss.node()->scope == nullptr);
+  REQUIRE(loss.scope() == nullptr);
   const std::string dot = kindling::to_dot(loss, {}, kindling::tensor_graph_style());
   INFO(dot);
   CHECK(dot.find("label=\"MLP\"") != std::string::npos);

@@ -23,10 +23,8 @@ void copy_into(const Tensor& dst, const Tensor& src, const char* who = "copy_int
 void fill_into(const Tensor& dst, double value);
 // dst = host values in row-major order (count must equal dst.numel()).
 void assign_host(const Tensor& dst, const std::vector<double>& values, const char* who);
-// Moves a leaf to another device in place: its node gets new contiguous storage there holding
-// the same values, so every handle to it (module members, optimizer lists) follows. Its grad is
-// dropped. Only for tensors that no view shares storage with (parameters and buffers).
-void move_to_device(const Tensor& t, Device device);
+// Moving a leaf between devices in place is kindling::move_to_device (tensor.hpp).
+using kindling::move_to_device;
 
 // A 0-d int64 CPU tensor holding `value` exactly (scalar_tensor goes through a double).
 Tensor int64_scalar(std::int64_t value);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <string_view>
 #include <vector>
 
 #include "kindling/engine/random.hpp"
@@ -11,6 +12,14 @@
 
 namespace kindling {
 
+// A fresh contiguous leaf of the given shape, uninitialised: for code that writes every element
+// itself (a reader filling it from a file; call bump_version() only if a graph may have used it).
+// The shape is checked (at most kMaxDims dimensions, no negative sizes, element and byte counts
+// within int64: Note [checked shape arithmetic]) and an allocation failure becomes a
+// kindling::error; both name `op`, the user-facing operation that asked ("zeros: shape
+// (2147483648,2147483648) of float32 needs ..."), so a wrapper (Python's tensor()) passes its own.
+Tensor empty(const Shape& shape, DType dtype = DType::float32, Device device = kCPU,
+             std::string_view op = "empty");
 Tensor zeros(const Shape& shape, DType dtype = DType::float32, Device device = kCPU);
 Tensor ones(const Shape& shape, DType dtype = DType::float32, Device device = kCPU);
 // Every element `value`, converted to `dtype` (exact for integers; a bool dtype takes value != 0).

@@ -4,7 +4,7 @@
 //
 //   engine::write_text_file("net.dot", kindling::to_dot(loss, {}, kindling::tensor_graph_style()));
 //
-// Header-only: it reads only the public TensorNode fields that the DOT writer already uses.
+// Header-only: it reads the nodes the DOT writer hands it through the Tensor API.
 #pragma once
 
 #include <cstddef>
@@ -35,7 +35,7 @@ inline std::vector<std::int64_t> broadcast_axes(const Shape& from, const Shape& 
 // the clusters named in `collapsed` are drawn as one box each, so that a large model renders.
 inline engine::DotStyle<TensorNode> tensor_graph_style(std::vector<std::string> collapsed = {}) {
   engine::DotStyle<TensorNode> style;
-  style.cluster_scope = [](const TensorNode& node) { return node.scope; };
+  style.cluster_scope = [](const TensorNode& node) { return Tensor::from_node(node).scope(); };
   if (!collapsed.empty()) {
     style.collapsed = [collapsed = std::move(collapsed)](const std::string& cluster) {
       for (const std::string& name : collapsed) {
@@ -45,15 +45,17 @@ inline engine::DotStyle<TensorNode> tensor_graph_style(std::vector<std::string> 
     };
   }
   style.node_attributes = [](const TensorNode& node) -> std::string {
-    if (!node.inputs.empty()) return {};
-    return node.requires_grad ? "style=filled fillcolor=\"#bbdefb\""   // a parameter
-                              : "style=filled fillcolor=\"#eeeeee\"";  // an input or constant
+    const Tensor t = Tensor::from_node(node);
+    if (!t.is_leaf()) return {};
+    return t.requires_grad() ? "style=filled fillcolor=\"#bbdefb\""   // a parameter
+                             : "style=filled fillcolor=\"#eeeeee\"";  // an input or constant
   };
-  style.edge_label = [](const TensorNode& child, std::size_t parent) -> std::string {
-    if (child.op != TensorOp::expand) return {};
-    const TensorNode& from = *child.inputs[parent];
-    std::string label = shape_string(from.shape) + " -> " + shape_string(child.shape);
-    const std::vector<std::int64_t> axes = broadcast_axes(from.shape, child.shape);
+  style.edge_label = [](const TensorNode& child_node, std::size_t parent) -> std::string {
+    const Tensor child = Tensor::from_node(child_node);
+    if (child.op() != TensorOp::expand) return {};
+    const Tensor from = child.inputs()[parent];
+    std::string label = shape_string(from.shape()) + " -> " + shape_string(child.shape());
+    const std::vector<std::int64_t> axes = broadcast_axes(from.shape(), child.shape());
     if (axes.empty()) return label;
     label += axes.size() == 1 ? ", backward sums axis " : ", backward sums axes ";
     for (std::size_t i = 0; i < axes.size(); ++i) {

@@ -91,7 +91,8 @@ class TensorStepper {
 
   // The label, or n<i> (the DOT id) for an unlabeled node.
   std::string name(const TensorNode* node) const {
-    if (node->label) return *node->label;
+    const std::string& label = Tensor::from_node(*node).label();
+    if (!label.empty()) return label;
     return std::string("n").append(std::to_string(stepper_.index_of(node)));
   }
 
@@ -165,35 +166,37 @@ inline const TensorBackwardStep& TensorStepper::step() {
   TensorBackwardStep step;
   step.number = position() + 1;
   step.node = Tensor::from_node(node);
+  const Tensor& t = step.node;
+  const std::vector<Tensor> inputs = t.inputs();
   step.name = name(node);
-  step.expression = step.name + " = " + std::string(op_name(node->op)) + "(";
-  for (std::size_t i = 0; i < node->inputs.size(); ++i) {
+  step.expression = step.name + " = " + std::string(op_name(t.op())) + "(";
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (i > 0) step.expression += ", ";
-    step.expression += name(node->inputs[i]);
+    step.expression += name(inputs[i].node());
   }
   step.expression += ")";
-  if (node->grad != nullptr) {
-    step.upstream = Tensor::from_node(node->grad).clone();
+  if (t.grad().defined()) {
+    step.upstream = t.grad().clone();
     step.upstream_norm = norm(step.upstream);
   }
   // Copies of the inputs' grads before the step: accumulation may happen in place.
   std::vector<Tensor> before;
-  for (TensorNode* input : node->inputs)
-    before.push_back(input->grad ? Tensor::from_node(input->grad).clone() : Tensor());
+  for (const Tensor& input : inputs)
+    before.push_back(input.grad().defined() ? input.grad().clone() : Tensor());
 
   stepper_.step();  // the tensor's own backward_step()
 
-  const std::string a = node->inputs.size() > 0 ? name(node->inputs[0]) : std::string{};
-  const std::string b = node->inputs.size() > 1 ? name(node->inputs[1]) : std::string{};
-  for (std::size_t i = 0; i < node->inputs.size(); ++i) {
+  const std::string a = inputs.size() > 0 ? name(inputs[0].node()) : std::string{};
+  const std::string b = inputs.size() > 1 ? name(inputs[1].node()) : std::string{};
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
     TensorGradContribution c;
-    c.parent = Tensor::from_node(node->inputs[i]);
-    c.name = name(node->inputs[i]);
+    c.parent = inputs[i];
+    c.name = name(inputs[i].node());
     // g is the upstream grad: the step's own tensor's .grad.
     const std::string names[] = {a, b, step.name, step.name + ".grad"};
-    c.formula = engine::substitute_names(tensor_backward_formula(node->op, i), "abcg", names);
+    c.formula = engine::substitute_names(tensor_backward_formula(t.op(), i), "abcg", names);
     for (std::size_t j = 0; j < i; ++j)
-      c.repeated = c.repeated || node->inputs[j] == node->inputs[i];
+      c.repeated = c.repeated || inputs[j].same_node(inputs[i]);
     const Tensor grad = c.parent.grad();
     if (!c.repeated && grad.defined()) {
       c.added = before[i].defined() ? grad - before[i] : grad.clone();
@@ -209,7 +212,7 @@ inline const TensorBackwardStep& TensorStepper::step() {
 inline std::string TensorStepper::state_text() const {
   if (last_) return last_->text();
   const TensorNode* root = stepper_.root();
-  return "start: " + name(root) + ".grad = ones" + shape_string(root->shape) +
+  return "start: " + name(root) + ".grad = ones" + shape_string(Tensor::from_node(*root).shape()) +
          " (the seed); interior grads cleared, " + std::to_string(step_count()) +
          (step_count() == 1 ? " step to go\n" : " steps to go\n");
 }
@@ -218,10 +221,11 @@ inline std::string TensorStepper::frame_dot(const engine::DotOptions& options) c
   engine::DotStyle<TensorNode> style;
   style.node_attributes = [this](const TensorNode& node) {
     // Unlabeled nodes show their generated name; every node the norm of its grad so far.
-    std::string note = node.label ? std::string{} : name(&node);
-    if (node.grad != nullptr) {
+    const Tensor t = Tensor::from_node(node);
+    std::string note = t.label().empty() ? name(&node) : std::string{};
+    if (t.grad().defined()) {
       if (!note.empty()) note += ' ';
-      note.append("|grad| ").append(engine::format_number(norm(Tensor::from_node(node.grad))));
+      note.append("|grad| ").append(engine::format_number(norm(t.grad())));
     }
     std::string attributes = stepper_.frame_attributes(node);
     if (!note.empty())

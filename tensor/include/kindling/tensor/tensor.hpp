@@ -9,6 +9,7 @@
 // the same walk Value uses (Note [one backward pass] in engine/graph.hpp).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -18,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "kindling/engine/dot.hpp"
@@ -28,6 +30,11 @@
 #include "kindling/tensor/op_list.hpp"
 
 namespace kindling {
+
+class Tensor;
+namespace detail {
+struct NodeAccess;  // the nodes' one door for tensor/src (defined in tensor/src/internal.hpp)
+}
 
 // A block of device memory shared by a tensor and its views; freed by the last of them.
 class Storage {
@@ -42,38 +49,51 @@ class Storage {
   void* data() const noexcept { return data_; }
   std::size_t bytes() const noexcept { return bytes_; }
   Device device() const noexcept { return device_; }
+  // How many in-place writes this memory has seen (Note [version counters]).
+  std::uint64_t version() const noexcept { return version_.load(std::memory_order_relaxed); }
+  void bump_version() noexcept { version_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   void* data_;
   std::size_t bytes_;
   Device device_;
   std::function<void()> release_;  // set only for adopted memory
+  std::atomic<std::uint64_t> version_{0};
+  friend struct detail::NodeAccess;  // move_to_device carries the version on
 };
 
-// The non-tensor arguments an op's backward needs (axes, a permutation, slice bounds, ...).
-struct OpParams {
-  std::vector<std::int64_t> ints;
-  double scalar = 0.0;
+// Note [typed op parameters]
+// The non-tensor arguments an op's backward needs, one struct per kind. Which op records which is
+// one list, KINDLING_OP_PARAMS in tensor/src/internal.hpp, and record<op>() checks it at compile
+// time; an op not on the list records none (std::monostate).
+struct AxisParams {  // index_select, gather, concat, softmax, log_softmax: the normalised axis
+  std::int64_t axis = 0;
 };
+struct PermuteParams {  // permute: the normalised order
+  Shape order;
+};
+struct SliceParams {  // slice: the normalised axis, the clamped start, the step
+  std::int64_t axis = 0;
+  std::int64_t start = 0;
+  std::int64_t step = 1;
+};
+struct ReduceParams {  // sum, max, min: the keepdim shape; whether it was the whole tensor
+  Shape keep;
+  bool whole = false;  // max(x) against max(x, axes) (Note [max of NaN])
+};
+struct ScaleParams {  // cross_entropy: the reduction's factor (1/N for a mean, 1 otherwise)
+  double scale = 1.0;
+};
+using OpParams =
+    std::variant<std::monostate, AxisParams, PermuteParams, SliceParams, ReduceParams, ScaleParams>;
 
-// A node of the tensor graph: the tensor's layout and data, its grad, and how it was made.
-struct TensorNode : engine::NodeBase {
-  std::shared_ptr<Storage> storage;
-  Shape shape;
-  Shape strides;            // in elements
-  std::int64_t offset = 0;  // in elements, from the start of storage
-  DType dtype = DType::float32;
-  TensorOp op = TensorOp::leaf;
-  bool requires_grad = false;
-  bool saved_freed = false;         // backward ran without retain_graph: saved tensors are gone
-  std::vector<TensorNode*> inputs;  // the differentiable inputs, each holding a reference
-  std::vector<TensorNode*> saved;   // extra tensors backward needs (indices, masks); referenced
-  TensorNode* grad = nullptr;       // a leaf node of this node's shape, or null; referenced
-  OpParams params;
-  std::unique_ptr<std::string> label;
-  // The modules whose forward made this node (Note [module scopes]); null outside any module.
-  engine::NameScope::Path scope;
-
+// A node of the tensor graph: the tensor's layout and data, its grad, and how it was made. Its
+// fields are private to tensor/ (the Tensor handle and detail::NodeAccess): code outside reads a
+// node through Tensor (Tensor::from_node, then shape(), inputs(), scope(), ...), and only the
+// engine's hooks below are public.
+class TensorNode : public engine::NodeBase {
+ public:
+  // The engine's hooks (Note [one backward pass] in engine/graph.hpp).
   std::span<TensorNode* const> parents() const noexcept { return inputs; }
   void backward_step();
   void seed_grad();
@@ -85,6 +105,29 @@ struct TensorNode : engine::NodeBase {
 
   Device device() const noexcept { return storage->device(); }
   kernels::StridedView strided_view() const noexcept;
+
+ private:
+  friend class Tensor;
+  friend struct detail::NodeAccess;
+
+  std::shared_ptr<Storage> storage;
+  Shape shape;
+  Shape strides;            // in elements
+  std::int64_t offset = 0;  // in elements, from the start of storage
+  DType dtype = DType::float32;
+  TensorOp op = TensorOp::leaf;
+  bool requires_grad = false;
+  bool saved_freed = false;         // backward ran without retain_graph: saved tensors are gone
+  std::vector<TensorNode*> inputs;  // the differentiable inputs, each holding a reference
+  std::vector<TensorNode*> saved;   // extra tensors backward needs (indices, masks); referenced
+  // The storage versions when the op was recorded: the output's, then each input's, then each
+  // saved tensor's (Note [version counters]).
+  std::vector<std::uint64_t> versions;
+  TensorNode* grad = nullptr;  // a leaf node of this node's shape, or null; referenced
+  OpParams params;
+  std::unique_ptr<std::string> label;
+  // The modules whose forward made this node (Note [module scopes]); null outside any module.
+  engine::NameScope::Path scope;
 };
 
 // Note [undefined tensors]
@@ -145,8 +188,23 @@ class Tensor {
   void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
   // A leaf sharing this tensor's storage, outside the graph.
   Tensor detach() const;
+  // How many in-place writes this tensor's storage has seen; views share it (torch's _version).
+  // Every in-place write of the library bumps it (Note [version counters]). Code that writes
+  // through data<T>() or raw_data() itself calls bump_version() after writing.
+  std::uint64_t version() const { return checked_node("version").storage->version(); }
+  void bump_version() const { checked_node("bump_version").storage->bump_version(); }
   const std::string& label() const;
   Tensor& set_label(std::string label);
+  // The differentiable inputs of the op that made this tensor, in the op's order; none for a
+  // leaf (or a result made outside the graph: no_grad, or no input requiring grad).
+  std::vector<Tensor> inputs() const;
+  // The modules whose forward made this tensor (Note [module scopes]); null outside any module.
+  const engine::NameScope::Path& scope() const { return checked_node("scope").scope; }
+  // For leaves: takes NameScope::current() when the tensor has no scope yet, and keeps the one it
+  // has otherwise. Module calls it on its parameters as its forward begins, so a parameter is
+  // drawn in the cluster of the first module that used it, and a second module sharing it (tied
+  // weights) does not move it there.
+  Tensor& claim_scope();
 
   // ---- views and shape ops (methods for the common ones; free functions in ops.hpp) ----
   Tensor view(const Shape& shape) const;
@@ -177,14 +235,14 @@ class Tensor {
 #undef KINDLING_X
 
   // The node, or nullptr for an undefined tensor (unchecked: for code that tests it).
-  TensorNode* node() const noexcept {
-    return node_.get();
-  }
-  bool same_node(const Tensor& other) const noexcept {
-    return node_ == other.node_;
-  }
-  // Wraps an existing node, taking a reference.
+  TensorNode* node() const noexcept { return node_.get(); }
+  bool same_node(const Tensor& other) const noexcept { return node_ == other.node_; }
+  // Wraps an existing node, taking a reference (a handle to what the engine, a DOT style or a
+  // stepper hands out as a TensorNode).
   static Tensor from_node(TensorNode* node);
+  static Tensor from_node(const TensorNode& node) {
+    return from_node(const_cast<TensorNode*>(&node));  // handles are shallow-const, as Tensor's
+  }
 
  private:
   // The node; kindling::error naming `method` when there is none (Note [undefined tensors]).
@@ -201,24 +259,17 @@ class Tensor {
 template <>
 std::vector<bool> Tensor::to_vector<bool>() const;
 
+// Moves a leaf to `device` in place (what Module::to does to parameters and buffers): its node
+// gets new contiguous storage there holding the same values, so every handle to it (module
+// members, optimizer lists) follows. Its grad is dropped. Views of the old storage (a state dict,
+// a graph's saved copy) keep the old memory, as in PyTorch. The move counts as an in-place write
+// (Note [version counters]). Throws for an undefined tensor, a non-leaf, or a device without
+// kernels.
+void move_to_device(const Tensor& t, Device device);
+
 std::string to_string(const Tensor& tensor);  // NumPy-like, truncated past 1000 elements
 std::ostream& operator<<(std::ostream& os, const Tensor& tensor);
 std::string to_dot(const Tensor& root, const engine::DotOptions& options = {},
                    const engine::DotStyle<TensorNode>& style = {});
-
-namespace detail {
-// A fresh contiguous leaf of the given shape, uninitialised. The shape is checked (at most
-// kMaxDims dimensions, no negative sizes, element and byte counts within int64: Note [checked
-// shape arithmetic]) and an allocation failure becomes a kindling::error; both name `op`, the
-// user-facing operation that asked ("zeros: shape (2147483648,2147483648) of float32 needs ...").
-Tensor empty(const Shape& shape, DType dtype, Device device, std::string_view op = "empty");
-// Records `result` as the output of primitive `op` on `inputs` when grad mode is on and an input
-// requires grad; otherwise leaves it a leaf. Returns result.
-Tensor record(TensorOp op, Tensor result, std::initializer_list<const Tensor*> inputs,
-              OpParams params = {}, std::vector<Tensor> saved = {});
-Tensor record(TensorOp op, Tensor result, const std::vector<Tensor>& inputs, OpParams params = {});
-// Adds `contribution` to node->grad (Note [gradients accumulate]).
-void accumulate_grad(TensorNode* node, Tensor contribution);
-}  // namespace detail
 
 }  // namespace kindling

@@ -1,0 +1,44 @@
+// Test seams for the autograd engine's own checks; nothing a program needs.
+//
+//   const kindling::testing::ReplaceBackward wrong(kindling::TensorOp::mul,
+//       [](const Tensor& g, const std::vector<Tensor>& inputs) { return std::vector<Tensor>{g, g};
+//       });
+//   kindling::sum(a * b).backward();  // throws: mul's gradient for input 1 has the wrong shape
+//
+// The engine checks every gradient a backward step gives (Note [gradient contract] in
+// tensor/src/tensor.cpp), but the ops' own backwards are correct, so only a deliberately wrong one
+// can show that the check runs. ReplaceBackward installs one for one op, on this thread, for its
+// lifetime; its contributions go through the same checks as an op's own.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "kindling/tensor/op_list.hpp"
+#include "kindling/tensor/tensor.hpp"
+
+namespace kindling::testing {
+
+class ReplaceBackward {
+ public:
+  // Gets the node's upstream gradient and its inputs; returns one contribution per input (an
+  // undefined Tensor gives that input nothing). Inputs that do not require grad are skipped.
+  using Backward =
+      std::function<std::vector<Tensor>(const Tensor& grad, const std::vector<Tensor>& inputs)>;
+
+  ReplaceBackward(TensorOp op, Backward backward);
+  ~ReplaceBackward();
+  ReplaceBackward(const ReplaceBackward&) = delete;
+  ReplaceBackward& operator=(const ReplaceBackward&) = delete;
+
+  TensorOp op() const noexcept { return op_; }
+  const Backward& backward() const noexcept { return backward_; }
+  const ReplaceBackward* previous() const noexcept { return previous_; }
+
+ private:
+  TensorOp op_;
+  Backward backward_;
+  const ReplaceBackward* previous_;  // the one this replaces on this thread, restored at the end
+};
+
+}  // namespace kindling::testing
