@@ -8,10 +8,10 @@
 #include <utility>
 
 #include "bindings.hpp"
-#include "kindling/engine/expression.hpp"
-#include "kindling/engine/html_player.hpp"
-#include "kindling/engine/stepper.hpp"
-#include "kindling/engine/value_stepper.hpp"
+#include "kindling/explain/expression.hpp"
+#include "kindling/explain/html_player.hpp"
+#include "kindling/explain/stepper.hpp"
+#include "kindling/explain/value_stepper.hpp"
 
 namespace kindling::python {
 

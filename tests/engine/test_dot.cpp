@@ -7,9 +7,9 @@
 #include <string>
 
 #include "dot_support.hpp"
-#include "kindling/engine/dot.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/value.hpp"
+#include "kindling/explain/dot.hpp"
 
 using dot_test::output_path;
 using dot_test::render_svg;

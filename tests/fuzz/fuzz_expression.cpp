@@ -24,8 +24,8 @@
 
 #include "dot_check.hpp"
 #include "kindling/engine/error.hpp"
-#include "kindling/engine/expression.hpp"
 #include "kindling/engine/value.hpp"
+#include "kindling/explain/expression.hpp"
 
 #ifdef KINDLING_FUZZ_WITH_CGRAPH
 #include <graphviz/cgraph.h>

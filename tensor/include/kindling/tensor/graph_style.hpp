@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "kindling/engine/dot.hpp"
+#include "kindling/explain/dot.hpp"
 #include "kindling/tensor/tensor.hpp"
 
 namespace kindling {

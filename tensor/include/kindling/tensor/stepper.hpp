@@ -22,11 +22,11 @@
 #include <utility>
 #include <vector>
 
-#include "kindling/engine/dot.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/format.hpp"
 #include "kindling/engine/grad_mode.hpp"
-#include "kindling/engine/stepper.hpp"
+#include "kindling/explain/dot.hpp"
+#include "kindling/explain/stepper.hpp"
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"
 
