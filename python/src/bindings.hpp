@@ -17,8 +17,8 @@ namespace py = pybind11;
 
 // kindling.Value, grad mode, anomaly mode, topological order and the DOT text.
 void bind_value(py::module_& m);
-// kindling.ValueStepper, parse_expression and the HTML player page (engine/value_stepper.hpp);
-// compiled only when the engine has them (KINDLING_PYTHON_STEPPER).
+// kindling.ValueStepper, parse_expression and the HTML player page (explain/value_stepper.hpp);
+// compiled only when kindling::explain has them (KINDLING_PYTHON_STEPPER).
 void bind_stepper(py::module_& m);
 // kindling.Tensor, its creation functions and ops (tensor/); compiled when the tensor library
 // is part of the build (KINDLING_PYTHON_TENSOR).

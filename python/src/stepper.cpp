@@ -1,6 +1,6 @@
 // The backward stepper for Python: kindling.ValueStepper walks root.backward() one node at a time
-// (engine/value_stepper.hpp), each step described with its numbers; kindling.parse_expression
-// builds a graph from a formula; kindling._html_player assembles the engine's HTML player page.
+// (explain/value_stepper.hpp), each step described with its numbers; kindling.parse_expression
+// builds a graph from a formula; kindling._html_player assembles explain's HTML player page.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 

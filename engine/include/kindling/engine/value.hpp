@@ -88,6 +88,8 @@ struct ValueNode : engine::NodeBase {
   void clear_grad() noexcept { grad = 0.0; }
   static void destroy(ValueNode* node) noexcept;
 
+  // What the DOT writer (kindling::explain) draws: the record {label | data | grad} and the op's
+  // label from the table.
   std::vector<std::string> dot_fields() const;
   std::string dot_op() const;
 };
