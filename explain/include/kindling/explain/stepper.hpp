@@ -1,4 +1,4 @@
-// BackwardStepper: the backward pass of graph.hpp, one node at a time, for any node type.
+// BackwardStepper: the backward pass of engine/graph.hpp, one node at a time, for any node type.
 //
 //   engine::BackwardStepper<ValueNode> s(root);   // begin_backward + seed, nothing swept yet
 //   while (!s.done()) s.step();                   // one node's backward_step() per call
