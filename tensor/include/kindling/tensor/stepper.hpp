@@ -1,4 +1,4 @@
-// TensorStepper: the tensor front end of the backward stepper (engine/stepper.hpp). Each step
+// TensorStepper: the tensor front end of the backward stepper (explain/stepper.hpp). Each step
 // shows the node's op and shape, the rule its backward applies, the norm of the gradient that
 // arrived and of what each input received, and small tensors in full:
 //
