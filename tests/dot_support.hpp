@@ -9,7 +9,7 @@
 #include <sstream>
 #include <string>
 
-#include "kindling/engine/dot.hpp"
+#include "kindling/explain/dot.hpp"
 #include "kindling_cli/spawn.hpp"
 
 namespace dot_test {

@@ -53,14 +53,15 @@ double input(const ValueNode& c, int i) {
 
 }  // namespace
 
-// Derivative rules, one specialisation per op: d(c)/d(input i) for c = op(a, b), and its formula.
+// The rules, one specialisation per op of c = op(a, b): forward() computes c from the input values
+// (and pow's k), derivative() is d(c)/d(input i) at the node's values and formula[i] its text.
 template <ValueOp op>
 struct ValueRule;
 
 // ---- leaf: a Value made from a number -----------------------------------------------------------
 template <>
 struct ValueRule<ValueOp::leaf> {
-  static constexpr std::string_view formula[] = {""};
+  static constexpr std::string_view formula[] = {""};  // a leaf has no forward and no inputs
   static double derivative(const ValueNode&, int) { return 0.0; }
 };
 
@@ -70,44 +71,45 @@ Value::Value(double data, std::string label) : Value(data) {
 }
 
 // ---- add: c = a + b -----------------------------------------------------------------------------
-Value operator+(const Value& a, const Value& b) {
-  return make_result(ValueOp::add, a.data() + b.data(), a, &b);
-}
 template <>
 struct ValueRule<ValueOp::add> {
+  static double forward(double a, double b) { return a + b; }
   static constexpr std::string_view formula[] = {"1", "1"};
   static double derivative(const ValueNode&, int) { return 1.0; }
 };
+Value operator+(const Value& a, const Value& b) {
+  return make_result(ValueOp::add, ValueRule<ValueOp::add>::forward(a.data(), b.data()), a, &b);
+}
 
 // ---- sub: c = a - b -----------------------------------------------------------------------------
-Value operator-(const Value& a, const Value& b) {
-  return make_result(ValueOp::sub, a.data() - b.data(), a, &b);
-}
 template <>
 struct ValueRule<ValueOp::sub> {
+  static double forward(double a, double b) { return a - b; }
   static constexpr std::string_view formula[] = {"1", "-1"};
   static double derivative(const ValueNode&, int i) { return i == 0 ? 1.0 : -1.0; }
 };
+Value operator-(const Value& a, const Value& b) {
+  return make_result(ValueOp::sub, ValueRule<ValueOp::sub>::forward(a.data(), b.data()), a, &b);
+}
 
 // ---- mul: c = a * b -----------------------------------------------------------------------------
-Value operator*(const Value& a, const Value& b) {
-  return make_result(ValueOp::mul, a.data() * b.data(), a, &b);
-}
 template <>
 struct ValueRule<ValueOp::mul> {
+  static double forward(double a, double b) { return a * b; }
   static constexpr std::string_view formula[] = {"b", "a"};
   static double derivative(const ValueNode& c, int i) { return input(c, 1 - i); }
 };
+Value operator*(const Value& a, const Value& b) {
+  return make_result(ValueOp::mul, ValueRule<ValueOp::mul>::forward(a.data(), b.data()), a, &b);
+}
 
 // ---- div: c = a / b -----------------------------------------------------------------------------
-Value operator/(const Value& a, const Value& b) {
-  return make_result(ValueOp::div, a.data() / b.data(), a, &b);
-}
 // -a / b^2 is evaluated as -(a / b) / b = -c / b: b^2 underflows to 0 for a subnormal b (0 / 0 =
 // NaN where the slope is 0 or finite). The contributions divide the upstream grad by b rather
 // than multiply it by 1 / b, which overflows for |b| just below 1 / DBL_MAX (chain_contribution).
 template <>
 struct ValueRule<ValueOp::div> {
+  static double forward(double a, double b) { return a / b; }
   static constexpr std::string_view formula[] = {"1 / b", "-a / b^2"};
   static double derivative(const ValueNode& c, int i) {
     const double b = input(c, 1);
@@ -118,16 +120,20 @@ struct ValueRule<ValueOp::div> {
     return i == 0 ? c.grad / b : -(c.data / b) * c.grad;
   }
 };
+Value operator/(const Value& a, const Value& b) {
+  return make_result(ValueOp::div, ValueRule<ValueOp::div>::forward(a.data(), b.data()), a, &b);
+}
 
 // ---- neg: c = -a --------------------------------------------------------------------------------
-Value operator-(const Value& a) {
-  return make_result(ValueOp::neg, -a.data(), a);
-}
 template <>
 struct ValueRule<ValueOp::neg> {
+  static double forward(double a) { return -a; }
   static constexpr std::string_view formula[] = {"-1"};
   static double derivative(const ValueNode&, int) { return -1.0; }
 };
+Value operator-(const Value& a) {
+  return make_result(ValueOp::neg, ValueRule<ValueOp::neg>::forward(a.data()), a);
+}
 
 // ---- pow: c = a^k, k a constant ----------------------------------------------------------------
 // A negative base with a fractional k gives NaN, as IEEE 754 (and std::pow) says.
@@ -141,13 +147,11 @@ double power(double a, double k) {
 }
 }  // namespace
 
-Value Value::pow(double k) const {
-  return make_result(ValueOp::pow, power(data(), k), *this, nullptr, k);
-}
 // The derivative of a^0 is 0 everywhere, 0 included (not 0 * 0^-1 = NaN), as PyTorch's
 // pow_backward; a mask, so it stays 0 for any upstream grad.
 template <>
 struct ValueRule<ValueOp::pow> {
+  static double forward(double a, double k) { return power(a, k); }
   static constexpr std::string_view formula[] = {"k * a^(k-1)"};
   static bool masked(const ValueNode& c, int) { return c.exponent == 0.0; }
   static double derivative(const ValueNode& c, int) {
@@ -155,64 +159,72 @@ struct ValueRule<ValueOp::pow> {
     return c.exponent * power(input(c, 0), c.exponent - 1.0);
   }
 };
+Value Value::pow(double k) const {
+  return make_result(ValueOp::pow, ValueRule<ValueOp::pow>::forward(data(), k), *this, nullptr, k);
+}
 
 // ---- exp: c = e^a -------------------------------------------------------------------------------
-Value Value::exp() const {
-  return make_result(ValueOp::exp, std::exp(data()), *this);
-}
 template <>
 struct ValueRule<ValueOp::exp> {
+  static double forward(double a) { return std::exp(a); }
   static constexpr std::string_view formula[] = {"c"};
   static double derivative(const ValueNode& c, int) { return c.data; }
 };
+Value Value::exp() const {
+  return make_result(ValueOp::exp, ValueRule<ValueOp::exp>::forward(data()), *this);
+}
 
 // ---- log: c = ln a (NaN for a < 0, -inf for a = 0, as IEEE 754 says) ----------------------------
-Value Value::log() const {
-  return make_result(ValueOp::log, std::log(data()), *this);
-}
 template <>
 struct ValueRule<ValueOp::log> {
+  static double forward(double a) { return std::log(a); }
   static constexpr std::string_view formula[] = {"1 / a"};
   static double derivative(const ValueNode& c, int) { return 1.0 / input(c, 0); }
   // g / a, not g * (1 / a): 1 / a overflows for a subnormal a, and 0 * inf is NaN (PyTorch's
   // log backward divides too).
   static double contribution(const ValueNode& c, int) { return c.grad / input(c, 0); }
 };
+Value Value::log() const {
+  return make_result(ValueOp::log, ValueRule<ValueOp::log>::forward(data()), *this);
+}
 
 // ---- tanh: c = tanh a ---------------------------------------------------------------------------
-Value Value::tanh() const {
-  return make_result(ValueOp::tanh, std::tanh(data()), *this);
-}
 template <>
 struct ValueRule<ValueOp::tanh> {
+  static double forward(double a) { return std::tanh(a); }
   static constexpr std::string_view formula[] = {"1 - c^2"};
   static double derivative(const ValueNode& c, int) { return 1.0 - c.data * c.data; }
 };
+Value Value::tanh() const {
+  return make_result(ValueOp::tanh, ValueRule<ValueOp::tanh>::forward(data()), *this);
+}
 
 // ---- relu: c = max(a, 0); the derivative at 0 is 0, as in PyTorch -------------------------------
 // PyTorch's edges too: relu(NaN) = NaN with derivative 1 (its threshold_backward tests c <= 0),
 // and relu(-0) = -0.
-Value Value::relu() const {
-  return make_result(ValueOp::relu, data() < 0.0 ? 0.0 : data(), *this);
-}
 template <>
 struct ValueRule<ValueOp::relu> {
+  static double forward(double a) { return a < 0.0 ? 0.0 : a; }
   static constexpr std::string_view formula[] = {"(a > 0 ? 1 : 0)"};
   static bool masked(const ValueNode& c, int) { return input(c, 0) <= 0.0; }
   static double derivative(const ValueNode& c, int) { return input(c, 0) <= 0.0 ? 0.0 : 1.0; }
 };
+Value Value::relu() const {
+  return make_result(ValueOp::relu, ValueRule<ValueOp::relu>::forward(data()), *this);
+}
 
 // ---- sigmoid: c = 1 / (1 + e^-a), computed without overflow for large |a| -----------------------
-Value Value::sigmoid() const {
-  const double a = data();
-  const double c = a >= 0.0 ? 1.0 / (1.0 + std::exp(-a)) : std::exp(a) / (1.0 + std::exp(a));
-  return make_result(ValueOp::sigmoid, c, *this);
-}
 template <>
 struct ValueRule<ValueOp::sigmoid> {
+  static double forward(double a) {
+    return a >= 0.0 ? 1.0 / (1.0 + std::exp(-a)) : std::exp(a) / (1.0 + std::exp(a));
+  }
   static constexpr std::string_view formula[] = {"c * (1 - c)"};
   static double derivative(const ValueNode& c, int) { return c.data * (1.0 - c.data); }
 };
+Value Value::sigmoid() const {
+  return make_result(ValueOp::sigmoid, ValueRule<ValueOp::sigmoid>::forward(data()), *this);
+}
 
 // ---- the table's dispatch -----------------------------------------------------------------------
 
@@ -249,7 +261,7 @@ void chain_rule(ValueNode& c) {
 
 void ValueNode::backward_step() {
   switch (op) {
-#define KINDLING_X(name, symbol, arity)      \
+#define KINDLING_X(name, label, arity, form) \
   case ValueOp::name:                        \
     chain_rule<ValueOp::name, arity>(*this); \
     break;
@@ -263,13 +275,53 @@ void ValueNode::backward_step() {
   }
 }
 
+namespace {
+// The rule's forward with the arguments its form takes: (a, b) infix, (a, k) power, (a) else.
+template <ValueOp op>
+double forward_of(double a, double b, double k) {
+  using Rule = ValueRule<op>;
+  constexpr ValueForm form = op_form(op);
+  if constexpr (form == ValueForm::leaf) {
+    detail::throw_error("forward_value: leaf is not an op");
+  } else if constexpr (form == ValueForm::infix) {
+    return Rule::forward(a, b);
+  } else if constexpr (form == ValueForm::power) {
+    return Rule::forward(a, k);
+  } else {
+    return Rule::forward(a);
+  }
+}
+}  // namespace
+
+double forward_value(ValueOp op, double a, double b, double k) {
+  switch (op) {
+#define KINDLING_X(name, label, arity, form) \
+  case ValueOp::name:                        \
+    return forward_of<ValueOp::name>(a, b, k);
+    KINDLING_VALUE_OPS(KINDLING_X)
+#undef KINDLING_X
+  }
+  return 0.0;
+}
+
+Value apply_op(ValueOp op, std::span<const Value> inputs, double exponent) {
+  KINDLING_CHECK(op != ValueOp::leaf, "apply_op: leaf is not an op (a leaf is Value(number))");
+  KINDLING_CHECK(inputs.size() == static_cast<std::size_t>(op_arity(op)), "apply_op: ", op_name(op),
+                 " takes ", op_arity(op), " input", op_arity(op) == 1 ? "" : "s", ", got ",
+                 inputs.size());
+  const Value* b = inputs.size() > 1 ? &inputs[1] : nullptr;
+  const double k = op_form(op) == ValueForm::power ? exponent : 0.0;
+  return make_result(op, forward_value(op, inputs[0].data(), b ? b->data() : 0.0, k), inputs[0], b,
+                     k);
+}
+
 double local_derivative(const ValueNode& node, int input_index) {
   KINDLING_CHECK(input_index >= 0 && input_index < node.input_count,
                  "local_derivative: ", op_name(node.op), " has ", int(node.input_count),
                  " inputs, asked for input ", input_index);
   switch (node.op) {
-#define KINDLING_X(name, symbol, arity) \
-  case ValueOp::name:                   \
+#define KINDLING_X(name, label, arity, form) \
+  case ValueOp::name:                        \
     return ValueRule<ValueOp::name>::derivative(node, input_index);
     KINDLING_VALUE_OPS(KINDLING_X)
 #undef KINDLING_X
@@ -282,8 +334,8 @@ double chain_contribution(const ValueNode& node, int input_index) {
                  "chain_contribution: ", op_name(node.op), " has ", int(node.input_count),
                  " inputs, asked for input ", input_index);
   switch (node.op) {
-#define KINDLING_X(name, symbol, arity) \
-  case ValueOp::name:                   \
+#define KINDLING_X(name, label, arity, form) \
+  case ValueOp::name:                        \
     return contribution_of<ValueOp::name>(node, input_index);
     KINDLING_VALUE_OPS(KINDLING_X)
 #undef KINDLING_X
@@ -293,7 +345,7 @@ double chain_contribution(const ValueNode& node, int input_index) {
 
 std::string_view derivative_formula(ValueOp op, int input_index) noexcept {
   switch (op) {
-#define KINDLING_X(name, symbol, arity)                         \
+#define KINDLING_X(name, label, arity, form)                    \
   case ValueOp::name:                                           \
     return input_index >= 0 && input_index < arity              \
                ? ValueRule<ValueOp::name>::formula[input_index] \
@@ -306,8 +358,8 @@ std::string_view derivative_formula(ValueOp op, int input_index) noexcept {
 
 std::string_view op_name(ValueOp op) noexcept {
   switch (op) {
-#define KINDLING_X(name, symbol, arity) \
-  case ValueOp::name:                   \
+#define KINDLING_X(name, label, arity, form) \
+  case ValueOp::name:                        \
     return #name;
     KINDLING_VALUE_OPS(KINDLING_X)
 #undef KINDLING_X
@@ -317,9 +369,9 @@ std::string_view op_name(ValueOp op) noexcept {
 
 std::string_view op_symbol(ValueOp op) noexcept {
   switch (op) {
-#define KINDLING_X(name, symbol, arity) \
-  case ValueOp::name:                   \
-    return symbol;
+#define KINDLING_X(name, label, arity, form) \
+  case ValueOp::name:                        \
+    return label;
     KINDLING_VALUE_OPS(KINDLING_X)
 #undef KINDLING_X
   }
@@ -328,8 +380,8 @@ std::string_view op_symbol(ValueOp op) noexcept {
 
 int op_arity(ValueOp op) noexcept {
   switch (op) {
-#define KINDLING_X(name, symbol, arity) \
-  case ValueOp::name:                   \
+#define KINDLING_X(name, label, arity, form) \
+  case ValueOp::name:                        \
     return arity;
     KINDLING_VALUE_OPS(KINDLING_X)
 #undef KINDLING_X
@@ -349,8 +401,9 @@ std::vector<std::string> ValueNode::dot_fields() const {
           "grad " + engine::format_number(grad)};
 }
 
+// The table's label; pow shows its exponent ("^2"), as micrograd's graphs do.
 std::string ValueNode::dot_op() const {
-  if (op != ValueOp::pow) return std::string(op_symbol(op));
+  if (op_form(op) != ValueForm::power) return std::string(op_symbol(op));
   char buffer[40];
   std::snprintf(buffer, sizeof buffer, "^%g", exponent);
   return buffer;
@@ -391,15 +444,6 @@ void Value::backward() {
 std::string to_string(const Value& value) {
   return "Value(data=" + engine::format_number(value.data()) +
          ", grad=" + engine::format_number(value.grad()) + ")";
-}
-
-std::string to_dot(const Value& root, const engine::DotOptions& options,
-                   const engine::DotStyle<ValueNode>& style) {
-  return engine::to_dot(root.node(), options, style);
-}
-
-void write_dot(const Value& root, const std::string& path, const engine::DotOptions& options) {
-  engine::write_text_file(path, to_dot(root, options));
 }
 
 }  // namespace kindling

@@ -15,6 +15,7 @@
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/engine/value.hpp"
+#include "kindling/explain/dot.hpp"
 #include "kindling/nn/moons.hpp"
 #include "kindling/nn/progress.hpp"
 #include "kindling/nn/scalar.hpp"

@@ -25,10 +25,10 @@
 #include <vector>
 
 #include "kindling/engine/error.hpp"
-#include "kindling/engine/expression.hpp"
-#include "kindling/engine/gradcheck.hpp"
-#include "kindling/engine/html_player.hpp"
-#include "kindling/engine/value_stepper.hpp"
+#include "kindling/explain/expression.hpp"
+#include "kindling/explain/gradcheck.hpp"
+#include "kindling/explain/html_player.hpp"
+#include "kindling/explain/value_stepper.hpp"
 #include "kindling_cli/options.hpp"
 #include "kindling_cli/spawn.hpp"
 

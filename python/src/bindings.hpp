@@ -27,7 +27,7 @@ namespace py = pybind11;
 
 // kindling.Value, grad mode, anomaly mode, topological order and the DOT text.
 void bind_value(py::module_& m);
-// kindling.ValueStepper, parse_expression and the HTML player page (engine/value_stepper.hpp).
+// kindling.ValueStepper, parse_expression and the HTML player page (explain/value_stepper.hpp).
 void bind_stepper(py::module_& m);
 // kindling.Tensor, its creation functions and ops (tensor/).
 void bind_tensor(py::module_& m);

@@ -1,6 +1,6 @@
 // The backward stepper for Python: kindling.ValueStepper walks root.backward() one node at a time
-// (engine/value_stepper.hpp), each step described with its numbers; kindling.parse_expression
-// builds a graph from a formula; kindling._html_player assembles the engine's HTML player page.
+// (explain/value_stepper.hpp), each step described with its numbers; kindling.parse_expression
+// builds a graph from a formula; kindling._html_player assembles explain's HTML player page.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -8,10 +8,10 @@
 #include <utility>
 
 #include "bindings.hpp"
-#include "kindling/engine/expression.hpp"
-#include "kindling/engine/html_player.hpp"
-#include "kindling/engine/stepper.hpp"
-#include "kindling/engine/value_stepper.hpp"
+#include "kindling/explain/expression.hpp"
+#include "kindling/explain/html_player.hpp"
+#include "kindling/explain/stepper.hpp"
+#include "kindling/explain/value_stepper.hpp"
 
 namespace kindling::python {
 

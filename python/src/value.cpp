@@ -12,11 +12,11 @@
 #include <string>
 
 #include "bindings.hpp"
-#include "kindling/engine/dot.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/engine/graph.hpp"
 #include "kindling/engine/value.hpp"
+#include "kindling/explain/dot.hpp"
 
 namespace kindling::python {
 

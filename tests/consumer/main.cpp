@@ -1,9 +1,12 @@
 // A consumer of kindling, built the way users build it (find_package or add_subdirectory): it
-// differentiates micrograd's neuron and checks the gradients, so a broken package fails here.
+// differentiates micrograd's neuron, checks the gradients and draws the graph (kindling::explain),
+// so a broken package, or one that lost a target, fails here.
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 #include <kindling/engine/value.hpp>
+#include <kindling/explain/dot.hpp>
 #include <kindling/nn/scalar.hpp>
 
 int main() {
@@ -14,7 +17,8 @@ int main() {
   kindling::nn::scalar::MLP model(2, {4, 1}, generator);
   const bool ok = std::abs(o.data() - std::sqrt(0.5)) < 1e-12 &&
                   std::abs(w1.grad() - 1.0) < 1e-12 && std::abs(x1.grad() + 1.5) < 1e-12 &&
-                  model.parameters().size() == 17;
+                  model.parameters().size() == 17 &&
+                  kindling::to_dot(o).find("label=\"tanh\"") != std::string::npos;
   std::printf("consumer: o = %.4f, dw1 = %.4f, %s\n", o.data(), w1.grad(), ok ? "ok" : "WRONG");
   return ok ? 0 : 1;
 }

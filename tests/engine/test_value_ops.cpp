@@ -1,15 +1,19 @@
 // Every scalar op, driven by one table: value and gradient against the analytic derivative (written
 // here independently of value.cpp) and against central finite differences. A count check fails
-// when an op of KINDLING_VALUE_OPS has no row.
+// when an op of KINDLING_VALUE_OPS has no row. The table's run-time dispatch (apply_op,
+// forward_value) must give each named op's bits.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "kindling/engine/error.hpp"
 #include "kindling/engine/value.hpp"
 
 using kindling::Value;
@@ -97,7 +101,7 @@ std::map<std::string, OpRow> op_table() {
 TEST_CASE("every op in KINDLING_VALUE_OPS has a test row", "[value][ops]") {
   const auto rows = op_table();
   std::vector<std::string> names;
-#define KINDLING_X(name, symbol, arity) names.push_back(#name);
+#define KINDLING_X(name, label, arity, form) names.push_back(#name);
   KINDLING_VALUE_OPS(KINDLING_X)
 #undef KINDLING_X
   REQUIRE(names.size() == kindling::kValueOpCount);
@@ -139,6 +143,86 @@ TEST_CASE("each op: forward, analytic gradient and finite differences", "[value]
       if (row.arity == 1) CHECK(b.grad() == 0.0);
     }
   }
+}
+
+namespace {
+std::map<std::string, kindling::ValueOp> ops_by_name() {
+  std::map<std::string, kindling::ValueOp> ops;
+#define KINDLING_X(name, label, arity, form) ops[#name] = kindling::ValueOp::name;
+  KINDLING_VALUE_OPS(KINDLING_X)
+#undef KINDLING_X
+  return ops;
+}
+
+bool same_bits(double x, double y) {
+  return std::memcmp(&x, &y, sizeof x) == 0;
+}
+}  // namespace
+
+// apply_op() and forward_value() are what the expression parser and gradcheck call; a case of their
+// generated switch that reached the wrong rule, or a form that passed the wrong argument, differs
+// here. The points include the edges where the ops' forms differ (signed zeros, infinities, NaN,
+// subnormals, sigmoid's two branches).
+TEST_CASE("apply_op and forward_value give the named op's node, bit for bit", "[value][ops]") {
+  const auto ops = ops_by_name();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> edges = {0.7,       -1.3, 0.0,  -0.0,  1e-310, -1e-310, INFINITY,
+                                     -INFINITY, nan,  40.0, -40.0, 800.0,  -800.0};
+  for (const auto& [name, row] : op_table()) {
+    if (row.arity == 0) continue;
+    const kindling::ValueOp op = ops.at(name);
+    for (double pa : edges) {
+      for (double pb : {2.5, -0.0, 1e-310, nan}) {
+        INFO("op " << name << " at a = " << pa << ", b = " << pb);
+        const std::array<Value, 2> inputs = {Value(pa), Value(pb)};
+        const Value named = row.apply(inputs[0], inputs[1]);
+        const double k = named.exponent();  // pow's row uses k = 3.5, the others 0
+        const Value applied = kindling::apply_op(
+            op, std::span<const Value>(inputs.data(), static_cast<std::size_t>(row.arity)), k);
+        CHECK(same_bits(applied.data(), named.data()));
+        CHECK(same_bits(kindling::forward_value(op, pa, pb, k), named.data()));
+        CHECK(applied.op() == named.op());
+        CHECK(same_bits(applied.exponent(), named.exponent()));
+        const auto parents = applied.inputs();
+        REQUIRE(parents.size() == static_cast<std::size_t>(row.arity));
+        for (std::size_t i = 0; i < parents.size(); ++i)
+          CHECK(parents[i].same_node(inputs[i]));
+      }
+    }
+  }
+}
+
+TEST_CASE("apply_op refuses a leaf and a wrong number of inputs", "[value][ops]") {
+  const std::array<Value, 2> two = {Value(1.0), Value(2.0)};
+  CHECK_THROWS_AS(kindling::apply_op(kindling::ValueOp::leaf, std::span(two.data(), 1)),
+                  kindling::error);
+  CHECK_THROWS_WITH(kindling::apply_op(kindling::ValueOp::leaf, std::span(two.data(), 1)),
+                    Catch::Matchers::Contains("apply_op: leaf is not an op"));
+  CHECK_THROWS_WITH(kindling::apply_op(kindling::ValueOp::mul, std::span(two.data(), 1)),
+                    Catch::Matchers::Contains("apply_op: mul takes 2 inputs, got 1"));
+  CHECK_THROWS_WITH(kindling::apply_op(kindling::ValueOp::exp, two),
+                    Catch::Matchers::Contains("apply_op: exp takes 1 input, got 2"));
+  CHECK_THROWS_WITH(kindling::forward_value(kindling::ValueOp::leaf, 1.0),
+                    Catch::Matchers::Contains("forward_value: leaf is not an op"));
+}
+
+// The form and label columns as the stepper, the parser and the DOT writer read them; relu's
+// label is the tensor op's ("relu"), not "ReLU" (one DOT label per op in both engines).
+TEST_CASE("the table's forms and labels", "[value][ops]") {
+  using kindling::ValueForm;
+  using kindling::ValueOp;
+  CHECK(kindling::op_form(ValueOp::leaf) == ValueForm::leaf);
+  for (ValueOp op : {ValueOp::add, ValueOp::sub, ValueOp::mul, ValueOp::div})
+    CHECK(kindling::op_form(op) == ValueForm::infix);
+  CHECK(kindling::op_form(ValueOp::neg) == ValueForm::negation);
+  CHECK(kindling::op_form(ValueOp::pow) == ValueForm::power);
+  for (ValueOp op : {ValueOp::exp, ValueOp::log, ValueOp::tanh, ValueOp::relu, ValueOp::sigmoid}) {
+    CHECK(kindling::op_form(op) == ValueForm::call);
+    CHECK(kindling::op_symbol(op) == kindling::op_name(op));  // a call is labelled by its name
+  }
+  CHECK(kindling::op_symbol(ValueOp::relu) == "relu");
+  CHECK(kindling::op_symbol(ValueOp::mul) == "*");
+  CHECK(kindling::op_symbol(ValueOp::neg) == "neg");
 }
 
 TEST_CASE("operators with doubles on either side", "[value][ops]") {

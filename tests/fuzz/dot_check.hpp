@@ -2,7 +2,7 @@
 // that the text is well formed (strings closed, braces and brackets balanced, no raw control
 // characters) and reads every label back the way Graphviz would, so that a target can compare
 // what a label says with the text that went in. It knows only the subset of DOT that
-// engine/src/dot.cpp writes: one statement per line, ids, quoted strings, `[ ... ]` attribute
+// explain/src/dot.cpp writes: one statement per line, ids, quoted strings, `[ ... ]` attribute
 // lists, `->`, `{`, `}` and `;`.
 //
 // Graphviz reads a label in three steps, and the reader follows them:

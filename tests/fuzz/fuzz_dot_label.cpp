@@ -28,10 +28,10 @@
 #include <vector>
 
 #include "dot_check.hpp"
-#include "kindling/engine/dot.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/scope.hpp"
 #include "kindling/engine/value.hpp"
+#include "kindling/explain/dot.hpp"
 
 #ifdef KINDLING_FUZZ_WITH_CGRAPH
 #include <graphviz/cgraph.h>

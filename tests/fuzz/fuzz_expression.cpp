@@ -1,4 +1,4 @@
-// libFuzzer target: parse_expression (engine/expression.hpp) on arbitrary bytes. A text either
+// libFuzzer target: parse_expression (explain/expression.hpp) on arbitrary bytes. A text either
 // parses or throws kindling::error (anything else escaping, a crash or a sanitizer report is a
 // finding). What parses is differentiated, its DOT text checked (dot_check.hpp: well formed, every
 // record readable; with KINDLING_FUZZ_WITH_CGRAPH also parsed by Graphviz), and printed back as an
@@ -24,8 +24,9 @@
 
 #include "dot_check.hpp"
 #include "kindling/engine/error.hpp"
-#include "kindling/engine/expression.hpp"
 #include "kindling/engine/value.hpp"
+#include "kindling/explain/dot.hpp"
+#include "kindling/explain/expression.hpp"
 
 #ifdef KINDLING_FUZZ_WITH_CGRAPH
 #include <graphviz/cgraph.h>
@@ -146,9 +147,7 @@ bool print_expression(const ValueNode* root, const kindling::ExpressionVariables
         break;
       }
       default: {
-        const std::string name =
-            n.op == ValueOp::relu ? "relu" : std::string(kindling::op_symbol(n.op));
-        out += name;
+        out += kindling::op_name(n.op);  // a call-form row: the parser knows it by its name
         out += '(';
         tasks.push_back({nullptr, ")", false});
         tasks.push_back({n.inputs[0], {}, false});

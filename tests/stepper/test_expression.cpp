@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "kindling/engine/error.hpp"
-#include "kindling/engine/expression.hpp"
 #include "kindling/engine/value.hpp"
+#include "kindling/explain/expression.hpp"
 
 using kindling::ExpressionVariables;
 using kindling::parse_expression;

@@ -6,8 +6,8 @@
 
 #include "dot_support.hpp"
 #include "kindling/engine/error.hpp"
-#include "kindling/engine/gradcheck.hpp"
-#include "kindling/engine/value_stepper.hpp"
+#include "kindling/explain/gradcheck.hpp"
+#include "kindling/explain/value_stepper.hpp"
 
 using kindling::Value;
 

@@ -11,9 +11,9 @@
 
 #include "dot_support.hpp"
 #include "kindling/engine/error.hpp"
-#include "kindling/engine/expression.hpp"
-#include "kindling/engine/html_player.hpp"
-#include "kindling/engine/value_stepper.hpp"
+#include "kindling/explain/expression.hpp"
+#include "kindling/explain/html_player.hpp"
+#include "kindling/explain/value_stepper.hpp"
 
 namespace fs = std::filesystem;
 using kindling::engine::PlayerFrame;

@@ -14,9 +14,9 @@
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/engine/graph.hpp"
-#include "kindling/engine/stepper.hpp"
 #include "kindling/engine/value.hpp"
-#include "kindling/engine/value_stepper.hpp"
+#include "kindling/explain/stepper.hpp"
+#include "kindling/explain/value_stepper.hpp"
 
 using kindling::Value;
 using kindling::ValueStepper;

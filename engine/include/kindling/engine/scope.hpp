@@ -1,5 +1,6 @@
 // Name scopes: which module's forward is running on this thread, so that graph nodes can record
-// where they were made and the DOT writer can draw modules as clusters (Note [DOT clusters]).
+// where they were made and the DOT writer can draw modules as clusters (Note [DOT clusters] in
+// explain/src/dot.cpp).
 //
 // Note [module scopes]
 // A module's call opens a NameScope("fc1") for its forward; nested calls nest ("MLP", then

@@ -15,45 +15,62 @@
 #include <string_view>
 #include <vector>
 
-#include "kindling/engine/dot.hpp"
 #include "kindling/engine/graph.hpp"
 
 namespace kindling {
 
 // Note [scalar op table]
-// The single list of scalar ops: X(name, symbol, arity). It generates the ValueOp enum, the names
-// and DOT labels, the dispatch of the backward step and the rows of the op tests, so a new op
-// cannot be added without its derivative and its test. Each op's forward and derivatives are
-// written side by side in value.cpp.
+// The single list of scalar ops: X(name, label, arity, form). It generates the ValueOp enum, the
+// names and DOT labels, the dispatch of the forward (forward_value, apply_op) and of the backward
+// step, the stepper's expression text, the expression parser's functions and the rows of the op
+// tests, so a new op cannot be added without its derivative and its test. Each op's forward and
+// derivatives are written side by side in value.cpp (ValueRule<op>).
+//   label  what a DOT graph shows on the op's node; a tensor op of the same name shows the same
+//   form   how the op is written: infix "a + b" (the label is the operator), negation "-a",
+//          power "a^k" (k a constant; the DOT label is "^k"), call "exp(a)" (the name is the
+//          function the expression parser knows)
 #define KINDLING_VALUE_OPS(X) \
-  X(leaf, "", 0)              \
-  X(add, "+", 2)              \
-  X(sub, "-", 2)              \
-  X(mul, "*", 2)              \
-  X(div, "/", 2)              \
-  X(neg, "neg", 1)            \
-  X(pow, "pow", 1)            \
-  X(exp, "exp", 1)            \
-  X(log, "log", 1)            \
-  X(tanh, "tanh", 1)          \
-  X(relu, "ReLU", 1)          \
-  X(sigmoid, "sigmoid", 1)
+  X(leaf, "", 0, leaf)        \
+  X(add, "+", 2, infix)       \
+  X(sub, "-", 2, infix)       \
+  X(mul, "*", 2, infix)       \
+  X(div, "/", 2, infix)       \
+  X(neg, "neg", 1, negation)  \
+  X(pow, "pow", 1, power)     \
+  X(exp, "exp", 1, call)      \
+  X(log, "log", 1, call)      \
+  X(tanh, "tanh", 1, call)    \
+  X(relu, "relu", 1, call)    \
+  X(sigmoid, "sigmoid", 1, call)
 
 enum class ValueOp : std::uint8_t {
-#define KINDLING_X(name, symbol, arity) name,
+#define KINDLING_X(name, label, arity, form) name,
   KINDLING_VALUE_OPS(KINDLING_X)
 #undef KINDLING_X
 };
 
 inline constexpr std::size_t kValueOpCount = 0
-#define KINDLING_X(name, symbol, arity) +1
+#define KINDLING_X(name, label, arity, form) +1
     KINDLING_VALUE_OPS(KINDLING_X)
 #undef KINDLING_X
     ;
 
+// How an op is written (the table's form column).
+enum class ValueForm : std::uint8_t { leaf, infix, negation, power, call };
+
 std::string_view op_name(ValueOp op) noexcept;    // "mul"
-std::string_view op_symbol(ValueOp op) noexcept;  // "*"
+std::string_view op_symbol(ValueOp op) noexcept;  // "*": the table's label
 int op_arity(ValueOp op) noexcept;                // 2
+constexpr ValueForm op_form(ValueOp op) noexcept {
+  switch (op) {
+#define KINDLING_X(name, label, arity, form) \
+  case ValueOp::name:                        \
+    return ValueForm::form;
+    KINDLING_VALUE_OPS(KINDLING_X)
+#undef KINDLING_X
+  }
+  return ValueForm::leaf;
+}
 
 // A node of the scalar graph: 64 bytes, the size of a cache line, from a pool (engine/pool.hpp).
 struct ValueNode : engine::NodeBase {
@@ -71,6 +88,8 @@ struct ValueNode : engine::NodeBase {
   void clear_grad() noexcept { grad = 0.0; }
   static void destroy(ValueNode* node) noexcept;
 
+  // What the DOT writer (kindling::explain) draws: the record {label | data | grad} and the op's
+  // label from the table.
   std::vector<std::string> dot_fields() const;
   std::string dot_op() const;
 };
@@ -85,6 +104,11 @@ double local_derivative(const ValueNode& node, int input_index);
 double chain_contribution(const ValueNode& node, int input_index);
 // That derivative as a formula in the names the stepper uses: inputs a, b, result c, exponent k.
 std::string_view derivative_formula(ValueOp op, int input_index) noexcept;
+
+// c = op(a, b) for inputs a, b and exponent k, computed by the very function the op's Value
+// method or operator calls (b is read by infix ops only, k by pow only): for callers that
+// recompute a node from new input values, as gradcheck does. Throws kindling::error for leaf.
+double forward_value(ValueOp op, double a, double b = 0.0, double k = 0.0);
 
 class Value {
  public:
@@ -160,12 +184,13 @@ inline Value sigmoid(const Value& x) {
   return x.sigmoid();
 }
 
+// The op applied to Values, chosen at run time: apply_op(ValueOp::mul, {a, b}) is a * b and
+// apply_op(ValueOp::pow, {a}, 2.0) is a.pow(2.0), the same node with the same bits (the expression
+// parser calls the table's functions this way). `exponent` is pow's k, unused by the other ops.
+// Throws kindling::error for leaf or when the number of inputs is not the op's arity.
+Value apply_op(ValueOp op, std::span<const Value> inputs, double exponent = 0.0);
+
 // micrograd's repr: Value(data=2.0000, grad=-3.0000).
 std::string to_string(const Value& value);
-
-// The DOT graph of everything `root` depends on (micrograd's draw_dot), and the file-writing form.
-std::string to_dot(const Value& root, const engine::DotOptions& options = {},
-                   const engine::DotStyle<ValueNode>& style = {});
-void write_dot(const Value& root, const std::string& path, const engine::DotOptions& options = {});
 
 }  // namespace kindling

@@ -1,4 +1,4 @@
-// A DOT style for tensor graphs (engine/dot.hpp hooks): parameters and inputs in their own
+// A DOT style for tensor graphs (explain/dot.hpp hooks): parameters and inputs in their own
 // colours, and the edges into a broadcast (expand) labelled with the shapes and with the sum its
 // backward applies, e.g. "(2) -> (4,2), backward sums axis 0".
 //
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "kindling/engine/dot.hpp"
+#include "kindling/explain/dot.hpp"
 #include "kindling/tensor/tensor.hpp"
 
 namespace kindling {

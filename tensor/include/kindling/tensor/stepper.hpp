@@ -1,4 +1,4 @@
-// TensorStepper: the tensor front end of the backward stepper (engine/stepper.hpp). Each step
+// TensorStepper: the tensor front end of the backward stepper (explain/stepper.hpp). Each step
 // shows the node's op and shape, the rule its backward applies, the norm of the gradient that
 // arrived and of what each input received, and small tensors in full:
 //
@@ -22,11 +22,11 @@
 #include <utility>
 #include <vector>
 
-#include "kindling/engine/dot.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/format.hpp"
 #include "kindling/engine/grad_mode.hpp"
-#include "kindling/engine/stepper.hpp"
+#include "kindling/explain/dot.hpp"
+#include "kindling/explain/stepper.hpp"
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"
 

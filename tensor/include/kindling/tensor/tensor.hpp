@@ -22,9 +22,9 @@
 #include <variant>
 #include <vector>
 
-#include "kindling/engine/dot.hpp"
 #include "kindling/engine/graph.hpp"
 #include "kindling/engine/scope.hpp"
+#include "kindling/explain/dot.hpp"
 #include "kindling/tensor/dtype.hpp"
 #include "kindling/tensor/kernels.hpp"
 #include "kindling/tensor/op_list.hpp"

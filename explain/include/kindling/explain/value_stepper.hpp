@@ -18,9 +18,9 @@
 #include <utility>
 #include <vector>
 
-#include "kindling/engine/dot.hpp"
-#include "kindling/engine/stepper.hpp"
 #include "kindling/engine/value.hpp"
+#include "kindling/explain/dot.hpp"
+#include "kindling/explain/stepper.hpp"
 
 namespace kindling {
 

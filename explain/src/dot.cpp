@@ -1,5 +1,6 @@
-// Escaping and the fixed parts of the DOT text; the graph walk itself is in dot.hpp.
-#include "kindling/engine/dot.hpp"
+// Escaping and the fixed parts of the DOT text (the graph walk itself is in dot.hpp), and the
+// Value graph's to_dot.
+#include "kindling/explain/dot.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -344,3 +345,16 @@ void write_text_file(const std::string& path, std::string_view text) {
 }
 
 }  // namespace kindling::engine
+
+namespace kindling {
+
+std::string to_dot(const Value& root, const engine::DotOptions& options,
+                   const engine::DotStyle<ValueNode>& style) {
+  return engine::to_dot(root.node(), options, style);
+}
+
+void write_dot(const Value& root, const std::string& path, const engine::DotOptions& options) {
+  engine::write_text_file(path, to_dot(root, options));
+}
+
+}  // namespace kindling

@@ -1,12 +1,14 @@
 // A recursive-descent parser for scalar expressions (expression.hpp). It recurses a fixed number
 // of frames per nesting level (Note [expression nesting]), so kMaxExpressionDepth bounds its stack,
 // and builds Values as it goes.
-#include "kindling/engine/expression.hpp"
+#include "kindling/explain/expression.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <system_error>
 
@@ -49,6 +51,28 @@ bool magnitude_at_least_one(std::string_view literal) {
   const std::int64_t lead = first < point ? static_cast<std::int64_t>(point - first) - 1
                                           : -static_cast<std::int64_t>(first - point);
   return lead + exponent >= 0;
+}
+
+// The functions an expression may call: the ops the table writes as calls (Note [scalar op table]),
+// by name.
+std::optional<ValueOp> function_named(std::string_view name) {
+#define KINDLING_X(op, label, arity, form) \
+  if (ValueForm::form == ValueForm::call && name == #op) return ValueOp::op;
+  KINDLING_VALUE_OPS(KINDLING_X)
+#undef KINDLING_X
+  return std::nullopt;
+}
+
+// "exp, log, tanh, relu, sigmoid", for the error message.
+std::string function_names() {
+  std::string names;
+#define KINDLING_X(op, label, arity, form)               \
+  if (ValueForm::form == ValueForm::call) {              \
+    names.append(names.empty() ? "" : ", ").append(#op); \
+  }
+  KINDLING_VALUE_OPS(KINDLING_X)
+#undef KINDLING_X
+  return names;
 }
 
 class Parser {
@@ -228,22 +252,17 @@ class Parser {
   }
 
   Operand call(std::string_view name, std::size_t name_at) {
-    // The engine's unary functions; anything else called like one is a mistake.
-    Value (Value::*function)() const = nullptr;
-    if (name == "exp") function = &Value::exp;
-    if (name == "log") function = &Value::log;
-    if (name == "tanh") function = &Value::tanh;
-    if (name == "relu") function = &Value::relu;
-    if (name == "sigmoid") function = &Value::sigmoid;
-    if (function == nullptr)
-      fail("unknown function '" + std::string(name) + "' (known: exp, log, tanh, relu, sigmoid)",
+    // The op table's call-form rows; anything else called like one is a mistake.
+    const std::optional<ValueOp> function = function_named(name);
+    if (!function)
+      fail("unknown function '" + std::string(name) + "' (known: " + function_names() + ")",
            name_at);
     skip_space();
     const Nest nest(*this, pos_);
     accept('(');
     Operand argument = expression();
     if (!accept(')')) fail("expected ')' but found " + describe_next(), pos_);
-    return {(argument.value.*function)(), argument.constant};
+    return {apply_op(*function, std::span(&argument.value, 1)), argument.constant};
   }
 
   std::string_view text_;

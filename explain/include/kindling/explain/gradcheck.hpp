@@ -8,16 +8,17 @@
 //   kindling::engine::write_text_file("check.dot", kindling::gradcheck_dot(out, report));
 //
 // The finite difference nudges one node's data by +-h and recomputes the nodes after it with the
-// engine's own forward ops (under no_grad), then restores every value; it costs one forward per
-// node, O(nodes^2) for the whole graph, which suits the small graphs one draws.
+// op table's forward (forward_value in value.hpp, the functions the ops themselves compute with;
+// no graph is built), then restores every value; it costs one forward per node, O(nodes^2) for
+// the whole graph, which suits the small graphs one draws.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <vector>
 
-#include "kindling/engine/dot.hpp"
 #include "kindling/engine/value.hpp"
+#include "kindling/explain/dot.hpp"
 
 namespace kindling {
 

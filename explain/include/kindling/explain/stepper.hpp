@@ -1,4 +1,4 @@
-// BackwardStepper: the backward pass of graph.hpp, one node at a time, for any node type.
+// BackwardStepper: the backward pass of engine/graph.hpp, one node at a time, for any node type.
 //
 //   engine::BackwardStepper<ValueNode> s(root);   // begin_backward + seed, nothing swept yet
 //   while (!s.done()) s.step();                   // one node's backward_step() per call
@@ -20,6 +20,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <functional>
 #include <limits>
@@ -29,11 +30,33 @@
 #include <utility>
 #include <vector>
 
-#include "kindling/engine/dot.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/graph.hpp"
+#include "kindling/explain/dot.hpp"
 
 namespace kindling::engine {
+
+// `formula` with each standalone one-letter name letters[i] (not part of a longer word; letters,
+// digits, _ and ' make words) replaced by names[i]: "a * b" with letters "ab" and names {"x", "y"}
+// gives "x * y".
+inline std::string substitute_names(std::string_view formula, std::string_view letters,
+                                    std::span<const std::string> names) {
+  const auto is_word = [&](std::size_t j) {
+    return j < formula.size() && (std::isalnum(static_cast<unsigned char>(formula[j])) ||
+                                  formula[j] == '_' || formula[j] == '\'');
+  };
+  std::string out;
+  for (std::size_t i = 0; i < formula.size(); ++i) {
+    const char ch = formula[i];
+    const std::size_t slot = letters.find(ch);
+    const bool standalone = !(i > 0 && is_word(i - 1)) && !is_word(i + 1);
+    if (standalone && slot != std::string_view::npos && slot < names.size())
+      out += names[slot];
+    else
+      out += ch;
+  }
+  return out;
+}
 
 // What the colours of the frames mean, for a legend beside them (frame_attributes below).
 inline constexpr std::string_view kFrameLegend =

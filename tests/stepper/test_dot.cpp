@@ -3,13 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 
 #include "dot_support.hpp"
-#include "kindling/engine/dot.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/value.hpp"
+#include "kindling/explain/dot.hpp"
 
 using dot_test::output_path;
 using dot_test::render_svg;
@@ -32,6 +33,29 @@ TEST_CASE("micrograd's layout: a record per value and an op node per result", "[
   CHECK(dot.find("n2_op -> n2") != std::string::npos);
   const std::string svg = render_svg(dot, "mul");
   if (!svg.empty()) CHECK(svg.find("<svg") != std::string::npos);
+}
+
+// One DOT label per op, the table's label column (Note [scalar op table]): the operator for infix
+// ops, the name for the others, which is also what the tensor op of that name shows ("relu", not
+// "ReLU"); pow shows its exponent. Every op of the table has its expected label here.
+TEST_CASE("each op's DOT label is the table's label", "[dot]") {
+  const std::map<std::string, std::string> expected = {
+      {"add", "+"},     {"sub", "-"},     {"mul", "*"},          {"div", "/"},
+      {"neg", "neg"},   {"pow", "^3"},    {"exp", "exp"},        {"log", "log"},
+      {"tanh", "tanh"}, {"relu", "relu"}, {"sigmoid", "sigmoid"}};
+  CHECK(expected.size() + 1 == kindling::kValueOpCount);  // + leaf, which has no op node
+  const Value a(0.5, "a"), b(2.0, "b");
+  const std::map<std::string, Value> results = {
+      {"add", a + b},     {"sub", a - b},      {"mul", a * b},          {"div", a / b},
+      {"neg", -a},        {"pow", a.pow(3.0)}, {"exp", a.exp()},        {"log", a.log()},
+      {"tanh", a.tanh()}, {"relu", a.relu()},  {"sigmoid", a.sigmoid()}};
+  for (const auto& [name, label] : expected) {
+    INFO("op " << name);
+    const Value& c = results.at(name);
+    CHECK(kindling::op_name(c.op()) == name);
+    const std::string dot = kindling::to_dot(c);
+    CHECK(dot.find("_op [shape=ellipse label=\"" + label + "\"]") != std::string::npos);
+  }
 }
 
 TEST_CASE("top-to-bottom layout on request; pow shows its exponent", "[dot]") {

@@ -8,7 +8,7 @@
 //   unary      := ('-' | '+') unary | power
 //   power      := primary ('^' unary)?
 //   primary    := number | variable | function '(' expression ')' | '(' expression ')'
-//   function   := exp | log | tanh | relu | sigmoid        (the engine's unary ops)
+//   function   := exp | log | tanh | relu | sigmoid        (the op table's call-form rows)
 // Numbers are decimal with an optional exponent (2, 0.5, .5, 1e-3), read as the nearest double;
 // one beyond the largest double (1e999) or nonzero but below the smallest (1e-400) is an error,
 // and subnormal ones (1e-310) are kept. The exponent of ^ must not depend on a variable (the

@@ -1,4 +1,5 @@
-// The DOT writer, generic over the node type like the rest of the core (Note [one backward pass]).
+// The DOT writer (kindling::explain), generic over the node type as the core is (Note [one
+// backward pass] in engine/graph.hpp), and to_dot for Value graphs.
 //
 // Layout follows micrograd's draw_dot: one record node per graph node, `{ label | data ... | grad
 // ... }`, and a small ellipse for the op that produced it, feeding the record. A node type supplies
@@ -19,6 +20,7 @@
 
 #include "kindling/engine/graph.hpp"
 #include "kindling/engine/scope.hpp"
+#include "kindling/engine/value.hpp"
 
 namespace kindling::engine {
 
@@ -159,3 +161,12 @@ std::string to_dot(N* root, const DotOptions& options = {}, const DotStyle<N>& s
 void write_text_file(const std::string& path, std::string_view text);
 
 }  // namespace kindling::engine
+
+namespace kindling {
+
+// The DOT graph of everything `root` depends on (micrograd's draw_dot), and the file-writing form.
+std::string to_dot(const Value& root, const engine::DotOptions& options = {},
+                   const engine::DotStyle<ValueNode>& style = {});
+void write_dot(const Value& root, const std::string& path, const engine::DotOptions& options = {});
+
+}  // namespace kindling

@@ -2,7 +2,7 @@
 // the SVG frames inlined, next / previous / play buttons and each frame's text beside the picture.
 //
 // The SVG comes from Graphviz (the caller renders each frame's DOT with `dot -Tsvg` or libgvc);
-// this file only assembles the page, so the engine library needs no Graphviz.
+// this file only assembles the page, so kindling::explain needs no Graphviz.
 //
 // Note [player scripting]
 // The page reads `?clicks=next,next,prev` (ids without the "kp-" prefix: first, prev, play, next,

@@ -1,5 +1,5 @@
 // Finite-difference gradcheck of scalar graphs and its colouring (gradcheck.hpp).
-#include "kindling/engine/gradcheck.hpp"
+#include "kindling/explain/gradcheck.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,45 +9,17 @@
 
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/format.hpp"
-#include "kindling/engine/grad_mode.hpp"
 
 namespace kindling {
 
 namespace {
 
-// A node's value from its inputs' current values, through the engine's own ops (no second
-// implementation of any forward formula); no_grad keeps these temporaries out of any graph.
+// A node's value from its inputs' current values, by the op table's forward (forward_value): the
+// very function the op computed it with, so there is no second copy of any forward formula.
 double recompute(const ValueNode& node) {
   if (node.input_count == 0) return node.data;
-  const Value a(node.inputs[0]->data);
-  const Value b(node.input_count > 1 ? node.inputs[1]->data : 0.0);
-  switch (node.op) {
-    case ValueOp::leaf:
-      return node.data;
-    case ValueOp::add:
-      return (a + b).data();
-    case ValueOp::sub:
-      return (a - b).data();
-    case ValueOp::mul:
-      return (a * b).data();
-    case ValueOp::div:
-      return (a / b).data();
-    case ValueOp::neg:
-      return (-a).data();
-    case ValueOp::pow:
-      return a.pow(node.exponent).data();
-    case ValueOp::exp:
-      return a.exp().data();
-    case ValueOp::log:
-      return a.log().data();
-    case ValueOp::tanh:
-      return a.tanh().data();
-    case ValueOp::relu:
-      return a.relu().data();
-    case ValueOp::sigmoid:
-      return a.sigmoid().data();
-  }
-  return node.data;
+  const double b = node.input_count > 1 ? node.inputs[1]->data : 0.0;
+  return forward_value(node.op, node.inputs[0]->data, b, node.exponent);
 }
 
 // Restores every node's data when it goes out of scope, also when a recompute throws.
@@ -77,10 +49,6 @@ class DataRestorer {
 GradcheckReport gradcheck(const Value& root, double step) {
   KINDLING_CHECK(step > 0.0 && std::isfinite(step), "gradcheck: step must be positive, got ", step);
   const std::vector<ValueNode*> order = engine::topological_order(root.node());
-  no_grad no_graph;
-  // Anomaly mode off for the nudged forwards: a nudge may legitimately step outside an op's
-  // domain (log near 0), which is the check's business to report, not to throw on.
-  const detect_anomaly quiet(false);
   DataRestorer restorer(order);
 
   // The root's value with node i's data set to `x`, the nodes after i recomputed.

@@ -1,5 +1,5 @@
 // The HTML player page (html_player.hpp): style, markup with the frames inlined, and the script.
-#include "kindling/engine/html_player.hpp"
+#include "kindling/explain/html_player.hpp"
 
 #include "kindling/engine/error.hpp"
 

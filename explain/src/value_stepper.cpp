@@ -1,5 +1,5 @@
 // ValueStepper: step descriptions, texts and DOT frames for scalar graphs (value_stepper.hpp).
-#include "kindling/engine/value_stepper.hpp"
+#include "kindling/explain/value_stepper.hpp"
 
 #include <cctype>
 #include <cstdio>
@@ -98,27 +98,21 @@ BackwardStep ValueStepper::describe(ValueNode* node) const {
   const std::string b = node->input_count > 1 ? operand(name(node->inputs[1])) : std::string{};
   const std::string k = exponent_text(node->exponent);
   step.expression = step.name + " = ";
-  switch (node->op) {
-    case ValueOp::leaf:
+  // Written as the op table's form column says (Note [scalar op table]).
+  switch (op_form(node->op)) {
+    case ValueForm::leaf:
       step.expression += "leaf";
       break;
-    case ValueOp::add:
-    case ValueOp::sub:
-    case ValueOp::mul:
-    case ValueOp::div:
+    case ValueForm::infix:
       step.expression += a + " " + std::string(op_symbol(node->op)) + " " + b;
       break;
-    case ValueOp::neg:
+    case ValueForm::negation:
       step.expression += "-" + a;
       break;
-    case ValueOp::pow:
+    case ValueForm::power:
       step.expression += a + "^" + (node->exponent < 0 ? "(" + k + ")" : k);
       break;
-    case ValueOp::exp:
-    case ValueOp::log:
-    case ValueOp::tanh:
-    case ValueOp::relu:
-    case ValueOp::sigmoid:
+    case ValueForm::call:
       step.expression += std::string(op_name(node->op)) + "(" + a + ")";
       break;
   }
