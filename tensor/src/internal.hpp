@@ -92,12 +92,13 @@ struct NodeAccess {
 
 // Which ops record parameters, and of which type (Note [typed op parameters]); the rest record
 // none.
-#define KINDLING_OP_PARAMS(X)                                                                   \
-  X(index_select, AxisParams)                                                                   \
-  X(gather, AxisParams)                                                                         \
-  X(concat, AxisParams) X(softmax, AxisParams) X(log_softmax, AxisParams)                       \
-      X(permute, PermuteParams) X(slice, SliceParams) X(sum, ReduceParams) X(max, ReduceParams) \
-          X(min, ReduceParams) X(cross_entropy, ScaleParams)
+#define KINDLING_OP_PARAMS(X)                                                              \
+  X(index_select, AxisParams)                                                              \
+  X(gather, AxisParams)                                                                    \
+  X(concat, AxisParams)                                                                    \
+  X(softmax, AxisParams) X(log_softmax, AxisParams) X(permute, PermuteParams)              \
+      X(slice, SliceParams) X(sum, ReduceParams) X(max, ReduceParams) X(min, ReduceParams) \
+          X(cross_entropy, ScaleParams)
 
 template <TensorOp op>
 struct ParamsOf {
@@ -162,7 +163,6 @@ inline void accumulate_grad(TensorNode* node, Tensor contribution) {
 
 // The ReplaceBackward active on this thread for op, or null (kindling/tensor/testing.hpp).
 const testing::ReplaceBackward* replaced_backward(TensorOp op) noexcept;
-
 
 // The table of t's device, made current (kernels_on): the kernels then run where t lives.
 inline const kernels::KernelTable& kernels_of(const Tensor& t) {

@@ -235,8 +235,12 @@ class Tensor {
 #undef KINDLING_X
 
   // The node, or nullptr for an undefined tensor (unchecked: for code that tests it).
-  TensorNode* node() const noexcept { return node_.get(); }
-  bool same_node(const Tensor& other) const noexcept { return node_ == other.node_; }
+  TensorNode* node() const noexcept {
+    return node_.get();
+  }
+  bool same_node(const Tensor& other) const noexcept {
+    return node_ == other.node_;
+  }
   // Wraps an existing node, taking a reference (a handle to what the engine, a DOT style or a
   // stepper hands out as a TensorNode).
   static Tensor from_node(TensorNode* node);
