@@ -14,19 +14,13 @@ namespace kindling::nn {
 void copy_into(const Tensor& dst, const Tensor& src, const char* who) {
   KINDLING_CHECK(dst.shape() == src.shape(), who, ": cannot copy a tensor of shape ",
                  shape_string(src.shape()), " into one of shape ", shape_string(dst.shape()));
-  dst.bump_version();  // Note [version counters] in tensor/src/tensor.cpp
-  // Across devices the values move first, the one way tensors move (Tensor::to, Note [device
-  // copies]); the copy kernel then converts the dtype and writes whatever layout dst has.
-  const no_grad guard;
-  const Tensor from = src.device() == dst.device() ? src : src.detach().to(dst.device());
-  kernels::kernels_on(dst.device()).copy(from.strided_view(), dst.strided_view());
+  const no_grad guard;  // outside the graph (Note [in-place writes] in tensor/src/tensor.cpp)
+  dst.copy_(src);
 }
 
 void fill_into(const Tensor& dst, double value) {
-  KINDLING_CHECK(fits_dtype(value, dst.dtype()), "fill: value ", value, " cannot be converted to ",
-                 dtype_name(dst.dtype()), " without overflow");
-  dst.bump_version();
-  kernels::kernels_on(dst.device()).fill(dst.strided_view(), value);
+  const no_grad guard;
+  dst.fill_(value);
 }
 
 void assign_host(const Tensor& dst, const std::vector<double>& values, const char* who) {

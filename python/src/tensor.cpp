@@ -519,6 +519,29 @@ backward() fills .grad of the tensors that require grad.)");
            "instead of adding to it (grad is None afterwards)")
       .def("detach", &Tensor::detach)
       .def(
+          "copy_", [](const Tensor& t, const py::object& src) { return t.copy_(as_tensor(src)); },
+          py::arg("src"),
+          "Copies src (broadcast, converted to this dtype and device) into this tensor in place "
+          "and returns it; not recorded in the graph (Note [in-place writes])")
+      .def(
+          "fill_",
+          [](const Tensor& t, const py::object& value) {
+            if (py::isinstance<Tensor>(value)) {
+              const Tensor v = value.cast<Tensor>();
+              KINDLING_CHECK(v.dim() == 0,
+                             "fill_: value must be a number or a 0-d tensor, got a "
+                             "tensor of shape ",
+                             shape_string(v.shape()));
+              return t.copy_(v);
+            }
+            const std::optional<Scalar> s = as_scalar(value);
+            KINDLING_CHECK(s.has_value(), "fill_: value must be a number or a 0-d tensor, got ",
+                           py::str(py::type::of(value)).cast<std::string>());
+            return t.fill_(*s);
+          },
+          py::arg("value"), "Sets every element to value in place and returns this tensor")
+      .def("zero_", &Tensor::zero_, "Sets every element to 0 in place and returns this tensor")
+      .def(
           "item", [](const Tensor& t) { return scalar_to_python(t, "item"); },
           "The single value as a Python number: int for int64, bool for bool, else float")
       .def("numpy", &to_numpy, "A NumPy view of this tensor's storage (no copy)")

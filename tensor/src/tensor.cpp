@@ -440,11 +440,12 @@ Tensor NodeAccess::saved(const TensorNode& node, std::size_t i) {
 
 // Note [version counters]
 // Every Storage counts the in-place writes it has seen (Storage::version, shared by all views of
-// it, as PyTorch's version counter). Writes that bump it: nn's copy_into, fill_into and
-// assign_host (and so init, load_state_dict, BatchNorm's running statistics, gradient clipping),
-// optimizer steps (fused or not), move_to_device, gradient accumulation into an existing grad
-// buffer, and gradcheck's perturbations. Code that writes through data<T>() or raw_data() calls
-// Tensor::bump_version() itself; NumPy writes through numpy()'s view are not seen, as in PyTorch.
+// it, as PyTorch's version counter). Writes that bump it: Tensor::copy_, fill_ and zero_ (Note
+// [in-place writes]), and so nn's copy_into, fill_into and assign_host (init, load_state_dict,
+// BatchNorm's running statistics, gradient clipping); optimizer steps (fused or not),
+// move_to_device, gradient accumulation into an existing grad buffer, and gradcheck's
+// perturbations. Code that writes through data<T>() or raw_data() calls Tensor::bump_version()
+// itself; NumPy writes through numpy()'s view are not seen, as in PyTorch.
 //   record() keeps the version of the output, of every input and of every saved tensor. A backward
 // reads tensor data only through output_value(), input() and saved(), and each compares the
 // version it finds with the recorded one: a tensor changed in place after the op used it would
@@ -461,7 +462,7 @@ void NodeAccess::throw_modified(const TensorNode& node, std::size_t slot,
   throw_error(op_name(node.op), " saved a tensor that was modified in place after it was saved (",
               what, " of shape ", shape_string(tensor.shape), ": version ",
               tensor.storage->version(), ", expected ", node.versions[slot],
-              "); the gradient would be wrong. Make the in-place write (copy_into, fill, an "
+              "); the gradient would be wrong. Make the in-place write (copy_, fill_, an "
               "optimizer step, ...) after backward, or on a clone");
 }
 
@@ -634,6 +635,78 @@ Tensor Tensor::to(Device device) const {
   }
   if (is_leaf() && requires_grad()) out.node()->requires_grad = true;
   return out;
+}
+
+// Note [in-place writes]
+// copy_, fill_ and zero_ are the public in-place writes; nn's copy_into and fill_into (parameters,
+// optimizer state, loaded weights) are them under no_grad. kindling has no in-place autograd, so a
+// write that PyTorch would record (into a tensor that requires grad, or copy_ from one) is refused
+// while grad mode is on rather than leaving a graph whose gradients no longer match its values;
+// with a leaf the message is PyTorch's. The destination must not be an expanded view (a stride-0
+// dimension of size > 1 would be written once per alias, as torch refuses too). A source that
+// shares the destination's storage is copied first, so an overlapping copy (x[1:].copy_(x[:-1]))
+// reads every value before it is overwritten, as NumPy's assignment does (torch 1.13 refuses the
+// contiguous case and gives loop-order garbage for a strided one).
+namespace {
+void check_in_place_target(const Tensor& dst, const char* who) {
+  if (is_grad_enabled() && dst.requires_grad()) {
+    KINDLING_CHECK(!dst.is_leaf(), who, ": a leaf tensor that requires grad (shape ",
+                   shape_string(dst.shape()),
+                   ") is being used in an in-place operation; wrap it in no_grad, or write into "
+                   "detach()");
+    detail::throw_error(who, ": the tensor of shape ", shape_string(dst.shape()), " came from ",
+                        op_name(dst.op()),
+                        " and requires grad; in-place writes are not recorded in the graph "
+                        "(write under no_grad, into detach(), or make a new tensor)");
+  }
+  for (std::size_t d = 0; d < dst.shape().size(); ++d)
+    KINDLING_CHECK(dst.strides()[d] != 0 || dst.shape()[d] <= 1, who, ": the tensor of shape ",
+                   shape_string(dst.shape()), " is an expanded view (dimension ", d,
+                   " has stride 0); writing into it would write each element several times; "
+                   "clone() it first");
+}
+}  // namespace
+
+Tensor Tensor::copy_(const Tensor& src) const {
+  checked_node("copy_");
+  KINDLING_CHECK(src.defined(), "copy_: src is an undefined tensor");
+  check_in_place_target(*this, "copy_");
+  KINDLING_CHECK(!is_grad_enabled() || !src.requires_grad(), "copy_: src (shape ",
+                 shape_string(src.shape()),
+                 ") requires grad, and in-place copies are not recorded in the graph; copy "
+                 "src.detach(), or copy under no_grad");
+  KINDLING_CHECK(broadcast_shapes(shape(), src.shape(), "copy_") == shape(), "copy_: src of shape ",
+                 shape_string(src.shape()), " cannot be broadcast to the destination's shape ",
+                 shape_string(shape()));
+  const no_grad guard;
+  Tensor from = src.device() == device() ? src : src.detach().to(device());
+  if (from.shares_storage(*this)) from = kindling::contiguous(from.detach().clone());
+  if (from.shape() != shape()) from = kindling::expand(from, shape());
+  bump_version();
+  detail::kernels_of(*this).copy(from.strided_view(), strided_view());
+  return *this;
+}
+
+Tensor Tensor::fill_(const Scalar& value) const {
+  checked_node("fill_");
+  check_in_place_target(*this, "fill_");
+  KINDLING_CHECK(fits_dtype(value, dtype()), "fill_: value ", to_string(value),
+                 " cannot be converted to ", dtype_name(dtype()), " without overflow");
+  // The fill entry takes a double, exact for integers up to 2^53; a larger int64 goes through an
+  // exact 0-d tensor instead.
+  constexpr std::int64_t kExactInDouble = std::int64_t{1} << 53;
+  if (dtype() == DType::int64 && !value.is_floating() &&
+      (value.to_int64() > kExactInDouble || value.to_int64() < -kExactInDouble)) {
+    const no_grad guard;
+    return copy_(full({}, value, DType::int64, device()));
+  }
+  bump_version();
+  detail::kernels_of(*this).fill(strided_view(), value.to_double());
+  return *this;
+}
+
+Tensor Tensor::zero_() const {
+  return fill_(0);
 }
 
 }  // namespace kindling

@@ -330,7 +330,7 @@ TEST_CASE("copy_into and fill_into convert as cast and full do", "[nn][tensor_ut
   // fill_ of NaN into int64 is an error, as torch.zeros(2, dtype=torch.long).fill_(nan).
   CHECK_THROWS_WITH(
       fill_into(dst, NAN),
-      Catch::Contains("fill: value nan cannot be converted to int64 without overflow"));
+      Catch::Contains("fill_: value nan cannot be converted to int64 without overflow"));
   CHECK(dst.to_vector<std::int64_t>()[3] == 5);  // left as it was
   fill_into(dst, -3.9);
   CHECK(dst.to_vector<std::int64_t>() == std::vector<std::int64_t>{-3, -3, -3, -3});

@@ -14,12 +14,13 @@
 namespace kindling::nn {
 
 // dst = src elementwise (shapes equal, dtypes converted as cast() converts them: NaN and
-// out-of-range floats become INT64_MIN in int64), outside the graph; dst keeps its storage, so
-// views of it and optimizer references stay valid. Devices must match, or one side is the CPU
-// and the other contiguous with the same dtype.
+// out-of-range floats become INT64_MIN in int64), outside the graph: Tensor::copy_ under no_grad.
+// dst keeps its storage, so views of it and optimizer references stay valid; src may be on
+// another device.
 void copy_into(const Tensor& dst, const Tensor& src, const char* who = "copy_into");
-// dst = value everywhere, outside the graph. NaN, +-inf or an out-of-range value into int64 is an
-// error, as PyTorch's fill_ ("fill: value nan cannot be converted to int64 without overflow").
+// dst = value everywhere, outside the graph: Tensor::fill_ under no_grad. NaN, +-inf or an
+// out-of-range value into int64 is an error, as PyTorch's fill_ ("fill_: value nan cannot be
+// converted to int64 without overflow").
 void fill_into(const Tensor& dst, double value);
 // dst = host values in row-major order (count must equal dst.numel()).
 void assign_host(const Tensor& dst, const std::vector<double>& values, const char* who);

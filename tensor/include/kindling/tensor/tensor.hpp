@@ -195,6 +195,15 @@ class Tensor {
   void bump_version() const { checked_node("bump_version").storage->bump_version(); }
   const std::string& label() const;
   Tensor& set_label(std::string label);
+  // ---- in-place writes, PyTorch's copy_, fill_ and zero_ (Note [in-place writes]) ----
+  // They write into this tensor's storage, so every view of it sees the change, and bump its
+  // version. copy_ broadcasts src to this shape and converts its dtype and device as cast() and
+  // to() do. They are not recorded in the graph: with grad mode on, writing into a tensor that
+  // requires grad, or copying from one, is an error (use no_grad, or detach()). Each returns a
+  // handle to this tensor.
+  Tensor copy_(const Tensor& src) const;
+  Tensor fill_(const Scalar& value) const;
+  Tensor zero_() const;
   // The differentiable inputs of the op that made this tensor, in the op's order; none for a
   // leaf (or a result made outside the graph: no_grad, or no input requiring grad).
   std::vector<Tensor> inputs() const;
