@@ -591,6 +591,13 @@ backward() fills .grad of the tensors that require grad.)");
 #define KINDLING_X(name, ...) .def(#name, [](const Tensor& t) { return name(t); })
           KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
+  // x.leaky_relu(negative_slope=0.01), x.softplus(beta=1, threshold=20): torch's names, defaults
+#define KINDLING_X(name, label, formula, ps)                \
+  .def(#name, [](const Tensor& t KINDLING_PARAMS_DEF(ps)) { \
+    return name(t KINDLING_PARAMS_NAMES(ps));               \
+  } KINDLING_PARAMS_PYARGS(ps))
+              KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
+#undef KINDLING_X
 #define KINDLING_X(name, ...)                                     \
   .def(                                                           \
       #name,                                                      \
@@ -598,7 +605,7 @@ backward() fills .grad of the tensors that require grad.)");
         return name(t, to_axes(axis), keepdim);                   \
       },                                                          \
       py::arg("axis") = py::none(), py::arg("keepdim") = false)
-              KINDLING_TENSOR_REDUCE(KINDLING_X)
+                  KINDLING_TENSOR_REDUCE(KINDLING_X)
 #undef KINDLING_X
       .def(
           "mean",

@@ -122,6 +122,15 @@ void bind_tensor_functions(py::module_& m) {
   generated.append(#name);
   KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
+  // kindling.leaky_relu(x, negative_slope=0.01), ...: the rows with parameters (op_list.hpp).
+#define KINDLING_X(name, label, formula, ps)                                                     \
+  m.def(                                                                                         \
+      #name,                                                                                     \
+      [](const Tensor& x KINDLING_PARAMS_DEF(ps)) { return name(x KINDLING_PARAMS_NAMES(ps)); }, \
+      py::arg("x") KINDLING_PARAMS_PYARGS(ps));                                                  \
+  generated.append(#name);
+  KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
+#undef KINDLING_X
 #define KINDLING_X(name, ...)                                                  \
   m.def(                                                                       \
       #name,                                                                   \

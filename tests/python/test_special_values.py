@@ -108,6 +108,20 @@ UNARY = {
     "gelu": (lambda t: t.gelu(), None),  # torch's in gelu_reference
     # a string: the torch.nn.functional function of that name
     "silu": (lambda t: t.silu(), "silu"),
+    # The rows with parameters (torch.nn.functional's names and defaults), at their defaults,
+    # at a negative slope of 0 and below 0, and across softplus's threshold: with beta 2 and
+    # threshold 1 the grid's 0.5 is on the boundary (not above it: the log1p branch).
+    "leaky_relu": (lambda t: t.leaky_relu(), "leaky_relu"),
+    "leaky_relu 0": (lambda t: kindling.leaky_relu(t, negative_slope=0.0),
+                     lambda t: torch_f().leaky_relu(t, negative_slope=0.0)),
+    "leaky_relu -0.5": (lambda t: t.leaky_relu(-0.5), lambda t: torch_f().leaky_relu(t, -0.5)),
+    "elu": (lambda t: t.elu(), "elu_reference"),
+    "elu 0.5": (lambda t: kindling.elu(t, alpha=0.5), "elu_reference"),
+    "softplus": (lambda t: t.softplus(), "softplus"),
+    "softplus 2 1": (lambda t: kindling.softplus(t, beta=2.0, threshold=1.0),
+                     lambda t: torch_f().softplus(t, beta=2.0, threshold=1.0)),
+    "softplus -1": (lambda t: t.softplus(beta=-1.0),
+                    lambda t: torch_f().softplus(t, beta=-1.0)),
     "sin": (lambda t: t.sin(), lambda t: t.sin()),
     "cos": (lambda t: t.cos(), lambda t: t.cos()),
     "log1p": (lambda t: t.log1p(), "log1p_reference"),
@@ -127,6 +141,24 @@ def gelu_reference(torch, x, dtype):
     t = torch.tensor(x, requires_grad=True)
     torch.nn.functional.gelu(t).sum().backward()
     return value.numpy().astype(dtype), t.grad.numpy()
+
+
+def torch_f():
+    import torch
+    return torch.nn.functional
+
+
+def elu_reference(torch, x, dtype, alpha):
+    """torch's elu, except near 0 from below: torch 1.13 computes alpha * (exp(x) - 1), which
+    cancels there (elu(-1e-10) = 0 in float32, elu(-0) = +0); kindling's alpha * expm1(x) is
+    exact, compared on (-1, 0] with C's expm1 in float64 (numpy's) rounded to dtype."""
+    t = torch.tensor(x, requires_grad=True)
+    value = torch.nn.functional.elu(t, alpha=alpha)
+    value.sum().backward()
+    value, grad = value.detach().numpy().copy(), t.grad.numpy()
+    near = (x <= 0) & (x > -1)
+    value[near] = (alpha * np.expm1(x[near].astype(np.float64))).astype(dtype)
+    return value, grad
 
 
 def log1p_reference(torch, x, dtype):
@@ -171,6 +203,8 @@ def test_unary_ops_match_torch_at_special_values(torch, name, dtype):
             want, want_grad = gelu_reference(torch, x, dtype)
         elif name == "log1p":
             want, want_grad = log1p_reference(torch, x, dtype)
+        elif tf == "elu_reference":
+            want, want_grad = elu_reference(torch, x, dtype, 0.5 if name == "elu 0.5" else 1.0)
         else:
             t_x = t_tensor(torch, x)
             t_y = getattr(torch.nn.functional, tf)(t_x) if isinstance(tf, str) else tf(t_x)

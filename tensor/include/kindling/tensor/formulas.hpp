@@ -12,6 +12,7 @@
 #endif
 
 #include "kindling/tensor/element.hpp"
+#include "kindling/tensor/op_list.hpp"
 #include "kindling/tensor/special_values.hpp"
 
 #if defined(__CUDACC__)
@@ -215,6 +216,39 @@ struct gelu_grad {
     const V cdf = V(0.5) * (V(1) + M::erf(gelu::erf_argument<M>(a)));
     const V pdf = M::exp(-V(0.5) * a * a) * V(kInvSqrt2Pi);
     return cdf + a * pdf;
+  }
+};
+
+// ---- the UNARY_PARAM rows: forward(a, args) and derivative(a, args), dx = g * derivative ----
+// The comparisons are torch's (CPU kernels of 1.13), so NaN takes the same branch.
+
+struct leaky_relu {  // args.p0 = negative_slope
+  KINDLING_FORMULA forward(const V& a, const UnaryArgs& args) {
+    return M::select(a > V(0), a, a * V(args.p0));
+  }
+  KINDLING_FORMULA derivative(const V& a, const UnaryArgs& args) {
+    return M::select(a > V(0), V(1), V(args.p0));
+  }
+};
+
+struct elu {  // args.p0 = alpha
+  KINDLING_FORMULA forward(const V& a, const UnaryArgs& args) {
+    return M::select(a <= V(0), M::expm1(a) * V(args.p0), a);
+  }
+  KINDLING_FORMULA derivative(const V& a, const UnaryArgs& args) {
+    return M::select(a <= V(0), V(args.p0) * M::exp(a), V(1));
+  }
+};
+
+struct softplus {  // args.p0 = beta, args.p1 = threshold
+  KINDLING_FORMULA forward(const V& a, const UnaryArgs& args) {
+    const V z = a * V(args.p0);
+    return M::select(z > V(args.p1), a, M::log1p(M::exp(z)) / V(args.p0));
+  }
+  KINDLING_FORMULA derivative(const V& a, const UnaryArgs& args) {
+    const V z = a * V(args.p0);
+    const V e = M::exp(z);
+    return M::select(z > V(args.p1), V(1), e / (e + V(1)));
   }
 };
 
