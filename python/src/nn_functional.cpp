@@ -13,7 +13,7 @@
 namespace kindling::python {
 
 void bind_functional(py::module_& f) {
-  // The activations with parameters, as torch.nn.functional.leaky_relu(input, negative_slope)...
+  // The activations with parameters, as torch.nn.functional's (input, then the parameters)
   // (one per row of KINDLING_TENSOR_UNARY_PARAM, op_list.hpp).
 #define KINDLING_X(name, label, formula, ps)                    \
   f.def(                                                        \

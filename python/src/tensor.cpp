@@ -591,7 +591,7 @@ backward() fills .grad of the tensors that require grad.)");
 #define KINDLING_X(name, ...) .def(#name, [](const Tensor& t) { return name(t); })
           KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
-  // x.leaky_relu(negative_slope=0.01), x.softplus(beta=1, threshold=20): torch's names, defaults
+  // The rows with parameters, as methods with torch's keyword names and defaults
 #define KINDLING_X(name, label, formula, ps)                \
   .def(#name, [](const Tensor& t KINDLING_PARAMS_DEF(ps)) { \
     return name(t KINDLING_PARAMS_NAMES(ps));               \

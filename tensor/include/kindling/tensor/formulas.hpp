@@ -236,7 +236,7 @@ struct elu {  // args.p0 = alpha
     return M::select(a <= V(0), M::expm1(a) * V(args.p0), a);
   }
   KINDLING_FORMULA derivative(const V& a, const UnaryArgs& args) {
-    return M::select(a <= V(0), V(args.p0) * M::exp(a), V(1));
+    return M::select(a > V(0), V(1), V(args.p0) * M::exp(a));  // NaN at NaN, as torch's
   }
 };
 

@@ -88,7 +88,7 @@ namespace kindling {
 // `formula::name::derivative(a, args)` (the binary kernels take no parameters).
 // leaky_relu: a > 0 ? a : a * negative_slope (NaN stays NaN; gradient negative_slope at 0).
 // elu: a > 0 ? a : alpha * expm1(a) (exact near 0, where torch 1.13's exp(a) - 1 is not;
-// elu(-0) = -0; elu(-inf) = -alpha; gradient alpha * e^a at a <= 0).
+// elu(-0) = -0; elu(-inf) = -alpha; gradient alpha * e^a at a <= 0, NaN at NaN).
 // softplus: a * beta > threshold ? a : log1p(e^(a * beta)) / beta (a itself from the threshold
 // on, exclusive, as torch; gradient 1 there, else sigmoid(a * beta)).
 #define KINDLING_TENSOR_UNARY_PARAM(X)                                                        \

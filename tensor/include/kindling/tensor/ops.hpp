@@ -23,8 +23,7 @@ using Axes = std::vector<std::int64_t>;
 KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
 // ---- elementwise, unary with parameters: one per row of KINDLING_TENSOR_UNARY_PARAM, with
-// PyTorch's defaults: leaky_relu(x, negative_slope = 0.01), elu(x, alpha = 1),
-// softplus(x, beta = 1, threshold = 20) ----
+// the row's parameters and PyTorch's defaults (op_list.hpp) ----
 #define KINDLING_X(name, label, formula, ps) Tensor name(const Tensor& x KINDLING_PARAMS_DECL(ps));
 KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
 #undef KINDLING_X

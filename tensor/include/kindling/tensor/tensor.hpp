@@ -84,7 +84,7 @@ struct ReduceParams {  // sum, max, min: the keepdim shape; whether it was the w
 struct ScaleParams {  // cross_entropy: the reduction's factor (1/N for a mean, 1 otherwise)
   double scale = 1.0;
 };
-// UnaryArgs (op_list.hpp): the parameters of a UNARY_PARAM row (leaky_relu's negative_slope, ...).
+// UnaryArgs (op_list.hpp): the recorded parameters of a UNARY_PARAM row.
 using OpParams = std::variant<std::monostate, AxisParams, PermuteParams, SliceParams, ReduceParams,
                               ScaleParams, UnaryArgs>;
 
@@ -230,7 +230,7 @@ class Tensor {
 #define KINDLING_X(name, ...) Tensor name() const;
   KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
-  // x.leaky_relu(0.2) is leaky_relu(x, 0.2), with the same defaults.
+  // The rows with parameters: x.name(p...) is name(x, p...), with the same defaults.
 #define KINDLING_X(name, label, formula, ps) Tensor name(KINDLING_PARAMS_METHOD_DECL(ps)) const;
   KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
 #undef KINDLING_X
