@@ -334,5 +334,10 @@ def vjp_scale(node, tin, upstream, grads):
                 if d < floor.ndim and s.shape[d] == 1 and floor.shape[d] != 1:
                     floor = floor.sum(d, keepdim=True)
             floor = floor.broadcast_to(s.shape) if floor.shape != s.shape else floor
-        out.append((torch.nan_to_num(s + floor, nan=0.0).numpy(), None))
+        undefined = None
+        if op == "elu":
+            # torch 1.13's elu gradient at a NaN input is NaN on its vector path and g on its
+            # scalar tail (tensors shorter than a vector): unspecified; kindling gives NaN.
+            undefined = torch.isnan(t.detach()).numpy()
+        out.append((torch.nan_to_num(s + floor, nan=0.0).numpy(), undefined))
     return out
