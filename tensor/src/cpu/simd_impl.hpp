@@ -84,6 +84,15 @@ struct Loops {
     static B abs(const B& x) { return xsimd::abs(x); }
     static B tanh(const B& x) { return xsimd::tanh(x); }
     static B erf(const B& x) { return xsimd::erf(x); }
+    // xsimd's float64 erf is up to ~20 ulps off (erf(2.278209067319078) by 21): the erf row
+    // takes C's erf lane by lane; gelu keeps xsimd's (its bits are recorded).
+    static B erf_exact(const B& x) {
+      alignas(64) T lanes[W];
+      x.store_aligned(lanes);
+      for (T& v : lanes)
+        v = std::erf(v);
+      return B::load_aligned(lanes);
+    }
     static B sin(const B& x) { return xsimd::sin(x); }
     static B cos(const B& x) { return xsimd::cos(x); }
     static B log1p(const B& x) { return log1p_exact(x); }
