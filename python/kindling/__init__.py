@@ -105,11 +105,11 @@ from ._kindling import (  # noqa: F401
 Tensor.__module__ = "kindling"
 
 # The functions generated from the op table (kindling.exp, kindling.sum, ...). Those named as
-# Python builtins (abs, max, min, sum, round, all, any) stay out of __all__, so that
+# Python builtins (abs, max, min, sum, round, pow, all, any) stay out of __all__, so that
 # `from kindling import *` does not replace them.
 for _name in _kindling._tensor_functions:
     globals()[_name] = getattr(_kindling, _name)
-    if _name not in ("abs", "max", "min", "sum", "round", "all", "any"):
+    if _name not in ("abs", "max", "min", "sum", "round", "pow", "all", "any"):
         __all__.append(_name)
 del _name
 

@@ -708,3 +708,14 @@ def test_value_pow_matches_torch_pow_on_the_grid(torch):
         y = t ** k  # a number exponent: torch's sqrt and rsqrt for 0.5 and -0.5
         y.backward()
         check_value(c.data, [a.grad], y.item(), [t.grad.item()], f"Value {v} ** {k}", [v])
+
+
+def test_star_import_keeps_python_builtins():
+    # The generated functions named as builtins (pow, round, ...) stay out of kindling.__all__.
+    ns = {}
+    exec("from kindling import *", ns)
+    for name in ("abs", "max", "min", "sum", "round", "pow", "all", "any"):
+        assert name not in ns, name
+    for name in ("add", "sub", "mul", "div", "maximum", "minimum", "leaky_relu", "elu",
+                 "softplus"):
+        assert name in ns, name
