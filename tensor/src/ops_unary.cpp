@@ -48,8 +48,9 @@ KINDLING_TENSOR_UNARY(KINDLING_X)
                                           args);                                                  \
   }                                                                                               \
   void detail::name##_backward(TensorNode& node, const Tensor& g) {                               \
-    const Tensor x = input(node, 0);                                                              \
-    give(node, 0, g* unary_kernel(UnaryKernel::name##_grad, x, params<UnaryArgs>(node)));         \
+    const Tensor local =                                                                          \
+        unary_kernel(UnaryKernel::name##_grad, input(node, 0), params<UnaryArgs>(node));          \
+    give(node, 0, mul(g, local));                                                                 \
   }
 KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
 #undef KINDLING_X
