@@ -88,6 +88,30 @@ Tensor ReLU::forward(const Tensor& x) {
 Tensor GELU::forward(const Tensor& x) {
   return gelu(x);
 }
+Tensor LeakyReLU::forward(const Tensor& x) {
+  return leaky_relu(x, negative_slope);
+}
+std::string LeakyReLU::extra_repr() const {
+  std::ostringstream os;
+  os << "negative_slope=" << negative_slope;
+  return os.str();
+}
+Tensor ELU::forward(const Tensor& x) {
+  return elu(x, alpha);
+}
+std::string ELU::extra_repr() const {
+  std::ostringstream os;
+  os << "alpha=" << alpha;
+  return os.str();
+}
+Tensor Softplus::forward(const Tensor& x) {
+  return softplus(x, beta, threshold);
+}
+std::string Softplus::extra_repr() const {
+  std::ostringstream os;
+  os << "beta=" << beta << ", threshold=" << threshold;
+  return os.str();
+}
 Tensor Tanh::forward(const Tensor& x) {
   return tanh(x);
 }

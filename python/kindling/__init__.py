@@ -90,8 +90,6 @@ from ._kindling import (  # noqa: F401
     logsumexp,
     masked_fill,
     matmul,
-    maximum,
-    minimum,
     one_hot,
     ones,
     rand,
@@ -107,11 +105,11 @@ from ._kindling import (  # noqa: F401
 Tensor.__module__ = "kindling"
 
 # The functions generated from the op table (kindling.exp, kindling.sum, ...). Those named as
-# Python builtins (abs, max, min, sum, round, all, any) stay out of __all__, so that
+# Python builtins (abs, max, min, sum, round, pow, all, any) stay out of __all__, so that
 # `from kindling import *` does not replace them.
 for _name in _kindling._tensor_functions:
     globals()[_name] = getattr(_kindling, _name)
-    if _name not in ("abs", "max", "min", "sum", "round", "all", "any"):
+    if _name not in ("abs", "max", "min", "sum", "round", "pow", "all", "any"):
         __all__.append(_name)
 del _name
 
@@ -127,8 +125,7 @@ from . import cuda, optim  # noqa: F401
 
 __all__ += ["cuda", "load", "optim", "save"]
 __all__ += ["Tensor", "arange", "argmax", "clamp", "concat", "cross_entropy", "from_numpy",
-            "full", "linspace", "log_softmax", "logsumexp", "matmul", "maximum", "minimum",
-            "one_hot", "ones", "rand", "randn", "softmax", "stack", "tensor", "where", "zeros",
+            "full", "linspace", "log_softmax", "logsumexp", "matmul", "one_hot", "ones", "rand", "randn", "softmax", "stack", "tensor", "where", "zeros",
             "logical_and", "logical_not", "logical_or", "logical_xor", "masked_fill",
             "result_type", "float32", "float64", "int64"]
 # kindling.all, kindling.any and kindling.bool stay out of __all__: `from kindling import *`

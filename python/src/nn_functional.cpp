@@ -13,6 +13,17 @@
 namespace kindling::python {
 
 void bind_functional(py::module_& f) {
+  // The activations with parameters, as torch.nn.functional's (input, then the parameters)
+  // (one per row of KINDLING_TENSOR_UNARY_PARAM, op_list.hpp).
+#define KINDLING_X(name, label, formula, ps)                    \
+  f.def(                                                        \
+      #name,                                                    \
+      [](const Tensor& input KINDLING_PARAMS_DEF(ps)) {         \
+        return kindling::name(input KINDLING_PARAMS_NAMES(ps)); \
+      },                                                        \
+      py::arg("input") KINDLING_PARAMS_PYARGS(ps));
+  KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
+#undef KINDLING_X
   f.def(
       "mse_loss",
       [](const py::object& p, const py::object& t, const std::string& r) {

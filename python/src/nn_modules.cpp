@@ -230,6 +230,16 @@ register_module (they also become attributes), and override forward(x).)")
   py::class_<nn::GELU, Module, std::shared_ptr<nn::GELU>>(m, "GELU", "Exact GELU, x Phi(x)")
       .def(py::init<>());
   py::class_<nn::Tanh, Module, std::shared_ptr<nn::Tanh>>(m, "Tanh").def(py::init<>());
+  py::class_<nn::LeakyReLU, Module, std::shared_ptr<nn::LeakyReLU>>(m, "LeakyReLU")
+      .def(py::init<double>(), py::arg("negative_slope") = 0.01)
+      .def_readonly("negative_slope", &nn::LeakyReLU::negative_slope);
+  py::class_<nn::ELU, Module, std::shared_ptr<nn::ELU>>(m, "ELU")
+      .def(py::init<double>(), py::arg("alpha") = 1.0)
+      .def_readonly("alpha", &nn::ELU::alpha);
+  py::class_<nn::Softplus, Module, std::shared_ptr<nn::Softplus>>(m, "Softplus")
+      .def(py::init<double, double>(), py::arg("beta") = 1.0, py::arg("threshold") = 20.0)
+      .def_readonly("beta", &nn::Softplus::beta)
+      .def_readonly("threshold", &nn::Softplus::threshold);
   py::class_<nn::Sigmoid, Module, std::shared_ptr<nn::Sigmoid>>(m, "Sigmoid").def(py::init<>());
 
   // Dropout draws from the process-wide generator (kindling.manual_seed), which outlives every

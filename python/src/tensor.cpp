@@ -614,6 +614,13 @@ backward() fills .grad of the tensors that require grad.)");
 #define KINDLING_X(name, ...) .def(#name, [](const Tensor& t) { return name(t); })
           KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
+  // The rows with parameters, as methods with torch's keyword names and defaults
+#define KINDLING_X(name, label, formula, ps)                \
+  .def(#name, [](const Tensor& t KINDLING_PARAMS_DEF(ps)) { \
+    return name(t KINDLING_PARAMS_NAMES(ps));               \
+  } KINDLING_PARAMS_PYARGS(ps))
+              KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
+#undef KINDLING_X
 #define KINDLING_X(name, ...)                                     \
   .def(                                                           \
       #name,                                                      \
@@ -621,7 +628,7 @@ backward() fills .grad of the tensors that require grad.)");
         return name(t, to_axes(axis), keepdim);                   \
       },                                                          \
       py::arg("axis") = py::none(), py::arg("keepdim") = false)
-              KINDLING_TENSOR_REDUCE(KINDLING_X)
+                  KINDLING_TENSOR_REDUCE(KINDLING_X)
 #undef KINDLING_X
       .def(
           "mean",

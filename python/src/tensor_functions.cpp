@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bindings.hpp"
@@ -25,6 +26,38 @@ Scalar number_argument(const py::object& value, const char* op, const char* what
   KINDLING_CHECK(s.has_value(), op, ": ", what, " must be a number, got ",
                  py::str(py::type::of(value).attr("__name__")).cast<std::string>());
   return *s;
+}
+
+// An operand of a generated binary function as the op takes it: a tensor as it is, a number as
+// the 0-d tensor of the result's dtype and the other operand's device (as Tensor's operators
+// wrap numbers, Note [wrapped numbers]).
+Tensor as_operand(const Tensor& t, const Scalar&) {
+  return t;
+}
+Tensor as_operand(const Scalar& s, const Tensor& other) {
+  return full({}, s, result_type(other, s), other.device());
+}
+
+// A generated binary function on Python operands: tensor op tensor, tensor op number or
+// number op tensor (array-likes become tensors); two numbers are a kindling.Error, as torch
+// needs a tensor too.
+template <class TensorFn, class NumberFn>
+Tensor binary_function(const char* name, const py::object& a, const py::object& b,
+                       TensorFn tensor_fn, NumberFn number_fn) {
+  const bool a_tensor = py::isinstance<Tensor>(a), b_tensor = py::isinstance<Tensor>(b);
+  const std::optional<Scalar> sa = a_tensor ? std::nullopt : as_scalar(a);
+  const std::optional<Scalar> sb = b_tensor ? std::nullopt : as_scalar(b);
+  KINDLING_CHECK(!(sa && sb), name, ": needs a tensor operand, got two numbers (", to_string(*sa),
+                 ", ", to_string(*sb), ")");
+  // As `t - True` (ops_binary.cpp's operator-): the number form of sub has no overload of its own.
+  KINDLING_CHECK(std::string_view(name) != "sub" ||
+                     !((sa && sa->dtype() == DType::bool_) || (sb && sb->dtype() == DType::bool_)),
+                 "sub: not supported for bool operands (", a_tensor ? "tensor" : "number", " - ",
+                 b_tensor ? "tensor" : "number", "); use logical_xor (^) or logical_not (~)");
+  if (sa) return number_fn(*sa, b_tensor ? b.cast<Tensor>() : as_tensor(b));
+  if (sb) return number_fn(a_tensor ? a.cast<Tensor>() : as_tensor(a), *sb);
+  return tensor_fn(a_tensor ? a.cast<Tensor>() : as_tensor(a),
+                   b_tensor ? b.cast<Tensor>() : as_tensor(b));
 }
 }  // namespace
 
@@ -122,6 +155,34 @@ void bind_tensor_functions(py::module_& m) {
   generated.append(#name);
   KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
+  // kindling.<name>(x, parameters...): the rows with parameters (op_list.hpp).
+#define KINDLING_X(name, label, formula, ps)                                                     \
+  m.def(                                                                                         \
+      #name,                                                                                     \
+      [](const Tensor& x KINDLING_PARAMS_DEF(ps)) { return name(x KINDLING_PARAMS_NAMES(ps)); }, \
+      py::arg("x") KINDLING_PARAMS_PYARGS(ps));                                                  \
+  generated.append(#name);
+  KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
+#undef KINDLING_X
+  // kindling.add(input, other), ..., kindling.pow(input, exponent): one per BINARY row, each
+  // operand a tensor, a number or array-like, as torch's.
+#define KINDLING_X(name, ...)                                                              \
+  m.def(                                                                                   \
+      #name,                                                                               \
+      [](const py::object& a, const py::object& b) {                                       \
+        return binary_function(                                                            \
+            #name, a, b, [](const Tensor& x, const Tensor& y) { return name(x, y); },      \
+            [](const auto& x, const auto& y) {                                             \
+              if constexpr (requires { name(x, y); })                                      \
+                return name(x, y); /* the op's own number overload (pow's checks) */       \
+              else                                                                         \
+                return name(as_operand(x, y), as_operand(y, x));                           \
+            });                                                                            \
+      },                                                                                   \
+      py::arg("input"), py::arg(std::string_view(#name) == "pow" ? "exponent" : "other")); \
+  generated.append(#name);
+  KINDLING_TENSOR_BINARY(KINDLING_X)
+#undef KINDLING_X
 #define KINDLING_X(name, ...)                                                  \
   m.def(                                                                       \
       #name,                                                                   \
@@ -135,8 +196,6 @@ void bind_tensor_functions(py::module_& m) {
 #undef KINDLING_X
   m.attr("_tensor_functions") = py::tuple(generated);
   m.def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });
-  m.def("maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); });
-  m.def("minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); });
   // where(cond, a, b): a and b tensors or numbers (wrapped numbers, so where(c, int64 x, 0.5) is
   // float32 as in torch).
   m.def(

@@ -45,9 +45,9 @@ Shape contiguous_strides(const Shape& shape) {
   return strides;
 }
 
-Tensor unary_kernel(kernels::UnaryKernel op, const Tensor& x) {
+Tensor unary_kernel(kernels::UnaryKernel op, const Tensor& x, const UnaryArgs& args) {
   Tensor out = empty(x.shape(), x.dtype(), x.device());
-  kernels_of(x).unary(op, x.strided_view(), out.strided_view());
+  kernels_of(x).unary(op, x.strided_view(), out.strided_view(), args);
   return out;
 }
 

@@ -111,6 +111,14 @@ struct ParamsOf {
   };
 KINDLING_OP_PARAMS(KINDLING_X)
 #undef KINDLING_X
+// The UNARY_PARAM rows record their UnaryArgs (op_list.hpp).
+#define KINDLING_X(name, ...)       \
+  template <>                       \
+  struct ParamsOf<TensorOp::name> { \
+    using type = UnaryArgs;         \
+  };
+KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
+#undef KINDLING_X
 template <TensorOp op>
 using params_of = typename ParamsOf<op>::type;
 
@@ -122,6 +130,10 @@ constexpr bool op_has_params(TensorOp op) noexcept {
     return true;
     KINDLING_OP_PARAMS(KINDLING_X)
 #undef KINDLING_X
+#define KINDLING_X(name, ...) case TensorOp::name:
+    KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
+#undef KINDLING_X
+    return true;
     default:
       return false;
   }
@@ -223,7 +235,7 @@ inline Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int
 }
 
 // Fresh results of single kernels, outside the graph (the ops record them).
-Tensor unary_kernel(kernels::UnaryKernel op, const Tensor& x);
+Tensor unary_kernel(kernels::UnaryKernel op, const Tensor& x, const UnaryArgs& args = {});
 // a and b of one shape and dtype; the result has it too, or is bool for a comparison.
 Tensor binary_kernel(kernels::BinaryKernel op, const Tensor& a, const Tensor& b);
 // The same with the result dtype given: a comparison may write 1 or 0 in the operands' dtype (a

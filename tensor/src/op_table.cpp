@@ -44,6 +44,7 @@ std::string_view op_label(TensorOp op) noexcept {
 #define KINDLING_X(name, label, ...) \
   case TensorOp::name:               \
     return label;
+      KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
       KINDLING_TENSOR_BINARY(KINDLING_X)
       KINDLING_TENSOR_REDUCE(KINDLING_X)
 #undef KINDLING_X
@@ -66,6 +67,7 @@ std::size_t op_arity(TensorOp op) noexcept {
   switch (op) {
 #define KINDLING_X(name, ...) case TensorOp::name:
     KINDLING_TENSOR_UNARY(KINDLING_X)
+    KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
     KINDLING_TENSOR_REDUCE(KINDLING_X)
     return 1;
     KINDLING_TENSOR_BINARY(KINDLING_X)
@@ -96,6 +98,7 @@ std::string_view op_backward_formula(TensorOp op, std::size_t i) noexcept {
 #define KINDLING_X(name, label, formula, ...) \
   case TensorOp::name:                        \
     return pick({KINDLING_EXPAND formula}, i);
+    KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
     KINDLING_TENSOR_BINARY(KINDLING_X)
     KINDLING_TENSOR_REDUCE(KINDLING_X)
 #undef KINDLING_X
@@ -121,6 +124,12 @@ std::string_view op_backward_formula(TensorOp op, std::size_t i) noexcept {
     return kindling::name(*this); \
   }
 KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
+#define KINDLING_X(name, label, formula, ps)                  \
+  Tensor Tensor::name(KINDLING_PARAMS_METHOD_DEF(ps)) const { \
+    return kindling::name(*this KINDLING_PARAMS_NAMES(ps));   \
+  }
+KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
 #undef KINDLING_X
 #define KINDLING_X(name, ...)                                                      \
   Tensor Tensor::name(const std::vector<std::int64_t>& axes, bool keepdim) const { \

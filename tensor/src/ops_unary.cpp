@@ -12,13 +12,16 @@ using detail::output_value;
 using kernels::UnaryKernel;
 
 namespace {
-Tensor unary_op(TensorOp op, UnaryKernel kernel, const Tensor& x, bool integers_ok = false) {
+void check_floating(TensorOp op, const Tensor& x, bool integers_ok = false) {
   KINDLING_CHECK(x.dtype() != DType::bool_, op_name(op), ": not supported for bool tensors (shape ",
                  shape_string(x.shape()), "); use logical_not (~) to invert a mask, or cast it");
   KINDLING_CHECK(integers_ok || is_floating(x.dtype()), op_name(op),
                  ": needs a floating-point "
                  "tensor, got ",
                  dtype_name(x.dtype()), " of shape ", shape_string(x.shape()));
+}
+Tensor unary_op(TensorOp op, UnaryKernel kernel, const Tensor& x, bool integers_ok = false) {
+  check_floating(op, x, integers_ok);
   return detail::record(op, detail::unary_kernel(kernel, x), {&x});
 }
 }  // namespace
@@ -34,6 +37,22 @@ Tensor unary_op(TensorOp op, UnaryKernel kernel, const Tensor& x, bool integers_
     give(node, 0, binary_kernel(kernels::BinaryKernel::name##_backward, g, input(node, 0)));    \
   })
 KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
+
+// ---- the UNARY_PARAM rows: the node records the UnaryArgs; dx = g * name_grad(x; args) ----
+#define KINDLING_X(name, label, formula, ps)                                                      \
+  Tensor name(const Tensor& x KINDLING_PARAMS_DEF(ps)) {                                          \
+    check_floating(TensorOp::name, x);                                                            \
+    const UnaryArgs args = KINDLING_PARAMS_ARGS(ps);                                              \
+    return detail::record<TensorOp::name>(detail::unary_kernel(UnaryKernel::name, x, args), {&x}, \
+                                          args);                                                  \
+  }                                                                                               \
+  void detail::name##_backward(TensorNode& node, const Tensor& g) {                               \
+    const Tensor local =                                                                          \
+        unary_kernel(UnaryKernel::name##_grad, input(node, 0), params<UnaryArgs>(node));          \
+    give(node, 0, mul(g, local));                                                                 \
+  }
+KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
 #undef KINDLING_X
 
 // ---- neg: y = -x;  dx = -g ----

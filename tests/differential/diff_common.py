@@ -238,10 +238,19 @@ def _gelu(x):
 
 
 PRECISE_UNARY = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "tanh": np.tanh,
-                 "sigmoid": _sigmoid, "gelu": _gelu}
+                 "sigmoid": _sigmoid, "gelu": _gelu, "silu": lambda x: x * _sigmoid(x),
+                 "sin": np.sin, "cos": np.cos, "log1p": np.log1p, "expm1": np.expm1,
+                 "erf": lambda x: _erf(x.astype(np.float64)), "reciprocal": lambda x: 1 / x,
+                 "rsqrt": lambda x: 1 / np.sqrt(x)}
+# The unary ops with parameters, given the node's attrs (torch's keyword names).
+PRECISE_PARAM_UNARY = {
+    "elu": lambda x, p: np.where(x <= 0, p["alpha"] * np.expm1(x), x),
+    "softplus": lambda x, p: np.where(x * p["beta"] > p["threshold"], x,
+                                      np.log1p(np.exp(x * p["beta"])) / p["beta"]),
+}
 
 
-def precise(op, inputs, k=None, scalar=None):
+def precise(op, inputs, k=None, scalar=None, params=None):
     """The elementwise op on `inputs` (arrays) in extended precision, or None when it has no
     such form here. k is the constant exponent of pow_scalar / base of rpow_scalar; scalar is
     (fn, side, c) for a tensor-number op, whose number both libraries first round to the
@@ -250,6 +259,8 @@ def precise(op, inputs, k=None, scalar=None):
     with np.errstate(all="ignore"):
         if op in PRECISE_UNARY:
             return PRECISE_UNARY[op](ext[0])
+        if op in PRECISE_PARAM_UNARY and params is not None:
+            return PRECISE_PARAM_UNARY[op](ext[0], params)
         if op == "scalar_op" and scalar is not None:
             fn, side, c = scalar
             c = np.longdouble(np.asarray(c).astype(np.asarray(inputs[0]).dtype))
@@ -265,10 +276,10 @@ def precise(op, inputs, k=None, scalar=None):
     return None
 
 
-def torch_is_off(op, actual, inputs, dtype, ulps, scale=None, k=None, scalar=None):
+def torch_is_off(op, actual, inputs, dtype, ulps, scale=None, k=None, scalar=None, params=None):
     """Whether `actual` (kindling's result) matches the extended-precision value of the op
     (Note [precise referee]), so that a disagreement with torch is torch's imprecision."""
-    value = precise(op, inputs, k, scalar)
+    value = precise(op, inputs, k, scalar, params)
     if value is None:
         return False
     with np.errstate(all="ignore"):

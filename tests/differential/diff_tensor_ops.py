@@ -47,6 +47,13 @@ def _getitem_key(attrs):
     return tuple(key)
 
 
+# The unary primitives added with the op table (op_list.hpp), as methods of both (silu is
+# torch.nn.functional's); the ones with parameters take them as attrs (torch's keyword names).
+NEW_UNARY = ("silu", "sin", "cos", "log1p", "expm1", "erf", "sign", "floor", "round",
+             "reciprocal", "rsqrt")
+PARAM_UNARY = ("leaky_relu", "elu", "softplus")
+
+
 # Each op: how kindling runs it, how torch runs it, and its tolerance class:
 #   exact     selection, movement, IEEE arithmetic that rounds once (a few ulps for safety)
 #   transc    transcendental elementwise functions
@@ -54,8 +61,10 @@ def _getitem_key(attrs):
 # Python numbers in attrs are passed as numbers to both libraries.
 def k_apply(op, a, x):
     if op == "neg": return -x[0]
-    if op in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "gelu"):
+    if op in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "gelu") or op in NEW_UNARY:
         return getattr(x[0], op)()
+    if op in PARAM_UNARY:  # the parameters are the attrs, under torch's keyword names
+        return getattr(x[0], op)(**a)
     if op == "pow_scalar": return x[0] ** a["k"]
     if op == "rpow_scalar": return a["k"] ** x[0]
     if op == "add": return x[0] + x[1]
@@ -107,6 +116,9 @@ def t_apply(op, a, x):
     if op == "gelu": return F.gelu(x[0])
     if op in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"):
         return getattr(torch, op)(x[0])
+    if op == "silu": return F.silu(x[0])
+    if op in NEW_UNARY: return getattr(torch, op)(x[0])
+    if op in PARAM_UNARY: return getattr(F, op)(x[0], **a)
     if op == "pow_scalar": return x[0] ** a["k"]
     if op == "rpow_scalar": return a["k"] ** x[0]
     if op == "add": return x[0] + x[1]
@@ -177,9 +189,9 @@ NON_DIFFERENTIABLE = {"lt", "le", "gt", "ge", "argmax", "detach"}
 EXACT = {"neg", "abs", "relu", "add", "sub", "mul", "div", "scalar_op", "lt", "le", "gt", "ge",
          "where", "maximum", "minimum", "clamp", "max", "min", "argmax", "transpose", "permute",
          "getitem", "expand", "reshape", "squeeze", "unsqueeze", "flatten", "contiguous", "clone",
-         "detach", "cast", "concat", "stack"}
+         "detach", "cast", "concat", "stack", "sign", "floor", "round", "reciprocal", "leaky_relu"}
 TRANSCENDENTAL = {"exp", "log", "sqrt", "tanh", "sigmoid", "gelu", "pow_scalar", "rpow_scalar",
-                  "pow"}
+                  "pow", "silu", "sin", "cos", "log1p", "expm1", "erf", "rsqrt", "elu", "softplus"}
 
 
 def pow_growth(node, tin):
@@ -210,8 +222,10 @@ def forward_tolerance(node, tin, ref):
             return 16, (ref64.abs() * (1 + pow_growth(node, tin))).numpy()
         if op == "log":
             return 16, 1.0  # near 1 the result is small; the error is absolute there
-        if op == "gelu":
+        if op in ("gelu", "silu"):
             return 16, tin[0].detach().double().abs().numpy()
+        if op in ("sin", "cos"):  # the argument reduction's error is absolute, relative to |x|
+            return 16, (1 + tin[0].detach().double().abs()).numpy()
         return 16, None
     x64 = [t.detach().to(torch.float64) if t.is_floating_point() else t for t in tin]
     if op in ("sum", "mean"):
@@ -320,5 +334,10 @@ def vjp_scale(node, tin, upstream, grads):
                 if d < floor.ndim and s.shape[d] == 1 and floor.shape[d] != 1:
                     floor = floor.sum(d, keepdim=True)
             floor = floor.broadcast_to(s.shape) if floor.shape != s.shape else floor
-        out.append((torch.nan_to_num(s + floor, nan=0.0).numpy(), None))
+        undefined = None
+        if op == "elu":
+            # torch 1.13's elu gradient at a NaN input is NaN on its vector path and g on its
+            # scalar tail (tensors shorter than a vector): unspecified; kindling gives NaN.
+            undefined = torch.isnan(t.detach()).numpy()
+        out.append((torch.nan_to_num(s + floor, nan=0.0).numpy(), undefined))
     return out

@@ -104,8 +104,17 @@ class TensorProgram:
         xs = self.nodes[x].shape
         if kind == "unary":
             op = d.pick(["neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "gelu",
-                         "pow_scalar", "rpow_scalar"])
+                         "pow_scalar", "rpow_scalar", "silu", "sin", "cos", "log1p", "expm1",
+                         "erf", "sign", "floor", "round", "reciprocal", "rsqrt", "leaky_relu",
+                         "elu", "softplus"])
             attrs = {}
+            if op == "leaky_relu":
+                attrs["negative_slope"] = d.pick([0.01, 0.2, 0.0, -0.5])
+            if op == "elu":
+                attrs["alpha"] = d.pick([1.0, 0.5, 2.0])
+            if op == "softplus":
+                attrs["beta"] = d.pick([1.0, 2.0, 0.5, -1.0])
+                attrs["threshold"] = d.pick([20.0, 1.0, 5.0])
             if op == "pow_scalar":
                 attrs["k"] = d.pick([0.0, 1.0, 2.0, 3.0, 0.5, -1.0, -2.0, 1.5, -0.5])
             if op == "rpow_scalar":
@@ -410,7 +419,7 @@ def run_tensor_program(p, report, tag):
         scalar = (n.attrs["fn"], n.attrs["side"], n.attrs["c"]) if n.op == "scalar_op" else None
         if bad and bad[0] not in ("shape", "dtype") and torch_is_off(
                 n.op, knp[n.id], [knp[i] for i in n.inputs], dtype, ulps, scale,
-                n.attrs.get("k"), scalar):
+                n.attrs.get("k"), scalar, n.attrs):
             report.count("torch less precise than kindling (not a mismatch)")
             bad = None
         if bad:

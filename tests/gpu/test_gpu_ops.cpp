@@ -101,6 +101,11 @@ std::vector<Row> op_rows() {
       {"relu", {{{6, 5}, Domain::any, true}}, [](Xs x, Device) { return relu(x[0]); }},
       {"gelu", {{{33, 9}}}, [](Xs x, Device) { return gelu(x[0]); }},
       {"silu", {{{33, 9}, Domain::any, true}}, [](Xs x, Device) { return silu(x[0]); }},
+      {"leaky_relu", {{{6, 5}, Domain::any, true}},
+       [](Xs x, Device) { return leaky_relu(x[0]) + leaky_relu(x[0], -0.5); }},
+      {"elu", {{{33, 9}}}, [](Xs x, Device) { return elu(x[0]) + elu(x[0], 0.5); }},
+      {"softplus", {{{33, 9}, Domain::any, true}},
+       [](Xs x, Device) { return softplus(x[0]) + softplus(x[0], 2.0, 1.0); }},
       {"sin", {{{6, 5}}}, [](Xs x, Device) { return sin(x[0]); }},
       {"cos", {{{6, 5}, Domain::any, true}}, [](Xs x, Device) { return cos(x[0]); }},
       {"log1p", {{{4, 7}, pos}}, [](Xs x, Device) { return log1p(x[0]); }},
@@ -435,6 +440,15 @@ TEST_CASE("special values on cuda are the CPU's", "[gpu][special]") {
 #define KINDLING_X(name, ...) {#name, &name},
         KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
+        // The rows with parameters, at their defaults and at other values.
+        {"leaky_relu", [](const Tensor& x) { return leaky_relu(x); }},
+        {"leaky_relu 0", [](const Tensor& x) { return leaky_relu(x, 0.0); }},
+        {"leaky_relu -0.5", [](const Tensor& x) { return leaky_relu(x, -0.5); }},
+        {"elu", [](const Tensor& x) { return elu(x); }},
+        {"elu 0.5", [](const Tensor& x) { return elu(x, 0.5); }},
+        {"softplus", [](const Tensor& x) { return softplus(x); }},
+        {"softplus 2 1", [](const Tensor& x) { return softplus(x, 2.0, 1.0); }},
+        {"softplus -1 20", [](const Tensor& x) { return softplus(x, -1.0, 20.0); }},
     };
     for (const auto& [name, f] : unary) {
       const Tensor x = from_vector(grid, {n}, dtype).set_requires_grad();

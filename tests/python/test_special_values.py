@@ -108,6 +108,19 @@ UNARY = {
     "gelu": (lambda t: t.gelu(), None),  # torch's in gelu_reference
     # a string: the torch.nn.functional function of that name
     "silu": (lambda t: t.silu(), "silu"),
+    # The rows with parameters (torch.nn.functional's names and defaults), at their defaults,
+    # at a negative slope of 0 and below 0, and across softplus's threshold: with beta 2 and
+    # threshold 1 the grid's 0.5 is on the boundary (not above it: the log1p branch).
+    "leaky_relu": (lambda t: t.leaky_relu(), "leaky_relu"),
+    "leaky_relu 0": (lambda t: kindling.leaky_relu(t, negative_slope=0.0),
+                     lambda t: torch_f().leaky_relu(t, negative_slope=0.0)),
+    "leaky_relu -0.5": (lambda t: t.leaky_relu(-0.5), lambda t: torch_f().leaky_relu(t, -0.5)),
+    "elu": (lambda t: t.elu(), "elu_reference"),
+    "elu 0.5": (lambda t: kindling.elu(t, alpha=0.5), "elu_reference"),
+    "softplus": (lambda t: t.softplus(), "softplus_reference"),
+    "softplus 2 1": (lambda t: kindling.softplus(t, beta=2.0, threshold=1.0),
+                     "softplus_reference"),
+    "softplus -1": (lambda t: t.softplus(beta=-1.0), "softplus_reference"),
     "sin": (lambda t: t.sin(), lambda t: t.sin()),
     "cos": (lambda t: t.cos(), lambda t: t.cos()),
     "log1p": (lambda t: t.log1p(), "log1p_reference"),
@@ -127,6 +140,45 @@ def gelu_reference(torch, x, dtype):
     t = torch.tensor(x, requires_grad=True)
     torch.nn.functional.gelu(t).sum().backward()
     return value.numpy().astype(dtype), t.grad.numpy()
+
+
+def torch_f():
+    import torch
+    return torch.nn.functional
+
+
+def elu_reference(torch, x, dtype, alpha):
+    """torch's elu, except near 0 from below: torch 1.13 computes alpha * (exp(x) - 1), which
+    cancels there (elu(-1e-10) = 0 in float32, elu(-0) = +0); kindling's alpha * expm1(x) is
+    exact, compared on (-1, 0] with C's expm1 in float64 (numpy's) rounded to dtype."""
+    t = torch.tensor(x, requires_grad=True)
+    value = torch.nn.functional.elu(t, alpha=alpha)
+    value.sum().backward()
+    value, grad = value.detach().numpy().copy(), t.grad.numpy()
+    near = (x <= 0) & (x > -1)
+    value[near] = (alpha * np.expm1(x[near].astype(np.float64))).astype(dtype)
+    return value, grad
+
+
+SOFTPLUS_ARGS = {"softplus": (1.0, 20.0), "softplus 2 1": (2.0, 1.0), "softplus -1": (-1.0, 20.0)}
+
+
+def softplus_reference(torch, x, dtype, beta, threshold):
+    """torch's softplus, except where the result is subnormal: torch 1.13 loses those digits
+    (softplus(-103) = 0 in float32, softplus(-100) is 28 units of the smallest subnormal where
+    e^-100 is 26.5); kindling's log1p(e^(beta x)) / beta keeps them, compared with the same
+    formula in long double rounded to dtype."""
+    t = torch.tensor(x, requires_grad=True)
+    value = torch.nn.functional.softplus(t, beta=beta, threshold=threshold)
+    value.sum().backward()
+    value, grad = value.detach().numpy().copy(), t.grad.numpy()
+    ext = x.astype(np.longdouble)
+    with np.errstate(all="ignore"):
+        exact = np.where(ext * beta > threshold, ext, np.log1p(np.exp(ext * beta)) / beta)
+        exact = exact.astype(dtype)
+    subnormal = np.isfinite(exact) & (np.abs(exact) < np.finfo(dtype).tiny)
+    value[subnormal] = exact[subnormal]
+    return value, grad
 
 
 def log1p_reference(torch, x, dtype):
@@ -171,6 +223,10 @@ def test_unary_ops_match_torch_at_special_values(torch, name, dtype):
             want, want_grad = gelu_reference(torch, x, dtype)
         elif name == "log1p":
             want, want_grad = log1p_reference(torch, x, dtype)
+        elif tf == "softplus_reference":
+            want, want_grad = softplus_reference(torch, x, dtype, *SOFTPLUS_ARGS[name])
+        elif tf == "elu_reference":
+            want, want_grad = elu_reference(torch, x, dtype, 0.5 if name == "elu 0.5" else 1.0)
         else:
             t_x = t_tensor(torch, x)
             t_y = getattr(torch.nn.functional, tf)(t_x) if isinstance(tf, str) else tf(t_x)
@@ -189,11 +245,12 @@ REDUCTIONS = {"sum": "sum", "max": "amax", "min": "amin", "mean": "mean"}
 def test_every_generated_function_has_a_torch_reference():
     names = kindling._kindling._tensor_functions
     assert "exp" in names and "sum" in names
-    missing = [n for n in names if n not in UNARY and n not in REDUCTIONS]
+    missing = [n for n in names
+               if n not in UNARY and n not in REDUCTIONS and n not in BINARY_FUNCTIONS]
     assert missing == [], f"generated functions without a PyTorch reference here: {missing}"
 
 
-@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("name", sorted(n for n in UNARY if " " not in n))  # the defaults
 def test_generated_unary_function_is_the_method(name):
     x = kindling.tensor([[-1.5, 0.25, 3.0], [2.0, -0.0, 0.5]])
     got = getattr(kindling, name)(x).numpy()
@@ -219,6 +276,61 @@ def test_generated_reductions_match_torch(torch, name, dtype):
         what = f"{dtype} {name} axis {axis} keepdim {keepdim}"
         check(k_y.numpy(), t_y.detach().numpy(), REL[dtype], what)
         check(k_x.grad.numpy(), t_x.grad.numpy(), 4 * REL[dtype], what + " grad", [x])
+
+
+# The binary functions generated from the op table's BINARY rows: tensor with tensor against
+# torch's function of the same name at every pair of special values (values and gradients,
+# broadcasting a column against a row); a number operand gives exactly the operator's bits.
+BINARY_FUNCTIONS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b,
+                    "mul": lambda a, b: a * b, "div": lambda a, b: a / b,
+                    "pow": lambda a, b: a ** b, "maximum": None, "minimum": None}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(BINARY_FUNCTIONS))
+def test_generated_binary_functions_match_torch(torch, name, dtype):
+    small = np.array([0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -2.0, INF, -INF, NAN, SUBNORMAL[dtype]],
+                     dtype=dtype)
+    a, b = small[:, None], small[None, :]
+    k_a, k_b = k_tensor(a), k_tensor(b)
+    k_y = getattr(kindling, name)(k_a, k_b)
+    k_y.sum().backward()
+    t_a, t_b = t_tensor(torch, a), t_tensor(torch, b)
+    t_y = getattr(torch, name)(t_a, t_b)
+    t_y.sum().backward()
+    # maximum/minimum of a tie of 0 and -0: the zero's sign is unspecified (the banner).
+    zero_sign = name not in ("maximum", "minimum")
+    check(k_y.numpy(), t_y.detach().numpy(), REL[dtype], f"{dtype} {name}", zero_sign=zero_sign)
+    for k_g, t_g, side in ((k_a.grad, t_a.grad, "a"), (k_b.grad, t_b.grad, "b")):
+        check(k_g.numpy(), t_g.numpy(), 4 * REL[dtype], f"{dtype} {name} grad {side}",
+              zero_sign=zero_sign)
+    # Number operands, either side, and array-likes: the same bits as the operator (or, for
+    # maximum/minimum, as the number written as a 0-d tensor of the result's dtype).
+    t = kindling.tensor(small)
+    for c in (2.0, -0.5, 3, 0.0) + ((True,) if name != "sub" else ()):
+        op = BINARY_FUNCTIONS[name]
+        for got, want in (
+                (getattr(kindling, name)(t, c),
+                 op(t, c) if op else getattr(kindling, name)(t, kindling.full([], c, dtype))),
+                (getattr(kindling, name)(c, t),
+                 op(c, t) if op else getattr(kindling, name)(kindling.full([], c, dtype), t))):
+            assert got.dtype == want.dtype and got.shape == want.shape
+            assert np.array_equal(got.numpy(), want.numpy(), equal_nan=True), (name, c)
+    if name == "sub":  # as torch.sub and `t - True`
+        with pytest.raises(kindling.Error, match="sub: not supported for bool"):
+            kindling.sub(t, True)
+    listed = getattr(kindling, name)(t, list(small))
+    assert np.array_equal(listed.numpy(), getattr(kindling, name)(t, kindling.tensor(small))
+                          .numpy(), equal_nan=True)
+    with pytest.raises(kindling.Error, match=name + ": needs a tensor operand, got two numbers"):
+        getattr(kindling, name)(1.0, 2.0)
+
+
+def test_generated_binary_functions_take_torch_keywords(torch):
+    x = kindling.tensor([1.0, 2.0])
+    assert kindling.add(input=x, other=1.0).tolist() == [2.0, 3.0]
+    assert kindling.pow(input=x, exponent=2).tolist() == [1.0, 4.0]
+    assert kindling.maximum(x, other=kindling.tensor([3.0, 0.0])).tolist() == [3.0, 2.0]
 
 
 def test_round_is_half_to_even_and_integer_rounding_keeps_int64(torch):
@@ -596,3 +708,14 @@ def test_value_pow_matches_torch_pow_on_the_grid(torch):
         y = t ** k  # a number exponent: torch's sqrt and rsqrt for 0.5 and -0.5
         y.backward()
         check_value(c.data, [a.grad], y.item(), [t.grad.item()], f"Value {v} ** {k}", [v])
+
+
+def test_star_import_keeps_python_builtins():
+    # The generated functions named as builtins (pow, round, ...) stay out of kindling.__all__.
+    ns = {}
+    exec("from kindling import *", ns)
+    for name in ("abs", "max", "min", "sum", "round", "pow", "all", "any"):
+        assert name not in ns, name
+    for name in ("add", "sub", "mul", "div", "maximum", "minimum", "leaky_relu", "elu",
+                 "softplus"):
+        assert name in ns, name

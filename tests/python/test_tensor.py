@@ -195,6 +195,40 @@ def test_unary_ops(torch, name):
     check(torch, kp.log() + kp.sqrt(), tp.log() + tp.sqrt(), [(kp, tp)])
 
 
+# The rows with parameters: the same call through kindling.nn.functional, kindling.<name> and the
+# method, with torch.nn.functional's keyword names, against torch in float64 (values and grads).
+PARAM_UNARY = [
+    ("leaky_relu", {}), ("leaky_relu", {"negative_slope": 0.2}),
+    ("leaky_relu", {"negative_slope": 0.0}), ("leaky_relu", {"negative_slope": -0.3}),
+    ("elu", {}), ("elu", {"alpha": 0.5}), ("elu", {"alpha": 2.0}),
+    ("softplus", {}), ("softplus", {"beta": 2.0}), ("softplus", {"beta": 2.0, "threshold": 1.0}),
+    ("softplus", {"threshold": 0.5}),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", PARAM_UNARY, ids=str)
+def test_unary_ops_with_parameters(torch, name, kwargs):
+    import kindling.nn.functional as KF
+    theirs_f = getattr(torch.nn.functional, name)
+    forms = [getattr(KF, name), getattr(kindling, name),
+             lambda t, **kw: getattr(t, name)(**kw)]
+    x = RNG.normal(size=(4, 5)) * 2
+    for form in forms:
+        ka, ta = pair(torch, x)
+        check(torch, form(ka, **kwargs), theirs_f(ta, **kwargs), [(ka, ta)], rel=1e-12)
+    # positional parameters, in torch's order
+    ka, ta = pair(torch, x)
+    check(torch, getattr(kindling, name)(ka, *kwargs.values()), theirs_f(ta, *kwargs.values()),
+          [(ka, ta)], rel=1e-12)
+
+
+def test_unary_ops_with_parameters_reject_bad_input():
+    with pytest.raises(kindling.Error, match="leaky_relu: needs a floating-point"):
+        kindling.leaky_relu(kindling.tensor([1, 2], dtype="int64"))
+    with pytest.raises(kindling.Error, match="softplus: not supported for bool"):
+        kindling.softplus(kindling.tensor([True]))
+
+
 @pytest.mark.parametrize("axis, keepdim", [(None, False), (0, False), (1, True), ((0, 2), False),
                                            (-1, True)])
 def test_reductions(torch, axis, keepdim):

@@ -106,6 +106,12 @@ def test_layers_match_torch(torch):
     x = rng.normal(size=(6, 4))
     for ours, ref in [(nn.GELU(), torch.nn.GELU()), (nn.Tanh(), torch.nn.Tanh()),
                       (nn.Sigmoid(), torch.nn.Sigmoid()), (nn.ReLU(), torch.nn.ReLU()),
+                      (nn.LeakyReLU(), torch.nn.LeakyReLU()),
+                      (nn.LeakyReLU(0.3), torch.nn.LeakyReLU(0.3)),
+                      (nn.ELU(), torch.nn.ELU()), (nn.ELU(alpha=0.5), torch.nn.ELU(alpha=0.5)),
+                      (nn.Softplus(), torch.nn.Softplus()),
+                      (nn.Softplus(beta=2.0, threshold=1.0),
+                       torch.nn.Softplus(beta=2.0, threshold=1.0)),
                       (nn.LayerNorm(4, dtype="float64"), torch.nn.LayerNorm(4))]:
         np.testing.assert_allclose(as_np(ours(kindling.tensor(x))),
                                    ref(torch.from_numpy(x)).detach().numpy(), rtol=1e-10,

@@ -107,6 +107,24 @@ std::vector<Row> elementwise_rows() {
   rows.push_back(unary(
       TensorOp::rsqrt, &rsqrt, [](const Array& x) { return Array(1.0 / xt::sqrt(x)); },
       Domain::positive));
+  // The rows with parameters, at a non-default value (the defaults: test_special_values.py).
+  rows.push_back({TensorOp::leaky_relu, unary_cases(),
+                  [](const std::vector<Tensor>& x, const Case&) { return leaky_relu(x[0], 0.2); },
+                  [](const std::vector<Array>& x, const Case&) {
+                    return Array(xt::where(x[0] > 0.0, x[0], 0.2 * x[0]));
+                  }});
+  rows.push_back({TensorOp::elu, unary_cases(),
+                  [](const std::vector<Tensor>& x, const Case&) { return elu(x[0], 1.5); },
+                  [](const std::vector<Array>& x, const Case&) {
+                    return Array(xt::where(x[0] > 0.0, x[0], 1.5 * xt::expm1(x[0])));
+                  }});
+  // beta 2 and threshold 2: the inputs above 1 take the linear branch.
+  rows.push_back(
+      {TensorOp::softplus, unary_cases(),
+       [](const std::vector<Tensor>& x, const Case&) { return softplus(x[0], 2.0, 2.0); },
+       [](const std::vector<Array>& x, const Case&) {
+         return Array(xt::where(2.0 * x[0] > 2.0, x[0], xt::log1p(xt::exp(2.0 * x[0])) / 2.0));
+       }});
   rows.push_back(
       {TensorOp::clamp, unary_cases(),
        [](const std::vector<Tensor>& x, const Case&) { return clamp(x[0], -0.5, 0.7); },

@@ -231,6 +231,12 @@ TEST_CASE("op table: the method forms are the free functions", "[tensor][table]"
   }
   KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
+  CHECK(same(x.leaky_relu(), leaky_relu(x, 0.01)));
+  CHECK(same(x.leaky_relu(-0.5), leaky_relu(x, -0.5)));
+  CHECK(same(x.elu(), elu(x, 1.0)));
+  CHECK(same(x.elu(0.5), elu(x, 0.5)));
+  CHECK(same(x.softplus(), softplus(x, 1.0, 20.0)));
+  CHECK(same(x.softplus(2.0, 1.0), softplus(x, 2.0, 1.0)));
   CHECK(same(x.sum(), sum(x)));
   CHECK(same(x.sum({1}, true), sum(x, {1}, true)));
   CHECK(x.sum({1}, true).shape() == Shape{2, 1});

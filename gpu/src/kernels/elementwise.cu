@@ -26,7 +26,7 @@ __device__ std::int64_t integer_form(std::int64_t x) {
 }
 
 template <class T>
-__device__ T unary_op(UnaryKernel op, T x) {
+__device__ T unary_op(UnaryKernel op, T x, const UnaryArgs& args) {
   if constexpr (std::is_same_v<T, bool>) {
     return x;  // abs, sign and relu of 0 or 1; the ops reject the rest for bool
   } else if constexpr (std::is_same_v<T, std::int64_t>) {
@@ -36,6 +36,8 @@ __device__ T unary_op(UnaryKernel op, T x) {
     return integer_form<formula::name>(x);
       KINDLING_UNARY_KERNELS(KINDLING_X)
 #undef KINDLING_X
+      KINDLING_TENSOR_UNARY_PARAM(KINDLING_X_PARAM_KERNEL_CASES_)
+      return 0;  // floating only: rejected by the launcher
     }
     return 0;
   } else {
@@ -44,6 +46,13 @@ __device__ T unary_op(UnaryKernel op, T x) {
   case UnaryKernel::name:     \
     return formula::name::forward<DeviceMath>(x);
       KINDLING_UNARY_KERNELS(KINDLING_X)
+#undef KINDLING_X
+#define KINDLING_X(name, ...)                           \
+  case UnaryKernel::name:                               \
+    return formula::name::forward<DeviceMath>(x, args); \
+  case UnaryKernel::name##_grad:                        \
+    return formula::name::derivative<DeviceMath>(x, args);
+      KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
 #undef KINDLING_X
     }
     return x;
@@ -201,12 +210,12 @@ __global__ void compare_kernel(BinaryKernel op, Layout<3> l, bool* out, const T*
 
 // y (shape) = f(x (shape)). Operand 0 is y.
 template <class T>
-__global__ void unary_kernel(UnaryKernel op, Layout<2> l, T* y, const T* x) {
+__global__ void unary_kernel(UnaryKernel op, UnaryArgs args, Layout<2> l, T* y, const T* x) {
   for (index_t i = blockIdx.x * index_t(blockDim.x) + threadIdx.x; i < l.numel;
        i += index_t(gridDim.x) * blockDim.x) {
     index_t off[2];
     offsets_of(l, i, off);
-    y[off[0]] = unary_op(op, x[off[1]]);
+    y[off[0]] = unary_op(op, x[off[1]], args);
   }
 }
 
@@ -256,13 +265,13 @@ void fill(const StridedView& dst, double value) {
   KINDLING_CUDA_CHECK_LAUNCH("fill_kernel");
 }
 
-void unary(UnaryKernel op, const StridedView& x, const StridedView& y) {
+void unary(UnaryKernel op, const StridedView& x, const StridedView& y, const UnaryArgs& args) {
   KINDLING_CHECK(is_floating(x.dtype) || kernels::accepts_integers(op),
                  "unary: this op needs a floating-point tensor, got ", dtype_name(x.dtype));
   const Layout<2> l = make_layout<2>({&y, &x});
   if (l.numel == 0) return;
   with_dtype(x.dtype, [&]<class T>() {
-    unary_kernel<T><<<grid_for(l.numel), kThreads>>>(op, l, static_cast<T*>(y.data),
+    unary_kernel<T><<<grid_for(l.numel), kThreads>>>(op, args, l, static_cast<T*>(y.data),
                                                      static_cast<const T*>(x.data));
   });
   KINDLING_CUDA_CHECK_LAUNCH("unary_kernel");

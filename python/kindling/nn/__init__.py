@@ -65,15 +65,18 @@ from .._kindling.nn import (  # noqa: F401
     DataLoader,
     Dataset,
     Dropout,
+    ELU,
     Embedding,
     Flatten,
     LayerNorm,
+    LeakyReLU,
     Linear,
     Module,
     ReLU,
     RunningMean,
     Sequential,
     Sigmoid,
+    Softplus,
     Tanh,
     TensorDataset,
     accuracy,
@@ -83,9 +86,9 @@ from .._kindling.nn import (  # noqa: F401
 from . import functional  # noqa: F401
 from .functional import clip_grad_norm, clip_grad_value  # noqa: F401
 
-for _cls in (GELU, BatchNorm1d, ConfusionMatrix, DataLoader, Dataset, Dropout, Embedding,
-             Flatten, LayerNorm, Linear, Module, ReLU, RunningMean, Sequential, Sigmoid, Tanh,
-             TensorDataset):
+for _cls in (GELU, BatchNorm1d, ConfusionMatrix, DataLoader, Dataset, Dropout, ELU, Embedding,
+             Flatten, LayerNorm, LeakyReLU, Linear, Module, ReLU, RunningMean, Sequential,
+             Sigmoid, Softplus, Tanh, TensorDataset):
     _cls.__module__ = "kindling.nn"
 del _cls
 
@@ -152,7 +155,7 @@ __all__ += [
     "FASHION_MNIST_LABELS", "GELU", "BCEWithLogitsLoss", "BatchNorm1d", "ConfusionMatrix",
     "CrossEntropyLoss", "DataLoader", "Dataset", "Dropout", "Embedding", "Flatten", "L1Loss",
     "LayerNorm", "Linear", "MSELoss", "Module", "NLLLoss", "ReLU", "RunningMean", "Sequential",
-    "Sigmoid", "Tanh", "TensorDataset", "accuracy", "clip_grad_norm", "clip_grad_norm_",
+    "Sigmoid", "Tanh", "TensorDataset", "accuracy", "ELU", "LeakyReLU", "Softplus", "clip_grad_norm", "clip_grad_norm_",
     "clip_grad_value", "clip_grad_value_", "fashion_mnist", "fashion_mnist_dir", "functional",
     "mlp",
 ]

@@ -9,11 +9,15 @@ from .._kindling.nn.functional import (  # noqa: F401  (re-exported)
     clip_grad_norm,
     clip_grad_value,
     cross_entropy,
+    elu,
     hinge_loss,
+    leaky_relu,
     l1_loss,
     mse_loss,
     nll_loss,
+    softplus,
 )
 
 __all__ = ["binary_cross_entropy_with_logits", "clip_grad_norm", "clip_grad_value",
-           "cross_entropy", "hinge_loss", "l1_loss", "mse_loss", "nll_loss"]
+           "cross_entropy", "elu", "hinge_loss", "l1_loss", "leaky_relu", "mse_loss", "nll_loss",
+           "softplus"]

@@ -49,6 +49,8 @@ std::int64_t unary_int(UnaryKernel op, std::int64_t x) {
     return integer_form<formula::name>(x);
     KINDLING_UNARY_KERNELS(KINDLING_X)
 #undef KINDLING_X
+    KINDLING_TENSOR_UNARY_PARAM(KINDLING_X_PARAM_KERNEL_CASES_)
+    return 0;  // floating only: rejected by the ops
   }
   return 0;
 }
@@ -184,7 +186,7 @@ void fill(const StridedView& dst, double value) {
   });
 }
 
-void unary(UnaryKernel op, const StridedView& x, const StridedView& y) {
+void unary(UnaryKernel op, const StridedView& x, const StridedView& y, const UnaryArgs& args) {
   Walk walk({&y, &x});
   const std::int64_t sy = walk.inner_stride(0), sx = walk.inner_stride(1);
   with_dtype(x.dtype, [&]<class T>() {
@@ -198,14 +200,14 @@ void unary(UnaryKernel op, const StridedView& x, const StridedView& y) {
         for (std::int64_t i = 0; i < n; ++i)
           out[i * sy] = unary_bool(op, in[i * sx]);
       } else if (sy == 1 && sx == 1) {
-        loops<T>().unary(op, in, out, n);
+        loops<T>().unary(op, in, out, n, args);
       } else {
         T buffer[kChunk];
         for (std::int64_t i = 0; i < n; i += kChunk) {
           const std::int64_t m = std::min(kChunk, n - i);
           for (std::int64_t j = 0; j < m; ++j)
             buffer[j] = in[(i + j) * sx];
-          loops<T>().unary(op, buffer, buffer, m);
+          loops<T>().unary(op, buffer, buffer, m, args);
           for (std::int64_t j = 0; j < m; ++j)
             out[(i + j) * sy] = buffer[j];
         }

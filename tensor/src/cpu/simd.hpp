@@ -19,7 +19,8 @@ namespace kindling::kernels::cpu {
 template <class T>
 struct SimdLoops {
   // y[i] = f(x[i])
-  void (*unary)(UnaryKernel op, const T* x, T* y, std::int64_t n);
+  // args: a UNARY_PARAM kernel's parameters ({} for the others).
+  void (*unary)(UnaryKernel op, const T* x, T* y, std::int64_t n, const UnaryArgs& args);
   // out[i] = f(a[i * a_step], b[i * b_step]); steps are 0 (a broadcast scalar) or 1.
   void (*binary)(BinaryKernel op, const T* a, std::int64_t a_step, const T* b, std::int64_t b_step,
                  T* out, std::int64_t n);

@@ -84,6 +84,15 @@ struct Loops {
     static B abs(const B& x) { return xsimd::abs(x); }
     static B tanh(const B& x) { return xsimd::tanh(x); }
     static B erf(const B& x) { return xsimd::erf(x); }
+    // xsimd's float64 erf is up to ~20 ulps off (erf(2.278209067319078) by 21): the erf row
+    // takes C's erf lane by lane; gelu keeps xsimd's (its bits are recorded).
+    static B erf_exact(const B& x) {
+      alignas(64) T lanes[W];
+      x.store_aligned(lanes);
+      for (T& v : lanes)
+        v = std::erf(v);
+      return B::load_aligned(lanes);
+    }
     static B sin(const B& x) { return xsimd::sin(x); }
     static B cos(const B& x) { return xsimd::cos(x); }
     static B log1p(const B& x) { return log1p_exact(x); }
@@ -99,7 +108,8 @@ struct Loops {
   };
 
   // ---- unary: one case per kernel, from the op table ----
-  static B apply_unary(kindling::kernels::UnaryKernel op, const B& x) {
+  static B apply_unary(kindling::kernels::UnaryKernel op, const B& x,
+                       const kindling::UnaryArgs& args) {
     using kindling::kernels::UnaryKernel;
     switch (op) {
 #define KINDLING_X(name, ...) \
@@ -107,20 +117,28 @@ struct Loops {
     return kindling::formula::name::forward<Math>(x);
       KINDLING_UNARY_KERNELS(KINDLING_X)
 #undef KINDLING_X
+#define KINDLING_X(name, ...)                               \
+  case UnaryKernel::name:                                   \
+    return kindling::formula::name::forward<Math>(x, args); \
+  case UnaryKernel::name##_grad:                            \
+    return kindling::formula::name::derivative<Math>(x, args);
+      KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
+#undef KINDLING_X
     }
     return x;
   }
 
-  static void unary(kindling::kernels::UnaryKernel op, const T* x, T* y, std::int64_t n) {
+  static void unary(kindling::kernels::UnaryKernel op, const T* x, T* y, std::int64_t n,
+                    const kindling::UnaryArgs& args) {
     std::int64_t i = 0;
     for (; i + W <= n; i += W)
-      apply_unary(op, B::load_unaligned(x + i)).store_unaligned(y + i);
+      apply_unary(op, B::load_unaligned(x + i), args).store_unaligned(y + i);
     if (i < n) {
       // The tail through the same vector code, on a padded copy, so tail and body agree exactly.
       alignas(64) T in[W] = {}, out[W];
       for (std::int64_t j = 0; i + j < n; ++j)
         in[j] = x[i + j];
-      apply_unary(op, B::load_unaligned(in)).store_unaligned(out);
+      apply_unary(op, B::load_unaligned(in), args).store_unaligned(out);
       for (std::int64_t j = 0; i + j < n; ++j)
         y[i + j] = out[j];
     }

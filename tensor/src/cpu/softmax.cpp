@@ -77,7 +77,7 @@ T shifted_exp_sum(T* x, T* e, std::int64_t n) {
   const SimdLoops<T>& L = loops<T>();
   const T m = shift_of(x, n);
   L.binary(BinaryKernel::sub, x, 1, &m, 0, x, n);
-  L.unary(UnaryKernel::exp, x, e, n);
+  L.unary(UnaryKernel::exp, x, e, n, {});
   return L.reduce(ReduceKernel::sum, e, n);
 }
 
@@ -122,7 +122,7 @@ void softmax_backward(const StridedView& y, const StridedView& dy, int axis, boo
       load(gp + line_offset(dy, axis, line), dy.strides[axis], n, gl);
       if (log) {  // dx = dy - exp(y) sum(dy)
         const T s = L.reduce(ReduceKernel::sum, gl, n);
-        L.unary(UnaryKernel::exp, yl, t, n);
+        L.unary(UnaryKernel::exp, yl, t, n, {});
         L.binary(BinaryKernel::mul, t, 1, &s, 0, t, n);
         L.binary(BinaryKernel::sub, gl, 1, t, 1, t, n);
       } else {  // dx = y (dy - sum(dy y))

@@ -59,6 +59,35 @@ class GELU : public Module {
   Tensor forward(const Tensor& x) override;
 };
 
+// The activations with parameters, as torch.nn's (same names, defaults and edge values: the
+// rows of KINDLING_TENSOR_UNARY_PARAM in kindling/tensor/op_list.hpp).
+class LeakyReLU : public Module {
+ public:
+  explicit LeakyReLU(double negative_slope_ = 0.01)
+      : Module("LeakyReLU"), negative_slope(negative_slope_) {}
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  double negative_slope;
+};
+
+class ELU : public Module {
+ public:
+  explicit ELU(double alpha_ = 1.0) : Module("ELU"), alpha(alpha_) {}
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  double alpha;
+};
+
+class Softplus : public Module {
+ public:
+  explicit Softplus(double beta_ = 1.0, double threshold_ = 20.0)
+      : Module("Softplus"), beta(beta_), threshold(threshold_) {}
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  double beta;
+  double threshold;
+};
+
 class Tanh : public Module {
  public:
   Tanh() : Module("Tanh") {}

@@ -12,6 +12,7 @@
 #endif
 
 #include "kindling/tensor/element.hpp"
+#include "kindling/tensor/op_list.hpp"
 #include "kindling/tensor/special_values.hpp"
 
 #if defined(__CUDACC__)
@@ -31,7 +32,7 @@ namespace kindling::formula {
 // Note [elementwise formulas]
 // `struct name` holds `forward(a)` and, for a `pointwise` row, `backward(g, a)` (dx = g * f'(a)),
 // over a value type V (float, double or an xsimd batch) and a math policy M, which provides
-//   exp log sqrt abs tanh erf sin cos log1p expm1 floor nearbyint
+//   exp log sqrt abs tanh erf erf_exact sin cos log1p expm1 floor nearbyint
 //                                 (each device's own: the SIMD policy, Loops::Math in
 //                                  tensor/src/cpu/simd_impl.hpp, patches xsimd's exp, log, expm1
 //                                  and log1p at the edges; DeviceMath in gpu/src/kernels/
@@ -153,15 +154,11 @@ struct expm1 {
   KINDLING_FORMULA backward(const V& g, const V& a) { return g * (M::expm1(a) + V(1)); }
 };
 
-// erf saturates to +-1 beyond +-6 in float and in double (special::kErfSaturation), so the
-// argument is clamped there, and NaN lanes are kept away from the SIMD erf (its exp converts to
-// an integer) and given back after.
+// erf: C's erf on the CPU (M::erf_exact: xsimd's float64 erf is ~20 ulps off near 2.3, which
+// the differential test against torch found), CUDA's erf on the device; both are +-1 beyond +-6
+// and NaN at NaN themselves (gelu keeps xsimd's erf behind its clamp: its bits are recorded).
 struct erf {
-  KINDLING_FORMULA forward(const V& a) {
-    const V limit = V(special::kErfSaturation);
-    const auto nan = M::isnan(a);
-    return M::select(nan, a, M::erf(M::select(nan, V(0), M::min(limit, M::max(-limit, a)))));
-  }
+  KINDLING_FORMULA forward(const V& a) { return M::erf_exact(a); }
   KINDLING_FORMULA backward(const V& g, const V& a) {
     return V(kTwoOverSqrtPi) * M::exp(-(a * a)) * g;  // torch's order
   }
@@ -218,6 +215,39 @@ struct gelu_grad {
   }
 };
 
+// ---- the UNARY_PARAM rows: forward(a, args) and derivative(a, args), dx = g * derivative ----
+// The comparisons are torch's (CPU kernels of 1.13), so NaN takes the same branch.
+
+struct leaky_relu {  // args.p0 = negative_slope
+  KINDLING_FORMULA forward(const V& a, const UnaryArgs& args) {
+    return M::select(a > V(0), a, a * V(args.p0));
+  }
+  KINDLING_FORMULA derivative(const V& a, const UnaryArgs& args) {
+    return M::select(a > V(0), V(1), V(args.p0));
+  }
+};
+
+struct elu {  // args.p0 = alpha
+  KINDLING_FORMULA forward(const V& a, const UnaryArgs& args) {
+    return M::select(a <= V(0), M::expm1(a) * V(args.p0), a);
+  }
+  KINDLING_FORMULA derivative(const V& a, const UnaryArgs& args) {
+    return M::select(a > V(0), V(1), V(args.p0) * M::exp(a));  // NaN at NaN, as torch's
+  }
+};
+
+struct softplus {  // args.p0 = beta, args.p1 = threshold
+  KINDLING_FORMULA forward(const V& a, const UnaryArgs& args) {
+    const V z = a * V(args.p0);
+    return M::select(z > V(args.p1), a, M::log1p(M::exp(z)) / V(args.p0));
+  }
+  KINDLING_FORMULA derivative(const V& a, const UnaryArgs& args) {
+    const V z = a * V(args.p0);
+    const V e = M::exp(z);
+    return M::select(z > V(args.p1), V(1), e / (e + V(1)));
+  }
+};
+
 // The host policy, for scalar loops and tests (std:: math).
 struct HostMath {
 #define KINDLING_X(name) \
@@ -231,6 +261,10 @@ struct HostMath {
   KINDLING_X(abs)
   KINDLING_X(tanh)
   KINDLING_X(erf)
+  template <class T>
+  static T erf_exact(T x) {
+    return std::erf(x);
+  }
   KINDLING_X(sin)
   KINDLING_X(cos)
   KINDLING_X(log1p)

@@ -47,10 +47,18 @@ struct StridedView {
 #define KINDLING_UNARY_KERNEL_EXTRAS(X) X(gelu_grad, floating)
 #define KINDLING_UNARY_KERNELS(X) KINDLING_TENSOR_UNARY(X) KINDLING_UNARY_KERNEL_EXTRAS(X)
 
+// A UNARY_PARAM row has two kernels: `name` (its forward) and `name_grad` (its local
+// derivative); both take the row's UnaryArgs (the other kernels ignore them), floating only.
+#define KINDLING_X_PARAM_KERNEL_NAMES_(name, ...) name, name##_grad,
+#define KINDLING_X_PARAM_KERNEL_CASES_(name, ...) \
+  case UnaryKernel::name:                         \
+  case UnaryKernel::name##_grad:
+
 enum class UnaryKernel : std::uint8_t {
 #define KINDLING_X(name, ...) name,
   KINDLING_UNARY_KERNELS(KINDLING_X)
 #undef KINDLING_X
+      KINDLING_TENSOR_UNARY_PARAM(KINDLING_X_PARAM_KERNEL_NAMES_)
 };
 
 // Whether a unary kernel takes int64 operands (the row's dtype rule).
@@ -61,6 +69,8 @@ constexpr bool accepts_integers(UnaryKernel op) noexcept {
     return DTypeRule::dtypes == DTypeRule::numeric;
     KINDLING_UNARY_KERNELS(KINDLING_X)
 #undef KINDLING_X
+    KINDLING_TENSOR_UNARY_PARAM(KINDLING_X_PARAM_KERNEL_CASES_)
+    return false;
   }
   return false;
 }
@@ -201,7 +211,8 @@ struct AdamTensors {
   X(make_current, memory, void, (Device device))                                                   \
   X(copy, launch, void, (const StridedView& src, const StridedView& dst))                          \
   X(fill, launch, void, (const StridedView& dst, double value))                                    \
-  X(unary, launch, void, (UnaryKernel op, const StridedView& x, const StridedView& y))             \
+  X(unary, launch, void,                                                                           \
+    (UnaryKernel op, const StridedView& x, const StridedView& y, const UnaryArgs& args))           \
   X(binary, launch, void,                                                                          \
     (BinaryKernel op, const StridedView& a, const StridedView& b, const StridedView& out))         \
   X(where, launch, void,                                                                           \

@@ -79,6 +79,66 @@ namespace kindling {
   X(reciprocal, floating, pointwise, "reciprocal", ("-g * c^2"))                      \
   X(rsqrt, floating, pointwise, "rsqrt", ("-g * c^3 / 2"))
 
+// ---- UNARY_PARAM: unary rows with double parameters ----
+// X(name, label, formula, params): y = name(x; params), floating only. params is
+// P1(name, default) or P2(name0, default0, name1, default1): they become the C++ and Python
+// arguments (with their defaults, torch's names), reach the kernel as UnaryArgs{p0, p1} and the
+// formula as `formula::name::forward(a, args)`, and the node records them. The backward is
+// dx = g * name_grad(a; args): the UnaryKernel `name_grad` computes
+// `formula::name::derivative(a, args)` (the binary kernels take no parameters).
+// leaky_relu: a > 0 ? a : a * negative_slope (NaN stays NaN; gradient negative_slope at 0).
+// elu: a > 0 ? a : alpha * expm1(a) (exact near 0, where torch 1.13's exp(a) - 1 is not;
+// elu(-0) = -0; elu(-inf) = -alpha; gradient alpha * e^a at a <= 0, NaN at NaN).
+// softplus: a * beta > threshold ? a : log1p(e^(a * beta)) / beta (a itself from the threshold
+// on, exclusive, as torch; gradient 1 there, else sigmoid(a * beta)).
+#define KINDLING_TENSOR_UNARY_PARAM(X)                                                        \
+  X(leaky_relu, "leaky_relu", ("g * (a > 0 ? 1 : negative_slope)"), P1(negative_slope, 0.01)) \
+  X(elu, "elu", ("g * (a > 0 ? 1 : alpha * e^a)"), P1(alpha, 1.0))                            \
+  X(softplus, "softplus", ("g * (a * beta > threshold ? 1 : sigmoid(a * beta))"),             \
+    P2(beta, 1.0, threshold, 20.0))
+
+// The parameters of a UNARY_PARAM row, as its kernel and formula see them (P1 rows: p0 only).
+struct UnaryArgs {
+  double p0 = 0.0;
+  double p1 = 0.0;
+};
+
+// Expansions of a row's params column (P1(...) or P2(...)), pasted onto the prefix:
+//   KINDLING_PARAMS_DECL(ps)    , double negative_slope = 0.01     (declarations)
+//   KINDLING_PARAMS_DEF(ps)     , double negative_slope            (definitions)
+//   KINDLING_PARAMS_NAMES(ps)   , negative_slope                   (forwarding calls)
+//   KINDLING_PARAMS_ARGS(ps)    UnaryArgs{negative_slope, 0.0}
+//   KINDLING_PARAMS_PYARGS(ps)  , py::arg("negative_slope") = 0.01 (pybind11)
+//   KINDLING_PARAMS_METHOD_DECL(ps), KINDLING_PARAMS_METHOD_DEF(ps): the first two without the
+//                               leading comma (method forms, where the parameters come first)
+#define KINDLING_PARAMS_DECL(ps) KINDLING_PARAMS_DECL_##ps
+#define KINDLING_PARAMS_DEF(ps) KINDLING_PARAMS_DEF_##ps
+#define KINDLING_PARAMS_NAMES(ps) KINDLING_PARAMS_NAMES_##ps
+#define KINDLING_PARAMS_ARGS(ps) KINDLING_PARAMS_ARGS_##ps
+#define KINDLING_PARAMS_PYARGS(ps) KINDLING_PARAMS_PYARGS_##ps
+#define KINDLING_PARAMS_METHOD_DECL(ps) KINDLING_PARAMS_METHOD_DECL_##ps
+#define KINDLING_PARAMS_METHOD_DEF(ps) KINDLING_PARAMS_METHOD_DEF_##ps
+#define KINDLING_PARAMS_METHOD_DECL_P1(a, da) double a = da
+#define KINDLING_PARAMS_METHOD_DECL_P2(a, da, b, db) double a = da, double b = db
+#define KINDLING_PARAMS_METHOD_DEF_P1(a, da) double a
+#define KINDLING_PARAMS_METHOD_DEF_P2(a, da, b, db) double a, double b
+#define KINDLING_PARAMS_DECL_P1(a, da) , double a = da
+#define KINDLING_PARAMS_DECL_P2(a, da, b, db) , double a = da, double b = db
+#define KINDLING_PARAMS_DEF_P1(a, da) , double a
+#define KINDLING_PARAMS_DEF_P2(a, da, b, db) , double a, double b
+#define KINDLING_PARAMS_NAMES_P1(a, da) , a
+#define KINDLING_PARAMS_NAMES_P2(a, da, b, db) , a, b
+#define KINDLING_PARAMS_ARGS_P1(a, da) \
+  ::kindling::UnaryArgs {              \
+    a, 0.0                             \
+  }
+#define KINDLING_PARAMS_ARGS_P2(a, da, b, db) \
+  ::kindling::UnaryArgs {                     \
+    a, b                                      \
+  }
+#define KINDLING_PARAMS_PYARGS_P1(a, da) , py::arg(#a) = da
+#define KINDLING_PARAMS_PYARGS_P2(a, da, b, db) , py::arg(#a) = da, py::arg(#b) = db
+
 // ---- BINARY ----
 #define KINDLING_TENSOR_BINARY(X)                                                       \
   X(add, "add", ("g", "g"))                                                             \
@@ -119,9 +179,10 @@ namespace kindling {
 
 // All primitives. A consumer that needs only the name takes `(name, ...)`: the composites and
 // nograd rows are X(name) alone, so that form serves KINDLING_TENSOR_ALL_OPS too.
-#define KINDLING_TENSOR_PRIMITIVES(X) \
-  KINDLING_TENSOR_UNARY(X)            \
-  KINDLING_TENSOR_BINARY(X) KINDLING_TENSOR_REDUCE(X) KINDLING_TENSOR_OTHER(X)
+#define KINDLING_TENSOR_PRIMITIVES(X)                                                \
+  KINDLING_TENSOR_UNARY(X)                                                           \
+  KINDLING_TENSOR_UNARY_PARAM(X) KINDLING_TENSOR_BINARY(X) KINDLING_TENSOR_REDUCE(X) \
+      KINDLING_TENSOR_OTHER(X)
 
 #define KINDLING_TENSOR_COMPOSITES(X) \
   X(clamp)                            \

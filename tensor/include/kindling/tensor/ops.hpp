@@ -22,6 +22,11 @@ using Axes = std::vector<std::int64_t>;
 #define KINDLING_X(name, ...) Tensor name(const Tensor& x);
 KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
+// ---- elementwise, unary with parameters: one per row of KINDLING_TENSOR_UNARY_PARAM, with
+// the row's parameters and PyTorch's defaults (op_list.hpp) ----
+#define KINDLING_X(name, label, formula, ps) Tensor name(const Tensor& x KINDLING_PARAMS_DECL(ps));
+KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
+#undef KINDLING_X
 // NaN stays NaN; the gradient is 1 on [low, high] (bounds included), 0 outside and at NaN.
 Tensor clamp(const Tensor& x, double low, double high);
 

@@ -84,8 +84,9 @@ struct ReduceParams {  // sum, max, min: the keepdim shape; whether it was the w
 struct ScaleParams {  // cross_entropy: the reduction's factor (1/N for a mean, 1 otherwise)
   double scale = 1.0;
 };
-using OpParams =
-    std::variant<std::monostate, AxisParams, PermuteParams, SliceParams, ReduceParams, ScaleParams>;
+// UnaryArgs (op_list.hpp): the recorded parameters of a UNARY_PARAM row.
+using OpParams = std::variant<std::monostate, AxisParams, PermuteParams, SliceParams, ReduceParams,
+                              ScaleParams, UnaryArgs>;
 
 // A node of the tensor graph: the tensor's layout and data, its grad, and how it was made. Its
 // fields are private to tensor/ (the Tensor handle and detail::NodeAccess): code outside reads a
@@ -237,6 +238,10 @@ class Tensor {
   // x.exp() is exp(x); x.sum(axes, keepdim) is sum(x, axes, keepdim) (ops.hpp).
 #define KINDLING_X(name, ...) Tensor name() const;
   KINDLING_TENSOR_UNARY(KINDLING_X)
+#undef KINDLING_X
+  // The rows with parameters: x.name(p...) is name(x, p...), with the same defaults.
+#define KINDLING_X(name, label, formula, ps) Tensor name(KINDLING_PARAMS_METHOD_DECL(ps)) const;
+  KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
 #undef KINDLING_X
 #define KINDLING_X(name, ...) \
   Tensor name(const std::vector<std::int64_t>& axes = {}, bool keepdim = false) const;
