@@ -136,7 +136,7 @@ void bench_elementwise(bool quick, Generator& gen) {
        {n},
        DType::float32,
        [](const kk::KernelTable& k, const std::vector<Tensor>& x, const Tensor& o) {
-         k.unary(kk::UnaryKernel::exp, x[0].strided_view(), o.strided_view());
+         k.unary(kk::UnaryKernel::exp, x[0].strided_view(), o.strided_view(), {});
        },
        2 * f * double(n),
        0},
