@@ -13,6 +13,7 @@
 #include "dot_support.hpp"
 #include "kindling/engine/value.hpp"
 #include "kindling/explain/dot.hpp"
+#include "kindling/explain/tensor_dot.hpp"
 #include "kindling/tensor.hpp"
 
 namespace {
