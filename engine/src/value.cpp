@@ -401,12 +401,13 @@ std::vector<std::string> ValueNode::dot_fields() const {
           "grad " + engine::format_number(grad)};
 }
 
-// The table's label; pow shows its exponent ("^2"), as micrograd's graphs do.
+// The table's label; pow's ("^") is followed by its exponent ("^2"), as micrograd's graphs show
+// theirs ("**2"). The tensor pow's exponent is an input, drawn as an edge, so its label stays "^".
 std::string ValueNode::dot_op() const {
   if (op_form(op) != ValueForm::power) return std::string(op_symbol(op));
   char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "^%g", exponent);
-  return buffer;
+  std::snprintf(buffer, sizeof buffer, "%g", exponent);
+  return std::string(op_symbol(op)) + buffer;
 }
 
 Value Value::from_node(ValueNode* node) {

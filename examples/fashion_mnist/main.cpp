@@ -23,6 +23,7 @@
 #include <string>
 #include <system_error>
 
+#include "kindling/explain/dot.hpp"  // engine::write_text_file
 #include "kindling/nn/data.hpp"
 #include "kindling/nn/layers.hpp"
 #include "kindling/nn/loss.hpp"

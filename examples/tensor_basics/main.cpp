@@ -3,6 +3,7 @@
 // an error with exit status 2.
 #include <iostream>
 
+#include "kindling/explain/tensor_dot.hpp"
 #include "kindling/tensor.hpp"
 #include "kindling_cli/options.hpp"
 

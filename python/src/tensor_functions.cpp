@@ -13,6 +13,7 @@
 #include "bindings.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/random.hpp"
+#include "kindling/explain/tensor_dot.hpp"
 #include "kindling/tensor/creation.hpp"
 #include "kindling/tensor/ops.hpp"
 #include "tensor_support.hpp"

@@ -346,11 +346,6 @@ Tensor Tensor::clone() const {
   return detail::record(TensorOp::contiguous, fresh, {this});
 }
 
-std::string to_dot(const Tensor& root, const engine::DotOptions& options,
-                   const engine::DotStyle<TensorNode>& style) {
-  return engine::to_dot(root.node(), options, style);
-}
-
 // ---- moving a leaf between devices -------------------------------------------------------------
 
 void move_to_device(const Tensor& t, Device device) {

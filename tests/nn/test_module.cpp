@@ -6,10 +6,10 @@
 #include <limits>
 
 #include "dot_support.hpp"
+#include "kindling/explain/tensor_graph_style.hpp"
 #include "kindling/nn/init.hpp"
 #include "kindling/nn/layers.hpp"
 #include "kindling/nn/tensor_util.hpp"
-#include "kindling/tensor/graph_style.hpp"
 #include "nn_support.hpp"
 
 using namespace kindling;

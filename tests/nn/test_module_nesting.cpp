@@ -14,9 +14,9 @@
 
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/scope.hpp"
+#include "kindling/explain/tensor_graph_style.hpp"
 #include "kindling/nn/layers.hpp"
 #include "kindling/tensor.hpp"
-#include "kindling/tensor/graph_style.hpp"
 #include "stack_support.hpp"
 
 using kindling::Tensor;

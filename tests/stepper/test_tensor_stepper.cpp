@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "dot_support.hpp"
+#include "kindling/explain/tensor_graph_style.hpp"
+#include "kindling/explain/tensor_stepper.hpp"
 #include "kindling/tensor.hpp"
-#include "kindling/tensor/graph_style.hpp"
-#include "kindling/tensor/stepper.hpp"
 
 using kindling::Tensor;
 

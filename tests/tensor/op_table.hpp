@@ -8,6 +8,7 @@
 #include <vector>
 #include <xtensor/xarray.hpp>
 
+#include "kindling/explain/tensor_gradcheck.hpp"
 #include "kindling/tensor.hpp"
 
 namespace kindling::test {

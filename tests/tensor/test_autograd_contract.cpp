@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
+#include "kindling/explain/tensor_gradcheck.hpp"
 #include "kindling/tensor.hpp"
 #include "kindling/tensor/testing.hpp"
 

@@ -8,6 +8,8 @@
 #include <xtensor/xtensor.hpp>
 
 #include "kindling/engine/value.hpp"
+#include "kindling/explain/tensor_dot.hpp"
+#include "kindling/explain/tensor_gradcheck.hpp"
 #include "kindling/tensor.hpp"
 #include "kindling/tensor/xtensor.hpp"
 

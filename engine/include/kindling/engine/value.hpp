@@ -25,10 +25,11 @@ namespace kindling {
 // step, the stepper's expression text, the expression parser's functions and the rows of the op
 // tests, so a new op cannot be added without its derivative and its test. Each op's forward and
 // derivatives are written side by side in value.cpp (ValueRule<op>).
-//   label  what a DOT graph shows on the op's node; a tensor op of the same name shows the same
+//   label  what a DOT graph shows on the op's node; a tensor op of the same name has the same
+//          label in its row (tests/stepper/test_dot_labels.cpp compares the two tables)
 //   form   how the op is written: infix "a + b" (the label is the operator), negation "-a",
-//          power "a^k" (k a constant; the DOT label is "^k"), call "exp(a)" (the name is the
-//          function the expression parser knows)
+//          power "a^k" (k a constant; the DOT node shows the label and k, "^2"), call "exp(a)"
+//          (the name is the function the expression parser knows)
 #define KINDLING_VALUE_OPS(X) \
   X(leaf, "", 0, leaf)        \
   X(add, "+", 2, infix)       \
@@ -36,7 +37,7 @@ namespace kindling {
   X(mul, "*", 2, infix)       \
   X(div, "/", 2, infix)       \
   X(neg, "neg", 1, negation)  \
-  X(pow, "pow", 1, power)     \
+  X(pow, "^", 1, power)     \
   X(exp, "exp", 1, call)      \
   X(log, "log", 1, call)      \
   X(tanh, "tanh", 1, call)    \

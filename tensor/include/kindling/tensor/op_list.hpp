@@ -141,11 +141,11 @@ struct UnaryArgs {
 
 // ---- BINARY ----
 #define KINDLING_TENSOR_BINARY(X)                                                       \
-  X(add, "add", ("g", "g"))                                                             \
-  X(sub, "sub", ("g", "-g"))                                                            \
-  X(mul, "mul", ("g * b", "g * a"))                                                     \
-  X(div, "div", ("g / b", "-g * a / b^2"))                                              \
-  X(pow, "pow", ("g * b * a^(b-1)", "g * c * log(a)"))                                  \
+  X(add, "+", ("g", "g"))                                                               \
+  X(sub, "-", ("g", "-g"))                                                              \
+  X(mul, "*", ("g * b", "g * a"))                                                       \
+  X(div, "/", ("g / b", "-g * a / b^2"))                                                \
+  X(pow, "^", ("g * b * a^(b-1)", "g * c * log(a)"))                                    \
   X(maximum, "maximum", ("g * (a > b) (+ g/2 at ties)", "g * (b > a) (+ g/2 at ties)")) \
   X(minimum, "minimum", ("g * (a < b) (+ g/2 at ties)", "g * (b < a) (+ g/2 at ties)"))
 

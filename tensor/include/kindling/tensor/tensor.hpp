@@ -24,7 +24,6 @@
 
 #include "kindling/engine/graph.hpp"
 #include "kindling/engine/scope.hpp"
-#include "kindling/explain/dot.hpp"
 #include "kindling/tensor/dtype.hpp"
 #include "kindling/tensor/kernels.hpp"
 #include "kindling/tensor/op_list.hpp"
@@ -287,7 +286,5 @@ void move_to_device(const Tensor& t, Device device);
 
 std::string to_string(const Tensor& tensor);  // NumPy-like, truncated past 1000 elements
 std::ostream& operator<<(std::ostream& os, const Tensor& tensor);
-std::string to_dot(const Tensor& root, const engine::DotOptions& options = {},
-                   const engine::DotStyle<TensorNode>& style = {});
 
 }  // namespace kindling

@@ -1,11 +1,14 @@
 // gradcheck: analytic gradients (one backward of a weighted sum) against central differences
 // (two forward passes per input element, perturbing the storage in place).
-#include "kindling/tensor/gradcheck.hpp"
+#include "kindling/explain/tensor_gradcheck.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "internal.hpp"
+#include "kindling/engine/grad_mode.hpp"
+#include "kindling/tensor/creation.hpp"
+#include "kindling/tensor/ops.hpp"
 
 namespace kindling {
 

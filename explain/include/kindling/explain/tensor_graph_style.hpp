@@ -1,6 +1,6 @@
-// A DOT style for tensor graphs (explain/dot.hpp hooks): parameters and inputs in their own
-// colours, and the edges into a broadcast (expand) labelled with the shapes and with the sum its
-// backward applies, e.g. "(2) -> (4,2), backward sums axis 0".
+// A DOT style for tensor graphs (explain/dot.hpp hooks, drawn by explain/tensor_dot.hpp):
+// parameters and inputs in their own colours, and the edges into a broadcast (expand) labelled with
+// the shapes and with the sum its backward applies, e.g. "(2) -> (4,2), backward sums axis 0".
 //
 //   engine::write_text_file("net.dot", kindling::to_dot(loss, {}, kindling::tensor_graph_style()));
 //
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kindling/explain/dot.hpp"
+#include "kindling/explain/tensor_dot.hpp"
 #include "kindling/tensor/tensor.hpp"
 
 namespace kindling {

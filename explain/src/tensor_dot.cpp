@@ -1,0 +1,11 @@
+// to_dot for tensor graphs: the generic writer over the root's node.
+#include "kindling/explain/tensor_dot.hpp"
+
+namespace kindling {
+
+std::string to_dot(const Tensor& root, const engine::DotOptions& options,
+                   const engine::DotStyle<TensorNode>& style) {
+  return engine::to_dot(root.node(), options, style);
+}
+
+}  // namespace kindling
