@@ -92,13 +92,20 @@ struct NodeAccess {
 
 // Which ops record parameters, and of which type (Note [typed op parameters]); the rest record
 // none.
-#define KINDLING_OP_PARAMS(X)                                                              \
-  X(index_select, AxisParams)                                                              \
-  X(gather, AxisParams)                                                                    \
-  X(concat, AxisParams)                                                                    \
-  X(softmax, AxisParams) X(log_softmax, AxisParams) X(permute, PermuteParams)              \
-      X(slice, SliceParams) X(sum, ReduceParams) X(max, ReduceParams) X(min, ReduceParams) \
-          X(cross_entropy, ScaleParams)
+// clang-format off: one row per line (clang-format 14 reflows this macro differently each run)
+#define KINDLING_OP_PARAMS(X) \
+  X(index_select, AxisParams) \
+  X(gather, AxisParams)       \
+  X(concat, AxisParams)       \
+  X(softmax, AxisParams)      \
+  X(log_softmax, AxisParams)  \
+  X(permute, PermuteParams)   \
+  X(slice, SliceParams)       \
+  X(sum, ReduceParams)        \
+  X(max, ReduceParams)        \
+  X(min, ReduceParams)        \
+  X(cross_entropy, ScaleParams)
+// clang-format on
 
 template <TensorOp op>
 struct ParamsOf {

@@ -37,7 +37,7 @@ namespace kindling {
   X(mul, "*", 2, infix)       \
   X(div, "/", 2, infix)       \
   X(neg, "neg", 1, negation)  \
-  X(pow, "^", 1, power)     \
+  X(pow, "^", 1, power)       \
   X(exp, "exp", 1, call)      \
   X(log, "log", 1, call)      \
   X(tanh, "tanh", 1, call)    \

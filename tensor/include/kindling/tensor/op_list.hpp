@@ -179,10 +179,10 @@ struct UnaryArgs {
 
 // All primitives. A consumer that needs only the name takes `(name, ...)`: the composites and
 // nograd rows are X(name) alone, so that form serves KINDLING_TENSOR_ALL_OPS too.
-#define KINDLING_TENSOR_PRIMITIVES(X)                                                \
-  KINDLING_TENSOR_UNARY(X)                                                           \
-  KINDLING_TENSOR_UNARY_PARAM(X) KINDLING_TENSOR_BINARY(X) KINDLING_TENSOR_REDUCE(X) \
-      KINDLING_TENSOR_OTHER(X)
+#define KINDLING_TENSOR_PRIMITIVES(X) \
+  KINDLING_TENSOR_UNARY(X)            \
+  KINDLING_TENSOR_UNARY_PARAM(X)      \
+  KINDLING_TENSOR_BINARY(X) KINDLING_TENSOR_REDUCE(X) KINDLING_TENSOR_OTHER(X)
 
 #define KINDLING_TENSOR_COMPOSITES(X) \
   X(clamp)                            \
