@@ -25,6 +25,7 @@ struct RegisteredTable {
   KernelTable given;  // what register_kernels() was given
   KernelTable table;
   std::bitset<kKernelCount> present;
+  const RegisteredTable* older = nullptr;  // the table completed before this one (every_table)
 };
 
 bool same_entries(const KernelTable& a, const KernelTable& b) noexcept {
@@ -68,9 +69,14 @@ void fill_holes(RegisteredTable& r) noexcept {
 }
 
 // Never freed: a thread may still be reading a table that was replaced, and a registration happens
-// a few times per process at most (at static initialisation).
+// a few times per process at most (at static initialisation). Every table stays reachable from
+// this list, so a replaced one is kept on purpose, not lost (LeakSanitizer agrees).
+std::atomic<const RegisteredTable*> every_table{nullptr};
+
 const RegisteredTable* complete(DeviceType type, const KernelTable* table) noexcept {
-  auto* r = new RegisteredTable{*table, *table, {}};
+  auto* r = new RegisteredTable{*table, *table, {}, every_table.load()};
+  while (!every_table.compare_exchange_weak(r->older, r)) {
+  }
   switch (type) {
     case DeviceType::cpu:
       fill_holes<DeviceType::cpu>(*r);

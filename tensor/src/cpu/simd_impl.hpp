@@ -71,6 +71,28 @@ struct Loops {
       result = patch_lanes(x, result, &exp_is_slow, [](T v) { return std::expm1(v); });
     return xsimd::select(x == B(T(0)), x, result);  // expm1(-0) = -0
   }
+  // xsimd 8.1's tanh takes exp(2|x|), which converts round(2|x| / ln 2) to an integer: undefined
+  // behaviour for +-inf, NaN and huge |x| (UBSan: "inf is outside the range of representable
+  // values of type 'long'"). Beyond kTanhSaturation tanh is +-1 in the type (float32 from about
+  // 9.01, float64 from about 19.06), so those lanes take the sign, NaN stays NaN, and every lane
+  // xsimd does see gives the bits it gave before.
+  static constexpr T kTanhSaturation = kFloat ? T(20.0) : T(40.0);
+  static B tanh_exact(const B& x) {
+    const auto in_range = xsimd::abs(x) <= B(kTanhSaturation);  // false for NaN
+    const B fast = xsimd::tanh(xsimd::select(in_range, x, B(T(0))));
+    if (xsimd::all(in_range)) return fast;
+    const B saturated = xsimd::select(x > B(T(0)), B(T(1)), B(T(-1)));
+    return xsimd::select(in_range, fast, xsimd::select(xsimd::isnan(x), x, saturated));
+  }
+
+  // Without SSE4.1, xsimd 8.1's floor truncates through an integer conversion of every lane:
+  // undefined behaviour for +-inf, NaN and |x| >= 2^63. From 2^23 (float32) or 2^52 (float64) on,
+  // every value is an integer, so those lanes are their own floor.
+  static B floor_exact(const B& x) {
+    const auto in_range = xsimd::abs(x) < B(kFloat ? T(0x1p23) : T(0x1p52));  // false for NaN
+    return xsimd::select(in_range, xsimd::floor(xsimd::select(in_range, x, B(T(0)))), x);
+  }
+
   // xsimd 8.1's log1p gives +0 at -0; it is right at subnormals and huge arguments.
   static B log1p_exact(const B& x) {
     return xsimd::select(x == B(T(0)), x, xsimd::log1p(x));  // log1p(-0) = -0
@@ -82,7 +104,7 @@ struct Loops {
     static B log(const B& x) { return log_exact(x); }
     static B sqrt(const B& x) { return xsimd::sqrt(x); }
     static B abs(const B& x) { return xsimd::abs(x); }
-    static B tanh(const B& x) { return xsimd::tanh(x); }
+    static B tanh(const B& x) { return tanh_exact(x); }
     static B erf(const B& x) { return xsimd::erf(x); }
     // xsimd's float64 erf is up to ~20 ulps off (erf(2.278209067319078) by 21): the erf row
     // takes C's erf lane by lane; gelu keeps xsimd's (its bits are recorded).
@@ -97,7 +119,7 @@ struct Loops {
     static B cos(const B& x) { return xsimd::cos(x); }
     static B log1p(const B& x) { return log1p_exact(x); }
     static B expm1(const B& x) { return expm1_exact(x); }
-    static B floor(const B& x) { return xsimd::floor(x); }
+    static B floor(const B& x) { return floor_exact(x); }
     static B nearbyint(const B& x) { return xsimd::nearbyint(x); }  // half to even
     static B select(const typename B::batch_bool_type& c, const B& a, const B& b) {
       return xsimd::select(c, a, b);
