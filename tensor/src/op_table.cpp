@@ -137,6 +137,27 @@ KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
   }
 KINDLING_TENSOR_REDUCE(KINDLING_X)
 #undef KINDLING_X
+Tensor Tensor::mean(const std::vector<std::int64_t>& axes, bool keepdim) const {
+  return kindling::mean(*this, axes, keepdim);
+}
+Tensor Tensor::any(const std::vector<std::int64_t>& axes, bool keepdim) const {
+  return kindling::any(*this, axes, keepdim);
+}
+Tensor Tensor::all(const std::vector<std::int64_t>& axes, bool keepdim) const {
+  return kindling::all(*this, axes, keepdim);
+}
+Tensor Tensor::matmul(const Tensor& other) const {
+  return kindling::matmul(*this, other);
+}
+Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
+  return kindling::masked_fill(*this, mask, value);
+}
+Tensor Tensor::masked_fill(const Tensor& mask, const Tensor& value) const {
+  return kindling::masked_fill(*this, mask, value);
+}
+Tensor Tensor::logical_not() const {
+  return kindling::logical_not(*this);
+}
 
 // ---- method forms of the movement ops ----------------------------------------------------------
 

@@ -242,6 +242,15 @@ TEST_CASE("op table: the method forms are the free functions", "[tensor][table]"
   CHECK(x.sum({1}, true).shape() == Shape{2, 1});
   CHECK(same(x.max({0}), max(x, {0})));
   CHECK(same(x.min({-1}), min(x, {-1})));
+  // The hand-written method forms Python's Tensor also has.
+  CHECK(same(x.mean({1}, true), mean(x, {1}, true)));
+  CHECK(x.mean().item() == Approx((-2.5 + 0.3 + 1.0 + 4.0 + 0.7) / 6));
+  const Tensor positive = gt(x, 0.0);
+  CHECK(same(positive.any({0}), any(positive, {0})));
+  CHECK(same(positive.all({1}), all(positive, {1})));
+  CHECK(same(positive.logical_not(), logical_not(positive)));
+  CHECK(same(x.masked_fill(positive, 9.0), masked_fill(x, positive, 9.0)));
+  CHECK(same(x.matmul(x.transpose()), matmul(x, transpose(x, 0, 1))));
 }
 
 }  // namespace kindling::test

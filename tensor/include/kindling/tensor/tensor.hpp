@@ -246,6 +246,14 @@ class Tensor {
   Tensor name(const std::vector<std::int64_t>& axes = {}, bool keepdim = false) const;
   KINDLING_TENSOR_REDUCE(KINDLING_X)
 #undef KINDLING_X
+  // The other method forms Python's Tensor has (ops.hpp has each as a free function).
+  Tensor mean(const std::vector<std::int64_t>& axes = {}, bool keepdim = false) const;
+  Tensor any(const std::vector<std::int64_t>& axes = {}, bool keepdim = false) const;
+  Tensor all(const std::vector<std::int64_t>& axes = {}, bool keepdim = false) const;
+  Tensor matmul(const Tensor& other) const;
+  Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
+  Tensor masked_fill(const Tensor& mask, const Tensor& value) const;
+  Tensor logical_not() const;
 
   // The node, or nullptr for an undefined tensor (unchecked: for code that tests it).
   TensorNode* node() const noexcept {
