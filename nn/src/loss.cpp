@@ -8,18 +8,6 @@ namespace kindling::nn {
 
 namespace {
 
-Tensor reduce(const Tensor& terms, Reduction reduction) {
-  switch (reduction) {
-    case Reduction::none:
-      return terms;
-    case Reduction::sum:
-      return sum(terms);
-    case Reduction::mean:
-      break;
-  }
-  return mean(terms);
-}
-
 void check_classes(const char* op, const Tensor& input, const Tensor& target) {
   KINDLING_CHECK(target.dtype() == DType::int64, op, ": targets must be int64 class indices, got ",
                  dtype_name(target.dtype()));
@@ -38,18 +26,18 @@ void check_same(const char* op, const Tensor& a, const Tensor& b) {
 Tensor mse_loss(const Tensor& prediction, const Tensor& target, Reduction reduction) {
   check_same("mse_loss", prediction, target);
   const Tensor d = prediction - target;
-  return reduce(d * d, reduction);
+  return apply_reduction(d * d, reduction);
 }
 
 Tensor l1_loss(const Tensor& prediction, const Tensor& target, Reduction reduction) {
   check_same("l1_loss", prediction, target);
-  return reduce(abs(prediction - target), reduction);
+  return apply_reduction(abs(prediction - target), reduction);
 }
 
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction) {
   check_classes("nll_loss", log_probs, target);
   const Tensor picked = gather(log_probs, 1, unsqueeze(target, 1));  // (N, 1)
-  return reduce(neg(reshape(picked, {log_probs.size(0)})), reduction);
+  return apply_reduction(neg(reshape(picked, {log_probs.size(0)})), reduction);
 }
 
 // l = (1 - y) x + softplus(-x), softplus(-x) = max(-x, 0) + log(1 + exp(-|x|)), PyTorch's
@@ -68,12 +56,12 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
   const Tensor u = where(negative, logits, minus_logits);
   const Tensor max_term = where(negative, minus_logits, zeros_like(logits));
   const Tensor terms = (1.0 - target) * logits + max_term + log(exp(u) + 1.0);
-  return reduce(terms, reduction);
+  return apply_reduction(terms, reduction);
 }
 
 Tensor hinge_loss(const Tensor& scores, const Tensor& labels, double margin, Reduction reduction) {
   check_same("hinge_loss", scores, labels);
-  return reduce(relu(margin - scores * labels), reduction);
+  return apply_reduction(relu(margin - scores * labels), reduction);
 }
 
 }  // namespace kindling::nn

@@ -57,7 +57,11 @@ Tensor smoothed_cross_entropy(const Tensor& z, const Tensor& t, Reduction reduct
   const Tensor logp = log_softmax(z, 1);
   const Tensor picked = neg(reshape(gather(logp, 1, unsqueeze(t, 1)), {z.shape()[0]}));
   const Tensor uniform = neg(mean(logp, {1}));  // (N,): -sum_c logp / C
-  const Tensor terms = picked * (1.0 - e) + uniform * e;
+  return apply_reduction(picked * (1.0 - e) + uniform * e, reduction);
+}
+}  // namespace
+
+Tensor apply_reduction(const Tensor& terms, Reduction reduction) {
   switch (reduction) {
     case Reduction::none:
       return terms;
@@ -68,7 +72,6 @@ Tensor smoothed_cross_entropy(const Tensor& z, const Tensor& t, Reduction reduct
   }
   return mean(terms);
 }
-}  // namespace
 
 // ---- cross_entropy: l_i = logsumexp(z_i) - z_i[t_i], reduced to scale * sum_i l_i (mean, sum)
 //      or kept per sample (none);  dz_i = (softmax(z_i) - one_hot(t_i)) g_i scale ----

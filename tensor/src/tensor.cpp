@@ -675,7 +675,7 @@ Tensor Tensor::copy_(const Tensor& src) const {
                  shape_string(shape()));
   const no_grad guard;
   Tensor from = src.device() == device() ? src : src.detach().to(device());
-  if (from.shares_storage(*this)) from = kindling::contiguous(from.detach().clone());
+  if (from.shares_storage(*this)) from = from.detach().clone();  // contiguous, own storage
   if (from.shape() != shape()) from = kindling::expand(from, shape());
   bump_version();
   detail::kernels_of(*this).copy(from.strided_view(), strided_view());

@@ -180,6 +180,8 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t axis = 0);
 Tensor softmax(const Tensor& x, std::int64_t axis = -1);
 Tensor log_softmax(const Tensor& x, std::int64_t axis = -1);
 enum class Reduction { none, mean, sum };
+// A loss's elementwise terms reduced as torch's `reduction=` does: as they are, summed or averaged.
+Tensor apply_reduction(const Tensor& terms, Reduction reduction);
 // logits (N, C) (or (C,)), target (N,) (or ()) int64 class indices, as
 // torch.nn.functional.cross_entropy. With label smoothing e in [0, 1] the target distribution is
 // (1 - e) one_hot + e / C. kindling::nn re-exports this one function (nn/loss.hpp).
