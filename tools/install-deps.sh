@@ -12,11 +12,12 @@ build_packages=(
   catch2 graphviz libgraphviz-dev
   pybind11-dev python3-dev python3-numpy
   dataset-fashion-mnist
+  gnuplot-nox  # the demo's loss-curve PNG
 )
 test_packages=(
   python3-pytest python3-torch libopenblas-dev
   python3-nbclient python3-ipykernel python3-nbformat jupyter-nbconvert python3-matplotlib
-  chromium gnuplot-nox
+  chromium
   clang libclang-rt-14-dev libomp-14-dev
 )
 packages=("${build_packages[@]}")

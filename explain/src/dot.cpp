@@ -264,6 +264,13 @@ std::string write_dot_text(const DotGraph& graph, const DotOptions& options) {
                    [&](std::size_t a, std::size_t b) { return sort_key(a) < sort_key(b); });
 
   std::string out = dot_header(options);
+  // A lone leaf is most often a surprise: a result computed under no_grad records no graph, and
+  // the drawing would show one box and no reason. The caption gives the reason.
+  if (count == 1 && graph.nodes[0].op.empty()) {
+    out.append(
+        "  label=\"one node: it has no recorded history. It is a leaf, or it was computed "
+        "under no_grad or from inputs that do not require grad\"; labelloc=b;\n");
+  }
   std::vector<std::size_t> open;  // the clusters whose subgraph is open, outermost first
   std::vector<bool> box_written(clusters.size(), false);
   auto indent = [&] { return std::string(2 * (open.size() + 1), ' '); };

@@ -55,8 +55,10 @@ bool needs_parentheses(std::string_view formula) {
 }  // namespace
 
 std::string BackwardStep::text() const {
-  std::string out;
+  std::string out = engine::step_tag(number, total);
+  const std::string indent(out.size(), ' ');
   for (const GradContribution& c : contributions) {
+    if (&c != &contributions.front()) out.append("\n").append(indent);
     out.append(expression).append(": ").append(c.name).append(".grad += ");
     out.append(needs_parentheses(c.formula) ? "(" + c.formula + ")" : c.formula);
     out.append(" * ").append(operand(name)).append(".grad = ");
@@ -69,7 +71,6 @@ std::string BackwardStep::text() const {
           .append(engine::format_number(c.grad_after));
       out += ')';
     }
-    out += '\n';
   }
   return out;
 }
@@ -90,6 +91,7 @@ std::string ValueStepper::name(const ValueNode* node) const {
 BackwardStep ValueStepper::describe(ValueNode* node) const {
   BackwardStep step;
   step.number = stepper_.position() + 1;
+  step.total = stepper_.step_count();
   step.node = Value::from_node(node);
   step.name = name(node);
   step.upstream = node->grad;
@@ -190,11 +192,24 @@ std::vector<Value> ValueStepper::done_nodes() const {
 std::string ValueStepper::state_text() const {
   if (last_) return last_->text();
   ValueNode* root = stepper_.root();
-  std::string text = "start: " + name(root) + ".grad = " + engine::format_number(root->grad) +
-                     " (the seed, d" + operand(name(root)) + "/d" + operand(name(root)) + ")";
-  text += step_count() == 0 ? "; the root is a leaf, nothing to step\n"
+  std::string text = engine::step_tag(0, step_count()) + "start: " + name(root) +
+                     ".grad = " + engine::format_number(root->grad) + " (the seed, d" +
+                     operand(name(root)) + "/d" + operand(name(root)) + ")";
+  text += step_count() == 0 ? "; the root is a leaf, nothing to step"
                             : "; interior grads cleared, " + std::to_string(step_count()) +
-                                  (step_count() == 1 ? " step to go\n" : " steps to go\n");
+                                  (step_count() == 1 ? " step to go" : " steps to go");
+  // Leaves (constants included) keep what an earlier backward left: this pass adds to it.
+  std::size_t holding = 0;
+  for (const auto& [node, grad] : leaf_grads_)
+    if (grad != 0.0 && node != root) ++holding;
+  if (holding > 0) {
+    text.append("\n").append(std::string(engine::step_tag(0, step_count()).size(), ' '));
+    text.append(std::to_string(holding))
+        .append(holding == 1 ? " leaf already holds a gradient" : " leaves already hold gradients")
+        .append(" from an earlier backward, and this pass adds to it; zero_grads(")
+        .append(name(root))
+        .append(") starts from 0");
+  }
   return text;
 }
 

@@ -20,6 +20,7 @@ from ._kindling import (  # noqa: F401  (re-exported)
     set_anomaly_enabled,
     set_grad_enabled,
     topological_order,
+    zero_grads,
 )
 from ._kindling.nn import manual_seed  # noqa: F401
 from ._dot import DotGraph, dot_available, to_dot  # noqa: F401
@@ -49,6 +50,7 @@ __all__ = [
     "set_grad_enabled",
     "to_dot",
     "topological_order",
+    "zero_grads",
 ]
 
 # The backward stepper (engine/value_stepper.hpp) and its HTML player.

@@ -58,16 +58,38 @@ class DotGraph:
         return "DotGraph(%d lines of DOT)" % self.source.count("\n")
 
 
-def to_dot(root, rankdir="LR", node_attributes=None, edge_label=None):
+def to_dot(root, rankdir="LR", node_attributes=None, edge_label=None, style=None, params=None,
+           collapsed=()):
     """The graph of everything `root` (a Value or a Tensor) depends on, as a DotGraph.
 
     rankdir: 'LR' (left to right, micrograd's layout) or 'TB'.
     node_attributes: optional callable Value -> str of extra DOT attributes for that node's record
-        (e.g. 'style=filled fillcolor="#ffd54f"'), or None for none.
+        (e.g. 'style=filled fillcolor="#ffd54f"'), or None for none. Value graphs only.
     edge_label: optional callable (child Value, input index) -> str labelling that input's edge.
+        Value graphs only.
+
+    For a Tensor:
+    style: 'tensor' (the default: parameters blue, inputs grey, broadcast edges labelled with the
+        sum their backward applies, each module a cluster) or 'plain'.
+    params: names for tensors that have no label, as torchviz's make_dot(params=...) takes them:
+        a dict or a list of (name, tensor) pairs, e.g. dict(model.named_parameters()).
+    collapsed: module clusters to draw as one box each, e.g. ['Sequential.0 (Linear)'].
+
+    A root with no recorded history (a leaf, or a result computed under no_grad) draws one node,
+    and the drawing says so in its caption.
     """
     if isinstance(root, _kindling.Tensor):
         if node_attributes is not None or edge_label is not None:
-            raise TypeError("to_dot: style hooks are for Value graphs only, for now")
-        return DotGraph(_kindling._tensor_to_dot(root, rankdir))
+            raise TypeError("to_dot: node_attributes and edge_label are for Value graphs; a Tensor "
+                            "graph takes style, params and collapsed")
+        if params is None:
+            names = []
+        elif hasattr(params, "items"):
+            names = list(params.items())
+        else:
+            names = list(params)
+        return DotGraph(_kindling._tensor_to_dot_styled(
+            root, rankdir, "tensor" if style is None else style, names, list(collapsed)))
+    if style is not None or params is not None or tuple(collapsed):
+        raise TypeError("to_dot: style, params and collapsed are for Tensor graphs")
     return DotGraph(_kindling._to_dot(root, rankdir, node_attributes, edge_label))

@@ -31,6 +31,8 @@ void bind_value(py::module_& m);
 void bind_stepper(py::module_& m);
 // kindling.Tensor, its creation functions and ops (tensor/).
 void bind_tensor(py::module_& m);
+// The DOT text of tensor graphs, plain or in tensor_graph_style, for kindling.to_dot (dot.cpp).
+void bind_dot(py::module_& m);
 // kindling.nn's tensor modules, losses (nn.functional), data, metrics; kindling.optim,
 // kindling.save/load and kindling.cuda (tensor_nn.cpp), one file per area:
 void bind_tensor_nn(py::module_& m, py::module_& nn_module);

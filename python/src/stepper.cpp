@@ -47,12 +47,15 @@ void bind_stepper(py::module_& m) {
 
   py::class_<BackwardStep>(m, "BackwardStep", "One step of the backward pass")
       .def_readonly("number", &BackwardStep::number, "1 for the first step")
+      .def_readonly("total", &BackwardStep::total, "The pass's step count")
       .def_readonly("node", &BackwardStep::node, "The Value whose local backward step ran")
       .def_readonly("name", &BackwardStep::name)
       .def_readonly("expression", &BackwardStep::expression, "e.g. 'c = a * b'")
       .def_readonly("upstream", &BackwardStep::upstream, "The node's grad when its step ran")
       .def_readonly("contributions", &BackwardStep::contributions)
-      .def("text", &BackwardStep::text, "One line per input: the chain rule with its numbers")
+      .def("text", &BackwardStep::text,
+           "One line per input: the chain rule with its numbers, the first tagged [number/total]; "
+           "no newline at the end")
       .def("__str__", &BackwardStep::text)
       .def("__repr__", [](const BackwardStep& s) {
         return "BackwardStep(" + std::to_string(s.number) + ", '" + s.expression + "')";

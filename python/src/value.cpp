@@ -185,7 +185,71 @@ returned for the same graph node compare equal and share .data and .grad.)");
           py::is_operator())
       .def(
           "__pow__", [](const Value& a, double k) { return a.pow(k); }, py::is_operator())
+      // 2 ** v: a number base, written as exp(v * ln 2) (kindling::pow(double, Value)).
+      .def(
+          "__rpow__", [](const Value& a, double base) { return pow(base, a); }, py::is_operator())
       .def("__neg__", [](const Value& a) { return -a; });
+
+  // x += y makes a new Value (Python rebinds x, as for numbers: a Value is never changed in place,
+  // so another name for the old x still sees it) and gives it x's label, as C++'s += does (Note
+  // [compound assignment keeps the label] in engine/src/value.cpp).
+  const auto keeping_label = [](const Value& target, Value result) {
+    if (!target.label().empty() && result.label().empty()) result.set_label(target.label());
+    return result;
+  };
+  value
+      .def(
+          "__iadd__",
+          [keeping_label](const Value& a, const Value& b) { return keeping_label(a, a + b); },
+          py::is_operator())
+      .def(
+          "__iadd__", [keeping_label](const Value& a, double b) { return keeping_label(a, a + b); },
+          py::is_operator())
+      .def(
+          "__isub__",
+          [keeping_label](const Value& a, const Value& b) { return keeping_label(a, a - b); },
+          py::is_operator())
+      .def(
+          "__isub__", [keeping_label](const Value& a, double b) { return keeping_label(a, a - b); },
+          py::is_operator())
+      .def(
+          "__imul__",
+          [keeping_label](const Value& a, const Value& b) { return keeping_label(a, a * b); },
+          py::is_operator())
+      .def(
+          "__imul__", [keeping_label](const Value& a, double b) { return keeping_label(a, a * b); },
+          py::is_operator())
+      .def(
+          "__itruediv__",
+          [keeping_label](const Value& a, const Value& b) { return keeping_label(a, a / b); },
+          py::is_operator())
+      .def(
+          "__itruediv__",
+          [keeping_label](const Value& a, double b) { return keeping_label(a, a / b); },
+          py::is_operator());
+
+  // Comparisons read .data and give a bool, as Python's numbers do; == stays "the same node".
+  value
+      .def(
+          "__lt__", [](const Value& a, const Value& b) { return a < b; }, py::is_operator())
+      .def(
+          "__le__", [](const Value& a, const Value& b) { return a <= b; }, py::is_operator())
+      .def(
+          "__gt__", [](const Value& a, const Value& b) { return a > b; }, py::is_operator())
+      .def(
+          "__ge__", [](const Value& a, const Value& b) { return a >= b; }, py::is_operator())
+      .def(
+          "__lt__", [](const Value& a, double b) { return a.data() < b; }, py::is_operator())
+      .def(
+          "__le__", [](const Value& a, double b) { return a.data() <= b; }, py::is_operator())
+      .def(
+          "__gt__", [](const Value& a, double b) { return a.data() > b; }, py::is_operator())
+      .def(
+          "__ge__", [](const Value& a, double b) { return a.data() >= b; }, py::is_operator());
+
+  m.def("zero_grads", &zero_grads, py::arg("root"),
+        "Sets .grad to 0 on root and on every Value it was computed from, leaves and constants "
+        "included: a fresh start before a second backward() or a stepper on the same graph.");
 
   m.def("is_grad_enabled", &is_grad_enabled,
         "Whether new operations on this thread record a graph");

@@ -10,6 +10,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -308,4 +309,62 @@ TEST_CASE("sigmoid does not overflow for large inputs", "[value]") {
   Value y = x.sigmoid();
   y.backward();
   CHECK(std::isfinite(x.grad()));
+}
+
+TEST_CASE("a number base: pow(2, v) is 2^v with d/dv = 2^v ln 2", "[value]") {
+  Value v(1.5, "v");
+  Value p = kindling::pow(2.0, v);
+  CHECK(p.data() == Approx(std::pow(2.0, 1.5)).epsilon(1e-15));
+  p.backward();
+  CHECK(v.grad() == Approx(std::pow(2.0, 1.5) * std::log(2.0)).epsilon(1e-15));
+  // Central differences, independent of the formula above.
+  const double h = 1e-6;
+  const double fd = (std::pow(2.0, 1.5 + h) - std::pow(2.0, 1.5 - h)) / (2 * h);
+  CHECK(v.grad() == Approx(fd).epsilon(1e-8));
+  CHECK_THROWS_WITH(kindling::pow(0.0, v), Catch::Contains("pow(base, Value): the base must be"));
+  CHECK_THROWS_WITH(kindling::pow(-2.0, v), Catch::Contains("got -2"));
+}
+
+TEST_CASE("comparisons read the data", "[value]") {
+  const Value a(1.0), b(2.0), c(2.0);
+  CHECK(a < b);
+  CHECK(b > a);
+  CHECK(b <= c);
+  CHECK(b >= c);
+  CHECK_FALSE(b < c);
+  CHECK_FALSE(Value(std::nan("")) < b);  // NaN compares false, as double does
+}
+
+TEST_CASE("compound assignment keeps the label; operator<< prints the repr", "[value]") {
+  Value acc(0.0, "acc");
+  const Value w(2.0, "w");
+  acc += w * 3.0;
+  CHECK(acc.label() == "acc");
+  CHECK(acc.data() == 6.0);
+  CHECK(acc.inputs()[0].label() == "acc");  // the old node keeps its label too
+  acc *= w;
+  CHECK(acc.label() == "acc");
+  Value unnamed(1.0);
+  unnamed -= w;
+  CHECK(unnamed.label().empty());
+  std::ostringstream out;
+  out << acc;
+  CHECK(out.str() == "Value(data=12.0000, grad=0.0000)");
+}
+
+TEST_CASE("zero_grads clears every node of the graph, leaves and constants included", "[value]") {
+  Value x(2.0, "x");
+  Value y = (x * 3.0 + 1.0).tanh();
+  y.backward();
+  std::vector<Value> nodes = {y};
+  bool any_nonzero = false;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    any_nonzero = any_nonzero || nodes[i].grad() != 0.0;
+    for (const Value& input : nodes[i].inputs())
+      nodes.push_back(input);
+  }
+  REQUIRE(any_nonzero);
+  kindling::zero_grads(y);
+  for (const Value& node : nodes)
+    CHECK(node.grad() == 0.0);
 }

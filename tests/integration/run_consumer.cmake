@@ -11,7 +11,26 @@ if(MODE STREQUAL "find_package")
   if(NOT status EQUAL 0)
     message(FATAL_ERROR "cmake --install failed (${status})")
   endif()
-  list(APPEND consumer_args -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+  # Every file the install wrote (its manifest) is under the prefix: the Python package included.
+  file(STRINGS ${BUILD_DIR}/install_manifest.txt written)
+  list(LENGTH written count)
+  set(cmake_package_seen FALSE)
+  foreach(path ${written})
+    string(FIND "${path}" "${WORK_DIR}/prefix/" at)
+    if(NOT at EQUAL 0)
+      message(FATAL_ERROR "cmake --install --prefix ${WORK_DIR}/prefix wrote ${path}, outside it")
+    endif()
+    if(path MATCHES "kindlingConfig.cmake$")
+      set(cmake_package_seen TRUE)
+    endif()
+  endforeach()
+  if(count LESS 20 OR NOT cmake_package_seen)
+    message(FATAL_ERROR "the install manifest lists ${count} files, without kindlingConfig.cmake")
+  endif()
+  # The consumer never touches the GPU: it must configure with CUDA hidden, even when kindling
+  # was built with CUDA (kindling::gpu is the optional component `gpu`).
+  list(APPEND consumer_args -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix
+       -DCMAKE_DISABLE_FIND_PACKAGE_CUDAToolkit=TRUE)
 else()
   # CUDA off: the test is about consuming the tree; nvcc would only add minutes.
   list(APPEND consumer_args -DKINDLING_SOURCE_DIR=${SOURCE_DIR} -DKINDLING_ENABLE_CUDA=OFF)
@@ -31,3 +50,23 @@ foreach(step configure build run)
   endif()
 endforeach()
 message(STATUS "${out}")
+
+# The optional component: find_package(kindling COMPONENTS gpu) gives kindling::gpu (configure
+# only; with a CUDA build this also finds the CUDA toolkit, which this machine has then).
+if(MODE STREQUAL "find_package")
+  set(component_dir ${WORK_DIR}/gpu_component)
+  file(MAKE_DIRECTORY ${component_dir})
+  file(WRITE ${component_dir}/CMakeLists.txt "cmake_minimum_required(VERSION 3.25)
+project(kindling_gpu_component LANGUAGES CXX)
+find_package(kindling CONFIG REQUIRED COMPONENTS gpu)
+if(NOT TARGET kindling::gpu OR NOT TARGET kindling::nn)
+  message(FATAL_ERROR \"find_package(kindling COMPONENTS gpu) gave no kindling::gpu\")
+endif()
+")
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${component_dir} -B ${component_dir}/build
+                  -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix
+                  RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "find_package(kindling COMPONENTS gpu) failed (${status})\n${out}\n${err}")
+  endif()
+endif()

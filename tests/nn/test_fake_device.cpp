@@ -138,7 +138,8 @@ TEST_CASE("Module::to moves parameters, gradients stay on the device", "[nn][dev
   CHECK_THROWS_WITH(index_select(ones({3, 2}).to(kFake), 0, from_vector<std::int64_t>({0}, {1})),
                     Catch::Contains("index_select: the index is on cpu and the input on cuda:0"));
   // A checkpoint written from the device loads into a CPU model.
-  const auto path = std::filesystem::temp_directory_path() / "kindling_fake_device.safetensors";
+  const auto path =
+      std::filesystem::path(KINDLING_TEST_OUTPUT_DIR) / "kindling_fake_device.safetensors";
   nn::save_safetensors(*model, path.string());
   Generator other(2);
   auto copy = nn::mlp<nn::ReLU>({4, 3, 2}, other);

@@ -1,15 +1,29 @@
-# Checks `cmake --install <build> --component python`: installs into a staging root (DESTDIR, so
-# nothing outside the build folder is touched) and imports kindling from there, making sure the
-# installed copy, not the build tree's, is the one that loads and differentiates.
+# Checks `cmake --install <build> --component python --prefix <stage>`: installs under a staging
+# prefix in the build folder and imports kindling from there, making sure the installed copy, not
+# the build tree's, is the one that loads and differentiates, and that every file it wrote is under
+# the prefix (the install manifest says which files it wrote).
 # Usage: cmake -DBUILD_DIR=... -DSTAGE=... -DINSTALL_DIR=... -DPYTHON=... -P check_install.cmake
 file(REMOVE_RECURSE ${STAGE})
-set(ENV{DESTDIR} ${STAGE})
-execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --component python
+execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --component python --prefix ${STAGE}
   RESULT_VARIABLE result)
 if(NOT result EQUAL 0)
   message(FATAL_ERROR "cmake --install --component python failed")
 endif()
-set(site ${STAGE}${INSTALL_DIR})
+file(STRINGS ${BUILD_DIR}/install_manifest_python.txt written)
+list(LENGTH written count)
+if(count LESS 5)
+  message(FATAL_ERROR "the install manifest lists ${count} files, expected the package's")
+endif()
+foreach(path ${written})
+  string(FIND "${path}" "${STAGE}/" at)
+  if(NOT at EQUAL 0)
+    message(FATAL_ERROR "cmake --install --prefix ${STAGE} wrote ${path}, outside the prefix")
+  endif()
+endforeach()
+if(IS_ABSOLUTE "${INSTALL_DIR}")
+  message(FATAL_ERROR "KINDLING_PYTHON_INSTALL_DIR is absolute (${INSTALL_DIR}): it would not follow --prefix")
+endif()
+set(site ${STAGE}/${INSTALL_DIR})
 set(ENV{PYTHONPATH} ${site})
 execute_process(
   COMMAND ${PYTHON} -c "

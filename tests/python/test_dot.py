@@ -163,3 +163,37 @@ def test_value_and_tensor_draw_the_same_op_label(name, value_label, tensor_label
     # The symbol survives Graphviz too: the rendered op node shows it.
     if kindling.dot_available():
         assert tensor_label in svg_texts(kindling.to_dot(tensor)._repr_svg_())
+
+
+def test_tensor_graphs_use_the_tensor_style_and_name_parameters():
+    model = kindling.nn.Sequential(kindling.nn.Linear(3, 2), kindling.nn.ReLU())
+    x = kindling.ones([4, 3])
+    loss = model(x).sum()
+    styled = kindling.to_dot(loss, params=dict(model.named_parameters())).source
+    # Parameters blue and named as named_parameters() names them; each module a cluster.
+    assert "0.weight" in styled and "0.bias" in styled
+    assert "#bbdefb" in styled and "subgraph \"cluster_" in styled
+    pairs = kindling.to_dot(loss, params=model.named_parameters()).source
+    assert pairs == styled
+    plain = kindling.to_dot(loss, style="plain").source
+    assert "#bbdefb" not in plain and "0.weight" not in plain
+    collapsed = kindling.to_dot(loss, collapsed=["Sequential.0 (Linear)"]).source
+    assert "collapsed" in collapsed
+    with pytest.raises(kindling.Error, match="style must be 'tensor'"):
+        kindling.to_dot(loss, style="fancy")
+    with pytest.raises(kindling.Error, match="need style='tensor'"):
+        kindling.to_dot(loss, style="plain", params=model.named_parameters())
+    with pytest.raises(TypeError, match="for Tensor graphs"):
+        kindling.to_dot(Value(1.0) * 2, style="plain")
+
+
+def test_a_graph_without_history_says_why_it_has_one_node():
+    w = kindling.ones([2]).requires_grad_()
+    with kindling.no_grad():
+        y = (w * 2).sum()
+    source = kindling.to_dot(y).source
+    assert "no recorded history" in source and "no_grad" in source
+    assert "no recorded history" not in kindling.to_dot((w * 2).sum()).source
+    with kindling.no_grad():
+        v = Value(1.0) * 2
+    assert "no recorded history" in kindling.to_dot(v).source

@@ -41,7 +41,7 @@ def test_stepping_to_the_end_matches_backward_and_torch(torch):
 def test_each_step_reports_what_the_engine_did():
     _, o = neuron_graph()
     stepper = kindling.ValueStepper(o)
-    assert stepper.state_text().startswith("start: o.grad = 1.0000")
+    assert stepper.state_text().startswith("[0/5] start: o.grad = 1.0000")
     order = kindling.topological_order(o)
     expected_nodes = [v for v in reversed(order) if v.inputs]
     for number, expected in enumerate(expected_nodes, start=1):
@@ -54,9 +54,14 @@ def test_each_step_reports_what_the_engine_did():
             assert c.local_derivative == expected.local_derivative(c.input_index)
             assert c.contribution == c.local_derivative * step.upstream
             assert c.grad_after == pytest.approx(c.grad_before + c.contribution)
-        lines = step.text().splitlines()
+        # "[2/5] n = ...: a.grad += ...", later lines indented under the tag; no final newline.
+        text = step.text()
+        tag = f"[{number}/{len(expected_nodes)}] "
+        assert step.total == len(expected_nodes) and not text.endswith("\n")
+        lines = text.split("\n")
         assert len(lines) == len(step.contributions)
-        assert all(line.startswith(step.expression + ": ") for line in lines)
+        assert lines[0].startswith(tag + step.expression + ": ")
+        assert all(line.startswith(" " * len(tag) + step.expression + ": ") for line in lines[1:])
         assert stepper.is_done(expected)
     assert stepper.next is None
     with pytest.raises(ValueError, match="already done"):
@@ -125,3 +130,19 @@ def test_frames_and_player():
     frames = int(re.search(r'data-frames="(\d+)"', page).group(1))
     assert frames == stepper.step_count + 1  # the start plus one frame per step
     assert page.count("<svg") == frames
+
+
+def test_start_text_warns_about_leaf_gradients_and_zero_grads_clears_them():
+    a = kindling.Value(3.0, "a")
+    out = 0.5 * a * a
+    out.label = "out"
+    out.backward()
+    assert "1 leaf already holds a gradient" not in kindling.ValueStepper(out).state_text()
+    assert "leaves already hold gradients from an earlier backward" in (
+        kindling.ValueStepper(out).state_text())
+    kindling.zero_grads(out)
+    assert a.grad == 0.0 and all(v.grad == 0.0 for v in kindling.topological_order(out))
+    stepper = kindling.ValueStepper(out)
+    assert "already hold" not in stepper.state_text()
+    stepper.run_to_end()
+    assert a.grad == 3.0  # d(0.5 a^2)/da = a, not doubled by the earlier backward

@@ -261,7 +261,7 @@ def test_unsupported_operands_raise_type_error():
     with pytest.raises(TypeError, match="exponent must be a number"):
         a ** Value(2.0)  # only constant exponents, as in micrograd
     with pytest.raises(TypeError):
-        2 ** a
+        "x" ** a  # a number base works (2 ** a, tested below); a string does not
     with pytest.raises(TypeError):
         Value("x")
 
@@ -403,3 +403,27 @@ def test_a_very_deep_chain_needs_no_recursion():
     y.backward()
     assert y.data == 200_001.0
     assert x.grad == 1.0
+
+
+def test_number_base_power_comparisons_and_compound_assignment_labels():
+    import torch
+
+    v = kindling.Value(1.5, "v")
+    p = 2 ** v
+    p.backward()
+    t = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    (2 ** t).backward()
+    assert p.data == pytest.approx((2 ** t).item(), rel=1e-15)
+    assert v.grad == pytest.approx(t.grad.item(), rel=1e-15)
+    with pytest.raises(kindling.Error, match="the base must be a number > 0"):
+        (-2) ** v
+    a, b = kindling.Value(1.0), kindling.Value(2.0)
+    assert a < b and b > a and a <= 1.0 and b >= 2.0 and not (b < a) and a < 1.5
+    assert sorted([b, a]) == [a, b]
+    acc = kindling.Value(0.0, "acc")
+    alias = acc
+    acc += v * 2
+    assert acc.label == "acc" and acc.data == 3.0
+    assert alias.data == 0.0  # the old Value is not changed in place: Python rebinds acc
+    acc *= 2
+    assert acc.label == "acc" and acc.data == 6.0

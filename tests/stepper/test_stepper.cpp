@@ -224,6 +224,28 @@ TEST_CASE("a second pass accumulates into the leaves as a second backward() does
   CHECK(a.grad() == a2.grad());
 }
 
+TEST_CASE("the start text says when leaves hold gradients from an earlier backward", "[stepper]") {
+  // 0.5 * a * a: the constant 0.5 is a leaf too, and backward() gives it a gradient (a^2).
+  Value a(3.0, "a");
+  Value out = Value(0.5, "half") * a * a;
+  out.set_label("out");
+  out.backward();
+  CHECK(a.grad() == 3.0);
+  const std::string warned = ValueStepper(out).state_text();
+  CHECK(warned ==
+        "[0/2] start: out.grad = 1.0000 (the seed, dout/dout); interior grads cleared, 2 steps to "
+        "go\n"
+        "      2 leaves already hold gradients from an earlier backward, and this pass adds to it; "
+        "zero_grads(out) starts from 0");
+  kindling::zero_grads(out);
+  CHECK(a.grad() == 0.0);
+  CHECK(out.inputs()[0].inputs()[0].grad() == 0.0);  // the constant half
+  ValueStepper fresh(out);
+  CHECK(fresh.state_text().find("already hold") == std::string::npos);
+  fresh.run_to_end();
+  CHECK(a.grad() == 3.0);  // d(0.5 a^2)/da = a, once: not doubled
+}
+
 TEST_CASE("the stepper keeps its graph alive", "[stepper]") {
   auto make = [] {
     Value a(3.0, "a");
@@ -242,8 +264,8 @@ TEST_CASE("a step's text shows the chain rule with its numbers", "[stepper][text
     ValueStepper stepper(c);
     const kindling::BackwardStep& step = stepper.step();
     CHECK(step.text() ==
-          "c = a * b: a.grad += b * c.grad = (-3.0000) * 1.0000 -> -3.0000\n"
-          "c = a * b: b.grad += a * c.grad = 2.0000 * 1.0000 -> 2.0000\n");
+          "[1/1] c = a * b: a.grad += b * c.grad = (-3.0000) * 1.0000 -> -3.0000\n"
+          "      c = a * b: b.grad += a * c.grad = 2.0000 * 1.0000 -> 2.0000");
     REQUIRE(step.contributions.size() == 2);
     CHECK(step.contributions[0].local_derivative == -3.0);
     CHECK(step.contributions[1].local_derivative == 2.0);
@@ -258,12 +280,13 @@ TEST_CASE("a step's text shows the chain rule with its numbers", "[stepper][text
     Value o = n.tanh();
     o.set_label("o");
     ValueStepper stepper(o);
-    CHECK(stepper.state_text().find("o.grad = 1.0000") != std::string::npos);
+    CHECK(stepper.state_text() ==
+          "[0/5] start: o.grad = 1.0000 (the seed, do/do); interior grads cleared, 5 steps to go");
     const kindling::BackwardStep& tanh_step = stepper.step();
     const double o_value = std::tanh(6.8813735870195432 - 6.0);
     CHECK(tanh_step.contributions[0].local_derivative == Approx(1.0 - o_value * o_value));
     CHECK(tanh_step.text() ==
-          "o = tanh(n): n.grad += (1 - o^2) * o.grad = 0.5000 * 1.0000 -> 0.5000\n");
+          "[1/5] o = tanh(n): n.grad += (1 - o^2) * o.grad = 0.5000 * 1.0000 -> 0.5000");
     CHECK(stepper.state_text() == tanh_step.text());
     stepper.run_to_end();
     // The last step is x1 * w1 (built first, so reached last): x1.grad = w1 * 0.5.
@@ -280,8 +303,8 @@ TEST_CASE("a step's text shows the chain rule with its numbers", "[stepper][text
     ValueStepper stepper(b);
     const kindling::BackwardStep& step = stepper.step();
     CHECK(step.text() ==
-          "b = a + a: a.grad += 1 * b.grad = 1.0000 * 1.0000 -> 1.0000\n"
-          "b = a + a: a.grad += 1 * b.grad = 1.0000 * 1.0000 -> 1.0000 (a.grad now 2.0000)\n");
+          "[1/1] b = a + a: a.grad += 1 * b.grad = 1.0000 * 1.0000 -> 1.0000\n"
+          "      b = a + a: a.grad += 1 * b.grad = 1.0000 * 1.0000 -> 1.0000 (a.grad now 2.0000)");
     CHECK(step.contributions[0].grad_before == 0.0);
     CHECK(step.contributions[1].grad_before == 1.0);
     CHECK(step.contributions[1].grad_after == a.grad());
@@ -291,19 +314,19 @@ TEST_CASE("a step's text shows the chain rule with its numbers", "[stepper][text
     Value p = a.pow(3.0);
     p.set_label("p");
     CHECK(ValueStepper(p).step().text() ==
-          "p = a^3: a.grad += 3 * a^(3-1) * p.grad = 12.0000 * 1.0000 -> 12.0000\n");
+          "[1/1] p = a^3: a.grad += 3 * a^(3-1) * p.grad = 12.0000 * 1.0000 -> 12.0000");
     a.zero_grad();  // each case starts from a clean a.grad, so no "(a.grad now ...)"
     Value r = a.pow(-1.0);
     r.set_label("r");
     CHECK(ValueStepper(r).step().text() ==
-          "r = a^(-1): a.grad += (-1) * a^((-1)-1) * r.grad = (-0.2500) * 1.0000 -> -0.2500\n");
+          "[1/1] r = a^(-1): a.grad += (-1) * a^((-1)-1) * r.grad = (-0.2500) * 1.0000 -> -0.2500");
     a.zero_grad();
     Value q = a / b;
     q.set_label("q");
     ValueStepper div(q);
     CHECK(div.step().text() ==
-          "q = a / b: a.grad += 1 / b * q.grad = 0.2500 * 1.0000 -> 0.2500\n"
-          "q = a / b: b.grad += -a / b^2 * q.grad = (-0.1250) * 1.0000 -> -0.1250\n");
+          "[1/1] q = a / b: a.grad += 1 / b * q.grad = 0.2500 * 1.0000 -> 0.2500\n"
+          "      q = a / b: b.grad += -a / b^2 * q.grad = (-0.1250) * 1.0000 -> -0.1250");
   }
   SECTION("unlabeled nodes get generated names") {
     Value a(2.0, "a"), b(4.0, "b");
@@ -312,9 +335,10 @@ TEST_CASE("a step's text shows the chain rule with its numbers", "[stepper][text
     sub.step();
     const std::string d = sub.name(s.inputs()[0]);
     CHECK(d == node_id(sub.engine_stepper().index_of(s.inputs()[0].node())));
-    CHECK(sub.step().text() ==
-          d + " = a - b: a.grad += 1 * " + d + ".grad = 1.0000 * 2.0000 -> 2.0000\n" + d +
-              " = a - b: b.grad += -1 * " + d + ".grad = (-1.0000) * 2.0000 -> -2.0000\n");
+    CHECK(sub.step().text() == "[2/2] " + d + " = a - b: a.grad += 1 * " + d +
+                                   ".grad = 1.0000 * 2.0000 -> 2.0000\n      " + d +
+                                   " = a - b: b.grad += -1 * " + d +
+                                   ".grad = (-1.0000) * 2.0000 -> -2.0000");
   }
 }
 

@@ -124,6 +124,40 @@ TEST_CASE("tensor graph style: parameters, inputs and broadcasts", "[tensor][dot
   dot_test::render_svg(dot, "tensor_graph_style");
 }
 
+TEST_CASE("tensor graphs: tensors without a label drawn under the names given", "[tensor][dot]") {
+  kindling::Generator generator(2);
+  const Tensor weight = kindling::randn({2, 3}, generator).set_requires_grad();
+  const Tensor bias = kindling::randn({2}, generator).set_requires_grad().set_label("b");
+  const Tensor x = kindling::ones({4, 3});
+  const Tensor loss = kindling::sum(kindling::matmul(x, kindling::transpose(weight, 0, 1)) + bias);
+  const std::string dot = kindling::to_dot(
+      loss, {}, kindling::tensor_graph_style({.names = {{"0.weight", weight}, {"0.bias", bias}}}));
+  INFO(dot);
+  const std::size_t weight_at = dot.find("{ 0.weight |");
+  REQUIRE(weight_at != std::string::npos);
+  CHECK(dot.substr(weight_at, dot.find('\n', weight_at) - weight_at).find("#bbdefb") !=
+        std::string::npos);
+  // A tensor's own label wins over a name given for it.
+  CHECK(dot.find("{ b |") != std::string::npos);
+  CHECK(dot.find("0.bias") == std::string::npos);
+  // Without names the parameter is drawn without a name, as before.
+  CHECK(kindling::to_dot(loss, {}, kindling::tensor_graph_style()).find("0.weight") ==
+        std::string::npos);
+}
+
+TEST_CASE("a graph with no recorded history says why it has one node", "[tensor][dot]") {
+  const Tensor w = kindling::ones({2}).set_requires_grad();
+  Tensor y;
+  {
+    const kindling::no_grad guard;
+    y = kindling::sum(w * 2.0);
+  }
+  const std::string caption = "one node: it has no recorded history";
+  CHECK(kindling::to_dot(y).find(caption) != std::string::npos);
+  CHECK(kindling::to_dot(kindling::sum(w * 2.0)).find(caption) == std::string::npos);
+  dot_test::render_svg(kindling::to_dot(y), "no_history");
+}
+
 TEST_CASE("tensor graphs: modules as clusters, collapsible", "[tensor][dot][cluster]") {
   using kindling::engine::NameScope;
   kindling::Generator generator(4);

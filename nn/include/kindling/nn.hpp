@@ -1,7 +1,10 @@
 // kindling's nn library in one include: modules and layers, initialisers, losses, optimizers and
-// schedulers, data sets and readers, metrics, safetensors and checkpoints.
+// schedulers, data sets and readers, metrics, safetensors and checkpoints; with the tensor library
+// (kindling/tensor.hpp) and the explaining tools that draw and step its graphs
+// (kindling/explain.hpp: to_dot, tensor_graph_style, the steppers, gradcheck).
 #pragma once
 
+#include "kindling/explain.hpp"
 #include "kindling/nn/checkpoint.hpp"
 #include "kindling/nn/data.hpp"
 #include "kindling/nn/init.hpp"

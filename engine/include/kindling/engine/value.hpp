@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <span>
 #include <string>
@@ -149,10 +150,19 @@ class Value {
   friend Value operator*(const Value& a, const Value& b);
   friend Value operator/(const Value& a, const Value& b);
   friend Value operator-(const Value& a);
-  Value& operator+=(const Value& other) { return *this = *this + other; }
-  Value& operator-=(const Value& other) { return *this = *this - other; }
-  Value& operator*=(const Value& other) { return *this = *this * other; }
-  Value& operator/=(const Value& other) { return *this = *this / other; }
+  // A compound assignment makes a new node, as `x = x + y` does, and gives it x's label: the
+  // graph and the stepper name it as the code does (Note [compound assignment keeps the label]).
+  Value& operator+=(const Value& other) { return assign_keeping_label(*this + other); }
+  Value& operator-=(const Value& other) { return assign_keeping_label(*this - other); }
+  Value& operator*=(const Value& other) { return assign_keeping_label(*this * other); }
+  Value& operator/=(const Value& other) { return assign_keeping_label(*this / other); }
+
+  // Comparisons read the data, as Python's numbers do (micrograd's Value has none; torch's give a
+  // bool tensor). No ==: two Values are the same when they are the same node (same_node).
+  friend bool operator<(const Value& a, const Value& b) noexcept { return a.data() < b.data(); }
+  friend bool operator<=(const Value& a, const Value& b) noexcept { return a.data() <= b.data(); }
+  friend bool operator>(const Value& a, const Value& b) noexcept { return a.data() > b.data(); }
+  friend bool operator>=(const Value& a, const Value& b) noexcept { return a.data() >= b.data(); }
 
   // True when both handles refer to the same graph node.
   bool same_node(const Value& other) const noexcept { return node_ == other.node_; }
@@ -161,6 +171,7 @@ class Value {
   static Value from_node(ValueNode* node);
 
  private:
+  Value& assign_keeping_label(Value result);
   struct FromNode {};
   Value(FromNode, ValueNode* node) noexcept : node_(node) {}
   engine::NodeRef<ValueNode> node_;
@@ -169,6 +180,9 @@ class Value {
 inline Value pow(const Value& base, double exponent) {
   return base.pow(exponent);
 }
+// base^x for a number base > 0, as exp(x * ln(base)): `2 ** v` in Python. The graph shows the
+// exp and the product it is made of. A base <= 0 is a kindling::error: its log is not real.
+Value pow(double base, const Value& exponent);
 inline Value exp(const Value& x) {
   return x.exp();
 }
@@ -193,5 +207,12 @@ Value apply_op(ValueOp op, std::span<const Value> inputs, double exponent = 0.0)
 
 // micrograd's repr: Value(data=2.0000, grad=-3.0000).
 std::string to_string(const Value& value);
+// Writes to_string(value): `std::cout << v`.
+std::ostream& operator<<(std::ostream& out, const Value& value);
+
+// Sets grad to 0 on `root` and on every node it was computed from, leaves and constants included:
+// a fresh start before a second backward() or a stepper on the same graph, which otherwise
+// accumulate onto the gradients already there (Note [what a second backward does]).
+void zero_grads(const Value& root);
 
 }  // namespace kindling

@@ -41,6 +41,9 @@ template <class N>
 struct DotStyle {
   // Extra attributes for a node's record, e.g. `style=filled fillcolor="#ffd54f"`.
   std::function<std::string(const N&)> node_attributes;
+  // The name shown for a node that has no label of its own (an empty first field), e.g. a
+  // parameter's name from named_parameters(); an empty result leaves the field empty.
+  std::function<std::string(const N&)> node_name;
   // Label of the edge from parent `parent_index` of `child` into child's op node.
   std::function<std::string(const N& child, std::size_t parent_index)> edge_label;
   // The nested clusters a node belongs to, outermost first, e.g. {"MLP", "MLP.fc1"}: drawn as
@@ -138,6 +141,8 @@ std::string to_dot(N* root, const DotOptions& options = {}, const DotStyle<N>& s
     const N& node = *order[i];
     DotGraph::Node& out = graph.nodes.emplace_back();
     out.fields = node.dot_fields();
+    if (style.node_name && !out.fields.empty() && out.fields.front().empty())
+      out.fields.front() = style.node_name(node);
     out.op = node.dot_op();
     if (style.node_attributes) out.attributes = style.node_attributes(node);
     if (style.cluster_scope)

@@ -36,6 +36,14 @@
 
 namespace kindling::engine {
 
+// "[3/5] ": the tag a step's text starts with, step `number` of `total` (0 is the state before the
+// first step); continuation lines of the text are indented by its width.
+inline std::string step_tag(std::size_t number, std::size_t total) {
+  std::string tag = "[";  // appended: GCC 12 warns falsely on "literal" + std::string
+  tag.append(std::to_string(number)).append("/").append(std::to_string(total)).append("] ");
+  return tag;
+}
+
 // `formula` with each standalone one-letter name letters[i] (not part of a longer word; letters,
 // digits, _ and ' make words) replaced by names[i]: "a * b" with letters "ab" and names {"x", "y"}
 // gives "x * y".

@@ -9,7 +9,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "kindling/explain/dot.hpp"
@@ -34,7 +37,35 @@ inline std::vector<std::int64_t> broadcast_axes(const Shape& from, const Shape& 
 // Parameters (leaves that require grad) blue, inputs (other leaves) grey, results white. Nodes
 // made inside a module's forward are drawn inside that module's cluster (Note [module scopes]);
 // the clusters named in `collapsed` are drawn as one box each, so that a large model renders.
-inline engine::DotStyle<TensorNode> tensor_graph_style(std::vector<std::string> collapsed = {}) {
+inline engine::DotStyle<TensorNode> tensor_graph_style(std::vector<std::string> collapsed = {});
+
+// What tensor_graph_style(options) adds to tensor_graph_style(collapsed), defined below.
+struct TensorGraphStyleOptions {
+  // Each tensor listed is drawn under its name when it has no label: a model's named_parameters()
+  // shows "0.weight" on the parameter, as torchviz's make_dot(params=...) does.
+  std::vector<std::pair<std::string, Tensor>> names{};
+  std::vector<std::string> collapsed{};  // as above
+};
+
+//   kindling::to_dot(loss, {}, kindling::tensor_graph_style({.names = model->named_parameters()}))
+inline engine::DotStyle<TensorNode> tensor_graph_style(TensorGraphStyleOptions options) {
+  engine::DotStyle<TensorNode> style = tensor_graph_style(std::move(options.collapsed));
+  // The Tensors are kept in the style, so the nodes the map is keyed by stay alive.
+  auto by_node = std::make_shared<std::unordered_map<const TensorNode*, std::string>>();
+  auto kept = std::make_shared<std::vector<Tensor>>();
+  for (auto& [name, tensor] : options.names) {
+    if (!tensor.defined()) continue;
+    by_node->emplace(tensor.node(), name);  // the first name wins for a tensor listed twice
+    kept->push_back(std::move(tensor));
+  }
+  style.node_name = [by_node, kept](const TensorNode& node) -> std::string {
+    const auto it = by_node->find(&node);
+    return it == by_node->end() ? std::string{} : it->second;
+  };
+  return style;
+}
+
+inline engine::DotStyle<TensorNode> tensor_graph_style(std::vector<std::string> collapsed) {
   engine::DotStyle<TensorNode> style;
   style.cluster_scope = [](const TensorNode& node) { return Tensor::from_node(node).scope(); };
   if (!collapsed.empty()) {

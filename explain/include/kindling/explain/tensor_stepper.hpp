@@ -3,7 +3,7 @@
 // arrived and of what each input received, and small tensors in full:
 //
 //   kindling::TensorStepper s(loss);
-//   while (!s.done()) std::cout << s.step().text();
+//   while (!s.done()) std::cout << s.step().text() << '\n';
 //   // n5 = matmul(x, w)  (4,2) float32  |g| = 1.2345
 //   //   w.grad += x^T @ g  (3,2)  |added| = 0.8000  |w.grad| = 0.8000
 //
@@ -52,6 +52,7 @@ struct TensorGradContribution {
 
 struct TensorBackwardStep {
   std::size_t number = 0;  // 1 for the first step
+  std::size_t total = 0;   // the pass's step count
   Tensor node;
   std::string name;
   std::string expression;  // "n5 = matmul(x, w)"
@@ -59,8 +60,9 @@ struct TensorBackwardStep {
   double upstream_norm = 0.0;
   std::vector<TensorGradContribution> contributions;
 
-  // A heading line with the shape, dtype and |g|, then one line per input; tensors of at most
-  // `print_limit` elements are printed in full under their line.
+  // A heading line ("[2/4] n5 = matmul(x, w)  (4,3) float32  |n5.grad| = ...") with the shape,
+  // dtype and |g|, then one line per input; tensors of at most `print_limit` elements are printed
+  // in full under their line. No newline at the end.
   std::string text(std::size_t print_limit = 16) const;
 };
 
@@ -135,8 +137,8 @@ inline std::string TensorBackwardStep::text(std::size_t print_limit) const {
     out.append("    ").append(what).append(" ").append(printed).append("\n");
   };
   const Tensor& t = node;
-  std::string out = expression + "  " + shape_string(t.shape()) + " " +
-                    std::string(dtype_name(t.dtype())) + "  |" + name +
+  std::string out = engine::step_tag(number, total) + expression + "  " + shape_string(t.shape()) +
+                    " " + std::string(dtype_name(t.dtype())) + "  |" + name +
                     ".grad| = " + engine::format_number(upstream_norm) + "\n";
   print(out, "g =", upstream);
   for (const TensorGradContribution& c : contributions) {
@@ -155,6 +157,7 @@ inline std::string TensorBackwardStep::text(std::size_t print_limit) const {
     out.append(engine::format_number(c.grad_norm_after)).append("\n");
     print(out, "added", c.added);
   }
+  out.pop_back();  // every line above ends in '\n'; the text itself does not
   return out;
 }
 
@@ -165,6 +168,7 @@ inline const TensorBackwardStep& TensorStepper::step() {
   TensorNode* node = stepper_.next();
   TensorBackwardStep step;
   step.number = position() + 1;
+  step.total = step_count();
   step.node = Tensor::from_node(node);
   const Tensor& t = step.node;
   const std::vector<Tensor> inputs = t.inputs();
@@ -212,9 +216,9 @@ inline const TensorBackwardStep& TensorStepper::step() {
 inline std::string TensorStepper::state_text() const {
   if (last_) return last_->text();
   const TensorNode* root = stepper_.root();
-  return "start: " + name(root) + ".grad = ones" + shape_string(Tensor::from_node(*root).shape()) +
-         " (the seed); interior grads cleared, " + std::to_string(step_count()) +
-         (step_count() == 1 ? " step to go\n" : " steps to go\n");
+  return engine::step_tag(0, step_count()) + "start: " + name(root) + ".grad = ones" +
+         shape_string(Tensor::from_node(*root).shape()) + " (the seed); interior grads cleared, " +
+         std::to_string(step_count()) + (step_count() == 1 ? " step to go" : " steps to go");
 }
 
 inline std::string TensorStepper::frame_dot(const engine::DotOptions& options) const {

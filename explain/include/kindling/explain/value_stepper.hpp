@@ -2,8 +2,8 @@
 // numbers, what the chain rule did at one node:
 //
 //   kindling::ValueStepper s(L);
-//   while (!s.done()) std::cout << s.step().text();
-//   // c = a * b: a.grad += b * c.grad = (-3.0000) * 1.0000 -> -3.0000
+//   while (!s.done()) std::cout << s.step().text() << '\n';
+//   // [1/5] c = a * b: a.grad += b * c.grad = (-3.0000) * 1.0000 -> -3.0000
 //
 // Names are the Values' labels, or n<i> (i = the node's place in the topological order, which is
 // also its id in the DOT text) for unlabeled nodes. Gradients come from the engine's own
@@ -39,14 +39,17 @@ struct GradContribution {
 // One step of the backward pass: the node whose local backward step ran, and what it added.
 struct BackwardStep {
   std::size_t number = 0;  // 1 for the first step
+  std::size_t total = 0;   // the pass's step count
   Value node;
   std::string name;        // e.g. "c", or "n4"
   std::string expression;  // the node's op in names, e.g. "c = a * b"
   double upstream = 0.0;   // the node's own grad when its step ran: d(root)/d(node)
   std::vector<GradContribution> contributions;
 
-  // One line per input, e.g. "c = a * b: a.grad += b * c.grad = (-3.0000) * 1.0000 -> -3.0000";
-  // when the input already held a gradient, the line ends with " (a.grad now ...)".
+  // One line per input, the first tagged with the step number:
+  //   "[1/5] c = a * b: a.grad += b * c.grad = (-3.0000) * 1.0000 -> -3.0000"
+  // later lines indented to match; no newline at the end (print it with puts or print). When the
+  // input already held a gradient, the line ends with " (a.grad now ...)".
   std::string text() const;
 };
 
@@ -74,7 +77,8 @@ class ValueStepper {
   std::vector<Value> done_nodes() const;
   // The description of the last step, or null before the first.
   const BackwardStep* last_step() const noexcept { return last_ ? &*last_ : nullptr; }
-  // What happened so far as text: the seed line at the start, then the last step's text.
+  // What happened so far as text: the seed line ("[0/5] start: ...", saying when leaves already
+  // hold gradients from an earlier backward) at the start, then the last step's text.
   std::string state_text() const;
 
   // The name the step texts use for a node of this graph: its label, or n<i>.
