@@ -132,3 +132,13 @@ __all__ += ["Tensor", "arange", "argmax", "clamp", "concat", "cross_entropy", "f
             "result_type", "float32", "float64", "int64"]
 # kindling.all, kindling.any and kindling.bool stay out of __all__: `from kindling import *`
 # must not replace Python's builtins.
+
+# torch's `dim` keyword, accepted wherever kindling takes `axis` (x.sum(dim=1), softmax(x, dim=-1));
+# last, so that it covers every function above (_dim.py).
+from . import _dim  # noqa: E402
+import sys as _sys  # noqa: E402
+
+_dim.accept_dim(Tensor)
+_dim.accept_dim(_sys.modules[__name__])
+_dim.accept_dim(nn.functional)
+del _sys
