@@ -106,7 +106,10 @@ std::string to_string(const Tensor& t) {
     body = printer.out;
   }
   if (t.dtype() != DType::float32) suffix += ", dtype=" + std::string(dtype_name(t.dtype()));
-  if (t.requires_grad()) suffix += ", requires_grad=true";
+  // As torch's repr: a leaf says it requires grad; a result names the op that made it.
+  if (t.requires_grad() && t.is_leaf()) suffix += ", requires_grad=True";
+  if (t.requires_grad() && !t.is_leaf())
+    suffix += ", grad_fn=<" + std::string(op_name(t.op())) + ">";
   return "tensor(" + body + suffix + ")";
 }
 

@@ -90,7 +90,9 @@ TEST_CASE("printing looks like NumPy and truncates big tensors", "[tensor][core]
   CHECK(to_string(arange(3)) == "tensor([0, 1, 2], dtype=int64)");
   CHECK(to_string(scalar_tensor(2.0, DType::float64)) == "tensor(2.0000, dtype=float64)");
   Tensor w = zeros({2}).set_requires_grad();
-  CHECK(to_string(w) == "tensor([0.0000, 0.0000], requires_grad=true)");
+  CHECK(to_string(w) == "tensor([0.0000, 0.0000], requires_grad=True)");
+  CHECK(to_string(w * 2.0) == "tensor([0.0000, 0.0000], grad_fn=<mul>)");
+  CHECK(to_string((w * 2.0).detach()) == "tensor([0.0000, 0.0000])");
   const std::string big = to_string(arange(0.0, 2000.0, 1.0).reshape({40, 50}));
   CHECK(big.find("...") != std::string::npos);
   CHECK(std::count(big.begin(), big.end(), '\n') == 6);  // 3 + "..." + 3 rows
