@@ -125,8 +125,8 @@ Tensor normalize(const Tensor& x, double p, std::int64_t axis, double eps) {
   KINDLING_CHECK(is_floating(x.dtype()), "normalize: needs a floating-point input, got ",
                  dtype_name(x.dtype()));
   // max(||x||, eps) as (max(sum |x|^p, eps^p))^(1/p): the same value (both sides are monotonic),
-  // but below eps the clamp passes no gradient, so a zero vector never reaches the root's
-  // infinite slope at 0.
+  // but below eps the clamp passes no gradient to the sum, so a zero vector never reaches the
+  // root's infinite slope at 0 (which would make 0 * inf = NaN).
   const double inf = std::numeric_limits<double>::infinity();
   const Tensor powered = p == 2.0 ? sum(x * x, {axis}, true) : sum(pow(abs(x), p), {axis}, true);
   const Tensor clamped = clamp(powered, std::pow(eps, p), inf);

@@ -140,7 +140,7 @@ def test_softmax_without_dim_warns_and_picks_torchs_dim(torch):
         check_same(y, torch.nn.functional.softmax(xr))
 
 
-def test_normalize_zero_vector_stays_zero_with_zero_gradient(torch):
+def test_normalize_zero_vector_stays_zero_with_torchs_gradient(torch):
     check_value_and_grad(torch, lambda x: F.normalize(x, dim=1),
                          lambda x: torch.nn.functional.normalize(x, dim=1),
                          [[0.0, 0.0, 0.0], [3.0, -4.0, 0.0]])

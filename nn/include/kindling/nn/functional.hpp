@@ -35,7 +35,8 @@ Tensor embedding(const Tensor& indices, const Tensor& weight);
 Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pad, double value = 0.0);
 
 // x / max(||x||_p, eps) along `axis`, as torch.nn.functional.normalize (p >= 1). A zero vector
-// stays zero with a zero gradient.
+// stays zero; its gradient is torch's, 1 / eps (never NaN: the norm's root is not differentiated
+// at 0).
 Tensor normalize(const Tensor& x, double p = 2.0, std::int64_t axis = 1, double eps = 1e-12);
 
 // torch's gelu(approximate="tanh"): 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). The exact
