@@ -22,6 +22,14 @@ void bind_optim(py::module_& o) {
       .def("zero_grad", &nn::Optimizer::zero_grad)
       .def_property("lr", &nn::Optimizer::lr, &nn::Optimizer::set_lr)
       .def_property_readonly("step_count", &nn::Optimizer::step_count)
+      .def_property_readonly(
+          "momentum",
+          [](nn::Optimizer& opt) -> std::optional<double> {
+            if (const double* m = opt.momentum_term()) return *m;
+            return std::nullopt;
+          },
+          "The momentum term OneCycleLR cycles: SGD's and RMSprop's momentum, the Adam family's "
+          "beta1; None for Adagrad")
       .def_property_readonly("params",
                              [](const nn::Optimizer& opt) { return tensor_list(opt.params()); })
       .def("set_use_fused", &nn::Optimizer::set_use_fused, py::arg("fused"),

@@ -498,17 +498,19 @@ def test_one_cycle_cycles_beta1_and_stops_at_total_steps(torch):
     opt, torch_opt = optim.Adam([p], lr=0.1), torch.optim.Adam([pr], lr=0.1)
     ours = optim.OneCycleLR(opt, max_lr=1.0, total_steps=6)
     ref = torch.optim.lr_scheduler.OneCycleLR(torch_opt, max_lr=1.0, total_steps=6)
-    betas = [opt.state_dict()["beta1"].item()]
+    betas = [opt.momentum]
     expected = [torch_opt.param_groups[0]["betas"][0]]
     for _ in range(6):
         ours.step()
         ref.step()
-        betas.append(opt.state_dict()["beta1"].item())
+        betas.append(opt.momentum)
         expected.append(torch_opt.param_groups[0]["betas"][0])
     np.testing.assert_allclose(betas, expected, rtol=1e-12)
     with pytest.raises(kindling.Error, match="OneCycleLR: tried to step 8 times; the specified "
                                              "number of total steps is 6"):
         ours.step()
+    assert optim.Adagrad([p]).momentum is None
+    assert opt.state_dict()["beta1"].item() == opt.momentum
     with pytest.raises(kindling.Error, match="Adagrad has no momentum to cycle"):
         optim.OneCycleLR(optim.Adagrad([p]), max_lr=1.0, total_steps=6)
 
