@@ -300,10 +300,17 @@ def test_identity_softmax_logsoftmax_silu_leakyrelu_modules(torch):
     for dim in (0, 1, -1):
         check_same(nn.Softmax(dim=dim)(x), torch.nn.Softmax(dim=dim)(xr))
         check_same(nn.LogSoftmax(dim)(x), torch.nn.LogSoftmax(dim)(xr))
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        y = nn.Softmax()(x)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax"):
+        z = nn.LogSoftmax()(x[0])
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch warns about the implicit dim
-        check_same(nn.Softmax()(x), torch.nn.Softmax()(xr))  # implicit dim 0 for 3 dims
-        check_same(nn.LogSoftmax()(x[0]), torch.nn.LogSoftmax()(xr[0]))  # dim 1 for 2 dims
+        warnings.simplefilter("ignore")  # torch warns about the implicit dim too
+        check_same(y, torch.nn.Softmax()(xr))  # implicit dim 0 for 3 dims
+        check_same(z, torch.nn.LogSoftmax()(xr[0]))  # dim 1 for 2 dims
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an explicit dim: no warning
+        nn.Softmax(dim=1)(x)
     check_same(nn.SiLU()(x), torch.nn.SiLU()(xr))
     check_same(nn.LeakyReLU(0.3)(x), torch.nn.LeakyReLU(0.3)(xr))
     assert "dim=1" in repr(nn.Sequential(nn.Softmax(dim=1)))

@@ -156,6 +156,24 @@ ModuleDict.__init__ = _module_dict_init_keeping
 ModuleDict.update = _module_dict_update
 ModuleDict.__iter__ = lambda self: iter(self.keys())
 
+# nn.Softmax() and nn.LogSoftmax() without a dim take torch's implicit one (in C++) and, called
+# from Python, warn as torch does (a C++ Sequential calls them without the warning).
+def _warn_implicit_dim(cls, name):
+    call = cls.__call__
+
+    def __call__(self, input):
+        if self.dim is None:
+            import warnings
+            warnings.warn(f"Implicit dimension choice for {name} has been "
+                          "deprecated. Change the call to include dim=X as an argument.",
+                          stacklevel=2)
+        return call(self, input)
+
+    cls.__call__ = __call__
+
+_warn_implicit_dim(Softmax, "softmax")
+_warn_implicit_dim(LogSoftmax, "log_softmax")
+
 def mlp(sizes, activation=ReLU, seed=None):
     """Linear layers of the given sizes with ``activation()`` between them (none after the
     last): ``mlp([784, 256, 128, 10])``. ``seed`` seeds one generator that every layer draws from
