@@ -1,7 +1,9 @@
 // Losses: elementwise terms, then the reduction.
 #include "kindling/nn/loss.hpp"
 
+#include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
@@ -73,11 +75,12 @@ Tensor smooth_l1_loss(const Tensor& prediction, const Tensor& target, Reduction 
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction) {
   const ClassRows c = class_rows("nll_loss", log_probs, target);
   const std::int64_t classes = c.rows.size(1);
+  // Checked on the host (a copy of the targets, whatever their device), so a bad class is an
+  // error naming it rather than an out-of-range read.
   if (c.targets.numel() > 0) {
-    const no_grad guard;
-    const std::int64_t low = min(c.targets).to(kCPU).to_vector<std::int64_t>()[0];
-    const std::int64_t high = max(c.targets).to(kCPU).to_vector<std::int64_t>()[0];
-    KINDLING_CHECK(low >= 0 && high < classes, "nll_loss: target ", low < 0 ? low : high,
+    const std::vector<std::int64_t> classes_given = c.targets.to_vector<std::int64_t>();
+    const auto [low, high] = std::minmax_element(classes_given.begin(), classes_given.end());
+    KINDLING_CHECK(*low >= 0 && *high < classes, "nll_loss: target ", *low < 0 ? *low : *high,
                    " is outside 0..", classes - 1, " (", classes, " classes)");
   }
   const Tensor picked = gather(c.rows, 1, unsqueeze(c.targets, 1));  // (M, 1)
