@@ -1,5 +1,5 @@
-// kindling's nn library in one include: modules, layers and their functional forms, initialisers,
-// losses, optimizers, schedulers, data sets, readers, metrics, summary, safetensors, checkpoints.
+// kindling's nn library in one include: modules and layers, initialisers, losses, optimizers and
+// schedulers, data sets and readers, metrics, safetensors and checkpoints.
 #pragma once
 
 #include "kindling/nn/checkpoint.hpp"
