@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kindling/explain/tensor_dot.hpp"
@@ -120,6 +121,22 @@ TEST_CASE("Linear computes x W^T, so its graph shows the input as passed", "[nn]
   REQUIRE(a.size() == e.size());
   for (std::size_t i = 0; i < a.size(); ++i)
     CHECK(a[i] == Approx(e[i]).epsilon(1e-5).margin(1e-6));
+}
+
+// Note [transposed operand gradient] (tensor/src/ops_matmul.cpp): W's gradient through x W^T is
+// computed as g^T x, the product the old (W x^T)^T form made, so its bits did not change; and it
+// arrives contiguous, with no strided copy.
+TEST_CASE("Linear's weight gradient through x W^T has the bits of g^T x", "[nn][traps][graph]") {
+  Generator g(9);
+  for (const auto& [batch, in, out] : {std::tuple{4, 64, 3}, {64, 784, 256}, {3, 30, 100}}) {
+    Linear layer(in, out, g);
+    const Tensor x = rand({batch, in}, g);
+    const Tensor weights = rand({batch, out}, g);
+    sum(layer(x) * weights).backward();
+    const Tensor direct = matmul(transpose(weights, 0, 1), x);  // (out, B) x (B, in)
+    CHECK(layer.weight.grad().is_contiguous());
+    CHECK(layer.weight.grad().to_vector<float>() == direct.to_vector<float>());
+  }
 }
 
 namespace {
