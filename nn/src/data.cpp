@@ -1,8 +1,10 @@
-// TensorDataset, DataLoader and the moons data set.
+// TensorDataset, Subset, random_split, DataLoader and the moons data set.
 #include "kindling/nn/data.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
+#include <string>
 
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
@@ -42,6 +44,81 @@ Batch TensorDataset::get_batch(std::span<const std::int64_t> indices) const {
     KINDLING_CHECK(i >= 0 && i < n, "TensorDataset: index ", i, " out of range for ", n,
                    " samples");
   return {select_rows(inputs_, indices), select_rows(targets_, indices)};
+}
+
+// ---- Subset and random_split ------------------------------------------------------------------
+
+Subset::Subset(const Dataset& dataset, std::vector<std::int64_t> indices)
+    : dataset_(&dataset), indices_(std::move(indices)) {
+  const auto n = static_cast<std::int64_t>(dataset.size());
+  for (std::size_t i = 0; i < indices_.size(); ++i)
+    KINDLING_CHECK(indices_[i] >= 0 && indices_[i] < n, "Subset: index ", indices_[i],
+                   " at position ", i, " is out of range for a data set of ", n, " samples");
+}
+
+Batch Subset::get_batch(std::span<const std::int64_t> indices) const {
+  const auto n = static_cast<std::int64_t>(indices_.size());
+  std::vector<std::int64_t> mapped;
+  mapped.reserve(indices.size());
+  for (const std::int64_t i : indices) {
+    KINDLING_CHECK(i >= 0 && i < n, "Subset: index ", i, " out of range for ", n, " samples");
+    mapped.push_back(indices_[static_cast<std::size_t>(i)]);
+  }
+  return dataset_->get_batch(mapped);
+}
+
+std::vector<std::int64_t> shuffled_indices(std::int64_t n, Generator& generator) {
+  KINDLING_CHECK(n >= 0, "shuffled_indices: n must be >= 0, got ", n);
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  for (std::size_t i = order.size(); i > 1; --i)
+    std::swap(order[i - 1], order[generator.below(i)]);
+  return order;
+}
+
+std::vector<Subset> random_split(const Dataset& dataset, const std::vector<std::int64_t>& lengths,
+                                 Generator& generator) {
+  std::int64_t total = 0;
+  std::string given;
+  for (const std::int64_t length : lengths) {
+    KINDLING_CHECK(length >= 0, "random_split: a length of ", length, " is negative");
+    total = checked_add(total, length, "random_split", "lengths");
+    given += (given.empty() ? "" : ", ") + std::to_string(length);
+  }
+  KINDLING_CHECK(total == static_cast<std::int64_t>(dataset.size()), "random_split: lengths (",
+                 given, ") add up to ", total, ", not to the data set's ", dataset.size(),
+                 " samples");
+  const std::vector<std::int64_t> order =
+      shuffled_indices(static_cast<std::int64_t>(dataset.size()), generator);
+  std::vector<Subset> parts;
+  auto start = order.begin();
+  for (const std::int64_t length : lengths) {
+    parts.emplace_back(dataset, std::vector<std::int64_t>(start, start + length));
+    start += length;
+  }
+  return parts;
+}
+
+std::vector<Subset> random_split_fractions(const Dataset& dataset,
+                                           const std::vector<double>& fractions,
+                                           Generator& generator) {
+  double total = 0.0;
+  for (const double f : fractions) {
+    KINDLING_CHECK(f >= 0.0 && f <= 1.0, "random_split: fraction ", f, " is not in [0, 1]");
+    total += f;
+  }
+  KINDLING_CHECK(std::abs(total - 1.0) <= 1e-9 && !fractions.empty(),
+                 "random_split: fractions add up to ", total, ", not to 1");
+  const auto n = static_cast<std::int64_t>(dataset.size());
+  std::vector<std::int64_t> lengths;
+  std::int64_t assigned = 0;
+  for (const double f : fractions) {
+    lengths.push_back(static_cast<std::int64_t>(std::floor(static_cast<double>(n) * f)));
+    assigned += lengths.back();
+  }
+  for (std::size_t i = 0; assigned < n; i = (i + 1) % lengths.size(), ++assigned)
+    ++lengths[i];
+  return random_split(dataset, lengths, generator);
 }
 
 // ---- DataLoader --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
+#include "kindling/nn/functional.hpp"
 #include "kindling/nn/init.hpp"
 #include "kindling/nn/tensor_util.hpp"
 #include "kindling/tensor/creation.hpp"
@@ -32,34 +33,20 @@ Tensor Linear::forward(const Tensor& x) {
   KINDLING_CHECK(x.dim() >= 1 && x.shape().back() == in_features, "Linear(in=", in_features,
                  ", out=", out_features, "): input of shape ", shape_string(x.shape()),
                  " does not end in ", in_features);
+  // As torch.nn.Linear: an input of another dtype is an error, not a silent conversion (an int64
+  // input would otherwise come out float32 and a float64 one float64).
+  KINDLING_CHECK(x.dtype() == weight.dtype(), "Linear(in=", in_features, ", out=", out_features,
+                 "): input dtype ", dtype_name(x.dtype()), " differs from the weight dtype ",
+                 dtype_name(weight.dtype()), "; convert the input (x.to(",
+                 dtype_name(weight.dtype()), ")) or build the layer with that dtype");
   // Note [linear layout]
-  // Two ways to compute y, whose backward passes differ only in the strided copies they make
-  // (the tensor library's transposing copy is the slow part, measured 175 us for 784x256):
-  //   x W^T:      dW comes out of backward as (in, out) and is transposed into W's grad buffer:
-  //               a copy of in * out elements; dx comes out contiguous.
-  //   (W x^T)^T:  dW comes out as g^T x, already (out, in); the output's gradient is transposed
-  //               into (out, B) and dx^T out of (in, B): copies of B * out (+ B * in when x needs
-  //               a gradient) elements.
-  // Both transposes are views that gemm takes as trans flags. Each call picks the cheaper form,
-  // so the 784-256 first layer of an MLP at batch 64 copies 16k elements instead of 200k.
-  if (x.dim() == 1) return linear_vector(x);
-  const Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, in_features});
-  const bool backward_ahead = is_grad_enabled() && weight.requires_grad();
-  const std::int64_t copy_if_rows_first =
-      x2.size(0) * (out_features + (x2.requires_grad() ? in_features : 0));
-  const bool weight_first = backward_ahead && copy_if_rows_first < in_features * out_features;
-  Tensor y = weight_first ? matmul(weight, x2.transpose(0, 1)).transpose(0, 1)  // (B, out) view
-                          : matmul(x2, weight.transpose(0, 1));
-  if (bias.defined()) y = y + bias;
-  if (x.dim() == 2) return y;
-  Shape shape = x.shape();
-  shape.back() = out_features;
-  return y.reshape(shape);
-}
-
-Tensor Linear::linear_vector(const Tensor& x) const {
-  const Tensor y = matmul(weight, x);  // (out, in) x (in,) -> (out,)
-  return bias.defined() ? y + bias : y;
+  // y = x W^T, in that order (nn::linear), so that a graph of the model shows the input as the
+  // user passed it ((B, in), then the transposed weight as a view) and the output as (B, out)
+  // without a permute. The backward pass gives dx = g W, contiguous, and dW = (x^T g)^T: the
+  // tensor library transposes that (in, out) product into W's (out, in) gradient buffer, a copy of
+  // in * out elements. The other order, (W x^T)^T, avoided that copy at small batches but drew
+  // (in, B) and (out, B) nodes the user never made.
+  return linear(x, weight, bias);
 }
 
 std::string Linear::extra_repr() const {
@@ -80,6 +67,62 @@ Tensor Sequential::forward(const Tensor& x) {
   for (const auto& [name, module] : children())
     y = (*module)(y);  // through operator(), so each child opens its name scope
   return y;
+}
+
+void ModuleList::push_back(std::shared_ptr<Module> module) {
+  add_child(std::to_string(children().size()), std::move(module));
+}
+
+Module& ModuleList::operator[](std::size_t i) const {
+  KINDLING_CHECK(i < size(), "ModuleList: index ", i, " is out of range for ", size(), " modules");
+  return *children()[i].second;
+}
+
+void ModuleDict::insert(std::string name, std::shared_ptr<Module> module) {
+  add_child(std::move(name), std::move(module));
+}
+
+bool ModuleDict::contains(const std::string& name) const noexcept {
+  for (const auto& entry : children())
+    if (entry.first == name) return true;
+  return false;
+}
+
+Module& ModuleDict::at(const std::string& name) const {
+  std::string names;
+  for (const auto& [key, module] : children()) {
+    if (key == name) return *module;
+    names += (names.empty() ? "'" : ", '") + key + "'";
+  }
+  throw error("ModuleDict: no module named '" + name + "' (it holds " +
+              (names.empty() ? std::string("none") : names) + ")");
+}
+
+namespace {
+// torch's implicit softmax dim (_get_softmax_dim): 0 for 0, 1 or 3 dims, else 1.
+std::int64_t softmax_dim(const std::optional<std::int64_t>& dim, const Tensor& x) {
+  if (dim) return *dim;
+  return x.dim() == 0 || x.dim() == 1 || x.dim() == 3 ? 0 : 1;
+}
+std::string dim_repr(const std::optional<std::int64_t>& dim) {
+  return "dim=" + (dim ? std::to_string(*dim) : std::string("None"));
+}
+}  // namespace
+
+Tensor Softmax::forward(const Tensor& x) {
+  return softmax(x, softmax_dim(dim, x));
+}
+std::string Softmax::extra_repr() const {
+  return dim_repr(dim);
+}
+Tensor LogSoftmax::forward(const Tensor& x) {
+  return log_softmax(x, softmax_dim(dim, x));
+}
+std::string LogSoftmax::extra_repr() const {
+  return dim_repr(dim);
+}
+Tensor SiLU::forward(const Tensor& x) {
+  return silu(x);
 }
 
 Tensor ReLU::forward(const Tensor& x) {
@@ -127,18 +170,7 @@ Dropout::Dropout(double p_, Generator& generator)
 }
 
 Tensor Dropout::forward(const Tensor& x) {
-  if (!is_training() || p == 0.0) return x;
-  if (p == 1.0) return x * 0.0;
-  Tensor keep;
-  {
-    const no_grad guard;
-    // keep = (u >= p) / (1 - p): a constant mask, so the gradient is the same mask.
-    const Tensor u = rand(x.shape(), *generator_, x.dtype());
-    // The bool mask in u's dtype first, so a float64 model keeps 1 / (1 - p) in double.
-    const Tensor mask = cast(ge(u, p), u.dtype()) * (1.0 / (1.0 - p));
-    keep = mask.to(x.device());  // drawn on the host: the same mask on every device
-  }
-  return x * keep;
+  return dropout(x, p, is_training(), *generator_);
 }
 
 std::string Dropout::extra_repr() const {
@@ -163,14 +195,7 @@ Tensor LayerNorm::forward(const Tensor& x) {
   const bool fits = x.dim() >= k && Shape(x.shape().end() - k, x.shape().end()) == normalized_shape;
   KINDLING_CHECK(fits, "LayerNorm", shape_string(normalized_shape), ": input of shape ",
                  shape_string(x.shape()), " does not end in the normalized shape");
-  Axes axes;
-  for (std::int64_t d = x.dim() - k; d < x.dim(); ++d)
-    axes.push_back(d);
-  const Tensor centered = x - mean(x, axes, true);
-  const Tensor variance = mean(centered * centered, axes, true);
-  Tensor y = centered / sqrt(variance + eps);
-  if (weight.defined()) y = y * weight + bias;
-  return y;
+  return layer_norm(x, normalized_shape, weight, bias, eps);
 }
 
 std::string LayerNorm::extra_repr() const {

@@ -135,13 +135,29 @@ void Module::add_child(std::string name, std::shared_ptr<Module> module) {
   children_.emplace_back(std::move(name), std::move(module));
 }
 
+namespace {
+thread_local ModuleCallObserver* current_observer = nullptr;
+}  // namespace
+
+ModuleCallObserver::ModuleCallObserver() : previous_(current_observer) {
+  current_observer = this;
+}
+ModuleCallObserver::~ModuleCallObserver() {
+  current_observer = previous_;
+}
+
 Tensor Module::operator()(const Tensor& input) {
   const engine::NameScope scope(scope_name_.empty() ? type_name_ : scope_name_);
   // Parameters are made outside any forward; they take the scope of the first module that uses
   // them, and keep it when another module sharing them runs (Tensor::claim_scope).
   for (auto& [name, parameter] : parameters_)
     parameter.claim_scope();
-  return forward(input);
+  ModuleCallObserver* const observer = current_observer;
+  if (observer == nullptr) return forward(input);
+  observer->entered(*this);
+  Tensor output = forward(input);
+  observer->left(*this, output);
+  return output;
 }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {

@@ -1,4 +1,4 @@
-// Optimizer base (state, state dict, fused-or-composite choice), the four update rules written
+// Optimizer base (state, state dict, fused-or-composite choice), the eight update rules written
 // with tensor ops (the device-independent form, Note [fused optimizer steps]), and clipping.
 #include "kindling/nn/optim.hpp"
 
@@ -174,8 +174,8 @@ Adam::Adam(std::string name, std::vector<Tensor> params, AdamOptions o, bool dec
                  " and weight_decay ", o.weight_decay, " must be >= 0");
 }
 
-AdamW::AdamW(std::vector<Tensor> params, AdamOptions o)
-    : Adam("AdamW", std::move(params), o, true) {}
+AdamW::AdamW(std::vector<Tensor> params, AdamWOptions o)
+    : Adam("AdamW", std::move(params), AdamOptions(o), true) {}
 
 std::vector<std::pair<std::string, double*>> Adam::hyperparameters() {
   return {{"beta1", &options.beta1},
@@ -280,6 +280,156 @@ void RMSprop::update(std::size_t i, const Tensor& p, const Tensor& grad) {
     copy_into(p, p - buf * lr_);
   } else {
     copy_into(p, p - g / avg * lr_);
+  }
+}
+
+// ---- Adagrad -----------------------------------------------------------------------------------
+
+Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions o)
+    : Optimizer("Adagrad", std::move(params), o.lr, {"sum"}), options(o) {
+  KINDLING_CHECK(o.lr_decay >= 0.0 && o.weight_decay >= 0.0 && o.initial_accumulator_value >= 0.0 &&
+                     o.eps >= 0.0,
+                 "Adagrad: lr_decay ", o.lr_decay, ", weight_decay ", o.weight_decay,
+                 ", initial_accumulator_value ", o.initial_accumulator_value, " and eps ", o.eps,
+                 " must be >= 0");
+}
+
+std::vector<std::pair<std::string, double*>> Adagrad::hyperparameters() {
+  return {{"lr_decay", &options.lr_decay},
+          {"weight_decay", &options.weight_decay},
+          {"initial_accumulator_value", &options.initial_accumulator_value},
+          {"eps", &options.eps}};
+}
+
+void Adagrad::update(std::size_t i, const Tensor& p, const Tensor& grad) {
+  const AdagradOptions& o = options;
+  bool created = false;
+  Tensor& sum_sq = slot(i, 0, &created);
+  if (created && o.initial_accumulator_value != 0.0)
+    copy_into(sum_sq, full_like(sum_sq, o.initial_accumulator_value));
+  const Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
+  const double t = static_cast<double>(step_count());
+  const double clr = lr_ / (1.0 + (t - 1.0) * o.lr_decay);
+  copy_into(sum_sq, sum_sq + g * g);
+  copy_into(p, p - g / (sqrt(sum_sq) + o.eps) * clr);
+}
+
+// ---- Adamax ------------------------------------------------------------------------------------
+
+Adamax::Adamax(std::vector<Tensor> params, AdamaxOptions o)
+    : Optimizer("Adamax", std::move(params), o.lr, {"exp_avg", "exp_inf"}), options(o) {
+  KINDLING_CHECK(o.beta1 >= 0.0 && o.beta1 < 1.0 && o.beta2 >= 0.0 && o.beta2 < 1.0,
+                 "Adamax: betas must be in [0, 1), got ", o.beta1, ", ", o.beta2);
+  KINDLING_CHECK(o.eps >= 0.0 && o.weight_decay >= 0.0, "Adamax: eps ", o.eps, " and weight_decay ",
+                 o.weight_decay, " must be >= 0");
+}
+
+std::vector<std::pair<std::string, double*>> Adamax::hyperparameters() {
+  return {{"beta1", &options.beta1},
+          {"beta2", &options.beta2},
+          {"eps", &options.eps},
+          {"weight_decay", &options.weight_decay}};
+}
+
+void Adamax::update(std::size_t i, const Tensor& p, const Tensor& grad) {
+  const AdamaxOptions& o = options;
+  Tensor& m = slot(i, 0);
+  Tensor& u = slot(i, 1);
+  const Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
+  copy_into(m, m * o.beta1 + g * (1.0 - o.beta1));
+  copy_into(u, maximum(u * o.beta2, abs(g) + o.eps));
+  const double clr = lr_ / (1.0 - std::pow(o.beta1, static_cast<double>(step_count())));
+  copy_into(p, p - m / u * clr);
+}
+
+// ---- NAdam -------------------------------------------------------------------------------------
+
+NAdam::NAdam(std::vector<Tensor> params, NAdamOptions o)
+    : Optimizer("NAdam", std::move(params), o.lr, {"exp_avg", "exp_avg_sq"}), options(o) {
+  KINDLING_CHECK(o.beta1 >= 0.0 && o.beta1 < 1.0 && o.beta2 >= 0.0 && o.beta2 < 1.0,
+                 "NAdam: betas must be in [0, 1), got ", o.beta1, ", ", o.beta2);
+  KINDLING_CHECK(o.eps >= 0.0 && o.weight_decay >= 0.0 && o.momentum_decay >= 0.0, "NAdam: eps ",
+                 o.eps, ", weight_decay ", o.weight_decay, " and momentum_decay ", o.momentum_decay,
+                 " must be >= 0");
+}
+
+std::vector<std::pair<std::string, double*>> NAdam::hyperparameters() {
+  return {{"beta1", &options.beta1},
+          {"beta2", &options.beta2},
+          {"eps", &options.eps},
+          {"weight_decay", &options.weight_decay},
+          {"momentum_decay", &options.momentum_decay}};
+}
+
+namespace {
+double nadam_mu(const NAdamOptions& o, std::int64_t t) {
+  return o.beta1 * (1.0 - 0.5 * std::pow(0.96, static_cast<double>(t) * o.momentum_decay));
+}
+}  // namespace
+
+double NAdam::mu_product() {
+  const std::int64_t t = step_count();
+  if (mu_product_step_ > t) {  // a state dict of an earlier step was loaded: start over
+    mu_product_ = 1.0;
+    mu_product_step_ = 0;
+  }
+  for (; mu_product_step_ < t; ++mu_product_step_)
+    mu_product_ *= nadam_mu(options, mu_product_step_ + 1);
+  return mu_product_;
+}
+
+void NAdam::update(std::size_t i, const Tensor& p, const Tensor& grad) {
+  const NAdamOptions& o = options;
+  Tensor& m = slot(i, 0);
+  Tensor& v = slot(i, 1);
+  const std::int64_t t = step_count();
+  const Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
+  const double mu = nadam_mu(o, t), mu_next = nadam_mu(o, t + 1);
+  const double product = mu_product(), product_next = product * mu_next;
+  copy_into(m, m * o.beta1 + g * (1.0 - o.beta1));
+  copy_into(v, v * o.beta2 + g * g * (1.0 - o.beta2));
+  const double bias2 = 1.0 - std::pow(o.beta2, static_cast<double>(t));
+  const Tensor denom = sqrt(v / bias2) + o.eps;
+  const Tensor step1 = p - g / denom * (lr_ * (1.0 - mu) / (1.0 - product));
+  copy_into(p, step1 - m / denom * (lr_ * mu_next / (1.0 - product_next)));
+}
+
+// ---- RAdam -------------------------------------------------------------------------------------
+
+RAdam::RAdam(std::vector<Tensor> params, RAdamOptions o)
+    : Optimizer("RAdam", std::move(params), o.lr, {"exp_avg", "exp_avg_sq"}), options(o) {
+  KINDLING_CHECK(o.beta1 >= 0.0 && o.beta1 < 1.0 && o.beta2 >= 0.0 && o.beta2 < 1.0,
+                 "RAdam: betas must be in [0, 1), got ", o.beta1, ", ", o.beta2);
+  KINDLING_CHECK(o.eps >= 0.0 && o.weight_decay >= 0.0, "RAdam: eps ", o.eps, " and weight_decay ",
+                 o.weight_decay, " must be >= 0");
+}
+
+std::vector<std::pair<std::string, double*>> RAdam::hyperparameters() {
+  return {{"beta1", &options.beta1},
+          {"beta2", &options.beta2},
+          {"eps", &options.eps},
+          {"weight_decay", &options.weight_decay}};
+}
+
+void RAdam::update(std::size_t i, const Tensor& p, const Tensor& grad) {
+  const RAdamOptions& o = options;
+  Tensor& m = slot(i, 0);
+  Tensor& v = slot(i, 1);
+  const double t = static_cast<double>(step_count());
+  const Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
+  copy_into(m, m * o.beta1 + g * (1.0 - o.beta1));
+  copy_into(v, v * o.beta2 + g * g * (1.0 - o.beta2));
+  const double bias1 = 1.0 - std::pow(o.beta1, t), bias2 = 1.0 - std::pow(o.beta2, t);
+  const Tensor corrected = m / bias1;
+  const double rho_inf = 2.0 / (1.0 - o.beta2) - 1.0;
+  const double rho_t = rho_inf - 2.0 * t * std::pow(o.beta2, t) / bias2;
+  if (rho_t > 5.0) {
+    const double rect = std::sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf /
+                                  ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t));
+    const Tensor adaptive = std::sqrt(bias2) / (sqrt(v) + o.eps);
+    copy_into(p, p - corrected * lr_ * adaptive * rect);
+  } else {
+    copy_into(p, p - corrected * lr_);
   }
 }
 

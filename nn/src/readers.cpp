@@ -108,10 +108,18 @@ bool can_delimit(char c) noexcept {
 
 }  // namespace
 
-std::vector<std::uint8_t> read_maybe_gzip(const std::string& path) {
-  io::FileChunks source(path, "read_maybe_gzip");
+namespace {
+// The file's bytes, inflated when they start with gzip's magic bytes; `who` names the caller in
+// messages about the file itself.
+std::vector<std::uint8_t> read_decompressed(const std::string& path, const char* who) {
+  io::FileChunks source(path, who);
   const auto stream = io::open_stream(source, path);
   return io::read_all(*stream);
+}
+}  // namespace
+
+std::vector<std::uint8_t> read_maybe_gzip(const std::string& path) {
+  return read_decompressed(path, "read_maybe_gzip");
 }
 
 IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& name) {
@@ -154,6 +162,12 @@ CsvTable parse_csv(std::string_view text, const std::string& name, bool has_head
   KINDLING_CHECK(can_delimit(delimiter), file, ": the delimiter ",
                  text::quote_for_message({&delimiter, 1}),
                  " cannot separate numbers (it may be part of one, or a line break)");
+  // Compressed bytes would fail on line 1 with a quote of binary noise: say what they are.
+  KINDLING_CHECK(!(text.size() >= 2 && static_cast<unsigned char>(text[0]) == 0x1f &&
+                   static_cast<unsigned char>(text[1]) == 0x8b),
+                 file,
+                 ": this looks gzip-compressed (it starts with gzip's magic bytes 1f 8b); "
+                 "read_csv(path) inflates gzip files, parse_csv takes the decompressed text");
   CsvTable table;
   table.source = name;
   std::size_t pos = 0;
@@ -214,7 +228,8 @@ CsvTable parse_csv(std::string_view text, const std::string& name, bool has_head
 }
 
 CsvTable read_csv(const std::string& path, bool has_header, char delimiter) {
-  const std::vector<std::uint8_t> bytes = io::read_whole_file(path, "read_csv");
+  // Plain or gzip (detected by its magic bytes, not by the name): sklearn ships digits.csv.gz.
+  const std::vector<std::uint8_t> bytes = read_decompressed(path, "read_csv");
   return parse_csv({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, path, has_header,
                    delimiter);
 }

@@ -1,4 +1,4 @@
-// Schedulers: closed-form lr curves, and the plateau detector.
+// Schedulers: closed-form lr curves (the 1cycle policy among them), and the plateau detector.
 #include "kindling/nn/scheduler.hpp"
 
 #include <algorithm>
@@ -68,6 +68,116 @@ double LinearWarmup::lr_at(std::int64_t epoch) const {
   const double done =
       static_cast<double>(std::min(epoch, warmup_steps_)) / static_cast<double>(warmup_steps_);
   return base_lr_ * (start_factor_ + (1.0 - start_factor_) * done);
+}
+
+MultiStepLR::MultiStepLR(Optimizer& optimizer, std::vector<std::int64_t> milestones, double gamma)
+    : Scheduler(optimizer), milestones_(std::move(milestones)), gamma_(gamma) {
+  std::sort(milestones_.begin(), milestones_.end());
+  optimizer.set_lr(lr_at(0));  // a milestone at 0 applies at once, as in torch
+}
+
+double MultiStepLR::lr_at(std::int64_t epoch) const {
+  const auto passed =
+      std::upper_bound(milestones_.begin(), milestones_.end(), epoch) - milestones_.begin();
+  return base_lr_ * std::pow(gamma_, static_cast<double>(passed));
+}
+
+ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma)
+    : Scheduler(optimizer), gamma_(gamma) {}
+
+double ExponentialLR::lr_at(std::int64_t epoch) const {
+  return base_lr_ * std::pow(gamma_, static_cast<double>(epoch));
+}
+
+LinearLR::LinearLR(Optimizer& optimizer, double start_factor, double end_factor,
+                   std::int64_t total_iters)
+    : Scheduler(optimizer),
+      start_factor_(start_factor),
+      end_factor_(end_factor),
+      total_iters_(total_iters) {
+  KINDLING_CHECK(start_factor > 0.0 && start_factor <= 1.0 && end_factor >= 0.0 &&
+                     end_factor <= 1.0 && total_iters > 0,
+                 "LinearLR: start_factor (", start_factor, ") must be in (0, 1], end_factor (",
+                 end_factor, ") in [0, 1] and total_iters (", total_iters, ") positive");
+  optimizer.set_lr(lr_at(0));
+}
+
+double LinearLR::lr_at(std::int64_t epoch) const {
+  const double done =
+      static_cast<double>(std::min(epoch, total_iters_)) / static_cast<double>(total_iters_);
+  return base_lr_ * (start_factor_ + (end_factor_ - start_factor_) * done);
+}
+
+LambdaLR::LambdaLR(Optimizer& optimizer, std::function<double(std::int64_t)> lr_lambda)
+    : Scheduler(optimizer), lr_lambda_(std::move(lr_lambda)) {
+  KINDLING_CHECK(static_cast<bool>(lr_lambda_), "LambdaLR: lr_lambda is empty");
+  optimizer.set_lr(lr_at(0));
+}
+
+double LambdaLR::lr_at(std::int64_t epoch) const {
+  return base_lr_ * lr_lambda_(epoch);
+}
+
+OneCycleLR::OneCycleLR(Optimizer& optimizer, Options o) : Scheduler(optimizer), options(o) {
+  KINDLING_CHECK(o.total_steps > 0, "OneCycleLR: total_steps must be positive, got ",
+                 o.total_steps);
+  KINDLING_CHECK(o.pct_start >= 0.0 && o.pct_start <= 1.0,
+                 "OneCycleLR: pct_start must be in [0, 1], got ", o.pct_start);
+  KINDLING_CHECK(o.max_lr > 0.0 && o.div_factor > 0.0 && o.final_div_factor > 0.0,
+                 "OneCycleLR: max_lr (", o.max_lr, "), div_factor (", o.div_factor,
+                 ") and final_div_factor (", o.final_div_factor, ") must be positive");
+  KINDLING_CHECK(!o.cycle_momentum || optimizer.momentum_term() != nullptr,
+                 "OneCycleLR: ", optimizer.name(),
+                 " has no momentum to cycle; pass cycle_momentum = false (torch: "
+                 "optimizer must support momentum with `cycle_momentum` option enabled)");
+  // torch's phases: the end step of each is a (fractional) step index.
+  const double total = static_cast<double>(o.total_steps);
+  const double initial = o.max_lr / o.div_factor, min_lr = initial / o.final_div_factor;
+  const double lo = o.base_momentum, hi = o.max_momentum;
+  if (o.three_phase) {
+    phases_ = {{o.pct_start * total - 1.0, initial, o.max_lr, hi, lo},
+               {2.0 * o.pct_start * total - 2.0, o.max_lr, initial, lo, hi},
+               {total - 1.0, initial, min_lr, hi, hi}};
+  } else {
+    phases_ = {{o.pct_start * total - 1.0, initial, o.max_lr, hi, lo},
+               {total - 1.0, o.max_lr, min_lr, lo, hi}};
+  }
+  const auto [lr, momentum] = at(0);
+  optimizer.set_lr(lr);
+  if (o.cycle_momentum) *optimizer.momentum_term() = momentum;
+}
+
+std::pair<double, double> OneCycleLR::at(std::int64_t epoch) const {
+  const auto step = static_cast<double>(epoch);
+  auto anneal = [&](double start, double end, double pct) {
+    return options.cosine ? end + (start - end) / 2.0 * (std::cos(std::numbers::pi * pct) + 1.0)
+                          : (end - start) * pct + start;
+  };
+  double start_step = 0.0;
+  for (std::size_t i = 0; i < phases_.size(); ++i) {
+    const Phase& phase = phases_[i];
+    if (step <= phase.end_step || i + 1 == phases_.size()) {
+      const double pct = (step - start_step) / (phase.end_step - start_step);
+      return {anneal(phase.start_lr, phase.end_lr, pct),
+              anneal(phase.start_momentum, phase.end_momentum, pct)};
+    }
+    start_step = phase.end_step;
+  }
+  return {0.0, 0.0};  // unreachable: the last phase always answers
+}
+
+double OneCycleLR::lr_at(std::int64_t epoch) const {
+  return at(epoch).first;
+}
+
+void OneCycleLR::step() {
+  KINDLING_CHECK(last_epoch_ + 1 <= options.total_steps, "OneCycleLR: tried to step ",
+                 last_epoch_ + 2, " times; the specified number of total steps is ",
+                 options.total_steps);
+  ++last_epoch_;
+  const auto [lr, momentum] = at(last_epoch_);
+  optimizer_->set_lr(lr);
+  if (options.cycle_momentum) *optimizer_->momentum_term() = momentum;
 }
 
 ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, Options o)

@@ -1,4 +1,5 @@
-// kindling.nn's data sets and DataLoader, and the Fashion-MNIST reader.
+// kindling.nn's data sets (TensorDataset, Subset, random_split) and DataLoader, and the CSV and
+// Fashion-MNIST readers.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -11,6 +12,7 @@
 #include "bindings.hpp"
 #include "kindling/nn/data.hpp"
 #include "kindling/nn/readers.hpp"
+#include "kindling/tensor/creation.hpp"
 #include "nn_support.hpp"
 #include "tensor_support.hpp"
 
@@ -52,6 +54,76 @@ void bind_data(py::module_& m) {
            py::arg("inputs"), py::arg("targets"))
       .def_property_readonly("inputs", &nn::TensorDataset::inputs)
       .def_property_readonly("targets", &nn::TensorDataset::targets);
+
+  // A Subset keeps its Python data set alive through its `dataset` attribute (the C++ class holds
+  // a reference), as torch's Subset has `dataset` and `indices`.
+  py::class_<nn::Subset, nn::Dataset>(m, "Subset", py::dynamic_attr(),
+                                      "The samples of a data set at the given indices")
+      .def(py::init([](const nn::Dataset& dataset, const std::vector<std::int64_t>& indices) {
+             return nn::Subset(dataset, indices);
+           }),
+           py::arg("dataset"), py::arg("indices"), py::keep_alive<1, 2>())
+      .def_property_readonly("indices", &nn::Subset::indices);
+  m.def(
+      "random_split",
+      [](const py::object& dataset, const py::sequence& lengths,
+         const std::optional<std::uint64_t>& seed) {
+        const auto& data = dataset.cast<const nn::Dataset&>();
+        bool fractions = false;
+        for (py::handle length : lengths)
+          fractions = fractions || py::isinstance<py::float_>(length);
+        std::vector<nn::Subset> parts = with_generator(seed, [&](Generator& g) {
+          return fractions
+                     ? nn::random_split_fractions(data, lengths.cast<std::vector<double>>(), g)
+                     : nn::random_split(data, lengths.cast<std::vector<std::int64_t>>(), g);
+        });
+        py::list out;
+        for (nn::Subset& part : parts) {
+          py::object subset = py::cast(std::move(part));
+          subset.attr("dataset") = dataset;
+          out.append(subset);
+        }
+        return out;
+      },
+      py::arg("dataset"), py::arg("lengths"), py::arg("seed") = py::none(),
+      "Subsets of the given lengths (or fractions adding up to 1) in a random order, as "
+      "torch.utils.data.random_split; `seed` seeds the order (else kindling.manual_seed's "
+      "generator)");
+
+  py::class_<nn::CsvTable>(m, "CsvTable", "A CSV file of numbers: header, then rows")
+      .def_readonly("header", &nn::CsvTable::header)
+      .def_readonly("rows", &nn::CsvTable::rows)
+      .def_readonly("cols", &nn::CsvTable::cols)
+      .def_readonly("source", &nn::CsvTable::source)
+      .def_readonly("line_numbers", &nn::CsvTable::line_numbers)
+      .def(
+          "tensor",
+          [](const nn::CsvTable& t) {
+            return from_vector(t.values, {t.rows, t.cols}, DType::float64);
+          },
+          "The values as a (rows, cols) float64 tensor")
+      .def("__repr__", [](const nn::CsvTable& t) {
+        return "CsvTable('" + t.source + "', " + std::to_string(t.rows) + " rows x " +
+               std::to_string(t.cols) + " columns)";
+      });
+  m.def("read_csv", &nn::read_csv, py::arg("path"), py::arg("has_header") = true,
+        py::arg("delimiter") = ',',
+        "A CSV file of numbers (plain or gzip-compressed) as a CsvTable; errors name the file, "
+        "line and column");
+  m.def(
+      "csv_dataset",
+      [](const py::object& source, std::int64_t target_column, bool has_header, char delimiter) {
+        if (py::isinstance<nn::CsvTable>(source))
+          return nn::csv_dataset(source.cast<const nn::CsvTable&>(), target_column);
+        return nn::csv_dataset(
+            nn::read_csv(py::str(source).cast<std::string>(), has_header, delimiter),
+            target_column);
+      },
+      py::arg("source"), py::arg("target_column"), py::arg("has_header") = true,
+      py::arg("delimiter") = ',',
+      "A TensorDataset from a CSV file (a path or a CsvTable): the other columns as float32 "
+      "inputs, target_column as int64 classes (a label that is not a whole number, such as 2.7, "
+      "is an error naming the file, line and column)");
 
   py::class_<nn::DataLoader>(m, "DataLoader", R"(Batches of (inputs, targets) from a Dataset.
 Each iteration is one epoch; with shuffle=True each epoch draws a new order from a generator

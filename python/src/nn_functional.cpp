@@ -1,10 +1,14 @@
-// kindling.nn.functional: the losses and gradient clipping on tensors.
+// kindling.nn.functional: activations, layers and losses as functions, and gradient clipping.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "bindings.hpp"
+#include "kindling/engine/error.hpp"
+#include "kindling/nn/functional.hpp"
 #include "kindling/nn/loss.hpp"
 #include "kindling/nn/optim.hpp"
 #include "nn_support.hpp"
@@ -25,13 +29,13 @@ void bind_functional(py::module_& f) {
   KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
 #undef KINDLING_X
   f.def(
-      "mse_loss",
+      "_mse_loss",
       [](const py::object& p, const py::object& t, const std::string& r) {
         return nn::mse_loss(as_tensor(p), as_tensor(t), parse_reduction(r));
       },
       py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
   f.def(
-      "l1_loss",
+      "_l1_loss",
       [](const py::object& p, const py::object& t, const std::string& r) {
         return nn::l1_loss(as_tensor(p), as_tensor(t), parse_reduction(r));
       },
@@ -61,6 +65,96 @@ void bind_functional(py::module_& f) {
         return nn::hinge_loss(as_tensor(s), as_tensor(y), margin, parse_reduction(r));
       },
       py::arg("scores"), py::arg("labels"), py::arg("margin") = 1.0, py::arg("reduction") = "mean");
+  // The activations and layers as functions, as torch.nn.functional's (python/kindling/nn/
+  // functional.py adds softmax's implicit dim and the losses' broadcast warnings).
+  f.def(
+      "relu", [](const py::object& x) { return relu(as_tensor(x)); }, py::arg("input"));
+  f.def(
+      "silu", [](const py::object& x) { return silu(as_tensor(x)); }, py::arg("input"));
+  f.def(
+      "sigmoid", [](const py::object& x) { return sigmoid(as_tensor(x)); }, py::arg("input"));
+  f.def(
+      "tanh", [](const py::object& x) { return tanh(as_tensor(x)); }, py::arg("input"));
+  f.def(
+      "gelu",
+      [](const py::object& x, const std::string& approximate) {
+        KINDLING_CHECK(approximate == "none" || approximate == "tanh",
+                       "gelu: approximate must be 'none' or 'tanh', got '", approximate, "'");
+        return approximate == "none" ? gelu(as_tensor(x)) : nn::gelu_tanh(as_tensor(x));
+      },
+      py::arg("input"), py::arg("approximate") = "none");
+  f.def(
+      "_softmax", [](const py::object& x, std::int64_t dim) { return softmax(as_tensor(x), dim); },
+      py::arg("input"), py::arg("dim"));
+  f.def(
+      "_log_softmax",
+      [](const py::object& x, std::int64_t dim) { return log_softmax(as_tensor(x), dim); },
+      py::arg("input"), py::arg("dim"));
+  f.def(
+      "linear",
+      [](const py::object& x, const py::object& weight, const py::object& bias) {
+        return nn::linear(as_tensor(x), as_tensor(weight),
+                          bias.is_none() ? Tensor{} : as_tensor(bias));
+      },
+      py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
+  f.def(
+      "dropout",
+      [](const py::object& x, double p, bool training) {
+        return nn::dropout(as_tensor(x), p, training, default_generator());
+      },
+      py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true,
+      "Draws from kindling.manual_seed's generator");
+  f.def(
+      "layer_norm",
+      [](const py::object& x, const py::object& shape, const py::object& weight,
+         const py::object& bias, double eps) {
+        return nn::layer_norm(as_tensor(x), to_shape(shape, "layer_norm"),
+                              weight.is_none() ? Tensor{} : as_tensor(weight),
+                              bias.is_none() ? Tensor{} : as_tensor(bias), eps);
+      },
+      py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(),
+      py::arg("bias") = py::none(), py::arg("eps") = 1e-5);
+  f.def(
+      "embedding",
+      [](const py::object& indices, const py::object& weight) {
+        return nn::embedding(as_tensor(indices), as_tensor(weight));
+      },
+      py::arg("input"), py::arg("weight"));
+  f.def(
+      "pad",
+      [](const py::object& x, const std::vector<std::int64_t>& amounts, const std::string& mode,
+         double value) {
+        KINDLING_CHECK(mode == "constant", "pad: only mode 'constant' is supported, got '", mode,
+                       "'");
+        return nn::pad(as_tensor(x), amounts, value);
+      },
+      py::arg("input"), py::arg("pad"), py::arg("mode") = "constant", py::arg("value") = 0.0);
+  f.def(
+      "normalize",
+      [](const py::object& x, double p, std::int64_t dim, double eps) {
+        return nn::normalize(as_tensor(x), p, dim, eps);
+      },
+      py::arg("input"), py::arg("p") = 2.0, py::arg("dim") = 1, py::arg("eps") = 1e-12);
+  f.def(
+      "binary_cross_entropy",
+      [](const py::object& p, const py::object& t, const std::string& r) {
+        return nn::binary_cross_entropy(as_tensor(p), as_tensor(t), parse_reduction(r));
+      },
+      py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+  f.def(
+      "_smooth_l1_loss",
+      [](const py::object& p, const py::object& t, const std::string& r, double beta) {
+        return nn::smooth_l1_loss(as_tensor(p), as_tensor(t), parse_reduction(r), beta);
+      },
+      py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("beta") = 1.0);
+  f.def(
+      "_kl_div",
+      [](const py::object& x, const py::object& t, const std::string& r, bool log_target) {
+        if (r == "batchmean") return nn::kl_div_batchmean(as_tensor(x), as_tensor(t), log_target);
+        return nn::kl_div(as_tensor(x), as_tensor(t), parse_reduction(r), log_target);
+      },
+      py::arg("input"), py::arg("target"), py::arg("reduction") = "mean",
+      py::arg("log_target") = false);
   f.def(
       "clip_grad_norm",
       [](const py::iterable& params, double max_norm, double norm_type) {

@@ -185,6 +185,23 @@ register_module (they also become attributes), and override forward(x).)")
       .def_readonly("in_features", &nn::Linear::in_features)
       .def_readonly("out_features", &nn::Linear::out_features);
 
+  // The Linear layers of nn.mlp, all drawn from one generator in order, as C++'s
+  // mlp<Activation>(sizes, Generator(seed)) draws them: the same seed gives the same model in
+  // both languages.
+  m.def(
+      "_mlp_linears",
+      [](const std::vector<std::int64_t>& sizes, const std::optional<std::uint64_t>& seed) {
+        KINDLING_CHECK(sizes.size() >= 2, "mlp: sizes needs at least two entries (in, out), got ",
+                       sizes.size());
+        return with_generator(seed, [&](Generator& g) {
+          std::vector<std::shared_ptr<nn::Linear>> layers;
+          for (std::size_t i = 0; i + 1 < sizes.size(); ++i)
+            layers.push_back(std::make_shared<nn::Linear>(sizes[i], sizes[i + 1], g));
+          return layers;
+        });
+      },
+      py::arg("sizes"), py::arg("seed") = py::none());
+
   py::class_<nn::Sequential, Module, std::shared_ptr<nn::Sequential>>(
       m, "Sequential", "Runs its modules in order; they are named '0', '1', ...")
       .def(py::init([](const py::args& modules) {
@@ -226,6 +243,91 @@ register_module (they also become attributes), and override forward(x).)")
         return py::iter(list);
       });
 
+  py::class_<nn::ModuleList, Module, std::shared_ptr<nn::ModuleList>>(
+      m, "ModuleList", "Holds modules under '0', '1', ... (no forward of its own)")
+      .def(py::init([](const std::optional<py::iterable>&) {
+             return std::make_shared<nn::ModuleList>();
+           }),
+           py::arg("modules") = py::none())
+      // The modules are appended after construction, when `self` exists to keep them
+      // (Note [module lifetimes]): python/kindling/nn/__init__.py's __init__ calls extend.
+      .def(
+          "append",
+          [](py::object self, const py::object& module) {
+            auto& list = self.cast<nn::ModuleList&>();
+            const std::string name = std::to_string(list.size());
+            list.push_back(module.cast<std::shared_ptr<Module>>());
+            keep_child(self, name, module);
+            return self;
+          },
+          py::arg("module"))
+      .def("__len__", &nn::ModuleList::size)
+      .def("__getitem__",
+           [](const nn::ModuleList& list, std::int64_t i) {
+             const auto n = static_cast<std::int64_t>(list.size());
+             if (i < 0) i += n;
+             if (i < 0 || i >= n) throw py::index_error("ModuleList index out of range");
+             return list.children()[static_cast<std::size_t>(i)].second;
+           })
+      .def("__iter__", [](const nn::ModuleList& list) {
+        py::list modules;
+        for (const auto& entry : list.children())
+          modules.append(entry.second);
+        return py::iter(modules);
+      });
+
+  py::class_<nn::ModuleDict, Module, std::shared_ptr<nn::ModuleDict>>(
+      m, "ModuleDict", "Holds modules by name, in insertion order (no forward of its own)")
+      .def(py::init(
+               [](const std::optional<py::object>&) { return std::make_shared<nn::ModuleDict>(); }),
+           py::arg("modules") = py::none())
+      .def(
+          "__setitem__",
+          [](py::object self, const std::string& name, const py::object& module) {
+            self.cast<nn::ModuleDict&>().insert(name, module.cast<std::shared_ptr<Module>>());
+            keep_child(self, name, module);
+          },
+          py::arg("name"), py::arg("module"))
+      .def("__getitem__",
+           [](const nn::ModuleDict& dict, const std::string& name) {
+             if (!dict.contains(name)) throw py::key_error(name);
+             for (const auto& [key, module] : dict.children())
+               if (key == name) return module;
+             return std::shared_ptr<Module>();
+           })
+      .def("__contains__", &nn::ModuleDict::contains, py::arg("name"))
+      .def("__len__", &nn::ModuleDict::size)
+      .def("keys",
+           [](const nn::ModuleDict& dict) {
+             py::list keys;
+             for (const auto& entry : dict.children())
+               keys.append(entry.first);
+             return keys;
+           })
+      .def("values",
+           [](const nn::ModuleDict& dict) {
+             py::list values;
+             for (const auto& entry : dict.children())
+               values.append(entry.second);
+             return values;
+           })
+      .def("items", [](const nn::ModuleDict& dict) {
+        py::list items;
+        for (const auto& [key, module] : dict.children())
+          items.append(py::make_tuple(key, module));
+        return items;
+      });
+
+  py::class_<nn::Identity, Module, std::shared_ptr<nn::Identity>>(m, "Identity")
+      .def(py::init(
+          [](const py::args&, const py::kwargs&) { return std::make_shared<nn::Identity>(); }));
+  py::class_<nn::Softmax, Module, std::shared_ptr<nn::Softmax>>(m, "Softmax")
+      .def(py::init<std::optional<std::int64_t>>(), py::arg("dim") = py::none())
+      .def_readonly("dim", &nn::Softmax::dim);
+  py::class_<nn::LogSoftmax, Module, std::shared_ptr<nn::LogSoftmax>>(m, "LogSoftmax")
+      .def(py::init<std::optional<std::int64_t>>(), py::arg("dim") = py::none())
+      .def_readonly("dim", &nn::LogSoftmax::dim);
+  py::class_<nn::SiLU, Module, std::shared_ptr<nn::SiLU>>(m, "SiLU").def(py::init<>());
   py::class_<nn::ReLU, Module, std::shared_ptr<nn::ReLU>>(m, "ReLU").def(py::init<>());
   py::class_<nn::GELU, Module, std::shared_ptr<nn::GELU>>(m, "GELU", "Exact GELU, x Phi(x)")
       .def(py::init<>());

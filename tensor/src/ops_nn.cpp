@@ -85,6 +85,22 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
   KINDLING_CHECK(target.dtype() == DType::int64,
                  "cross_entropy: targets must be int64 class indices, got ",
                  dtype_name(target.dtype()));
+  // (N, C, d1, ...) with targets (N, d1, ...), as torch: the class axis moved last, one row per
+  // target, the per-target losses given back in the targets' shape.
+  if (logits.dim() >= 3) {
+    Shape expected = logits.shape();
+    expected.erase(expected.begin() + 1);
+    KINDLING_CHECK(target.shape() == expected, "cross_entropy: logits ",
+                   shape_string(logits.shape()), " and targets ", shape_string(target.shape()),
+                   ": expected (N, C, d1, ...) and (N, d1, ...)");
+    Shape order{0};
+    for (std::int64_t d = 2; d < logits.dim(); ++d)
+      order.push_back(d);
+    order.push_back(1);
+    const Tensor rows = reshape(permute(logits, order), {-1, logits.shape()[1]});
+    const Tensor loss = cross_entropy(rows, reshape(target, {-1}), reduction, label_smoothing);
+    return reduction == Reduction::none ? reshape(loss, target.shape()) : loss;
+  }
   const bool single = logits.dim() == 1;
   const Tensor z = single ? unsqueeze(logits, 0) : logits;
   const Tensor t = single ? reshape(target, {1}) : target;

@@ -1,7 +1,8 @@
 // libFuzzer target for the CSV reader. The first byte chooses the options (bit 0: a header row;
 // bits 1-2: the delimiter , ; tab |), the rest is the text. Properties:
 //   - bad text gives kindling::error and nothing else;
-//   - read_csv on a file and parse_csv on the same text agree;
+//   - read_csv on a file and parse_csv on the same text agree (unless it starts with gzip's magic
+//     bytes, which parse_csv refuses and read_csv inflates);
 //   - format_csv writes what parse_csv reads back to the same header, shape and values (bitwise;
 //     NaNs by sign), and formatting that again gives the same text;
 //   - csv_dataset on the last column either builds a data set or gives kindling::error.
@@ -56,6 +57,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string& path = fuzz::write_scratch(
       "fuzz_csv", reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
   const auto read = attempt([&] { return kindling::nn::read_csv(path, header, delimiter); });
+  // Text with gzip's magic bytes: parse_csv refuses it (it looks gzip-compressed) while read_csv
+  // inflates the file, so the two agree only on text that is not gzip.
+  if (text.size() >= 2 && text[0] == '\x1f' && text[1] == '\x8b') {
+    fuzz::require(!parsed.has_value(), "parse_csv refuses gzip bytes");
+    return 0;
+  }
   fuzz::require(parsed.has_value() == read.has_value(),
                 "read_csv and parse_csv accept the same text");
   if (!parsed) return 0;

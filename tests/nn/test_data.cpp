@@ -188,7 +188,13 @@ TEST_CASE("accuracy, confusion matrix and running mean by hand", "[nn][metrics]"
   CHECK(cm.to_string({"no", "yes"}).find("yes") != std::string::npos);
   CHECK_THROWS_WITH(cm.update(from_vector(std::vector<std::int64_t>{5}, {1}),
                               from_vector(std::vector<std::int64_t>{0}, {1})),
-                    Catch::Contains("class 0 / 5"));
+                    Catch::Contains("prediction 5 at index 0 is outside 0..1 (num_classes 2)"));
+  CHECK_THROWS_WITH(cm.update(from_vector(std::vector<std::int64_t>{1, 0}, {2}),
+                              from_vector(std::vector<std::int64_t>{0, -3}, {2})),
+                    Catch::Contains("target -3 at index 1 is outside 0..1"));
+  CHECK(cm.total() == 4);  // a bad batch counts nothing
+  // The printout's header names the predicted classes' columns.
+  CHECK(cm.to_string().find("true \\ predicted\n                     0      1\n") == 0);
   RunningMean mean;
   mean.add(1.0, 3);
   mean.add(3.0, 1);

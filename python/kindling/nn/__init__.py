@@ -61,7 +61,14 @@ from .._kindling.nn import (  # noqa: F401
     FASHION_MNIST_LABELS,
     GELU,
     BatchNorm1d,
+    Identity,
+    LogSoftmax,
+    ModuleDict,
+    ModuleList,
+    SiLU,
+    Softmax,
     ConfusionMatrix,
+    CsvTable,
     DataLoader,
     Dataset,
     Dropout,
@@ -78,15 +85,25 @@ from .._kindling.nn import (  # noqa: F401
     Sigmoid,
     Softplus,
     Tanh,
+    Subset,
     TensorDataset,
     accuracy,
+    csv_dataset,
+    f1_score,
     fashion_mnist,
     fashion_mnist_dir,
+    precision,
+    random_split,
+    read_csv,
+    recall,
+    summarize,
+    summary,
 )
+from ._progress import ProgressBar  # noqa: F401
 from . import functional  # noqa: F401
 from .functional import clip_grad_norm, clip_grad_value  # noqa: F401
 
-for _cls in (GELU, BatchNorm1d, ConfusionMatrix, DataLoader, Dataset, Dropout, ELU, Embedding,
+for _cls in (CsvTable, Subset, Identity, LogSoftmax, ModuleDict, ModuleList, SiLU, Softmax, GELU, BatchNorm1d, ConfusionMatrix, DataLoader, Dataset, Dropout, ELU, Embedding,
              Flatten, LayerNorm, LeakyReLU, Linear, Module, ReLU, RunningMean, Sequential,
              Sigmoid, Softplus, Tanh, TensorDataset):
     _cls.__module__ = "kindling.nn"
@@ -106,15 +123,67 @@ def _sequential_init_keeping(self, *modules):
 
 Sequential.__init__ = _sequential_init_keeping
 
+# ModuleList and ModuleDict take their modules after construction, when the Python object exists
+# to keep them (Note [module lifetimes] in python/src/nn_modules.cpp).
+_module_list_init = ModuleList.__init__
+
+def _module_list_init_keeping(self, modules=None):
+    _module_list_init(self)
+    for module in modules or ():
+        self.append(module)
+
+def _module_list_extend(self, modules):
+    for module in modules:
+        self.append(module)
+    return self
+
+ModuleList.__init__ = _module_list_init_keeping
+ModuleList.extend = _module_list_extend
+_module_dict_init = ModuleDict.__init__
+
+def _module_dict_init_keeping(self, modules=None):
+    _module_dict_init(self)
+    items = modules.items() if hasattr(modules, "items") else (modules or ())
+    for name, module in items:
+        self[name] = module
+
+def _module_dict_update(self, modules):
+    items = modules.items() if hasattr(modules, "items") else modules
+    for name, module in items:
+        self[name] = module
+
+ModuleDict.__init__ = _module_dict_init_keeping
+ModuleDict.update = _module_dict_update
+ModuleDict.__iter__ = lambda self: iter(self.keys())
+
+# nn.Softmax() and nn.LogSoftmax() without a dim take torch's implicit one (in C++) and, called
+# from Python, warn as torch does (a C++ Sequential calls them without the warning).
+def _warn_implicit_dim(cls, name):
+    call = cls.__call__
+
+    def __call__(self, input):
+        if self.dim is None:
+            import warnings
+            warnings.warn(f"Implicit dimension choice for {name} has been "
+                          "deprecated. Change the call to include dim=X as an argument.",
+                          stacklevel=2)
+        return call(self, input)
+
+    cls.__call__ = __call__
+
+_warn_implicit_dim(Softmax, "softmax")
+_warn_implicit_dim(LogSoftmax, "log_softmax")
+
 def mlp(sizes, activation=ReLU, seed=None):
     """Linear layers of the given sizes with ``activation()`` between them (none after the
-    last): ``mlp([784, 256, 128, 10])``. ``seed`` seeds the weights (else kindling.manual_seed's
-    generator)."""
+    last): ``mlp([784, 256, 128, 10])``. ``seed`` seeds one generator that every layer draws from
+    in order (else kindling.manual_seed's generator), as C++'s
+    ``mlp<ReLU>(sizes, Generator(seed))``: the same seed gives the same model."""
+    linears = _kindling.nn._mlp_linears(list(sizes), seed)
     layers = []
-    for i in range(len(sizes) - 1):
-        layers.append(Linear(sizes[i], sizes[i + 1],
-                             seed=None if seed is None else seed + i))
-        if i + 2 < len(sizes):
+    for i, linear in enumerate(linears):
+        layers.append(linear)
+        if i + 1 < len(linears):
             layers.append(activation())
     return Sequential(*layers)
 
@@ -145,6 +214,21 @@ class NLLLoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     _function = staticmethod(functional.binary_cross_entropy_with_logits)
 
+class BCELoss(_Loss):
+    _function = staticmethod(functional.binary_cross_entropy)
+
+class SmoothL1Loss(_Loss):
+    _function = staticmethod(functional.smooth_l1_loss)
+
+    def __init__(self, reduction="mean", beta=1.0):
+        super().__init__(reduction, beta=beta)
+
+class KLDivLoss(_Loss):
+    _function = staticmethod(functional.kl_div)
+
+    def __init__(self, reduction="mean", log_target=False):
+        super().__init__(reduction, log_target=log_target)
+
 class CrossEntropyLoss(_Loss):
     _function = staticmethod(functional.cross_entropy)
 
@@ -157,7 +241,9 @@ __all__ += [
     "LayerNorm", "Linear", "MSELoss", "Module", "NLLLoss", "ReLU", "RunningMean", "Sequential",
     "Sigmoid", "Tanh", "TensorDataset", "accuracy", "ELU", "LeakyReLU", "Softplus", "clip_grad_norm", "clip_grad_norm_",
     "clip_grad_value", "clip_grad_value_", "fashion_mnist", "fashion_mnist_dir", "functional",
-    "mlp",
+    "mlp", "BCELoss", "Identity", "KLDivLoss", "LogSoftmax", "ModuleDict", "ModuleList", "SiLU",
+    "SmoothL1Loss", "Softmax", "CsvTable", "ProgressBar", "Subset", "csv_dataset", "random_split",
+    "read_csv", "f1_score", "precision", "recall", "summarize", "summary",
 ]
 
 # `self.fc = nn.Linear(...)` in a Module subclass registers the submodule, as in torch (a

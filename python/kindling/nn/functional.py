@@ -1,23 +1,106 @@
-"""kindling.nn.functional: the losses on tensors, as torch.nn.functional, and gradient clipping.
+"""kindling.nn.functional: activations, layers and losses on tensors, as torch.nn.functional,
+and gradient clipping.
 
-Each loss takes ``reduction`` = "mean" (default), "sum" or "none"; targets of cross_entropy and
-nll_loss are int64 class indices.
+Each loss takes ``reduction`` = "mean" (default), "sum" or "none" (kl_div also "batchmean");
+targets of cross_entropy and nll_loss are int64 class indices, in torch's shapes: (N, C) with
+(N,), (C,) with a 0-d target, or (N, C, d1, ...) with (N, d1, ...). mse_loss, l1_loss and
+smooth_l1_loss broadcast input and target as torch does, with torch's warning when their shapes
+differ.
 """
 
+import warnings
+
+from .. import _kindling
 from .._kindling.nn.functional import (  # noqa: F401  (re-exported)
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     clip_grad_norm,
     clip_grad_value,
     cross_entropy,
+    dropout,
     elu,
+    embedding,
+    gelu,
     hinge_loss,
+    layer_norm,
     leaky_relu,
-    l1_loss,
-    mse_loss,
+    linear,
     nll_loss,
+    normalize,
+    pad,
+    relu,
+    sigmoid,
+    silu,
     softplus,
+    tanh,
 )
+from .._kindling.nn import functional as _f
 
-__all__ = ["binary_cross_entropy_with_logits", "clip_grad_norm", "clip_grad_value",
-           "cross_entropy", "elu", "hinge_loss", "l1_loss", "leaky_relu", "mse_loss", "nll_loss",
-           "softplus"]
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "clip_grad_norm",
+           "clip_grad_value", "cross_entropy", "dropout", "elu", "embedding", "gelu", "hinge_loss",
+           "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "mse_loss",
+           "nll_loss", "normalize", "pad", "relu", "sigmoid", "silu", "smooth_l1_loss", "softmax",
+           "softplus", "tanh"]
+
+
+def _shape(x):
+    return tuple(x.shape) if isinstance(x, _kindling.Tensor) else None
+
+
+def _warn_if_broadcast(input, target):
+    # torch's warning, word for word: the shapes broadcast, which is rarely what was meant.
+    a, b = _shape(input), _shape(target)
+    if a is not None and b is not None and a != b:
+        warnings.warn(f"Using a target size ({b}) that is different to the input size ({a}). "
+                      "This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", stacklevel=3)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """mean((input - target)^2); the shapes broadcast (with torch's warning when they differ)."""
+    _warn_if_broadcast(input, target)
+    return _f._mse_loss(input, target, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """mean(|input - target|); the shapes broadcast (with torch's warning when they differ)."""
+    _warn_if_broadcast(input, target)
+    return _f._l1_loss(input, target, reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, as torch's."""
+    _warn_if_broadcast(input, target)
+    return _f._smooth_l1_loss(input, target, reduction, beta)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """KL divergence of log-probabilities ``input`` from ``target``, as torch's (reduction
+    "batchmean" is the true KL; "mean" averages over every element, with torch's warning)."""
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
+    return _f._kl_div(input, target, reduction, log_target)
+
+
+def _softmax_dim(name, ndim):
+    # torch's implicit choice for a call without dim (deprecated there, with this warning).
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+                  "include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None):
+    """exp(x) / sum(exp(x)) along ``dim``."""
+    if dim is None:
+        dim = _softmax_dim("softmax", len(_shape(input) or ()))
+    return _f._softmax(input, dim)
+
+
+def log_softmax(input, dim=None):
+    """x - logsumexp(x) along ``dim``."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", len(_shape(input) or ()))
+    return _f._log_softmax(input, dim)

@@ -8,10 +8,19 @@ The schedulers are here and in kindling.optim.lr_scheduler, as in torch.
 
 from .._kindling.optim import (  # noqa: F401  (re-exported)
     SGD,
+    Adagrad,
     Adam,
+    Adamax,
     AdamW,
     CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
     LinearWarmup,
+    MultiStepLR,
+    NAdam,
+    OneCycleLR,
+    RAdam,
     LRScheduler,
     Optimizer,
     ReduceLROnPlateau,
@@ -20,9 +29,11 @@ from .._kindling.optim import (  # noqa: F401  (re-exported)
 )
 from . import lr_scheduler  # noqa: F401
 
-for _cls in (SGD, Adam, AdamW, Optimizer, RMSprop):
+for _cls in (SGD, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam, RMSprop):
     _cls.__module__ = "kindling.optim"
 del _cls
 
-__all__ = ["SGD", "Adam", "AdamW", "CosineAnnealingLR", "LRScheduler", "LinearWarmup", "Optimizer",
-           "RMSprop", "ReduceLROnPlateau", "StepLR", "lr_scheduler"]
+__all__ = ["SGD", "Adagrad", "Adam", "Adamax", "AdamW", "CosineAnnealingLR", "ExponentialLR",
+           "LRScheduler", "LambdaLR", "LinearLR", "LinearWarmup", "MultiStepLR", "NAdam",
+           "OneCycleLR", "Optimizer", "RAdam", "RMSprop", "ReduceLROnPlateau", "StepLR",
+           "lr_scheduler"]

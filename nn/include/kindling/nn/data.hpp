@@ -1,4 +1,5 @@
-// Data sets and the DataLoader: batches of (inputs, targets), shuffled from a seed.
+// Data sets (TensorDataset, Subset, random_split) and the DataLoader: batches of (inputs,
+// targets), shuffled from a seed.
 //
 //   TensorDataset train = fashion_mnist(Split::train);
 //   DataLoader loader(train, {.batch_size = 64, .shuffle = true, .seed = 1});
@@ -43,6 +44,35 @@ class TensorDataset : public Dataset {
  private:
   Tensor inputs_, targets_;
 };
+
+// The samples of `dataset` at `indices`, in that order, as torch.utils.data.Subset. It keeps a
+// reference to `dataset`, which must outlive it. Indices are checked against the data set's size.
+class Subset : public Dataset {
+ public:
+  Subset(const Dataset& dataset, std::vector<std::int64_t> indices);
+  Subset(const Dataset&& dataset, std::vector<std::int64_t> indices) = delete;
+  std::size_t size() const override { return indices_.size(); }
+  Batch get_batch(std::span<const std::int64_t> indices) const override;
+  const std::vector<std::int64_t>& indices() const noexcept { return indices_; }
+  const Dataset& dataset() const noexcept { return *dataset_; }
+
+ private:
+  const Dataset* dataset_;
+  std::vector<std::int64_t> indices_;
+};
+
+// Splits `dataset` into subsets of the given lengths (which must add up to its size), its samples
+// in an order drawn from `generator` (a Fisher-Yates shuffle, the DataLoader's), as
+// torch.utils.data.random_split: random_split(data, {800, 200}, g).
+std::vector<Subset> random_split(const Dataset& dataset, const std::vector<std::int64_t>& lengths,
+                                 Generator& generator);
+// The same with fractions adding up to 1: each subset gets floor(fraction * size) samples and the
+// remainder goes one by one to the first subsets, as torch's.
+std::vector<Subset> random_split_fractions(const Dataset& dataset,
+                                           const std::vector<double>& fractions,
+                                           Generator& generator);
+// 0, 1, ..., n - 1 in an order drawn from `generator` (Fisher-Yates, the DataLoader's shuffle).
+std::vector<std::int64_t> shuffled_indices(std::int64_t n, Generator& generator);
 
 struct LoaderOptions {
   std::int64_t batch_size = 32;

@@ -1,10 +1,12 @@
-// The layers: Linear, Sequential, the activations, Dropout, LayerNorm, BatchNorm1d, Embedding and
+// The layers: Linear, Sequential, ModuleList, ModuleDict, Identity, the activations (Softmax and
+// LogSoftmax included), Dropout, LayerNorm, BatchNorm1d, Embedding and
 // Flatten. Each forward is a few tensor ops (composites of the tensor primitives), so every layer
 // gets its backward, and every device its kernels, from the tensor library.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,9 +29,6 @@ class Linear : public Module {
   Tensor weight;
   Tensor bias;  // undefined when built without bias
   std::int64_t in_features, out_features;
-
- private:
-  Tensor linear_vector(const Tensor& x) const;
 };
 
 // Runs its modules in order; they are named "0", "1", ... as in PyTorch.
@@ -44,6 +43,61 @@ class Sequential : public Module {
   Tensor forward(const Tensor& x) override;
   std::size_t size() const noexcept { return children().size(); }
   Module& operator[](std::size_t i) const { return *children().at(i).second; }
+};
+
+// Holds modules under "0", "1", ... (their parameters are the list's) without a forward of its
+// own, as torch.nn.ModuleList: a model calls them as it likes.
+class ModuleList : public Module {
+ public:
+  ModuleList() : Module("ModuleList") {}
+  void push_back(std::shared_ptr<Module> module);
+  std::size_t size() const noexcept { return children().size(); }
+  // Bounds-checked: an index past the end is kindling::error naming it.
+  Module& operator[](std::size_t i) const;
+};
+
+// Holds modules by name (in insertion order), as torch.nn.ModuleDict; no forward of its own.
+class ModuleDict : public Module {
+ public:
+  ModuleDict() : Module("ModuleDict") {}
+  void insert(std::string name, std::shared_ptr<Module> module);
+  bool contains(const std::string& name) const noexcept;
+  // A missing name is kindling::error listing the names there are.
+  Module& at(const std::string& name) const;
+  std::size_t size() const noexcept { return children().size(); }
+};
+
+// Returns its input, as torch.nn.Identity (a placeholder where a model may have a layer).
+class Identity : public Module {
+ public:
+  Identity() : Module("Identity") {}
+  Tensor forward(const Tensor& x) override { return x; }
+};
+
+// softmax / log_softmax along `dim`, as torch.nn.Softmax / LogSoftmax. Without a dim they take
+// torch's implicit one: 0 for inputs of 0, 1 or 3 dims, else 1.
+class Softmax : public Module {
+ public:
+  explicit Softmax(std::optional<std::int64_t> dim_ = std::nullopt)
+      : Module("Softmax"), dim(dim_) {}
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  std::optional<std::int64_t> dim;
+};
+class LogSoftmax : public Module {
+ public:
+  explicit LogSoftmax(std::optional<std::int64_t> dim_ = std::nullopt)
+      : Module("LogSoftmax"), dim(dim_) {}
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  std::optional<std::int64_t> dim;
+};
+
+// x * sigmoid(x), as torch.nn.SiLU.
+class SiLU : public Module {
+ public:
+  SiLU() : Module("SiLU") {}
+  Tensor forward(const Tensor& x) override;
 };
 
 class ReLU : public Module {
@@ -165,7 +219,8 @@ class Flatten : public Module {
 };
 
 // An MLP: Linear layers of the given sizes with `Activation` between them (none after the last),
-// e.g. mlp<ReLU>({784, 256, 128, 10}, g).
+// e.g. mlp<ReLU>({784, 256, 128, 10}, g). The layers draw from `generator` in order (each
+// Linear its weight, then its bias).
 template <class Activation>
 std::shared_ptr<Sequential> mlp(const std::vector<std::int64_t>& sizes, Generator& generator) {
   auto model = std::make_shared<Sequential>();
@@ -174,6 +229,12 @@ std::shared_ptr<Sequential> mlp(const std::vector<std::int64_t>& sizes, Generato
     if (i + 2 < sizes.size()) model->push_back(std::make_shared<Activation>());
   }
   return model;
+}
+// The same from a generator made for the call: mlp<ReLU>({2, 16, 1}, Generator(1)). Python's
+// nn.mlp(sizes, seed=1) draws from one Generator(1) in the same order, so it is the same model.
+template <class Activation>
+std::shared_ptr<Sequential> mlp(const std::vector<std::int64_t>& sizes, Generator&& generator) {
+  return mlp<Activation>(sizes, generator);
 }
 
 }  // namespace kindling::nn

@@ -106,4 +106,22 @@ class Module {
 
 std::ostream& operator<<(std::ostream& os, const Module& module);
 
+// Note [module call observer]
+// Sees every Module::operator() call on this thread while installed (RAII: installing one keeps
+// the previous and restores it): entered before forward runs, left with its output after (not
+// when forward throws). model_summary (metrics.hpp) records output shapes with it, as torchinfo's
+// hooks do.
+class ModuleCallObserver {
+ public:
+  ModuleCallObserver();
+  virtual ~ModuleCallObserver();
+  ModuleCallObserver(const ModuleCallObserver&) = delete;
+  ModuleCallObserver& operator=(const ModuleCallObserver&) = delete;
+  virtual void entered(const Module& module) = 0;
+  virtual void left(const Module& module, const Tensor& output) = 0;
+
+ private:
+  ModuleCallObserver* previous_;
+};
+
 }  // namespace kindling::nn

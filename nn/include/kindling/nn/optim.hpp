@@ -1,4 +1,5 @@
-// Optimizers (SGD, Adam, AdamW, RMSprop) and gradient clipping, with PyTorch's update rules.
+// Optimizers (SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, NAdam, RAdam) and gradient clipping, with
+// PyTorch's update rules.
 //
 //   kindling::nn::AdamW opt(model.parameters(), {.lr = 1e-3});
 //   loss.backward(); opt.step(); opt.zero_grad();
@@ -6,9 +7,10 @@
 // The state (moments, momentum buffers, the step count and the hyperparameters) is in
 // state_dict(), so checkpoints resume exactly. Updates run fused when the parameter's device has
 // the kernel-table entry (Note [fused optimizer steps] in kindling/tensor/kernels.hpp), else as
-// tensor ops.
+// tensor ops (Adagrad, Adamax, NAdam and RAdam are tensor ops only).
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -38,6 +40,9 @@ class Optimizer {
   std::int64_t step_count() const noexcept { return step_; }
   const std::vector<Tensor>& params() const noexcept { return params_; }
   const std::string& name() const noexcept { return name_; }
+  // The momentum term a scheduler may cycle (OneCycleLR): SGD's and RMSprop's momentum, beta1
+  // of the Adam family; null for an optimizer without one (Adagrad).
+  virtual double* momentum_term() noexcept { return nullptr; }
   // Use the tensor-op form even when a fused kernel exists (for tests and comparisons).
   void set_use_fused(bool fused) noexcept { use_fused_ = fused; }
 
@@ -88,6 +93,7 @@ class SGD : public Optimizer {
  public:
   SGD(std::vector<Tensor> params, SgdOptions options);
   SgdOptions options;
+  double* momentum_term() noexcept override { return &options.momentum; }
 
  protected:
   void update(std::size_t i, const Tensor& param, const Tensor& grad) override;
@@ -99,7 +105,7 @@ struct AdamOptions {
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
-  double weight_decay = 0.0;  // AdamW's default is 0.01, set by AdamW
+  double weight_decay = 0.0;  // Adam's; AdamWOptions has AdamW's 0.01
 };
 
 // Adam (L2 weight decay added to the gradient) and, with decoupled = true, AdamW.
@@ -107,6 +113,7 @@ class Adam : public Optimizer {
  public:
   Adam(std::vector<Tensor> params, AdamOptions options);
   AdamOptions options;
+  double* momentum_term() noexcept override { return &options.beta1; }
 
  protected:
   Adam(std::string name, std::vector<Tensor> params, AdamOptions options, bool decoupled);
@@ -117,14 +124,29 @@ class Adam : public Optimizer {
   bool decoupled_;
 };
 
+// AdamW's options: Adam's fields with AdamW's documented default weight decay, 0.01 (torch's).
+// A type of its own so that the designated-initializer form keeps that default:
+// AdamW(params, {.lr = 1e-3}) decays by 0.01, as AdamW(params) does.
+struct AdamWOptions {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 1e-2;
+  operator AdamOptions() const { return {lr, beta1, beta2, eps, weight_decay}; }
+};
+
 class AdamW : public Adam {
  public:
-  AdamW(std::vector<Tensor> params, AdamOptions options = with_default_decay());
-  static AdamOptions with_default_decay() {
-    AdamOptions o;
-    o.weight_decay = 1e-2;
-    return o;
-  }
+  AdamW(std::vector<Tensor> params, AdamWOptions options = {});
+  // An AdamOptions value is taken as it is, weight_decay included (AdamOptions' own default is
+  // Adam's 0). A template so that a braced list never picks it: {.lr = 1e-3} is AdamWOptions.
+  template <class Options>
+  requires std::same_as<Options, AdamOptions> AdamW(std::vector<Tensor> params,
+                                                    const Options& options)
+      : Adam("AdamW", std::move(params), options, true) {}
+  // AdamOptions with AdamW's default decay (for code that edits an AdamOptions).
+  static AdamOptions with_default_decay() { return AdamWOptions{}; }
 };
 
 struct RmspropOptions {
@@ -140,6 +162,102 @@ class RMSprop : public Optimizer {
  public:
   RMSprop(std::vector<Tensor> params, RmspropOptions options);
   RmspropOptions options;
+  double* momentum_term() noexcept override { return &options.momentum; }
+
+ protected:
+  void update(std::size_t i, const Tensor& param, const Tensor& grad) override;
+  std::vector<std::pair<std::string, double*>> hyperparameters() override;
+};
+
+struct AdagradOptions {
+  double lr = 1e-2;
+  double lr_decay = 0.0;
+  double weight_decay = 0.0;
+  double initial_accumulator_value = 0.0;
+  double eps = 1e-10;
+};
+
+// torch.optim.Adagrad: sum += g^2; p -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(sum) + eps).
+class Adagrad : public Optimizer {
+ public:
+  Adagrad(std::vector<Tensor> params, AdagradOptions options = {});
+  AdagradOptions options;
+
+ protected:
+  void update(std::size_t i, const Tensor& param, const Tensor& grad) override;
+  std::vector<std::pair<std::string, double*>> hyperparameters() override;
+};
+
+struct AdamaxOptions {
+  double lr = 2e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+};
+
+// torch.optim.Adamax: m = b1 m + (1 - b1) g; u = max(b2 u, |g| + eps);
+// p -= lr / (1 - b1^t) * m / u.
+class Adamax : public Optimizer {
+ public:
+  Adamax(std::vector<Tensor> params, AdamaxOptions options = {});
+  AdamaxOptions options;
+  double* momentum_term() noexcept override { return &options.beta1; }
+
+ protected:
+  void update(std::size_t i, const Tensor& param, const Tensor& grad) override;
+  std::vector<std::pair<std::string, double*>> hyperparameters() override;
+};
+
+struct NAdamOptions {
+  double lr = 2e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  double momentum_decay = 4e-3;
+};
+
+// torch.optim.NAdam (Dozat's Nesterov Adam with the momentum schedule
+// mu_t = b1 (1 - 0.5 * 0.96^(t momentum_decay))):
+//   p -= lr (1 - mu_t) / (1 - prod_{i<=t} mu_i) * g / d + lr mu_{t+1} / (1 - prod_{i<=t+1} mu_i) *
+//   m / d
+// with d = sqrt(v / (1 - b2^t)) + eps. Note [NAdam's product]: torch 1.13 multiplies mu_t into
+// the second product twice (fixed in torch 2.0); kindling uses the paper's product, as torch 2.
+class NAdam : public Optimizer {
+ public:
+  NAdam(std::vector<Tensor> params, NAdamOptions options = {});
+  NAdamOptions options;
+  double* momentum_term() noexcept override { return &options.beta1; }
+
+ protected:
+  void update(std::size_t i, const Tensor& param, const Tensor& grad) override;
+  std::vector<std::pair<std::string, double*>> hyperparameters() override;
+
+ private:
+  // prod_{i<=t} mu_i for the current step, multiplied in step order (so a resumed run gets the
+  // same bits as an uninterrupted one).
+  double mu_product();
+  double mu_product_ = 1.0;
+  std::int64_t mu_product_step_ = 0;
+};
+
+struct RAdamOptions {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+};
+
+// torch.optim.RAdam: Adam's moments; while the variance's SMA length rho_t <= 5 the step is the
+// bias-corrected momentum alone, then it is rectified by
+// r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)).
+class RAdam : public Optimizer {
+ public:
+  RAdam(std::vector<Tensor> params, RAdamOptions options = {});
+  RAdamOptions options;
+  double* momentum_term() noexcept override { return &options.beta1; }
 
  protected:
   void update(std::size_t i, const Tensor& param, const Tensor& grad) override;

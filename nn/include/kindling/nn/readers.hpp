@@ -50,9 +50,11 @@ struct CsvTable {
   std::string source;                      // the file (for messages); may be empty
   std::vector<std::int64_t> line_numbers;  // the 1-based line of each row; may be empty
 };
+// The file may be gzip-compressed (detected by its magic bytes, e.g. sklearn's digits.csv.gz).
 CsvTable read_csv(const std::string& path, bool has_header = true, char delimiter = ',');
 // The same on text in memory; `name` is for messages. The delimiter cannot be a character of a
-// number (a letter, a digit, + - .) nor a line break.
+// number (a letter, a digit, + - .) nor a line break. Gzip-compressed bytes are an error that
+// says they look gzip-compressed (read_csv inflates them).
 CsvTable parse_csv(std::string_view text, const std::string& name, bool has_header = true,
                    char delimiter = ',');
 // CSV text that parse_csv reads back to the same table (header, shape and values, each value

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kindling/nn/optim.hpp"
 #include "kindling/nn/state_dict.hpp"
@@ -62,6 +65,89 @@ class LinearWarmup : public Scheduler {
   double lr_at(std::int64_t epoch) const override;
   std::int64_t warmup_steps_;
   double start_factor_;
+};
+
+// lr = base * gamma^(the number of milestones <= epoch), as torch's MultiStepLR (a milestone
+// given twice counts twice).
+class MultiStepLR : public Scheduler {
+ public:
+  MultiStepLR(Optimizer& optimizer, std::vector<std::int64_t> milestones, double gamma = 0.1);
+
+ protected:
+  double lr_at(std::int64_t epoch) const override;
+  std::vector<std::int64_t> milestones_;  // sorted
+  double gamma_;
+};
+
+// lr = base * gamma^epoch (torch's ExponentialLR multiplies step by step; the closed form agrees
+// to rounding).
+class ExponentialLR : public Scheduler {
+ public:
+  ExponentialLR(Optimizer& optimizer, double gamma);
+
+ protected:
+  double lr_at(std::int64_t epoch) const override;
+  double gamma_;
+};
+
+// lr = base * f, f going linearly from start_factor to end_factor over total_iters steps and
+// staying there, as torch's LinearLR (whose first lr is already base * start_factor).
+class LinearLR : public Scheduler {
+ public:
+  LinearLR(Optimizer& optimizer, double start_factor = 1.0 / 3.0, double end_factor = 1.0,
+           std::int64_t total_iters = 5);
+
+ protected:
+  double lr_at(std::int64_t epoch) const override;
+  double start_factor_, end_factor_;
+  std::int64_t total_iters_;
+};
+
+// lr = base * lr_lambda(epoch), as torch's LambdaLR. The function is not in the state dict (as
+// in torch): build the scheduler with the same one before loading.
+class LambdaLR : public Scheduler {
+ public:
+  LambdaLR(Optimizer& optimizer, std::function<double(std::int64_t)> lr_lambda);
+
+ protected:
+  double lr_at(std::int64_t epoch) const override;
+  std::function<double(std::int64_t)> lr_lambda_;
+};
+
+// The 1cycle policy, as torch's OneCycleLR (stepped once per batch): the lr rises from
+// max_lr / div_factor to max_lr over the first pct_start of total_steps, then falls to
+// max_lr / div_factor / final_div_factor (three_phase: back to the start first, then down), by
+// cosine or linear annealing; with cycle_momentum the optimizer's momentum term (momentum or
+// beta1) moves the opposite way between base_momentum and max_momentum. Stepping more than
+// total_steps times is an error, as in torch.
+class OneCycleLR : public Scheduler {
+ public:
+  struct Options {
+    double max_lr = 0.1;
+    std::int64_t total_steps = 0;  // required (> 0)
+    double pct_start = 0.3;
+    bool cosine = true;  // anneal_strategy 'cos'; false: 'linear'
+    bool cycle_momentum = true;
+    double base_momentum = 0.85;
+    double max_momentum = 0.95;
+    double div_factor = 25.0;
+    double final_div_factor = 1e4;
+    bool three_phase = false;
+  };
+  OneCycleLR(Optimizer& optimizer, Options options);
+  void step() override;
+  Options options;
+
+ protected:
+  double lr_at(std::int64_t epoch) const override;
+
+ private:
+  struct Phase {
+    double end_step, start_lr, end_lr, start_momentum, end_momentum;
+  };
+  // The lr (first) and momentum (second) at `epoch`.
+  std::pair<double, double> at(std::int64_t epoch) const;
+  std::vector<Phase> phases_;
 };
 
 // Multiplies lr by `factor` when the metric has not improved (by more than a relative

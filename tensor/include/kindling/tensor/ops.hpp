@@ -182,7 +182,7 @@ Tensor log_softmax(const Tensor& x, std::int64_t axis = -1);
 enum class Reduction { none, mean, sum };
 // A loss's elementwise terms reduced as torch's `reduction=` does: as they are, summed or averaged.
 Tensor apply_reduction(const Tensor& terms, Reduction reduction);
-// logits (N, C) (or (C,)), target (N,) (or ()) int64 class indices, as
+// logits (N, C), (C,) or (N, C, d1, ...), target (N,), () or (N, d1, ...) int64 classes, as
 // torch.nn.functional.cross_entropy. With label smoothing e in [0, 1] the target distribution is
 // (1 - e) one_hot + e / C. kindling::nn re-exports this one function (nn/loss.hpp).
 Tensor cross_entropy(const Tensor& logits, const Tensor& target,

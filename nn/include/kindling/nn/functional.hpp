@@ -1,0 +1,46 @@
+// The layers as functions, as torch.nn.functional: linear, dropout, layer_norm, embedding, pad,
+// normalize and the tanh form of gelu. Each is a composite of tensor ops (its gradient comes with
+// them); the layers of layers.hpp call these. The losses are in loss.hpp, the activations
+// (relu, gelu, silu, leaky_relu, softplus, elu, softmax, log_softmax) in kindling/tensor/ops.hpp.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kindling/engine/random.hpp"
+#include "kindling/tensor/tensor.hpp"
+
+namespace kindling::nn {
+
+// x W^T + b with W (out, in) and b (out,) (undefined: no bias); x (..., in) -> (..., out). The
+// dtypes must agree, as torch's (no silent conversion of an int64 or float64 input).
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
+
+// In training, zeroes each element with probability p (drawn from `generator`) and scales the
+// rest by 1 / (1 - p); the input itself when not training or p is 0.
+Tensor dropout(const Tensor& x, double p, bool training, Generator& generator);
+
+// Normalises over the trailing dims `normalized_shape` with the biased variance, then
+// y * weight + bias when they are defined, as torch.nn.functional.layer_norm.
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = {},
+                  const Tensor& bias = {}, double eps = 1e-5);
+
+// Rows of `weight` (num, dim) at int64 `indices` of any shape: (...) -> (..., dim).
+Tensor embedding(const Tensor& indices, const Tensor& weight);
+
+// Pads (or, with negative amounts, crops) the last dims as torch.nn.functional.pad in "constant"
+// mode: `pad` holds (left, right) pairs, the last dim's first: {1, 2} pads the last dim by 1
+// before and 2 after, {1, 1, 2, 2} also the one before it by 2 on each side.
+Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pad, double value = 0.0);
+
+// x / max(||x||_p, eps) along `axis`, as torch.nn.functional.normalize (p >= 1). A zero vector
+// stays zero; its gradient is torch's, 1 / eps (never NaN: the norm's root is not differentiated
+// at 0).
+Tensor normalize(const Tensor& x, double p = 2.0, std::int64_t axis = 1, double eps = 1e-12);
+
+// torch's gelu(approximate="tanh"): 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). The exact
+// form is kindling::gelu.
+Tensor gelu_tanh(const Tensor& x);
+
+}  // namespace kindling::nn
