@@ -156,8 +156,20 @@ std::vector<std::uint8_t> serialize_idx(const IdxArray& array) {
 
 // ---- CSV ---------------------------------------------------------------------------------------
 
-CsvTable parse_csv(std::string_view text, const std::string& name, bool has_header,
-                   char delimiter) {
+namespace {
+// A field strtod reads whole (blanks around it allowed).
+bool is_number_field(std::string_view field) {
+  const std::string number(field);
+  char* end = nullptr;
+  std::strtod(number.c_str(), &end);
+  const auto parsed = static_cast<std::size_t>(end - number.c_str());
+  return parsed > 0 && std::all_of(field.begin() + static_cast<std::ptrdiff_t>(parsed), field.end(),
+                                   [](char ch) { return is_blank(ch); });
+}
+}  // namespace
+
+CsvTable parse_csv(std::string_view text, const std::string& name,
+                   std::optional<bool> has_header_option, char delimiter) {
   const std::string file = "CSV file '" + name + "'";
   KINDLING_CHECK(can_delimit(delimiter), file, ": the delimiter ",
                  text::quote_for_message({&delimiter, 1}),
@@ -190,7 +202,11 @@ CsvTable parse_csv(std::string_view text, const std::string& name, bool has_head
       if (cut == std::string_view::npos) break;
       start = cut + 1;
     }
-    if (has_header && table.header.empty()) {
+    // Undecided, the first row decides: a header when one of its fields is not a number.
+    const bool first_row = table.header.empty() && table.rows == 0;
+    if (first_row && !has_header_option)
+      has_header_option = !std::all_of(fields.begin(), fields.end(), is_number_field);
+    if (first_row && *has_header_option) {
       table.header.assign(fields.begin(), fields.end());
       table.cols = static_cast<std::int64_t>(fields.size());
       continue;
@@ -227,7 +243,7 @@ CsvTable parse_csv(std::string_view text, const std::string& name, bool has_head
   return table;
 }
 
-CsvTable read_csv(const std::string& path, bool has_header, char delimiter) {
+CsvTable read_csv(const std::string& path, std::optional<bool> has_header, char delimiter) {
   // Plain or gzip (detected by its magic bytes, not by the name): sklearn ships digits.csv.gz.
   const std::vector<std::uint8_t> bytes = read_decompressed(path, "read_csv");
   return parse_csv({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, path, has_header,
@@ -274,9 +290,10 @@ std::string format_csv(const CsvTable& table, char delimiter) {
 }
 
 TensorDataset csv_dataset(const CsvTable& table, std::int64_t target_column) {
-  KINDLING_CHECK(target_column >= 0 && target_column < table.cols && table.rows > 0,
+  KINDLING_CHECK(target_column >= -table.cols && target_column < table.cols && table.rows > 0,
                  "csv_dataset: target column ", target_column, " of a table with ", table.rows,
                  " rows and ", table.cols, " columns");
+  if (target_column < 0) target_column += table.cols;
   KINDLING_CHECK(table.values.size() == static_cast<std::size_t>(checked_mul(
                                             table.rows, table.cols, "csv_dataset", "values")),
                  "csv_dataset: a ", table.rows, " x ", table.cols, " table with ",

@@ -106,23 +106,26 @@ void bind_data(py::module_& m) {
         return "CsvTable('" + t.source + "', " + std::to_string(t.rows) + " rows x " +
                std::to_string(t.cols) + " columns)";
       });
-  m.def("read_csv", &nn::read_csv, py::arg("path"), py::arg("has_header") = true,
+  m.def("read_csv", &nn::read_csv, py::arg("path"), py::arg("has_header") = py::none(),
         py::arg("delimiter") = ',',
         "A CSV file of numbers (plain or gzip-compressed) as a CsvTable; errors name the file, "
-        "line and column");
+        "line and column. has_header=None detects the header: the first row is one when a field "
+        "of it is not a number");
   m.def(
       "csv_dataset",
-      [](const py::object& source, std::int64_t target_column, bool has_header, char delimiter) {
+      [](const py::object& source, std::int64_t target_column, std::optional<bool> has_header,
+         char delimiter) {
         if (py::isinstance<nn::CsvTable>(source))
           return nn::csv_dataset(source.cast<const nn::CsvTable&>(), target_column);
         return nn::csv_dataset(
             nn::read_csv(py::str(source).cast<std::string>(), has_header, delimiter),
             target_column);
       },
-      py::arg("source"), py::arg("target_column"), py::arg("has_header") = true,
+      py::arg("source"), py::arg("target_column") = -1, py::arg("has_header") = py::none(),
       py::arg("delimiter") = ',',
       "A TensorDataset from a CSV file (a path or a CsvTable): the other columns as float32 "
-      "inputs, target_column as int64 classes (a label that is not a whole number, such as 2.7, "
+      "inputs, target_column (default -1: the last) as int64 classes (a label that is not a whole "
+      "number, such as 2.7, "
       "is an error naming the file, line and column)");
 
   py::class_<nn::DataLoader>(m, "DataLoader", R"(Batches of (inputs, targets) from a Dataset.

@@ -163,6 +163,28 @@ TEST_CASE("CSV reader and CSV data set", "[nn][data]") {
                     Catch::Contains("line 2") && Catch::Contains("1 fields"));
 }
 
+TEST_CASE("CSV without a header row keeps its first row; the last column is the default target",
+          "[nn][data]") {
+  // sklearn's digits.csv.gz has no header: its first row is a sample, not names.
+  const std::string path = output_path("nn_headerless.csv");
+  std::ofstream(path) << "0.5,1,2\n-1, 3 ,0\n";
+  const CsvTable detected = read_csv(path);
+  CHECK(detected.header.empty());
+  CHECK(detected.rows == 2);
+  CHECK(detected.values == std::vector<double>{0.5, 1, 2, -1, 3, 0});
+  const TensorDataset data = csv_dataset(detected);  // target: the last column
+  CHECK(data.targets().to_vector<std::int64_t>() == std::vector<std::int64_t>{2, 0});
+  // -3 is column 0, which holds 0.5: not a class.
+  CHECK_THROWS_WITH(csv_dataset(detected, -3), Catch::Contains("is not a class"));
+  CHECK_THROWS_WITH(csv_dataset(detected, -4), Catch::Contains("target column -4"));
+  // Saying so still wins: a numeric first row taken as the header.
+  CHECK(read_csv(path, true).header == std::vector<std::string>{"0.5", "1", "2"});
+  CHECK(read_csv(path, true).rows == 1);
+  // One text field makes the first row a header.
+  std::ofstream(path) << "x1,2,3\n4,5,6\n";
+  CHECK(read_csv(path).header == std::vector<std::string>{"x1", "2", "3"});
+}
+
 TEST_CASE("moons as a data set", "[nn][data]") {
   const TensorDataset data = moons_dataset(100, 0.1, 3);
   CHECK(data.size() == 100);

@@ -663,3 +663,17 @@ def test_model_summary():
     # A model written in Python: its submodules are found through their calls.
     rows = nn.summarize(Tower(), kindling.zeros([2, 4]))
     assert [r["name"] for r in rows] == ["", "blocks.0", "blocks.1", "blocks.2", "heads.a"]
+
+
+def test_csv_without_header_keeps_its_first_row_and_the_last_column_is_the_target(tmp_path):
+    import gzip
+
+    path = tmp_path / "digits_like.csv.gz"
+    with gzip.open(path, "wt") as out:
+        out.write("0.0,1.5,3\n2.0,0.5,1\n")
+    data = nn.csv_dataset(str(path))  # no header row (sklearn's digits.csv.gz has none)
+    assert len(data) == 2
+    inputs, targets = data[0]
+    assert inputs.tolist() == [0.0, 1.5] and targets.item() == 3
+    assert nn.read_csv(str(path)).rows == 2
+    assert nn.read_csv(str(path), has_header=True).rows == 1

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,7 +41,9 @@ IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& name)
 // product is data.size().
 std::vector<std::uint8_t> serialize_idx(const IdxArray& array);
 
-// A CSV file of numbers: an optional header row, then rows with the same number of fields.
+// A CSV file of numbers: an optional header row, then rows with the same number of fields. The
+// header is detected unless has_header says: the first row is a header when one of its fields is
+// not a number (sklearn's digits.csv.gz has none, and its first row is data).
 // Blank lines are skipped; a "\r" before "\n" is dropped. Numbers are what strtod reads (with
 // blanks around them); one that overflows double is an error naming the line and column.
 struct CsvTable {
@@ -51,19 +54,21 @@ struct CsvTable {
   std::vector<std::int64_t> line_numbers;  // the 1-based line of each row; may be empty
 };
 // The file may be gzip-compressed (detected by its magic bytes, e.g. sklearn's digits.csv.gz).
-CsvTable read_csv(const std::string& path, bool has_header = true, char delimiter = ',');
+CsvTable read_csv(const std::string& path, std::optional<bool> has_header = std::nullopt,
+                  char delimiter = ',');
 // The same on text in memory; `name` is for messages. The delimiter cannot be a character of a
 // number (a letter, a digit, + - .) nor a line break. Gzip-compressed bytes are an error that
 // says they look gzip-compressed (read_csv inflates them).
-CsvTable parse_csv(std::string_view text, const std::string& name, bool has_header = true,
-                   char delimiter = ',');
+CsvTable parse_csv(std::string_view text, const std::string& name,
+                   std::optional<bool> has_header = std::nullopt, char delimiter = ',');
 // CSV text that parse_csv reads back to the same table (header, shape and values, each value
 // written with the fewest digits that round-trip). Lines end in "\r\n".
 std::string format_csv(const CsvTable& table, char delimiter = ',');
-// Columns other than target_column become float32 inputs; target_column becomes int64 class
-// targets. A target that is not a whole number in [0, 2^63) (NaN, infinite, 2.5, -1) and an
-// input beyond float32's range are errors naming the file, line and column.
-TensorDataset csv_dataset(const CsvTable& table, std::int64_t target_column);
+// Columns other than target_column become float32 inputs; target_column (negative counts from the
+// end: -1, the default, is the last column) becomes int64 class targets. A target that is not a
+// whole number in [0, 2^63) (NaN, infinite, 2.5, -1) and an input beyond float32's range are errors
+// naming the file, line and column.
+TensorDataset csv_dataset(const CsvTable& table, std::int64_t target_column = -1);
 
 // Fashion-MNIST: 60000 training or 10000 test images as (N, 784) float32 in [0, 1] and labels
 // (N,) int64. The folder is `dir` if given, else $KINDLING_FASHION_MNIST, else
