@@ -119,6 +119,59 @@ float64 = "float64"
 int64 = "int64"
 bool = "bool"  # noqa: A001  (shadows the builtin inside this module only, as torch.bool)
 
+# PyTorch's names that issue 13 added (python/src/tensor_api.cpp).
+from ._kindling import (  # noqa: F401
+    amax,
+    amin,
+    argmin,
+    bmm,
+    cat,
+    chunk,
+    cumsum,
+    diag,
+    dot,
+    einsum,
+    eq,
+    eye,
+    flip,
+    full_like,
+    gather,
+    ge,
+    gt,
+    index_select,
+    isinf,
+    isnan,
+    le,
+    lt,
+    mm,
+    ne,
+    norm,
+    ones_like,
+    outer,
+    prod,
+    randint,
+    randperm,
+    scatter_add,
+    sort,
+    split,
+    square,
+    std,
+    t,
+    tile,
+    topk,
+    tril,
+    triu,
+    unbind,
+    var,
+    zeros_like,
+)
+
+__all__ += ["amax", "amin", "argmin", "bmm", "cat", "chunk", "cumsum", "diag", "dot", "einsum",
+            "eq", "eye", "flip", "full_like", "gather", "ge", "gt", "index_select", "isinf",
+            "isnan", "le", "lt", "mm", "ne", "norm", "ones_like", "outer", "prod", "randint",
+            "randperm", "scatter_add", "sort", "split", "square", "std", "tile", "topk",
+            "tril", "triu", "unbind", "var", "zeros_like"]
+
 # kindling.save / kindling.load (safetensors), kindling.optim and kindling.cuda.
 from ._kindling import load, save  # noqa: F401
 from . import cuda, optim  # noqa: F401

@@ -131,6 +131,9 @@ UNARY = {
     "round": (lambda t: t.round(), lambda t: t.round()),
     "reciprocal": (lambda t: t.reciprocal(), lambda t: t.reciprocal()),
     "rsqrt": (lambda t: t.rsqrt(), lambda t: t.rsqrt()),
+    "tan": (lambda t: t.tan(), "tan_reference"),
+    "log2": (lambda t: t.log2(), lambda t: t.log2()),
+    "log10": (lambda t: t.log10(), lambda t: t.log10()),
 }
 
 
@@ -197,6 +200,19 @@ def log1p_reference(torch, x, dtype):
     return value, grad
 
 
+def tan_reference(torch, x, dtype):
+    """torch's tan, except at float64 subnormals, where torch's is not tan: tan(1e-310) =
+    1.00000000000005e-310 and tan(5e-324) = 0 (it loses them as its log1p does); kindling gives
+    the exact value there, x itself, as C's tan does."""
+    t = torch.tensor(x, requires_grad=True)
+    value = torch.tan(t)
+    value.sum().backward()
+    value, grad = value.detach().numpy().copy(), t.grad.numpy()
+    subnormal = (np.abs(x) < np.finfo(dtype).tiny) & (x != 0)
+    value[subnormal] = x[subnormal]
+    return value, grad
+
+
 def layouts(array):
     """The grid repeated so that its values fall in the SIMD body and the scalar tail, as a
     contiguous array and as the transpose of one (the strided walk)."""
@@ -223,6 +239,8 @@ def test_unary_ops_match_torch_at_special_values(torch, name, dtype):
             want, want_grad = gelu_reference(torch, x, dtype)
         elif name == "log1p":
             want, want_grad = log1p_reference(torch, x, dtype)
+        elif name == "tan":
+            want, want_grad = tan_reference(torch, x, dtype)
         elif tf == "softplus_reference":
             want, want_grad = softplus_reference(torch, x, dtype, *SOFTPLUS_ARGS[name])
         elif tf == "elu_reference":
