@@ -83,6 +83,28 @@ TEST_CASE("tensor api: eye and randperm", "[tensor][api]") {
     CHECK(std::abs(count - 5000) < 400);
 }
 
+TEST_CASE("tensor api: put_ writes at row-major positions and bumps the version", "[tensor][api]") {
+  Tensor x = zeros({2, 3});
+  const Tensor view = x.slice(1, 1, 3);
+  const std::uint64_t before = x.version();
+  x.put_(from_vector(std::vector<std::int64_t>{0, -1, 4, 4}, {4}), tensor({1.0, 2.0, 3.0, 4.0}));
+  // Position 4 twice: the last write wins.
+  CHECK(x.to_vector<double>() == std::vector<double>{1, 0, 0, 0, 4, 2});
+  CHECK(x.version() == before + 1);
+  CHECK(view.version() == x.version());
+  // Into a non-contiguous view: positions are the view's row-major ones.
+  Tensor base = zeros({3, 2});
+  base.transpose(0, 1).put_(from_vector(std::vector<std::int64_t>{1}, {1}), tensor({5.0}));
+  CHECK(base.to_vector<double>() == std::vector<double>{0, 0, 5, 0, 0, 0});
+  CHECK_THROWS_WITH(x.put_(from_vector(std::vector<std::int64_t>{6}, {1}), tensor({1.0})),
+                    Catch::Contains("put_: index 6 is out of range for a tensor of 6 elements"));
+  CHECK_THROWS_WITH(x.put_(tensor({0.0}), tensor({1.0})),
+                    Catch::Contains("put_: the index must be int64"));
+  Tensor w = zeros({2}).set_requires_grad();
+  CHECK_THROWS_WITH(w.put_(from_vector(std::vector<std::int64_t>{0}, {1}), tensor({1.0})),
+                    Catch::Contains("put_: a leaf tensor that requires grad"));
+}
+
 TEST_CASE("tensor api: edge values of sort, cumsum, prod and norm", "[tensor][api]") {
   const Tensor x = tensor({3.0, NAN, -INFINITY, 1.0, 1.0});
   const ValuesIndices up = sort(x), down = sort(x, 0, true);

@@ -205,6 +205,12 @@ class Tensor {
   Tensor copy_(const Tensor& src) const;
   Tensor fill_(const Scalar& value) const;
   Tensor zero_() const;
+  // torch's put_: source's elements (converted to this dtype) written at the row-major positions
+  // `index` (int64, negative from the end) of this tensor, as if it were 1-D; index and source
+  // have one element count. Where a position repeats, the last write wins (as NumPy's
+  // assignment). Off the CPU it goes through a host copy of the tensor. Python's item assignment
+  // t[mask] = v uses it.
+  Tensor put_(const Tensor& index, const Tensor& source) const;
   // The differentiable inputs of the op that made this tensor, in the op's order; none for a
   // leaf (or a result made outside the graph: no_grad, or no input requiring grad).
   std::vector<Tensor> inputs() const;
