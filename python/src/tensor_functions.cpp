@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -216,9 +217,14 @@ void bind_tensor_functions(py::module_& m) {
         return std::string(dtype_name(kindling::result_type({operand(a), operand(b)})));
       },
       py::arg("a"), py::arg("b"), "The dtype name of a binary op's result, as torch.result_type");
+  // clamp(x, min, max) with torch's names; a missing bound is no bound (one must be given).
   m.def(
-      "clamp", [](const Tensor& x, double lo, double hi) { return clamp(x, lo, hi); }, py::arg("x"),
-      py::arg("low"), py::arg("high"));
+      "clamp",
+      [](const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+        KINDLING_CHECK(lo || hi, "clamp: at least one of min and max must be given");
+        return clamp(x, lo ? *lo : -INFINITY, hi ? *hi : INFINITY);
+      },
+      py::arg("x"), py::arg("min") = py::none(), py::arg("max") = py::none());
   m.def(
       "softmax", [](const Tensor& x, std::int64_t axis) { return softmax(x, axis); }, py::arg("x"),
       py::arg("axis") = -1);

@@ -400,6 +400,11 @@ const std::map<std::string, std::vector<std::string>> kAlsoCovers = {
     {"logical_ops", {"logical_not", "logical_and", "logical_or", "logical_xor"}},
     {"any_all", {"any", "all"}},
     {"argmax", {"argmin"}},
+    {"isnan_isinf", {"isinf"}},
+    {"sort_topk", {"topk"}},
+    {"repeat_tile", {"tile"}},
+    {"chunk_split_unbind", {"split", "unbind"}},
+    {"tril_triu", {"triu"}},
 };
 
 bool covered(const std::vector<Row>& rows, const std::string& op) {

@@ -414,3 +414,29 @@ def test_randint_and_randperm():
         kindling.randint(5, 5, (2,))
     with pytest.raises(kindling.Error, match="randperm"):
         kindling.randperm(-1)
+
+
+# ---- torch's dim= keyword ----
+
+def test_dim_is_accepted_where_axis_is(torch):
+    x = RNG.standard_normal((3, 4))
+    k, t = pair(torch, x, False)
+    assert_same(k.sum(dim=1), t.sum(dim=1))
+    assert_same(kindling.mean(k, dim=0, keepdim=True), torch.mean(t, dim=0, keepdim=True))
+    assert_same(k.softmax(dim=-1), t.softmax(dim=-1))
+    assert_same(kindling.cat([k, k], dim=1), torch.cat([t, t], dim=1))
+    assert_same(k.var(dim=1, unbiased=False), t.var(dim=1, unbiased=False))
+    assert_same(k.sort(dim=0, descending=True).values, t.sort(dim=0, descending=True).values)
+    assert (k.argmax(dim=1).numpy() == t.argmax(dim=1).numpy()).all()
+    assert k.size(dim=1) == t.size(dim=1)
+    assert_same(k.sum(axis=1), t.sum(dim=1))  # kindling's own name still works
+    with pytest.raises(TypeError, match="both axis= and dim="):
+        k.sum(axis=1, dim=1)
+
+
+def test_clamp_function_takes_torch_keywords(torch):
+    check_grad(torch, lambda a: kindling.clamp(a, min=0.2), lambda a: torch.clamp(a, min=0.2), A)
+    check_grad(torch, lambda a: kindling.clamp(a, max=-0.2), lambda a: torch.clamp(a, max=-0.2), A)
+    check_grad(torch, lambda a: kindling.clamp(a, -0.3, 0.3), lambda a: torch.clamp(a, -0.3, 0.3), A)
+    with pytest.raises(kindling.Error, match="clamp: at least one"):
+        kindling.clamp(kindling.tensor([1.0]))
