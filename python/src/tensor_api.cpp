@@ -255,14 +255,15 @@ void bind_tensor_api(py::module_& m, py::class_<Tensor>& tensor) {
   auto sort_body = [](T x, std::int64_t axis, bool descending) {
     return values_indices(sort(x, axis, descending), "sort");
   };
-  tensor.def("sort", sort_body, py::arg("axis") = -1, py::arg("descending") = false);
+  tensor.def("sort", sort_body, py::arg("axis") = -1, py::arg("descending") = false,
+             "(values, indices) sorted along axis: stable, NaN the largest, as torch.sort");
   m.def("sort", sort_body, py::arg("x"), py::arg("axis") = -1, py::arg("descending") = false);
   auto topk_body = [](T x, std::int64_t k, std::int64_t axis, bool largest, bool sorted) {
     KINDLING_CHECK(sorted, "topk: sorted=False is not supported (the values come sorted)");
     return values_indices(topk(x, k, axis, largest), "topk");
   };
   tensor.def("topk", topk_body, py::arg("k"), py::arg("axis") = -1, py::arg("largest") = true,
-             py::arg("sorted") = true);
+             py::arg("sorted") = true, "(values, indices) of the k largest (smallest) along axis");
   m.def("topk", topk_body, py::arg("x"), py::arg("k"), py::arg("axis") = -1,
         py::arg("largest") = true, py::arg("sorted") = true);
 
@@ -336,7 +337,9 @@ void bind_tensor_api(py::module_& m, py::class_<Tensor>& tensor) {
             tensors.push_back(as_tensor(o));
         return einsum(equation, tensors);
       },
-      py::arg("equation"));
+      py::arg("equation"),
+      "Einstein summation: einsum('bij,bjk->bik', a, b); letters a-z, A-Z, each at most once per "
+      "operand; without '->' the output is the letters seen once, in alphabetical order");
 
   // ---- elementwise tests and math ----
   tensor.def("square", [](T x) { return square(x); });
@@ -349,6 +352,11 @@ void bind_tensor_api(py::module_& m, py::class_<Tensor>& tensor) {
   m.def(
       "isinf", [](T x) { return isinf(x); }, py::arg("x"));
   tensor.def("__abs__", [](T x) { return abs(x); });
+  tensor.def(
+      "put_", [](T x, T index, T source) { return x.put_(index, source); }, py::arg("index"),
+      py::arg("source"),
+      "Writes source's elements at the row-major positions `index` (int64) of this tensor, as if "
+      "it were 1-D (torch's put_); an in-place write that bumps _version");
 
   // ---- conversions and new tensors ----
   tensor.def("float", [](T x) { return x.to(DType::float32); });

@@ -158,3 +158,16 @@ def test_setitem_invalidates_a_saved_tensor():
         y[kindling.tensor([True, False, False])] = 0.0
     with pytest.raises(kindling.Error, match="modified"):
         z.backward()
+
+
+def test_put_matches_torch(torch):
+    k = kindling.zeros((2, 3), dtype="float64")
+    t = torch.zeros(2, 3)
+    index = np.array([0, -1, 4])
+    source = np.array([1.5, 2.5, 3.5])
+    before = k._version
+    k.put_(kindling.tensor(index), kindling.tensor(source))
+    t.put_(torch.tensor(index), torch.tensor(source))
+    assert np.array_equal(k.numpy(), t.numpy()) and k._version == before + 1
+    with pytest.raises(kindling.Error, match="put_: index 6 is out of range"):
+        k.put_(kindling.tensor([6]), kindling.tensor([1.0]))
