@@ -152,18 +152,20 @@ Tensor scatter_add(const Tensor& x, std::int64_t axis, const Tensor& index, cons
   KINDLING_CHECK(index.dim() == x.dim() && src.dim() == x.dim(), "scatter_add: input ",
                  shape_string(x.shape()), ", index ", shape_string(index.shape()), " and src ",
                  shape_string(src.shape()), " must have the same number of dimensions");
+  // As torch: index may be smaller than src (the rest of src is not used) and, outside axis,
+  // than the input.
+  Tensor used = src;
   for (std::int64_t d = 0; d < x.dim(); ++d) {
     KINDLING_CHECK(
         index.shape()[d] <= src.shape()[d] && (d == axis || index.shape()[d] <= x.shape()[d]),
         "scatter_add: index ", shape_string(index.shape()), " is larger than src ",
         shape_string(src.shape()), " or input ", shape_string(x.shape()), " in dimension ", d);
+    if (index.shape()[d] < src.shape()[d]) used = slice(used, d, 0, index.shape()[d]);
   }
-  KINDLING_CHECK(index.shape() == src.shape(), "scatter_add: index ", shape_string(index.shape()),
-                 " and src ", shape_string(src.shape()), " must have one shape");
   Tensor out = x.detach().clone();  // a contiguous copy outside the graph
   detail::kernels_of(out).scatter_add(out.strided_view(), static_cast<int>(axis),
-                                      index.strided_view(), src.strided_view());
-  return detail::record<TensorOp::scatter_add>(out, {&x, &src}, AxisParams{axis}, {index});
+                                      index.strided_view(), used.strided_view());
+  return detail::record<TensorOp::scatter_add>(out, {&x, &used}, AxisParams{axis}, {index});
 }
 void detail::scatter_add_backward(TensorNode& node, const Tensor& g) {
   if (wants_grad(node, 0)) give(node, 0, g);

@@ -440,3 +440,26 @@ def test_clamp_function_takes_torch_keywords(torch):
     check_grad(torch, lambda a: kindling.clamp(a, -0.3, 0.3), lambda a: torch.clamp(a, -0.3, 0.3), A)
     with pytest.raises(kindling.Error, match="clamp: at least one"):
         kindling.clamp(kindling.tensor([1.0]))
+
+
+def test_scatter_add_with_an_index_smaller_than_src(torch):
+    """Values against torch; gradients by hand (torch 1.13's own backward fails here: "returned an
+    invalid gradient at index 1 - got [2, 2] but expected shape compatible with [3, 4]")."""
+    idx = np.array([[0, 2], [1, 0]])
+    src = RNG.standard_normal((3, 4))
+    w = RNG.standard_normal((3, 4))
+    for axis in (0, 1):
+        k, t = pair(torch, A)
+        ks, ts = pair(torch, src)
+        y = k.scatter_add(axis, kindling.tensor(idx), ks)
+        assert_same(y, t.detach().scatter_add(axis, torch.tensor(idx), ts.detach()))
+        (y * kindling.tensor(w)).sum().backward()
+        assert_same(k.grad, w)
+        want = np.zeros_like(src)
+        for i in range(2):
+            for j in range(2):
+                want[i, j] = w[idx[i, j], j] if axis == 0 else w[i, idx[i, j]]
+        assert_same(ks.grad, want)
+    with pytest.raises(kindling.Error, match="scatter_add: index .* is larger than src"):
+        kindling.tensor(A).scatter_add(0, kindling.tensor(np.zeros((4, 4), dtype=np.int64)),
+                                       kindling.tensor(src))

@@ -213,8 +213,9 @@ Tensor cumsum(const Tensor& x, std::int64_t axis);
 // The p-norm over `axes` (all when empty): p = 2 (default), 1, +-inf (max/min of |x|) or any
 // p > 0; the gradient at an all-zero slice is 0, as torch's. Floating tensors only.
 Tensor norm(const Tensor& x, double p = 2.0, const Axes& axes = {}, bool keepdim = false);
-// x with src added at index along axis (torch.scatter_add): out[..index[i]..] += src[i]; index
-// has src's shape, at most x's in every other dimension. Gradients: g to x, gather(g) to src.
+// x with src added at index along axis (torch.scatter_add): out[..index[i]..] += src[i] for every
+// position i of index, which is at most src's shape, and x's outside axis. Gradients: g to x,
+// gather(g) to the used part of src.
 Tensor scatter_add(const Tensor& x, std::int64_t axis, const Tensor& index, const Tensor& src);
 // Values and their int64 positions along an axis.
 struct ValuesIndices {
