@@ -85,8 +85,13 @@ py::object values_indices(const ValuesIndices& r, const char* type_name) {
         .attr("namedtuple")(name, py::make_tuple("values", "indices"))
         .release();
   };
-  static const py::handle sort_type = make("sort"), topk_type = make("topk");
-  const py::handle type = std::string_view(type_name) == "sort" ? sort_type : topk_type;
+  static const py::handle sort_type = make("sort"), topk_type = make("topk"),
+                          max_type = make("max"), min_type = make("min");
+  const std::string_view name = type_name;
+  const py::handle type = name == "sort"   ? sort_type
+                          : name == "topk" ? topk_type
+                          : name == "max"  ? max_type
+                                           : min_type;
   return type(r.values, r.indices);
 }
 
@@ -230,6 +235,41 @@ void bind_tensor_api(py::module_& m, py::class_<Tensor>& tensor) {
              py::arg("keepdim") = false);
   m.def("norm", norm_body, py::arg("x"), py::arg("p") = 2.0, py::arg("axis") = py::none(),
         py::arg("keepdim") = false);
+
+  // ---- max / min as torch's: of everything (a 0-d tensor); along one axis, the named tuple
+  // (values, indices) with the gradient to the index it names (torch.max(x, dim): the first
+  // extremum, or the first NaN), so `out.max(1)[1]` is the argmax as in torch; over a tuple of
+  // axes the values only (torch.amax's gradient, split among ties: kindling's extension); and
+  // against another tensor elementwise (maximum, minimum). These replace the generated methods
+  // and functions of the REDUCE rows (tensor.cpp, tensor_functions.cpp), which returned the
+  // values for one axis too.
+  auto extremum = [&](const char* name, bool is_max) {
+    auto body = [is_max, name](T x, const py::object& axis, bool keepdim) -> py::object {
+      if (py::isinstance<Tensor>(axis)) {
+        const Tensor other = axis.cast<Tensor>();
+        return py::cast(is_max ? maximum(x, other) : minimum(x, other));
+      }
+      if (axis.is_none()) return py::cast(is_max ? max(x) : min(x));
+      if (PyIndex_Check(axis.ptr())) {
+        const auto a = axis.cast<std::int64_t>();
+        Tensor indices = is_max ? argmax(x, a, true) : argmin(x, a, true);
+        Tensor values = gather(x, a, indices);
+        if (!keepdim) {
+          values = squeeze(values, a);
+          indices = squeeze(indices, a);
+        }
+        return values_indices({values, indices}, name);
+      }
+      const Axes axes = to_axes(axis);
+      return py::cast(is_max ? max(x, axes, keepdim) : min(x, axes, keepdim));
+    };
+    py::delattr(tensor, name);
+    tensor.def(name, body, py::arg("axis") = py::none(), py::arg("keepdim") = false);
+    py::delattr(m, name);
+    m.def(name, body, py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false);
+  };
+  extremum("max", true);
+  extremum("min", false);
 
   // ---- indexing ops ----
   tensor.def(

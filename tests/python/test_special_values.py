@@ -18,7 +18,9 @@
 #     C99's pow at -0 and -inf only; kindling's Tensor pow(t, k) is torch.pow(t, torch.tensor(k)),
 #     its Value `a ** k` is torch's `t ** k` (the Value grid compares with that).
 # max and min of a whole tensor are torch.max(x) (a NaN result's gradient split among the NaNs),
-# over axes torch.amax (a NaN slice's gradient NaN): Note [max of NaN] in ops_reduce.cpp.
+# amax and amin (and max, min over a tuple of axes) torch.amax (a NaN slice's gradient NaN): Note
+# [max of NaN] in ops_reduce.cpp. Python's max/min over one axis are torch.max(x, dim): (values,
+# indices), tested in test_tensor_api.py.
 #   * Value: a leaf's grad starts at +0 and contributions are added, so a lone -0 contribution
 #     reads +0 (torch stores the first contribution as it is): Value gradients are compared
 #     without the sign of zero. Value's sigmoid is exp(a) / (1 + exp(a)) for a < 0, which keeps
@@ -538,7 +540,7 @@ def test_max_over_an_axis_of_a_matrix_with_nans(torch, dtype):
                 data = x if layout == "contiguous" else np.ascontiguousarray(x.T)
                 k_x = k_tensor(data)
                 k_in = k_x if layout == "contiguous" else k_x.T
-                k_y = getattr(k_in, op)(axis)
+                k_y = getattr(k_in, "a" + op)(axis)  # one axis of max is torch.max(x, dim)
                 t_x = t_tensor(torch, x)
                 t_y = getattr(torch, "a" + op)(t_x, axis)
                 weights = rng.uniform(0.5, 1.5, size=t_y.shape)
@@ -547,7 +549,7 @@ def test_max_over_an_axis_of_a_matrix_with_nans(torch, dtype):
                 check(k_y.numpy(), t_y.detach().numpy(), 0.0, f"{op} over {axis} {layout}",
                       zero_sign=False)
                 k_grad = k_x.grad.numpy() if layout == "contiguous" else k_x.grad.numpy().T
-                # max(x, axis) is torch.amax: a NaN slice gets a NaN gradient (Note [max of NaN]
+                # amax(x, axis) is torch.amax: a NaN slice gets a NaN gradient (Note [max of NaN]
                 # in ops_reduce.cpp).
                 t_grad = t_x.grad.numpy()
                 check(k_grad, t_grad, 1e-6, f"{op} over {axis} {layout} grad")

@@ -247,7 +247,7 @@ def test_reductions(torch, axis, keepdim):
 
 def test_max_and_logsumexp(torch):
     ka, ta = pair(torch, RNG.normal(size=(4, 6)))
-    check(torch, ka.max(1), ta.max(dim=1).values, [(ka, ta)])
+    check(torch, ka.max(1).values, ta.max(dim=1).values, [(ka, ta)])
     kb, tb = pair(torch, RNG.normal(size=(4, 6)))
     check(torch, kindling.logsumexp(kb, 1), torch.logsumexp(tb, dim=1), [(kb, tb)])
 

@@ -463,3 +463,31 @@ def test_scatter_add_with_an_index_smaller_than_src(torch):
     with pytest.raises(kindling.Error, match="scatter_add: index .* is larger than src"):
         kindling.tensor(A).scatter_add(0, kindling.tensor(np.zeros((4, 4), dtype=np.int64)),
                                        kindling.tensor(src))
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_follow_torch(torch, name):
+    x = np.array([[1.0, 3.0, 3.0, -2.0], [math.nan, 0.0, 5.0, math.nan], [4.0, -1.0, -1.0, 4.0]])
+    for axis in (0, 1, -1):
+        for keepdim in (False, True):
+            k, t = pair(torch, x)
+            kr = getattr(k, name)(axis, keepdim=keepdim)
+            tr = getattr(t, name)(axis, keepdim=keepdim)
+            assert_same(kr.values, tr.values)
+            assert (kr.indices.numpy() == tr.indices.numpy()).all()
+            # out.max(1)[1] is the index, as in torch (not the second row of values).
+            assert (getattr(k, name)(axis)[1].numpy() == getattr(t, name)(axis)[1].numpy()).all()
+            w = np.arange(kr.values.numel(), dtype=np.float64).reshape(kr.values.shape) + 1
+            (kr.values * kindling.tensor(w)).sum().backward()
+            (tr.values * torch.tensor(w)).sum().backward()
+            assert_same(k.grad, t.grad)  # to the named index only, ties included
+    k, t = pair(torch, x)
+    assert_same(getattr(k, name)(), getattr(t, name)())
+    y = RNG.standard_normal((3, 4))
+    assert_same(getattr(kindling, name)(kindling.tensor(A), kindling.tensor(y)),
+                getattr(torch, name)(torch.tensor(A), torch.tensor(y)))
+    # A tuple of axes: the values, as torch.amax / amin.
+    finite = RNG.standard_normal((2, 3, 4))
+    kf, tf = pair(torch, finite, False)
+    assert_same(getattr(kf, name)((0, 2)), getattr(torch, "a" + name)(tf, (0, 2)))
+    assert_same(getattr(kindling, name)(kf, dim=1).values, getattr(torch, name)(tf, dim=1).values)
