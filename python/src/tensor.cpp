@@ -854,7 +854,16 @@ backward() fills .grad of the tensors that require grad.)");
           "expand",
           [](const Tensor& t, const py::object& s) { return t.expand(to_shape(s, "expand")); },
           py::arg("shape"))
-      .def("squeeze", &Tensor::squeeze, py::arg("axis"))
+      .def(
+          "squeeze",
+          [](const Tensor& t, std::optional<std::int64_t> axis) {
+            if (axis) return t.squeeze(*axis);
+            Shape shape;  // without an axis every size-1 axis goes, as torch's squeeze()
+            for (std::int64_t size : t.shape())
+              if (size != 1) shape.push_back(size);
+            return t.view(shape);
+          },
+          py::arg("axis") = py::none())
       .def("unsqueeze", &Tensor::unsqueeze, py::arg("axis"))
       .def("flatten", &Tensor::flatten, py::arg("start") = 0, py::arg("end") = -1)
       .def("contiguous", &Tensor::contiguous)

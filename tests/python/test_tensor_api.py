@@ -491,3 +491,11 @@ def test_max_min_follow_torch(torch, name):
     kf, tf = pair(torch, finite, False)
     assert_same(getattr(kf, name)((0, 2)), getattr(torch, "a" + name)(tf, (0, 2)))
     assert_same(getattr(kindling, name)(kf, dim=1).values, getattr(torch, name)(tf, dim=1).values)
+
+
+def test_squeeze_without_an_axis_drops_every_size_one_axis(torch):
+    x = np.zeros((1, 3, 1, 2))
+    check_grad(torch, lambda a: a.squeeze(), lambda a: a.squeeze(), x)
+    check_grad(torch, lambda a: a.squeeze(dim=2), lambda a: a.squeeze(dim=2), x)
+    check_grad(torch, lambda a: a.squeeze(1), lambda a: a.squeeze(1), x)  # size 3: unchanged
+    assert kindling.tensor([[5.0]]).squeeze().shape == ()
