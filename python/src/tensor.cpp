@@ -631,6 +631,12 @@ void set_index(const Tensor& t, const py::object& key, const py::object& value) 
   t.put_(positions, expand(source, positions.shape()));
 }
 
+// A shape given as one int or sequence (x.view((2, 3))) or as several ints (x.view(2, 3)).
+Shape shape_args(const py::args& args, const char* op) {
+  if (args.size() == 1) return to_shape(args[0], op);
+  return to_shape(args, op);
+}
+
 py::tuple shape_tuple(const Shape& shape) {
   py::tuple tuple(shape.size());
   for (std::size_t i = 0; i < shape.size(); ++i)
@@ -837,23 +843,16 @@ backward() fills .grad of the tensors that require grad.)");
            "t[key] = value: an in-place write (it bumps _version), as torch's")
       .def("__repr__", [](const Tensor& t) { return to_string(t); })
       // Views and copies.
-      .def(
-          "view", [](const Tensor& t, const py::object& s) { return t.view(to_shape(s, "view")); },
-          py::arg("shape"))
-      .def(
-          "reshape",
-          [](const Tensor& t, const py::object& s) { return t.reshape(to_shape(s, "reshape")); },
-          py::arg("shape"))
-      .def(
-          "permute",
-          [](const Tensor& t, const py::object& o) { return t.permute(to_shape(o, "permute")); },
-          py::arg("order"))
+      // Sizes as one sequence or as separate ints, as torch takes them: x.view(-1, 784).
+      .def("view", [](const Tensor& t, const py::args& s) { return t.view(shape_args(s, "view")); })
+      .def("reshape",
+           [](const Tensor& t, const py::args& s) { return t.reshape(shape_args(s, "reshape")); })
+      .def("permute",
+           [](const Tensor& t, const py::args& o) { return t.permute(shape_args(o, "permute")); })
       .def("transpose", &Tensor::transpose, py::arg("a") = -2, py::arg("b") = -1)
       .def_property_readonly("T", [](const Tensor& t) { return t.transpose(-2, -1); })
-      .def(
-          "expand",
-          [](const Tensor& t, const py::object& s) { return t.expand(to_shape(s, "expand")); },
-          py::arg("shape"))
+      .def("expand",
+           [](const Tensor& t, const py::args& s) { return t.expand(shape_args(s, "expand")); })
       .def(
           "squeeze",
           [](const Tensor& t, std::optional<std::int64_t> axis) {

@@ -499,3 +499,14 @@ def test_squeeze_without_an_axis_drops_every_size_one_axis(torch):
     check_grad(torch, lambda a: a.squeeze(dim=2), lambda a: a.squeeze(dim=2), x)
     check_grad(torch, lambda a: a.squeeze(1), lambda a: a.squeeze(1), x)  # size 3: unchanged
     assert kindling.tensor([[5.0]]).squeeze().shape == ()
+
+
+def test_shapes_as_separate_ints(torch):
+    x = RNG.standard_normal((2, 3, 4))
+    check_grad(torch, lambda a: a.view(-1, 4), lambda a: a.view(-1, 4), x)
+    check_grad(torch, lambda a: a.reshape(4, 6), lambda a: a.reshape(4, 6), x)
+    check_grad(torch, lambda a: a.permute(2, 0, 1), lambda a: a.permute(2, 0, 1), x)
+    check_grad(torch, lambda a: a[:, :1].expand(2, 5, 4), lambda a: a[:, :1].expand(2, 5, 4), x)
+    check_grad(torch, lambda a: a.view((6, 4)), lambda a: a.view((6, 4)), x)  # one sequence
+    check_grad(torch, lambda a: a.reshape([24]), lambda a: a.reshape([24]), x)
+    check_grad(torch, lambda a: a.reshape(-1), lambda a: a.reshape(-1), x)
