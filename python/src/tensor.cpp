@@ -631,12 +631,6 @@ void set_index(const Tensor& t, const py::object& key, const py::object& value) 
   t.put_(positions, expand(source, positions.shape()));
 }
 
-// A shape given as one int or sequence (x.view((2, 3))) or as several ints (x.view(2, 3)).
-Shape shape_args(const py::args& args, const char* op) {
-  if (args.size() == 1) return to_shape(args[0], op);
-  return to_shape(args, op);
-}
-
 py::tuple shape_tuple(const Shape& shape) {
   py::tuple tuple(shape.size());
   for (std::size_t i = 0; i < shape.size(); ++i)
@@ -725,6 +719,11 @@ Shape to_shape(const py::handle& object, const char* op) {
   for (std::size_t i = 0; i < sequence.size(); ++i)
     shape.push_back(size_of(sequence[i], i));
   return shape;
+}
+
+Shape shape_args(const py::args& args, const char* op) {
+  if (args.size() == 1) return to_shape(args[0], op);
+  return to_shape(args, op);
 }
 
 void bind_tensor(py::module_& m) {

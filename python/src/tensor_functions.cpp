@@ -62,18 +62,19 @@ void bind_tensor_functions(py::module_& m) {
       "The array as a Tensor: sharing its memory when it is C-contiguous, aligned float32, "
       "float64, int64 or bool (writes show on both sides, as with torch.from_numpy), else a copy");
   // Shapes go through to_shape (Note [python shapes] in tensor.cpp).
+  // zeros((2, 3)) or zeros(2, 3), as torch; the dtype (and a seed) by keyword.
   m.def(
       "zeros",
-      [](const py::object& s, const std::string& dtype) {
-        return zeros(to_shape(s, "zeros"), parse_dtype(dtype));
+      [](const py::args& s, const std::string& dtype) {
+        return zeros(shape_args(s, "zeros"), parse_dtype(dtype));
       },
-      py::arg("shape"), py::arg("dtype") = "float32");
+      py::kw_only(), py::arg("dtype") = "float32");
   m.def(
       "ones",
-      [](const py::object& s, const std::string& dtype) {
-        return ones(to_shape(s, "ones"), parse_dtype(dtype));
+      [](const py::args& s, const std::string& dtype) {
+        return ones(shape_args(s, "ones"), parse_dtype(dtype));
       },
-      py::arg("shape"), py::arg("dtype") = "float32");
+      py::kw_only(), py::arg("dtype") = "float32");
   m.def(
       "full",
       [](const py::object& s, const py::object& value, const std::string& dtype) {
@@ -97,9 +98,9 @@ void bind_tensor_functions(py::module_& m) {
       py::arg("start"), py::arg("end"), py::arg("steps"), py::arg("dtype") = "float32");
   // Random draws use the generator kindling.manual_seed reseeds, or a fresh one from `seed`.
   auto draw = [&generator](const char* op, auto make) {
-    return [&generator, op, make](const py::object& shape_object, const std::string& dtype,
+    return [&generator, op, make](const py::args& shape_object, const std::string& dtype,
                                   std::optional<std::uint64_t> seed) {
-      const Shape shape = to_shape(shape_object, op);
+      const Shape shape = shape_args(shape_object, op);
       if (seed) {
         Generator local(*seed);
         return make(shape, local, parse_dtype(dtype));
@@ -108,12 +109,11 @@ void bind_tensor_functions(py::module_& m) {
     };
   };
   m.def("rand", draw("rand", [](const Shape& s, Generator& g, DType d) { return rand(s, g, d); }),
-        py::arg("shape"), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
+        py::kw_only(), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
         "Uniform in [0, 1)");
-  m.def("randn",
-        draw("randn", [](const Shape& s, Generator& g, DType d) { return randn(s, g, d); }),
-        py::arg("shape"), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
-        "Standard normal");
+  m.def(
+      "randn", draw("randn", [](const Shape& s, Generator& g, DType d) { return randn(s, g, d); }),
+      py::kw_only(), py::arg("dtype") = "float32", py::arg("seed") = py::none(), "Standard normal");
 
   // ---- ops as functions ----
   // One per row of the elementwise and reduction families of the op table (op_list.hpp), and

@@ -44,6 +44,9 @@ Axes to_axes(const py::object& axis);
 // tensor.cpp): an int outside int64 is kindling.Error naming `op` and the position, an item that
 // is not an int TypeError. The values themselves (negative sizes, say) are the op's to check.
 Shape to_shape(const py::handle& object, const char* op);
+// A shape given as one int or sequence (x.view((2, 3))) or as several ints (x.view(2, 3)), as
+// torch takes them.
+Shape shape_args(const py::args& args, const char* op);
 // kindling.tensor(), from_numpy(), zeros(), ..., and the ops as functions; called by bind_tensor.
 void bind_tensor_functions(py::module_& m);
 // PyTorch's method and function names that issue 13 added (tensor_api.cpp); called by

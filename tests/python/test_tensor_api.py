@@ -510,3 +510,11 @@ def test_shapes_as_separate_ints(torch):
     check_grad(torch, lambda a: a.view((6, 4)), lambda a: a.view((6, 4)), x)  # one sequence
     check_grad(torch, lambda a: a.reshape([24]), lambda a: a.reshape([24]), x)
     check_grad(torch, lambda a: a.reshape(-1), lambda a: a.reshape(-1), x)
+
+
+def test_creation_takes_sizes_as_separate_ints():
+    assert kindling.zeros(2, 3).shape == (2, 3) and kindling.zeros((2, 3)).shape == (2, 3)
+    assert kindling.ones(4, dtype="int64").dtype == "int64"
+    assert kindling.randn(2, 5, seed=1).shape == (2, 5)
+    assert np.array_equal(kindling.rand(3, 2, seed=4).numpy(), kindling.rand((3, 2), seed=4).numpy())
+    assert kindling.zeros([]).shape == ()
