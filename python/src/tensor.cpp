@@ -16,6 +16,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@
 
 #include "bindings.hpp"
 #include "kindling/engine/error.hpp"
+#include "kindling/engine/grad_mode.hpp"
 #include "kindling/tensor/creation.hpp"
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"
@@ -322,58 +324,311 @@ std::int64_t normalize_index(std::int64_t index, std::int64_t size, std::int64_t
   return normalized;
 }
 
-// t[key] for ints, slices (step > 0), Ellipsis and tuples of them: views, as in NumPy.
-Tensor index(const Tensor& t, const py::object& key) {
-  std::vector<py::object> items;
+// Note [python indexing]
+// t[key] follows NumPy (and torch, which it extends with negative steps): ints, slices, None (a
+// new axis of size 1), Ellipsis, and advanced indices: int64 or bool tensors, NumPy arrays and
+// lists. Without advanced indices or negative steps the result is a view. A negative step flips
+// the axis first (a copy), then slices it. Advanced indices are broadcast together (an int counts
+// as one of them once any is present, as in NumPy); a bool index of k dimensions stands for the k
+// int64 index lists of its true elements. The result's dimensions from the advanced indices take
+// the place of the indexed axes when those are adjacent, and come first otherwise. They are
+// computed by one index_select over the indexed axes merged into one, so gradients add up at
+// repeated indices. t[key] = value writes through the view (copy_) when the key makes one, and
+// otherwise with put_ at the positions the same key selects from arange(numel): either way an
+// in-place write, which bumps the version (Note [in-place writes]).
+
+// One item of an index key, classified.
+struct IndexItem {
+  enum Kind { integer, range, new_axis, ellipsis, tensor } kind;
+  py::object object;           // the item itself (for range and integer)
+  Tensor index;                // for tensor: int64 or bool
+  std::int64_t dims() const {  // the axes of the indexed tensor it consumes
+    if (kind == integer || kind == range) return 1;
+    if (kind == tensor) return index.dtype() == DType::bool_ ? index.dim() : 1;
+    return 0;
+  }
+};
+
+std::string item_type(const py::handle& item) {
+  return py::str(item.get_type().attr("__name__")).cast<std::string>();
+}
+
+std::vector<IndexItem> index_items(const py::object& key) {
+  std::vector<py::object> objects;
   if (py::isinstance<py::tuple>(key)) {
     for (py::handle item : key)
-      items.push_back(py::reinterpret_borrow<py::object>(item));
+      objects.push_back(py::reinterpret_borrow<py::object>(item));
   } else {
-    items.push_back(key);
+    objects.push_back(key);
   }
-  std::size_t explicit_axes = 0;
+  std::vector<IndexItem> items;
   bool has_ellipsis = false;
-  for (const py::object& item : items) {
+  for (const py::object& item : objects) {
     if (item.is(py::ellipsis())) {
       if (has_ellipsis) throw py::index_error("an index can only have a single ellipsis ('...')");
       has_ellipsis = true;
+      items.push_back({IndexItem::ellipsis, item, {}});
+    } else if (item.is_none()) {
+      items.push_back({IndexItem::new_axis, item, {}});
+    } else if (py::isinstance<py::slice>(item)) {
+      items.push_back({IndexItem::range, item, {}});
+    } else if (PyBool_Check(item.ptr())) {
+      throw py::index_error("a Python bool as an index is not supported; use a bool tensor");
+    } else if (PyIndex_Check(item.ptr()) && !py::isinstance<py::array>(item) &&
+               !py::isinstance<Tensor>(item)) {
+      items.push_back({IndexItem::integer, item, {}});
+    } else if (py::isinstance<Tensor>(item) || py::isinstance<py::list>(item) ||
+               py::isinstance<py::tuple>(item) || py::isinstance<py::array>(item)) {
+      Tensor index = as_tensor(item);
+      // NumPy makes [] a float64 array; as an index it selects nothing.
+      if (index.numel() == 0 && is_floating(index.dtype())) index = index.to(DType::int64);
+      if (index.dtype() != DType::int64 && index.dtype() != DType::bool_) {
+        throw py::index_error("tensors used as indices must be int64 or bool, got " +
+                              std::string(dtype_name(index.dtype())));
+      }
+      if (index.dtype() == DType::bool_ && index.dim() == 0)
+        throw py::index_error("a 0-d bool index is not supported");
+      items.push_back({IndexItem::tensor, item, index});
     } else {
-      ++explicit_axes;
+      throw py::type_error(
+          "tensor indices must be integers, slices, None, '...', or int64 or bool tensors, not " +
+          item_type(item));
     }
   }
-  if (explicit_axes > static_cast<std::size_t>(t.dim())) {
+  return items;
+}
+
+// The positions of the true elements of a bool mask, one int64 vector per dimension.
+std::vector<std::vector<std::int64_t>> true_positions(const Tensor& mask) {
+  const std::vector<bool> bits = mask.to_vector<bool>();
+  const Shape& shape = mask.shape();
+  std::vector<std::vector<std::int64_t>> coords(shape.size());
+  for (std::size_t i = 0; i < bits.size(); ++i) {
+    if (!bits[i]) continue;
+    std::size_t rest = i;
+    for (std::size_t d = shape.size(); d-- > 0;) {
+      coords[d].push_back(static_cast<std::int64_t>(rest % static_cast<std::size_t>(shape[d])));
+      rest /= static_cast<std::size_t>(shape[d]);
+    }
+  }
+  return coords;
+}
+
+// One advanced index, applied to axis `axis` of the partly indexed tensor: its int64 values
+// (row-major, of `shape`).
+struct AdvancedIndex {
+  std::int64_t axis;
+  Shape shape;
+  std::vector<std::int64_t> values;
+};
+
+// x[key] for one axis of a slice with a negative step: the axis flipped, then sliced.
+Tensor negative_step_slice(const Tensor& x, std::int64_t axis, py::ssize_t start, py::ssize_t step,
+                           py::ssize_t length) {
+  if (length == 0) return slice(x, axis, 0, 0);
+  const std::int64_t n = x.size(axis);
+  const std::int64_t first = n - 1 - start, stride = -step;
+  return slice(flip(x, {axis}), axis, first, first + (length - 1) * stride + 1, stride);
+}
+
+// Whether t[key] is a view of t (no advanced index, no negative step), so that assignment can
+// write through it.
+bool indexes_a_view(const std::vector<IndexItem>& items) {
+  for (const IndexItem& item : items) {
+    if (item.kind == IndexItem::tensor) return false;
+    if (item.kind == IndexItem::range) {
+      const auto s = py::reinterpret_borrow<py::slice>(item.object);
+      const py::object step = s.attr("step");
+      if (!step.is_none() && step.cast<py::ssize_t>() < 0) return false;
+    }
+  }
+  return true;
+}
+
+Tensor index_with(const Tensor& t, const std::vector<IndexItem>& items) {
+  bool has_advanced = false;
+  std::int64_t explicit_axes = 0;
+  for (const IndexItem& item : items) {
+    has_advanced = has_advanced || item.kind == IndexItem::tensor;
+    explicit_axes += item.dims();
+  }
+  if (explicit_axes > t.dim()) {
     throw py::index_error("too many indices: the tensor has " + std::to_string(t.dim()) +
                           " dimensions but " + std::to_string(explicit_axes) + " were indexed");
   }
   Tensor result = t;
   std::int64_t axis = 0;         // the axis of `result` the next item applies to
   std::int64_t source_axis = 0;  // ... and of `t`, for messages (ints drop axes from `result`)
-  for (const py::object& item : items) {
-    if (item.is(py::ellipsis())) {
-      const auto skipped = t.dim() - static_cast<std::int64_t>(explicit_axes);
-      axis += skipped;
-      source_axis += skipped;
-    } else if (py::isinstance<py::slice>(item)) {
-      py::ssize_t start = 0, stop = 0, step = 0, length = 0;
-      if (!py::reinterpret_borrow<py::slice>(item).compute(
-              static_cast<py::ssize_t>(result.size(axis)), &start, &stop, &step, &length)) {
-        throw py::error_already_set();
+  std::vector<AdvancedIndex> advanced;
+  for (const IndexItem& item : items) {
+    switch (item.kind) {
+      case IndexItem::ellipsis: {
+        const std::int64_t skipped = t.dim() - explicit_axes;
+        axis += skipped;
+        source_axis += skipped;
+        break;
       }
-      if (step <= 0) throw py::index_error("slices of a tensor need a positive step");
-      result = slice(result, axis, start, start + length * step, step);
-      ++axis;
-      ++source_axis;
-    } else if (PyIndex_Check(item.ptr())) {
-      const std::int64_t i =
-          normalize_index(item.cast<std::int64_t>(), result.size(axis), source_axis);
-      result = squeeze(slice(result, axis, i, i + 1), axis);
-      ++source_axis;
-    } else {
-      throw py::type_error("tensor indices must be integers, slices or '...', not " +
-                           py::str(item.get_type().attr("__name__")).cast<std::string>());
+      case IndexItem::new_axis:
+        result = unsqueeze(result, axis);
+        ++axis;
+        break;
+      case IndexItem::range: {
+        py::ssize_t start = 0, stop = 0, step = 0, length = 0;
+        if (!py::reinterpret_borrow<py::slice>(item.object)
+                 .compute(static_cast<py::ssize_t>(result.size(axis)), &start, &stop, &step,
+                          &length)) {
+          throw py::error_already_set();
+        }
+        result = step > 0 ? slice(result, axis, start, start + length * step, step)
+                          : negative_step_slice(result, axis, start, step, length);
+        ++axis;
+        ++source_axis;
+        break;
+      }
+      case IndexItem::integer: {
+        const std::int64_t i =
+            normalize_index(item.object.cast<std::int64_t>(), result.size(axis), source_axis);
+        if (has_advanced) {  // a 0-d advanced index, broadcast with the others
+          advanced.push_back({axis, {}, {i}});
+          ++axis;
+        } else {
+          result = squeeze(slice(result, axis, i, i + 1), axis);
+        }
+        ++source_axis;
+        break;
+      }
+      case IndexItem::tensor: {
+        const Tensor& index = item.index;
+        if (index.dtype() == DType::bool_) {
+          for (std::int64_t d = 0; d < index.dim(); ++d) {
+            if (index.shape()[d] != result.size(axis + d)) {
+              throw py::index_error("the shape of the mask " + shape_string(index.shape()) +
+                                    " does not match the indexed dimensions of the tensor " +
+                                    shape_string(t.shape()) + " from dimension " +
+                                    std::to_string(source_axis));
+            }
+          }
+          std::vector<std::vector<std::int64_t>> coords = true_positions(index);
+          const auto count = static_cast<std::int64_t>(coords.empty() ? 0 : coords[0].size());
+          for (std::int64_t d = 0; d < index.dim(); ++d)
+            advanced.push_back({axis + d, {count}, std::move(coords[d])});
+        } else {
+          std::vector<std::int64_t> values = index.to_vector<std::int64_t>();
+          for (std::int64_t& v : values)
+            v = normalize_index(v, result.size(axis), source_axis);
+          advanced.push_back({axis, index.shape(), std::move(values)});
+        }
+        axis += item.dims();
+        source_axis += item.dims();
+        break;
+      }
     }
   }
-  return result;
+  if (advanced.empty()) return result;
+
+  // The advanced indices broadcast together, then one flat index into their merged axes.
+  Shape shape;
+  for (const AdvancedIndex& a : advanced)
+    shape = broadcast_shapes(shape, a.shape, "index");
+  const std::int64_t count = checked_numel(shape, "index");
+  std::vector<std::int64_t> flat(static_cast<std::size_t>(count), 0);
+  for (const AdvancedIndex& a : advanced) {
+    const std::int64_t size = result.size(a.axis);
+    // Position i of the broadcast shape reads a.values at the same multi-index, with the
+    // broadcast dimensions (size 1 or missing on the left) pinned at 0.
+    const std::size_t lead = shape.size() - a.shape.size();
+    for (std::int64_t i = 0; i < count; ++i) {
+      std::int64_t rest = i, source = 0, stride = 1;
+      for (std::size_t d = shape.size(); d-- > lead;) {
+        const std::int64_t coord = rest % shape[d];
+        rest /= shape[d];
+        const std::int64_t own = a.shape[d - lead];
+        source += (own == 1 ? 0 : coord) * stride;
+        stride *= own;
+      }
+      flat[static_cast<std::size_t>(i)] =
+          flat[static_cast<std::size_t>(i)] * size + a.values[static_cast<std::size_t>(source)];
+    }
+  }
+  bool adjacent = true;
+  for (std::size_t j = 1; j < advanced.size(); ++j)
+    adjacent = adjacent && advanced[j].axis == advanced[j - 1].axis + 1;
+  // The indexed axes moved together (where the first is, or to the front) and merged into one.
+  Shape order, merged_shape;
+  const std::int64_t first = adjacent ? advanced.front().axis : 0;
+  std::int64_t merged = 1;
+  for (const AdvancedIndex& a : advanced)
+    merged = checked_mul(merged, result.size(a.axis), "index");
+  auto is_advanced = [&advanced](std::int64_t d) {
+    for (const AdvancedIndex& a : advanced)
+      if (a.axis == d) return true;
+    return false;
+  };
+  for (std::int64_t d = 0; d < result.dim(); ++d) {
+    if (static_cast<std::int64_t>(order.size()) == first) {
+      for (const AdvancedIndex& a : advanced)
+        order.push_back(a.axis);
+      merged_shape.push_back(merged);
+    }
+    if (is_advanced(d)) continue;
+    order.push_back(d);
+    merged_shape.push_back(result.size(d));
+  }
+  if (static_cast<std::int64_t>(order.size()) < result.dim()) {  // the block is last
+    for (const AdvancedIndex& a : advanced)
+      order.push_back(a.axis);
+    merged_shape.push_back(merged);
+  }
+  const Tensor block = reshape(permute(result, order), merged_shape);
+  Tensor positions = from_vector(flat, {count});
+  if (t.device() != kCPU) positions = positions.to(t.device());
+  const Tensor picked = index_select(block, first, positions);
+  Shape final_shape(picked.shape().begin(), picked.shape().begin() + first);
+  final_shape.insert(final_shape.end(), shape.begin(), shape.end());
+  final_shape.insert(final_shape.end(), picked.shape().begin() + first + 1, picked.shape().end());
+  return reshape(picked, final_shape);
+}
+
+Tensor index(const Tensor& t, const py::object& key) {
+  return index_with(t, index_items(key));
+}
+
+// t[key] = value (Note [python indexing]).
+void set_index(const Tensor& t, const py::object& key, const py::object& value) {
+  Tensor source;
+  if (py::isinstance<Tensor>(value)) {
+    source = value.cast<Tensor>();
+  } else if (const std::optional<Scalar> s = as_scalar(value)) {
+    source = full({}, *s, t.dtype(), t.device());
+  } else {
+    source = as_tensor(value);
+  }
+  // The write is checked against the indexed tensor itself (a view of a leaf is no leaf).
+  if (is_grad_enabled() && t.requires_grad()) {
+    KINDLING_CHECK(!t.is_leaf(), "setitem: a leaf tensor that requires grad (shape ",
+                   shape_string(t.shape()),
+                   ") is being used in an in-place operation; wrap it in no_grad, or write into "
+                   "detach()");
+    detail::throw_error("setitem: the tensor of shape ", shape_string(t.shape()), " came from ",
+                        op_name(t.op()),
+                        " and requires grad; in-place writes are not recorded in the graph "
+                        "(write under no_grad, into detach(), or make a new tensor)");
+  }
+  const std::vector<IndexItem> items = index_items(key);
+  if (indexes_a_view(items)) {
+    index_with(t, items).copy_(source);
+    return;
+  }
+  const Tensor positions = index_with(arange(t.numel(), DType::int64).reshape(t.shape()), items);
+  bool fits = true;
+  try {
+    fits = broadcast_shapes(positions.shape(), source.shape(), "setitem") == positions.shape();
+  } catch (const kindling::error&) {
+    fits = false;
+  }
+  KINDLING_CHECK(fits, "setitem: a value of shape ", shape_string(source.shape()),
+                 " cannot be broadcast to the indexed shape ", shape_string(positions.shape()));
+  t.put_(positions, expand(source, positions.shape()));
 }
 
 py::tuple shape_tuple(const Shape& shape) {
@@ -464,6 +719,11 @@ Shape to_shape(const py::handle& object, const char* op) {
   for (std::size_t i = 0; i < sequence.size(); ++i)
     shape.push_back(size_of(sequence[i], i));
   return shape;
+}
+
+Shape shape_args(const py::args& args, const char* op) {
+  if (args.size() == 1) return to_shape(args[0], op);
+  return to_shape(args, op);
 }
 
 void bind_tensor(py::module_& m) {
@@ -578,26 +838,30 @@ backward() fills .grad of the tensors that require grad.)");
              return t.size(0);
            })
       .def("__getitem__", &index)
+      .def("__setitem__", &set_index,
+           "t[key] = value: an in-place write (it bumps _version), as torch's")
       .def("__repr__", [](const Tensor& t) { return to_string(t); })
       // Views and copies.
-      .def(
-          "view", [](const Tensor& t, const py::object& s) { return t.view(to_shape(s, "view")); },
-          py::arg("shape"))
-      .def(
-          "reshape",
-          [](const Tensor& t, const py::object& s) { return t.reshape(to_shape(s, "reshape")); },
-          py::arg("shape"))
-      .def(
-          "permute",
-          [](const Tensor& t, const py::object& o) { return t.permute(to_shape(o, "permute")); },
-          py::arg("order"))
+      // Sizes as one sequence or as separate ints, as torch takes them: x.view(-1, 784).
+      .def("view", [](const Tensor& t, const py::args& s) { return t.view(shape_args(s, "view")); })
+      .def("reshape",
+           [](const Tensor& t, const py::args& s) { return t.reshape(shape_args(s, "reshape")); })
+      .def("permute",
+           [](const Tensor& t, const py::args& o) { return t.permute(shape_args(o, "permute")); })
       .def("transpose", &Tensor::transpose, py::arg("a") = -2, py::arg("b") = -1)
       .def_property_readonly("T", [](const Tensor& t) { return t.transpose(-2, -1); })
+      .def("expand",
+           [](const Tensor& t, const py::args& s) { return t.expand(shape_args(s, "expand")); })
       .def(
-          "expand",
-          [](const Tensor& t, const py::object& s) { return t.expand(to_shape(s, "expand")); },
-          py::arg("shape"))
-      .def("squeeze", &Tensor::squeeze, py::arg("axis"))
+          "squeeze",
+          [](const Tensor& t, std::optional<std::int64_t> axis) {
+            if (axis) return t.squeeze(*axis);
+            Shape shape;  // without an axis every size-1 axis goes, as torch's squeeze()
+            for (std::int64_t size : t.shape())
+              if (size != 1) shape.push_back(size);
+            return t.view(shape);
+          },
+          py::arg("axis") = py::none())
       .def("unsqueeze", &Tensor::unsqueeze, py::arg("axis"))
       .def("flatten", &Tensor::flatten, py::arg("start") = 0, py::arg("end") = -1)
       .def("contiguous", &Tensor::contiguous)
@@ -753,6 +1017,7 @@ backward() fills .grad of the tensors that require grad.)");
       .def("logical_not", [](const Tensor& t) { return logical_not(t); });
 
   bind_tensor_functions(m);
+  bind_tensor_api(m, tensor);
 }
 
 }  // namespace kindling::python

@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,37 +30,6 @@ Scalar number_argument(const py::object& value, const char* op, const char* what
   return *s;
 }
 
-// An operand of a generated binary function as the op takes it: a tensor as it is, a number as
-// the 0-d tensor of the result's dtype and the other operand's device (as Tensor's operators
-// wrap numbers, Note [wrapped numbers]).
-Tensor as_operand(const Tensor& t, const Scalar&) {
-  return t;
-}
-Tensor as_operand(const Scalar& s, const Tensor& other) {
-  return full({}, s, result_type(other, s), other.device());
-}
-
-// A generated binary function on Python operands: tensor op tensor, tensor op number or
-// number op tensor (array-likes become tensors); two numbers are a kindling.Error, as torch
-// needs a tensor too.
-template <class TensorFn, class NumberFn>
-Tensor binary_function(const char* name, const py::object& a, const py::object& b,
-                       TensorFn tensor_fn, NumberFn number_fn) {
-  const bool a_tensor = py::isinstance<Tensor>(a), b_tensor = py::isinstance<Tensor>(b);
-  const std::optional<Scalar> sa = a_tensor ? std::nullopt : as_scalar(a);
-  const std::optional<Scalar> sb = b_tensor ? std::nullopt : as_scalar(b);
-  KINDLING_CHECK(!(sa && sb), name, ": needs a tensor operand, got two numbers (", to_string(*sa),
-                 ", ", to_string(*sb), ")");
-  // As `t - True` (ops_binary.cpp's operator-): the number form of sub has no overload of its own.
-  KINDLING_CHECK(std::string_view(name) != "sub" ||
-                     !((sa && sa->dtype() == DType::bool_) || (sb && sb->dtype() == DType::bool_)),
-                 "sub: not supported for bool operands (", a_tensor ? "tensor" : "number", " - ",
-                 b_tensor ? "tensor" : "number", "); use logical_xor (^) or logical_not (~)");
-  if (sa) return number_fn(*sa, b_tensor ? b.cast<Tensor>() : as_tensor(b));
-  if (sb) return number_fn(a_tensor ? a.cast<Tensor>() : as_tensor(a), *sb);
-  return tensor_fn(a_tensor ? a.cast<Tensor>() : as_tensor(a),
-                   b_tensor ? b.cast<Tensor>() : as_tensor(b));
-}
 }  // namespace
 
 void bind_tensor_functions(py::module_& m) {
@@ -92,18 +62,19 @@ void bind_tensor_functions(py::module_& m) {
       "The array as a Tensor: sharing its memory when it is C-contiguous, aligned float32, "
       "float64, int64 or bool (writes show on both sides, as with torch.from_numpy), else a copy");
   // Shapes go through to_shape (Note [python shapes] in tensor.cpp).
+  // zeros((2, 3)) or zeros(2, 3), as torch; the dtype (and a seed) by keyword.
   m.def(
       "zeros",
-      [](const py::object& s, const std::string& dtype) {
-        return zeros(to_shape(s, "zeros"), parse_dtype(dtype));
+      [](const py::args& s, const std::string& dtype) {
+        return zeros(shape_args(s, "zeros"), parse_dtype(dtype));
       },
-      py::arg("shape"), py::arg("dtype") = "float32");
+      py::kw_only(), py::arg("dtype") = "float32");
   m.def(
       "ones",
-      [](const py::object& s, const std::string& dtype) {
-        return ones(to_shape(s, "ones"), parse_dtype(dtype));
+      [](const py::args& s, const std::string& dtype) {
+        return ones(shape_args(s, "ones"), parse_dtype(dtype));
       },
-      py::arg("shape"), py::arg("dtype") = "float32");
+      py::kw_only(), py::arg("dtype") = "float32");
   m.def(
       "full",
       [](const py::object& s, const py::object& value, const std::string& dtype) {
@@ -127,9 +98,9 @@ void bind_tensor_functions(py::module_& m) {
       py::arg("start"), py::arg("end"), py::arg("steps"), py::arg("dtype") = "float32");
   // Random draws use the generator kindling.manual_seed reseeds, or a fresh one from `seed`.
   auto draw = [&generator](const char* op, auto make) {
-    return [&generator, op, make](const py::object& shape_object, const std::string& dtype,
+    return [&generator, op, make](const py::args& shape_object, const std::string& dtype,
                                   std::optional<std::uint64_t> seed) {
-      const Shape shape = to_shape(shape_object, op);
+      const Shape shape = shape_args(shape_object, op);
       if (seed) {
         Generator local(*seed);
         return make(shape, local, parse_dtype(dtype));
@@ -138,12 +109,11 @@ void bind_tensor_functions(py::module_& m) {
     };
   };
   m.def("rand", draw("rand", [](const Shape& s, Generator& g, DType d) { return rand(s, g, d); }),
-        py::arg("shape"), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
+        py::kw_only(), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
         "Uniform in [0, 1)");
-  m.def("randn",
-        draw("randn", [](const Shape& s, Generator& g, DType d) { return randn(s, g, d); }),
-        py::arg("shape"), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
-        "Standard normal");
+  m.def(
+      "randn", draw("randn", [](const Shape& s, Generator& g, DType d) { return randn(s, g, d); }),
+      py::kw_only(), py::arg("dtype") = "float32", py::arg("seed") = py::none(), "Standard normal");
 
   // ---- ops as functions ----
   // One per row of the elementwise and reduction families of the op table (op_list.hpp), and
@@ -247,9 +217,14 @@ void bind_tensor_functions(py::module_& m) {
         return std::string(dtype_name(kindling::result_type({operand(a), operand(b)})));
       },
       py::arg("a"), py::arg("b"), "The dtype name of a binary op's result, as torch.result_type");
+  // clamp(x, min, max) with torch's names; a missing bound is no bound (one must be given).
   m.def(
-      "clamp", [](const Tensor& x, double lo, double hi) { return clamp(x, lo, hi); }, py::arg("x"),
-      py::arg("low"), py::arg("high"));
+      "clamp",
+      [](const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+        KINDLING_CHECK(lo || hi, "clamp: at least one of min and max must be given");
+        return clamp(x, lo ? *lo : -INFINITY, hi ? *hi : INFINITY);
+      },
+      py::arg("x"), py::arg("min") = py::none(), py::arg("max") = py::none());
   m.def(
       "softmax", [](const Tensor& x, std::int64_t axis) { return softmax(x, axis); }, py::arg("x"),
       py::arg("axis") = -1);

@@ -2,10 +2,12 @@
 // gives the same tensor on every platform).
 #include "kindling/tensor/creation.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "internal.hpp"
 #include "kindling/tensor/element.hpp"
@@ -227,6 +229,47 @@ Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Generato
   const std::int64_t n = t.numel();
   for (std::int64_t i = 0; i < n; ++i)
     out[i] = static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + generator.below(width));
+  return t;
+}
+
+Tensor eye(std::int64_t n, std::int64_t m, DType dtype, Device device) {
+  if (m < 0) m = n;
+  KINDLING_CHECK(n >= 0, "eye: n must be non-negative, got ", n);
+  Tensor t = zeros({n, m}, dtype, kCPU);
+  const std::int64_t diagonal = std::min(n, m);
+  switch (dtype) {
+    case DType::float32:
+      for (std::int64_t i = 0; i < diagonal; ++i)
+        t.data<float>()[i * m + i] = 1.0f;
+      break;
+    case DType::float64:
+      for (std::int64_t i = 0; i < diagonal; ++i)
+        t.data<double>()[i * m + i] = 1.0;
+      break;
+    case DType::int64:
+      for (std::int64_t i = 0; i < diagonal; ++i)
+        t.data<std::int64_t>()[i * m + i] = 1;
+      break;
+    case DType::bool_:
+      for (std::int64_t i = 0; i < diagonal; ++i)
+        t.data<bool>()[i * m + i] = true;
+      break;
+  }
+  return device == kCPU ? t : t.to(device);
+}
+
+Tensor randperm(std::int64_t n, Generator& generator) {
+  KINDLING_CHECK(n >= 0, "randperm: n must be non-negative, got ", n);
+  Tensor t = empty({n}, DType::int64, kCPU, "randperm");
+  std::int64_t* out = t.data<std::int64_t>();
+  for (std::int64_t i = 0; i < n; ++i)
+    out[i] = i;
+  // Fisher-Yates: position i takes a uniform pick of the n - i values not yet placed.
+  for (std::int64_t i = 0; i + 1 < n; ++i) {
+    const auto j =
+        i + static_cast<std::int64_t>(generator.below(static_cast<std::uint64_t>(n - i)));
+    std::swap(out[i], out[j]);
+  }
   return t;
 }
 

@@ -96,6 +96,7 @@ struct NodeAccess {
 #define KINDLING_OP_PARAMS(X) \
   X(index_select, AxisParams) \
   X(gather, AxisParams)       \
+  X(scatter_add, AxisParams)  \
   X(concat, AxisParams)       \
   X(softmax, AxisParams)      \
   X(log_softmax, AxisParams)  \

@@ -5,6 +5,7 @@
 #include <initializer_list>
 
 #include "internal.hpp"
+#include "kindling/tensor/creation.hpp"
 
 namespace kindling {
 
@@ -157,6 +158,199 @@ Tensor Tensor::masked_fill(const Tensor& mask, const Tensor& value) const {
 }
 Tensor Tensor::logical_not() const {
   return kindling::logical_not(*this);
+}
+
+// ---- PyTorch's method names (issue 13), each the free function with this tensor first --------
+
+#define KINDLING_METHOD_BOTH(name, Other)          \
+  Tensor Tensor::name(const Tensor& other) const { \
+    return kindling::name(*this, other);           \
+  }                                                \
+  Tensor Tensor::name(const Other& other) const {  \
+    return kindling::name(*this, other);           \
+  }
+KINDLING_METHOD_BOTH(eq, Scalar)
+KINDLING_METHOD_BOTH(ne, Scalar)
+KINDLING_METHOD_BOTH(lt, Scalar)
+KINDLING_METHOD_BOTH(le, Scalar)
+KINDLING_METHOD_BOTH(gt, Scalar)
+KINDLING_METHOD_BOTH(ge, Scalar)
+#undef KINDLING_METHOD_BOTH
+Tensor Tensor::add(const Tensor& other) const {
+  return *this + other;
+}
+Tensor Tensor::add(const Scalar& other) const {
+  return *this + other;
+}
+Tensor Tensor::sub(const Tensor& other) const {
+  return *this - other;
+}
+Tensor Tensor::sub(const Scalar& other) const {
+  return *this - other;
+}
+Tensor Tensor::mul(const Tensor& other) const {
+  return *this * other;
+}
+Tensor Tensor::mul(const Scalar& other) const {
+  return *this * other;
+}
+Tensor Tensor::div(const Tensor& other) const {
+  return *this / other;
+}
+Tensor Tensor::div(const Scalar& other) const {
+  return *this / other;
+}
+Tensor Tensor::pow(const Tensor& exponent) const {
+  return kindling::pow(*this, exponent);
+}
+Tensor Tensor::pow(const Scalar& exponent) const {
+  return kindling::pow(*this, exponent);
+}
+Tensor Tensor::maximum(const Tensor& other) const {
+  return kindling::maximum(*this, other);
+}
+Tensor Tensor::minimum(const Tensor& other) const {
+  return kindling::minimum(*this, other);
+}
+Tensor Tensor::where(const Tensor& cond, const Tensor& other) const {
+  return kindling::where(cond, *this, other);
+}
+Tensor Tensor::where(const Tensor& cond, const Scalar& other) const {
+  return kindling::where(cond, *this, other);
+}
+Tensor Tensor::clamp(double low, double high) const {
+  return kindling::clamp(*this, low, high);
+}
+Tensor Tensor::softmax(std::int64_t axis) const {
+  return kindling::softmax(*this, axis);
+}
+Tensor Tensor::log_softmax(std::int64_t axis) const {
+  return kindling::log_softmax(*this, axis);
+}
+Tensor Tensor::logsumexp(const std::vector<std::int64_t>& axes, bool keepdim) const {
+  return kindling::logsumexp(*this, axes, keepdim);
+}
+Tensor Tensor::argmax() const {
+  return kindling::argmax(*this);
+}
+Tensor Tensor::argmax(std::int64_t axis, bool keepdim) const {
+  return kindling::argmax(*this, axis, keepdim);
+}
+Tensor Tensor::argmin() const {
+  return kindling::argmin(*this);
+}
+Tensor Tensor::argmin(std::int64_t axis, bool keepdim) const {
+  return kindling::argmin(*this, axis, keepdim);
+}
+Tensor Tensor::amax(const std::vector<std::int64_t>& axes, bool keepdim) const {
+  return kindling::amax(*this, axes, keepdim);
+}
+Tensor Tensor::amin(const std::vector<std::int64_t>& axes, bool keepdim) const {
+  return kindling::amin(*this, axes, keepdim);
+}
+Tensor Tensor::var(const std::vector<std::int64_t>& axes, std::int64_t correction,
+                   bool keepdim) const {
+  return kindling::var(*this, axes, correction, keepdim);
+}
+Tensor Tensor::std(const std::vector<std::int64_t>& axes, std::int64_t correction,
+                   bool keepdim) const {
+  return kindling::stddev(*this, axes, correction, keepdim);
+}
+Tensor Tensor::prod(const std::vector<std::int64_t>& axes, bool keepdim) const {
+  return kindling::prod(*this, axes, keepdim);
+}
+Tensor Tensor::cumsum(std::int64_t axis) const {
+  return kindling::cumsum(*this, axis);
+}
+Tensor Tensor::norm(double p, const std::vector<std::int64_t>& axes, bool keepdim) const {
+  return kindling::norm(*this, p, axes, keepdim);
+}
+Tensor Tensor::gather(std::int64_t axis, const Tensor& index) const {
+  return kindling::gather(*this, axis, index);
+}
+Tensor Tensor::index_select(std::int64_t axis, const Tensor& index) const {
+  return kindling::index_select(*this, axis, index);
+}
+Tensor Tensor::scatter_add(std::int64_t axis, const Tensor& index, const Tensor& src) const {
+  return kindling::scatter_add(*this, axis, index, src);
+}
+ValuesIndices Tensor::sort(std::int64_t axis, bool descending) const {
+  return kindling::sort(*this, axis, descending);
+}
+ValuesIndices Tensor::topk(std::int64_t k, std::int64_t axis, bool largest) const {
+  return kindling::topk(*this, k, axis, largest);
+}
+Tensor Tensor::repeat(const Shape& reps) const {
+  return kindling::repeat(*this, reps);
+}
+Tensor Tensor::tile(const Shape& reps) const {
+  return kindling::tile(*this, reps);
+}
+Tensor Tensor::flip(const std::vector<std::int64_t>& axes) const {
+  return kindling::flip(*this, axes);
+}
+std::vector<Tensor> Tensor::chunk(std::int64_t chunks, std::int64_t axis) const {
+  return kindling::chunk(*this, chunks, axis);
+}
+std::vector<Tensor> Tensor::split(std::int64_t size, std::int64_t axis) const {
+  return kindling::split(*this, size, axis);
+}
+std::vector<Tensor> Tensor::split(const Shape& sizes, std::int64_t axis) const {
+  return kindling::split(*this, sizes, axis);
+}
+std::vector<Tensor> Tensor::unbind(std::int64_t axis) const {
+  return kindling::unbind(*this, axis);
+}
+Tensor Tensor::t() const {
+  return kindling::t(*this);
+}
+Tensor Tensor::expand_as(const Tensor& other) const {
+  return kindling::expand(*this, other.shape());
+}
+Tensor Tensor::reshape_as(const Tensor& other) const {
+  return kindling::reshape(*this, other.shape());
+}
+Tensor Tensor::view_as(const Tensor& other) const {
+  return kindling::view(*this, other.shape());
+}
+Tensor Tensor::mm(const Tensor& other) const {
+  return kindling::mm(*this, other);
+}
+Tensor Tensor::bmm(const Tensor& other) const {
+  return kindling::bmm(*this, other);
+}
+Tensor Tensor::dot(const Tensor& other) const {
+  return kindling::dot(*this, other);
+}
+Tensor Tensor::outer(const Tensor& other) const {
+  return kindling::outer(*this, other);
+}
+Tensor Tensor::tril(std::int64_t diagonal) const {
+  return kindling::tril(*this, diagonal);
+}
+Tensor Tensor::triu(std::int64_t diagonal) const {
+  return kindling::triu(*this, diagonal);
+}
+Tensor Tensor::diag(std::int64_t diagonal) const {
+  return kindling::diag(*this, diagonal);
+}
+Tensor Tensor::square() const {
+  return kindling::square(*this);
+}
+Tensor Tensor::isnan() const {
+  return kindling::isnan(*this);
+}
+Tensor Tensor::isinf() const {
+  return kindling::isinf(*this);
+}
+Tensor Tensor::cpu() const {
+  return to(kCPU);
+}
+Tensor Tensor::new_zeros(const Shape& shape) const {
+  return kindling::zeros(shape, dtype(), device());
+}
+Tensor Tensor::new_zeros(const Shape& shape, DType dtype) const {
+  return kindling::zeros(shape, dtype, device());
 }
 
 // ---- method forms of the movement ops ----------------------------------------------------------

@@ -704,4 +704,65 @@ Tensor Tensor::zero_() const {
   return fill_(0);
 }
 
+Tensor Tensor::put_(const Tensor& index, const Tensor& source) const {
+  checked_node("put_");
+  KINDLING_CHECK(index.defined() && source.defined(), "put_: index or source is undefined");
+  check_in_place_target(*this, "put_");
+  KINDLING_CHECK(index.dtype() == DType::int64, "put_: the index must be int64, got ",
+                 dtype_name(index.dtype()), " of shape ", shape_string(index.shape()));
+  KINDLING_CHECK(index.numel() == source.numel(), "put_: index ", shape_string(index.shape()),
+                 " and source ", shape_string(source.shape()),
+                 " must have the same number of elements");
+  KINDLING_CHECK(!is_grad_enabled() || !source.requires_grad(), "put_: source (shape ",
+                 shape_string(source.shape()),
+                 ") requires grad, and in-place writes are not recorded in the graph; put "
+                 "source.detach(), or write under no_grad");
+  const no_grad guard;
+  const std::int64_t n = numel();
+  std::vector<std::int64_t> positions = index.to_vector<std::int64_t>();
+  for (std::int64_t& p : positions) {
+    KINDLING_CHECK(p >= -n && p < n, "put_: index ", p, " is out of range for a tensor of ", n,
+                   " elements (shape ", shape_string(shape()), ")");
+    if (p < 0) p += n;
+  }
+  // The values in this dtype, in their own memory (the source may share this storage), on the CPU.
+  const Tensor values = kindling::cast(source.detach().to(kCPU), dtype()).clone();
+  const Tensor target = device() == kCPU ? *this : detach().to(kCPU);
+  // The element offset of row-major position p in target's layout.
+  auto offset_of = [&target](std::int64_t p) {
+    std::int64_t offset = 0;
+    for (std::int64_t d = target.dim() - 1; d >= 0; --d) {
+      const std::int64_t size = target.shape()[d];
+      offset += (p % size) * target.strides()[d];
+      p /= size;
+    }
+    return offset;
+  };
+  auto write = [&](auto* out, const auto* in) {
+    for (std::size_t i = 0; i < positions.size(); ++i)
+      out[offset_of(positions[i])] = in[i];
+  };
+  if (!positions.empty()) {
+    switch (dtype()) {
+      case DType::float32:
+        write(static_cast<float*>(target.raw_data()), values.data<float>());
+        break;
+      case DType::float64:
+        write(static_cast<double*>(target.raw_data()), values.data<double>());
+        break;
+      case DType::int64:
+        write(static_cast<std::int64_t*>(target.raw_data()), values.data<std::int64_t>());
+        break;
+      case DType::bool_:
+        write(static_cast<bool*>(target.raw_data()), values.data<bool>());
+        break;
+    }
+  }
+  if (device() == kCPU)
+    bump_version();
+  else
+    copy_(target);  // bumps the version
+  return *this;
+}
+
 }  // namespace kindling

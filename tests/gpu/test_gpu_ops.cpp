@@ -311,6 +311,51 @@ std::vector<Row> op_rows() {
        [](Xs x, Device d) {
          return gather(x[0], 1, index_tensor({0, 0, 4, 1, 2, 3, 3, 3}, {4, 2}, d));
        }},
+      // ---- issue 13's surface (composites: the rows check that they run on the device) ----
+      {"tan", {{{6, 8}}}, [](Xs x, Device) { return tan(x[0] * 0.5); }},
+      {"log2", {{{6, 8}, Domain::positive}}, [](Xs x, Device) { return log2(x[0]); }},
+      {"log10", {{{6, 8}, Domain::positive, true}}, [](Xs x, Device) { return log10(x[0]); }},
+      {"square", {{{6, 8}}}, [](Xs x, Device) { return square(x[0]); }},
+      {"isnan_isinf",
+       {{{6, 8}}},
+       [](Xs x, Device) {
+         const Tensor special = where(gt(x[0], 0.5), x[0] / 0.0, x[0] * NAN);
+         return cast(logical_or(isnan(special), isinf(special)), DType::float32);
+       },
+       false},
+      {"amax", {{{6, 8}}}, [](Xs x, Device) { return amax(x[0], {1}); }},
+      {"amin", {{{6, 8}}}, [](Xs x, Device) { return amin(x[0]); }},
+      {"prod", {{{6, 7}, Domain::positive}}, [](Xs x, Device) { return prod(x[0], {1}); }},
+      {"cumsum", {{{6, 9}, Domain::any, true}}, [](Xs x, Device) { return cumsum(x[0], 1); }},
+      {"norm", {{{6, 8}}}, [](Xs x, Device) { return norm(x[0], 2.0, {1}) + norm(x[0], 3.0); }},
+      {"scatter_add",
+       {{{3, 4}}, {{2, 4}}},
+       [](Xs x, Device d) {
+         return scatter_add(x[0], 0, index_tensor({0, 2, 2, 1, 1, 1, 0, 2}, {2, 4}, d), x[1]);
+       }},
+      {"sort_topk",
+       {{{5, 7}}},
+       [](Xs x, Device) {
+         return sort(x[0], 1, true).values + topk(x[0], 7, 1, false).values * 2.0;
+       }},
+      {"repeat_tile",
+       {{{2, 3}}},
+       [](Xs x, Device) { return repeat(x[0], {2, 1, 2}) + tile(x[0], {2, 1, 2}); }},
+      {"flip", {{{4, 5}, Domain::any, true}}, [](Xs x, Device) { return flip(x[0], {0, 1}); }},
+      {"chunk_split_unbind",
+       {{{4, 6}}},
+       [](Xs x, Device) {
+         const auto c = chunk(x[0], 4, 1), s = split(x[0], {1, 3}, 0), u = unbind(x[0], 0);
+         // (4, 2), (1, 6) as (3, 2) and (6) as (3, 2), joined: (10, 2).
+         return concat({c[1] * 2.0, s[0].reshape({3, 2}), u[3].reshape({3, 2})}, 0);
+       }},
+      {"tril_triu", {{{2, 4, 5}}}, [](Xs x, Device) { return tril(x[0], 1) + triu(x[0], -1); }},
+      {"diag",
+       {{{4, 5}}, {{3}}},
+       [](Xs x, Device) { return diag(x[0], 1).sum() + diag(x[1], -1); }},
+      {"einsum",
+       {{{2, 3, 4}}, {{2, 4, 5}}},
+       [](Xs x, Device) { return einsum("bij,bjk->bki", {x[0], x[1]}); }},
       {"one_hot",
        {{{1}}},
        [](Xs, Device d) {
@@ -355,6 +400,11 @@ const std::map<std::string, std::vector<std::string>> kAlsoCovers = {
     {"logical_ops", {"logical_not", "logical_and", "logical_or", "logical_xor"}},
     {"any_all", {"any", "all"}},
     {"argmax", {"argmin"}},
+    {"isnan_isinf", {"isinf"}},
+    {"sort_topk", {"topk"}},
+    {"repeat_tile", {"tile"}},
+    {"chunk_split_unbind", {"split", "unbind"}},
+    {"tril_triu", {"triu"}},
 };
 
 bool covered(const std::vector<Row>& rows, const std::string& op) {

@@ -18,7 +18,9 @@
 #     C99's pow at -0 and -inf only; kindling's Tensor pow(t, k) is torch.pow(t, torch.tensor(k)),
 #     its Value `a ** k` is torch's `t ** k` (the Value grid compares with that).
 # max and min of a whole tensor are torch.max(x) (a NaN result's gradient split among the NaNs),
-# over axes torch.amax (a NaN slice's gradient NaN): Note [max of NaN] in ops_reduce.cpp.
+# amax and amin (and max, min over a tuple of axes) torch.amax (a NaN slice's gradient NaN): Note
+# [max of NaN] in ops_reduce.cpp. Python's max/min over one axis are torch.max(x, dim): (values,
+# indices), tested in test_tensor_api.py.
 #   * Value: a leaf's grad starts at +0 and contributions are added, so a lone -0 contribution
 #     reads +0 (torch stores the first contribution as it is): Value gradients are compared
 #     without the sign of zero. Value's sigmoid is exp(a) / (1 + exp(a)) for a < 0, which keeps
@@ -131,6 +133,9 @@ UNARY = {
     "round": (lambda t: t.round(), lambda t: t.round()),
     "reciprocal": (lambda t: t.reciprocal(), lambda t: t.reciprocal()),
     "rsqrt": (lambda t: t.rsqrt(), lambda t: t.rsqrt()),
+    "tan": (lambda t: t.tan(), "tan_reference"),
+    "log2": (lambda t: t.log2(), lambda t: t.log2()),
+    "log10": (lambda t: t.log10(), lambda t: t.log10()),
 }
 
 
@@ -197,6 +202,19 @@ def log1p_reference(torch, x, dtype):
     return value, grad
 
 
+def tan_reference(torch, x, dtype):
+    """torch's tan, except at float64 subnormals, where torch's is not tan: tan(1e-310) =
+    1.00000000000005e-310 and tan(5e-324) = 0 (it loses them as its log1p does); kindling gives
+    the exact value there, x itself, as C's tan does."""
+    t = torch.tensor(x, requires_grad=True)
+    value = torch.tan(t)
+    value.sum().backward()
+    value, grad = value.detach().numpy().copy(), t.grad.numpy()
+    subnormal = (np.abs(x) < np.finfo(dtype).tiny) & (x != 0)
+    value[subnormal] = x[subnormal]
+    return value, grad
+
+
 def layouts(array):
     """The grid repeated so that its values fall in the SIMD body and the scalar tail, as a
     contiguous array and as the transpose of one (the strided walk)."""
@@ -223,6 +241,8 @@ def test_unary_ops_match_torch_at_special_values(torch, name, dtype):
             want, want_grad = gelu_reference(torch, x, dtype)
         elif name == "log1p":
             want, want_grad = log1p_reference(torch, x, dtype)
+        elif name == "tan":
+            want, want_grad = tan_reference(torch, x, dtype)
         elif tf == "softplus_reference":
             want, want_grad = softplus_reference(torch, x, dtype, *SOFTPLUS_ARGS[name])
         elif tf == "elu_reference":
@@ -520,7 +540,7 @@ def test_max_over_an_axis_of_a_matrix_with_nans(torch, dtype):
                 data = x if layout == "contiguous" else np.ascontiguousarray(x.T)
                 k_x = k_tensor(data)
                 k_in = k_x if layout == "contiguous" else k_x.T
-                k_y = getattr(k_in, op)(axis)
+                k_y = getattr(k_in, "a" + op)(axis)  # one axis of max is torch.max(x, dim)
                 t_x = t_tensor(torch, x)
                 t_y = getattr(torch, "a" + op)(t_x, axis)
                 weights = rng.uniform(0.5, 1.5, size=t_y.shape)
@@ -529,7 +549,7 @@ def test_max_over_an_axis_of_a_matrix_with_nans(torch, dtype):
                 check(k_y.numpy(), t_y.detach().numpy(), 0.0, f"{op} over {axis} {layout}",
                       zero_sign=False)
                 k_grad = k_x.grad.numpy() if layout == "contiguous" else k_x.grad.numpy().T
-                # max(x, axis) is torch.amax: a NaN slice gets a NaN gradient (Note [max of NaN]
+                # amax(x, axis) is torch.amax: a NaN slice gets a NaN gradient (Note [max of NaN]
                 # in ops_reduce.cpp).
                 t_grad = t_x.grad.numpy()
                 check(k_grad, t_grad, 1e-6, f"{op} over {axis} {layout} grad")

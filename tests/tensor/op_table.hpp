@@ -45,5 +45,6 @@ struct Row {
 std::vector<Row> elementwise_rows();
 std::vector<Row> reduction_rows();
 std::vector<Row> movement_rows();
+std::vector<Row> surface_rows();  // issue 13: op_rows_surface.cpp
 
 }  // namespace kindling::test

@@ -14,7 +14,7 @@ namespace {
 
 std::vector<Row> all_rows() {
   std::vector<Row> rows = elementwise_rows();
-  for (auto* more : {&reduction_rows, &movement_rows}) {
+  for (auto* more : {&reduction_rows, &movement_rows, &surface_rows}) {
     std::vector<Row> extra = more();
     rows.insert(rows.end(), extra.begin(), extra.end());
   }

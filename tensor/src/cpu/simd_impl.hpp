@@ -98,6 +98,15 @@ struct Loops {
     return xsimd::select(x == B(T(0)), x, xsimd::log1p(x));  // log1p(-0) = -0
   }
 
+  template <class F>
+  static B lane_by_lane(const B& x, F f) {
+    alignas(64) T lanes[W];
+    x.store_aligned(lanes);
+    for (T& v : lanes)
+      v = f(v);
+    return B::load_aligned(lanes);
+  }
+
   // ---- the math policy of the formulas (Note [elementwise formulas] in formulas.hpp) ----
   struct Math {
     static B exp(const B& x) { return exp_exact(x); }
@@ -117,6 +126,17 @@ struct Loops {
     }
     static B sin(const B& x) { return xsimd::sin(x); }
     static B cos(const B& x) { return xsimd::cos(x); }
+    // C's tan, log2 and log10 lane by lane: exact at the edges (subnormals, +-0, infinities),
+    // where xsimd 8.1's functions are not all checked; log2(2^k) is exactly k.
+    static B tan(const B& x) {
+      return lane_by_lane(x, [](T v) { return std::tan(v); });
+    }
+    static B log2(const B& x) {
+      return lane_by_lane(x, [](T v) { return std::log2(v); });
+    }
+    static B log10(const B& x) {
+      return lane_by_lane(x, [](T v) { return std::log10(v); });
+    }
     static B log1p(const B& x) { return log1p_exact(x); }
     static B expm1(const B& x) { return expm1_exact(x); }
     static B floor(const B& x) { return floor_exact(x); }

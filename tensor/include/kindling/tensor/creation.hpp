@@ -30,6 +30,8 @@ Tensor full(const Shape& shape, const Scalar& value, DType dtype = DType::float3
 Tensor zeros_like(const Tensor& like);
 Tensor ones_like(const Tensor& like);
 Tensor full_like(const Tensor& like, const Scalar& value);
+// The n x m identity (m = n when negative): ones on the diagonal, zeros elsewhere.
+Tensor eye(std::int64_t n, std::int64_t m = -1, DType dtype = DType::float32, Device device = kCPU);
 // A 0-d tensor.
 Tensor scalar_tensor(const Scalar& value, DType dtype = DType::float32, Device device = kCPU);
 
@@ -72,5 +74,7 @@ Tensor tensor(std::initializer_list<double> values, DType dtype = DType::float32
 Tensor rand(const Shape& shape, Generator& generator, DType dtype = DType::float32);
 Tensor randn(const Shape& shape, Generator& generator, DType dtype = DType::float32);
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Generator& generator);
+// A random permutation of 0 .. n-1 (int64, Fisher-Yates with generator.below), as torch.randperm.
+Tensor randperm(std::int64_t n, Generator& generator);
 
 }  // namespace kindling

@@ -32,7 +32,7 @@ namespace kindling::formula {
 // Note [elementwise formulas]
 // `struct name` holds `forward(a)` and, for a `pointwise` row, `backward(g, a)` (dx = g * f'(a)),
 // over a value type V (float, double or an xsimd batch) and a math policy M, which provides
-//   exp log sqrt abs tanh erf erf_exact sin cos log1p expm1 floor nearbyint
+//   exp log sqrt abs tanh erf erf_exact sin cos tan log1p log2 log10 expm1 floor nearbyint
 //                                 (each device's own: the SIMD policy, Loops::Math in
 //                                  tensor/src/cpu/simd_impl.hpp, patches xsimd's exp, log, expm1
 //                                  and log1p at the edges; DeviceMath in gpu/src/kernels/
@@ -162,6 +162,26 @@ struct erf {
   KINDLING_FORMULA backward(const V& g, const V& a) {
     return V(kTwoOverSqrtPi) * M::exp(-(a * a)) * g;  // torch's order
   }
+};
+
+// tan, log2, log10: torch's derivatives (1 + tan^2, 1 / (x ln 2), 1 / (x ln 10)), with the
+// constant rounded to the element type first, as torch's wrapped double is.
+struct tan {
+  KINDLING_FORMULA forward(const V& a) { return M::tan(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) {
+    const V c = M::tan(a);
+    return g * (V(1) + c * c);
+  }
+};
+
+struct log2 {
+  KINDLING_FORMULA forward(const V& a) { return M::log2(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) { return g / (a * V(0.6931471805599453)); }
+};
+
+struct log10 {
+  KINDLING_FORMULA forward(const V& a) { return M::log10(a); }
+  KINDLING_FORMULA backward(const V& g, const V& a) { return g / (a * V(2.302585092994046)); }
 };
 
 struct sign {  // special::sign: 0 at NaN

@@ -57,6 +57,8 @@ namespace kindling {
 // at NaN (PyTorch 1.13). floor, round: round is half to even (round(2.5) = 2, round(-0.5) = -0),
 // as torch.round; both keep int64 as it is. sign, floor and round have gradient 0 everywhere.
 // reciprocal: 1 / x (1/0 = inf, 1/-0 = -inf). rsqrt: 1 / sqrt(x) (rsqrt(-0) = -inf, as torch's).
+// tan, log2, log10: C's on the CPU (lane by lane), CUDA's on the device; log2(8) is exactly 3,
+// which log(x) / ln 2 is not.
 #define KINDLING_TENSOR_UNARY(X)                                                      \
   X(neg, numeric, custom, "neg", ("-g"))                                              \
   X(exp, floating, custom, "exp", ("g * c"))                                          \
@@ -77,7 +79,10 @@ namespace kindling {
   X(floor, numeric, pointwise, "floor", ("0"))                                        \
   X(round, numeric, pointwise, "round", ("0"))                                        \
   X(reciprocal, floating, pointwise, "reciprocal", ("-g * c^2"))                      \
-  X(rsqrt, floating, pointwise, "rsqrt", ("-g * c^3 / 2"))
+  X(rsqrt, floating, pointwise, "rsqrt", ("-g * c^3 / 2"))                            \
+  X(tan, floating, pointwise, "tan", ("g * (1 + c^2)"))                               \
+  X(log2, floating, pointwise, "log2", ("g / (a * ln 2)"))                            \
+  X(log10, floating, pointwise, "log10", ("g / (a * ln 10)"))
 
 // ---- UNARY_PARAM: unary rows with double parameters ----
 // X(name, label, formula, params): y = name(x; params), floating only. params is
@@ -167,6 +172,7 @@ struct UnaryArgs {
   X(contiguous, 1, "contiguous", ("g"))                                                            \
   X(index_select, 1, "index_select", ("g added back at the selected rows"))                        \
   X(gather, 1, "gather", ("g scattered back (added) at the gathered places"))                      \
+  X(scatter_add, 2, "scatter_add", ("g", "gather(g) at the index"))                                \
   X(concat, 0, "concat", ("the slice of g that came from this input"))                             \
   X(softmax, 1, "softmax", ("c * (g - sum(g * c)) along the axis"))                                \
   X(log_softmax, 1, "log_softmax", ("g - exp(c) * sum(g) along the axis"))                         \
@@ -196,7 +202,25 @@ struct UnaryArgs {
   X(squeeze)                          \
   X(unsqueeze)                        \
   X(stack)                            \
-  X(masked_fill)
+  X(masked_fill)                      \
+  X(square)                           \
+  X(amax)                             \
+  X(amin)                             \
+  X(prod)                             \
+  X(cumsum)                           \
+  X(norm)                             \
+  X(sort)                             \
+  X(topk)                             \
+  X(repeat)                           \
+  X(tile)                             \
+  X(flip)                             \
+  X(chunk)                            \
+  X(split)                            \
+  X(unbind)                           \
+  X(tril)                             \
+  X(triu)                             \
+  X(diag)                             \
+  X(einsum)
 
 #define KINDLING_TENSOR_NOGRAD(X) \
   X(eq)                           \
@@ -213,7 +237,9 @@ struct UnaryArgs {
   X(logical_or)                   \
   X(logical_xor)                  \
   X(any)                          \
-  X(all)
+  X(all)                          \
+  X(isnan)                        \
+  X(isinf)
 
 #define KINDLING_TENSOR_ALL_OPS(X) \
   KINDLING_TENSOR_PRIMITIVES(X) KINDLING_TENSOR_COMPOSITES(X) KINDLING_TENSOR_NOGRAD(X)

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "kindling/tensor/tensor.hpp"
@@ -189,6 +190,80 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target,
                      Reduction reduction = Reduction::mean, double label_smoothing = 0.0);
 // (..., ) int64 -> (..., num_classes) int64.
 Tensor one_hot(const Tensor& index, std::int64_t num_classes);
+
+// ---- the PyTorch surface of issue 13 (composites of the primitives above, so their gradients
+// come from them; each is a row of KINDLING_TENSOR_COMPOSITES or _NOGRAD unless it is only another
+// spelling of an op: mm, bmm, dot, outer, t, cat) ----
+// x * x (tan, log2 and log10 are rows of KINDLING_TENSOR_UNARY).
+Tensor square(const Tensor& x);
+// Bool masks (never require grad): NaN; +-inf. Integer and bool tensors are never either.
+Tensor isnan(const Tensor& x);
+Tensor isinf(const Tensor& x);
+// torch.amax / amin: the max/min over `axes` (all when empty), the gradient split evenly among
+// ties and NaN for a NaN slice (torch.amax's, unlike max(x) of the whole tensor: Note [max of
+// NaN] in ops_reduce.cpp).
+Tensor amax(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+Tensor amin(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+// The product over `axes` (all when empty), as a tree of elementwise multiplications, so the
+// gradient is exact at zeros. bool and int64 give int64 (wrapping), as torch.prod.
+Tensor prod(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+// Running sums along `axis` (a log-step scan of adds: exact for int64, which it keeps; bool gives
+// int64), as torch.cumsum.
+Tensor cumsum(const Tensor& x, std::int64_t axis);
+// The p-norm over `axes` (all when empty): p = 2 (default), 1, +-inf (max/min of |x|) or any
+// p > 0; the gradient at an all-zero slice is 0, as torch's. Floating tensors only.
+Tensor norm(const Tensor& x, double p = 2.0, const Axes& axes = {}, bool keepdim = false);
+// x with src added at index along axis (torch.scatter_add): out[..index[i]..] += src[i] for every
+// position i of index, which is at most src's shape, and x's outside axis. Gradients: g to x,
+// gather(g) to the used part of src.
+Tensor scatter_add(const Tensor& x, std::int64_t axis, const Tensor& index, const Tensor& src);
+// Values and their int64 positions along an axis.
+struct ValuesIndices {
+  Tensor values;
+  Tensor indices;
+};
+// Sorted along `axis` (stable; NaN counts as the largest, as torch.sort). The values are
+// gather(x, axis, indices), so the gradient goes back to where each value came from. The indices
+// are computed on the CPU (a tensor on another device is copied there and back).
+ValuesIndices sort(const Tensor& x, std::int64_t axis = -1, bool descending = false);
+// The k largest (smallest) along `axis`, in sorted order; 0 <= k <= size(axis).
+ValuesIndices topk(const Tensor& x, std::int64_t k, std::int64_t axis = -1, bool largest = true);
+// torch.Tensor.repeat: x tiled reps[d] times along each dimension (reps may be longer than
+// x.dim(): x gets leading size-1 dimensions). tile: the same, with reps shorter than x.dim()
+// padded with leading 1s (torch.tile).
+Tensor repeat(const Tensor& x, const Shape& reps);
+Tensor tile(const Tensor& x, const Shape& reps);
+// The elements in reverse order along each of `axes` (a copy, as torch.flip).
+Tensor flip(const Tensor& x, const Axes& axes);
+// Views along `axis`: `chunks` pieces of ceil(size / chunks) (the last smaller, maybe fewer
+// pieces, as torch.chunk); pieces of `size` (the last smaller); pieces of the given sizes (which
+// must add up to size(axis)); every index (the axis removed).
+std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis = 0);
+std::vector<Tensor> split(const Tensor& x, std::int64_t size, std::int64_t axis = 0);
+std::vector<Tensor> split(const Tensor& x, const Shape& sizes, std::int64_t axis = 0);
+std::vector<Tensor> unbind(const Tensor& x, std::int64_t axis = 0);
+// The lower (upper) triangle of the last two dimensions, with the diagonal shifted by
+// `diagonal`; the rest is 0.
+Tensor tril(const Tensor& x, std::int64_t diagonal = 0);
+Tensor triu(const Tensor& x, std::int64_t diagonal = 0);
+// A 1-D x on the `diagonal` of a square matrix (0 elsewhere), or the `diagonal` of a 2-D x.
+Tensor diag(const Tensor& x, std::int64_t diagonal = 0);
+// Einstein summation over letters a-z and A-Z: "ij,jk->ik", "bij,bjk->bik", "ii->i" is not
+// supported (a letter at most once per operand), "i,i->", implicit output ("ij,jk" is "ik":
+// the letters seen once, in alphabetical order). Built from sum, permute, reshape and matmul.
+Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands);
+// The matrix forms of matmul, with torch's shape rules: mm (n, k) x (k, m); bmm (b, n, k) x
+// (b, k, m) (no broadcasting); dot: two 1-D of one length; outer (n) x (m) -> (n, m).
+Tensor mm(const Tensor& a, const Tensor& b);
+Tensor bmm(const Tensor& a, const Tensor& b);
+Tensor dot(const Tensor& a, const Tensor& b);
+Tensor outer(const Tensor& a, const Tensor& b);
+// transpose(x, 0, 1) of a matrix; a vector or a 0-d tensor as it is (torch.t). At most 2-D.
+Tensor t(const Tensor& x);
+// concat under torch's name.
+inline Tensor cat(const std::vector<Tensor>& tensors, std::int64_t axis = 0) {
+  return concat(tensors, axis);
+}
 
 // Broadcast shape of two shapes; throws naming `op` and both shapes when they do not broadcast.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op = "broadcast");

@@ -31,6 +31,7 @@
 namespace kindling {
 
 class Tensor;
+struct ValuesIndices;  // sort and topk's result (ops.hpp)
 namespace detail {
 struct NodeAccess;  // the nodes' one door for tensor/src (defined in tensor/src/internal.hpp)
 }
@@ -204,6 +205,12 @@ class Tensor {
   Tensor copy_(const Tensor& src) const;
   Tensor fill_(const Scalar& value) const;
   Tensor zero_() const;
+  // torch's put_: source's elements (converted to this dtype) written at the row-major positions
+  // `index` (int64, negative from the end) of this tensor, as if it were 1-D; index and source
+  // have one element count. Where a position repeats, the last write wins (as NumPy's
+  // assignment). Off the CPU it goes through a host copy of the tensor. Python's item assignment
+  // t[mask] = v uses it.
+  Tensor put_(const Tensor& index, const Tensor& source) const;
   // The differentiable inputs of the op that made this tensor, in the op's order; none for a
   // leaf (or a result made outside the graph: no_grad, or no input requiring grad).
   std::vector<Tensor> inputs() const;
@@ -254,6 +261,84 @@ class Tensor {
   Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
   Tensor masked_fill(const Tensor& mask, const Tensor& value) const;
   Tensor logical_not() const;
+  // PyTorch's method names (issue 13); each is the free function of ops.hpp or creation.hpp with
+  // this tensor first. float(), double() and long() are C++ keywords: use to(DType::float32).
+  Tensor add(const Tensor& other) const;
+  Tensor add(const Scalar& other) const;
+  Tensor sub(const Tensor& other) const;
+  Tensor sub(const Scalar& other) const;
+  Tensor mul(const Tensor& other) const;
+  Tensor mul(const Scalar& other) const;
+  Tensor div(const Tensor& other) const;
+  Tensor div(const Scalar& other) const;
+  Tensor pow(const Tensor& exponent) const;
+  Tensor pow(const Scalar& exponent) const;
+  Tensor eq(const Tensor& other) const;
+  Tensor eq(const Scalar& other) const;
+  Tensor ne(const Tensor& other) const;
+  Tensor ne(const Scalar& other) const;
+  Tensor lt(const Tensor& other) const;
+  Tensor lt(const Scalar& other) const;
+  Tensor le(const Tensor& other) const;
+  Tensor le(const Scalar& other) const;
+  Tensor gt(const Tensor& other) const;
+  Tensor gt(const Scalar& other) const;
+  Tensor ge(const Tensor& other) const;
+  Tensor ge(const Scalar& other) const;
+  Tensor maximum(const Tensor& other) const;
+  Tensor minimum(const Tensor& other) const;
+  // torch's x.where(cond, other): where(cond, x, other).
+  Tensor where(const Tensor& cond, const Tensor& other) const;
+  Tensor where(const Tensor& cond, const Scalar& other) const;
+  Tensor clamp(double low, double high) const;
+  Tensor softmax(std::int64_t axis = -1) const;
+  Tensor log_softmax(std::int64_t axis = -1) const;
+  Tensor logsumexp(const std::vector<std::int64_t>& axes = {}, bool keepdim = false) const;
+  Tensor argmax() const;
+  Tensor argmax(std::int64_t axis, bool keepdim = false) const;
+  Tensor argmin() const;
+  Tensor argmin(std::int64_t axis, bool keepdim = false) const;
+  Tensor amax(const std::vector<std::int64_t>& axes = {}, bool keepdim = false) const;
+  Tensor amin(const std::vector<std::int64_t>& axes = {}, bool keepdim = false) const;
+  Tensor var(const std::vector<std::int64_t>& axes = {}, std::int64_t correction = 1,
+             bool keepdim = false) const;
+  // stddev (ops.hpp); a member may be named std: `std::` lookup ignores functions.
+  Tensor std(const std::vector<std::int64_t>& axes = {}, std::int64_t correction = 1,
+             bool keepdim = false) const;
+  Tensor prod(const std::vector<std::int64_t>& axes = {}, bool keepdim = false) const;
+  Tensor cumsum(std::int64_t axis) const;
+  Tensor norm(double p = 2.0, const std::vector<std::int64_t>& axes = {},
+              bool keepdim = false) const;
+  Tensor gather(std::int64_t axis, const Tensor& index) const;
+  Tensor index_select(std::int64_t axis, const Tensor& index) const;
+  Tensor scatter_add(std::int64_t axis, const Tensor& index, const Tensor& src) const;
+  ValuesIndices sort(std::int64_t axis = -1, bool descending = false) const;
+  ValuesIndices topk(std::int64_t k, std::int64_t axis = -1, bool largest = true) const;
+  Tensor repeat(const Shape& reps) const;
+  Tensor tile(const Shape& reps) const;
+  Tensor flip(const std::vector<std::int64_t>& axes) const;
+  std::vector<Tensor> chunk(std::int64_t chunks, std::int64_t axis = 0) const;
+  std::vector<Tensor> split(std::int64_t size, std::int64_t axis = 0) const;
+  std::vector<Tensor> split(const Shape& sizes, std::int64_t axis = 0) const;
+  std::vector<Tensor> unbind(std::int64_t axis = 0) const;
+  Tensor t() const;
+  Tensor expand_as(const Tensor& other) const;   // expand(other.shape())
+  Tensor reshape_as(const Tensor& other) const;  // reshape(other.shape())
+  Tensor view_as(const Tensor& other) const;     // view(other.shape())
+  Tensor mm(const Tensor& other) const;
+  Tensor bmm(const Tensor& other) const;
+  Tensor dot(const Tensor& other) const;
+  Tensor outer(const Tensor& other) const;
+  Tensor tril(std::int64_t diagonal = 0) const;
+  Tensor triu(std::int64_t diagonal = 0) const;
+  Tensor diag(std::int64_t diagonal = 0) const;
+  Tensor square() const;
+  Tensor isnan() const;
+  Tensor isinf() const;
+  Tensor cpu() const;  // to(kCPU)
+  // zeros of `shape` in this tensor's dtype (or `dtype`) and on its device.
+  Tensor new_zeros(const Shape& shape) const;
+  Tensor new_zeros(const Shape& shape, DType dtype) const;
 
   // The node, or nullptr for an undefined tensor (unchecked: for code that tests it).
   TensorNode* node() const noexcept {
