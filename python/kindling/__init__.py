@@ -174,37 +174,6 @@ __all__ += ["amax", "amin", "argmin", "bmm", "cat", "chunk", "cumsum", "diag", "
             "randperm", "scatter_add", "sort", "split", "square", "std", "tile", "topk",
             "tril", "triu", "unbind", "var", "zeros_like"]
 
-# PyTorch calls an op's axis `dim`: every tensor function and Tensor method whose parameter is
-# `axis` takes `dim=` as well (one of the two), so x.sum(dim=1) and kindling.cat(ts, dim=1) work
-# as they do in torch. The parameter is found in the signature pybind11 writes into each docstring.
-import functools as _functools
-
-
-def _accepting_dim(function):
-    @_functools.wraps(function)
-    def call(*args, **kwargs):
-        if "dim" in kwargs:
-            if "axis" in kwargs:
-                raise TypeError(f"{function.__name__}() got both axis= and dim=; give one")
-            kwargs["axis"] = kwargs.pop("dim")
-        return function(*args, **kwargs)
-
-    return call
-
-
-def _takes_axis(function):
-    return callable(function) and "axis:" in (getattr(function, "__doc__", None) or "")
-
-
-for _name in [n for n in dir(Tensor) if not n.startswith("_")]:
-    if _takes_axis(getattr(Tensor, _name)):
-        setattr(Tensor, _name, _accepting_dim(getattr(Tensor, _name)))
-for _name in list(globals()):
-    if not _name.startswith("_") and _takes_axis(globals()[_name]) and \
-            getattr(globals()[_name], "__module__", "kindling") in (None, "kindling", "kindling._kindling"):
-        globals()[_name] = _accepting_dim(globals()[_name])
-del _name
-
 # kindling.save / kindling.load (safetensors), kindling.optim and kindling.cuda.
 from ._kindling import load, save  # noqa: F401
 from . import cuda, optim  # noqa: F401
