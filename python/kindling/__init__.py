@@ -14,6 +14,7 @@ helpers: the grad-mode context managers and the graph-drawing object of to_dot()
 from . import _kindling
 from ._kindling import (  # noqa: F401  (re-exported)
     Error,
+    IndexError,  # noqa: A004  kindling.IndexError: a kindling.Error and a builtin IndexError
     Value,
     is_anomaly_enabled,
     is_grad_enabled,
@@ -30,7 +31,7 @@ from . import nn  # noqa: F401
 __version__ = "0.1.0"
 
 # Show the public classes as kindling.X (not kindling._kindling.X) in reprs and error messages.
-for _cls in (Value, Error):
+for _cls in (Value, Error, IndexError):
     _cls.__module__ = "kindling"
 del _cls
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "kindling/engine/random.hpp"
@@ -24,6 +25,11 @@ namespace py = pybind11;
 // takes arguments is a method. Where torch has the same name, torch's form wins (Tensor.T and
 // Tensor.is_leaf are properties there). C++ has no properties: both kinds are const accessor
 // methods with the same name (done(), mean(), total(), position()).
+
+// Raises kindling.IndexError (a kindling.Error and an IndexError) with `message`: for an index out
+// of range or of the wrong kind (module.cpp).
+[[noreturn]] void raise_index_error(const std::string& message);
+py::object& index_error_type();
 
 // kindling.Value, grad mode, anomaly mode, topological order and the DOT text.
 void bind_value(py::module_& m);

@@ -35,7 +35,7 @@ void bind_data(py::module_& m) {
            [](const nn::Dataset& d, std::int64_t i) {
              const auto n = static_cast<std::int64_t>(d.size());
              if (i < 0) i += n;
-             if (i < 0 || i >= n) throw py::index_error("dataset index out of range");
+             if (i < 0 || i >= n) raise_index_error("dataset index out of range");
              nn::Batch b = d.get(i);
              return py::make_tuple(b.inputs.squeeze(0), b.targets.squeeze(0));
            })

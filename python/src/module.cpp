@@ -3,6 +3,8 @@
 // display object), so users import `kindling`, never `_kindling`.
 #include <pybind11/pybind11.h>
 
+#include <string>
+
 #include "bindings.hpp"
 #include "kindling/engine/error.hpp"
 
@@ -15,6 +17,15 @@ Generator& default_generator() {
   static Generator generator;
   return generator;
 }
+py::object& index_error_type() {
+  // Leaked on purpose: the interpreter may be gone when static destructors run.
+  static auto* type = new py::object();
+  return *type;
+}
+void raise_index_error(const std::string& message) {
+  PyErr_SetString(index_error_type().ptr(), message.c_str());
+  throw py::error_already_set();
+}
 }  // namespace kindling::python
 
 PYBIND11_MODULE(_kindling, m) {
@@ -24,7 +35,17 @@ PYBIND11_MODULE(_kindling, m) {
   // kindling::error is the library's channel for user mistakes (Note [two error channels]). It
   // arrives in Python as kindling.Error, a subclass of ValueError, with the C++ message unchanged,
   // so `except ValueError` catches it as it would a bad argument to a Python function.
-  py::register_exception<kindling::error>(m, "Error", PyExc_ValueError);
+  auto& error = py::register_exception<kindling::error>(m, "Error", PyExc_ValueError);
+  // kindling.IndexError: an index out of range or of the wrong kind. It is a kindling.Error and
+  // Python's IndexError both, so `except kindling.Error` catches every bad input and Python's
+  // protocols that stop at IndexError (iterating a sequence by __getitem__) still work.
+  {
+    py::tuple bases = py::make_tuple(error, py::handle(PyExc_IndexError));
+    PyObject* type = PyErr_NewException("kindling.IndexError", bases.ptr(), nullptr);
+    if (type == nullptr) throw py::error_already_set();
+    kindling::python::index_error_type() = py::reinterpret_steal<py::object>(type);
+    m.attr("IndexError") = kindling::python::index_error_type();
+  }
 
   kindling::python::bind_value(m);
   kindling::python::bind_stepper(m);

@@ -233,7 +233,7 @@ register_module (they also become attributes), and override forward(x).)")
            [](const nn::Sequential& s, std::int64_t i) {
              const auto n = static_cast<std::int64_t>(s.size());
              if (i < 0) i += n;
-             if (i < 0 || i >= n) throw py::index_error("Sequential index out of range");
+             if (i < 0 || i >= n) raise_index_error("Sequential index out of range");
              return s.children()[static_cast<std::size_t>(i)].second;
            })
       .def("__iter__", [](const nn::Sequential& s) {
@@ -266,7 +266,7 @@ register_module (they also become attributes), and override forward(x).)")
            [](const nn::ModuleList& list, std::int64_t i) {
              const auto n = static_cast<std::int64_t>(list.size());
              if (i < 0) i += n;
-             if (i < 0 || i >= n) throw py::index_error("ModuleList index out of range");
+             if (i < 0 || i >= n) raise_index_error("ModuleList index out of range");
              return list.children()[static_cast<std::size_t>(i)].second;
            })
       .def("__iter__", [](const nn::ModuleList& list) {

@@ -318,8 +318,8 @@ namespace {
 std::int64_t normalize_index(std::int64_t index, std::int64_t size, std::int64_t axis) {
   const std::int64_t normalized = index < 0 ? index + size : index;
   if (normalized < 0 || normalized >= size) {
-    throw py::index_error("index " + std::to_string(index) + " is out of bounds for axis " +
-                          std::to_string(axis) + " with size " + std::to_string(size));
+    raise_index_error("index " + std::to_string(index) + " is out of bounds for axis " +
+                      std::to_string(axis) + " with size " + std::to_string(size));
   }
   return normalized;
 }
@@ -365,7 +365,7 @@ std::vector<IndexItem> index_items(const py::object& key) {
   bool has_ellipsis = false;
   for (const py::object& item : objects) {
     if (item.is(py::ellipsis())) {
-      if (has_ellipsis) throw py::index_error("an index can only have a single ellipsis ('...')");
+      if (has_ellipsis) raise_index_error("an index can only have a single ellipsis ('...')");
       has_ellipsis = true;
       items.push_back({IndexItem::ellipsis, item, {}});
     } else if (item.is_none()) {
@@ -373,7 +373,7 @@ std::vector<IndexItem> index_items(const py::object& key) {
     } else if (py::isinstance<py::slice>(item)) {
       items.push_back({IndexItem::range, item, {}});
     } else if (PyBool_Check(item.ptr())) {
-      throw py::index_error("a Python bool as an index is not supported; use a bool tensor");
+      raise_index_error("a Python bool as an index is not supported; use a bool tensor");
     } else if (PyIndex_Check(item.ptr()) && !py::isinstance<py::array>(item) &&
                !py::isinstance<Tensor>(item)) {
       items.push_back({IndexItem::integer, item, {}});
@@ -383,11 +383,11 @@ std::vector<IndexItem> index_items(const py::object& key) {
       // NumPy makes [] a float64 array; as an index it selects nothing.
       if (index.numel() == 0 && is_floating(index.dtype())) index = index.to(DType::int64);
       if (index.dtype() != DType::int64 && index.dtype() != DType::bool_) {
-        throw py::index_error("tensors used as indices must be int64 or bool, got " +
-                              std::string(dtype_name(index.dtype())));
+        raise_index_error("tensors used as indices must be int64 or bool, got " +
+                          std::string(dtype_name(index.dtype())));
       }
       if (index.dtype() == DType::bool_ && index.dim() == 0)
-        throw py::index_error("a 0-d bool index is not supported");
+        raise_index_error("a 0-d bool index is not supported");
       items.push_back({IndexItem::tensor, item, index});
     } else {
       throw py::type_error(
@@ -453,8 +453,8 @@ Tensor index_with(const Tensor& t, const std::vector<IndexItem>& items) {
     explicit_axes += item.dims();
   }
   if (explicit_axes > t.dim()) {
-    throw py::index_error("too many indices: the tensor has " + std::to_string(t.dim()) +
-                          " dimensions but " + std::to_string(explicit_axes) + " were indexed");
+    raise_index_error("too many indices: the tensor has " + std::to_string(t.dim()) +
+                      " dimensions but " + std::to_string(explicit_axes) + " were indexed");
   }
   Tensor result = t;
   std::int64_t axis = 0;         // the axis of `result` the next item applies to
@@ -502,10 +502,10 @@ Tensor index_with(const Tensor& t, const std::vector<IndexItem>& items) {
         if (index.dtype() == DType::bool_) {
           for (std::int64_t d = 0; d < index.dim(); ++d) {
             if (index.shape()[d] != result.size(axis + d)) {
-              throw py::index_error("the shape of the mask " + shape_string(index.shape()) +
-                                    " does not match the indexed dimensions of the tensor " +
-                                    shape_string(t.shape()) + " from dimension " +
-                                    std::to_string(source_axis));
+              raise_index_error("the shape of the mask " + shape_string(index.shape()) +
+                                " does not match the indexed dimensions of the tensor " +
+                                shape_string(t.shape()) + " from dimension " +
+                                std::to_string(source_axis));
             }
           }
           std::vector<std::vector<std::int64_t>> coords = true_positions(index);

@@ -249,7 +249,9 @@ void bind_tensor_api(py::module_& m, py::class_<Tensor>& tensor) {
         const Tensor other = axis.cast<Tensor>();
         return py::cast(is_max ? maximum(x, other) : minimum(x, other));
       }
-      if (axis.is_none()) return py::cast(is_max ? max(x) : min(x));
+      // Over every axis keepdim still holds (torch.max(x) has none; an ignored keepdim=True
+      // would silently change the shape).
+      if (axis.is_none()) return py::cast(is_max ? max(x, {}, keepdim) : min(x, {}, keepdim));
       if (PyIndex_Check(axis.ptr())) {
         const auto a = axis.cast<std::int64_t>();
         Tensor indices = is_max ? argmax(x, a, true) : argmin(x, a, true);

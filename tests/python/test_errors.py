@@ -84,3 +84,18 @@ def test_bad_argument_types_raise_type_error():
         nn.Neuron(2, seed=0)(Value(1.0))  # a single Value is not a list of inputs
     with pytest.raises(TypeError):
         nn.MLP(2, 3)
+
+
+def test_bad_indices_are_kindling_errors_and_index_errors():
+    t = kindling.ones([3, 2])
+    for bad in (lambda: t[5], lambda: t[kindling.tensor([4])], lambda: t[0, 0, 0],
+                lambda: nn.Sequential(nn.Linear(1, 1))[3]):
+        with pytest.raises(kindling.Error, match="out of|too many"):
+            bad()
+        with pytest.raises(IndexError):
+            bad()
+    assert issubclass(kindling.IndexError, kindling.Error)
+    assert issubclass(kindling.IndexError, IndexError)
+    assert kindling.IndexError.__module__ == "kindling"
+    # Python's sequence protocol still stops at the end.
+    assert len(list(nn.TensorDataset(kindling.ones([3, 1]), kindling.zeros([3])))) == 3
