@@ -182,8 +182,7 @@ TEST_CASE("save writes a temporary file and renames it", "[nn][safetensors]") {
                     Catch::Contains("cannot create"));
   // Only this test's own temporaries: other tests save into the same folder at the same time.
   for (const auto& entry : std::filesystem::directory_iterator(KINDLING_TEST_OUTPUT_DIR))
-    CHECK(entry.path().filename().string().find("nn_atomic.safetensors.tmp") ==
-          std::string::npos);
+    CHECK(entry.path().filename().string().find("nn_atomic.safetensors.tmp") == std::string::npos);
 }
 
 namespace {
