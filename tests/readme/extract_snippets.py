@@ -9,8 +9,9 @@ block inside a main(), with its #include and using lines moved above it, after
 `#include <kindling/nn.hpp>` and `using namespace kindling;`. An HTML comment right before a block,
 `<!-- snippet setup: CODE -->`, gives the declarations the block assumes (invisible on the rendered
 page); `<!-- snippet skip: REASON -->` leaves a block out. The ```python blocks of one README go, in
-order, into one OUT_DIR/<stem>.py, as a reader runs them one after the other. The names written are
-printed, one per line: CMake reads them.
+order, into one OUT_DIR/<stem>.py, as a reader runs them one after the other. The ```sh lines of
+every README go into OUT_DIR/commands.txt ("README:line: command"), which check_commands.py
+checks. The names written are printed, one per line: CMake reads them.
 """
 
 import pathlib
@@ -21,8 +22,9 @@ FENCE = re.compile(r"^```(\w*)\s*$")
 DIRECTIVE = re.compile(r"<!--\s*snippet\s+(setup|skip):(.*?)-->", re.S)
 
 
-def blocks(text):
-    """(language, code, directive, argument) for each fenced block, in order."""
+def blocks(text, with_lines=False):
+    """(language, code, directive, argument) for each fenced block, in order (and the line of its
+    first code line, 1-based, when with_lines)."""
     lines = text.splitlines()
     i = 0
     while i < len(lines):
@@ -41,7 +43,7 @@ def blocks(text):
         # Only a comment that ends on the line right before the fence belongs to the block.
         if found and before.rstrip().endswith("-->"):
             directive, argument = found[-1].group(1), found[-1].group(2).strip()
-        yield language, code, directive, argument
+        yield (language, code, directive, argument) + ((i + 2,) if with_lines else ())
         i = end + 1
 
 
@@ -61,6 +63,17 @@ def cpp_program(code, setup):
 def main():
     out_dir, root = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    commands = []
+    for readme in sys.argv[3:]:
+        path = pathlib.Path(readme).resolve()
+        for language, code, directive, _, first in blocks(path.read_text(encoding="utf-8"), True):
+            if language == "sh" and directive != "skip":
+                for offset, line in enumerate(code.splitlines()):
+                    if line.strip() and not line.lstrip().startswith("#"):
+                        where = f"{path.relative_to(root).as_posix()}:{first + offset}"
+                        commands.append(f"{where}: {line.strip()}")
+    (out_dir / "commands.txt").write_text("\n".join(commands) + "\n", encoding="utf-8")
+    print("commands.txt")
     for readme in sys.argv[3:]:
         path = pathlib.Path(readme).resolve()
         folder = path.parent.relative_to(root).as_posix()
