@@ -3,6 +3,7 @@
 #include "kindling/nn/optim.hpp"
 
 #include <cmath>
+#include <string>
 
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
@@ -11,6 +12,18 @@
 #include "kindling/tensor/ops.hpp"
 
 namespace kindling::nn {
+
+namespace {
+// The gradient with L2 decay folded in, g + weight_decay * p, as torch's `weight_decay` for every
+// optimizer but AdamW (which decays the parameter itself).
+Tensor with_l2_decay(const Tensor& grad, const Tensor& p, double weight_decay) {
+  return weight_decay != 0.0 ? grad + p * weight_decay : grad;
+}
+void check_betas(const std::string& optimizer, double beta1, double beta2) {
+  KINDLING_CHECK(beta1 >= 0.0 && beta1 < 1.0 && beta2 >= 0.0 && beta2 < 1.0, optimizer,
+                 ": betas must be in [0, 1), got ", beta1, ", ", beta2);
+}
+}  // namespace
 
 // ---- base --------------------------------------------------------------------------------------
 
@@ -152,7 +165,7 @@ void SGD::update(std::size_t i, const Tensor& p, const Tensor& grad) {
                 {lr_, o.momentum, o.dampening, o.weight_decay, o.nesterov, first});
     return;
   }
-  Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
+  Tensor g = with_l2_decay(grad, p, o.weight_decay);
   if (o.momentum != 0.0) {
     copy_into(buf, first ? g : buf * o.momentum + g * (1.0 - o.dampening));
     g = o.nesterov ? g + buf * o.momentum : buf;
@@ -168,8 +181,7 @@ Adam::Adam(std::string name, std::vector<Tensor> params, AdamOptions o, bool dec
     : Optimizer(std::move(name), std::move(params), o.lr, {"exp_avg", "exp_avg_sq"}),
       options(o),
       decoupled_(decoupled) {
-  KINDLING_CHECK(o.beta1 >= 0.0 && o.beta1 < 1.0 && o.beta2 >= 0.0 && o.beta2 < 1.0, this->name(),
-                 ": betas must be in [0, 1), got ", o.beta1, ", ", o.beta2);
+  check_betas(this->name(), o.beta1, o.beta2);
   KINDLING_CHECK(o.eps >= 0.0 && o.weight_decay >= 0.0, this->name(), ": eps ", o.eps,
                  " and weight_decay ", o.weight_decay, " must be >= 0");
 }
@@ -266,7 +278,7 @@ void RMSprop::update(std::size_t i, const Tensor& p, const Tensor& grad) {
                     {lr_, o.alpha, o.eps, o.weight_decay, o.momentum, o.centered});
     return;
   }
-  const Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
+  const Tensor g = with_l2_decay(grad, p, o.weight_decay);
   copy_into(sq, sq * o.alpha + g * g * (1.0 - o.alpha));
   Tensor avg;
   if (o.centered) {
@@ -307,7 +319,7 @@ void Adagrad::update(std::size_t i, const Tensor& p, const Tensor& grad) {
   Tensor& sum_sq = slot(i, 0, &created);
   if (created && o.initial_accumulator_value != 0.0)
     copy_into(sum_sq, full_like(sum_sq, o.initial_accumulator_value));
-  const Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
+  const Tensor g = with_l2_decay(grad, p, o.weight_decay);
   const double t = static_cast<double>(step_count());
   const double clr = lr_ / (1.0 + (t - 1.0) * o.lr_decay);
   copy_into(sum_sq, sum_sq + g * g);
@@ -318,8 +330,7 @@ void Adagrad::update(std::size_t i, const Tensor& p, const Tensor& grad) {
 
 Adamax::Adamax(std::vector<Tensor> params, AdamaxOptions o)
     : Optimizer("Adamax", std::move(params), o.lr, {"exp_avg", "exp_inf"}), options(o) {
-  KINDLING_CHECK(o.beta1 >= 0.0 && o.beta1 < 1.0 && o.beta2 >= 0.0 && o.beta2 < 1.0,
-                 "Adamax: betas must be in [0, 1), got ", o.beta1, ", ", o.beta2);
+  check_betas("Adamax", o.beta1, o.beta2);
   KINDLING_CHECK(o.eps >= 0.0 && o.weight_decay >= 0.0, "Adamax: eps ", o.eps, " and weight_decay ",
                  o.weight_decay, " must be >= 0");
 }
@@ -335,7 +346,7 @@ void Adamax::update(std::size_t i, const Tensor& p, const Tensor& grad) {
   const AdamaxOptions& o = options;
   Tensor& m = slot(i, 0);
   Tensor& u = slot(i, 1);
-  const Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
+  const Tensor g = with_l2_decay(grad, p, o.weight_decay);
   copy_into(m, m * o.beta1 + g * (1.0 - o.beta1));
   copy_into(u, maximum(u * o.beta2, abs(g) + o.eps));
   const double clr = lr_ / (1.0 - std::pow(o.beta1, static_cast<double>(step_count())));
@@ -346,8 +357,7 @@ void Adamax::update(std::size_t i, const Tensor& p, const Tensor& grad) {
 
 NAdam::NAdam(std::vector<Tensor> params, NAdamOptions o)
     : Optimizer("NAdam", std::move(params), o.lr, {"exp_avg", "exp_avg_sq"}), options(o) {
-  KINDLING_CHECK(o.beta1 >= 0.0 && o.beta1 < 1.0 && o.beta2 >= 0.0 && o.beta2 < 1.0,
-                 "NAdam: betas must be in [0, 1), got ", o.beta1, ", ", o.beta2);
+  check_betas("NAdam", o.beta1, o.beta2);
   KINDLING_CHECK(o.eps >= 0.0 && o.weight_decay >= 0.0 && o.momentum_decay >= 0.0, "NAdam: eps ",
                  o.eps, ", weight_decay ", o.weight_decay, " and momentum_decay ", o.momentum_decay,
                  " must be >= 0");
@@ -383,7 +393,7 @@ void NAdam::update(std::size_t i, const Tensor& p, const Tensor& grad) {
   Tensor& m = slot(i, 0);
   Tensor& v = slot(i, 1);
   const std::int64_t t = step_count();
-  const Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
+  const Tensor g = with_l2_decay(grad, p, o.weight_decay);
   const double mu = nadam_mu(o, t), mu_next = nadam_mu(o, t + 1);
   const double product = mu_product(), product_next = product * mu_next;
   copy_into(m, m * o.beta1 + g * (1.0 - o.beta1));
@@ -398,8 +408,7 @@ void NAdam::update(std::size_t i, const Tensor& p, const Tensor& grad) {
 
 RAdam::RAdam(std::vector<Tensor> params, RAdamOptions o)
     : Optimizer("RAdam", std::move(params), o.lr, {"exp_avg", "exp_avg_sq"}), options(o) {
-  KINDLING_CHECK(o.beta1 >= 0.0 && o.beta1 < 1.0 && o.beta2 >= 0.0 && o.beta2 < 1.0,
-                 "RAdam: betas must be in [0, 1), got ", o.beta1, ", ", o.beta2);
+  check_betas("RAdam", o.beta1, o.beta2);
   KINDLING_CHECK(o.eps >= 0.0 && o.weight_decay >= 0.0, "RAdam: eps ", o.eps, " and weight_decay ",
                  o.weight_decay, " must be >= 0");
 }
@@ -416,7 +425,7 @@ void RAdam::update(std::size_t i, const Tensor& p, const Tensor& grad) {
   Tensor& m = slot(i, 0);
   Tensor& v = slot(i, 1);
   const double t = static_cast<double>(step_count());
-  const Tensor g = o.weight_decay != 0.0 ? grad + p * o.weight_decay : grad;
+  const Tensor g = with_l2_decay(grad, p, o.weight_decay);
   copy_into(m, m * o.beta1 + g * (1.0 - o.beta1));
   copy_into(v, v * o.beta2 + g * g * (1.0 - o.beta2));
   const double bias1 = 1.0 - std::pow(o.beta1, t), bias2 = 1.0 - std::pow(o.beta2, t);

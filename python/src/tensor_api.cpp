@@ -119,23 +119,16 @@ void bind_tensor_api(py::module_& m, py::class_<Tensor>& tensor) {
 #undef KINDLING_X
 
   // ---- comparisons: methods and functions ----
-#define KINDLING_X(name)                                             \
-  tensor.def(                                                        \
-      #name,                                                         \
-      [](T self, const py::object& other) {                          \
-        return against(                                              \
-            #name, self, other, [](T a, T b) { return name(a, b); }, \
-            [](T a, S b) { return name(a, b); });                    \
-      },                                                             \
-      py::arg("other"));                                             \
-  m.def(                                                             \
-      #name,                                                         \
-      [](T self, const py::object& other) {                          \
-        return against(                                              \
-            #name, self, other, [](T a, T b) { return name(a, b); }, \
-            [](T a, S b) { return name(a, b); });                    \
-      },                                                             \
-      py::arg("input"), py::arg("other"));
+#define KINDLING_X(name)                                           \
+  {                                                                \
+    const auto compare = [](T self, const py::object& other) {     \
+      return against(                                              \
+          #name, self, other, [](T a, T b) { return name(a, b); }, \
+          [](T a, S b) { return name(a, b); });                    \
+    };                                                             \
+    tensor.def(#name, compare, py::arg("other"));                  \
+    m.def(#name, compare, py::arg("input"), py::arg("other"));     \
+  }
   KINDLING_X(eq)
   KINDLING_X(ne)
   KINDLING_X(lt)

@@ -190,43 +190,26 @@ returned for the same graph node compare equal and share .data and .grad.)");
           "__rpow__", [](const Value& a, double base) { return pow(base, a); }, py::is_operator())
       .def("__neg__", [](const Value& a) { return -a; });
 
-  // x += y makes a new Value (Python rebinds x, as for numbers: a Value is never changed in place,
-  // so another name for the old x still sees it) and gives it x's label, as C++'s += does (Note
-  // [compound assignment keeps the label] in engine/src/value.cpp).
-  const auto keeping_label = [](const Value& target, Value result) {
-    if (!target.label().empty() && result.label().empty()) result.set_label(target.label());
-    return result;
-  };
+  // x += y makes a new Value and gives it x's label: C++'s compound assignment on a copy of the
+  // handle (Note [compound assignment keeps the label] in engine/src/value.cpp). Python rebinds x;
+  // the Value another name refers to is never changed in place.
   value
       .def(
-          "__iadd__",
-          [keeping_label](const Value& a, const Value& b) { return keeping_label(a, a + b); },
-          py::is_operator())
+          "__iadd__", [](Value a, const Value& b) { return a += b; }, py::is_operator())
       .def(
-          "__iadd__", [keeping_label](const Value& a, double b) { return keeping_label(a, a + b); },
-          py::is_operator())
+          "__iadd__", [](Value a, double b) { return a += b; }, py::is_operator())
       .def(
-          "__isub__",
-          [keeping_label](const Value& a, const Value& b) { return keeping_label(a, a - b); },
-          py::is_operator())
+          "__isub__", [](Value a, const Value& b) { return a -= b; }, py::is_operator())
       .def(
-          "__isub__", [keeping_label](const Value& a, double b) { return keeping_label(a, a - b); },
-          py::is_operator())
+          "__isub__", [](Value a, double b) { return a -= b; }, py::is_operator())
       .def(
-          "__imul__",
-          [keeping_label](const Value& a, const Value& b) { return keeping_label(a, a * b); },
-          py::is_operator())
+          "__imul__", [](Value a, const Value& b) { return a *= b; }, py::is_operator())
       .def(
-          "__imul__", [keeping_label](const Value& a, double b) { return keeping_label(a, a * b); },
-          py::is_operator())
+          "__imul__", [](Value a, double b) { return a *= b; }, py::is_operator())
       .def(
-          "__itruediv__",
-          [keeping_label](const Value& a, const Value& b) { return keeping_label(a, a / b); },
-          py::is_operator())
+          "__itruediv__", [](Value a, const Value& b) { return a /= b; }, py::is_operator())
       .def(
-          "__itruediv__",
-          [keeping_label](const Value& a, double b) { return keeping_label(a, a / b); },
-          py::is_operator());
+          "__itruediv__", [](Value a, double b) { return a /= b; }, py::is_operator());
 
   // Comparisons read .data and give a bool, as Python's numbers do; == stays "the same node".
   value
