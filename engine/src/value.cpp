@@ -1,6 +1,7 @@
 // Value: the scalar ops, each forward beside its local derivatives (Note [scalar op table]).
 #include "kindling/engine/value.hpp"
 
+#include <cassert>
 #include <cmath>
 #include <cstdio>
 #include <new>
@@ -16,6 +17,7 @@ namespace kindling {
 namespace {
 
 using Pool = engine::NodePool<ValueNode>;
+using Tape = engine::CreationTape<ValueNode>;
 
 ValueNode* new_node(double data) {
   auto* node = new (Pool::this_thread().allocate()) ValueNode;
@@ -23,29 +25,52 @@ ValueNode* new_node(double data) {
   return node;
 }
 
-// The result of an op: a node computed from `a` (and `b`). With grad mode off it is a leaf, and no
-// graph is recorded. In anomaly mode a non-finite result throws, naming the op and its inputs.
-Value make_result(ValueOp op, double data, const Value& a, const Value* b = nullptr,
-                  double exponent = 0.0) {
-  if (is_anomaly_enabled() && !std::isfinite(data)) [[unlikely]] {
-    detail::throw_error(op_name(op), ": result is ", data, " for input a = ", a.data(),
-                        b ? ", b = " + std::to_string(b->data()) : std::string{},
-                        op == ValueOp::pow ? ", k = " + std::to_string(exponent) : std::string{});
+[[noreturn, gnu::cold, gnu::noinline]] void throw_other_thread(ValueOp op) {
+  detail::throw_error(op_name(op),
+                      ": an input was computed on another thread; a graph belongs to one thread "
+                      "(start this thread's graph from leaves, e.g. Value(x.data()))");
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] void throw_not_finite(ValueOp op, double data, double a,
+                                                             const Value* b, double exponent) {
+  detail::throw_error(op_name(op), ": result is ", data, " for input a = ", a,
+                      b ? ", b = " + std::to_string(b->data()) : std::string{},
+                      op == ValueOp::pow ? ", k = " + std::to_string(exponent) : std::string{});
+}
+
+// Input `slot` of a new record: a leaf is counted (Note [record references]); a record must lie
+// on the same tape (TapeFrontier walks one tape), a leaf may come from any thread.
+inline void attach_input(ValueNode* record, int slot, ValueNode* input, const Tape& tape) {
+  record->inputs[slot] = input;
+  if (input->input_count == 0) {
+    engine::retain(input);
+    record->leaf_inputs |= static_cast<std::uint8_t>(1u << slot);
+  } else if (Tape::tape_of(input) != &tape) [[unlikely]] {
+    throw_other_thread(record->op);
   }
-  ValueNode* node = new_node(data);
-  if (is_grad_enabled()) {
-    node->op = op;
-    node->exponent = exponent;
-    node->inputs[0] = a.node();
-    engine::retain(a.node());
-    node->input_count = 1;
-    if (b != nullptr) {
-      node->inputs[1] = b->node();
-      engine::retain(b->node());
-      node->input_count = 2;
-    }
-  }
-  return Value::from_node(node);
+}
+
+// The result of an op: a record on this thread's tape computed from `a` (and `b`). With grad mode
+// off it is a leaf, and no graph is recorded. In anomaly mode a non-finite result throws, naming
+// the op and its inputs.
+inline Value make_result(ValueOp op, double data, const Value& a, const Value* b = nullptr,
+                         double exponent = 0.0) {
+  if (is_anomaly_enabled() && !std::isfinite(data)) [[unlikely]]
+    throw_not_finite(op, data, a.data(), b, exponent);
+  if (!is_grad_enabled()) [[unlikely]]
+    return Value::from_node(new_node(data));
+  Tape& tape = Tape::this_thread();
+  auto* node = new (tape.allocate()) ValueNode;
+  node->data = data;
+  node->op = op;
+  node->exponent = exponent;
+  node->input_count = b != nullptr ? 2 : 1;
+  // A throw below leaves a dead record on top, which the next rewind takes; its inputs are
+  // released as set so far (leaf_inputs).
+  Value guard = Value::from_node(node);
+  attach_input(node, 0, a.node(), tape);
+  if (b != nullptr) attach_input(node, 1, b->node(), tape);
+  return guard;
 }
 
 double input(const ValueNode& c, int i) {
@@ -252,7 +277,7 @@ void chain_rule(ValueNode& c) {
     c.inputs[i]->grad += contribution_of<op>(c, i);
 }
 
-[[noreturn]] void throw_backward_anomaly(const ValueNode& c, int i) {
+[[noreturn, gnu::cold, gnu::noinline]] void throw_backward_anomaly(const ValueNode& c, int i) {
   detail::throw_error("backward of ", op_name(c.op), ": gradient of input ", i == 0 ? "a" : "b",
                       " is ", c.inputs[i]->grad, " (", op_name(c.op),
                       "'(a) = ", local_derivative(c, i), ", a = ", c.inputs[0]->data,
@@ -260,20 +285,27 @@ void chain_rule(ValueNode& c) {
 }
 }  // namespace
 
-void ValueNode::backward_step() {
-  switch (op) {
+namespace {
+// One node's backward step, inlined into backward()'s loop (a call would cost as much as the step).
+[[gnu::always_inline]] inline void step_value_node(ValueNode& node) {
+  switch (node.op) {
 #define KINDLING_X(name, label, arity, form) \
   case ValueOp::name:                        \
-    chain_rule<ValueOp::name, arity>(*this); \
+    chain_rule<ValueOp::name, arity>(node);  \
     break;
     KINDLING_VALUE_OPS(KINDLING_X)
 #undef KINDLING_X
   }
-  if (is_anomaly_enabled() && std::isfinite(grad)) [[unlikely]] {
-    for (int i = 0; i < input_count; ++i) {
-      if (!std::isfinite(inputs[i]->grad)) throw_backward_anomaly(*this, i);
+  if (is_anomaly_enabled() && std::isfinite(node.grad)) [[unlikely]] {
+    for (int i = 0; i < node.input_count; ++i) {
+      if (!std::isfinite(node.inputs[i]->grad)) throw_backward_anomaly(node, i);
     }
   }
+}
+}  // namespace
+
+void ValueNode::backward_step() {
+  step_value_node(*this);
 }
 
 namespace {
@@ -393,8 +425,30 @@ int op_arity(ValueOp op) noexcept {
 // ---- the node and the handle --------------------------------------------------------------------
 
 void ValueNode::destroy(ValueNode* node) noexcept {
+  assert(node->input_count == 0);  // a leaf: records are retired by their tape
   node->~ValueNode();
   Pool::this_thread().deallocate(node);
+}
+
+// Only leaf inputs hold a count (Note [record references]); the record inputs are below this one,
+// and the rewind reaches them next (or, under a live record, later). Nothing recurses.
+void ValueNode::retire(ValueNode* record) noexcept {
+  for (int i = 0; i < record->input_count; ++i) {
+    if ((record->leaf_inputs >> i & 1u) == 0) continue;
+    ValueNode* leaf = record->inputs[i];
+    assert(leaf->ref_count > 0);
+    if (--leaf->ref_count == 0) destroy(leaf);
+  }
+  record->~ValueNode();
+}
+
+// Flattened: the tape's rewind and each record's retire() run as one loop.
+[[gnu::flatten]] void ValueNode::last_reference_dropped(ValueNode* node) noexcept {
+  if (node->input_count == 0) {
+    destroy(node);
+  } else {
+    Tape::tape_of(node)->record_died(node);
+  }
 }
 
 std::vector<std::string> ValueNode::dot_fields() const {
@@ -411,9 +465,8 @@ std::string ValueNode::dot_op() const {
   return std::string(op_symbol(op)) + buffer;
 }
 
-Value Value::from_node(ValueNode* node) {
-  KINDLING_CHECK(node != nullptr, "Value::from_node: null node");
-  return Value(FromNode{}, node);
+void Value::throw_null_node() {
+  detail::throw_error("Value::from_node: null node");
 }
 
 const std::string& Value::label() const noexcept {
@@ -440,7 +493,7 @@ std::vector<Value> Value::inputs() const {
 }
 
 void Value::backward() {
-  engine::backward(node_.get());
+  engine::backward(node_.get(), [](ValueNode& node) { step_value_node(node); });
 }
 
 std::string to_string(const Value& value) {
@@ -464,6 +517,10 @@ Value pow(double base, const Value& exponent) {
   KINDLING_CHECK(base > 0.0, "pow(base, Value): the base must be a number > 0 (it is written as ",
                  "exp(exponent * log(base))), got ", engine::format_number(base));
   return (exponent * std::log(base)).exp();
+}
+
+std::ptrdiff_t live_value_nodes() noexcept {
+  return Pool::this_thread().live() + Tape::this_thread().live();
 }
 
 void zero_grads(const Value& root) {

@@ -505,6 +505,8 @@ Tensor NodeAccess::record(TensorOp op, Tensor result, std::span<const Tensor* co
   assert(node->inputs.empty());
   node->op = op;
   node->requires_grad = true;
+  node->sequence_ =
+      engine::next_creation_sequence();  // after every input's (Note [creation order])
   node->scope = engine::NameScope::current();
   for (const Tensor* in : inputs) {
     node->inputs.push_back(in->node());

@@ -25,7 +25,7 @@ using kindling::ValueNode;
 namespace {
 
 std::ptrdiff_t live_nodes() {
-  return kindling::engine::NodePool<ValueNode>::this_thread().live();
+  return kindling::live_value_nodes();
 }
 
 using kindling_test::run_on_stack;

@@ -418,7 +418,9 @@ struct ToyNode : kindling::engine::NodeBase {
   std::vector<ToyNode*> inputs;
   double weight = 1.0;  // this node = weight * sum(inputs)
   double grad = 0.0;
+  std::uint64_t created = 0;  // the creation order backward walks (Note [creation order])
   std::span<ToyNode* const> parents() const noexcept { return inputs; }
+  std::uint64_t sequence() const noexcept { return created; }
   void backward_step() {
     for (ToyNode* input : inputs)
       input->grad += weight * grad;
@@ -432,6 +434,7 @@ ToyNode* toy(std::vector<ToyNode*> inputs, double weight) {
   auto* node = new ToyNode;
   node->inputs = std::move(inputs);
   node->weight = weight;
+  node->created = kindling::engine::next_creation_sequence();
   for (ToyNode* input : node->inputs)
     kindling::engine::retain(input);
   return node;

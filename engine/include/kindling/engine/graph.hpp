@@ -1,20 +1,32 @@
 // The autograd core, written once for every node type: node bookkeeping, reference handles,
-// non-recursive teardown, the topological order of a graph and the reverse sweep of backward().
+// non-recursive teardown, the order in which backward() visits a graph, and its reverse sweep.
 //
 // Note [one backward pass]
 // kindling has a scalar engine (Value) and a tensor engine (Tensor). Both are handles to graph
-// nodes, and both differentiate through the functions in this file: topological_order() finds the
-// nodes a root depends on (parents before children), begin_backward() clears the gradients left on
-// interior nodes by an earlier pass, and reverse_sweep() calls each node's local backward step from
-// the root down. A node type plugs in by deriving from NodeBase and satisfying GraphNode; nothing
-// here knows what a scalar or a tensor is.
+// nodes, and both differentiate through the functions in this file: BackwardWalk visits the nodes
+// a root depends on from the root down (Note [creation order]), clearing the gradients an earlier
+// pass left on interior nodes as it first reaches them, and backward() / reverse_sweep() call each
+// node's local backward step in that order. A node type plugs in by deriving from NodeBase and
+// satisfying GraphNode; nothing here knows what a scalar or a tensor is.
+//
+// Note [creation order]
+// A node is made after the nodes it is computed from, so the order of creation is a topological
+// order: running the backward steps in decreasing creation order runs every node's step after the
+// steps of all its users, with no topological sort (PyTorch's engine orders by sequence_nr too).
+// A node type says how to find the next reached node below the current one, its frontier:
+//   - ValueNode keeps its records on a tape in creation order (engine/tape.hpp), so its frontier
+//     scans the tape downwards and stops when no reached node is left;
+//   - other node types number their nodes as they are made (sequence()), and their frontier is a
+//     max-heap on that number.
+// Both give the same order for the same graph: decreasing creation order.
 //
 // Note [no recursion]
-// Graphs can be very deep (a million-node chain is a test), so no walk and no teardown recurses:
-// topological_order() keeps an explicit stack, and release() frees a dying node's parents from a
-// worklist instead of from the node's destructor.
+// Graphs can be very deep (a ten-million-node chain is a test), so no walk and no teardown
+// recurses: the walks keep explicit stacks, heaps or cursors, and release() frees a dying node's
+// parents from a worklist instead of from the node's destructor.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <concepts>
@@ -56,6 +68,13 @@ inline std::uint64_t next_visit_mark() noexcept {
   return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
+// A fresh number for a node being recorded, larger than every number handed out before, on any
+// thread: the sequence() of node types whose frontier is a heap (Note [creation order]).
+inline std::uint64_t next_creation_sequence() noexcept {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 inline void retain(NodeBase* node) noexcept {
   ++node->ref_count;
 }
@@ -63,25 +82,31 @@ inline void retain(NodeBase* node) noexcept {
 // Drops one reference. A node whose count reaches zero is destroyed, and its parents lose the
 // reference it held, iteratively: release() may be re-entered from N::destroy() (a tensor node
 // releasing the tensors it saved), and the inner call only queues its node for the outer loop.
+// A node type whose nodes are not freed one by one (ValueNode's tape records) says what happens at
+// zero instead: N::last_reference_dropped(node).
 template <GraphNode N>
 void release(N* node) noexcept {
   assert(node != nullptr && node->ref_count > 0);
   if (--node->ref_count != 0) return;
-  thread_local std::vector<N*> dying;
-  thread_local bool draining = false;
-  dying.push_back(node);
-  if (draining) return;
-  draining = true;
-  while (!dying.empty()) {
-    N* dead = dying.back();
-    dying.pop_back();
-    for (N* parent : dead->parents()) {
-      assert(parent->ref_count > 0);
-      if (--parent->ref_count == 0) dying.push_back(parent);
+  if constexpr (requires { N::last_reference_dropped(node); }) {
+    N::last_reference_dropped(node);
+  } else {
+    thread_local std::vector<N*> dying;
+    thread_local bool draining = false;
+    dying.push_back(node);
+    if (draining) return;
+    draining = true;
+    while (!dying.empty()) {
+      N* dead = dying.back();
+      dying.pop_back();
+      for (N* parent : dead->parents()) {
+        assert(parent->ref_count > 0);
+        if (--parent->ref_count == 0) dying.push_back(parent);
+      }
+      N::destroy(dead);
     }
-    N::destroy(dead);
+    draining = false;
   }
-  draining = false;
 }
 
 // An owning, reference-counted handle to a node: what Value and Tensor hold.
@@ -114,10 +139,10 @@ class NodeRef {
   N* node_ = nullptr;
 };
 
-// Every node `root` depends on, each once, parents before children (so `root` is last).
-// Depth-first with an explicit stack; `order` is cleared first and reused to spare allocations.
-// `on_emit(node)` is called as each node joins the order (begin_backward clears grads there,
-// saving a second pass over a large graph).
+// Every node `root` depends on, each once, parents before children (so `root` is last), leaves
+// included: what the DOT writer draws and what a test counts. Backward does not use it (it walks
+// in creation order, BackwardWalk below). Depth-first with an explicit stack; `order` is cleared
+// first and reused to spare allocations. `on_emit(node)` is called as each node joins the order.
 template <GraphNode N, class OnEmit>
 void topological_order(N* root, std::vector<N*>& order, OnEmit&& on_emit) {
   struct Frame {
@@ -159,20 +184,103 @@ std::vector<N*> topological_order(N* root) {
   return order;
 }
 
+// The frontier of node types that number their nodes (Note [creation order]): a max-heap on
+// sequence(). N::Frontier, where a node type declares one, replaces it.
+template <class N>
+class SequenceHeapFrontier {
+ public:
+  SequenceHeapFrontier(N* /*root*/, std::uint64_t /*mark*/) {}
+  void push(N* node) {
+    heap_.push_back(node);
+    std::push_heap(heap_.begin(), heap_.end(), earlier);
+  }
+  // The reached node made last among those not yet returned; null when none is left.
+  N* pop() {
+    if (heap_.empty()) return nullptr;
+    std::pop_heap(heap_.begin(), heap_.end(), earlier);
+    N* node = heap_.back();
+    heap_.pop_back();
+    return node;
+  }
+
+ private:
+  static bool earlier(const N* a, const N* b) noexcept { return a->sequence() < b->sequence(); }
+  std::vector<N*> heap_;
+};
+
+namespace detail {
+template <class N>
+struct frontier_of {
+  using type = SequenceHeapFrontier<N>;
+};
+template <class N>
+requires requires {
+  typename N::Frontier;
+}
+struct frontier_of<N> {
+  using type = typename N::Frontier;
+};
+}  // namespace detail
+
+template <class N>
+using FrontierOf = typename detail::frontier_of<N>::type;
+
+// The walk of a backward pass: the interior nodes `root` depends on, each once, in decreasing
+// creation order (Note [creation order]), `root` first. Reaching a node for the first time clears
+// its grad if it is interior (Note [what a second backward does]); a leaf's grad is left to
+// accumulate, and on_leaf(leaf) is called. next() reaches a node's parents before it returns the
+// node, so the caller may run the node's backward step at once.
+template <GraphNode N, class OnLeaf = void (*)(N&)>
+class BackwardWalk {
+ public:
+  explicit BackwardWalk(
+      N* root, OnLeaf on_leaf = [](N&) {})
+      : mark_(next_visit_mark()), on_leaf_(std::move(on_leaf)), frontier_(root, mark_) {
+    reach(root);
+  }
+  N* next() {
+    N* node = frontier_.pop();
+    if (node != nullptr) {
+      for (N* parent : node->parents()) {
+        if (parent->visit_mark != mark_) reach(parent);
+      }
+    }
+    return node;
+  }
+
+ private:
+  void reach(N* node) {
+    node->visit_mark = mark_;
+    if (node->parents().empty()) {
+      on_leaf_(*node);
+    } else {
+      node->clear_grad();
+      frontier_.push(node);
+    }
+  }
+  std::uint64_t mark_;
+  OnLeaf on_leaf_;
+  FrontierOf<N> frontier_;
+};
+
 // Note [what a second backward does]
 // Every backward() adds d(root)/d(leaf) to each leaf's grad: gradients accumulate across calls, as
 // in PyTorch, until zero_grad(). Interior nodes are different: their grad is cleared at the start
 // of each pass, so after a pass it holds exactly that pass's d(root)/d(node). (micrograd keeps the
 // old interior grads, so its second backward() double-counts them into the leaves; we do not.)
 
-// Starts a backward pass from `root`: fills `order` and clears every interior node's grad. The
-// caller seeds the root (seed_grad(), or an explicit gradient for a non-scalar root) and then runs
-// reverse_sweep(order), or steps through it one node at a time.
+// Starts a backward pass from `root`: fills `order` with the nodes it reaches, parents before
+// children (the leaves first, then the interior nodes in creation order, `root` last), and clears
+// every interior node's grad. The caller seeds the root (seed_grad(), or an explicit gradient for
+// a non-scalar root) and then runs reverse_sweep(order), or steps through it one node at a time.
 template <GraphNode N>
 void begin_backward(N* root, std::vector<N*>& order) {
-  topological_order(root, order, [](N& node) {
-    if (!node.parents().empty()) node.clear_grad();
-  });
+  order.clear();
+  std::vector<N*> interior;
+  BackwardWalk walk(root, [&order](N& leaf) { order.push_back(&leaf); });
+  while (N* node = walk.next())
+    interior.push_back(node);
+  order.insert(order.end(), interior.rbegin(), interior.rend());
 }
 
 // How many reverse sweeps this thread has run, whatever the node type: lets a test show that the
@@ -191,13 +299,21 @@ void reverse_sweep(std::span<N* const> order) {
   }
 }
 
-// backward() for a scalar root: begin, seed with 1, sweep.
+// backward() for a scalar root: begin, seed with 1, sweep, in one pass over the graph: the walk
+// reaches (and clears) a node's parents before its step adds to their grads. `step(node)` is
+// node.backward_step(), or a node type's inlinable form of it (ValueNode's).
+template <GraphNode N, class Step>
+void backward(N* root, Step&& step) {
+  ++reverse_sweep_count();
+  BackwardWalk walk(root);
+  root->seed_grad();
+  while (N* node = walk.next())
+    step(*node);
+}
+
 template <GraphNode N>
 void backward(N* root) {
-  thread_local std::vector<N*> order;
-  begin_backward(root, order);
-  root->seed_grad();
-  reverse_sweep<N>(order);
+  backward(root, [](N& node) { node.backward_step(); });
 }
 
 }  // namespace kindling::engine

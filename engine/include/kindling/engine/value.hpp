@@ -4,8 +4,10 @@
 //   kindling::Value c = a * b + 1.0;
 //   c.backward();            // a.grad() == -3, b.grad() == 2
 //
-// A Value is a cheap handle (one pointer) to a node in the graph; copies share the node. Nodes come
-// from a pool and are freed, without recursion, when the last handle and the last child go away.
+// A Value is a cheap handle (one pointer) to a node in the graph; copies share the node. A node
+// lives while a handle or a node made from it refers to it. Leaves come from a pool; op results are
+// records on this thread's tape, in creation order (Note [tape] in engine/tape.hpp), which is the
+// order backward() walks them in, and a training step's records are freed by rewinding the tape.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "kindling/engine/graph.hpp"
+#include "kindling/engine/tape.hpp"
 
 namespace kindling {
 
@@ -74,10 +77,19 @@ constexpr ValueForm op_form(ValueOp op) noexcept {
   return ValueForm::leaf;
 }
 
-// A node of the scalar graph: 64 bytes, the size of a cache line, from a pool (engine/pool.hpp).
+// A node of the scalar graph: 64 bytes, the size of a cache line. A leaf (no inputs) comes from a
+// pool (engine/pool.hpp) and is freed when its count reaches zero; an op result is a record on its
+// thread's tape (engine/tape.hpp), and its slot is reused when the tape is rewound past it.
+//
+// Note [record references]
+// A leaf's ref_count counts its handles and the records made from it. A record's counts its
+// handles only: the records made from it lie above it on the same tape, and the tape rewinds only
+// past dead records, so a live record keeps every record below it (its inputs among them) without
+// a count. leaf_inputs says which inputs are leaves, the ones a record's retire() releases.
 struct ValueNode : engine::NodeBase {
-  ValueOp op = ValueOp::leaf;  // these two sit in NodeBase's tail padding
+  ValueOp op = ValueOp::leaf;  // these three sit in NodeBase's tail padding
   std::uint8_t input_count = 0;
+  std::uint8_t leaf_inputs = 0;  // bit i: input i is a leaf (Note [record references])
   double data = 0.0;
   double grad = 0.0;
   double exponent = 0.0;  // pow's constant exponent; unused by other ops
@@ -89,6 +101,12 @@ struct ValueNode : engine::NodeBase {
   void seed_grad() noexcept { grad += 1.0; }
   void clear_grad() noexcept { grad = 0.0; }
   static void destroy(ValueNode* node) noexcept;
+  // The engine's hooks for tape records (engine/graph.hpp, engine/tape.hpp): backward walks the
+  // tape; a count reaching zero frees a leaf or lets the tape rewind; retire() is a record's
+  // rewind.
+  using Frontier = engine::TapeFrontier<ValueNode>;
+  static void last_reference_dropped(ValueNode* node) noexcept;
+  static void retire(ValueNode* record) noexcept;
 
   // What the DOT writer (kindling::explain) draws: the record {label | data | grad} and the op's
   // label from the table.
@@ -168,10 +186,15 @@ class Value {
   bool same_node(const Value& other) const noexcept { return node_ == other.node_; }
   ValueNode* node() const noexcept { return node_.get(); }
   // Wraps an existing node (taking a reference): how the stepper hands nodes back as Values.
-  static Value from_node(ValueNode* node);
+  static Value from_node(ValueNode* node) {
+    if (node == nullptr) [[unlikely]]
+      throw_null_node();
+    return Value(FromNode{}, node);
+  }
 
  private:
   Value& assign_keeping_label(Value result);
+  [[noreturn]] static void throw_null_node();
   struct FromNode {};
   Value(FromNode, ValueNode* node) noexcept : node_(node) {}
   engine::NodeRef<ValueNode> node_;
@@ -209,6 +232,10 @@ Value apply_op(ValueOp op, std::span<const Value> inputs, double exponent = 0.0)
 std::string to_string(const Value& value);
 // Writes to_string(value): `std::cout << v`.
 std::ostream& operator<<(std::ostream& out, const Value& value);
+
+// Scalar nodes made on this thread and not yet freed: leaves, and tape records not yet rewound
+// (dead ones below a live one included, Note [tape]). A test's handle on leaks.
+std::ptrdiff_t live_value_nodes() noexcept;
 
 // Sets grad to 0 on `root` and on every node it was computed from, leaves and constants included:
 // a fresh start before a second backward() or a stepper on the same graph, which otherwise

@@ -100,6 +100,9 @@ class TensorNode : public engine::NodeBase {
   void seed_grad();
   void clear_grad() noexcept;
   static void destroy(TensorNode* node) noexcept;
+  // When the op was recorded (engine::next_creation_sequence): backward visits nodes in
+  // decreasing sequence (Note [creation order] in engine/graph.hpp). 0 for a leaf.
+  std::uint64_t sequence() const noexcept { return sequence_; }
 
   std::vector<std::string> dot_fields() const;
   std::string dot_op() const;
@@ -111,6 +114,7 @@ class TensorNode : public engine::NodeBase {
   friend class Tensor;
   friend struct detail::NodeAccess;
 
+  std::uint64_t sequence_ = 0;
   std::shared_ptr<Storage> storage;
   Shape shape;
   Shape strides;            // in elements
