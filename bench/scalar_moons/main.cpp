@@ -1,50 +1,63 @@
 // bench/scalar_moons: milliseconds per training step and nanoseconds per graph node of the moons
-// MLP on Value (forward + backward + update + teardown), with the time split by phase, memory
-// across steps, and the same training in a pure-Python scalar engine (python_peer.py) as the peer.
+// MLP on Value (forward + backward + update + teardown), with the time split by phase and memory
+// across steps, against ADOL-C doing the same step in the same run (adolc_peer.cpp, at its best
+// options), optionally instructions per node under callgrind (callgrind_run.cpp), and the same
+// training in a pure-Python scalar engine (python_peer.py, micrograd's design) as an extra line.
 //
-// usage: bench_scalar_moons [--steps N] [--python-steps N] [--no-python]
+// usage: bench_scalar_moons [--steps N] [--cpu N] [--callgrind] [--callgrind-steps N]
+//                           [--adolc-trial-steps N] [--no-adolc] [--python-steps N] [--no-python]
 //
-// The peer runs as a child process started without a shell (kindling_cli/spawn.hpp); the data
-// reach it through a private temporary file as its standard input.
-#include <sys/resource.h>
+// The last lines are `RESULT bench=scalar_moons case=... kindling=... peer=... peer_value=...
+// ratio=...`. The exit status is 1 when ADOL-C's loss curve differs from kindling's by more than
+// 1e-12 relative. The peers run as child processes started without a shell
+// (kindling_cli/spawn.hpp); the Python peer reads the data from a private temporary file.
+#include <sched.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#if defined(KINDLING_BENCH_CALLGRIND)
+#include <valgrind/callgrind.h>
+#endif
+
+#include "callgrind_run.hpp"
 #include "kindling/engine/graph.hpp"
 #include "kindling/nn/moons.hpp"
 #include "kindling/nn/scalar.hpp"
 #include "kindling_cli/options.hpp"
 #include "kindling_cli/spawn.hpp"
+#include "moons_problem.hpp"
+#if defined(KINDLING_BENCH_ADOLC)
+#include "adolc_peer.hpp"
+#endif
 
 using kindling::Value;
 namespace scalar = kindling::nn::scalar;
+using moons_bench::median;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-long resident_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  while (status >> key) {
-    long value;
-    if (key == "VmRSS:" && status >> value) return value;
-  }
-  return -1;
-}
+constexpr double kLossTolerance = 1e-12;  // relative, ADOL-C's loss curve against kindling's
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
+struct Options {
+  int steps = 100;
+  int python_steps = 3;
+  bool python = true;
+  bool adolc = true;
+  int adolc_trial_steps = 20;
+  bool callgrind = false;
+  int callgrind_steps = 3;
+  bool callgrind_child = false;  // this process runs under valgrind for a parent's --callgrind
+  std::optional<int> cpu;
+};
 
 // A file made by mkstemp (so no other user can plant it), removed when this goes out of scope.
 class TemporaryFile {
@@ -94,50 +107,54 @@ double run_python_peer(const kindling::nn::MoonsData& data, int steps) {
   return ms;
 }
 
-int bench(int steps, int python_steps, bool python);
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  return kindling_cli::run_main("bench_scalar_moons", [&] {
-    using kindling_cli::parse_integer;
-    int steps = 100, python_steps = 3;
-    bool python = true;
-    kindling_cli::Arguments args(argc, argv);
-    while (args.next()) {
-      if (args.is("--steps")) {
-        steps = parse_integer<int>("--steps", args.value(), 1, 1000000);
-      } else if (args.is("--python-steps")) {
-        python_steps = parse_integer<int>("--python-steps", args.value(), 1, 10000);
-      } else if (args.is("--no-python")) {
-        python = false;
-      } else if (args.is("--help") || args.is("-h")) {
-        std::printf("usage: bench_scalar_moons [--steps N] [--python-steps N] [--no-python]\n");
-        return 0;
-      } else {
-        args.unknown();
-      }
+// Collection under callgrind, only inside the phases of the steps from `first_step` on; one dump
+// per phase, named after it. Does nothing unless this process is a --callgrind child.
+class CallgrindPhases {
+ public:
+  CallgrindPhases(bool enabled, int first_step) : enabled_(enabled), first_step_(first_step) {}
+  void step(int step) {
+    collecting_ = enabled_ && step >= first_step_;
+#if defined(KINDLING_BENCH_CALLGRIND)
+    if (collecting_ && step == first_step_) CALLGRIND_START_INSTRUMENTATION;
+#endif
+  }
+  void begin() {
+#if defined(KINDLING_BENCH_CALLGRIND)
+    if (collecting_) CALLGRIND_TOGGLE_COLLECT;
+#endif
+  }
+  void end([[maybe_unused]] const char* phase) {
+#if defined(KINDLING_BENCH_CALLGRIND)
+    if (collecting_) {
+      CALLGRIND_TOGGLE_COLLECT;
+      CALLGRIND_DUMP_STATS_AT(phase);
     }
-    return bench(steps, python_steps, python);
-  });
-}
+#endif
+  }
 
-namespace {
+ private:
+  bool enabled_;
+  int first_step_;
+  bool collecting_ = false;
+};
 
-int bench(int steps, int python_steps, bool python) {
-  const auto data = kindling::nn::make_moons(100, 0.1, 1337);
-  std::vector<double> labels;
-  for (int label : data.label)
-    labels.push_back(label == 1 ? 1.0 : -1.0);
-  kindling::Generator generator(1337);
-  scalar::MLP model(2, {16, 16, 1}, generator);
+struct KindlingRun {
+  moons_bench::RunResult run;
+  std::size_t nodes = 0;  // per step, every node the loss reaches (parameters and inputs too)
+};
+
+// main.cpp's loop: the graph is built, differentiated, used for the update and freed every step.
+KindlingRun run_kindling(const kindling::nn::MoonsData& data,
+                         const moons_bench::MoonsProblem& problem, const scalar::MLP& model,
+                         int steps, CallgrindPhases phases) {
   const auto parameters = model.parameters();
-
-  std::vector<double> total_ms, forward_ms, backward_ms, update_ms, teardown_ms;
-  std::size_t nodes = 0;
-  long rss_after_first = 0;
+  const auto& phase_names = moons_bench::callgrind_phases();
+  KindlingRun result;
+  auto& ms = result.run.ms;
   for (int step = 0; step < steps; ++step) {
+    phases.step(step);
     const auto t0 = Clock::now();
+    phases.begin();
     Value loss;
     {
       std::vector<Value> scores;
@@ -146,47 +163,225 @@ int bench(int steps, int python_steps, bool python) {
         const Value x[2] = {data.x[2 * i], data.x[2 * i + 1]};
         scores.push_back(model(x)[0]);
       }
-      loss = scalar::svm_loss(scores, labels, parameters, 1e-4);
+      loss = scalar::svm_loss(scores, problem.labels, parameters, problem.alpha);
     }
+    phases.end(phase_names[0].c_str());
     const auto t1 = Clock::now();
+    phases.begin();
     model.zero_grad();
     loss.backward();
+    phases.end(phase_names[1].c_str());
     const auto t2 = Clock::now();
-    scalar::sgd_step(parameters, 1.0 - 0.9 * step / steps);
+    phases.begin();
+    scalar::sgd_step(parameters, problem.learning_rate(step));
+    phases.end(phase_names[2].c_str());
     const auto t3 = Clock::now();
-    if (step == 0) nodes = kindling::engine::topological_order(loss.node()).size();
+    if (step == 0) result.nodes = kindling::engine::topological_order(loss.node()).size();
+    result.run.losses.push_back(loss.data());
     const auto t4 = Clock::now();
+    phases.begin();
     loss = Value();  // the graph is freed here
+    phases.end(phase_names[3].c_str());
     const auto t5 = Clock::now();
-    auto ms = [](auto a, auto b) {
+    auto between = [](auto a, auto b) {
       return std::chrono::duration<double, std::milli>(b - a).count();
     };
-    forward_ms.push_back(ms(t0, t1));
-    backward_ms.push_back(ms(t1, t2));
-    update_ms.push_back(ms(t2, t3));
-    teardown_ms.push_back(ms(t4, t5));
-    total_ms.push_back(ms(t0, t3) + ms(t4, t5));
-    if (step == 0) rss_after_first = resident_kib();
+    ms.build.push_back(between(t0, t1));
+    ms.backward.push_back(between(t1, t2));
+    ms.update.push_back(between(t2, t3));
+    ms.teardown.push_back(between(t4, t5));
+    ms.total.push_back(between(t0, t3) + between(t4, t5));
+    if (step == 0) result.run.resident_after_first_kib = moons_bench::resident_kib();
   }
-  const long rss_end = resident_kib();
-  const double step_ms = median(total_ms);
-  std::printf("kindling scalar moons: MLP(2, {16, 16, 1}), 100 samples, %d steps\n", steps);
-  std::printf("  %.3f ms per step (median), %zu nodes per step, %.1f ns per node\n", step_ms, nodes,
-              step_ms * 1e6 / static_cast<double>(nodes));
-  std::printf("  phases (median ms): forward %.3f, backward %.3f, update %.3f, teardown %.3f\n",
-              median(forward_ms), median(backward_ms), median(update_ms), median(teardown_ms));
-  std::printf("  resident memory: %ld KiB after step 1, %ld KiB after step %d\n", rss_after_first,
-              rss_end, steps);
-  if (python) {
-    const double python_ms = run_python_peer(data, python_steps);
+  result.run.resident_after_last_kib = moons_bench::resident_kib();
+  return result;
+}
+
+void print_run(const char* name, const moons_bench::RunResult& run, std::size_t nodes) {
+  const double step_ms = median(run.ms.total);
+  std::printf("  %s: %.3f ms per step (median of %zu), %.1f ns per node\n", name, step_ms,
+              run.ms.total.size(), step_ms * 1e6 / static_cast<double>(nodes));
+  std::printf("    phases (median ms): build %.3f, backward %.3f, update %.3f, teardown %.3f\n",
+              median(run.ms.build), median(run.ms.backward), median(run.ms.update),
+              median(run.ms.teardown));
+  std::printf(
+      "    resident memory: %ld KiB after step 1, %ld KiB after step %zu, difference %+ld KiB\n",
+      run.resident_after_first_kib, run.resident_after_last_kib, run.ms.total.size(),
+      run.resident_after_last_kib - run.resident_after_first_kib);
+}
+
+void print_result(const char* case_name, double kindling, const char* peer, double peer_value) {
+  if (peer_value > 0) {
+    std::printf(
+        "RESULT bench=scalar_moons case=%s kindling=%.6g peer=%s peer_value=%.6g ratio=%.4g\n",
+        case_name, kindling, peer, peer_value, kindling / peer_value);
+  } else {
+    std::printf(
+        "RESULT bench=scalar_moons case=%s kindling=%.6g peer=none peer_value=none ratio=none\n",
+        case_name, kindling);
+  }
+}
+
+void pin_to_cpu(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (::sched_setaffinity(0, sizeof set, &set) != 0)
+    throw kindling_cli::usage_error("--cpu: cannot pin to CPU " + std::to_string(cpu) +
+                                    " (not in this process's allowed set?)");
+}
+
+int bench(const Options& options) {
+  if (options.cpu) pin_to_cpu(*options.cpu);
+  const auto data = kindling::nn::make_moons(100, 0.1, 1337);
+  kindling::Generator generator(1337);
+  const scalar::MLP model(2, {16, 16, 1}, generator);
+  moons_bench::MoonsProblem problem;
+  problem.layer_sizes = {2, 16, 16, 1};
+  problem.inputs = data.x;
+  for (int label : data.label)
+    problem.labels.push_back(label == 1 ? 1.0 : -1.0);
+  for (const Value& p : model.parameters())
+    problem.initial_parameters.push_back(p.data());
+  problem.steps = options.steps;
+
+  if (options.callgrind_child) {
+    const KindlingRun run =
+        run_kindling(data, problem, model, options.steps, CallgrindPhases(true, 1));
+    std::printf("callgrind_child nodes %zu measured_steps %d\n", run.nodes, options.steps - 1);
+    return 0;
+  }
+
+  std::printf("bench_scalar_moons: MLP(2, {16, 16, 1}), %zu samples, SVM loss + L2 %g, %d steps\n",
+              problem.sample_count(), problem.alpha, options.steps);
+  std::printf("  cpu: %s, %s\n", moons_bench::cpu_model().c_str(),
+              options.cpu ? ("pinned to CPU " + std::to_string(*options.cpu)).c_str()
+                          : "not pinned (--cpu N pins)");
+  const KindlingRun kindling =
+      run_kindling(data, problem, model, options.steps, CallgrindPhases(false, 0));
+  const double kindling_ms = median(kindling.run.ms.total);
+  const double kindling_ns_per_node = kindling_ms * 1e6 / static_cast<double>(kindling.nodes);
+  std::printf("  %zu nodes per step; loss %.6f at step 1, %.6f at step %d\n", kindling.nodes,
+              kindling.run.losses.front(), kindling.run.losses.back(), options.steps);
+  print_run("kindling", kindling.run, kindling.nodes);
+
+  bool losses_agree = true;
+  double adolc_ms = -1;
+#if defined(KINDLING_BENCH_ADOLC)
+  if (options.adolc) {
+    const moons_bench::AdolcPeerResult adolc = moons_bench::run_adolc_peer(
+        problem, kindling.run.losses, std::min(options.adolc_trial_steps, options.steps),
+        kLossTolerance);
+    std::printf("  ADOL-C 2.7 peer, every option tried for %d steps (median ms per step):\n",
+                std::min(options.adolc_trial_steps, options.steps));
+    for (const auto& trial : adolc.trials)
+      std::printf("    %.3f ms  loss difference %.1e  %s\n", trial.ms_per_step,
+                  trial.max_loss_difference, trial.variant.c_str());
+    std::printf("    fastest: %s\n", adolc.variant.c_str());
+    std::printf("    tape per step: %zu operations, %zu locations, %zu values%s\n",
+                adolc.tape_operations, adolc.tape_locations, adolc.tape_values,
+                adolc.tape_spilled_to_file ? " (spilled to a tape file)" : ", all in memory");
+    print_run("adolc", adolc.run, kindling.nodes);
+    const double difference =
+        moons_bench::max_relative_difference(adolc.run.losses, kindling.run.losses);
+    losses_agree = difference <= kLossTolerance;
+    std::printf("    loss curve: max relative difference to kindling %.3g over %zu steps (%s %g)\n",
+                difference, adolc.run.losses.size(), losses_agree ? "within" : "FAILS, above",
+                kLossTolerance);
+    adolc_ms = median(adolc.run.ms.total);
+    std::printf("  ratio: kindling takes %.2fx ADOL-C's time per step\n", kindling_ms / adolc_ms);
+  } else {
+    std::printf("  ADOL-C peer: skipped (--no-adolc)\n");
+  }
+#else
+  std::printf("  ADOL-C peer: missing (ADOL-C was not found when this was built; libadolc-dev)\n");
+#endif
+
+  double python_ms = -1;
+  if (options.python) {
+    python_ms = run_python_peer(data, options.python_steps);
     if (python_ms > 0) {
-      std::printf("ratio: kindling is %.0fx faster per step than the pure-Python engine\n",
-                  python_ms / step_ms);
+      std::printf("  ratio: kindling is %.0fx faster per step than the pure-Python engine\n",
+                  python_ms / kindling_ms);
     } else {
-      std::printf("python peer did not run\n");
+      std::printf("  python peer did not run\n");
     }
   }
-  return 0;
+
+  double instructions_per_node = -1;
+  if (options.callgrind) {
+#if defined(KINDLING_BENCH_CALLGRIND)
+    std::vector<std::string> extra;
+    if (options.cpu) extra = {"--cpu", std::to_string(*options.cpu)};
+    const moons_bench::CallgrindResult counts = moons_bench::run_under_callgrind(
+        std::filesystem::read_symlink("/proc/self/exe").string(), options.callgrind_steps, extra);
+    if (counts.ran) {
+      const double per_step_nodes =
+          static_cast<double>(counts.nodes) * static_cast<double>(counts.measured_steps);
+      instructions_per_node = counts.total() / per_step_nodes;
+      std::printf(
+          "  callgrind, %d steps after a warm-up: %.1f instructions per node (%.0f per step)\n",
+          counts.measured_steps, instructions_per_node, counts.total() / counts.measured_steps);
+      std::printf("    per node by phase:");
+      for (const std::string& phase : moons_bench::callgrind_phases())
+        std::printf(" %s %.1f", phase.c_str(), counts.instructions.at(phase) / per_step_nodes);
+      std::printf("\n");
+    } else {
+      std::printf("  callgrind: %s\n", counts.failure.c_str());
+    }
+#else
+    std::printf("  callgrind: not built in (valgrind/callgrind.h was not found)\n");
+#endif
+  }
+
+  print_result("ms_per_step", kindling_ms, "adolc", adolc_ms);
+  print_result("ns_per_node", kindling_ns_per_node, "adolc",
+               adolc_ms > 0 ? adolc_ms * 1e6 / static_cast<double>(kindling.nodes) : -1);
+  if (instructions_per_node > 0)
+    print_result("instructions_per_node", instructions_per_node, "none", -1);
+  if (python_ms > 0) print_result("ms_per_step_python", kindling_ms, "python", python_ms);
+  return losses_agree ? 0 : 1;
 }
 
 }  // namespace
+
+int main(int argc, char** argv) {
+  return kindling_cli::run_main("bench_scalar_moons", [&] {
+    using kindling_cli::parse_integer;
+    Options options;
+    kindling_cli::Arguments args(argc, argv);
+    while (args.next()) {
+      if (args.is("--steps")) {
+        options.steps = parse_integer<int>("--steps", args.value(), 1, 1000000);
+      } else if (args.is("--python-steps")) {
+        options.python_steps = parse_integer<int>("--python-steps", args.value(), 1, 10000);
+      } else if (args.is("--no-python")) {
+        options.python = false;
+      } else if (args.is("--no-adolc")) {
+        options.adolc = false;
+      } else if (args.is("--adolc-trial-steps")) {
+        options.adolc_trial_steps =
+            parse_integer<int>("--adolc-trial-steps", args.value(), 1, 10000);
+      } else if (args.is("--callgrind")) {
+        options.callgrind = true;
+      } else if (args.is("--callgrind-steps")) {
+        options.callgrind_steps = parse_integer<int>("--callgrind-steps", args.value(), 1, 100);
+      } else if (args.is("--callgrind-child")) {
+        options.callgrind_child = true;
+      } else if (args.is("--cpu")) {
+        options.cpu = parse_integer<int>("--cpu", args.value(), 0, CPU_SETSIZE - 1);
+      } else if (args.is("--help") || args.is("-h")) {
+        std::printf(
+            "usage: bench_scalar_moons [--steps N] [--cpu N] [--callgrind] [--callgrind-steps N]\n"
+            "                          [--adolc-trial-steps N] [--no-adolc] [--python-steps N]\n"
+            "                          [--no-python]\n");
+        return 0;
+      } else {
+        args.unknown();
+      }
+    }
+    if (options.callgrind_child && options.steps < 2)
+      throw kindling_cli::usage_error("--callgrind-child: needs --steps 2 or more (one warm-up)");
+    return bench(options);
+  });
+}
