@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "callgrind_run.hpp"
 #include "moons_problem.hpp"
 
 namespace moons_bench {
@@ -19,6 +20,7 @@ struct AdolcTrial {
 };
 
 struct AdolcPeerResult {
+  int variant_index = 0;            // for run_adolc_variant
   std::string variant;              // the fastest set of options, as "relu=... sum=... ..."
   RunResult run;                    // that variant over all the problem's steps
   std::vector<AdolcTrial> trials;   // every variant tried, in the order tried
@@ -28,10 +30,17 @@ struct AdolcPeerResult {
   bool tape_spilled_to_file = false;  // a buffer overflowed and ADOL-C wrote a tape file
 };
 
-// Tries every variant of the peer's options for `trial_steps` steps, keeps the fastest (median
-// ms per step) whose losses agree with `reference_losses`, and runs it for problem.steps steps.
+// Tries every variant of the peer's options for `trial_steps` steps (two rounds), keeps the fastest
+// (median ms per step) whose losses agree with `reference_losses`, and runs it for problem.steps
+// steps.
 AdolcPeerResult run_adolc_peer(const MoonsProblem& problem,
                                const std::vector<double>& reference_losses, int trial_steps,
                                double tolerance);
+
+// How many variants there are; run_adolc_variant(index) runs one of them for `steps` steps, with
+// callgrind collection inside its phases when `phases` is enabled (the --callgrind child).
+int adolc_variant_count();
+RunResult run_adolc_variant(const MoonsProblem& problem, int variant_index, int steps,
+                            CallgrindPhases phases);
 
 }  // namespace moons_bench

@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+#if defined(KINDLING_BENCH_CALLGRIND)
+#include <valgrind/callgrind.h>
+#endif
+
 namespace moons_bench {
 
 // The phases' names as the child dumps them, in step order.
@@ -17,6 +21,37 @@ inline const std::vector<std::string>& callgrind_phases() {
   static const std::vector<std::string> phases = {"build", "backward", "update", "teardown"};
   return phases;
 }
+
+// Collection under callgrind, only inside the phases of the steps from `first_step` on; one dump
+// per phase, named after it. Does nothing unless this process is a --callgrind child.
+class CallgrindPhases {
+ public:
+  CallgrindPhases(bool enabled, int first_step) : enabled_(enabled), first_step_(first_step) {}
+  void step(int step) {
+    collecting_ = enabled_ && step >= first_step_;
+#if defined(KINDLING_BENCH_CALLGRIND)
+    if (collecting_ && step == first_step_) CALLGRIND_START_INSTRUMENTATION;
+#endif
+  }
+  void begin() {
+#if defined(KINDLING_BENCH_CALLGRIND)
+    if (collecting_) CALLGRIND_TOGGLE_COLLECT;
+#endif
+  }
+  void end([[maybe_unused]] const char* phase) {
+#if defined(KINDLING_BENCH_CALLGRIND)
+    if (collecting_) {
+      CALLGRIND_TOGGLE_COLLECT;
+      CALLGRIND_DUMP_STATS_AT(phase);
+    }
+#endif
+  }
+
+ private:
+  bool enabled_;
+  int first_step_;
+  bool collecting_ = false;
+};
 
 struct CallgrindResult {
   bool ran = false;

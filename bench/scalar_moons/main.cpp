@@ -23,10 +23,6 @@
 #include <string>
 #include <vector>
 
-#if defined(KINDLING_BENCH_CALLGRIND)
-#include <valgrind/callgrind.h>
-#endif
-
 #include "callgrind_run.hpp"
 #include "kindling/engine/graph.hpp"
 #include "kindling/nn/moons.hpp"
@@ -55,7 +51,8 @@ struct Options {
   int adolc_trial_steps = 20;
   bool callgrind = false;
   int callgrind_steps = 3;
-  bool callgrind_child = false;  // this process runs under valgrind for a parent's --callgrind
+  bool callgrind_child = false;      // this process runs under valgrind for a parent's --callgrind
+  int callgrind_adolc_variant = -1;  // with callgrind_child: run this ADOL-C variant, not kindling
   std::optional<int> cpu;
 };
 
@@ -107,37 +104,6 @@ double run_python_peer(const kindling::nn::MoonsData& data, int steps) {
   return ms;
 }
 
-// Collection under callgrind, only inside the phases of the steps from `first_step` on; one dump
-// per phase, named after it. Does nothing unless this process is a --callgrind child.
-class CallgrindPhases {
- public:
-  CallgrindPhases(bool enabled, int first_step) : enabled_(enabled), first_step_(first_step) {}
-  void step(int step) {
-    collecting_ = enabled_ && step >= first_step_;
-#if defined(KINDLING_BENCH_CALLGRIND)
-    if (collecting_ && step == first_step_) CALLGRIND_START_INSTRUMENTATION;
-#endif
-  }
-  void begin() {
-#if defined(KINDLING_BENCH_CALLGRIND)
-    if (collecting_) CALLGRIND_TOGGLE_COLLECT;
-#endif
-  }
-  void end([[maybe_unused]] const char* phase) {
-#if defined(KINDLING_BENCH_CALLGRIND)
-    if (collecting_) {
-      CALLGRIND_TOGGLE_COLLECT;
-      CALLGRIND_DUMP_STATS_AT(phase);
-    }
-#endif
-  }
-
- private:
-  bool enabled_;
-  int first_step_;
-  bool collecting_ = false;
-};
-
 struct KindlingRun {
   moons_bench::RunResult run;
   std::size_t nodes = 0;  // per step, every node the loss reaches (parameters and inputs too)
@@ -146,7 +112,7 @@ struct KindlingRun {
 // main.cpp's loop: the graph is built, differentiated, used for the update and freed every step.
 KindlingRun run_kindling(const kindling::nn::MoonsData& data,
                          const moons_bench::MoonsProblem& problem, const scalar::MLP& model,
-                         int steps, CallgrindPhases phases) {
+                         int steps, moons_bench::CallgrindPhases phases) {
   const auto parameters = model.parameters();
   const auto& phase_names = moons_bench::callgrind_phases();
   KindlingRun result;
@@ -246,9 +212,23 @@ int bench(const Options& options) {
   problem.steps = options.steps;
 
   if (options.callgrind_child) {
-    const KindlingRun run =
-        run_kindling(data, problem, model, options.steps, CallgrindPhases(true, 1));
-    std::printf("callgrind_child nodes %zu measured_steps %d\n", run.nodes, options.steps - 1);
+    std::size_t nodes = 0;
+    if (options.callgrind_adolc_variant >= 0) {
+#if defined(KINDLING_BENCH_ADOLC)
+      KINDLING_CHECK(options.callgrind_adolc_variant < moons_bench::adolc_variant_count(),
+                     "--callgrind-adolc-variant: ", options.callgrind_adolc_variant, " of ",
+                     moons_bench::adolc_variant_count());
+      moons_bench::run_adolc_variant(problem, options.callgrind_adolc_variant, options.steps,
+                                     moons_bench::CallgrindPhases(true, 1));
+#else
+      throw kindling_cli::usage_error("--callgrind-adolc-variant: built without ADOL-C");
+#endif
+    } else {
+      nodes =
+          run_kindling(data, problem, model, options.steps, moons_bench::CallgrindPhases(true, 1))
+              .nodes;
+    }
+    std::printf("callgrind_child nodes %zu measured_steps %d\n", nodes, options.steps - 1);
     return 0;
   }
 
@@ -258,7 +238,7 @@ int bench(const Options& options) {
               options.cpu ? ("pinned to CPU " + std::to_string(*options.cpu)).c_str()
                           : "not pinned (--cpu N pins)");
   const KindlingRun kindling =
-      run_kindling(data, problem, model, options.steps, CallgrindPhases(false, 0));
+      run_kindling(data, problem, model, options.steps, moons_bench::CallgrindPhases(false, 0));
   const double kindling_ms = median(kindling.run.ms.total);
   const double kindling_ns_per_node = kindling_ms * 1e6 / static_cast<double>(kindling.nodes);
   std::printf("  %zu nodes per step; loss %.6f at step 1, %.6f at step %d\n", kindling.nodes,
@@ -267,6 +247,7 @@ int bench(const Options& options) {
 
   bool losses_agree = true;
   double adolc_ms = -1;
+  int adolc_variant = -1;  // the fastest, for the callgrind run
 #if defined(KINDLING_BENCH_ADOLC)
   if (options.adolc) {
     const moons_bench::AdolcPeerResult adolc = moons_bench::run_adolc_peer(
@@ -289,12 +270,15 @@ int bench(const Options& options) {
                 difference, adolc.run.losses.size(), losses_agree ? "within" : "FAILS, above",
                 kLossTolerance);
     adolc_ms = median(adolc.run.ms.total);
+    adolc_variant = adolc.variant_index;
     std::printf("  ratio: kindling takes %.2fx ADOL-C's time per step\n", kindling_ms / adolc_ms);
   } else {
     std::printf("  ADOL-C peer: skipped (--no-adolc)\n");
   }
 #else
-  std::printf("  ADOL-C peer: missing (ADOL-C was not found when this was built; libadolc-dev)\n");
+  std::printf(
+      "  ADOL-C peer: missing (not built: libadolc-dev not found, or "
+      "KINDLING_BENCH_WITH_ADOLC=OFF)\n");
 #endif
 
   double python_ms = -1;
@@ -308,26 +292,39 @@ int bench(const Options& options) {
     }
   }
 
-  double instructions_per_node = -1;
+  double instructions_per_node = -1, adolc_instructions_per_node = -1;
   if (options.callgrind) {
 #if defined(KINDLING_BENCH_CALLGRIND)
     std::vector<std::string> extra;
     if (options.cpu) extra = {"--cpu", std::to_string(*options.cpu)};
-    const moons_bench::CallgrindResult counts = moons_bench::run_under_callgrind(
-        std::filesystem::read_symlink("/proc/self/exe").string(), options.callgrind_steps, extra);
-    if (counts.ran) {
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    // Instructions per node of one implementation's steps, printed by phase; -1 when it failed.
+    auto count = [&](const char* name, const std::vector<std::string>& arguments) {
+      const moons_bench::CallgrindResult counts =
+          moons_bench::run_under_callgrind(self, options.callgrind_steps, arguments);
+      if (!counts.ran) {
+        std::printf("  callgrind (%s): %s\n", name, counts.failure.c_str());
+        return -1.0;
+      }
       const double per_step_nodes =
-          static_cast<double>(counts.nodes) * static_cast<double>(counts.measured_steps);
-      instructions_per_node = counts.total() / per_step_nodes;
+          static_cast<double>(kindling.nodes) * static_cast<double>(counts.measured_steps);
       std::printf(
-          "  callgrind, %d steps after a warm-up: %.1f instructions per node (%.0f per step)\n",
-          counts.measured_steps, instructions_per_node, counts.total() / counts.measured_steps);
-      std::printf("    per node by phase:");
+          "  callgrind (%s), %d measured steps after a warm-up: %.1f instructions per node (%.0f "
+          "per "
+          "step)\n    per node by phase:",
+          name, counts.measured_steps, counts.total() / per_step_nodes,
+          counts.total() / counts.measured_steps);
       for (const std::string& phase : moons_bench::callgrind_phases())
         std::printf(" %s %.1f", phase.c_str(), counts.instructions.at(phase) / per_step_nodes);
       std::printf("\n");
-    } else {
-      std::printf("  callgrind: %s\n", counts.failure.c_str());
+      return counts.total() / per_step_nodes;
+    };
+    instructions_per_node = count("kindling", extra);
+    if (adolc_variant >= 0) {
+      std::vector<std::string> arguments = extra;
+      arguments.insert(arguments.end(),
+                       {"--callgrind-adolc-variant", std::to_string(adolc_variant)});
+      adolc_instructions_per_node = count("adolc, per kindling node", arguments);
     }
 #else
     std::printf("  callgrind: not built in (valgrind/callgrind.h was not found)\n");
@@ -338,7 +335,8 @@ int bench(const Options& options) {
   print_result("ns_per_node", kindling_ns_per_node, "adolc",
                adolc_ms > 0 ? adolc_ms * 1e6 / static_cast<double>(kindling.nodes) : -1);
   if (instructions_per_node > 0)
-    print_result("instructions_per_node", instructions_per_node, "none", -1);
+    print_result("instructions_per_node", instructions_per_node,
+                 adolc_instructions_per_node > 0 ? "adolc" : "none", adolc_instructions_per_node);
   if (python_ms > 0) print_result("ms_per_step_python", kindling_ms, "python", python_ms);
   return losses_agree ? 0 : 1;
 }
@@ -368,6 +366,9 @@ int main(int argc, char** argv) {
         options.callgrind_steps = parse_integer<int>("--callgrind-steps", args.value(), 1, 100);
       } else if (args.is("--callgrind-child")) {
         options.callgrind_child = true;
+      } else if (args.is("--callgrind-adolc-variant")) {
+        options.callgrind_adolc_variant =
+            parse_integer<int>("--callgrind-adolc-variant", args.value(), 0, 1000);
       } else if (args.is("--cpu")) {
         options.cpu = parse_integer<int>("--cpu", args.value(), 0, CPU_SETSIZE - 1);
       } else if (args.is("--help") || args.is("-h")) {
