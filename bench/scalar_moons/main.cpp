@@ -262,7 +262,7 @@ int bench(const Options& options) {
     std::printf("    tape per step: %zu operations, %zu locations, %zu values%s\n",
                 adolc.tape_operations, adolc.tape_locations, adolc.tape_values,
                 adolc.tape_spilled_to_file ? " (spilled to a tape file)" : ", all in memory");
-    print_run("adolc", adolc.run, kindling.nodes);
+    print_run("adolc (ns per kindling node)", adolc.run, kindling.nodes);
     const double difference =
         moons_bench::max_relative_difference(adolc.run.losses, kindling.run.losses);
     losses_agree = difference <= kLossTolerance;
