@@ -2,7 +2,8 @@
 // `valgrind --tool=callgrind` (through kindling_cli's spawn, no shell) with --callgrind-child; the
 // child collects only inside the kindling steps' phases and dumps once per phase
 // (CALLGRIND_DUMP_STATS_AT with the phase's name), and this side sums the dumps' instruction counts
-// (Ir) by phase. Instruction counts do not depend on the load of the machine, unlike times.
+// (Ir) by phase, and the simulated D1 and L2 misses. Instruction counts do not depend on the load
+// of the machine, unlike times.
 #pragma once
 
 #include <cstddef>
@@ -57,13 +58,18 @@ struct CallgrindResult {
   bool ran = false;
   std::string failure;                         // why not, when !ran
   std::map<std::string, double> instructions;  // phase -> Ir summed over the measured steps
-  std::size_t nodes = 0;                       // nodes per step, as the child counted them
+  // With the cache simulation: misses summed over the phases and steps, in the first level's data
+  // cache (D1mr + D1mw) and in the simulated last level (ILmr + DLmr + DLmw), which is set to this
+  // machine's L2 (from /sys) so that these are L2 misses; -1 when not simulated.
+  double d1_misses = -1, l2_misses = -1;
+  std::string cache_model;  // "--LL=524288,8,64 (this machine's L2)" or why it is the default
+  std::size_t nodes = 0;    // nodes per step, as the child counted them
   int measured_steps = 0;
   double total() const;
 };
 
-// Runs this executable (`self`) under callgrind for `measured_steps` collected steps after one
-// uncollected warm-up step; `extra_arguments` are passed on (e.g. --cpu N).
+// Runs this executable (`self`) under callgrind (with its cache simulation) for `measured_steps`
+// collected steps after one uncollected warm-up step; `extra_arguments` are passed on (--cpu N).
 CallgrindResult run_under_callgrind(const std::string& self, int measured_steps,
                                     const std::vector<std::string>& extra_arguments);
 

@@ -292,7 +292,8 @@ int bench(const Options& options) {
     }
   }
 
-  double instructions_per_node = -1, adolc_instructions_per_node = -1;
+  // Per kindling node: {instructions, simulated L2 misses}; -1 where not measured.
+  std::pair<double, double> kindling_counts{-1, -1}, adolc_counts{-1, -1};
   if (options.callgrind) {
 #if defined(KINDLING_BENCH_CALLGRIND)
     std::vector<std::string> extra;
@@ -304,7 +305,7 @@ int bench(const Options& options) {
           moons_bench::run_under_callgrind(self, options.callgrind_steps, arguments);
       if (!counts.ran) {
         std::printf("  callgrind (%s): %s\n", name, counts.failure.c_str());
-        return -1.0;
+        return std::pair<double, double>{-1, -1};
       }
       const double per_step_nodes =
           static_cast<double>(kindling.nodes) * static_cast<double>(counts.measured_steps);
@@ -317,14 +318,20 @@ int bench(const Options& options) {
       for (const std::string& phase : moons_bench::callgrind_phases())
         std::printf(" %s %.1f", phase.c_str(), counts.instructions.at(phase) / per_step_nodes);
       std::printf("\n");
-      return counts.total() / per_step_nodes;
+      if (counts.l2_misses >= 0)
+        std::printf("    per node: %.2f D1 misses, %.2f L2 misses (simulated, %s)\n",
+                    counts.d1_misses / per_step_nodes, counts.l2_misses / per_step_nodes,
+                    counts.cache_model.c_str());
+      return std::pair<double, double>{
+          counts.total() / per_step_nodes,
+          counts.l2_misses >= 0 ? counts.l2_misses / per_step_nodes : -1};
     };
-    instructions_per_node = count("kindling", extra);
+    kindling_counts = count("kindling", extra);
     if (adolc_variant >= 0) {
       std::vector<std::string> arguments = extra;
       arguments.insert(arguments.end(),
                        {"--callgrind-adolc-variant", std::to_string(adolc_variant)});
-      adolc_instructions_per_node = count("adolc, per kindling node", arguments);
+      adolc_counts = count("adolc, per kindling node", arguments);
     }
 #else
     std::printf("  callgrind: not built in (valgrind/callgrind.h was not found)\n");
@@ -334,9 +341,12 @@ int bench(const Options& options) {
   print_result("ms_per_step", kindling_ms, "adolc", adolc_ms);
   print_result("ns_per_node", kindling_ns_per_node, "adolc",
                adolc_ms > 0 ? adolc_ms * 1e6 / static_cast<double>(kindling.nodes) : -1);
-  if (instructions_per_node > 0)
-    print_result("instructions_per_node", instructions_per_node,
-                 adolc_instructions_per_node > 0 ? "adolc" : "none", adolc_instructions_per_node);
+  if (kindling_counts.first > 0)
+    print_result("instructions_per_node", kindling_counts.first,
+                 adolc_counts.first > 0 ? "adolc" : "none", adolc_counts.first);
+  if (kindling_counts.second >= 0)
+    print_result("l2_misses_per_node", kindling_counts.second,
+                 adolc_counts.second > 0 ? "adolc" : "none", adolc_counts.second);
   if (python_ms > 0) print_result("ms_per_step_python", kindling_ms, "python", python_ms);
   return losses_agree ? 0 : 1;
 }
