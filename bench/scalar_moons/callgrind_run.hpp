@@ -1,6 +1,7 @@
 // bench/scalar_moons: the callgrind mode. The bench starts itself again under
 // `valgrind --tool=callgrind` (through kindling_cli's spawn, no shell) with --callgrind-child; the
-// child collects only inside the kindling steps' phases and dumps once per phase
+// child collects only inside the measured steps' phases (kindling's, or one ADOL-C variant's with
+// --callgrind-adolc-variant) and dumps once per phase
 // (CALLGRIND_DUMP_STATS_AT with the phase's name), and this side sums the dumps' instruction counts
 // (Ir) by phase, and the simulated D1 and L2 misses. Instruction counts do not depend on the load
 // of the machine, unlike times.

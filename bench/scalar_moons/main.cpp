@@ -109,7 +109,8 @@ struct KindlingRun {
   std::size_t nodes = 0;  // per step, every node the loss reaches (parameters and inputs too)
 };
 
-// main.cpp's loop: the graph is built, differentiated, used for the update and freed every step.
+// kindling's step, as micrograd's demo writes it: the graph is built, differentiated, used for the
+// update and freed, every step; the losses and phase times are recorded.
 KindlingRun run_kindling(const kindling::nn::MoonsData& data,
                          const moons_bench::MoonsProblem& problem, const scalar::MLP& model,
                          int steps, moons_bench::CallgrindPhases phases) {
