@@ -254,7 +254,7 @@ int bench(const Options& options) {
     const moons_bench::AdolcPeerResult adolc = moons_bench::run_adolc_peer(
         problem, kindling.run.losses, std::min(options.adolc_trial_steps, options.steps),
         kLossTolerance);
-    std::printf("  ADOL-C 2.7 peer, every option tried for %d steps (median ms per step):\n",
+    std::printf("  ADOL-C 2.7 peer, every option tried, twice for %d steps (fastest step):\n",
                 std::min(options.adolc_trial_steps, options.steps));
     for (const auto& trial : adolc.trials)
       std::printf("    %.3f ms  loss difference %.1e  %s\n", trial.ms_per_step,
