@@ -26,6 +26,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr short kTag = 14;
+constexpr int kTrialRounds = 4;  // each variant runs this many times in the choice
 
 enum class Relu { fmax, condassign };
 enum class Sum { add, add_assign };
@@ -255,12 +256,14 @@ AdolcPeerResult run_adolc_peer(const MoonsProblem& problem,
   AdolcPeerResult peer;
   const BufferSizes fitted = fitted_buffer_sizes(problem);
   const std::vector<Variant> variants = all_variants();
-  // Two interleaved rounds, the choice by each variant's fastest step: the minimum is the figure
-  // least moved by other work on a shared machine (a median of 20 steps under load is not).
+  // Interleaved rounds, every other one in reverse order, and the choice by each variant's fastest
+  // step: the minimum is the figure least moved by other work on a shared machine, and the
+  // interleaving keeps a slow spell from landing on one group of neighbouring variants only.
   for (const Variant& variant : variants)
     peer.trials.push_back({variant.name(), std::numeric_limits<double>::infinity(), 0});
-  for (int round = 0; round < 2; ++round) {
-    for (std::size_t v = 0; v < variants.size(); ++v) {
+  for (int round = 0; round < kTrialRounds; ++round) {
+    for (std::size_t k = 0; k < variants.size(); ++k) {
+      const std::size_t v = round % 2 == 0 ? k : variants.size() - 1 - k;
       const RunResult trial =
           run_variant(problem, variants[v], fitted, trial_steps, CallgrindPhases(false, 0));
       AdolcTrial& record = peer.trials[v];

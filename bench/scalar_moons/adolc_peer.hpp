@@ -15,7 +15,7 @@ namespace moons_bench {
 
 struct AdolcTrial {
   std::string variant;
-  double ms_per_step;          // its fastest step over both rounds
+  double ms_per_step;          // its fastest step over all rounds
   double max_loss_difference;  // against kindling's loss curve, relative
 };
 
@@ -30,9 +30,9 @@ struct AdolcPeerResult {
   bool tape_spilled_to_file = false;  // a buffer overflowed and ADOL-C wrote a tape file
 };
 
-// Tries every variant of the peer's options for `trial_steps` steps (two rounds), keeps the fastest
-// (by its fastest step, the figure least moved by load) whose losses agree with `reference_losses`,
-// and runs it for problem.steps steps.
+// Tries every variant of the peer's options for `trial_steps` steps (four rounds), keeps the
+// fastest (by its fastest step, the figure least moved by load) whose losses agree with
+// `reference_losses`, and runs it for problem.steps steps.
 AdolcPeerResult run_adolc_peer(const MoonsProblem& problem,
                                const std::vector<double>& reference_losses, int trial_steps,
                                double tolerance);
