@@ -41,7 +41,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr double kLossTolerance = 1e-12;  // relative, ADOL-C's loss curve against kindling's
+[[maybe_unused]] constexpr double kLossTolerance =
+    1e-12;  // relative, ADOL-C's loss curve against kindling's
 
 struct Options {
   int steps = 100;
@@ -79,7 +80,7 @@ class TemporaryFile {
 };
 
 // Runs the peer and returns its milliseconds per step, or a negative number if it failed.
-double run_python_peer(const kindling::nn::MoonsData& data, int steps) {
+double run_python_peer(const kindling::nn::MoonsData& data, int steps, int schedule) {
   const TemporaryFile input;
   if (input.path().empty()) return -1;
   {
@@ -93,7 +94,8 @@ double run_python_peer(const kindling::nn::MoonsData& data, int steps) {
   options.capture_stdout = true;
   options.stdin_path = input.path();
   const kindling_cli::SpawnResult peer = kindling_cli::run_program(
-      {"/usr/bin/python3", KINDLING_PYTHON_PEER, std::to_string(steps)}, options);
+      {"/usr/bin/python3", KINDLING_PYTHON_PEER, std::to_string(steps), std::to_string(schedule)},
+      options);
   double ms = -1;
   long nodes = 0;
   if (!peer.succeeded() ||
@@ -248,7 +250,7 @@ int bench(const Options& options) {
 
   bool losses_agree = true;
   double adolc_ms = -1;
-  int adolc_variant = -1;  // the fastest, for the callgrind run
+  [[maybe_unused]] int adolc_variant = -1;  // the fastest, for the callgrind run
 #if defined(KINDLING_BENCH_ADOLC)
   if (options.adolc) {
     const moons_bench::AdolcPeerResult adolc = moons_bench::run_adolc_peer(
@@ -284,7 +286,7 @@ int bench(const Options& options) {
 
   double python_ms = -1;
   if (options.python) {
-    python_ms = run_python_peer(data, options.python_steps);
+    python_ms = run_python_peer(data, options.python_steps, problem.steps);
     if (python_ms > 0) {
       std::printf("  ratio: kindling is %.0fx faster per step than the pure-Python engine\n",
                   python_ms / kindling_ms);
