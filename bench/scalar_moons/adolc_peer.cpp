@@ -1,6 +1,7 @@
 // bench/scalar_moons: the ADOL-C peer of the moons step (see adolc_peer.hpp). The options ADOL-C
 // offers for this job are all tried and the fastest is kept, so the peer runs at its best:
-//   relu   fmax(a, 0.0) (min_op on the tape) or condassign(r, a, a, zero) (one cond_assign);
+//   relu   fmax(a, 0.0) (a min_op with sign changes: 4 more tape operations per relu here) or
+//          condassign(r, a, a, zero) (one cond_assign);
 //   sum    act = act + w * x (mult then plus) or act += w * x (ADOL-C fuses it into eq_plus_prod);
 //   driver trace_on(tag, keep = 1) then fos_reverse, the same with the reverse() front end, or
 //          keep = 0 then zos_forward(keep = 1) + fos_reverse (the forward re-run from the tape);
@@ -110,7 +111,7 @@ double record_step(const MoonsProblem& problem, const std::vector<double>& param
           const adouble& bias = weights[fan_in];
           adouble& out = last ? next[j] : act[0];
           if (layer == 1) {
-            neuron_sum(weights, bias, &problem.inputs[2 * s], fan_in, variant.sum, out);
+            neuron_sum(weights, bias, &problem.inputs[fan_in * s], fan_in, variant.sum, out);
           } else {
             neuron_sum(weights, bias, current.data(), fan_in, variant.sum, out);
           }
