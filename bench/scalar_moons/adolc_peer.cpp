@@ -221,6 +221,7 @@ std::vector<Variant> all_variants() {
 }
 
 // Tapes one step with the default buffers and cuts buffers that hold its tape with room to spare.
+// The first variant (fmax, a = a + w * x) records the longest tape, so they fit every variant.
 BufferSizes fitted_buffer_sizes(const MoonsProblem& problem) {
   disableMinMaxUsingAbs();  // fmin/fmax as min_op: the same numbers as a comparison, no abs trick
   disableBranchSwitchWarnings();
