@@ -19,6 +19,7 @@ test_packages=(
   python3-nbclient python3-ipykernel python3-nbformat jupyter-nbconvert python3-matplotlib
   chromium
   clang libclang-rt-14-dev libomp-14-dev
+  libadolc-dev valgrind  # bench/scalar_moons: its ADOL-C peer and its callgrind mode
 )
 packages=("${build_packages[@]}")
 if [[ $profile == test ]]; then packages+=("${test_packages[@]}"); fi

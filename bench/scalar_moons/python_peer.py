@@ -3,7 +3,8 @@
 engine (micrograd's design: one object per node, a closure per op, a recursive topological sort),
 written here for the comparison. Prints one line: `python_ms_per_step <ms> nodes_per_step <n>`.
 
-usage: python_peer.py STEPS  (reads the moons data, one `x y label` row per line, from stdin)
+usage: python_peer.py STEPS [SCHEDULE]  (reads the moons data, one `x y label` row per line, from
+stdin; SCHEDULE, default 100, is the learning-rate schedule's length, lr = 1 - 0.9 * step / SCHEDULE)
 """
 import math
 import random
@@ -70,6 +71,7 @@ class Scalar:
 def main():
     sys.setrecursionlimit(100000)
     steps = int(sys.argv[1])
+    schedule = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     rows = [tuple(map(float, line.split())) for line in sys.stdin if line.strip()]
     rng = random.Random(1337)
     sizes = [2, 16, 16, 1]
@@ -105,7 +107,7 @@ def main():
         for p in params:
             p.grad = 0.0
         nodes = total.backward()
-        lr = 1.0 - 0.9 * k / 100
+        lr = 1.0 - 0.9 * k / schedule
         for p in params:
             p.data -= lr * p.grad
         times.append(time.perf_counter() - start)

@@ -1,0 +1,54 @@
+// bench/scalar_moons: the measuring helpers of moons_problem.hpp.
+#include "moons_problem.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+
+namespace moons_bench {
+
+double median(std::vector<double> values) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+long resident_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    long value;
+    if (key == "VmRSS:" && status >> value) return value;
+  }
+  return -1;
+}
+
+std::string cpu_model() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, name, family, model;
+  auto field = [&line](const char* key, std::string& out) {
+    if (!out.empty() || line.rfind(key, 0) != 0) return;
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) out = line.substr(std::min(colon + 2, line.size()));
+  };
+  while (std::getline(cpuinfo, line)) {
+    field("model name", name);
+    field("cpu family", family);
+    field("model\t", model);  // "model\t\t: 207", not "model name"
+  }
+  if (name.empty()) return "unknown (no /proc/cpuinfo model name)";
+  return name + " (family " + family + ", model " + model + ")";
+}
+
+double max_relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  double worst = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    const double scale = std::max(std::abs(b[i]), std::numeric_limits<double>::min());
+    const double difference = std::abs(a[i] - b[i]) / scale;
+    if (!(difference <= worst)) worst = difference;  // NaN wins
+  }
+  return worst;
+}
+
+}  // namespace moons_bench
