@@ -275,7 +275,11 @@ TEST_CASE("a step's text shows the chain rule with its numbers", "[stepper][text
   SECTION("the neuron: tanh's local derivative 1 - o^2 = 0.5") {
     Value x1(2.0, "x1"), x2(0.0, "x2"), w1(-3.0, "w1"), w2(1.0, "w2");
     Value b(6.8813735870195432, "b");
-    Value n = x1 * w1 + x2 * w2 + b;
+    // The products on separate lines: the two operands of one + may be evaluated in either order
+    // in C++, and backward steps the nodes in reverse creation order (Note [creation order]).
+    Value x1w1 = x1 * w1;
+    Value x2w2 = x2 * w2;
+    Value n = x1w1 + x2w2 + b;
     n.set_label("n");
     Value o = n.tanh();
     o.set_label("o");

@@ -136,7 +136,9 @@ class BackwardStepper {
   N* next() const noexcept { return done() ? nullptr : schedule_[position_]; }
   // The nodes whose backward step has run, in the order they ran (current() is the last).
   std::span<N* const> done_nodes() const noexcept { return {schedule_.data(), position_}; }
-  // Every node of the graph, parents before children: the order backward() sweeps in reverse.
+  // Every node of the graph, parents before children, in the order the DOT writer draws them
+  // (topological_order), so that a generated name (n3) is the node's DOT id. The steps run in
+  // schedule() order, backward()'s (Note [creation order]).
   std::span<N* const> order() const noexcept { return order_; }
   // The nodes in the order step() processes them.
   std::span<N* const> schedule() const noexcept { return schedule_; }
@@ -188,14 +190,16 @@ class BackwardStepper {
   static constexpr std::size_t kNoStep = std::numeric_limits<std::size_t>::max();
 
   void start() {
-    begin_backward(root_, order_);  // the order and the cleared interior grads of backward()
+    std::vector<N*> walked;
+    begin_backward(root_, walked);  // the order and the cleared interior grads of backward()
     root_->seed_grad();
     position_ = 0;
     // The steps, as reverse_sweep() runs them: from the root down, nodes with parents only.
     schedule_.clear();
-    for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+    for (auto it = walked.rbegin(); it != walked.rend(); ++it) {
       if (!(*it)->parents().empty()) schedule_.push_back(*it);
     }
+    topological_order(root_, order_);  // the DOT writer's order, for names and ids
     index_.clear();
     for (std::size_t i = 0; i < order_.size(); ++i)
       index_.emplace_back(order_[i], i);
