@@ -30,34 +30,39 @@ std::size_t rss_bytes() {
 }
 
 struct Snapshot {
-  std::size_t malloc_in_use;  // malloc's arena bytes in use plus its mmapped ones
-  std::size_t allocator_allocated;
-  std::size_t allocator_cached;
-  std::size_t rss;
+  double heap;  // malloc's arena bytes in use (vectors, storages, the allocator's slabs)
+  double pool;  // the node pool's chunks (aligned, so malloc maps them apart: not in `heap`)
+  double allocator_allocated;
+  double allocator_cached;
+  double rss;
 };
 
 Snapshot snapshot() {
   const struct mallinfo2 m = mallinfo2();
   const auto stats = kindling::detail::cpu_allocator_stats();
-  return {m.uordblks + m.hblkhd, stats.allocated_bytes, stats.cached_bytes, rss_bytes()};
+  return {static_cast<double>(m.uordblks),
+          static_cast<double>(NodePool::chunks_held() * NodePool::kChunkBytes),
+          static_cast<double>(stats.allocated_bytes), static_cast<double>(stats.cached_bytes),
+          static_cast<double>(rss_bytes())};
 }
 
 void report(const char* what, long n, const Snapshot& base, const Snapshot& built,
             const Snapshot& freed) {
   const double per = 1.0 / static_cast<double>(n);
   std::printf("%-11s N=%ld  sizeof(TensorNode)=%zu\n", what, n, sizeof(kindling::TensorNode));
-  std::printf("  built: malloc %.1f B/node, allocator allocated %.1f B/node, RSS %.1f B/node\n",
-              (static_cast<double>(built.malloc_in_use) - base.malloc_in_use) * per,
-              (static_cast<double>(built.allocator_allocated) - base.allocator_allocated) * per,
-              (static_cast<double>(built.rss) - base.rss) * per);
   std::printf(
-      "  freed: malloc in use +%.1f MB, allocator cached %.1f MB (limit %.0f MB), RSS +%.1f MB\n",
-      (static_cast<double>(freed.malloc_in_use) - base.malloc_in_use) / 1e6,
-      static_cast<double>(freed.allocator_cached) / 1e6,
+      "  built: %.1f B/node = heap %.1f + pool %.1f (allocator's blocks %.1f of it); RSS %.1f "
+      "B/node\n",
+      (built.heap + built.pool - base.heap - base.pool) * per, (built.heap - base.heap) * per,
+      (built.pool - base.pool) * per, (built.allocator_allocated - base.allocator_allocated) * per,
+      (built.rss - base.rss) * per);
+  std::printf(
+      "  freed: heap +%.2f MB, pool +%.2f MB, allocator cached %.2f MB (limit %.0f MB), RSS "
+      "+%.1f MB\n",
+      (freed.heap - base.heap) / 1e6, (freed.pool - base.pool) / 1e6, freed.allocator_cached / 1e6,
       static_cast<double>(kindling::detail::cpu_allocator_cache_limit()) / 1e6,
-      (static_cast<double>(freed.rss) - base.rss) / 1e6);
+      (freed.rss - base.rss) / 1e6);
 }
-
 void run(const std::string& kind, long n) {
   Tensor t = kindling::full({4}, 1.0000001);
   const Snapshot base = snapshot();
