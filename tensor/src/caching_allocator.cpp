@@ -56,8 +56,8 @@ void* CachingAllocator::allocate_small(int device, std::size_t bytes) {
   const unsigned klass = small_class_of(bytes);
   const std::size_t size = kSmallMin << klass;
   std::lock_guard lock(mutex_);
-  std::vector<Slab*>& partial = partial_[{device, klass}];
-  if (partial.empty()) {
+  SlabList& partial = partial_[{device, klass}];
+  if (partial.head == nullptr) {
     void* memory = backend_allocate(device, kSlabBytes);
     KINDLING_CHECK(memory != nullptr, backend_.device_name, ": out of memory allocating ", bytes,
                    " bytes (a slab of ", kSlabBytes, " for class ", size, ") on ",
@@ -74,9 +74,6 @@ void* CachingAllocator::allocate_small(int device, std::size_t bytes) {
       slab->free.reserve(blocks);
       for (std::size_t i = blocks; i-- > 0;)  // the first allocation gets the lowest address
         slab->free.push_back(static_cast<std::uint16_t>(i));
-      // Room for every slab there is, so that deallocate_small's push_back never allocates.
-      if (partial.capacity() < stats_.slabs + 1)
-        partial.reserve(std::max(stats_.slabs + 1, 2 * partial.capacity()));
       slabs_.emplace(reinterpret_cast<std::uintptr_t>(memory), std::move(owned));
     } catch (...) {
       slabs_.erase(reinterpret_cast<std::uintptr_t>(memory));
@@ -84,18 +81,17 @@ void* CachingAllocator::allocate_small(int device, std::size_t bytes) {
       ++stats_.backend_frees;
       throw;
     }
-    partial.push_back(slab);
-    partial.back()->partial_index = partial.size() - 1;
+    link(partial, slab);
     stats_.cached_bytes += kSlabBytes / size * size;
     ++stats_.slabs;
   } else {
     ++stats_.cache_hits;
   }
-  Slab* slab = partial.back();
+  Slab* slab = partial.head;
   const std::uint16_t index = slab->free.back();
   slab->free.pop_back();
-  ++slab->live;
-  if (slab->free.empty()) drop_partial(slab);
+  if (slab->live++ == 0 && partial.spare == slab) partial.spare = nullptr;
+  if (slab->free.empty()) unlink(partial, slab);
   stats_.cached_bytes -= size;
   stats_.allocated_bytes += size;
   if (stats_.allocated_bytes > stats_.peak_allocated_bytes)
@@ -103,12 +99,23 @@ void* CachingAllocator::allocate_small(int device, std::size_t bytes) {
   return slab->base + std::size_t{index} * size;
 }
 
-void CachingAllocator::drop_partial(Slab* slab) noexcept {
-  std::vector<Slab*>& partial = partial_[{slab->device, slab->klass}];
-  assert(slab->partial_index < partial.size() && partial[slab->partial_index] == slab);
-  partial[slab->partial_index] = partial.back();
-  partial[slab->partial_index]->partial_index = slab->partial_index;
-  partial.pop_back();
+void CachingAllocator::link(SlabList& list, Slab* slab) noexcept {
+  assert(!slab->listed);
+  slab->listed = true;
+  slab->prev = nullptr;
+  slab->next = list.head;
+  if (list.head) list.head->prev = slab;
+  list.head = slab;
+  ++list.count;
+}
+
+void CachingAllocator::unlink(SlabList& list, Slab* slab) noexcept {
+  assert(slab->listed);
+  slab->listed = false;
+  (slab->prev ? slab->prev->next : list.head) = slab->next;
+  if (slab->next) slab->next->prev = slab->prev;
+  slab->prev = slab->next = nullptr;
+  --list.count;
 }
 
 void CachingAllocator::free_slab(Slab* slab) noexcept {
@@ -137,20 +144,24 @@ void CachingAllocator::deallocate_small(int device, void* data, std::size_t byte
   --slab->live;
   stats_.allocated_bytes -= size;
   stats_.cached_bytes += size;
-  std::vector<Slab*>& partial = partial_[{slab->device, slab->klass}];
-  if (slab->free.size() == 1) {
-    // It was full: it has a free block again. The list has room for every slab of its class
-    // (reserved as each slab was made), so this push never allocates.
-    partial.push_back(slab);
-    slab->partial_index = partial.size() - 1;
-  }
+  SlabList& partial = partial_.find({slab->device, slab->klass})->second;
+  if (!slab->listed) link(partial, slab);  // it was full: it has a free block again
   if (slab->live != 0) return;
-  // Empty: back to the backend, unless it is its class's only slab with room (the spare) and the
-  // cache limit allows it.
-  if (partial.size() > 1 || stats_.cached_bytes > cache_limit_) {
-    drop_partial(slab);
-    free_slab(slab);
+  // Empty: it becomes its class's spare if the cache limit allows, and of two spares the one at
+  // the higher address goes back. Keeping the lowest lets malloc's heap shrink from the top
+  // after a large graph is freed (its newest slabs empty first).
+  Slab* drop = slab;
+  if (stats_.cached_bytes <= cache_limit_) {
+    if (partial.spare == nullptr) {
+      partial.spare = slab;
+      return;
+    }
+    if (reinterpret_cast<std::uintptr_t>(partial.spare->base) >
+        reinterpret_cast<std::uintptr_t>(slab->base))
+      std::swap(drop, partial.spare);
   }
+  unlink(partial, drop);
+  free_slab(drop);
 }
 
 std::size_t CachingAllocator::round_size(std::size_t bytes) {
@@ -227,12 +238,15 @@ std::size_t CachingAllocator::release_locked() noexcept {
   stats_.cached_bytes -= freed;
   // The empty slabs (the spares) too; slabs with live blocks stay.
   for (auto& [key, partial] : partial_) {
-    for (std::size_t i = partial.size(); i-- > 0;) {
-      Slab* slab = partial[i];
-      if (slab->live != 0) continue;
-      freed += kSlabBytes / (kSmallMin << slab->klass) * (kSmallMin << slab->klass);
-      drop_partial(slab);
-      free_slab(slab);
+    for (Slab* slab = partial.head; slab != nullptr;) {
+      Slab* next = slab->next;
+      if (slab->live == 0) {
+        if (partial.spare == slab) partial.spare = nullptr;
+        freed += kSlabBytes / (kSmallMin << slab->klass) * (kSmallMin << slab->klass);
+        unlink(partial, slab);
+        free_slab(slab);
+      }
+      slab = next;
     }
   }
   return freed;

@@ -5,6 +5,7 @@
 //   kindling_tensor_node_memory_probe [N] [mul_number|mul_tensor|exp|all]
 #include <malloc.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -97,6 +98,14 @@ int main(int argc, char** argv) {
   } else {
     run(kind, n);
   }
+  const struct mallinfo2 m = mallinfo2();
+  std::printf("malloc: arena %.1f MB, free in it %.1f MB, top %.1f MB\n",
+              static_cast<double>(m.arena) / 1e6, static_cast<double>(m.fordblks) / 1e6,
+              static_cast<double>(m.keepcost) / 1e6);
+  const auto start = std::chrono::steady_clock::now();
   malloc_trim(0);
-  std::printf("after malloc_trim: RSS %.1f MB\n", static_cast<double>(rss_bytes()) / 1e6);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::printf("after malloc_trim (%.1f ms): RSS %.1f MB\n", ms,
+              static_cast<double>(rss_bytes()) / 1e6);
 }

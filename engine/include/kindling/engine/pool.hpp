@@ -4,10 +4,11 @@
 // Each thread carves blocks from chunks of its own (kChunkBytes each, aligned to their size, so
 // that a block finds its chunk by masking its address). A chunk keeps its own free list and live
 // count, and the pool allocates from the first of its chunks that has a free block. A chunk whose
-// last block is freed goes back to the system at once, unless it is the chunk allocation comes
-// from (kept, so that a loop freeing and asking again at a chunk's edge does not call malloc each
-// time): after a graph is freed a thread holds at most one empty chunk per block size, and memory
-// stays flat across training steps (a step reuses the chunks the previous step emptied).
+// last block is freed goes back to the system at once, except one empty chunk kept as a spare (so
+// that a loop freeing and asking again at a chunk's edge does not call malloc each time; of two
+// the lower one stays): after a graph is freed a thread holds at most one empty chunk per block
+// size, and memory stays flat across training steps (a step reuses the chunks the previous step
+// emptied).
 //   A node freed on another thread than the one that made it goes onto its chunk's remote list,
 // under one mutex for all pools (such frees are rare: a graph belongs to one thread at a time);
 // the owner takes the remote blocks back when it next runs out of free blocks. When a thread
@@ -21,6 +22,7 @@
 #include <cstdint>
 #include <mutex>
 #include <new>
+#include <utility>
 
 // Under AddressSanitizer the pool steps aside and every node is its own allocation, so that
 // LeakSanitizer sees a leaked node and ASan sees a use after free.
@@ -94,7 +96,7 @@ class FixedBlockPool {
       chunk = refill();
     FreeBlock* block = chunk->free;
     chunk->free = block->next;
-    ++chunk->live;
+    if (chunk->live++ == 0 && chunk == spare_) spare_ = nullptr;
     if (chunk->free == nullptr) unlist(chunk);
     return block;
 #else
@@ -114,7 +116,8 @@ class FixedBlockPool {
     block->next = chunk->free;
     chunk->free = block;
     if (!chunk->listed) list(chunk);
-    if (--chunk->live == 0 && chunk != partial_) release_chunk(chunk);
+    if (--chunk->live == 0) [[unlikely]]
+      chunk_emptied(chunk);
 #else
     ::operator delete (pointer, std::align_val_t{BlockAlign});
 #endif
@@ -179,6 +182,20 @@ class FixedBlockPool {
     return chunk;
   }
 
+  // An empty chunk becomes the spare; of two spares the one at the higher address goes back, so
+  // that after a large graph is freed (its newest chunks empty first) the one kept is the oldest
+  // and malloc's heap, where the chunks may lie, can shrink from its top.
+  void chunk_emptied(Chunk* chunk) noexcept {
+    if (spare_ == nullptr) {
+      spare_ = chunk;
+      return;
+    }
+    Chunk* drop = chunk;
+    if (reinterpret_cast<std::uintptr_t>(spare_) > reinterpret_cast<std::uintptr_t>(chunk))
+      std::swap(drop, spare_);
+    release_chunk(drop);
+  }
+
   // An empty chunk back to the system.
   void release_chunk(Chunk* chunk) noexcept {
     if (chunk->listed) unlist(chunk);
@@ -232,7 +249,7 @@ class FixedBlockPool {
       Chunk* next = c->next_remote;
       c->next_remote = nullptr;
       if (!c->listed) list(c);
-      if (c->live == 0 && c != partial_) release_chunk(c);
+      if (c->live == 0) chunk_emptied(c);
       c = next;
     }
   }
@@ -254,7 +271,7 @@ class FixedBlockPool {
       }
       c = next;
     }
-    all_ = partial_ = partial_tail_ = remote_ = nullptr;
+    all_ = partial_ = partial_tail_ = remote_ = spare_ = nullptr;
     remote_pending_.store(false, std::memory_order_relaxed);
   }
 
@@ -269,6 +286,7 @@ class FixedBlockPool {
   Chunk* partial_ = nullptr;  // chunks with free blocks: allocation takes the first
   Chunk* partial_tail_ = nullptr;
   Chunk* all_ = nullptr;
+  Chunk* spare_ = nullptr;   // the one empty chunk kept, if any
   Chunk* remote_ = nullptr;  // under pool_remote_mutex(): chunks with remote blocks
   std::atomic<bool> remote_pending_{false};
   bool retired_ = false;  // the thread is ending: new chunks are never handed on

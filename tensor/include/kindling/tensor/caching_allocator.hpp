@@ -21,9 +21,10 @@
 // min(its class, 64) as its slab is 64-byte aligned. A slab's bookkeeping (its free blocks, its
 // live count) lives on the host, so a slab may be device memory. A slab whose last block is freed
 // goes back to the backend, except one per class, kept as a spare so that a loop freeing and
-// asking again at a slab's edge does not call the backend each time. The free blocks of the held
-// slabs count as cached bytes. Other allocators (CUDA's) keep the 512-byte floor: cudaMalloc
-// aligns to 256 bytes, and a kernel may assume it.
+// asking again at a slab's edge does not call the backend each time; of two empty slabs the one
+// at the lower address stays (so that malloc's heap can shrink from its top). The free blocks of
+// the held slabs count as cached bytes. Other allocators (CUDA's) keep the 512-byte floor:
+// cudaMalloc aligns to 256 bytes, and a kernel may assume it.
 //
 // Note [stream order]
 // On CUDA, kindling queues all work on the default stream, so a block that is freed while kernels
@@ -117,7 +118,16 @@ class CachingAllocator {
     unsigned klass;                   // index into the class lists: class size kSmallMin << klass
     std::uint32_t live = 0;           // blocks handed out
     std::vector<std::uint16_t> free;  // indices of the free blocks
-    std::size_t partial_index = 0;    // position in its class's list of slabs with free blocks
+    Slab* prev = nullptr;             // its class's list of slabs with free blocks
+    Slab* next = nullptr;
+    bool listed = false;
+  };
+  // The slabs of one device and class with free blocks; intrusive, so that a free never
+  // allocates and the list leaves no block of its own in the heap.
+  struct SlabList {
+    Slab* head = nullptr;
+    std::size_t count = 0;
+    Slab* spare = nullptr;  // the one empty slab kept, if any
   };
   static constexpr unsigned kSmallClasses = 5;  // 16, 32, 64, 128, 256
   static unsigned small_class_of(std::size_t bytes) noexcept;
@@ -126,7 +136,8 @@ class CachingAllocator {
   static std::size_t class_of(std::size_t bytes) noexcept;
   void* allocate_small(int device, std::size_t bytes);
   void deallocate_small(int device, void* data, std::size_t bytes) noexcept;
-  void drop_partial(Slab* slab) noexcept;
+  void link(SlabList& list, Slab* slab) noexcept;
+  void unlink(SlabList& list, Slab* slab) noexcept;
   void free_slab(Slab* slab) noexcept;
   // The backend's memory, after giving the cache back once when it has none.
   void* backend_allocate(int device, std::size_t size);
@@ -139,7 +150,7 @@ class CachingAllocator {
   // Small blocks: every slab by its base address (to find a freed block's slab), and per device
   // and class the slabs that have free blocks.
   std::map<std::uintptr_t, std::unique_ptr<Slab>> slabs_;
-  std::map<std::pair<int, unsigned>, std::vector<Slab*>> partial_;
+  std::map<std::pair<int, unsigned>, SlabList> partial_;
   AllocatorStats stats_;
 };
 
