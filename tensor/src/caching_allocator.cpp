@@ -106,7 +106,6 @@ void CachingAllocator::link(SlabList& list, Slab* slab) noexcept {
   slab->next = list.head;
   if (list.head) list.head->prev = slab;
   list.head = slab;
-  ++list.count;
 }
 
 void CachingAllocator::unlink(SlabList& list, Slab* slab) noexcept {
@@ -115,7 +114,6 @@ void CachingAllocator::unlink(SlabList& list, Slab* slab) noexcept {
   (slab->prev ? slab->prev->next : list.head) = slab->next;
   if (slab->next) slab->next->prev = slab->prev;
   slab->prev = slab->next = nullptr;
-  --list.count;
 }
 
 void CachingAllocator::free_slab(Slab* slab) noexcept {

@@ -317,3 +317,46 @@ TEST_CASE(
   // The small-block cache after the free: at most one spare slab per class more than before.
   CHECK(stats.slabs <= slabs0 + 5);
 }
+
+TEST_CASE("InlineVector: in place up to its count, on the heap past it, in order",
+          "[tensor][memory]") {
+  kindling::detail::InlineVector<std::uint64_t, 3> v;
+  CHECK(v.empty());
+  const double heap0 = static_cast<double>(__atomic_load_n(&heap_bytes_in_use, __ATOMIC_RELAXED));
+  for (std::uint64_t i = 0; i < 3; ++i)
+    v.push_back(10 + i);
+  CHECK(static_cast<double>(__atomic_load_n(&heap_bytes_in_use, __ATOMIC_RELAXED)) == heap0);
+  for (std::uint64_t i = 3; i < 9; ++i)
+    v.push_back(10 + i);  // concat's many inputs: moves to the heap, keeps the order
+  CHECK(static_cast<double>(__atomic_load_n(&heap_bytes_in_use, __ATOMIC_RELAXED)) > heap0);
+  REQUIRE(v.size() == 9);
+  for (std::size_t i = 0; i < v.size(); ++i)
+    CHECK(v[i] == 10 + i);
+  std::uint64_t sum = 0;
+  for (std::uint64_t x : v)
+    sum += x;
+  CHECK(sum == 9 * 10 + 36);
+  v.clear();
+  CHECK(v.empty());
+  v.push_back(7);
+  CHECK(v[0] == 7);
+}
+
+TEST_CASE("small tensor nodes: concat of many inputs, labels and parameters survive the layout",
+          "[tensor][memory]") {
+  std::vector<Tensor> parts;
+  for (int i = 0; i < 5; ++i)
+    parts.push_back(kindling::full({2}, 1.0 + i).set_requires_grad());
+  Tensor c = kindling::concat(parts, 0);  // 5 inputs: past the 2 in place
+  c.set_label("c");
+  CHECK(c.label() == "c");
+  c.set_label("");
+  CHECK(c.label().empty());
+  // sum records its parameters behind the node's one pointer; its backward reads them.
+  Tensor s = kindling::sum(c * c);
+  s.backward();
+  for (int i = 0; i < 5; ++i) {
+    CHECK(parts[i].grad().to_vector<float>() == std::vector<float>(2, 2.0f * (1.0f + i)));
+    CHECK(c.inputs()[static_cast<std::size_t>(i)].same_node(parts[i]));
+  }
+}

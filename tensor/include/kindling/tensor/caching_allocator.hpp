@@ -126,7 +126,6 @@ class CachingAllocator {
   // allocates and the list leaves no block of its own in the heap.
   struct SlabList {
     Slab* head = nullptr;
-    std::size_t count = 0;
     Slab* spare = nullptr;  // the one empty slab kept, if any
   };
   static constexpr unsigned kSmallClasses = 5;  // 16, 32, 64, 128, 256
