@@ -110,9 +110,9 @@ int main(int argc, char** argv) {
               static_cast<double>(m.arena) / 1e6, static_cast<double>(m.fordblks) / 1e6,
               static_cast<double>(m.keepcost) / 1e6);
   const auto start = std::chrono::steady_clock::now();
-  malloc_trim(0);
+  kindling::detail::release_cpu_memory();
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  std::printf("after malloc_trim (%.1f ms): RSS %.1f MB\n", ms,
+  std::printf("after release_cpu_memory (%.1f ms): RSS %.1f MB\n", ms,
               static_cast<double>(rss_bytes()) / 1e6);
 }

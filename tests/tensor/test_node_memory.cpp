@@ -360,3 +360,23 @@ TEST_CASE("small tensor nodes: concat of many inputs, labels and parameters surv
     CHECK(c.inputs()[static_cast<std::size_t>(i)].same_node(parts[i]));
   }
 }
+
+TEST_CASE("release_cpu_memory: the cache's idle blocks and spare slabs go back",
+          "[tensor][memory]") {
+  {
+    std::vector<Tensor> small, large;
+    for (int i = 0; i < 5000; ++i)
+      small.push_back(kindling::full({4}, 1.0));
+    for (int i = 0; i < 4; ++i)
+      large.push_back(kindling::zeros({1 << 16}));  // 256 KiB each: the large path
+  }
+  const auto before = kindling::detail::cpu_allocator_stats();
+  CHECK(before.cached_bytes >= 4 * (std::size_t{1} << 18));  // the large blocks wait in the cache
+  const std::size_t freed = kindling::detail::release_cpu_memory();
+  const auto after = kindling::detail::cpu_allocator_stats();
+  CHECK(freed == before.cached_bytes - after.cached_bytes);
+  // Left: only the free blocks of slabs that still hold live tensors (none made here).
+  CHECK(after.cached_bytes < before.cached_bytes);
+  CHECK(after.backend_frees > before.backend_frees);
+  CHECK(after.allocated_bytes == before.allocated_bytes);
+}

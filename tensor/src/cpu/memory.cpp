@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "cpu.hpp"
 #include "kindling/tensor/caching_allocator.hpp"
@@ -51,6 +54,13 @@ AllocatorStats cpu_allocator_stats() {
 }
 std::size_t cpu_allocator_cache_limit() noexcept {
   return kernels::cpu::kCacheLimit;
+}
+std::size_t release_cpu_memory() noexcept {
+  const std::size_t freed = kernels::cpu::cache().release();
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+  return freed;
 }
 }  // namespace kindling::detail
 

@@ -157,5 +157,12 @@ class CachingAllocator {
 // of memory use.
 AllocatorStats cpu_allocator_stats();
 std::size_t cpu_allocator_cache_limit() noexcept;
+// Gives the CPU cache's idle blocks and spare slabs back to the system and, on glibc, asks malloc
+// to return its free pages too (malloc_trim): after a large graph is freed, everything is back in
+// malloc, but glibc keeps the pages of a heap it cannot shrink from the top (the small blocks of
+// vectors and storages in its fast bins). Returns the bytes the cache gave back. What
+// torch.cuda.empty_cache() is for the GPU; not called automatically, as a trim of a large heap
+// takes tens of milliseconds.
+std::size_t release_cpu_memory() noexcept;
 
 }  // namespace kindling::detail
