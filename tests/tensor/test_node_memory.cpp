@@ -185,6 +185,8 @@ TEST_CASE("small blocks: out of memory for a slab is a kindling error naming the
 
 // A pool of its own block size, so that no other code's nodes share its chunks.
 using TestPool = kindling::engine::FixedBlockPool<72, 8>;
+// Under AddressSanitizer the pool steps aside (every block its own allocation): no chunks.
+constexpr bool kPooled = KINDLING_NODE_POOL != 0;
 
 TEST_CASE("node pool: emptied chunks go back, live() keeps its meaning", "[tensor][memory][pool]") {
   TestPool& pool = TestPool::this_thread();
@@ -196,8 +198,10 @@ TEST_CASE("node pool: emptied chunks go back, live() keeps its meaning", "[tenso
   CHECK(pool.live() == live0 + 20000);
   // 20000 blocks of 72 bytes need at least 20000 * 72 / 64 KiB = 22 chunks.
   const std::size_t held = TestPool::chunks_held() - chunks0;
-  CHECK(held >= 20000 * 72 / TestPool::kChunkBytes + 1);
-  CHECK(held <= 20000 * 72 / TestPool::kChunkBytes + 2);
+  if (kPooled) {
+    CHECK(held >= 20000 * 72 / TestPool::kChunkBytes + 1);
+    CHECK(held <= 20000 * 72 / TestPool::kChunkBytes + 2);
+  }
   // Freed in reverse (a chain's teardown): all chunks but the one allocation comes from go back.
   for (std::size_t i = blocks.size(); i-- > 0;)
     pool.deallocate(blocks[i]);
@@ -242,7 +246,7 @@ TEST_CASE("node pool: a block freed on another thread is reused, and a thread's 
     for (int i = 0; i < 5000; ++i)
       orphans.push_back(TestPool::this_thread().allocate());
   }).join();
-  CHECK(TestPool::chunks_held() > chunks0 + 1);
+  if (kPooled) CHECK(TestPool::chunks_held() > chunks0 + 1);
   for (void* b : orphans)
     pool.deallocate(b);
   CHECK(TestPool::chunks_held() <= chunks0 + 1);
@@ -289,8 +293,10 @@ TEST_CASE(
     const double nodes_per_link = kind == "y * 2.0" ? 2 : 1;
     const double pool = (built.pool_bytes - base.pool_bytes) / kNodes / nodes_per_link;
     const double data = (built.allocator_bytes - base.allocator_bytes) / kNodes / nodes_per_link;
-    CHECK(pool >= sizeof(kindling::TensorNode));
-    CHECK(pool <= sizeof(kindling::TensorNode) * 1.01);  // a chunk's header and tail
+    if (kPooled) {
+      CHECK(pool >= sizeof(kindling::TensorNode));
+      CHECK(pool <= sizeof(kindling::TensorNode) * 1.01);  // a chunk's header and tail
+    }
     // 4 floats, the 16-byte class (was 512); x's own block is in the count too.
     CHECK(data == Approx(16).margin(0.01));
     // Beyond the node and its data, what goes through new: the shape and strides vectors (8
