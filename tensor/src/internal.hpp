@@ -84,7 +84,7 @@ struct NodeAccess {
   static DType input_dtype(const TensorNode& node, std::size_t i) { return node.inputs[i]->dtype; }
   template <class P>
   static const P& params(const TensorNode& node) {
-    const P* p = std::get_if<P>(&node.params);
+    const P* p = node.extras ? std::get_if<P>(&node.extras->params) : nullptr;
     assert(p != nullptr && "the op recorded other parameters");
     return *p;
   }

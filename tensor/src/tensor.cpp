@@ -22,11 +22,14 @@ Storage::Storage(std::size_t bytes, Device device)
     : data_(kernels::kernels_for(device).allocate(device, bytes)), bytes_(bytes), device_(device) {}
 
 Storage::Storage(void* data, std::size_t bytes, Device device, std::function<void()> release)
-    : data_(data), bytes_(bytes), device_(device), release_(std::move(release)) {}
+    : data_(data),
+      bytes_(bytes),
+      device_(device),
+      release_(release ? std::make_unique<std::function<void()>>(std::move(release)) : nullptr) {}
 
 Storage::~Storage() {
   if (release_) {
-    release_();
+    (*release_)();
   } else {
     kernels::kernels_for(device_).deallocate(device_, data_, bytes_);
   }
@@ -125,7 +128,7 @@ void TensorNode::clear_grad() noexcept {
 }
 
 std::vector<std::string> TensorNode::dot_fields() const {
-  return {label ? *label : std::string{},
+  return {extras ? extras->label : std::string{},
           shape_string(shape) + " " + std::string(dtype_name(dtype)),
           grad ? "grad " + shape_string(grad->shape) : "no grad"};
 }
@@ -274,12 +277,16 @@ Tensor Tensor::detach() const {
 const std::string& Tensor::label() const {
   static const std::string empty;
   const TensorNode& n = checked_node("label");
-  return n.label ? *n.label : empty;
+  return n.extras ? n.extras->label : empty;
 }
 
 Tensor& Tensor::set_label(std::string label) {
-  checked_node("set_label").label =
-      label.empty() ? nullptr : std::make_unique<std::string>(std::move(label));
+  TensorNode& n = checked_node("set_label");
+  if (!n.extras) {
+    if (label.empty()) return *this;
+    n.extras = std::make_unique<TensorNode::Extras>();
+  }
+  n.extras->label = std::move(label);
   return *this;
 }
 
@@ -508,11 +515,16 @@ Tensor NodeAccess::record(TensorOp op, Tensor result, std::span<const Tensor* co
   node->sequence_ =
       engine::next_creation_sequence();  // after every input's (Note [creation order])
   node->scope = engine::NameScope::current();
+  node->inputs.reserve(inputs.size());
   for (const Tensor* in : inputs) {
     node->inputs.push_back(in->node());
     engine::retain(in->node());
   }
-  node->params = std::move(params);
+  if (!std::holds_alternative<std::monostate>(params)) {
+    if (!node->extras) node->extras = std::make_unique<TensorNode::Extras>();
+    node->extras->params = std::move(params);
+  }
+  node->saved.reserve(saved_tensors.size());
   for (const Tensor& s : saved_tensors) {
     const Tensor leaf = s.detach();
     node->saved.push_back(leaf.node());

@@ -1,12 +1,16 @@
 // CPU memory: the shared caching allocator (Note [caching allocator] in
 // kindling/tensor/caching_allocator.hpp) over aligned_alloc, so that a training step reuses the
 // buffers the previous step freed instead of asking malloc (and the kernel, for large blocks)
-// again every time. Blocks are 64-byte aligned; the cache holds at most kCacheLimit bytes, and
-// blocks freed beyond that go straight back to the system. Also the CPU's host copies, which are
-// plain memcpy.
+// again every time. Requests up to 256 bytes come from slabs (Note [small blocks]), aligned to
+// min(their class, 64); larger blocks are 64-byte aligned. The cache holds at most kCacheLimit
+// bytes, and blocks freed beyond that go straight back to the system. Also the CPU's host copies,
+// which are plain memcpy.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "cpu.hpp"
 #include "kindling/tensor/caching_allocator.hpp"
@@ -35,11 +39,32 @@ void system_deallocate(int, void* data, void*) noexcept {
 detail::CachingAllocator& cache() {
   // Immortal: tensors may die during static destruction.
   static auto* instance = new detail::CachingAllocator(
-      detail::AllocatorBackend{&system_allocate, &system_deallocate, nullptr, "cpu"}, kCacheLimit);
+      detail::AllocatorBackend{&system_allocate, &system_deallocate, nullptr, "cpu"}, kCacheLimit,
+      /*small_blocks=*/true);
   return *instance;
 }
 
 }  // namespace
+
+}  // namespace kindling::kernels::cpu
+
+namespace kindling::detail {
+AllocatorStats cpu_allocator_stats() {
+  return kernels::cpu::cache().stats();
+}
+std::size_t cpu_allocator_cache_limit() noexcept {
+  return kernels::cpu::kCacheLimit;
+}
+std::size_t release_cpu_memory() noexcept {
+  const std::size_t freed = kernels::cpu::cache().release();
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+  return freed;
+}
+}  // namespace kindling::detail
+
+namespace kindling::kernels::cpu {
 
 // The table promises storage for 0 bytes too (an empty tensor still has some). The CPU is one
 // device whatever the index says.

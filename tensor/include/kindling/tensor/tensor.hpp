@@ -25,6 +25,7 @@
 #include "kindling/engine/graph.hpp"
 #include "kindling/engine/scope.hpp"
 #include "kindling/tensor/dtype.hpp"
+#include "kindling/tensor/inline_vector.hpp"
 #include "kindling/tensor/kernels.hpp"
 #include "kindling/tensor/op_list.hpp"
 
@@ -57,7 +58,9 @@ class Storage {
   void* data_;
   std::size_t bytes_;
   Device device_;
-  std::function<void()> release_;  // set only for adopted memory
+  // Set only for adopted memory; a pointer, as few storages have one (a std::function member
+  // would add 32 bytes to every small tensor's storage).
+  std::unique_ptr<std::function<void()>> release_;
   std::atomic<std::uint64_t> version_{0};
   friend struct detail::NodeAccess;  // move_to_device carries the version on
 };
@@ -95,7 +98,7 @@ using OpParams = std::variant<std::monostate, AxisParams, PermuteParams, SlicePa
 class TensorNode : public engine::NodeBase {
  public:
   // The engine's hooks (Note [one backward pass] in engine/graph.hpp).
-  std::span<TensorNode* const> parents() const noexcept { return inputs; }
+  std::span<TensorNode* const> parents() const noexcept { return {inputs.data(), inputs.size()}; }
   void backward_step();
   void seed_grad();
   void clear_grad() noexcept;
@@ -114,23 +117,33 @@ class TensorNode : public engine::NodeBase {
   friend class Tensor;
   friend struct detail::NodeAccess;
 
-  std::uint64_t sequence_ = 0;
-  std::shared_ptr<Storage> storage;
-  Shape shape;
-  Shape strides;            // in elements
-  std::int64_t offset = 0;  // in elements, from the start of storage
+  // Note [small tensor nodes]
+  // A node's members are laid out for the small tensors of long chains (issue 14): the one-byte
+  // fields fill NodeBase's padding, the inputs, saved tensors and versions are inline up to the
+  // usual counts (an InlineVector moves to the heap past them), and what few nodes have (an op's
+  // parameters, a label) is behind one pointer. The probe tests/tensor/node_memory_probe.cpp
+  // prints what a node costs; tests/tensor/test_node_memory.cpp bounds it.
   DType dtype = DType::float32;
   TensorOp op = TensorOp::leaf;
   bool requires_grad = false;
-  bool saved_freed = false;         // backward ran without retain_graph: saved tensors are gone
-  std::vector<TensorNode*> inputs;  // the differentiable inputs, each holding a reference
-  std::vector<TensorNode*> saved;   // extra tensors backward needs (indices, masks); referenced
+  bool saved_freed = false;  // backward ran without retain_graph: saved tensors are gone
+  std::uint64_t sequence_ = 0;
+  std::shared_ptr<Storage> storage;
+  Shape shape;
+  Shape strides;                                // in elements
+  std::int64_t offset = 0;                      // in elements, from the start of storage
+  detail::InlineVector<TensorNode*, 2> inputs;  // the differentiable inputs, each referenced
+  detail::InlineVector<TensorNode*, 1> saved;   // extra tensors backward needs; referenced
   // The storage versions when the op was recorded: the output's, then each input's, then each
   // saved tensor's (Note [version counters]).
-  std::vector<std::uint64_t> versions;
+  detail::InlineVector<std::uint64_t, 3> versions;
   TensorNode* grad = nullptr;  // a leaf node of this node's shape, or null; referenced
-  OpParams params;
-  std::unique_ptr<std::string> label;
+  // The op's parameters (none: std::monostate) and the label; null while both are empty.
+  struct Extras {
+    OpParams params;
+    std::string label;
+  };
+  std::unique_ptr<Extras> extras;
   // The modules whose forward made this node (Note [module scopes]); null outside any module.
   engine::NameScope::Path scope;
 };
