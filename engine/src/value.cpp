@@ -38,6 +38,11 @@ ValueNode* new_node(double data) {
                       op == ValueOp::pow ? ", k = " + std::to_string(exponent) : std::string{});
 }
 
+// An op's result with grad mode off: a leaf (kept out of make_result's inlined path).
+[[gnu::noinline]] Value make_leaf(double data) {
+  return Value::from_node(new_node(data));
+}
+
 // Input `slot` of a new record: a leaf is counted (Note [record references]); a record must lie
 // on the same tape (TapeFrontier walks one tape), a leaf may come from any thread.
 inline void attach_input(ValueNode* record, int slot, ValueNode* input, const Tape& tape) {
@@ -58,7 +63,7 @@ inline Value make_result(ValueOp op, double data, const Value& a, const Value* b
   if (is_anomaly_enabled() && !std::isfinite(data)) [[unlikely]]
     throw_not_finite(op, data, a.data(), b, exponent);
   if (!is_grad_enabled()) [[unlikely]]
-    return Value::from_node(new_node(data));
+    return make_leaf(data);
   Tape& tape = Tape::this_thread();
   auto* node = new (tape.allocate()) ValueNode;
   node->data = data;
@@ -428,18 +433,6 @@ void ValueNode::destroy(ValueNode* node) noexcept {
   assert(node->input_count == 0);  // a leaf: records are retired by their tape
   node->~ValueNode();
   Pool::this_thread().deallocate(node);
-}
-
-// Only leaf inputs hold a count (Note [record references]); the record inputs are below this one,
-// and the rewind reaches them next (or, under a live record, later). Nothing recurses.
-void ValueNode::retire(ValueNode* record) noexcept {
-  for (int i = 0; i < record->input_count; ++i) {
-    if ((record->leaf_inputs >> i & 1u) == 0) continue;
-    ValueNode* leaf = record->inputs[i];
-    assert(leaf->ref_count > 0);
-    if (--leaf->ref_count == 0) destroy(leaf);
-  }
-  record->~ValueNode();
 }
 
 // Flattened: the tape's rewind and each record's retire() run as one loop.

@@ -27,7 +27,13 @@
 #include <new>
 #include <vector>
 
-#if defined(__SANITIZE_ADDRESS__)
+// GCC says __SANITIZE_ADDRESS__; clang says __has_feature(address_sanitizer).
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) && !defined(__SANITIZE_ADDRESS__)
+#define KINDLING_TAPE_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(KINDLING_TAPE_ASAN)
 #include <sanitizer/asan_interface.h>
 #define KINDLING_TAPE_POISON(address, size) ASAN_POISON_MEMORY_REGION(address, size)
 #define KINDLING_TAPE_UNPOISON(address, size) ASAN_UNPOISON_MEMORY_REGION(address, size)
@@ -113,7 +119,7 @@ class CreationTape {
       tape->orphan();
     }
   };
-  static CreationTape& make_current() {
+  [[gnu::noinline]] static CreationTape& make_current() {  // once per thread: out of line
     thread_local Holder holder;
     if (current() == nullptr) {
       // Asked for after this thread's Holder has gone (a thread_local destructor building a
@@ -156,7 +162,7 @@ class CreationTape {
     rewinding_ = false;
   }
 
-  void grow() {
+  [[gnu::noinline]] void grow() {  // once per chunk: kept out of allocate()'s inlined path
     Chunk* chunk = spare_;
     if (chunk != nullptr) {
       spare_ = chunk->below;

@@ -10,6 +10,7 @@
 // order backward() walks them in, and a training step's records are freed by rewinding the tape.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
@@ -115,6 +116,19 @@ struct ValueNode : engine::NodeBase {
 };
 
 static_assert(sizeof(ValueNode) == 64, "a scalar node should stay at 64 bytes");
+
+// Only leaf inputs hold a count (Note [record references]); the record inputs are below this one,
+// and the rewind reaches them next (or, under a live record, later). Nothing recurses. Inline, so
+// that the tape's rewind loop is one loop.
+inline void ValueNode::retire(ValueNode* record) noexcept {
+  for (int i = 0; i < record->input_count; ++i) {
+    if ((record->leaf_inputs >> i & 1u) == 0) continue;
+    ValueNode* leaf = record->inputs[i];
+    assert(leaf->ref_count > 0);
+    if (--leaf->ref_count == 0) destroy(leaf);
+  }
+  record->~ValueNode();
+}
 
 // d(node)/d(input i) at the node's current values: what the backward step multiplies node.grad by.
 double local_derivative(const ValueNode& node, int input_index);
