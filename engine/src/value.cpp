@@ -28,7 +28,8 @@ ValueNode* new_node(double data) {
 [[noreturn, gnu::cold, gnu::noinline]] void throw_other_thread(ValueOp op) {
   detail::throw_error(op_name(op),
                       ": an input was computed on another thread; a graph belongs to one thread "
-                      "(start this thread's graph from leaves, e.g. Value(x.data()))");
+                      "(start this thread's graph from new leaves: Value(x.data()) in C++, "
+                      "Value(x.data) in Python)");
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] void throw_not_finite(ValueOp op, double data, double a,
