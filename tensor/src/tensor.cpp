@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "forward_mode.hpp"
 #include "internal.hpp"
 #include "kindling/engine/pool.hpp"
 #include "kindling/tensor/testing.hpp"
@@ -494,6 +495,19 @@ void NodeAccess::throw_bad_contribution(const TensorNode& node, std::size_t i,
 // scope, parameters and saved tensors.
 Tensor NodeAccess::record(TensorOp op, Tensor result, std::span<const Tensor* const> inputs,
                           OpParams params, std::vector<Tensor> saved_tensors) {
+  if (forward_mode_on) [[unlikely]] {
+    // Note [forward mode]: the op is recorded as usual, then its result gets its tangent (after
+    // recording, so a rule that reads the result reads the graph node).
+    const OpParams kept_params = params;
+    const std::vector<Tensor> kept_saved = saved_tensors;
+    Tensor recorded;
+    {
+      const ForwardModePause pause;
+      recorded = record(op, std::move(result), inputs, std::move(params), std::move(saved_tensors));
+    }
+    record_tangent(op, recorded, inputs, kept_params, kept_saved);
+    return recorded;
+  }
   if (is_anomaly_enabled()) [[unlikely]] {
     std::string shapes;
     for (const Tensor* in : inputs) {
