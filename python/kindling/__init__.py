@@ -27,6 +27,7 @@ from ._kindling.nn import manual_seed  # noqa: F401
 from ._dot import DotGraph, dot_available, to_dot  # noqa: F401
 from ._grad_mode import detect_anomaly, enable_grad, no_grad  # noqa: F401
 from . import nn  # noqa: F401
+from . import autograd  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,7 @@ del _cls
 
 __all__ = [
     "DotGraph",
+    "autograd",
     "Error",
     "Value",
     "detect_anomaly",

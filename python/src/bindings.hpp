@@ -49,6 +49,9 @@ void bind_data(py::module_& nn_module);     // data sets, DataLoader (data.cpp)
 void bind_metrics(py::module_& nn_module);  // accuracy, ConfusionMatrix, RunningMean
 void bind_safetensors(py::module_& m);      // kindling.save / load (io.cpp)
 void bind_cuda(py::module_& c);             // kindling.cuda (cuda.cpp)
+// kindling.autograd.forward_ad and .functional's compiled half, _kindling._autograd
+// (functional.cpp).
+void bind_autograd(py::module_& m);
 // kindling.nn's scalar Neuron, Layer, MLP, losses, SGD step and make_moons.
 void bind_scalar_nn(py::module_& m);
 

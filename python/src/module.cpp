@@ -51,6 +51,7 @@ PYBIND11_MODULE(_kindling, m) {
   kindling::python::bind_stepper(m);
   kindling::python::bind_tensor(m);
   kindling::python::bind_dot(m);
+  kindling::python::bind_autograd(m);
   py::module_ nn = m.def_submodule(
       "nn", "Neural networks: tensor modules and micrograd's scalar networks (Neuron, Layer, MLP)");
   kindling::python::bind_scalar_nn(nn);
