@@ -124,5 +124,13 @@ Tensor sum_to(const Tensor& grad, const Shape& shape) {
   return s.shape() == shape ? s : reshape(s, shape);
 }
 
+Tensor scatter_positions(const Tensor& g, const Shape& shape, std::int64_t axis,
+                         const Tensor& positions) {
+  Shape along(g.shape().size(), 1);
+  along[static_cast<std::size_t>(axis)] = positions.numel();
+  const Tensor index = contiguous(expand(reshape(positions, along), g.shape()));
+  return scatter_add(zeros(shape, g.dtype(), g.device()), axis, index, g);
+}
+
 }  // namespace detail
 }  // namespace kindling

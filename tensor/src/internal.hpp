@@ -2,10 +2,12 @@
 // the accessors a backward step uses. Not installed: only tensor/src sees it.
 #pragma once
 
+#include <atomic>
 #include <cassert>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,6 +37,48 @@ KINDLING_TENSOR_PRIMITIVES(KINDLING_X)
 // The public empty (creation.hpp), also reachable as detail::empty in the op files.
 using kindling::empty;
 
+// Note [create_graph] (autograd.cpp): true while a backward pass on this thread records its
+// gradients. backward_step then runs with grad mode on, output_value() hands out the node itself,
+// the fused backward kernels give way to their composite forms, and gradients accumulate out of
+// place. One thread-local load where it is read; false outside such a pass.
+inline thread_local bool creating_graph = false;
+// Sets creating_graph for its lifetime.
+class CreateGraphScope {
+ public:
+  explicit CreateGraphScope(bool on) noexcept : previous_(creating_graph) { creating_graph = on; }
+  ~CreateGraphScope() { creating_graph = previous_; }
+  CreateGraphScope(const CreateGraphScope&) = delete;
+  CreateGraphScope& operator=(const CreateGraphScope&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// Sets grad mode for its lifetime (no_grad and enable_grad fix the value it is set to).
+class GradModeScope {
+ public:
+  explicit GradModeScope(bool enabled) noexcept : previous_(is_grad_enabled()) {
+    set_grad_enabled(enabled);
+  }
+  ~GradModeScope() { set_grad_enabled(previous_); }
+  GradModeScope(const GradModeScope&) = delete;
+  GradModeScope& operator=(const GradModeScope&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// A tensor's hooks (Note [tensor hooks] in tensor.cpp), in registration order, each with the id
+// its HookHandle removes it by.
+struct TensorHooks {
+  std::vector<std::pair<std::uint64_t, GradHook>> grad_hooks;
+  std::vector<std::pair<std::uint64_t, PostAccumulateGradHook>> post_accumulate_hooks;
+  std::uint64_t next_id = 1;
+};
+// Set once any hook has been registered in the process: until then backward never looks for
+// hooks (a relaxed load per pass).
+inline std::atomic<bool> hooks_registered{false};
+
 // The only code outside Tensor that reads or writes a TensorNode's private fields: recording,
 // accumulation, the accessors a backward uses, and the checks behind them. The op files go
 // through the free functions below, so no op touches a field itself.
@@ -43,6 +87,15 @@ struct NodeAccess {
   static Tensor record(TensorOp op, Tensor result, std::span<const Tensor* const> inputs,
                        OpParams params, std::vector<Tensor> saved_tensors);
   static void accumulate_grad(TensorNode* node, Tensor contribution);
+  static void accumulate_recorded(TensorNode* node, Tensor contribution);
+  // Takes node.grad out of the node (null after), handing its reference to the caller.
+  static TensorNode* take_grad(TensorNode& node) noexcept;
+  // Drops node.grad's reference and puts `before` (whose reference it takes) in its place.
+  static void restore_grad(TensorNode& node, TensorNode* before) noexcept;
+  // A leaf whose grad a pass summed alone (HookedLeaves in tensor.cpp): runs its gradient hooks
+  // on that sum, adds it to `before` (the grad it had, whose reference this takes), then runs its
+  // post-accumulate hooks.
+  static void merge_pass_grad(TensorNode& leaf, TensorNode* before);
   static bool exclusive_contiguous(const Tensor& t, std::uint32_t handles);
   static Tensor leaf_over(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype);
   static Tensor make_view(const Tensor& base, Shape shape, Shape strides, std::int64_t offset);
@@ -51,6 +104,30 @@ struct NodeAccess {
   static void run_replacement(TensorNode& node, const Tensor& grad,
                               const testing::ReplaceBackward& replacement);
   static void move_to_device(const Tensor& t, Device device);
+  // kindling::grad (autograd.cpp).
+  static std::vector<Tensor> grad(const std::vector<Tensor>& outputs,
+                                  const std::vector<Tensor>& inputs,
+                                  const std::vector<Tensor>& grad_outputs,
+                                  std::optional<bool> retain_graph, bool create_graph,
+                                  bool allow_unused);
+  // ---- hooks (Note [tensor hooks]) ----
+  static TensorHooks* hooks_of(const TensorNode& node) noexcept {
+    return node.extras ? node.extras->hooks.get() : nullptr;
+  }
+  static bool has_grad_hooks(const TensorNode& node) noexcept {
+    const TensorHooks* h = hooks_of(node);
+    return h != nullptr && !h->grad_hooks.empty();
+  }
+  // Runs node's gradient hooks on node.grad, replacing it with what they return.
+  static void run_grad_hooks(TensorNode& node);
+  static void run_post_accumulate_hooks(TensorNode& node);
+  static HookHandle add_hook(const Tensor& t, GradHook grad_hook, PostAccumulateGradHook post_hook);
+  static void remove_hook(const HookHandle& handle);
+  static bool retains_grad(const TensorNode& node) noexcept {
+    return node.extras && node.extras->retains_grad;
+  }
+  // Frees the saved tensors of an interior node and marks it (backward without retain_graph).
+  static void free_saved(TensorNode& node) noexcept;
   [[noreturn]] static void throw_modified(const TensorNode& node, std::size_t slot,
                                           const TensorNode& tensor);
   [[noreturn]] static void throw_bad_contribution(const TensorNode& node, std::size_t i,
@@ -210,7 +287,8 @@ const P& params(const TensorNode& node) {
   return NodeAccess::params<P>(node);
 }
 // The node's own value, as a leaf sharing its storage (holding the node itself would make a
-// reference cycle); checked as input() is.
+// reference cycle); checked as input() is. Under create_graph it is the node itself, so that the
+// gradient's graph reaches through it (Note [create_graph]).
 inline Tensor output_value(const TensorNode& node) {
   return NodeAccess::output_value(node);
 }
@@ -266,5 +344,10 @@ Tensor scalar_like(const Tensor& like, const Scalar& value);
 Tensor number_tensor(const Scalar& value, DType dtype, Device device);
 // Sums `grad` down to `shape` (the adjoint of expand).
 Tensor sum_to(const Tensor& grad, const Shape& shape);
+// The adjoint of taking positions `positions` (int64, 1-D) along `axis`: zeros of `shape` with
+// g's slices added at those positions, by the differentiable scatter_add (the composite path of
+// index_select's and slice's backward under create_graph, Note [create_graph]).
+Tensor scatter_positions(const Tensor& g, const Shape& shape, std::int64_t axis,
+                         const Tensor& positions);
 
 }  // namespace kindling::detail

@@ -29,6 +29,10 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index) {
   return detail::record<TensorOp::index_select>(out, {&x}, AxisParams{axis}, {index});
 }
 void detail::index_select_backward(TensorNode& node, const Tensor& g) {
+  if (creating_graph) [[unlikely]]  // Note [create_graph]: differentiable in g
+    return give(
+        node, 0,
+        scatter_positions(g, input_shape(node, 0), params<AxisParams>(node).axis, saved(node, 0)));
   const Tensor dx = zeros(input_shape(node, 0), g.dtype(), g.device());
   kernels_of(dx).index_add(dx.strided_view(), static_cast<int>(params<AxisParams>(node).axis),
                            saved(node, 0).strided_view(), g.strided_view());
@@ -51,6 +55,10 @@ Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index) {
   return detail::record<TensorOp::gather>(out, {&x}, AxisParams{axis}, {index});
 }
 void detail::gather_backward(TensorNode& node, const Tensor& g) {
+  if (creating_graph) [[unlikely]]  // Note [create_graph]: differentiable in g
+    return give(node, 0,
+                scatter_add(zeros(input_shape(node, 0), g.dtype(), g.device()),
+                            params<AxisParams>(node).axis, saved(node, 0), g));
   const Tensor dx = zeros(input_shape(node, 0), g.dtype(), g.device());
   kernels_of(dx).scatter_add(dx.strided_view(), static_cast<int>(params<AxisParams>(node).axis),
                              saved(node, 0).strided_view(), g.strided_view());

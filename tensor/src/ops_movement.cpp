@@ -225,6 +225,10 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
 }
 void detail::slice_backward(TensorNode& node, const Tensor& g) {
   const auto [axis, start, step] = params<SliceParams>(node);
+  if (creating_graph) [[unlikely]] {  // Note [create_graph]: differentiable in g
+    const Tensor positions = arange(g.shape()[axis]) * step + start;
+    return give(node, 0, scatter_positions(g, input_shape(node, 0), axis, positions));
+  }
   const Tensor dx = zeros(input_shape(node, 0), g.dtype(), g.device());
   // One past the last element the forward took (start + length * step could overflow).
   const std::int64_t length = g.shape()[axis];

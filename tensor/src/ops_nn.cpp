@@ -24,6 +24,10 @@ Tensor softmax_op(const Tensor& x, std::int64_t axis, bool log) {
 }
 Tensor softmax_grad(const TensorNode& node, const Tensor& g, bool log) {
   const Tensor y = detail::output_value(node);
+  if (detail::creating_graph) [[unlikely]] {  // the kernel's formula in tensor ops
+    const std::int64_t axis = detail::params<AxisParams>(node).axis;
+    return log ? g - exp(y) * sum(g, {axis}, true) : y * (g - sum(g * y, {axis}, true));
+  }
   Tensor dx = detail::empty(y.shape(), y.dtype(), y.device());
   detail::kernels_of(y).softmax_backward(y.strided_view(), g.strided_view(),
                                          static_cast<int>(detail::params<AxisParams>(node).axis),
@@ -130,6 +134,11 @@ void detail::cross_entropy_backward(TensorNode& node, const Tensor& g) {
   const std::int64_t n = logits.shape()[0];
   // A reduced loss's one grad value serves every sample: a stride-0 view, no copy.
   const Tensor per_sample = g.dim() == 0 ? expand(g, {n}) : g;
+  if (creating_graph && logits.numel() > 0) [[unlikely]] {  // the kernel's formula in tensor ops
+    const Tensor target = cast(one_hot(saved(node, 0), logits.shape()[1]), logits.dtype());
+    const double scale = params<ScaleParams>(node).scale;
+    return give(node, 0, (softmax(logits, 1) - target) * (unsqueeze(per_sample, 1) * scale));
+  }
   Tensor dz = empty(logits.shape(), logits.dtype(), logits.device());
   kernels_of(logits).cross_entropy_backward(logits.strided_view(), saved(node, 0).strided_view(),
                                             per_sample.strided_view(),

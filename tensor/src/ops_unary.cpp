@@ -1,8 +1,10 @@
 // Unary elementwise ops (Note [tensor op table]): the forwards of every KINDLING_TENSOR_UNARY
 // row and the backward of the `pointwise` rows are generated from the rows; the `custom`
 // backwards follow, each under its formula. y = f(x); the backward multiplies the upstream grad g
-// by f'(x), written with tensor ops.
+// by f'(x), written with tensor ops. Under create_graph the fused backward kernels give way to
+// the same formulas in tensor ops (tensor_formula.hpp, Note [create_graph] in autograd.cpp).
 #include "internal.hpp"
+#include "tensor_formula.hpp"
 
 namespace kindling {
 
@@ -27,20 +29,23 @@ Tensor unary_op(TensorOp op, UnaryKernel kernel, const Tensor& x, bool integers_
 }  // namespace
 
 // ---- the forwards, and the backward of the pointwise rows: one fused kernel, dx =
-// formula::name::backward(g, x) (Note [fused backward kernels] in formulas.hpp) ----
+// formula::name::backward(g, x) (Note [fused backward kernels] in formulas.hpp), or that formula
+// in tensor ops under create_graph ----
 #define KINDLING_X(name, dtypes, bwd, ...)                                                      \
   Tensor name(const Tensor& x) {                                                                \
     return unary_op(TensorOp::name, UnaryKernel::name, x,                                       \
                     DTypeRule::dtypes == DTypeRule::numeric);                                   \
   }                                                                                             \
   KINDLING_IF_POINTWISE_##bwd(void detail::name##_backward(TensorNode& node, const Tensor& g) { \
+    if (creating_graph) [[unlikely]]                                                            \
+      return give(node, 0, composite_backward<formula::name>(g, input(node, 0)));               \
     give(node, 0, binary_kernel(kernels::BinaryKernel::name##_backward, g, input(node, 0)));    \
   })
 KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
 
 // ---- the UNARY_PARAM rows: the node records the UnaryArgs; dx = g * name_grad(x; args) ----
-#define KINDLING_X(name, label, formula, ps)                                                      \
+#define KINDLING_X(name, label, text, ps)                                                         \
   Tensor name(const Tensor& x KINDLING_PARAMS_DEF(ps)) {                                          \
     check_floating(TensorOp::name, x);                                                            \
     const UnaryArgs args = KINDLING_PARAMS_ARGS(ps);                                              \
@@ -48,8 +53,10 @@ KINDLING_TENSOR_UNARY(KINDLING_X)
                                           args);                                                  \
   }                                                                                               \
   void detail::name##_backward(TensorNode& node, const Tensor& g) {                               \
-    const Tensor local =                                                                          \
-        unary_kernel(UnaryKernel::name##_grad, input(node, 0), params<UnaryArgs>(node));          \
+    const UnaryArgs& args = params<UnaryArgs>(node);                                              \
+    const Tensor local = creating_graph                                                           \
+                             ? composite_derivative<formula::name>(input(node, 0), args)          \
+                             : unary_kernel(UnaryKernel::name##_grad, input(node, 0), args);      \
     give(node, 0, mul(g, local));                                                                 \
   }
 KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
@@ -96,12 +103,19 @@ void detail::sigmoid_backward(TensorNode& node, const Tensor& g) {
 // PyTorch's edges: relu(NaN) = NaN, relu(-0) = -0 (Note [special values]). One relu_grad kernel
 // rather than a constant, a comparison and a product.
 void detail::relu_backward(TensorNode& node, const Tensor& g) {
+  if (creating_graph) [[unlikely]] {  // the kernel's select, differentiable in g
+    const Tensor x = input(node, 0);
+    return give(node, 0, where(le(x, scalar_like(x, 0.0)), scalar_like(g, 0.0), g));
+  }
   give(node, 0, binary_kernel(kernels::BinaryKernel::relu_grad, g, input(node, 0)));
 }
 
 // ---- gelu: y = x Phi(x) (exact, erf form);  dx = g * (Phi(x) + x phi(x)) ----
 void detail::gelu_backward(TensorNode& node, const Tensor& g) {
-  give(node, 0, g * unary_kernel(UnaryKernel::gelu_grad, input(node, 0)));
+  const Tensor x = input(node, 0);
+  give(node, 0,
+       g * (creating_graph ? composite_forward<formula::gelu_grad>(x)
+                           : unary_kernel(UnaryKernel::gelu_grad, x)));
 }
 
 // ---- clamp (composite): low below low, high above high, x between; NaN stays NaN;

@@ -6,8 +6,10 @@
 #include <cmath>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "forward_mode.hpp"
@@ -90,7 +92,12 @@ void TensorNode::backward_step() {
   KINDLING_CHECK(!saved_freed, "backward of ", op_name(op),
                  ": trying to backward through the graph a second time; its saved tensors were "
                  "freed by the first backward (pass retain_graph = true to keep them)");
-  const no_grad guard;  // gradients are computed with tensor ops, not recorded
+  // Gradients are computed with tensor ops, not recorded, unless the pass records them (Note
+  // [create_graph] in autograd.cpp).
+  const detail::GradModeScope mode(detail::creating_graph);
+  if (detail::hooks_registered.load(std::memory_order_relaxed)) [[unlikely]] {
+    if (detail::NodeAccess::has_grad_hooks(*this)) detail::NodeAccess::run_grad_hooks(*this);
+  }
   const Tensor g = Tensor::from_node(grad);
   // The ops of a backward step are checked as one, below, so the error names this node's op.
   const bool anomaly = is_anomaly_enabled();
@@ -310,7 +317,75 @@ Tensor& Tensor::claim_scope() {
   return *this;
 }
 
-void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+namespace {
+// The leaves with hooks in a backward pass (Note [tensor hooks]): their grad is set aside before
+// the sweep, so that the sweep sums this pass's gradient alone; finish() runs the gradient hooks
+// on that sum, adds it to what was set aside, and runs the post-accumulate hooks. If the sweep
+// throws, the destructor puts the set-aside grads back.
+class HookedLeaves {
+ public:
+  HookedLeaves() = default;
+  HookedLeaves(const HookedLeaves&) = delete;
+  HookedLeaves& operator=(const HookedLeaves&) = delete;
+  ~HookedLeaves() {
+    for (auto& [leaf, held] : held_)
+      detail::NodeAccess::restore_grad(*leaf, held);
+  }
+  void set_aside(std::span<TensorNode* const> order) {
+    for (TensorNode* node : order) {
+      if (node->parents().empty() && detail::NodeAccess::hooks_of(*node) != nullptr)
+        held_.emplace_back(node, detail::NodeAccess::take_grad(*node));
+    }
+  }
+  void finish() {
+    std::vector<std::pair<TensorNode*, TensorNode*>> held = std::move(held_);
+    held_.clear();
+    for (auto& [leaf, before] : held)
+      detail::NodeAccess::merge_pass_grad(*leaf, before);
+  }
+
+ private:
+  std::vector<std::pair<TensorNode*, TensorNode*>> held_;  // a leaf, its grad before the pass
+};
+}  // namespace
+
+void HookHandle::remove() const {
+  detail::NodeAccess::remove_hook(*this);  // by id: a second call finds nothing to remove
+}
+
+HookHandle Tensor::register_hook(GradHook hook) const {
+  const TensorNode& n = checked_node("register_hook");
+  KINDLING_CHECK(n.requires_grad, "register_hook: the tensor of shape ", shape_string(n.shape),
+                 " does not require grad, so no gradient reaches it");
+  KINDLING_CHECK(static_cast<bool>(hook), "register_hook: the hook is empty");
+  return detail::NodeAccess::add_hook(*this, std::move(hook), {});
+}
+
+HookHandle Tensor::register_post_accumulate_grad_hook(PostAccumulateGradHook hook) const {
+  const TensorNode& n = checked_node("register_post_accumulate_grad_hook");
+  KINDLING_CHECK(n.requires_grad, "register_post_accumulate_grad_hook: the tensor of shape ",
+                 shape_string(n.shape), " does not require grad, so no gradient reaches it");
+  KINDLING_CHECK(n.inputs.empty(), "register_post_accumulate_grad_hook: only leaves accumulate a ",
+                 "grad; this tensor (shape ", shape_string(n.shape), ") came from ", op_name(n.op));
+  KINDLING_CHECK(static_cast<bool>(hook), "register_post_accumulate_grad_hook: the hook is empty");
+  return detail::NodeAccess::add_hook(*this, {}, std::move(hook));
+}
+
+void Tensor::retain_grad() const {
+  TensorNode& n = checked_node("retain_grad");
+  KINDLING_CHECK(n.requires_grad, "retain_grad: the tensor of shape ", shape_string(n.shape),
+                 " does not require grad");
+  if (n.inputs.empty()) return;  // a leaf keeps its grad anyway
+  if (!n.extras) n.extras = std::make_unique<TensorNode::Extras>();
+  n.extras->retains_grad = true;
+}
+
+bool Tensor::retains_grad() const {
+  return detail::NodeAccess::retains_grad(checked_node("retains_grad"));
+}
+
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph,
+                      bool create_graph) const {
   checked_node("backward");
   KINDLING_CHECK(requires_grad(), "backward: the tensor of shape ", shape_string(shape()),
                  " does not require grad (no input of its graph does)");
@@ -318,27 +393,40 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
     KINDLING_CHECK(gradient.shape() == shape(), "backward: the gradient has shape ",
                    shape_string(gradient.shape()), " but the tensor has shape ",
                    shape_string(shape()));
+    KINDLING_CHECK(gradient.device() == device(), "backward: the gradient is on ",
+                   to_string(gradient.device()), " but the tensor is on ", to_string(device()));
   } else {
     KINDLING_CHECK(numel() == 1, "backward: the tensor has shape ", shape_string(shape()),
                    "; a non-scalar root needs an explicit gradient of that shape");
   }
+  const bool retain = retain_graph.value_or(create_graph);
   std::vector<TensorNode*> order;
   engine::begin_backward(node_.get(), order);
+  const detail::CreateGraphScope recording(create_graph);
+  HookedLeaves hooked;
+  const bool hooks = detail::hooks_registered.load(std::memory_order_relaxed);
+  if (hooks) [[unlikely]]
+    hooked.set_aside(order);
   if (gradient.defined()) {
-    const no_grad guard;
-    detail::accumulate_grad(node_.get(), cast(gradient.detach(), dtype()));
+    // Under create_graph the seed keeps its own graph (a gradient that depends on parameters).
+    const detail::GradModeScope mode(create_graph && is_grad_enabled());
+    detail::accumulate_grad(node_.get(),
+                            cast(create_graph ? gradient : gradient.detach(), dtype()));
   } else {
     node_->seed_grad();
   }
   engine::reverse_sweep<TensorNode>(order);
-  if (!retain_graph) {
-    for (TensorNode* n : order) {
-      if (n->inputs.empty()) continue;
-      for (TensorNode* s : n->saved)
-        engine::release(s);
-      n->saved.clear();
-      n->saved_freed = true;
-    }
+  if (hooks) [[unlikely]]
+    hooked.finish();
+  if (create_graph) [[unlikely]] {
+    // The interior grads are graphs that reach back through the nodes holding them: kept, they
+    // would be reference cycles (Note [create_graph]). Only retain_grad() keeps one.
+    for (TensorNode* n : order)
+      if (!n->inputs.empty() && !detail::NodeAccess::retains_grad(*n)) n->clear_grad();
+  }
+  if (!retain) {
+    for (TensorNode* n : order)
+      if (!n->inputs.empty()) detail::NodeAccess::free_saved(*n);
   }
 }
 
@@ -431,6 +519,8 @@ Tensor NodeAccess::make_view(const Tensor& base, Shape shape, Shape strides, std
 
 Tensor NodeAccess::output_value(const TensorNode& node) {
   check_version(node, 0, node);
+  if (creating_graph) [[unlikely]]
+    return Tensor::from_node(const_cast<TensorNode*>(&node));  // Note [create_graph]
   return make_view(Tensor::from_node(const_cast<TensorNode*>(&node)), node.shape, node.strides,
                    node.offset);
 }
@@ -586,6 +676,10 @@ void NodeAccess::accumulate_grad(TensorNode* node, Tensor contribution) {
   // give() checked the contribution (Note [gradient contract]); the root's seed is made to fit.
   assert(contribution.shape() == node->shape);
   assert(contribution.dtype() == node->dtype);
+  if (creating_graph) [[unlikely]] {
+    accumulate_recorded(node, std::move(contribution));
+    return;
+  }
   // Backward runs under no_grad, so a contribution is never itself part of the graph.
   assert(contribution.node()->inputs.empty());
   const bool leaf = node->inputs.empty();
@@ -599,8 +693,9 @@ void NodeAccess::accumulate_grad(TensorNode* node, Tensor contribution) {
     return;
   }
   const Tensor held = Tensor::from_node(node->grad);
-  // The node and `held` are the two references an exclusively held grad has here.
-  if (leaf || exclusive_contiguous(held, 2)) {
+  // The node and `held` are the two references an exclusively held grad has here. A leaf's grad
+  // that a create_graph pass recorded is a graph node: never written in place.
+  if ((leaf && !node->grad->requires_grad) || exclusive_contiguous(held, 2)) {
     const kernels::StridedView acc = node->grad->strided_view();
     kernels_of(contribution)
         .binary(kernels::BinaryKernel::add, acc, contribution.strided_view(), acc);
@@ -615,6 +710,127 @@ void NodeAccess::accumulate_grad(TensorNode* node, Tensor contribution) {
   engine::release(node->grad);
   node->grad = sum.node();
   engine::retain(node->grad);
+}
+
+// Under create_graph (Note [create_graph]): out of place and recorded, grad = grad + g, as
+// PyTorch accumulates then. A leaf's first gradient is adopted only when nothing else can see
+// its buffer (a later first-order pass adds into a leaf's grad in place), else cloned, in the
+// graph.
+void NodeAccess::accumulate_recorded(TensorNode* node, Tensor contribution) {
+  const enable_grad recording;
+  if (node->grad == nullptr) {
+    const TensorNode* c = contribution.node();
+    const bool own = c->ref_count == 1 && c->storage.use_count() == 1 && c->offset == 0 &&
+                     contribution.is_contiguous();
+    Tensor owned = !node->inputs.empty() || own ? std::move(contribution) : contribution.clone();
+    node->grad = owned.node();
+    engine::retain(node->grad);
+    return;
+  }
+  Tensor sum = Tensor::from_node(node->grad) + contribution;
+  engine::release(node->grad);
+  node->grad = sum.node();
+  engine::retain(node->grad);
+}
+
+void NodeAccess::free_saved(TensorNode& node) noexcept {
+  for (TensorNode* s : node.saved)
+    engine::release(s);
+  node.saved.clear();
+  node.saved_freed = true;
+}
+
+TensorNode* NodeAccess::take_grad(TensorNode& node) noexcept {
+  return std::exchange(node.grad, nullptr);
+}
+
+void NodeAccess::restore_grad(TensorNode& node, TensorNode* before) noexcept {
+  if (node.grad) engine::release(node.grad);
+  node.grad = before;
+}
+
+void NodeAccess::merge_pass_grad(TensorNode& leaf, TensorNode* before) {
+  if (leaf.grad == nullptr) {  // nothing reached the leaf in this pass: no hooks run
+    leaf.grad = before;
+    return;
+  }
+  if (has_grad_hooks(leaf)) run_grad_hooks(leaf);
+  const Tensor pass = Tensor::from_node(leaf.grad);
+  engine::release(leaf.grad);
+  leaf.grad = before;
+  accumulate_grad(&leaf, pass);
+  if (const TensorHooks* h = hooks_of(leaf); h != nullptr && !h->post_accumulate_hooks.empty())
+    run_post_accumulate_hooks(leaf);
+}
+
+// ---- hooks -------------------------------------------------------------------------------------
+
+// Note [tensor hooks]
+// PyTorch's three, stored in the node's Extras (a small node does not grow):
+//   register_hook(fn): fn(grad) runs on the gradient reaching the tensor in each backward pass,
+//     once it is complete: for an interior tensor just before its node's backward step, for a
+//     leaf on the sum of that pass's contributions, before it is added to .grad (so a leaf's
+//     .grad accumulates what the hooks return). A defined return replaces the gradient; hooks
+//     run in registration order, each on the previous one's result. kindling::grad runs them too
+//     (on the inputs' gradients as well), as torch.autograd.grad does.
+//   register_post_accumulate_grad_hook(fn), leaves only: fn(leaf) after the pass has added to
+//     leaf.grad (where a data-parallel step starts its all-reduce).
+//   retain_grad(): interior grads are kept after a first-order backward anyway (Note [what a
+//     second backward does]); after a create_graph one they are dropped (Note [create_graph]),
+//     except on the tensors marked here.
+// Each register_* returns a HookHandle, whose remove() takes the hook off. Hooks run with the
+// pass's grad mode (off, or on under create_graph); without create_graph, a hook's result is
+// detached. Until the first hook is registered in the process, backward does not look for them.
+HookHandle NodeAccess::add_hook(const Tensor& t, GradHook grad_hook,
+                                PostAccumulateGradHook post_hook) {
+  TensorNode& node = *t.node();
+  if (!node.extras) node.extras = std::make_unique<TensorNode::Extras>();
+  if (!node.extras->hooks) node.extras->hooks = std::make_shared<TensorHooks>();
+  TensorHooks& hooks = *node.extras->hooks;
+  HookHandle handle;
+  handle.hooks_ = node.extras->hooks;
+  handle.id_ = hooks.next_id++;
+  if (grad_hook) hooks.grad_hooks.emplace_back(handle.id_, std::move(grad_hook));
+  if (post_hook) hooks.post_accumulate_hooks.emplace_back(handle.id_, std::move(post_hook));
+  hooks_registered.store(true, std::memory_order_relaxed);
+  return handle;
+}
+
+void NodeAccess::remove_hook(const HookHandle& handle) {
+  const std::shared_ptr<TensorHooks> hooks = handle.hooks_.lock();
+  if (!hooks) return;
+  std::erase_if(hooks->grad_hooks, [&](const auto& h) { return h.first == handle.id_; });
+  std::erase_if(hooks->post_accumulate_hooks, [&](const auto& h) { return h.first == handle.id_; });
+}
+
+void NodeAccess::run_grad_hooks(TensorNode& node) {
+  assert(node.grad != nullptr && node.extras && node.extras->hooks);
+  // A copy: a hook may add or remove hooks.
+  const auto hooks = node.extras->hooks->grad_hooks;
+  Tensor g = Tensor::from_node(node.grad);
+  for (const auto& [id, hook] : hooks) {
+    Tensor replaced = hook(g);
+    if (!replaced.defined()) continue;
+    KINDLING_CHECK(replaced.shape() == node.shape && replaced.dtype() == node.dtype &&
+                       replaced.device() == node.device(),
+                   "register_hook: a hook on the tensor of shape ", shape_string(node.shape), " (",
+                   dtype_name(node.dtype), ", ", to_string(node.device()),
+                   ") returned a gradient of shape ", shape_string(replaced.shape()), " (",
+                   dtype_name(replaced.dtype()), ", ", to_string(replaced.device()),
+                   "); it must match the tensor");
+    g = creating_graph ? std::move(replaced) : replaced.detach();
+  }
+  if (g.node() == node.grad) return;
+  engine::retain(g.node());
+  engine::release(node.grad);
+  node.grad = g.node();
+}
+
+void NodeAccess::run_post_accumulate_hooks(TensorNode& node) {
+  const auto hooks = node.extras->hooks->post_accumulate_hooks;
+  const Tensor leaf = Tensor::from_node(&node);
+  for (const auto& [id, hook] : hooks)
+    hook(leaf);
 }
 
 }  // namespace detail

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "kindling/engine/grad_mode.hpp"
+#include "kindling/tensor/autograd.hpp"
 #include "kindling/tensor/creation.hpp"
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"

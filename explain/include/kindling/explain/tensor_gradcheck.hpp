@@ -1,5 +1,6 @@
 // gradcheck: compares the gradients backward() computes with central finite differences, as
-// PyTorch's torch.autograd.gradcheck does (which exists only in Python there).
+// PyTorch's torch.autograd.gradcheck does (which exists only in Python there); gradgradcheck does
+// the same for the second derivatives a create_graph backward gives (torch's gradgradcheck).
 #pragma once
 
 #include <functional>
@@ -28,5 +29,17 @@ struct GradcheckResult {
 // shows up in. The inputs' grads are overwritten with the analytic gradients.
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
                           const std::vector<Tensor>& inputs, const GradcheckOptions& options = {});
+
+// Checks the derivatives of the gradient (Note [create_graph] in tensor/src/autograd.cpp). With
+// y = fn(inputs), a grad_output w for y that itself requires grad, and fixed pseudo-random v_j,
+// the scalar s = sum_j <v_j, d<w, y>/dx_j> (the first-order gradients, from kindling::grad) is
+// differentiated with respect to every input that requires grad and to w: once by a second
+// grad() through the graph the first one recorded with create_graph, once by central differences
+// of s itself (each difference a first-order grad() without create_graph). Checking w too shows
+// that each backward is differentiable in its upstream gradient g, not only in its inputs. The
+// same input rules as gradcheck; the inputs' grads are not touched.
+GradcheckResult gradgradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
+                              const std::vector<Tensor>& inputs,
+                              const GradcheckOptions& options = {});
 
 }  // namespace kindling

@@ -15,6 +15,7 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,7 +36,29 @@ class Tensor;
 struct ValuesIndices;  // sort and topk's result (ops.hpp)
 namespace detail {
 struct NodeAccess;  // the nodes' one door for tensor/src (defined in tensor/src/internal.hpp)
-}
+struct TensorHooks;
+}  // namespace detail
+
+// Note [tensor hooks] (tensor/src/tensor.cpp) says when each kind runs.
+// A gradient hook sees the gradient reaching its tensor in a backward pass; a defined return
+// value replaces that gradient (same shape, dtype and device), an undefined one keeps it.
+using GradHook = std::function<Tensor(const Tensor& grad)>;
+// A post-accumulate-grad hook runs on a leaf after a backward pass has added to its grad, with
+// the leaf itself (its grad() is the accumulated gradient).
+using PostAccumulateGradHook = std::function<void(const Tensor& leaf)>;
+
+// What register_hook returns: remove() takes the hook off again (a no-op once done, or once the
+// tensor is gone). It does not keep the tensor alive.
+class HookHandle {
+ public:
+  HookHandle() noexcept = default;
+  void remove() const;
+
+ private:
+  friend struct detail::NodeAccess;
+  std::weak_ptr<detail::TensorHooks> hooks_;
+  std::uint64_t id_ = 0;
+};
 
 // A block of device memory shared by a tensor and its views; freed by the last of them.
 class Storage {
@@ -142,6 +165,9 @@ class TensorNode : public engine::NodeBase {
   struct Extras {
     OpParams params;
     std::string label;
+    // Hooks, shared with the HookHandles that can remove them (Note [tensor hooks]).
+    std::shared_ptr<detail::TensorHooks> hooks;
+    bool retains_grad = false;  // retain_grad() was called on this interior tensor
   };
   std::unique_ptr<Extras> extras;
   // The modules whose forward made this node (Note [module scopes]); null outside any module.
@@ -202,8 +228,19 @@ class Tensor {
   void zero_grad() const { checked_node("zero_grad").clear_grad(); }
   // Backward from this tensor: it must be a single element unless `gradient` (of its shape) is
   // given. Without retain_graph the saved tensors of the graph are freed, and a second backward
-  // through the same graph throws.
-  void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
+  // through the same graph throws. With create_graph the gradients are themselves recorded
+  // (Note [create_graph] in tensor/src/autograd.cpp), so they can be differentiated again;
+  // retain_graph defaults to create_graph, as in PyTorch.
+  void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false) const;
+  // ---- hooks (Note [tensor hooks] in tensor.cpp); the tensor must require grad ----
+  HookHandle register_hook(GradHook hook) const;
+  // Leaves only.
+  HookHandle register_post_accumulate_grad_hook(PostAccumulateGradHook hook) const;
+  // Marks an interior tensor so that its grad is kept after every backward, create_graph ones
+  // included (a no-op on a leaf, whose grad is always kept); is_leaf() stays false.
+  void retain_grad() const;
+  bool retains_grad() const;
   // A leaf sharing this tensor's storage, outside the graph.
   Tensor detach() const;
   // How many in-place writes this tensor's storage has seen; views share it (torch's _version).
