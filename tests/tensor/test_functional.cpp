@@ -33,7 +33,7 @@ TensorList network(const TensorList& in) {
   const Tensor& w = in[0];
   const Tensor& x = in[1];
   const Tensor h = tanh(matmul(w, x));
-  return {h, sum(log_softmax(matmul(w, x) * h, 0) * sin(x.slice(0, 0, 3)))};
+  return {h, sum(log_softmax(matmul(w, x) * h, 0) * sin(x.slice(0, 0, 4)))};
 }
 
 // Central differences of f's gradient along input j's element e: column (j, e) of the Hessian.
