@@ -311,9 +311,33 @@ Tensor hessian(const TensorFunction& func, const Tensor& input, bool create_grap
   return hessian(single(func), {input}, create_graph, strict, outer_jacobian_strategy)[0][0];
 }
 
+// H v as the tangent of the gradient along v (forward over reverse): the function runs on duals
+// carrying v, its gradient is taken with create_graph (so that every backward step is made of
+// recorded ops, which carry tangents), and the gradient's tangent is H v. One forward pass with
+// tangents and one backward pass with tangents, where reverse over reverse (vhp) needs a third
+// pass, the backward of the backward.
 OutputsAndDerivatives hvp(const Function& func, const TensorList& inputs, const TensorList& v,
                           bool create_graph, bool strict) {
-  return second_order_product(func, inputs, v, create_graph, strict, "hvp");
+  const TensorList xs = reverse_inputs(inputs, create_graph, "hvp");
+  const TensorList directions_v = directions(xs, v, "hvp", "input");
+  const forward_ad::dual_level level;
+  TensorList duals;
+  for (std::size_t j = 0; j < xs.size(); ++j)
+    duals.push_back(forward_ad::make_dual(xs[j], directions_v[j]));
+  const TensorList outputs = call(func, duals, "hvp");
+  check_scalar_output(outputs, "hvp");
+  const TensorList g =
+      gradients(outputs, xs, {ones_like(outputs[0])}, /*create_graph=*/true, strict, "hvp");
+  TensorList products;
+  bool any = false;
+  for (std::size_t j = 0; j < g.size(); ++j) {
+    const Tensor tangent = forward_ad::unpack_dual(g[j]).tangent;
+    any = any || tangent.defined();
+    products.push_back(tangent.defined() ? tangent : zeros_like(xs[j]));
+  }
+  KINDLING_CHECK(any || !strict,
+                 "hvp: the gradient does not depend on the inputs, and strict is set");
+  return {create_graph ? outputs : detached(outputs), create_graph ? products : detached(products)};
 }
 
 OutputsAndDerivatives vhp(const Function& func, const TensorList& inputs, const TensorList& v,

@@ -60,8 +60,9 @@ std::vector<TensorList> hessian(const Function& func, const TensorList& inputs,
 Tensor hessian(const TensorFunction& func, const Tensor& input, bool create_graph = false,
                bool strict = false, Strategy outer_jacobian_strategy = Strategy::reverse_mode);
 
-// H v and v^T H for a function with one one-element output; v has one tensor per input. Both
-// differentiate the gradient's product with v once more (reverse over reverse), as torch's do.
+// H v and v^T H for a function with one one-element output; v has one tensor per input. hvp
+// takes the gradient's tangent along v (forward over reverse: two passes); vhp differentiates the
+// gradient's product with v once more (reverse over reverse: three passes), as torch's vhp does.
 OutputsAndDerivatives hvp(const Function& func, const TensorList& inputs, const TensorList& v = {},
                           bool create_graph = false, bool strict = false);
 OutputsAndDerivatives vhp(const Function& func, const TensorList& inputs, const TensorList& v = {},
