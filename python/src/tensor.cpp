@@ -25,6 +25,7 @@
 #include "bindings.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
+#include "kindling/tensor/autograd.hpp"
 #include "kindling/tensor/creation.hpp"
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"
@@ -770,10 +771,16 @@ backward() fills .grad of the tensors that require grad.)");
           [](Tensor& t, std::string label) { t.set_label(std::move(label)); })
       .def(
           "backward",
-          [](const Tensor& t, const py::object& gradient, bool retain_graph) {
-            t.backward(gradient.is_none() ? Tensor{} : as_tensor(gradient), retain_graph);
+          [](const Tensor& t, const py::object& gradient, std::optional<bool> retain_graph,
+             bool create_graph) {
+            t.backward(gradient.is_none() ? Tensor{} : as_tensor(gradient), retain_graph,
+                       create_graph);
           },
-          py::arg("gradient") = py::none(), py::arg("retain_graph") = false)
+          py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(),
+          py::arg("create_graph") = false,
+          "Backward from this tensor, adding to .grad of the leaves (torch's backward). "
+          "retain_graph keeps the saved tensors for another backward (default: create_graph); "
+          "create_graph records the backward, so .grad can be differentiated again")
       .def("zero_grad", &Tensor::zero_grad,
            "Forgets this node's gradient, so the next backward pass starts it from nothing "
            "instead of adding to it (grad is None afterwards)")
@@ -1018,6 +1025,99 @@ backward() fills .grad of the tensors that require grad.)");
 
   bind_tensor_functions(m);
   bind_tensor_api(m, tensor);
+  bind_tensor_autograd(m, tensor);
+}
+
+namespace {
+// A Tensor, or a list or tuple of them, as a vector; `what` names the argument in errors.
+std::vector<Tensor> tensor_list(const py::object& object, const char* what) {
+  auto one = [what](const py::handle& h) {
+    if (!py::isinstance<Tensor>(h)) {
+      throw py::type_error(std::string("kindling.autograd.grad: ") + what +
+                           " must be Tensors, not " + py::str(py::type::of(h)).cast<std::string>() +
+                           " (for kindling.Value graphs use kindling.grad)");
+    }
+    return h.cast<Tensor>();
+  };
+  if (py::isinstance<py::list>(object) || py::isinstance<py::tuple>(object)) {
+    std::vector<Tensor> out;
+    for (const py::handle& h : object)
+      out.push_back(one(h));
+    return out;
+  }
+  return {one(object)};
+}
+}  // namespace
+
+// Issue 15: create_graph, kindling.autograd.grad and the hooks (Note [tensor hooks] in
+// tensor/src/tensor.cpp). A Python hook is called with the GIL held (backward runs on the
+// calling thread, which holds it).
+void bind_tensor_autograd(py::module_& m, py::class_<Tensor>& tensor) {
+  py::class_<HookHandle>(m, "HookHandle",
+                         "What register_hook returns; remove() takes the hook off again")
+      .def("remove", &HookHandle::remove, "Takes the hook off (a no-op the second time)");
+  tensor
+      .def(
+          "register_hook",
+          [](const Tensor& t, py::function hook) {
+            return t.register_hook([hook = std::move(hook)](const Tensor& g) -> Tensor {
+              const py::object result = hook(g);
+              if (result.is_none()) return Tensor{};
+              KINDLING_CHECK(py::isinstance<Tensor>(result),
+                             "register_hook: a hook must return a Tensor or None, not ",
+                             py::str(py::type::of(result)).cast<std::string>());
+              return result.cast<Tensor>();
+            });
+          },
+          py::arg("hook"),
+          "hook(grad) runs on the gradient reaching this tensor in each backward pass; a Tensor "
+          "it returns replaces the gradient, None keeps it. Returns a HookHandle")
+      .def(
+          "register_post_accumulate_grad_hook",
+          [](const Tensor& t, py::function hook) {
+            return t.register_post_accumulate_grad_hook(
+                [hook = std::move(hook)](const Tensor& leaf) { hook(leaf); });
+          },
+          py::arg("hook"),
+          "Leaves only: hook(tensor) runs after a backward pass has added to tensor.grad")
+      .def("retain_grad", &Tensor::retain_grad,
+           "Keeps this interior tensor's grad after every backward, create_graph ones included")
+      .def_property_readonly("retains_grad", &Tensor::retains_grad);
+
+  py::module_ autograd = m.def_submodule("autograd", "Gradients as values: grad()");
+  autograd.def(
+      "grad",
+      [](const py::object& outputs, const py::object& inputs, const py::object& grad_outputs,
+         std::optional<bool> retain_graph, bool create_graph, bool only_inputs, bool allow_unused,
+         bool is_grads_batched) {
+        KINDLING_CHECK(only_inputs,
+                       "grad: only_inputs = False is not supported (torch ignores it)");
+        KINDLING_CHECK(!is_grads_batched, "grad: is_grads_batched is not supported");
+        const std::vector<Tensor> outs = tensor_list(outputs, "outputs");
+        const std::vector<Tensor> ins = tensor_list(inputs, "inputs");
+        std::vector<Tensor> seeds;
+        if (!grad_outputs.is_none()) {
+          const bool sequence =
+              py::isinstance<py::list>(grad_outputs) || py::isinstance<py::tuple>(grad_outputs);
+          const py::list items =
+              sequence ? py::list(grad_outputs) : py::list(py::make_tuple(grad_outputs));
+          for (const py::handle& h : items)
+            seeds.push_back(h.is_none() ? Tensor{} : as_tensor(h));
+        }
+        const std::vector<Tensor> grads =
+            kindling::grad(outs, ins, seeds, retain_graph, create_graph, allow_unused);
+        py::tuple result(grads.size());
+        for (std::size_t i = 0; i < grads.size(); ++i)
+          result[i] = grads[i].defined() ? py::cast(grads[i]) : py::none();
+        return result;
+      },
+      py::arg("outputs"), py::arg("inputs"), py::arg("grad_outputs") = py::none(),
+      py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
+      py::arg("only_inputs") = true, py::arg("allow_unused") = false,
+      py::arg("is_grads_batched") = false,
+      "torch.autograd.grad: the gradients of sum_i <grad_outputs[i], outputs[i]> with respect "
+      "to each input, as a tuple (None for an unused input with allow_unused); no .grad "
+      "changes. With create_graph the results are graph nodes, differentiable again");
 }
 
 }  // namespace kindling::python

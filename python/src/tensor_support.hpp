@@ -52,6 +52,8 @@ void bind_tensor_functions(py::module_& m);
 // PyTorch's method and function names that issue 13 added (tensor_api.cpp); called by
 // bind_tensor after bind_tensor_functions.
 void bind_tensor_api(py::module_& m, py::class_<Tensor>& tensor);
+// create_graph's kindling.autograd.grad and the tensor hooks (tensor.cpp).
+void bind_tensor_autograd(py::module_& m, py::class_<Tensor>& tensor);
 
 // An operand of a generated binary function as the op takes it: a tensor as it is, a number as
 // the 0-d tensor of the result's dtype and the other operand's device (as Tensor's operators

@@ -156,6 +156,10 @@ std::vector<Tensor> NodeAccess::grad(const std::vector<Tensor>& outputs,
   for (TensorNode* n : leaves)
     stash.set_aside(n);
   const CreateGraphScope recording(create_graph);
+  struct ReturningGrads {  // sets returning_grads for the pass
+    bool previous = std::exchange(returning_grads, true);
+    ~ReturningGrads() { returning_grads = previous; }
+  } returning;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& out = outputs[i];
     const Tensor& go = grad_outputs.empty() ? Tensor{} : grad_outputs[i];

@@ -42,6 +42,10 @@ using kindling::empty;
 // the fused backward kernels give way to their composite forms, and gradients accumulate out of
 // place. One thread-local load where it is read; false outside such a pass.
 inline thread_local bool creating_graph = false;
+// True while kindling::grad runs a pass on this thread: the leaves' grads are its scratch space,
+// returned rather than kept, so they are accumulated as interior grads are (adopted as they come,
+// without the copy into a buffer of their own that a kept .grad gets).
+inline thread_local bool returning_grads = false;
 // Sets creating_graph for its lifetime.
 class CreateGraphScope {
  public:

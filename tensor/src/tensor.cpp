@@ -682,7 +682,7 @@ void NodeAccess::accumulate_grad(TensorNode* node, Tensor contribution) {
   }
   // Backward runs under no_grad, so a contribution is never itself part of the graph.
   assert(contribution.node()->inputs.empty());
-  const bool leaf = node->inputs.empty();
+  const bool leaf = node->inputs.empty() && !returning_grads;
   if (node->grad == nullptr) {
     const bool adopt = !leaf || exclusive_contiguous(contribution, 1);
     Tensor owned = adopt ? contribution : empty(node->shape, node->dtype, node->device());
@@ -722,7 +722,8 @@ void NodeAccess::accumulate_recorded(TensorNode* node, Tensor contribution) {
     const TensorNode* c = contribution.node();
     const bool own = c->ref_count == 1 && c->storage.use_count() == 1 && c->offset == 0 &&
                      contribution.is_contiguous();
-    Tensor owned = !node->inputs.empty() || own ? std::move(contribution) : contribution.clone();
+    Tensor owned = !node->inputs.empty() || own || returning_grads ? std::move(contribution)
+                                                                   : contribution.clone();
     node->grad = owned.node();
     engine::retain(node->grad);
     return;
