@@ -84,7 +84,7 @@ ValueStepper::ValueStepper(const Value& root) : stepper_(root.node()) {
 }
 
 std::string ValueStepper::name(const ValueNode* node) const {
-  if (node->label) return *node->label;
+  if (node->extras && !node->extras->label.empty()) return node->extras->label;
   return std::string("n").append(std::to_string(stepper_.index_of(node)));
 }
 
@@ -218,7 +218,7 @@ engine::DotStyle<ValueNode> ValueStepper::frame_style() const {
   style.node_attributes = [this](const ValueNode& node) {
     std::string attributes = stepper_.frame_attributes(node);
     // Unlabeled nodes show the generated name the step texts use.
-    if (!node.label) {
+    if (!node.extras || node.extras->label.empty()) {
       attributes.append(" xlabel=\"").append(engine::escape_dot_string(name(&node))).append("\"");
     }
     return attributes;
