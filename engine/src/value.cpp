@@ -690,14 +690,26 @@ void ValueHookHandle::remove() noexcept {
 
 namespace {
 
+// Leaves whose grad a pass set aside, (leaf, grad before): put back however the pass ends, a hook
+// that throws included.
+struct SetAsideGrads {
+  std::vector<std::pair<ValueNode*, double>> leaves;
+  bool restore = true;
+  ~SetAsideGrads() {
+    if (!restore) return;
+    for (auto [leaf, before] : leaves)
+      leaf->grad = before;
+  }
+};
+
 // backward() while hooks exist: an interior node's hooks run when its gradient is complete, just
 // before its step; a hooked leaf's run on this pass's gradient, which is then added to its grad.
 void backward_with_hooks(ValueNode* root) {
   ++engine::reverse_sweep_count();
-  std::vector<std::pair<ValueNode*, double>> hooked_leaves;  // (leaf, grad before the pass)
-  engine::BackwardWalk walk(root, [&hooked_leaves](ValueNode& leaf) {
+  SetAsideGrads hooked;  // a throwing hook leaves the hooked leaves' grads as they were
+  engine::BackwardWalk walk(root, [&hooked](ValueNode& leaf) {
     if (!has_hooks(leaf)) return;
-    hooked_leaves.emplace_back(&leaf, leaf.grad);
+    hooked.leaves.emplace_back(&leaf, leaf.grad);
     leaf.grad = 0.0;
   });
   root->seed_grad();
@@ -705,8 +717,12 @@ void backward_with_hooks(ValueNode* root) {
     if (has_hooks(*node)) node->grad = run_hooks(*node, node->grad);
     step_value_node(*node);
   }
-  for (auto [leaf, before] : hooked_leaves)
-    leaf->grad = before + run_hooks(*leaf, leaf->grad);
+  std::vector<double> totals;
+  for (auto [leaf, before] : hooked.leaves)
+    totals.push_back(before + run_hooks(*leaf, leaf->grad));
+  hooked.restore = false;
+  for (std::size_t k = 0; k < totals.size(); ++k)
+    hooked.leaves[k].first->grad = totals[k];
 }
 
 // One output's first-order pass for grad(): backward()'s steps with `seed` for d(root)/d(root),
@@ -715,9 +731,9 @@ void backward_with_hooks(ValueNode* root) {
 void double_pass(ValueNode* root, double seed, const std::vector<Value>& inputs,
                  std::vector<double>& sums, std::vector<bool>& reached) {
   ++engine::reverse_sweep_count();
-  std::vector<std::pair<ValueNode*, double>> leaves;  // (leaf, grad before the pass)
-  engine::BackwardWalk walk(root, [&leaves](ValueNode& leaf) {
-    leaves.emplace_back(&leaf, leaf.grad);
+  SetAsideGrads set_aside;
+  engine::BackwardWalk walk(root, [&set_aside](ValueNode& leaf) {
+    set_aside.leaves.emplace_back(&leaf, leaf.grad);
     leaf.grad = 0.0;
   });
   root->grad = seed;
@@ -727,7 +743,7 @@ void double_pass(ValueNode* root, double seed, const std::vector<Value>& inputs,
     step_value_node(*node);
   }
   if (hooks) {
-    for (auto [leaf, before] : leaves)
+    for (auto [leaf, before] : set_aside.leaves)
       if (has_hooks(*leaf)) leaf->grad = run_hooks(*leaf, leaf->grad);
   }
   // Every node the walk reached carries its mark, the root's (no walk runs in between).
@@ -738,8 +754,6 @@ void double_pass(ValueNode* root, double seed, const std::vector<Value>& inputs,
     reached[k] = true;
     sums[k] += input->grad;
   }
-  for (auto [leaf, before] : leaves)
-    leaf->grad = before;
 }
 
 // One output's create_graph pass: the gradients are Values, kept by node while they are needed
@@ -774,15 +788,13 @@ void graph_pass(ValueNode* root, const Value& seed, const std::vector<Value>& in
     }
   }
   const std::uint64_t mark = root->visit_mark;
+  std::unordered_set<const ValueNode*> hooked;  // a leaf listed twice runs its hooks once
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     ValueNode* input = inputs[k].node();
     if (input->visit_mark != mark) continue;
-    auto it = grads.find(input);
-    Value g = it != grads.end() ? it->second : Value(0.0);
-    if (input->input_count == 0 && hooks && has_hooks(*input)) {
-      g = run_hooks(*input, std::move(g));
-      it->second = g;  // a leaf listed twice runs its hooks once
-    }
+    Value& g = grads.try_emplace(input, 0.0).first->second;
+    if (input->input_count == 0 && hooks && has_hooks(*input) && hooked.insert(input).second)
+      g = run_hooks(*input, g);
     reached[k] = true;
     sums[k] = sums[k] ? *sums[k] + g : g;
   }

@@ -392,3 +392,22 @@ TEST_CASE("Value hooks do not change labels; labels do not need hooks", "[value]
   x.set_label("");
   CHECK(x.node()->extras == nullptr);
 }
+
+TEST_CASE("Value hooks: a hook that throws leaves the leaves' grads as they were",
+          "[value][hooks]") {
+  Value a(2.0, "a"), b(3.0, "b");
+  a.set_grad(5.0);
+  b.set_grad(7.0);
+  const Value c = a * b;
+  auto handle = c.register_hook(
+      [](const Value&) -> std::optional<Value> { throw kindling::error("hook failed"); });
+  CHECK_THROWS_WITH(kindling::grad(c * 2.0, {a}), "hook failed");
+  CHECK(a.grad() == 5.0);
+  CHECK(b.grad() == 7.0);
+  auto leaf_handle = a.register_hook(
+      [](const Value&) -> std::optional<Value> { throw kindling::error("leaf hook failed"); });
+  handle.remove();
+  CHECK_THROWS_WITH((c * 2.0).backward(), "leaf hook failed");
+  CHECK(a.grad() == 5.0);
+  leaf_handle.remove();
+}
