@@ -756,50 +756,6 @@ void double_pass(ValueNode* root, double seed, const std::vector<Value>& inputs,
   }
 }
 
-// One output's create_graph pass: the gradients are Values, kept by node while they are needed
-// (Note [scalar create_graph]). Leaves that are not inputs get none (nothing would read it).
-void graph_pass(ValueNode* root, const Value& seed, const std::vector<Value>& inputs,
-                std::vector<std::optional<Value>>& sums, std::vector<bool>& reached) {
-  ++engine::reverse_sweep_count();
-  std::unordered_set<const ValueNode*> wanted;
-  for (const Value& input : inputs)
-    wanted.insert(input.node());
-  std::unordered_map<const ValueNode*, Value> grads;
-  engine::BackwardWalk walk(root);
-  grads.emplace(root, seed);
-  const bool hooks = any_value_hooks();
-  while (ValueNode* node = walk.next()) {
-    auto it = grads.find(node);
-    assert(it != grads.end());  // a reached node's users have all stepped, each adding to it
-    Value g = std::move(it->second);
-    if (hooks && has_hooks(*node)) g = run_hooks(*node, std::move(g));
-    node->grad = g.data();  // this pass's d(root)/d(node), as backward() leaves it
-    if (wanted.contains(node)) {
-      it->second = g;
-    } else {
-      grads.erase(it);  // no longer needed: its records may go once nothing else holds them
-    }
-    for (int i = 0; i < node->input_count; ++i) {
-      ValueNode* input = node->inputs[i];
-      if (input->input_count == 0 && !wanted.contains(input)) continue;
-      Value contribution = graph_contribution(*node, i, g);
-      auto [slot, fresh] = grads.try_emplace(input, contribution);
-      if (!fresh) slot->second = slot->second + contribution;
-    }
-  }
-  const std::uint64_t mark = root->visit_mark;
-  std::unordered_set<const ValueNode*> hooked;  // a leaf listed twice runs its hooks once
-  for (std::size_t k = 0; k < inputs.size(); ++k) {
-    ValueNode* input = inputs[k].node();
-    if (input->visit_mark != mark) continue;
-    Value& g = grads.try_emplace(input, 0.0).first->second;
-    if (input->input_count == 0 && hooks && has_hooks(*input) && hooked.insert(input).second)
-      g = run_hooks(*input, g);
-    reached[k] = true;
-    sums[k] = sums[k] ? *sums[k] + g : g;
-  }
-}
-
 void check_handles(const std::vector<Value>& values, const char* what) {
   for (std::size_t k = 0; k < values.size(); ++k)
     KINDLING_CHECK(values[k].node() != nullptr, "grad: ", what, "[", k,
@@ -807,6 +763,97 @@ void check_handles(const std::vector<Value>& values, const char* what) {
 }
 
 }  // namespace
+
+// ---- GradGraphPass: the create_graph pass (Note [scalar create_graph])
+// ----------------------------
+
+GradGraphPass::GradGraphPass(const Value& output, std::vector<Value> inputs, const Value& seed,
+                             bool keep_gradients)
+    : root_(output), inputs_(std::move(inputs)), keep_gradients_(keep_gradients) {
+  KINDLING_CHECK(root_.node() != nullptr, "grad: the output is an empty Value (moved from)");
+  KINDLING_CHECK(seed.node() != nullptr, "grad: the grad_output is an empty Value (moved from)");
+  for (const Value& input : inputs_) {
+    KINDLING_CHECK(input.node() != nullptr, "grad: an input is an empty Value (moved from)");
+    wanted_.insert(input.node());
+  }
+  // The schedule up front, as the stepper's (a walk between steps, a DOT writer's, would
+  // disturb a walk's marks): backward()'s order, from the root down, interior nodes only.
+  std::vector<ValueNode*> order;
+  engine::begin_backward(root_.node(), order);
+  reached_set_.insert(order.begin(), order.end());
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    if ((*it)->input_count != 0) schedule_.push_back(*it);
+  }
+  hooks_ = any_value_hooks();
+  grads_.emplace(root_.node(), seed);
+  if (schedule_.empty()) finish();  // a leaf output: nothing to step
+}
+
+std::optional<Value> GradGraphPass::gradient(const Value& node) const {
+  auto it = grads_.find(node.node());
+  if (it == grads_.end()) return std::nullopt;
+  return it->second;
+}
+
+Value GradGraphPass::step() {
+  KINDLING_CHECK(!done(), "GradGraphPass::step: the pass is already done (", schedule_.size(),
+                 " steps)");
+  enable_grad recording;  // whatever the caller's grad mode, as torch's create_graph
+  ValueNode* node = schedule_[position_];
+  auto it = grads_.find(node);
+  assert(it != grads_.end());  // a scheduled node's users have all stepped, each adding to it
+  Value g = it->second;
+  if (hooks_ && has_hooks(*node)) g = run_hooks(*node, std::move(g));
+  node->grad = g.data();  // this pass's d(root)/d(node), as backward() leaves it
+  if (keep_gradients_ || wanted_.contains(node)) {
+    it->second = g;
+  } else {
+    grads_.erase(it);  // no longer needed: its records may go once nothing else holds them
+  }
+  for (int i = 0; i < node->input_count; ++i) {
+    ValueNode* input = node->inputs[i];
+    if (input->input_count == 0 && !wanted_.contains(input)) continue;  // nothing would read it
+    Value contribution = graph_contribution(*node, i, g);
+    auto [slot, fresh] = grads_.try_emplace(input, contribution);
+    if (!fresh) slot->second = slot->second + contribution;
+  }
+  ++position_;
+  if (done()) finish();
+  return Value::from_node(node);
+}
+
+void GradGraphPass::run_to_end() {
+  while (!done())
+    step();
+}
+
+// The leaves' hooks, once each, in the inputs' order, on their whole gradient.
+void GradGraphPass::finish() {
+  enable_grad recording;
+  reached_.assign(inputs_.size(), false);
+  std::unordered_set<const ValueNode*> hooked;
+  for (std::size_t k = 0; k < inputs_.size(); ++k) {
+    ValueNode* input = inputs_[k].node();
+    if (!reached_set_.contains(input)) continue;
+    reached_[k] = true;
+    if (input->input_count == 0 && hooks_ && has_hooks(*input) && hooked.insert(input).second) {
+      Value& g = grads_.try_emplace(input, 0.0).first->second;
+      g = run_hooks(*input, g);
+    }
+  }
+}
+
+std::vector<Value> GradGraphPass::input_gradients() const {
+  KINDLING_CHECK(done(), "GradGraphPass::input_gradients: the pass has ",
+                 schedule_.size() - position_, " steps still to run");
+  std::vector<Value> result;
+  result.reserve(inputs_.size());
+  for (std::size_t k = 0; k < inputs_.size(); ++k) {
+    auto it = grads_.find(inputs_[k].node());
+    result.push_back(reached_[k] && it != grads_.end() ? it->second : Value(0.0));
+  }
+  return result;
+}
 
 namespace detail {
 std::vector<Value> value_grad(const std::vector<Value>& outputs, const std::vector<Value>& inputs,
@@ -839,9 +886,15 @@ std::vector<Value> value_grad(const std::vector<Value>& outputs, const std::vect
   enable_grad recording;
   std::vector<std::optional<Value>> sums(inputs.size());
   for (std::size_t o = 0; o < outputs.size(); ++o) {
-    const Value root = outputs[o];  // held: it keeps the graph below it alive while the pass runs
-    graph_pass(root.node(), grad_outputs.empty() ? Value(1.0) : grad_outputs[o], inputs, sums,
-               reached);
+    // The pass holds the output: it keeps the graph below it alive while the pass runs.
+    GradGraphPass pass(outputs[o], inputs, grad_outputs.empty() ? Value(1.0) : grad_outputs[o]);
+    pass.run_to_end();
+    const std::vector<Value> grads = pass.input_gradients();
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+      if (!pass.reached()[k]) continue;
+      reached[k] = true;
+      sums[k] = sums[k] ? *sums[k] + grads[k] : grads[k];
+    }
   }
   for (std::optional<Value>& sum : sums)
     result.push_back(sum ? std::move(*sum) : Value(0.0));

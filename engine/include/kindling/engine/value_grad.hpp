@@ -24,7 +24,11 @@
 // pass's d(output)/d(node), as after backward() (Note [what a second backward does]).
 #pragma once
 
+#include <cstddef>
 #include <optional>
+#include <span>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "kindling/engine/value.hpp"
@@ -45,6 +49,54 @@ std::vector<Value> grad(const std::vector<Value>& outputs, const std::vector<Val
 // The one-output form: grad(f, {x, y}, true) is {df/dx, df/dy} as graph nodes.
 std::vector<Value> grad(const Value& output, const std::vector<Value>& inputs,
                         bool create_graph = false, bool allow_unused = false);
+
+// The create_graph pass, one forward node at a time: what grad(create_graph = true) runs for each
+// output, and what the stepper steps through (explain/value_stepper.hpp). Each step takes the next
+// node of backward()'s order (from the output down) and runs its chain rule as Value ops, adding
+// to its inputs' gradients: new records on the tape. The pass holds the output, so the forward
+// graph stays alive while it runs.
+class GradGraphPass {
+ public:
+  // d(output)/d(output) = seed. Gradients are built for the inputs and for every interior node
+  // on the way, none for leaves that are not inputs (nothing would read them). Without
+  // keep_gradients an interior node's gradient is dropped once its step has run (grad() needs
+  // only the inputs'); the stepper keeps them all to draw them.
+  GradGraphPass(const Value& output, std::vector<Value> inputs, const Value& seed = Value(1.0),
+                bool keep_gradients = false);
+
+  bool done() const noexcept { return position_ == schedule_.size(); }
+  std::size_t position() const noexcept { return position_; }
+  std::size_t step_count() const noexcept { return schedule_.size(); }
+  // The forward nodes in the order step() takes them.
+  std::span<ValueNode* const> schedule() const noexcept { return schedule_; }
+  // Runs the next node's chain rule (its hooks first, on its complete gradient) and returns the
+  // node. Throws kindling::error when done. Records whatever the caller's grad mode.
+  Value step();
+  void run_to_end();
+
+  const Value& output() const noexcept { return root_; }
+  // A node's gradient as built so far (partial until each of its users has stepped); nullopt
+  // where nothing has reached it (yet, or dropped: see keep_gradients).
+  std::optional<Value> gradient(const Value& node) const;
+  // Once done: the inputs' gradients (a constant 0 where none arrived), and which inputs the
+  // output depends on.
+  std::vector<Value> input_gradients() const;
+  const std::vector<bool>& reached() const noexcept { return reached_; }
+
+ private:
+  void finish();
+
+  Value root_;
+  std::vector<Value> inputs_;
+  bool keep_gradients_;
+  bool hooks_ = false;
+  std::vector<ValueNode*> schedule_;
+  std::size_t position_ = 0;
+  std::unordered_set<const ValueNode*> wanted_;       // the inputs
+  std::unordered_set<const ValueNode*> reached_set_;  // every node the output depends on
+  std::unordered_map<const ValueNode*, Value> grads_;
+  std::vector<bool> reached_;
+};
 
 namespace detail {
 // grad() that also says which inputs the outputs reached (the rest are given the constant 0 and
