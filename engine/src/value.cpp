@@ -529,7 +529,7 @@ void ValueNode::destroy(ValueNode* node) noexcept {
 }
 
 std::vector<std::string> ValueNode::dot_fields() const {
-  return {extras ? extras->label : std::string{}, "data " + engine::format_number(data),
+  return {label_text(), "data " + engine::format_number(data),
           "grad " + engine::format_number(grad)};
 }
 
@@ -547,8 +547,7 @@ void Value::throw_null_node() {
 }
 
 const std::string& Value::label() const noexcept {
-  static const std::string empty;
-  return node_->extras ? node_->extras->label : empty;
+  return node_->label_text();
 }
 
 Value& Value::set_label(std::string label) {

@@ -125,7 +125,7 @@ ValueStepper::ValueStepper(const Value& root) : stepper_(root.node()) {
 }
 
 std::string ValueStepper::name(const ValueNode* node) const {
-  if (node->extras && !node->extras->label.empty()) return node->extras->label;
+  if (!node->label_text().empty()) return node->label_text();
   return std::string("n").append(std::to_string(stepper_.index_of(node)));
 }
 
@@ -237,7 +237,7 @@ engine::DotStyle<ValueNode> ValueStepper::frame_style() const {
   style.node_attributes = [this](const ValueNode& node) {
     std::string attributes = stepper_.frame_attributes(node);
     // Unlabeled nodes show the generated name the step texts use.
-    if (!node.extras || node.extras->label.empty()) {
+    if (node.label_text().empty()) {
       attributes.append(" xlabel=\"").append(engine::escape_dot_string(name(&node))).append("\"");
     }
     return attributes;
@@ -291,7 +291,7 @@ GradGraphStepper::GradGraphStepper(const Value& output, std::vector<Value> input
 }
 
 std::string GradGraphStepper::name(const ValueNode* node) const {
-  if (node->extras && !node->extras->label.empty()) return node->extras->label;
+  if (!node->label_text().empty()) return node->label_text();
   auto it = forward_index_.find(node);
   if (it == forward_index_.end()) return "?";
   return std::string("n").append(std::to_string(it->second));
@@ -397,7 +397,7 @@ std::string GradGraphStepper::frame_dot(const engine::DotOptions& options) const
       attributes += " color=\"#1e88e5\"";
     }
     std::string xlabel;
-    if (is_forward(&node) && (!node.extras || node.extras->label.empty())) xlabel = name(&node);
+    if (is_forward(&node) && node.label_text().empty()) xlabel = name(&node);
     if (holder != holders.end()) xlabel += (xlabel.empty() ? "" : "; ") + holder->second.first;
     if (!xlabel.empty())
       attributes.append(" xlabel=\"").append(engine::escape_dot_string(xlabel)).append("\"");

@@ -109,6 +109,11 @@ struct ValueNode : engine::NodeBase {
   ValueNode* inputs[2] = {nullptr, nullptr};
   std::unique_ptr<ValueExtras> extras;  // most nodes have none, so it costs one pointer
 
+  // The node's label, empty when it has none (Value::label()).
+  const std::string& label_text() const noexcept {
+    static const std::string empty;
+    return extras ? extras->label : empty;
+  }
   std::span<ValueNode* const> parents() const noexcept { return {inputs, input_count}; }
   void backward_step();
   void seed_grad() noexcept { grad += 1.0; }
