@@ -1,16 +1,21 @@
 // Value: the scalar ops, each forward beside its local derivatives (Note [scalar op table]).
 #include "kindling/engine/value.hpp"
 
+#include <atomic>
 #include <cassert>
 #include <cmath>
 #include <cstdio>
 #include <new>
 #include <ostream>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
 
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/format.hpp"
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/engine/pool.hpp"
+#include "kindling/engine/value_grad.hpp"
 
 namespace kindling {
 
@@ -83,10 +88,22 @@ double input(const ValueNode& c, int i) {
   return c.inputs[i]->data;
 }
 
+// The same, as Values (handles to the nodes), for the rules' contribution_graph.
+Value input_value(const ValueNode& c, int i) {
+  return Value::from_node(c.inputs[i]);
+}
+Value result_value(const ValueNode& c) {
+  return Value::from_node(const_cast<ValueNode*>(&c));
+}
+
 }  // namespace
 
 // The rules, one specialisation per op of c = op(a, b): forward() computes c from the input values
 // (and pow's k), derivative() is d(c)/d(input i) at the node's values and formula[i] its text.
+// contribution_graph(c, i, g) is what input i's gradient receives from upstream gradient g, as
+// Value ops, for grad(create_graph = true) (Note [scalar create_graph] in value_grad.hpp): the
+// double path's contribution written again in Values, in the same order of operations, so its data
+// has the same bits; where masked() says 0, the dispatch gives a constant 0 instead.
 template <ValueOp op>
 struct ValueRule;
 
@@ -108,6 +125,7 @@ struct ValueRule<ValueOp::add> {
   static double forward(double a, double b) { return a + b; }
   static constexpr std::string_view formula[] = {"1", "1"};
   static double derivative(const ValueNode&, int) { return 1.0; }
+  static Value contribution_graph(const ValueNode&, int, const Value& g) { return g; }
 };
 Value operator+(const Value& a, const Value& b) {
   return make_result(ValueOp::add, ValueRule<ValueOp::add>::forward(a.data(), b.data()), a, &b);
@@ -119,6 +137,9 @@ struct ValueRule<ValueOp::sub> {
   static double forward(double a, double b) { return a - b; }
   static constexpr std::string_view formula[] = {"1", "-1"};
   static double derivative(const ValueNode&, int i) { return i == 0 ? 1.0 : -1.0; }
+  static Value contribution_graph(const ValueNode&, int i, const Value& g) {
+    return i == 0 ? g : -g;
+  }
 };
 Value operator-(const Value& a, const Value& b) {
   return make_result(ValueOp::sub, ValueRule<ValueOp::sub>::forward(a.data(), b.data()), a, &b);
@@ -130,6 +151,9 @@ struct ValueRule<ValueOp::mul> {
   static double forward(double a, double b) { return a * b; }
   static constexpr std::string_view formula[] = {"b", "a"};
   static double derivative(const ValueNode& c, int i) { return input(c, 1 - i); }
+  static Value contribution_graph(const ValueNode& c, int i, const Value& g) {
+    return input_value(c, 1 - i) * g;
+  }
 };
 Value operator*(const Value& a, const Value& b) {
   return make_result(ValueOp::mul, ValueRule<ValueOp::mul>::forward(a.data(), b.data()), a, &b);
@@ -151,6 +175,10 @@ struct ValueRule<ValueOp::div> {
     const double b = input(c, 1);
     return i == 0 ? c.grad / b : -(c.data / b) * c.grad;
   }
+  static Value contribution_graph(const ValueNode& c, int i, const Value& g) {
+    const Value b = input_value(c, 1);
+    return i == 0 ? g / b : -(result_value(c) / b) * g;
+  }
 };
 Value operator/(const Value& a, const Value& b) {
   return make_result(ValueOp::div, ValueRule<ValueOp::div>::forward(a.data(), b.data()), a, &b);
@@ -162,6 +190,7 @@ struct ValueRule<ValueOp::neg> {
   static double forward(double a) { return -a; }
   static constexpr std::string_view formula[] = {"-1"};
   static double derivative(const ValueNode&, int) { return -1.0; }
+  static Value contribution_graph(const ValueNode&, int, const Value& g) { return -g; }
 };
 Value operator-(const Value& a) {
   return make_result(ValueOp::neg, ValueRule<ValueOp::neg>::forward(a.data()), a);
@@ -190,6 +219,11 @@ struct ValueRule<ValueOp::pow> {
     if (c.exponent == 0.0) return 0.0;
     return c.exponent * power(input(c, 0), c.exponent - 1.0);
   }
+  // Its own graph: k * a^(k-1) is a pow node, differentiated in turn (a^(k-1)'s k-1 may be 0,
+  // whose derivative is the mask above).
+  static Value contribution_graph(const ValueNode& c, int, const Value& g) {
+    return (Value(c.exponent) * input_value(c, 0).pow(c.exponent - 1.0)) * g;
+  }
 };
 Value Value::pow(double k) const {
   return make_result(ValueOp::pow, ValueRule<ValueOp::pow>::forward(data(), k), *this, nullptr, k);
@@ -201,6 +235,9 @@ struct ValueRule<ValueOp::exp> {
   static double forward(double a) { return std::exp(a); }
   static constexpr std::string_view formula[] = {"c"};
   static double derivative(const ValueNode& c, int) { return c.data; }
+  static Value contribution_graph(const ValueNode& c, int, const Value& g) {
+    return result_value(c) * g;
+  }
 };
 Value Value::exp() const {
   return make_result(ValueOp::exp, ValueRule<ValueOp::exp>::forward(data()), *this);
@@ -215,6 +252,9 @@ struct ValueRule<ValueOp::log> {
   // g / a, not g * (1 / a): 1 / a overflows for a subnormal a, and 0 * inf is NaN (PyTorch's
   // log backward divides too).
   static double contribution(const ValueNode& c, int) { return c.grad / input(c, 0); }
+  static Value contribution_graph(const ValueNode& c, int, const Value& g) {
+    return g / input_value(c, 0);
+  }
 };
 Value Value::log() const {
   return make_result(ValueOp::log, ValueRule<ValueOp::log>::forward(data()), *this);
@@ -226,6 +266,10 @@ struct ValueRule<ValueOp::tanh> {
   static double forward(double a) { return std::tanh(a); }
   static constexpr std::string_view formula[] = {"1 - c^2"};
   static double derivative(const ValueNode& c, int) { return 1.0 - c.data * c.data; }
+  static Value contribution_graph(const ValueNode& c, int, const Value& g) {
+    const Value t = result_value(c);
+    return (1.0 - t * t) * g;
+  }
 };
 Value Value::tanh() const {
   return make_result(ValueOp::tanh, ValueRule<ValueOp::tanh>::forward(data()), *this);
@@ -240,6 +284,8 @@ struct ValueRule<ValueOp::relu> {
   static constexpr std::string_view formula[] = {"(a > 0 ? 1 : 0)"};
   static bool masked(const ValueNode& c, int) { return input(c, 0) <= 0.0; }
   static double derivative(const ValueNode& c, int) { return input(c, 0) <= 0.0 ? 0.0 : 1.0; }
+  // Unmasked, the gradient passes through: its derivative in a is 0, in g the mask.
+  static Value contribution_graph(const ValueNode&, int, const Value& g) { return g; }
 };
 Value Value::relu() const {
   return make_result(ValueOp::relu, ValueRule<ValueOp::relu>::forward(data()), *this);
@@ -253,6 +299,10 @@ struct ValueRule<ValueOp::sigmoid> {
   }
   static constexpr std::string_view formula[] = {"c * (1 - c)"};
   static double derivative(const ValueNode& c, int) { return c.data * (1.0 - c.data); }
+  static Value contribution_graph(const ValueNode& c, int, const Value& g) {
+    const Value s = result_value(c);
+    return (s * (1.0 - s)) * g;
+  }
 };
 Value Value::sigmoid() const {
   return make_result(ValueOp::sigmoid, ValueRule<ValueOp::sigmoid>::forward(data()), *this);
@@ -313,6 +363,39 @@ namespace {
 void ValueNode::backward_step() {
   step_value_node(*this);
 }
+
+// ---- the chain rule as Value ops (Note [scalar create_graph] in value_grad.hpp) -----------------
+
+namespace {
+template <ValueOp op>
+Value contribution_graph_of(const ValueNode& c, int i, const Value& g) {
+  using Rule = ValueRule<op>;
+  static_assert(
+      requires { Rule::contribution_graph(c, i, g); },
+      "every op's ValueRule row needs contribution_graph (its chain rule as Value ops)");
+  if constexpr (requires { Rule::masked(c, i); }) {
+    if (Rule::masked(c, i)) return Value(0.0);
+  }
+  return Rule::contribution_graph(c, i, g);
+}
+
+// What input i of `c` receives from the upstream gradient g, as a Value.
+Value graph_contribution(const ValueNode& c, int i, const Value& g) {
+  switch (c.op) {
+#define KINDLING_X(name, label, arity, form)                \
+  case ValueOp::name:                                       \
+    if constexpr (arity > 0) {                              \
+      return contribution_graph_of<ValueOp::name>(c, i, g); \
+    } else {                                                \
+      break; /* a leaf has no inputs */                     \
+    }
+    KINDLING_VALUE_OPS(KINDLING_X)
+#undef KINDLING_X
+  }
+  assert(false && "graph_contribution of a leaf");
+  return Value(0.0);
+}
+}  // namespace
 
 namespace {
 // The rule's forward with the arguments its form takes: (a, b) infix, (a, k) power, (a) else.
@@ -446,7 +529,7 @@ void ValueNode::destroy(ValueNode* node) noexcept {
 }
 
 std::vector<std::string> ValueNode::dot_fields() const {
-  return {label ? *label : std::string{}, "data " + engine::format_number(data),
+  return {label_text(), "data " + engine::format_number(data),
           "grad " + engine::format_number(grad)};
 }
 
@@ -464,17 +547,16 @@ void Value::throw_null_node() {
 }
 
 const std::string& Value::label() const noexcept {
-  static const std::string empty;
-  return node_->label ? *node_->label : empty;
+  return node_->label_text();
 }
 
 Value& Value::set_label(std::string label) {
-  if (label.empty()) {
-    node_->label.reset();
-  } else if (node_->label) {
-    *node_->label = std::move(label);
-  } else {
-    node_->label = std::make_unique<std::string>(std::move(label));
+  if (node_->extras) {
+    node_->extras->label = std::move(label);
+    if (node_->extras->label.empty() && !node_->extras->hooks) node_->extras.reset();
+  } else if (!label.empty()) {
+    node_->extras = std::make_unique<ValueExtras>();
+    node_->extras->label = std::move(label);
   }
   return *this;
 }
@@ -486,7 +568,16 @@ std::vector<Value> Value::inputs() const {
   return result;
 }
 
+namespace {
+void backward_with_hooks(ValueNode* root);
+bool any_value_hooks() noexcept;
+}  // namespace
+
+// Hooks are rare: while none is registered anywhere (one relaxed load per pass), backward() is the
+// plain loop, without a per-node check.
 void Value::backward() {
+  if (any_value_hooks()) [[unlikely]]
+    return backward_with_hooks(node_.get());
   engine::backward(node_.get(), [](ValueNode& node) { step_value_node(node); });
 }
 
@@ -503,7 +594,7 @@ std::ostream& operator<<(std::ostream& out, const Value& value) {
 // Python; giving that node x's label keeps the drawn graph and the stepper's text in the code's
 // names (an accumulator `loss += term` shows as loss, not n17). The old node keeps its label too.
 Value& Value::assign_keeping_label(Value result) {
-  if (node_->label && !result.node_->label) result.set_label(*node_->label);
+  if (!label().empty() && result.label().empty()) result.set_label(label());
   return *this = std::move(result);
 }
 
@@ -520,6 +611,317 @@ std::ptrdiff_t live_value_nodes() noexcept {
 void zero_grads(const Value& root) {
   for (ValueNode* node : engine::topological_order(root.node()))
     node->grad = 0.0;
+}
+
+// ---- hooks --------------------------------------------------------------------------------------
+
+// A node's hooks, in the order they were registered, each with the id its handle removes it by.
+struct ValueHookList {
+  std::vector<std::pair<std::uint64_t, ValueHook>> hooks;
+  ~ValueHookList();
+};
+
+namespace {
+// Hooks registered and not yet removed, on any thread: backward() takes its plain loop while 0.
+std::atomic<std::size_t> value_hook_count{0};
+
+bool any_value_hooks() noexcept {
+  return value_hook_count.load(std::memory_order_relaxed) != 0;
+}
+
+bool has_hooks(const ValueNode& node) noexcept {
+  return node.extras && node.extras->hooks && !node.extras->hooks->hooks.empty();
+}
+
+// Runs the node's hooks on its gradient g, each on what the one before left.
+Value run_hooks(const ValueNode& node, Value g) {
+  // A copy of the list: a hook may register or remove hooks on this node.
+  const std::vector<std::pair<std::uint64_t, ValueHook>> hooks = node.extras->hooks->hooks;
+  for (const auto& [id, hook] : hooks) {
+    std::optional<Value> replaced = hook(g);
+    if (replaced) {
+      KINDLING_CHECK(replaced->node() != nullptr, "Value hook: returned an empty Value");
+      g = std::move(*replaced);
+    }
+  }
+  return g;
+}
+
+// The same on a double gradient (the first-order passes): the hooks see a constant Value.
+double run_hooks(const ValueNode& node, double g) {
+  no_grad constant;
+  return run_hooks(node, Value(g)).data();
+}
+}  // namespace
+
+ValueHookList::~ValueHookList() {
+  value_hook_count.fetch_sub(hooks.size(), std::memory_order_relaxed);
+}
+
+ValueHookHandle Value::register_hook(ValueHook hook) const {
+  KINDLING_CHECK(static_cast<bool>(hook), "Value::register_hook: the hook is empty");
+  static std::atomic<std::uint64_t> next_id{0};
+  if (!node_->extras) node_->extras = std::make_unique<ValueExtras>();
+  std::shared_ptr<ValueHookList>& list = node_->extras->hooks;
+  if (!list) list = std::make_shared<ValueHookList>();
+  const std::uint64_t id = next_id.fetch_add(1, std::memory_order_relaxed) + 1;
+  list->hooks.emplace_back(id, std::move(hook));
+  value_hook_count.fetch_add(1, std::memory_order_relaxed);
+  return ValueHookHandle(list, id);
+}
+
+void ValueHookHandle::remove() noexcept {
+  const std::shared_ptr<ValueHookList> list = list_.lock();
+  list_.reset();
+  if (!list) return;
+  auto& hooks = list->hooks;
+  for (auto it = hooks.begin(); it != hooks.end(); ++it) {
+    if (it->first == id_) {
+      hooks.erase(it);
+      value_hook_count.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+}
+
+// ---- backward() and grad() with hooks or create_graph
+// --------------------------------------------
+
+namespace {
+
+// Leaves whose grad a pass set aside, (leaf, grad before): put back however the pass ends, a hook
+// that throws included.
+struct SetAsideGrads {
+  std::vector<std::pair<ValueNode*, double>> leaves;
+  bool restore = true;
+  ~SetAsideGrads() {
+    if (!restore) return;
+    for (auto [leaf, before] : leaves)
+      leaf->grad = before;
+  }
+};
+
+// backward() while hooks exist: an interior node's hooks run when its gradient is complete, just
+// before its step; a hooked leaf's run on this pass's gradient, which is then added to its grad.
+void backward_with_hooks(ValueNode* root) {
+  ++engine::reverse_sweep_count();
+  SetAsideGrads hooked;  // a throwing hook leaves the hooked leaves' grads as they were
+  engine::BackwardWalk walk(root, [&hooked](ValueNode& leaf) {
+    if (!has_hooks(leaf)) return;
+    hooked.leaves.emplace_back(&leaf, leaf.grad);
+    leaf.grad = 0.0;
+  });
+  root->seed_grad();
+  while (ValueNode* node = walk.next()) {
+    if (has_hooks(*node)) node->grad = run_hooks(*node, node->grad);
+    step_value_node(*node);
+  }
+  std::vector<double> totals;
+  for (auto [leaf, before] : hooked.leaves)
+    totals.push_back(before + run_hooks(*leaf, leaf->grad));
+  hooked.restore = false;
+  for (std::size_t k = 0; k < totals.size(); ++k)
+    hooked.leaves[k].first->grad = totals[k];
+}
+
+// One output's first-order pass for grad(): backward()'s steps with `seed` for d(root)/d(root),
+// each leaf's grad kept aside and restored, so that only interior grads are left changed. Adds
+// each reached input's gradient to sums[k].
+void double_pass(ValueNode* root, double seed, const std::vector<Value>& inputs,
+                 std::vector<double>& sums, std::vector<bool>& reached) {
+  ++engine::reverse_sweep_count();
+  SetAsideGrads set_aside;
+  engine::BackwardWalk walk(root, [&set_aside](ValueNode& leaf) {
+    set_aside.leaves.emplace_back(&leaf, leaf.grad);
+    leaf.grad = 0.0;
+  });
+  root->grad = seed;
+  const bool hooks = any_value_hooks();
+  while (ValueNode* node = walk.next()) {
+    if (hooks && has_hooks(*node)) node->grad = run_hooks(*node, node->grad);
+    step_value_node(*node);
+  }
+  if (hooks) {
+    for (auto [leaf, before] : set_aside.leaves)
+      if (has_hooks(*leaf)) leaf->grad = run_hooks(*leaf, leaf->grad);
+  }
+  // Every node the walk reached carries its mark, the root's (no walk runs in between).
+  const std::uint64_t mark = root->visit_mark;
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    ValueNode* input = inputs[k].node();
+    if (input->visit_mark != mark) continue;
+    reached[k] = true;
+    sums[k] += input->grad;
+  }
+}
+
+void check_handles(const std::vector<Value>& values, const char* what) {
+  for (std::size_t k = 0; k < values.size(); ++k)
+    KINDLING_CHECK(values[k].node() != nullptr, "grad: ", what, "[", k,
+                   "] is an empty Value (moved from)");
+}
+
+}  // namespace
+
+// ---- GradGraphPass: the create_graph pass (Note [scalar create_graph])
+// ----------------------------
+
+GradGraphPass::GradGraphPass(const Value& output, std::vector<Value> inputs, const Value& seed,
+                             bool keep_gradients)
+    : root_(output), inputs_(std::move(inputs)), keep_gradients_(keep_gradients) {
+  KINDLING_CHECK(root_.node() != nullptr, "grad: the output is an empty Value (moved from)");
+  KINDLING_CHECK(seed.node() != nullptr, "grad: the grad_output is an empty Value (moved from)");
+  for (const Value& input : inputs_) {
+    KINDLING_CHECK(input.node() != nullptr, "grad: an input is an empty Value (moved from)");
+    wanted_.insert(input.node());
+  }
+  // The schedule up front, as the stepper's (a walk between steps, a DOT writer's, would
+  // disturb a walk's marks): backward()'s order, from the root down, interior nodes only.
+  std::vector<ValueNode*> order;
+  engine::begin_backward(root_.node(), order);
+  reached_set_.insert(order.begin(), order.end());
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    if ((*it)->input_count != 0) schedule_.push_back(*it);
+  }
+  hooks_ = any_value_hooks();
+  grads_.emplace(root_.node(), seed);
+  if (schedule_.empty()) finish();  // a leaf output: nothing to step
+}
+
+std::optional<Value> GradGraphPass::gradient(const Value& node) const {
+  auto it = grads_.find(node.node());
+  if (it == grads_.end()) return std::nullopt;
+  return it->second;
+}
+
+Value GradGraphPass::step() {
+  KINDLING_CHECK(!done(), "GradGraphPass::step: the pass is already done (", schedule_.size(),
+                 " steps)");
+  enable_grad recording;  // whatever the caller's grad mode, as torch's create_graph
+  ValueNode* node = schedule_[position_];
+  auto it = grads_.find(node);
+  assert(it != grads_.end());  // a scheduled node's users have all stepped, each adding to it
+  Value g = it->second;
+  if (hooks_ && has_hooks(*node)) g = run_hooks(*node, std::move(g));
+  node->grad = g.data();  // this pass's d(root)/d(node), as backward() leaves it
+  if (keep_gradients_ || wanted_.contains(node)) {
+    it->second = g;
+  } else {
+    grads_.erase(it);  // no longer needed: its records may go once nothing else holds them
+  }
+  for (int i = 0; i < node->input_count; ++i) {
+    ValueNode* input = node->inputs[i];
+    if (input->input_count == 0 && !wanted_.contains(input)) continue;  // nothing would read it
+    Value contribution = graph_contribution(*node, i, g);
+    auto [slot, fresh] = grads_.try_emplace(input, contribution);
+    if (!fresh) slot->second = slot->second + contribution;
+  }
+  ++position_;
+  if (done()) finish();
+  return Value::from_node(node);
+}
+
+void GradGraphPass::run_to_end() {
+  while (!done())
+    step();
+}
+
+// The leaves' hooks, once each, in the inputs' order, on their whole gradient.
+void GradGraphPass::finish() {
+  enable_grad recording;
+  reached_.assign(inputs_.size(), false);
+  std::unordered_set<const ValueNode*> hooked;
+  for (std::size_t k = 0; k < inputs_.size(); ++k) {
+    ValueNode* input = inputs_[k].node();
+    if (!reached_set_.contains(input)) continue;
+    reached_[k] = true;
+    if (input->input_count == 0 && hooks_ && has_hooks(*input) && hooked.insert(input).second) {
+      Value& g = grads_.try_emplace(input, 0.0).first->second;
+      g = run_hooks(*input, g);
+    }
+  }
+}
+
+std::vector<Value> GradGraphPass::input_gradients() const {
+  KINDLING_CHECK(done(), "GradGraphPass::input_gradients: the pass has ",
+                 schedule_.size() - position_, " steps still to run");
+  std::vector<Value> result;
+  result.reserve(inputs_.size());
+  for (std::size_t k = 0; k < inputs_.size(); ++k) {
+    auto it = grads_.find(inputs_[k].node());
+    result.push_back(reached_[k] && it != grads_.end() ? it->second : Value(0.0));
+  }
+  return result;
+}
+
+namespace detail {
+std::vector<Value> value_grad(const std::vector<Value>& outputs, const std::vector<Value>& inputs,
+                              const std::vector<Value>& grad_outputs, bool create_graph,
+                              std::vector<bool>& reached) {
+  KINDLING_CHECK(!outputs.empty(), "grad: outputs is empty; give the Value(s) to differentiate");
+  KINDLING_CHECK(!inputs.empty(), "grad: inputs is empty; give the Values to differentiate by");
+  KINDLING_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(),
+                 "grad: grad_outputs has ", grad_outputs.size(), " Values for ", outputs.size(),
+                 " outputs (give one per output, or none for 1s)");
+  check_handles(outputs, "outputs");
+  check_handles(inputs, "inputs");
+  check_handles(grad_outputs, "grad_outputs");
+  reached.assign(inputs.size(), false);
+  std::vector<Value> result;
+  result.reserve(inputs.size());
+  if (!create_graph) {
+    std::vector<double> sums(inputs.size(), 0.0);
+    for (std::size_t o = 0; o < outputs.size(); ++o) {
+      const Value root = outputs[o];  // held for the pass
+      double_pass(root.node(), grad_outputs.empty() ? 1.0 : grad_outputs[o].data(), inputs, sums,
+                  reached);
+    }
+    no_grad constants;
+    for (double sum : sums)
+      result.emplace_back(sum);
+    return result;
+  }
+  // The gradients' ops are recorded whatever the caller's grad mode, as torch does.
+  enable_grad recording;
+  std::vector<std::optional<Value>> sums(inputs.size());
+  for (std::size_t o = 0; o < outputs.size(); ++o) {
+    // The pass holds the output: it keeps the graph below it alive while the pass runs.
+    GradGraphPass pass(outputs[o], inputs, grad_outputs.empty() ? Value(1.0) : grad_outputs[o]);
+    pass.run_to_end();
+    const std::vector<Value> grads = pass.input_gradients();
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+      if (!pass.reached()[k]) continue;
+      reached[k] = true;
+      sums[k] = sums[k] ? *sums[k] + grads[k] : grads[k];
+    }
+  }
+  for (std::optional<Value>& sum : sums)
+    result.push_back(sum ? std::move(*sum) : Value(0.0));
+  return result;
+}
+}  // namespace detail
+
+std::vector<Value> grad(const std::vector<Value>& outputs, const std::vector<Value>& inputs,
+                        const std::vector<Value>& grad_outputs,
+                        std::optional<bool> /*retain_graph*/, bool create_graph,
+                        bool allow_unused) {
+  std::vector<bool> reached;
+  std::vector<Value> result =
+      detail::value_grad(outputs, inputs, grad_outputs, create_graph, reached);
+  if (!allow_unused) {
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+      KINDLING_CHECK(reached[k], "grad: input ", k,
+                     inputs[k].label().empty() ? std::string{} : " ('" + inputs[k].label() + "')",
+                     " was not used to compute the outputs; pass allow_unused = true to get a "
+                     "zero gradient for it");
+    }
+  }
+  return result;
+}
+
+std::vector<Value> grad(const Value& output, const std::vector<Value>& inputs, bool create_graph,
+                        bool allow_unused) {
+  return grad(std::vector<Value>{output}, inputs, {}, std::nullopt, create_graph, allow_unused);
 }
 
 }  // namespace kindling

@@ -2,16 +2,24 @@
 //
 //   step_backprop "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432
 //   step_backprop --out frames --no-svg "x*x + 3*x" x=2
+//   step_backprop --order 2 "x^3 * y" x=0.5 y=2      (d2/dx2 by differentiating the gradient)
 //
 // Prints each step with the chain rule's numbers, writes one DOT frame per step (frame_000.dot is
 // the state before the first step), renders the frames to SVG with Graphviz's `dot` program, and
 // writes player.html: every frame inlined, with next / previous / play. Last, gradcheck.dot (and
 // .svg) colours each node by how far its gradient is from a finite difference.
 //
+// With --order 2 (and --wrt NAME, the variable to differentiate by; default the first in name
+// order) it steps through the create_graph backward first, each frame drawing the gradient graph
+// it builds beside the forward graph, in blue (Note [gradient graph stepper] in
+// explain/value_stepper.hpp); then through the backward pass of that gradient, d(out)/dx, which
+// leaves d2(out)/dx2 in x's grad, checked against a central difference of d(out)/dx.
+//
 // Arguments are read strictly: an unknown option, a variable given twice, a name that is not an
 // identifier or a value that is not a finite number is an error (exit status 2); `--` ends the
 // options, for an expression that starts with "--". Graphviz runs without a shell (Note [no shell]
 // in kindling_cli/spawn.hpp).
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -25,6 +33,7 @@
 #include <vector>
 
 #include "kindling/engine/error.hpp"
+#include "kindling/engine/value_grad.hpp"
 #include "kindling/explain/expression.hpp"
 #include "kindling/explain/gradcheck.hpp"
 #include "kindling/explain/html_player.hpp"
@@ -37,12 +46,16 @@ namespace {
 namespace fs = std::filesystem;
 
 void usage(std::ostream& out) {
-  out << "usage: step_backprop [--out DIR] [--no-svg] [--quiet] [--] EXPRESSION [name=value ...]\n"
+  out << "usage: step_backprop [--out DIR] [--no-svg] [--quiet] [--order 1|2] [--wrt NAME] [--]\n"
+         "                     EXPRESSION [name=value ...]\n"
          "  EXPRESSION  e.g. \"tanh(x1*w1 + x2*w2 + b)\": numbers, variables, + - * / ^, (),\n"
          "              exp log tanh relu sigmoid\n"
          "  name=value  a variable and its value\n"
          "  --out DIR   where frames and player.html go (default: step_backprop_out)\n"
-         "  --no-svg    write the DOT frames only (no Graphviz needed, no player)\n";
+         "  --no-svg    write the DOT frames only (no Graphviz needed, no player)\n"
+         "  --order 2   step the create_graph backward (the gradient graph, drawn blue), then\n"
+         "              the backward pass of d(out)/dx: d2(out)/dx2\n"
+         "  --wrt NAME  the variable x of --order 2 (default: the first name in order)\n";
 }
 
 // Runs `dot -Tsvg -O` on all frames in one process, without a shell (paths need no quoting).
@@ -79,10 +92,82 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
+// The frames of a run: each written as DOT at once, with its text for the player.
+struct Frames {
+  fs::path dir;
+  bool quiet = false;
+  std::vector<std::string> texts;
+  std::vector<std::string> dot_files;
+  void add(const std::string& text, const std::string& dot) {
+    if (!quiet) std::cout << text << "\n";  // tagged "[i/n]", continuation lines indented
+    texts.push_back(text);
+    char name[32];
+    std::snprintf(name, sizeof name, "frame_%03zu.dot", dot_files.size());
+    dot_files.push_back((dir / name).string());
+    kindling::engine::write_text_file(dot_files.back(), dot);
+  }
+};
+
+// Every frame of a ValueStepper, frame 0 the seeded root; `style` draws each frame.
+template <class Style>
+void step_all(kindling::ValueStepper& stepper, Frames& frames, Style&& style) {
+  for (std::size_t frame = 0;; ++frame) {
+    if (frame > 0) stepper.step();
+    frames.add(stepper.state_text(), style());
+    if (stepper.done()) break;
+  }
+}
+
+// --order 2: the create_graph backward of root by x, frame by frame, then the backward pass of
+// the gradient it built. Returns d2(root)/dx2.
+double second_order(const std::string& expression, kindling::Value root,
+                    const kindling::ExpressionVariables& variables, const std::string& wrt,
+                    Frames& frames, const kindling::engine::DotOptions& options) {
+  const kindling::Value x = variables.find(wrt)->second;
+  const std::string gradient_name = "d" + root.label() + "/d" + wrt;
+  kindling::GradGraphStepper builder(root, {x});
+  std::cout << "-- the create_graph backward: building " << gradient_name << " as a graph --\n";
+  for (std::size_t frame = 0;; ++frame) {
+    if (frame > 0) builder.step();
+    frames.add(builder.state_text(), builder.frame_dot(options));
+    if (builder.done()) break;
+  }
+  kindling::Value gradient = builder.gradients()[0];
+  if (gradient.label().empty()) gradient.set_label(gradient_name);
+  std::cout << gradient_name << " = " << gradient.data() << "\n";
+
+  // Its backward pass: x's grad becomes d2(root)/dx2 (from 0: a fresh start for every leaf).
+  kindling::zero_grads(gradient);
+  kindling::ValueStepper stepper(gradient);
+  std::cout << "-- the backward pass of " << gradient_name << ": d2" << root.label() << "/d" << wrt
+            << "2 --\n";
+  const kindling::engine::DotStyle<kindling::ValueNode> style =
+      kindling::second_order_frame_style(stepper, root);
+  step_all(stepper, frames,
+           [&] { return kindling::engine::to_dot(stepper.root().node(), options, style); });
+  const double d2 = x.grad();
+
+  // A central difference of d(root)/dx, the expression parsed again at x +- h.
+  const double h = 1e-5 * std::max(1.0, std::abs(x.data()));
+  auto first_at = [&](double at) {
+    kindling::ExpressionVariables moved;
+    for (const auto& [name, value] : variables)
+      moved.emplace(name, kindling::Value(name == wrt ? at : value.data(), name));
+    const kindling::Value f = kindling::parse_expression(expression, moved);
+    return kindling::grad(f, {moved.find(wrt)->second}, false, true)[0].data();
+  };
+  const double numeric = (first_at(x.data() + h) - first_at(x.data() - h)) / (2 * h);
+  std::cout << "d2" << root.label() << "/d" << wrt << "2 = " << d2 << " (central difference of "
+            << gradient_name << ": " << numeric << ")\n";
+  return d2;
+}
+
 int run(int argc, char** argv) {
   fs::path out_dir = "step_backprop_out";
   bool svg = true;
   bool quiet = false;
+  int order = 1;
+  std::string wrt;
   std::string expression;
   bool have_expression = false;
   kindling::ExpressionVariables variables;
@@ -101,6 +186,11 @@ int run(int argc, char** argv) {
       svg = false;
     } else if (!options_done && arg == "--quiet") {
       quiet = true;
+    } else if (!options_done && arg == "--order") {
+      order = kindling_cli::parse_integer<int>("--order", args.value(), 1, 2);
+    } else if (!options_done && arg == "--wrt") {
+      wrt = std::string(args.value());
+      if (!is_identifier(wrt)) throw usage_error("--wrt: '" + wrt + "' is not a variable name");
     } else if (!options_done && arg == "--") {
       options_done = true;
     } else if (!options_done && arg.size() > 2 && arg.compare(0, 2, "--") == 0 &&
@@ -123,29 +213,44 @@ int run(int argc, char** argv) {
     }
   }
   if (!have_expression) throw usage_error("no EXPRESSION given (see --help)");
+  if (order == 2) {
+    if (wrt.empty() && !variables.empty()) wrt = variables.begin()->first;
+    if (wrt.empty()) throw usage_error("--order 2: the expression needs a variable (name=value)");
+    if (variables.count(wrt) == 0)
+      throw usage_error("--wrt: '" + wrt + "' is not one of the variables given");
+  } else if (!wrt.empty()) {
+    throw usage_error("--wrt goes with --order 2");
+  }
 
   kindling::Value root = kindling::parse_expression(expression, variables);
   root.set_label(root.label().empty() ? "out" : root.label());
   std::cout << expression << " = " << root.data() << "\n";
 
   fs::create_directories(out_dir);
-  kindling::ValueStepper stepper(root);
-  std::vector<std::string> texts;
-  std::vector<std::string> dot_files;
+  Frames frames{out_dir, quiet, {}, {}};
   kindling::engine::DotOptions options;
   options.graph_name = expression;
-  // Frame i shows the state after i steps; frame 0 is the seeded root before any step.
-  for (std::size_t frame = 0;; ++frame) {
-    if (frame > 0) stepper.step();
-    const std::string text = stepper.state_text();
-    if (!quiet) std::cout << text << "\n";  // tagged "[i/n]", continuation lines indented
-    texts.push_back(text);
-    char name[32];
-    std::snprintf(name, sizeof name, "frame_%03zu.dot", frame);
-    dot_files.push_back((out_dir / name).string());
-    kindling::engine::write_text_file(dot_files.back(), stepper.frame_dot(options));
-    if (stepper.done()) break;
+  if (order == 2) {
+    second_order(expression, root, variables, wrt, frames, options);
+    std::cout << "wrote " << frames.dot_files.size() << " DOT frames to " << out_dir.string()
+              << "\n";
+    if (!svg) return 0;
+    if (!render_svg(frames.dot_files)) return 1;
+    std::vector<kindling::engine::PlayerFrame> players;
+    for (std::size_t i = 0; i < frames.dot_files.size(); ++i)
+      players.push_back({read_file(frames.dot_files[i] + ".svg"), frames.texts[i]});
+    const fs::path player = out_dir / "player.html";
+    kindling::engine::write_text_file(
+        player.string(), kindling::engine::html_player(players, expression + " (order 2)",
+                                                       kindling::kGradFrameLegend));
+    std::cout << "wrote " << players.size() << " SVG frames and " << player.string() << "\n";
+    return 0;
   }
+  kindling::ValueStepper stepper(root);
+  // Frame i shows the state after i steps; frame 0 is the seeded root before any step.
+  step_all(stepper, frames, [&] { return stepper.frame_dot(options); });
+  const std::vector<std::string>& texts = frames.texts;
+  const std::vector<std::string>& dot_files = frames.dot_files;
 
   std::cout << "gradients:";
   for (const auto& [name, value] : variables)
@@ -163,14 +268,14 @@ int run(int argc, char** argv) {
   std::vector<std::string> to_render = dot_files;
   to_render.push_back(check_file);
   if (!render_svg(to_render)) return 1;
-  std::vector<kindling::engine::PlayerFrame> frames;
+  std::vector<kindling::engine::PlayerFrame> players;
   for (std::size_t i = 0; i < dot_files.size(); ++i)
-    frames.push_back({read_file(dot_files[i] + ".svg"), texts[i]});
+    players.push_back({read_file(dot_files[i] + ".svg"), texts[i]});
   const fs::path player = out_dir / "player.html";
   kindling::engine::write_text_file(
       player.string(),
-      kindling::engine::html_player(frames, expression, kindling::engine::kFrameLegend));
-  std::cout << "wrote " << frames.size() << " SVG frames and " << player.string() << "\n";
+      kindling::engine::html_player(players, expression, kindling::engine::kFrameLegend));
+  std::cout << "wrote " << players.size() << " SVG frames and " << player.string() << "\n";
   return 0;
 }
 

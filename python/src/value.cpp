@@ -9,6 +9,8 @@
 #include <pybind11/stl.h>
 
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "bindings.hpp"
@@ -16,6 +18,7 @@
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/engine/graph.hpp"
 #include "kindling/engine/value.hpp"
+#include "kindling/engine/value_grad.hpp"
 #include "kindling/explain/dot.hpp"
 
 namespace kindling::python {
@@ -82,6 +85,49 @@ std::string value_to_dot(const Value& root, const std::string& rankdir,
   return to_dot(root, options, style);
 }
 
+// A Value, or any iterable of Values and numbers, as a list: grad()'s outputs, inputs and
+// grad_outputs take either, as torch.autograd.grad does.
+std::vector<Value> one_or_many(py::handle object) {
+  if (py::isinstance<Value>(object) || PyNumber_Check(object.ptr())) return {to_value(object)};
+  return to_values(object);
+}
+
+// kindling._value_grad: torch.autograd.grad's signature for Values (engine/value_grad.hpp); a
+// tuple, with None for an input the outputs do not reach when allow_unused.
+py::tuple value_grad(py::handle outputs, py::handle inputs, py::handle grad_outputs,
+                     const py::object& retain_graph, bool create_graph, bool allow_unused) {
+  const std::vector<Value> out = one_or_many(outputs);
+  const std::vector<Value> in = one_or_many(inputs);
+  const std::vector<Value> seeds =
+      grad_outputs.is_none() ? std::vector<Value>{} : one_or_many(grad_outputs);
+  std::optional<bool> retain;
+  if (!retain_graph.is_none()) retain = retain_graph.cast<bool>();
+  if (!allow_unused) {
+    return py::cast(kindling::grad(out, in, seeds, retain, create_graph, false));
+  }
+  std::vector<bool> reached;
+  const std::vector<Value> grads = detail::value_grad(out, in, seeds, create_graph, reached);
+  py::tuple result(grads.size());
+  for (std::size_t k = 0; k < grads.size(); ++k)
+    result[k] = reached[k] ? py::cast(grads[k]) : py::none();
+  return result;
+}
+
+// A Python callable as a ValueHook: fn(grad) returns None (keep the gradient), a Value or a number
+// (replace it). The callable is released with the GIL held, wherever the node dies.
+ValueHook python_hook(py::function fn) {
+  std::shared_ptr<py::function> held(new py::function(std::move(fn)), [](py::function* f) {
+    py::gil_scoped_acquire gil;
+    delete f;
+  });
+  return [held](const Value& grad) -> std::optional<Value> {
+    py::gil_scoped_acquire gil;
+    py::object result = (*held)(grad);
+    if (result.is_none()) return std::nullopt;
+    return to_value(result);
+  };
+}
+
 }  // namespace
 
 void bind_value(py::module_& m) {
@@ -112,6 +158,16 @@ returned for the same graph node compare equal and share .data and .grad.)");
       .def("backward", &Value::backward,
            "Seeds this Value's grad with 1 and propagates it to everything it depends on. Leaf "
            "gradients accumulate across calls; interior ones are recomputed each pass.")
+      .def(
+          "register_hook",
+          [](const Value& v, py::function fn) {
+            return v.register_hook(python_hook(std::move(fn)));
+          },
+          py::arg("hook"),
+          "Calls hook(grad) with this Value's gradient in every later backward() and grad() pass "
+          "that reaches it, once the gradient is complete and before it flows on (for a leaf, "
+          "before it is added to .grad). A returned Value or number replaces the gradient; None "
+          "keeps it. Returns a handle whose remove() takes the hook off.")
       .def("zero_grad", &Value::zero_grad,
            "Forgets this node's gradient, so the next backward pass starts it from nothing "
            "instead of adding to it (grad reads 0.0 afterwards)")
@@ -229,6 +285,23 @@ returned for the same graph node compare equal and share .data and .grad.)");
           "__gt__", [](const Value& a, double b) { return a.data() > b; }, py::is_operator())
       .def(
           "__ge__", [](const Value& a, double b) { return a.data() >= b; }, py::is_operator());
+
+  py::class_<ValueHookHandle>(m, "ValueHookHandle",
+                              "What Value.register_hook returns; remove() takes the hook off")
+      .def("remove", &ValueHookHandle::remove,
+           "Takes the hook off (nothing happens if it is already off or the Value is gone)")
+      .def("__enter__", [](ValueHookHandle& h) -> ValueHookHandle& { return h; })
+      .def("__exit__", [](ValueHookHandle& h, py::args) { h.remove(); });
+
+  m.def("_value_grad", &value_grad, py::arg("outputs"), py::arg("inputs"),
+        py::arg("grad_outputs") = py::none(), py::arg("retain_graph") = py::none(),
+        py::arg("create_graph") = false, py::arg("allow_unused") = false,
+        "torch.autograd.grad for Values: the gradients of sum(outputs[k] * grad_outputs[k]) with "
+        "respect to each input, as a tuple, without touching any .grad. With create_graph they "
+        "are Values of their own graph, so grad can be taken again (second derivatives). An input "
+        "the outputs do not use raises kindling.Error, or gives None with allow_unused. "
+        "retain_graph changes nothing (a scalar graph is never freed); it is accepted for torch's "
+        "signature. kindling.autograd.grad dispatches here for Values.");
 
   m.def("zero_grads", &zero_grads, py::arg("root"),
         "Sets .grad to 0 on root and on every Value it was computed from, leaves and constants "

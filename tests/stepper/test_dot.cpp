@@ -177,7 +177,7 @@ struct TwoLayerGraph {
   static kindling::engine::DotStyle<kindling::ValueNode> style(bool collapse_layer1) {
     kindling::engine::DotStyle<kindling::ValueNode> style;
     style.cluster_path = [](const kindling::ValueNode& node) -> std::vector<std::string> {
-      const std::string label = node.label ? *node.label : "";
+      const std::string label = node.label_text();
       if (label.rfind("h.", 0) == 0) return {"net", "net.layer1"};
       if (label.rfind("o.", 0) == 0) return {"net", "net.layer2"};
       return {};
@@ -244,7 +244,7 @@ TEST_CASE("clusters from name scopes draw as clusters from dotted names do", "[d
     kindling::engine::DotStyle<kindling::ValueNode> scoped = TwoLayerGraph::style(collapse);
     scoped.cluster_path = nullptr;
     scoped.cluster_scope = [&](const kindling::ValueNode& node) -> NameScope::Path {
-      const std::string label = node.label ? *node.label : "";
+      const std::string label = node.label_text();
       if (label.rfind("h.", 0) == 0) return layer1;
       if (label.rfind("o.", 0) == 0) return layer2;
       return nullptr;

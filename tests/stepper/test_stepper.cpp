@@ -355,8 +355,8 @@ TEST_CASE("generated names are the DOT ids of the frames", "[stepper][dot]") {
   for (std::size_t i = 0; i < order.size(); ++i) {
     const std::string name = stepper.name(order[i]);
     const std::string line = node_line(dot, i);
-    if (order[i]->label) {
-      CHECK(name == *order[i]->label);
+    if (!order[i]->label_text().empty()) {
+      CHECK(name == order[i]->label_text());
       CHECK(line.find("xlabel") == std::string::npos);
     } else {
       CHECK(name == node_id(i));

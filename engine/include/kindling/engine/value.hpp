@@ -12,8 +12,10 @@
 
 #include <cassert>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -78,6 +80,16 @@ constexpr ValueForm op_form(ValueOp op) noexcept {
   return ValueForm::leaf;
 }
 
+class Value;
+struct ValueHookList;  // value.cpp: a node's gradient hooks (Value::register_hook)
+
+// What few nodes carry, behind one pointer so that the node stays at 64 bytes: a label, and the
+// hooks registered on the node (shared with the handles that can remove them).
+struct ValueExtras {
+  std::string label;
+  std::shared_ptr<ValueHookList> hooks;
+};
+
 // A node of the scalar graph: 64 bytes, the size of a cache line. A leaf (no inputs) comes from a
 // pool (engine/pool.hpp) and is freed when its count reaches zero; an op result is a record on its
 // thread's tape (engine/tape.hpp), and its slot is reused when the tape is rewound past it.
@@ -95,8 +107,13 @@ struct ValueNode : engine::NodeBase {
   double grad = 0.0;
   double exponent = 0.0;  // pow's constant exponent; unused by other ops
   ValueNode* inputs[2] = {nullptr, nullptr};
-  std::unique_ptr<std::string> label;  // most nodes have none, so it costs one pointer
+  std::unique_ptr<ValueExtras> extras;  // most nodes have none, so it costs one pointer
 
+  // The node's label, empty when it has none (Value::label()).
+  const std::string& label_text() const noexcept {
+    static const std::string empty;
+    return extras ? extras->label : empty;
+  }
   std::span<ValueNode* const> parents() const noexcept { return {inputs, input_count}; }
   void backward_step();
   void seed_grad() noexcept { grad += 1.0; }
@@ -144,6 +161,27 @@ std::string_view derivative_formula(ValueOp op, int input_index) noexcept;
 // recompute a node from new input values, as gradcheck does. Throws kindling::error for leaf.
 double forward_value(ValueOp op, double a, double b = 0.0, double k = 0.0);
 
+// A gradient hook (Value::register_hook): called with a node's gradient d(root)/d(node) once it is
+// complete in a backward() or grad() pass, before it flows on to the node's inputs (or, for a
+// leaf, before it is added to grad()). A returned Value replaces that gradient; nullopt keeps it.
+// Under grad(create_graph = true) the gradient is a graph node, and so may the replacement be.
+using ValueHook = std::function<std::optional<Value>(const Value& grad)>;
+
+// What register_hook returns: remove() takes the hook off again (a no-op once the node is gone or
+// the hook was removed). It does not keep the node alive.
+class ValueHookHandle {
+ public:
+  ValueHookHandle() = default;
+  void remove() noexcept;
+
+ private:
+  friend class Value;
+  ValueHookHandle(std::weak_ptr<ValueHookList> list, std::uint64_t id) noexcept
+      : list_(std::move(list)), id_(id) {}
+  std::weak_ptr<ValueHookList> list_;
+  std::uint64_t id_ = 0;
+};
+
 class Value {
  public:
   // A leaf. Implicit from double, so `a + 2.0`, `2.0 * a` and `1.0 - a` read as they should.
@@ -169,6 +207,11 @@ class Value {
   // nothing instead of adding to it. Value and Tensor mean the same; a Value shows "nothing" as
   // grad() == 0, a Tensor as an undefined grad() (torch's set_to_none).
   void zero_grad() const noexcept { node_->grad = 0.0; }
+
+  // Calls `hook` with this node's gradient in every later backward pass and grad() call that
+  // reaches it (ValueHook above says when), in the order the hooks were registered: to print each
+  // gradient as it arrives, or to replace it. The stepper does not run hooks.
+  ValueHookHandle register_hook(ValueHook hook) const;
 
   Value pow(double exponent) const;
   Value exp() const;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -118,10 +119,33 @@ class DotClusterTable {
   std::vector<NameScope::Path> kept_;  // keeps the scopes in by_scope_ alive (addresses stay ours)
 };
 
-// The graph `root` depends on, as DOT text.
+// Every node the roots depend on, each once, parents before children: the first root's
+// topological order, then what each later root adds (a gradient graph drawn beside the forward
+// graph it reads, GradGraphStepper's frames). One root gives topological_order(root).
+template <GraphNode N>
+std::vector<N*> topological_order_of_all(std::span<N* const> roots) {
+  std::vector<N*> order;
+  if (roots.size() == 1) {
+    topological_order(roots[0], order);
+    return order;
+  }
+  std::unordered_map<const N*, bool> seen;
+  std::vector<N*> one;
+  for (N* root : roots) {
+    if (seen.count(root) != 0) continue;
+    topological_order(root, one);
+    for (N* node : one) {
+      if (seen.emplace(node, true).second) order.push_back(node);
+    }
+  }
+  return order;
+}
+
+// The graph the roots depend on, as DOT text, drawn as one graph.
 template <DotNode N>
-std::string to_dot(N* root, const DotOptions& options = {}, const DotStyle<N>& style = {}) {
-  const std::vector<N*> order = topological_order(root);
+std::string to_dot(std::span<N* const> roots, const DotOptions& options = {},
+                   const DotStyle<N>& style = {}) {
+  const std::vector<N*> order = topological_order_of_all(roots);
   // Ids follow the topological order, so the same graph always gives the same text; a sorted
   // (address, id) table finds a parent's id without hashing.
   std::vector<std::pair<const N*, std::size_t>> ids;
@@ -160,6 +184,13 @@ std::string to_dot(N* root, const DotOptions& options = {}, const DotStyle<N>& s
       cluster.collapsed = style.collapsed(cluster.label);
   }
   return write_dot_text(graph, options);
+}
+
+// The graph `root` depends on, as DOT text.
+template <DotNode N>
+std::string to_dot(N* root, const DotOptions& options = {}, const DotStyle<N>& style = {}) {
+  N* const roots[1] = {root};
+  return to_dot(std::span<N* const>(roots), options, style);
 }
 
 // Writes to_dot(root, ...) to `path`; throws kindling::error naming the path if it cannot.

@@ -15,10 +15,13 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "kindling/engine/value.hpp"
+#include "kindling/engine/value_grad.hpp"
 #include "kindling/explain/dot.hpp"
 #include "kindling/explain/stepper.hpp"
 
@@ -104,5 +107,88 @@ class ValueStepper {
   // By position in the order: what each input edge carried, NaN until the node has stepped.
   std::vector<std::array<double, 2>> edge_contributions_;
 };
+
+// Note [gradient graph stepper]
+// GradGraphStepper steps through a create_graph backward (GradGraphPass, engine/value_grad.hpp):
+// each step runs one forward node's chain rule as Value ops, so the gradients it adds to the
+// node's inputs are new nodes, a graph of their own (the backward pass as a graph). Its frames
+// draw the forward graph and that gradient graph together, coloured apart: forward nodes in the
+// stepper's greys and amber, gradient nodes blue (the ones the last step made darker), each
+// gradient marked with whose gradient it is ("grad x"). Differentiating a finished gradient again
+// (a ValueStepper on it) gives the second derivative: step_backprop --order 2 does both.
+
+// What the colours of a gradient-graph frame mean.
+inline constexpr std::string_view kGradFrameLegend =
+    "white/grey: the forward graph (grey: its chain rule has run)\n"
+    "amber: the forward node whose chain rule the frame shows\n"
+    "blue: the gradient graph, built by the backward pass (dark: made by this step)\n"
+    "grad x: the node holding d(out)/dx so far (dashed: still partial)";
+
+// One step of a create_graph backward: the forward node whose chain rule ran, and for each input
+// the gradient node the step made (or passed on) and the input's gradient after it.
+struct GradGraphStep {
+  std::size_t number = 0;  // 1 for the first step
+  std::size_t total = 0;
+  Value node;              // the forward node
+  std::string name;        // its name, as ValueStepper names it
+  std::string expression;  // "c = a * b"
+  struct Input {
+    std::string name;     // the input's name
+    std::string formula;  // d(node)/d(input) in names
+    double contribution;  // what was added to the input's gradient (the new node's data)
+    double gradient;      // the input's gradient after the step
+  };
+  std::vector<Input> inputs;
+  std::size_t new_nodes = 0;  // gradient-graph nodes this step made
+
+  // "[1/3] out = a * b: grad a += b * grad out -> -3.0000 (now -3.0000)", a line per input.
+  std::string text() const;
+};
+
+class GradGraphStepper {
+ public:
+  // Starts a create_graph backward of `output` with respect to `inputs` (the pass holds the
+  // output, keeping its graph alive), nothing stepped yet.
+  GradGraphStepper(const Value& output, std::vector<Value> inputs);
+
+  const GradGraphStep& step();
+  void run_to_end();
+  bool done() const noexcept { return pass_.done(); }
+  std::size_t position() const noexcept { return pass_.position(); }
+  std::size_t step_count() const noexcept { return pass_.step_count(); }
+  const GradGraphStep* last_step() const noexcept { return last_ ? &*last_ : nullptr; }
+  // The seed line before the first step, then the last step's text.
+  std::string state_text() const;
+  // Once done: d(output)/d(inputs[k]) as graph nodes, ready to be differentiated again.
+  std::vector<Value> gradients() const { return pass_.input_gradients(); }
+  const GradGraphPass& pass() const noexcept { return pass_; }
+
+  // A forward node's name: its label, or n<i> (its place in the forward graph's order).
+  std::string name(const ValueNode* node) const;
+  // True for nodes of the forward graph (everything else drawn is the gradient graph).
+  bool is_forward(const ValueNode* node) const { return forward_index_.count(node) != 0; }
+
+  // The frame of the current state: the forward graph and the gradient graph so far.
+  std::string frame_dot(const engine::DotOptions& options = {}) const;
+
+ private:
+  std::vector<ValueNode*> gradient_roots() const;
+  std::unordered_map<const ValueNode*, std::size_t> gradient_nodes() const;
+
+  GradGraphPass pass_;
+  std::vector<Value> inputs_;
+  std::vector<ValueNode*> forward_order_;
+  std::unordered_map<const ValueNode*, std::size_t> forward_index_;
+  std::unordered_map<const ValueNode*, std::size_t> seen_before_;  // gradient nodes before the step
+  std::unordered_map<const ValueNode*, std::size_t>
+      final_after_;  // steps until a gradient is whole
+  std::optional<GradGraphStep> last_;
+};
+
+// The style of a ValueStepper frame over a graph that holds a gradient graph (the second-order
+// pass of step_backprop --order 2): the stepper's colours, with the nodes that are not in
+// `forward` outlined blue, so the two graphs stay told apart.
+engine::DotStyle<ValueNode> second_order_frame_style(const ValueStepper& stepper,
+                                                     const Value& forward_output);
 
 }  // namespace kindling
