@@ -189,11 +189,11 @@ __all__ += ["Tensor", "arange", "argmax", "clamp", "concat", "cross_entropy", "f
 # kindling.all, kindling.any and kindling.bool stay out of __all__: `from kindling import *`
 # must not replace Python's builtins.
 
-# Issue 15: kindling.autograd.grad (torch.autograd.grad for tensors) and the tensor hooks' handle.
-from ._kindling import HookHandle, autograd  # noqa: F401,E402
+# Issue 15: the tensor hooks' handle (kindling.autograd, the package, is imported above).
+from ._kindling import HookHandle  # noqa: F401,E402
 
 HookHandle.__module__ = "kindling"
-__all__ += ["HookHandle", "autograd"]
+__all__ += ["HookHandle"]
 
 # torch's `dim` keyword, accepted wherever kindling takes `axis` (x.sum(dim=1), softmax(x, dim=-1));
 # last, so that it covers every function above (_dim.py).

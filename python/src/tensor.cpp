@@ -1035,7 +1035,7 @@ std::vector<Tensor> tensor_list(const py::object& object, const char* what) {
     if (!py::isinstance<Tensor>(h)) {
       throw py::type_error(std::string("kindling.autograd.grad: ") + what +
                            " must be Tensors, not " + py::str(py::type::of(h)).cast<std::string>() +
-                           " (for kindling.Value graphs use kindling.grad)");
+                           " (Values and Tensors cannot be mixed in one call)");
     }
     return h.cast<Tensor>();
   };
@@ -1084,7 +1084,8 @@ void bind_tensor_autograd(py::module_& m, py::class_<Tensor>& tensor) {
            "Keeps this interior tensor's grad after every backward, create_graph ones included")
       .def_property_readonly("retains_grad", &Tensor::retains_grad);
 
-  py::module_ autograd = m.def_submodule("autograd", "Gradients as values: grad()");
+  py::module_ autograd = m.def_submodule(
+      "autograd", "Gradients as values: grad() for tensors (kindling.autograd.grad dispatches)");
   autograd.def(
       "grad",
       [](const py::object& outputs, const py::object& inputs, const py::object& grad_outputs,
