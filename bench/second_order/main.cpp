@@ -22,12 +22,15 @@
 #include "kindling/tensor.hpp"
 #include "kindling/tensor/autograd.hpp"
 #include "kindling/tensor/functional.hpp"
+#include "kindling_cli/json_line.hpp"
 #include "kindling_cli/options.hpp"
 #include "kindling_cli/spawn.hpp"
 
 namespace {
 
 using namespace kindling;
+using kindling_cli::json_number;
+using kindling_cli::json_text;
 namespace fn = kindling::autograd::functional;
 using Clock = std::chrono::steady_clock;
 
@@ -115,19 +118,6 @@ std::string run_torch(int threads, std::int64_t batch, int steps, int repeats) {
        std::to_string(repeats)},
       options);
   return result.succeeded() ? result.output : std::string{};
-}
-
-double json_number(const std::string& json, const std::string& key) {
-  const auto at = json.find("\"" + key + "\":");
-  if (at == std::string::npos) return 0.0;
-  return std::strtod(json.c_str() + at + key.size() + 3, nullptr);
-}
-
-std::string json_text(const std::string& json, const std::string& key) {
-  const auto at = json.find("\"" + key + "\": \"");
-  if (at == std::string::npos) return "?";
-  const auto start = at + key.size() + 5;
-  return json.substr(start, json.find('"', start) - start);
 }
 
 int bench(bool quick, bool torch) {

@@ -26,12 +26,15 @@
 #include "kindling/nn/optim.hpp"
 #include "kindling/nn/readers.hpp"
 #include "kindling/tensor.hpp"
+#include "kindling_cli/json_line.hpp"
 #include "kindling_cli/options.hpp"
 #include "kindling_cli/spawn.hpp"
 
 namespace {
 
 using namespace kindling;
+using kindling_cli::json_number;
+using kindling_cli::json_text;
 using namespace kindling::nn;
 using Clock = std::chrono::steady_clock;
 
@@ -132,20 +135,6 @@ std::string run_torch(bool best, int threads, std::int64_t batch, int steps, int
   }
   const kindling_cli::SpawnResult result = kindling_cli::run_program(std::move(argv), options);
   return result.succeeded() ? result.output : std::string{};
-}
-
-// A number from the script's flat JSON line ("key": value).
-double json_number(const std::string& json, const std::string& key) {
-  const auto at = json.find("\"" + key + "\":");
-  if (at == std::string::npos) return 0.0;
-  return std::strtod(json.c_str() + at + key.size() + 3, nullptr);
-}
-
-std::string json_text(const std::string& json, const std::string& key) {
-  const auto at = json.find("\"" + key + "\": \"");
-  if (at == std::string::npos) return "?";
-  const auto start = at + key.size() + 5;
-  return json.substr(start, json.find('"', start) - start);
 }
 
 int bench(bool quick, bool torch, bool epoch, const std::string& data);
