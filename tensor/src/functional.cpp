@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "internal.hpp"
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/tensor/autograd.hpp"
@@ -15,6 +16,21 @@
 namespace kindling::autograd::functional {
 
 namespace {
+
+// Whether create_graph passes record their gradients, for its lifetime (detail::backward_records):
+// a gradient that only forward mode differentiates needs its composite steps, not their graph.
+class BackwardRecords {
+ public:
+  explicit BackwardRecords(bool on) noexcept : previous_(detail::backward_records) {
+    detail::backward_records = on;
+  }
+  ~BackwardRecords() { detail::backward_records = previous_; }
+  BackwardRecords(const BackwardRecords&) = delete;
+  BackwardRecords& operator=(const BackwardRecords&) = delete;
+
+ private:
+  bool previous_;
+};
 
 void check_inputs(const TensorList& inputs, const char* who) {
   KINDLING_CHECK(!inputs.empty(), who, ": no inputs");
@@ -326,8 +342,13 @@ OutputsAndDerivatives hvp(const Function& func, const TensorList& inputs, const 
     duals.push_back(forward_ad::make_dual(xs[j], directions_v[j]));
   const TensorList outputs = call(func, duals, "hvp");
   check_scalar_output(outputs, "hvp");
-  const TensorList g =
-      gradients(outputs, xs, {ones_like(outputs[0])}, /*create_graph=*/true, strict, "hvp");
+  TensorList g;
+  {
+    // The gradient is differentiated by its tangent only: unless the caller wants H v as a graph,
+    // its backward runs the composite steps without recording them.
+    const BackwardRecords records(create_graph);
+    g = gradients(outputs, xs, {ones_like(outputs[0])}, /*create_graph=*/true, strict, "hvp");
+  }
   TensorList products;
   bool any = false;
   for (std::size_t j = 0; j < g.size(); ++j) {

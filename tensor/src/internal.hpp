@@ -46,6 +46,11 @@ inline thread_local bool creating_graph = false;
 // returned rather than kept, so they are accumulated as interior grads are (adopted as they come,
 // without the copy into a buffer of their own that a kept .grad gets).
 inline thread_local bool returning_grads = false;
+// With creating_graph: whether the pass records its gradients (grad mode on in each step). A
+// pass that only carries tangents through the composite backward (functional::hvp, forward over
+// reverse) clears it: the steps run the composite forms, which forward mode differentiates, and
+// build no graph.
+inline thread_local bool backward_records = true;
 // Sets creating_graph for its lifetime.
 class CreateGraphScope {
  public:

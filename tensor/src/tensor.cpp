@@ -94,7 +94,7 @@ void TensorNode::backward_step() {
                  "freed by the first backward (pass retain_graph = true to keep them)");
   // Gradients are computed with tensor ops, not recorded, unless the pass records them (Note
   // [create_graph] in autograd.cpp).
-  const detail::GradModeScope mode(detail::creating_graph);
+  const detail::GradModeScope mode(detail::creating_graph && detail::backward_records);
   if (detail::hooks_registered.load(std::memory_order_relaxed)) [[unlikely]] {
     if (detail::NodeAccess::has_grad_hooks(*this)) detail::NodeAccess::run_grad_hooks(*this);
   }
