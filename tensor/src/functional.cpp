@@ -299,7 +299,10 @@ Tensor jacobian(const TensorFunction& func, const Tensor& input, bool create_gra
 // dual of it, which carries the tangent through the gradient (forward over reverse).
 std::vector<TensorList> hessian(const Function& func, const TensorList& inputs, bool create_graph,
                                 bool strict, Strategy outer_jacobian_strategy) {
-  const Function gradient = [&func, strict](const TensorList& xs) {
+  // A forward outer pass differentiates the gradient by its tangents only (as hvp does): unless
+  // create_graph, the inner backward need not record itself.
+  const bool records = create_graph || outer_jacobian_strategy == Strategy::reverse_mode;
+  const Function gradient = [&func, strict, records](const TensorList& xs) {
     TensorList leaves, run_on;
     for (const Tensor& x : xs) {
       if (x.requires_grad()) {
@@ -316,6 +319,7 @@ std::vector<TensorList> hessian(const Function& func, const TensorList& inputs, 
     }
     const TensorList outputs = call(func, run_on, "hessian");
     check_scalar_output(outputs, "hessian");
+    const BackwardRecords record(records);
     return gradients(outputs, leaves, {ones_like(outputs[0])}, /*create_graph=*/true, strict,
                      "hessian");
   };
