@@ -46,5 +46,15 @@ std::vector<Row> elementwise_rows();
 std::vector<Row> reduction_rows();
 std::vector<Row> movement_rows();
 std::vector<Row> surface_rows();  // issue 13: op_rows_surface.cpp
+// All of the above, in that order (op_table_support.cpp).
+std::vector<Row> all_rows();
+
+// Values for an input from its domain: normal, uniform in [0.5, 2] (positive), indices in
+// [0, high), or 0/1 (mask).
+Array draw(const Input& input, Generator& gen);
+enum class Layout { contiguous, transposed };
+// A tensor holding `values` (int64 for an index input), contiguous or as a non-contiguous view of a
+// larger or permuted buffer (transposed storage for matrices, every other element for vectors).
+Tensor make_input(const Array& values, const Input& input, DType dtype, Layout layout);
 
 }  // namespace kindling::test

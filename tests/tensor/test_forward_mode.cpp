@@ -13,29 +13,9 @@ namespace {
 
 namespace fwd = kindling::autograd::forward_ad;
 
-std::vector<Row> table() {
-  std::vector<Row> rows = elementwise_rows();
-  for (auto* more : {&reduction_rows, &movement_rows, &surface_rows}) {
-    std::vector<Row> extra = more();
-    rows.insert(rows.end(), extra.begin(), extra.end());
-  }
-  return rows;
-}
-
 // A contiguous float64 (or, for indices, int64) input with values from the row's domain.
 Tensor draw_input(const Input& input, Generator& gen) {
-  const std::int64_t n = shape_numel(input.shape);
-  std::vector<double> values(static_cast<std::size_t>(n));
-  for (double& v : values) {
-    if (input.domain == Domain::normal) v = gen.normal();
-    if (input.domain == Domain::positive) v = gen.uniform(0.5, 2.0);
-    if (input.domain == Domain::index)
-      v = static_cast<double>(gen.below(static_cast<std::uint64_t>(input.high)));
-    if (input.domain == Domain::mask) v = static_cast<double>(gen.below(2));
-  }
-  if (input.domain == Domain::index)
-    return from_vector(std::vector<std::int64_t>(values.begin(), values.end()), input.shape);
-  return from_vector(values, input.shape, DType::float64);
+  return make_input(draw(input, gen), input, DType::float64, Layout::contiguous);
 }
 
 bool carries_tangent(const Input& input) {
@@ -108,7 +88,7 @@ std::vector<double> central_difference(const Row& row, const Case& c, const std:
 TEST_CASE("forward mode: every op row's tangent is J t, by reverse mode and central differences",
           "[tensor][forward_ad][table]") {
   std::size_t checked = 0;
-  for (const Row& row : table()) {
+  for (const Row& row : all_rows()) {
     if (!row.differentiable) continue;
     for (std::size_t ci = 0; ci < row.cases.size(); ++ci) {
       const Case& c = row.cases[ci];
