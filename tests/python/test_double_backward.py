@@ -167,8 +167,11 @@ def test_backward_create_graph_matches_torch(torch):
     (ta.grad * tb).sum().backward(create_graph=True)
     assert_close(ka.grad, ta.grad)
     assert_close(kb.grad, tb.grad)
-    for k in (ka, kb):
-        k.zero_grad()  # the recorded grads refer back to the leaves (a reference cycle)
+    ka.zero_grad()  # the recorded grads refer back to the leaves (a reference cycle)
+    kb.grad = None  # torch's spelling of the same
+    assert ka.grad is None and kb.grad is None
+    with pytest.raises(kindling.Error, match="only None can be assigned"):
+        ka.grad = kindling.zeros([4], dtype="float64")
 
 
 def test_grad_outputs_and_several_outputs_match_torch(torch):
