@@ -754,13 +754,21 @@ backward() fills .grad of the tensors that require grad.)");
       .def(
           "requires_grad_", [](Tensor& t, bool r) { return t.set_requires_grad(r); },
           py::arg("requires_grad") = true, "Sets requires_grad in place and returns the tensor")
-      .def_property_readonly(
+      .def_property(
           "grad",
           [](const Tensor& t) -> py::object {
             Tensor g = t.grad();
             return g.defined() ? py::cast(g) : py::none();
           },
-          "The gradient from backward() (None before any)")
+          // torch's `p.grad = None` (how a create_graph backward's cycle is broken, Note
+          // [create_graph]); kindling does not take a gradient from outside.
+          [](const Tensor& t, const py::object& value) {
+            KINDLING_CHECK(value.is_none(),
+                           "grad: only None can be assigned (it forgets the gradient, as "
+                           "zero_grad() does); kindling's gradients come from backward");
+            t.zero_grad();
+          },
+          "The gradient from backward() (None before any); assigning None forgets it")
       .def_property_readonly("is_leaf", &Tensor::is_leaf)
       .def_property_readonly("_version", &Tensor::version,
                              "How many in-place writes this tensor's storage has seen (torch's "

@@ -148,6 +148,14 @@ std::vector<Tensor> NodeAccess::grad(const std::vector<Tensor>& outputs,
     }
     if (runs[k]) n->visit_mark = needed;
   }
+  // Which inputs are interior nodes whose step runs (their hooks run there, the others' at the
+  // end), read now: a hook may call grad() itself, which marks nodes anew.
+  const std::uint64_t running = engine::next_visit_mark();
+  for (std::size_t k = 0; k < interior.size(); ++k)
+    if (runs[k]) interior[k]->visit_mark = running;
+  std::vector<char> input_runs(inputs.size(), 0);
+  for (std::size_t j = 0; j < inputs.size(); ++j)
+    input_runs[j] = inputs[j].node()->visit_mark == running;
 
   // ---- the pass, on grads set aside and put back afterwards ----
   StashedGrads stash;
@@ -166,10 +174,9 @@ std::vector<Tensor> NodeAccess::grad(const std::vector<Tensor>& outputs,
     Tensor seed;
     if (go.defined()) {
       // Under create_graph the seed keeps its own graph (the vector of a double-vjp).
-      const no_grad off;
       seed = create_graph ? go : go.detach();
       if (seed.dtype() != out.dtype()) {
-        const enable_grad on;
+        const GradModeScope mode(create_graph);
         seed = cast(seed, out.dtype());
       }
     } else {
@@ -184,13 +191,7 @@ std::vector<Tensor> NodeAccess::grad(const std::vector<Tensor>& outputs,
   std::vector<Tensor> result(inputs.size());
   for (std::size_t j = 0; j < inputs.size(); ++j) {
     TensorNode* in = inputs[j].node();
-    // Interior inputs whose step ran had their hooks run there; the others' run here.
-    const bool ran = !in->inputs.empty() && in->visit_mark == needed && [&] {
-      for (std::size_t k = 0; k < interior.size(); ++k)
-        if (interior[k] == in) return runs[k] != 0;
-      return false;
-    }();
-    if (in->grad != nullptr && !ran && has_grad_hooks(*in)) {
+    if (in->grad != nullptr && !input_runs[j] && has_grad_hooks(*in)) {
       const GradModeScope mode(create_graph);
       run_grad_hooks(*in);
     }

@@ -135,6 +135,9 @@ def test_third_derivative_of_each_step(torch, name):
     (gk,) = kindling.autograd.grad(out_k, [ka], create_graph=True)
     (gt,) = torch.autograd.grad(out_t, [ta], create_graph=True)
     assert_close(gk, gt)
+    assert gk.requires_grad == gt.requires_grad  # a constant gradient (add's) is no graph node
+    if not gt.requires_grad:
+        return
     hk = kindling.autograd.grad((gk * gk).sum(), [ka, kb], create_graph=True, allow_unused=True)
     ht = torch.autograd.grad((gt * gt).sum(), [ta, tb], create_graph=True, allow_unused=True)
     for a, b in zip(hk, ht):
@@ -156,16 +159,19 @@ def test_backward_create_graph_matches_torch(torch):
     assert ka.grad.requires_grad and not ka.grad.is_leaf
     assert_close(ka.grad, ta.grad)
     # A gradient penalty: d/dx |grad|^2, through the recorded .grad.
-    (pk,) = kindling.autograd.grad((ka.grad * ka.grad).sum(), [kb])
-    (pt,) = torch.autograd.grad((ta.grad * ta.grad).sum(), [tb])
+    (pk,) = kindling.autograd.grad((ka.grad * ka.grad).sum(), [kb], retain_graph=True)
+    (pt,) = torch.autograd.grad((ta.grad * ta.grad).sum(), [tb], retain_graph=True)
     assert_close(pk, pt)
     # A second create_graph backward accumulates out of place, as torch's.
     (ka.grad * kb).sum().backward(create_graph=True)
     (ta.grad * tb).sum().backward(create_graph=True)
     assert_close(ka.grad, ta.grad)
     assert_close(kb.grad, tb.grad)
-    for k in (ka, kb):
-        k.zero_grad()  # the recorded grads refer back to the leaves (a reference cycle)
+    ka.zero_grad()  # the recorded grads refer back to the leaves (a reference cycle)
+    kb.grad = None  # torch's spelling of the same
+    assert ka.grad is None and kb.grad is None
+    with pytest.raises(kindling.Error, match="only None can be assigned"):
+        ka.grad = kindling.zeros([4], dtype="float64")
 
 
 def test_grad_outputs_and_several_outputs_match_torch(torch):
@@ -175,7 +181,8 @@ def test_grad_outputs_and_several_outputs_match_torch(torch):
     zk, zt = (ka * ka).sum(), (ta * ta).sum()
     gk = kindling.autograd.grad([yk, zk], ka, grad_outputs=[kindling.from_numpy(v), None],
                                 retain_graph=True)
-    gt = torch.autograd.grad([yt, zt], ta, grad_outputs=[torch.tensor(v), None])
+    gt = torch.autograd.grad([yt, zt], ta, grad_outputs=[torch.tensor(v), None],
+                             retain_graph=True)
     assert isinstance(gk, tuple) and len(gk) == 1
     assert_close(gk[0], gt[0])
     # A grad_output that requires grad, under create_graph: the double-vjp trick gives J^T-free

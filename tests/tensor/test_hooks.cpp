@@ -169,3 +169,29 @@ TEST_CASE("hooks: under create_graph a hook's result stays in the graph", "[tens
 }
 
 }  // namespace kindling::test
+
+namespace kindling::test {
+
+TEST_CASE("hooks: a leaf hook under backward(create_graph) is recorded into .grad",
+          "[tensor][hooks]") {
+  const Tensor x = param({0.5, -1.0});
+  int post_calls = 0;
+  // The leaf's gradient 2x scaled by x: .grad = 2x^2, whose derivative is 4x.
+  const HookHandle scaling = x.register_hook([&](const Tensor& g) { return g * x; });
+  x.register_post_accumulate_grad_hook([&](const Tensor& leaf) {
+    ++post_calls;
+    CHECK(leaf.grad().requires_grad());
+  });
+  sum(x * x).backward({}, std::nullopt, true);
+  CHECK(post_calls == 1);
+  REQUIRE(x.grad().requires_grad());
+  CHECK(values(x.grad()) == std::vector<double>{0.5, 2.0});
+  // grad() runs the hook too, on d/dx sum(.grad) = 4x: 4x^2.
+  CHECK(values(grad({sum(x.grad())}, {x}, {}, true)[0]) == std::vector<double>{1.0, 4.0});
+  scaling.remove();
+  CHECK(values(grad({sum(x.grad())}, {x})[0]) == std::vector<double>{2.0, -4.0});
+  CHECK(post_calls == 1);  // grad() accumulates nothing
+  x.zero_grad();           // the recorded grad refers back to x (Note [create_graph])
+}
+
+}  // namespace kindling::test

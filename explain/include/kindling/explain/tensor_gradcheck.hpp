@@ -37,7 +37,8 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
 // grad() through the graph the first one recorded with create_graph, once by central differences
 // of s itself (each difference a first-order grad() without create_graph). Checking w too shows
 // that each backward is differentiable in its upstream gradient g, not only in its inputs. The
-// same input rules as gradcheck; the inputs' grads are not touched.
+// same input rules as gradcheck; the inputs' grads are not touched. A mismatch's message numbers
+// the inputs that require grad in order, w last.
 GradcheckResult gradgradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
                               const std::vector<Tensor>& inputs,
                               const GradcheckOptions& options = {});

@@ -55,8 +55,8 @@ namespace kindling::formula {
 // gelu_grad before it: one launch and one rounding instead of a chain of tensor ops. Such a
 // kernel is not itself differentiable: it runs under no_grad and records no graph. Decision for
 // double backward (issue 15): a fused kernel stays the fast path of a first-order backward, and
-// under create_graph the op takes a composite path instead, the same formula written with
-// differentiable tensor ops (to be generated from `backward` over a Tensor "policy"), so no
+// under create_graph the op takes a composite path instead, the same formula evaluated over
+// tensors (tensor/src/tensor_formula.hpp; Note [create_graph] in tensor/src/autograd.cpp), so no
 // backward kernel needs a row of its own and first-order results keep their bits.
 
 using special::kInvSqrt2;                                         // 1 / sqrt(2) = sqrt(2) / 2
