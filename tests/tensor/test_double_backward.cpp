@@ -305,36 +305,8 @@ TEST_CASE("gradgradcheck: fails for a backward that is right to first order only
 
 // ---- gradgradcheck generated from the op table ----
 namespace {
-std::vector<Row> table_rows() {
-  std::vector<Row> rows = elementwise_rows();
-  for (auto* more : {&reduction_rows, &movement_rows, &surface_rows}) {
-    std::vector<Row> extra = more();
-    rows.insert(rows.end(), extra.begin(), extra.end());
-  }
-  return rows;
-}
-
 Tensor draw_input(const Input& input, Generator& gen) {
-  std::vector<double> values(static_cast<std::size_t>(shape_numel(input.shape)));
-  for (double& v : values) {
-    switch (input.domain) {
-      case Domain::normal:
-        v = gen.normal();
-        break;
-      case Domain::positive:
-        v = gen.uniform(0.5, 2.0);
-        break;
-      case Domain::index:
-        v = static_cast<double>(gen.below(static_cast<std::uint64_t>(input.high)));
-        break;
-      case Domain::mask:
-        v = static_cast<double>(gen.below(2));
-        break;
-    }
-  }
-  if (input.domain == Domain::index)
-    return from_vector(std::vector<std::int64_t>(values.begin(), values.end()), input.shape);
-  return from_vector(values, input.shape, DType::float64);
+  return make_input(draw(input, gen), input, DType::float64, Layout::contiguous);
 }
 
 // The same values in a non-contiguous leaf: transposed storage for matrices, every other element
@@ -354,7 +326,7 @@ TEST_CASE("gradgradcheck: every primitive has a differentiable row", "[tensor][g
   // The ops in the graphs the rows build (what the generated gradgradcheck differentiates twice),
   // not only the rows' names: a row for op P whose graph holds no P node would not count.
   std::set<TensorOp> checked;
-  for (const Row& row : table_rows()) {
+  for (const Row& row : all_rows()) {
     if (!row.differentiable) continue;
     for (const Case& c : row.cases) {
       Generator gen(5);
@@ -384,7 +356,7 @@ TEST_CASE("gradgradcheck: every primitive has a differentiable row", "[tensor][g
 }
 
 TEST_CASE("gradgradcheck: every differentiable op-table row (float64)", "[tensor][grad][table]") {
-  const std::vector<Row> rows = table_rows();
+  const std::vector<Row> rows = all_rows();
   const auto r = GENERATE_COPY(range(std::size_t{0}, rows.size()));
   const Row& row = rows[r];
   if (!row.differentiable) return;
