@@ -38,7 +38,7 @@ void run_on_8mb_stack(const std::function<void()>& body) {
 
 }  // namespace
 
-TEST_CASE("gradients accumulate: b = a + a; c = b + b", "[graph]") {
+TEST_CASE("gradients accumulate: b = a + a, c = b + b", "[graph]") {
   Value a(3.0);
   Value b = a + a;
   Value c = b + b;
@@ -257,7 +257,7 @@ TEST_CASE("name scopes nest, restore, and are per thread", "[scope]") {
   CHECK(inner_path->dotted_name() == "MLP.fc1");  // a recorded path outlives its scope
 }
 
-TEST_CASE("a scope holds its own name and depth; its dotted names are built on request",
+TEST_CASE("a scope holds its own name and depth, its dotted names are built on request",
           "[scope]") {
   using kindling::engine::NameScope;
   using kindling::engine::ScopeNode;

@@ -5,7 +5,7 @@
 
 #include "kindling/engine/random.hpp"
 
-TEST_CASE("same seed, same sequence; different seed, different sequence", "[random]") {
+TEST_CASE("same seed, same sequence, different seed, different sequence", "[random]") {
   kindling::Generator a(42), b(42), c(43);
   for (int i = 0; i < 100; ++i) {
     const auto x = a.next_u64();

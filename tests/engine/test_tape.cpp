@@ -63,7 +63,7 @@ TEST_CASE("backward walks the nodes in decreasing creation order", "[tape]") {
   CHECK(d.grad() == 3.0);
 }
 
-TEST_CASE("records lie on the tape in creation order; leaves do not", "[tape]") {
+TEST_CASE("records lie on the tape in creation order, leaves do not", "[tape]") {
   Value a(1.0), b(2.0);
   Value x = a * b;
   Value y = x + a;
@@ -74,7 +74,7 @@ TEST_CASE("records lie on the tape in creation order; leaves do not", "[tape]") 
   CHECK(y.node()->leaf_inputs == 0b10);  // x is a record (Note [record references])
 }
 
-TEST_CASE("a step's records go back when its loss is dropped; memory is flat over steps",
+TEST_CASE("a step's records go back when its loss is dropped, memory is flat over steps",
           "[tape][memory]") {
   std::vector<Value> parameters;
   for (int i = 0; i < 8; ++i)
@@ -94,7 +94,7 @@ TEST_CASE("a step's records go back when its loss is dropped; memory is flat ove
   }
 }
 
-TEST_CASE("a handle kept across steps keeps its graph; backward on it later still works",
+TEST_CASE("a handle kept across steps keeps its graph, backward on it later still works",
           "[tape][memory]") {
   std::vector<Value> parameters;
   for (int i = 0; i < 5; ++i)
@@ -188,7 +188,7 @@ TEST_CASE("a graph may not cross threads: building on another thread's record is
   CHECK_THAT(message, Catch::Contains("add") && Catch::Contains("another thread"));
 }
 
-TEST_CASE("a thread may end while its records are still held; they are freed later",
+TEST_CASE("a thread may end while its records are still held, they are freed later",
           "[tape][thread]") {
   Value a(3.0, "a");
   Value from_thread;

@@ -335,7 +335,7 @@ TEST_CASE("comparisons read the data", "[value]") {
   CHECK_FALSE(Value(std::nan("")) < b);  // NaN compares false, as double does
 }
 
-TEST_CASE("compound assignment keeps the label; operator<< prints the repr", "[value]") {
+TEST_CASE("compound assignment keeps the label, operator<< prints the repr", "[value]") {
   Value acc(0.0, "acc");
   const Value w(2.0, "w");
   acc += w * 3.0;

@@ -163,7 +163,7 @@ TEST_CASE("CSV reader and CSV data set", "[nn][data]") {
                     Catch::Contains("line 2") && Catch::Contains("1 fields"));
 }
 
-TEST_CASE("CSV without a header row keeps its first row; the last column is the default target",
+TEST_CASE("CSV without a header row keeps its first row, the last column is the default target",
           "[nn][data]") {
   // sklearn's digits.csv.gz has no header: its first row is a sample, not names.
   const std::string path = output_path("nn_headerless.csv");

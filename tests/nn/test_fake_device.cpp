@@ -225,7 +225,7 @@ TEST_CASE("kernel launches per Fashion-MNIST training step stay within budget", 
 
 // Note [gradient contract] (tensor/src/tensor.cpp): only a second device can show the device
 // check, so it is here. And moving a leaf a graph used counts as an in-place write.
-TEST_CASE("a gradient on the wrong device is refused; a moved leaf is a changed one",
+TEST_CASE("a gradient on the wrong device is refused, a moved leaf is a changed one",
           "[nn][device][contract][version]") {
   const Tensor a = ones({2}).to(kFake).set_requires_grad();
   const Tensor b = ones({2}).to(kFake).set_requires_grad();

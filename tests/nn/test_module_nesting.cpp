@@ -123,7 +123,7 @@ TEST_CASE("1000 nested Sequentials: forward, backward, DOT, with linear scope st
   CHECK(ScopeNode::live_count() == scopes_before);
 }
 
-TEST_CASE("100000 nested modules: built, walked and freed; forward stops at the limit",
+TEST_CASE("100000 nested modules: built, walked and freed, forward stops at the limit",
           "[nn][module][nesting]") {
   constexpr std::size_t levels = 100000;
   REQUIRE(kMaxScopeDepth == 10000);
@@ -160,7 +160,7 @@ TEST_CASE("100000 nested modules: built, walked and freed; forward stops at the 
   model.reset();  // 100,000 nested destructors would overflow the stack; this is a loop
 }
 
-TEST_CASE("nesting exactly at the limit runs; one more level is the error",
+TEST_CASE("nesting exactly at the limit runs, one more level is the error",
           "[nn][module][nesting]") {
   kindling::Generator g(5);
   // kMaxScopeDepth scopes in all: kMaxScopeDepth - 1 Sequentials around the Linear.

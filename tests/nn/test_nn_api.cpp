@@ -106,7 +106,7 @@ TEST_CASE("nll_loss and cross_entropy take (C,), (N, C) and (N, C, d...)", "[nn]
                     Catch::Contains("expected (N, C, d1, ...) and (N, d1, ...)"));
 }
 
-TEST_CASE("mse_loss broadcasts; binary_cross_entropy, smooth_l1 and kl_div by hand",
+TEST_CASE("mse_loss broadcasts, binary_cross_entropy, smooth_l1 and kl_div by hand",
           "[nn][api][loss]") {
   // (2, 1) against (2,): broadcast to (2, 2) as torch does: (1-1)^2 (1-3)^2 (2-1)^2 (2-3)^2.
   const Tensor a = f64({1, 2}, {2, 1}), b = f64({1, 3}, {2});

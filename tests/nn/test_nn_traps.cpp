@@ -155,7 +155,7 @@ std::string gzip_text(const std::string& plain) {
 }
 }  // namespace
 
-TEST_CASE("read_csv reads gzip files; parse_csv says gzip bytes look gzip-compressed",
+TEST_CASE("read_csv reads gzip files, parse_csv says gzip bytes look gzip-compressed",
           "[nn][traps][data]") {
   const std::string text = "0,1,2\n3.5,4,1\n-1,2e3,0\n";  // sklearn's digits.csv.gz has no header
   const std::string path = "nn_traps_digits.csv.gz";

@@ -58,7 +58,7 @@ TEST_CASE("each op's DOT label is the table's label", "[dot]") {
   }
 }
 
-TEST_CASE("top-to-bottom layout on request; pow shows its exponent", "[dot]") {
+TEST_CASE("top-to-bottom layout on request, pow shows its exponent", "[dot]") {
   Value x(3.0, "x");
   Value y = x.pow(2.0) + 1.0;
   kindling::engine::DotOptions options;

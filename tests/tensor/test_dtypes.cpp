@@ -141,7 +141,7 @@ TEST_CASE("bool operands: subtraction and negation are errors, as in PyTorch", "
 
 // ---- division and integer arithmetic ------------------------------------------------------------
 
-TEST_CASE("division is true division; no integer is divided by zero", "[tensor][dtype]") {
+TEST_CASE("division is true division, no integer is divided by zero", "[tensor][dtype]") {
   // torch.tensor([7, -7, 1, 0]) / torch.tensor([2, 2, 0, 0]) -> float32 [3.5, -3.5, inf, nan]
   const Tensor q = ints({7, -7, 1, 0}) / ints({2, 2, 0, 0});
   CHECK(q.dtype() == DType::float32);

@@ -161,7 +161,7 @@ TEST_CASE("isa: a CPU without one of a level's features does not get that level"
   CHECK(pick(&avx2_without_fma, IsaLevel::avx2) == "baseline");
 }
 
-TEST_CASE("isa: one vocabulary; the old names are read as the levels they meant", "[tensor][isa]") {
+TEST_CASE("isa: one vocabulary, the old names are read as the levels they meant", "[tensor][isa]") {
   CHECK(parse_isa_level("avx512") == IsaLevel::avx512);
   CHECK(parse_isa_level("avx512f") == IsaLevel::avx512);  // KINDLING_SIMD's old name
   CHECK(parse_isa_level("avx2") == IsaLevel::avx2);

@@ -37,7 +37,7 @@ struct RegisteredForCuda {
   ~RegisteredForCuda() { kernels::register_kernels(DeviceType::cuda, nullptr); }
 };
 
-TEST_CASE("kernel table: every entry has a distinct name; the CPU has them all",
+TEST_CASE("kernel table: every entry has a distinct name, the CPU has them all",
           "[tensor][kernels]") {
   std::set<std::string_view> names(kernels::kKernelNames.begin(), kernels::kKernelNames.end());
   CHECK(names.size() == kernels::kKernelCount);

