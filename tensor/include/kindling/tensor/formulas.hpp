@@ -47,8 +47,8 @@ namespace kindling::formula {
 // hand-written kernels they replace, so an existing op's expression must be kept token for token.
 // The test references (tests/) stay independent of these lines: naive xtensor or PyTorch.
 //
-// Issue 15 (derivatives of derivatives) will give each row a jvp rule and a backward that is
-// itself differentiable; see Note [fused backward kernels].
+// Each primitive's jvp rule (forward mode) is in tensor/src/forward_mode.cpp, Note [forward
+// mode]; a backward that is itself differentiable: Note [fused backward kernels].
 
 // Note [fused backward kernels]
 // A `pointwise` row's backward is one fused BinaryKernel (name_backward), like relu_grad and

@@ -39,7 +39,7 @@ namespace kindling {
 // `formula` is what the stepper prints for the gradient reaching input i, in the names a, b
 // (inputs), c (the result) and g (the gradient arriving at c); one text serves every input, a
 // parenthesised list gives one per input. Consumers take the columns they use and `...` for the
-// rest, so a later column (the jvp rule of forward mode) is appended without touching them.
+// rest. Each primitive's jvp rule (forward_mode.cpp) is generated from its name, as its backward.
 //
 // Every row has a test row: the CPU table in tests/tensor/ (a count check fails when an op has
 // none), the GPU comparison in tests/gpu/test_gpu_ops.cpp (the same), and every generated Python
