@@ -411,3 +411,28 @@ TEST_CASE("Value hooks: a hook that throws leaves the leaves' grads as they were
   CHECK(a.grad() == 5.0);
   leaf_handle.remove();
 }
+
+TEST_CASE("Value hooks may walk the graph (draw it) without disturbing the pass",
+          "[value][hooks]") {
+  Value x(0.5, "x"), y(1.5, "y");
+  const Value c = (x * y).tanh();
+  Value out = c * x + y;
+  std::size_t walked = 0;
+  auto handle = c.register_hook([&](const Value&) -> std::optional<Value> {
+    walked += kindling::engine::topological_order(out.node()).size();  // what a drawing does
+    return std::nullopt;
+  });
+  const double t = std::tanh(0.75);
+  const double dx = (1 - t * t) * 0.5 * 1.5 + t;  // d/dx (tanh(xy) x)
+  const double dy = (1 - t * t) * 0.5 * 0.5 + 1;
+  out.backward();
+  CHECK(x.grad() == Approx(dx).epsilon(1e-15));
+  CHECK(y.grad() == Approx(dy).epsilon(1e-15));
+  for (bool create_graph : {false, true}) {
+    const std::vector<Value> g = kindling::grad(out, {x, y}, create_graph);
+    CHECK(g[0].data() == Approx(dx).epsilon(1e-15));
+    CHECK(g[1].data() == Approx(dy).epsilon(1e-15));
+  }
+  CHECK(walked == 3 * 6);  // x, y, x * y, c, c * x, out; once per pass
+  handle.remove();
+}
