@@ -436,3 +436,30 @@ TEST_CASE("Value hooks may walk the graph (draw it) without disturbing the pass"
   CHECK(walked == 3 * 6);  // x, y, x * y, c, c * x, out; once per pass
   handle.remove();
 }
+
+TEST_CASE("a create_graph gradient outlives its output: its records keep the forward graph",
+          "[value][grad][tape]") {
+  const std::ptrdiff_t base = kindling::live_value_nodes();
+  {
+    Value x(0.3, "x");
+    Value g;
+    {
+      const Value f = (x * x).exp() * x.sigmoid();  // the handles to f and its records go here
+      g = kindling::grad(f, {x}, true)[0];
+    }
+    // Filler records on top, made and dropped, rewind down to g and no further.
+    for (int i = 0; i < 1000; ++i)
+      (void)(x * 2.0 + 1.0);
+    const double xv = 0.3, s = 1 / (1 + std::exp(-xv)), e = std::exp(xv * xv);
+    // f = e^{x^2} s(x): f' = e (2x s + s(1-s)); f'' from the double path of g's own graph.
+    CHECK(g.data() == Approx(e * (2 * xv * s + s * (1 - s))).epsilon(1e-14));
+    const double h = 1e-5;
+    auto first = [](double at) {
+      Value v(at);
+      return kindling::grad((v * v).exp() * v.sigmoid(), {v})[0].data();
+    };
+    CHECK(kindling::grad(g, {x})[0].data() ==
+          Approx((first(xv + h) - first(xv - h)) / (2 * h)).epsilon(1e-7));
+  }
+  CHECK(kindling::live_value_nodes() == base);
+}
