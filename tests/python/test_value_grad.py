@@ -256,7 +256,7 @@ def test_hook_errors_propagate_and_leave_grads():
 def test_grad_graph_stepper_steps_the_create_graph_backward_and_second_order():
     x, y = kindling.Value(0.5, "x"), kindling.Value(2.0, "y")
     out = x ** 3.0 * y
-    stepper = _kindling.GradGraphStepper(out, [x])
+    stepper = kindling.GradGraphStepper(out, [x])
     assert stepper.step_count == 2
     texts = [step.text() for step in stepper]
     assert texts[-1].startswith("[2/2]") and "grad x" in texts[-1]
