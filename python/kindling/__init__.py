@@ -74,6 +74,13 @@ del _cls
 __all__ += ["FRAME_LEGEND", "BackwardStep", "ExpressionError", "GradContribution",
             "ValueStepper", "parse_expression", "Player", "player"]
 
+# Derivatives of derivatives for Values (engine/value_grad.hpp): the create_graph backward stepped
+# (its gradient graph drawn apart), and Value.register_hook's handle. The gradient function itself
+# is torch's autograd.grad; for Values it is _kindling._value_grad (same signature).
+from ._kindling import GRAD_FRAME_LEGEND, GradGraphStep, GradGraphStepper, ValueHookHandle  # noqa: F401,E501
+
+__all__ += ["GRAD_FRAME_LEGEND", "GradGraphStep", "GradGraphStepper", "ValueHookHandle"]
+
 # kindling.Tensor and its functions.
 from ._kindling import (  # noqa: F401
     Tensor,

@@ -122,6 +122,63 @@ Stepping to the end leaves exactly the gradients backward() leaves. Iterating yi
       });
   m.attr("FRAME_LEGEND") = std::string(engine::kFrameLegend);
 
+  // Note [gradient graph stepper] in explain/value_stepper.hpp.
+  py::class_<GradGraphStep::Input>(m, "GradGraphInput",
+                                   "What one input's gradient received in a GradGraphStep")
+      .def_readonly("name", &GradGraphStep::Input::name)
+      .def_readonly("formula", &GradGraphStep::Input::formula, "d(node)/d(input) in names")
+      .def_readonly("contribution", &GradGraphStep::Input::contribution,
+                    "What was added to the input's gradient")
+      .def_readonly("gradient", &GradGraphStep::Input::gradient,
+                    "The input's gradient after the step");
+  py::class_<GradGraphStep>(m, "GradGraphStep", "One step of a create_graph backward")
+      .def_readonly("number", &GradGraphStep::number)
+      .def_readonly("total", &GradGraphStep::total)
+      .def_readonly("node", &GradGraphStep::node, "The forward Value whose chain rule ran")
+      .def_readonly("name", &GradGraphStep::name)
+      .def_readonly("expression", &GradGraphStep::expression)
+      .def_readonly("inputs", &GradGraphStep::inputs)
+      .def_readonly("new_nodes", &GradGraphStep::new_nodes,
+                    "Nodes of the gradient graph this step made")
+      .def("text", &GradGraphStep::text)
+      .def("__str__", &GradGraphStep::text);
+  py::class_<GradGraphStepper>(m, "GradGraphStepper",
+                               R"(A create_graph backward, one node at a time.
+
+GradGraphStepper(output, inputs) steps through kindling.grad(output, inputs, create_graph=True):
+each step writes one forward node's chain rule as new Values, the gradient graph, which the frames
+draw in blue beside the forward graph. gradients() (once done) are those Values, ready to be
+differentiated again: a ValueStepper on one of them steps through the second derivative.)")
+      .def(py::init([](const Value& output, py::handle inputs) {
+             return new GradGraphStepper(output, to_values(inputs));
+           }),
+           py::arg("output"), py::arg("inputs"))
+      .def("step", &GradGraphStepper::step, py::return_value_policy::copy)
+      .def("run_to_end", &GradGraphStepper::run_to_end)
+      .def("done", &GradGraphStepper::done)
+      .def_property_readonly("position", &GradGraphStepper::position)
+      .def_property_readonly("step_count", &GradGraphStepper::step_count)
+      .def("state_text", &GradGraphStepper::state_text)
+      .def(
+          "gradients", [](const GradGraphStepper& s) { return to_list(s.gradients()); },
+          "Once done: d(output)/d(input) for each input, as graph Values")
+      .def(
+          "is_forward",
+          [](const GradGraphStepper& s, const Value& v) { return s.is_forward(v.node()); },
+          py::arg("value"), "True for Values of the forward graph, False for the gradient graph")
+      .def(
+          "_frame_dot",
+          [](const GradGraphStepper& s, const std::string& rankdir) {
+            return s.frame_dot(dot_options(rankdir));
+          },
+          py::arg("rankdir") = "LR")
+      .def("__iter__", [](py::object self) { return self; })
+      .def("__next__", [](GradGraphStepper& s) {
+        if (s.done()) throw py::stop_iteration();
+        return s.step();
+      });
+  m.attr("GRAD_FRAME_LEGEND") = std::string(kGradFrameLegend);
+
   // Note [expression errors]: a parse error is a kindling::error with a caret under the column;
   // it arrives as kindling.ExpressionError (a kindling.Error) carrying that column.
   // The type object is leaked on purpose: a static py::object would be released after the

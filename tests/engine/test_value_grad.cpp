@@ -411,3 +411,55 @@ TEST_CASE("Value hooks: a hook that throws leaves the leaves' grads as they were
   CHECK(a.grad() == 5.0);
   leaf_handle.remove();
 }
+
+TEST_CASE("Value hooks may walk the graph (draw it) without disturbing the pass",
+          "[value][hooks]") {
+  Value x(0.5, "x"), y(1.5, "y");
+  const Value c = (x * y).tanh();
+  Value out = c * x + y;
+  std::size_t walked = 0;
+  auto handle = c.register_hook([&](const Value&) -> std::optional<Value> {
+    walked += kindling::engine::topological_order(out.node()).size();  // what a drawing does
+    return std::nullopt;
+  });
+  const double t = std::tanh(0.75);
+  const double dx = (1 - t * t) * 0.5 * 1.5 + t;  // d/dx (tanh(xy) x)
+  const double dy = (1 - t * t) * 0.5 * 0.5 + 1;
+  out.backward();
+  CHECK(x.grad() == Approx(dx).epsilon(1e-15));
+  CHECK(y.grad() == Approx(dy).epsilon(1e-15));
+  for (bool create_graph : {false, true}) {
+    const std::vector<Value> g = kindling::grad(out, {x, y}, create_graph);
+    CHECK(g[0].data() == Approx(dx).epsilon(1e-15));
+    CHECK(g[1].data() == Approx(dy).epsilon(1e-15));
+  }
+  CHECK(walked == 3 * 6);  // x, y, x * y, c, c * x, out; once per pass
+  handle.remove();
+}
+
+TEST_CASE("a create_graph gradient outlives its output: its records keep the forward graph",
+          "[value][grad][tape]") {
+  const std::ptrdiff_t base = kindling::live_value_nodes();
+  {
+    Value x(0.3, "x");
+    Value g;
+    {
+      const Value f = (x * x).exp() * x.sigmoid();  // the handles to f and its records go here
+      g = kindling::grad(f, {x}, true)[0];
+    }
+    // Filler records on top, made and dropped, rewind down to g and no further.
+    for (int i = 0; i < 1000; ++i)
+      (void)(x * 2.0 + 1.0);
+    const double xv = 0.3, s = 1 / (1 + std::exp(-xv)), e = std::exp(xv * xv);
+    // f = e^{x^2} s(x): f' = e (2x s + s(1-s)); f'' from the double path of g's own graph.
+    CHECK(g.data() == Approx(e * (2 * xv * s + s * (1 - s))).epsilon(1e-14));
+    const double h = 1e-5;
+    auto first = [](double at) {
+      Value v(at);
+      return kindling::grad((v * v).exp() * v.sigmoid(), {v})[0].data();
+    };
+    CHECK(kindling::grad(g, {x})[0].data() ==
+          Approx((first(xv + h) - first(xv - h)) / (2 * h)).epsilon(1e-7));
+  }
+  CHECK(kindling::live_value_nodes() == base);
+}

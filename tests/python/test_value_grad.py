@@ -251,3 +251,25 @@ def test_hook_errors_propagate_and_leave_grads():
     with pytest.raises(TypeError):
         x.register_hook(lambda g: "not a number")
         y.backward()
+
+
+def test_grad_graph_stepper_steps_the_create_graph_backward_and_second_order():
+    x, y = kindling.Value(0.5, "x"), kindling.Value(2.0, "y")
+    out = x ** 3.0 * y
+    stepper = kindling.GradGraphStepper(out, [x])
+    assert stepper.step_count == 2
+    texts = [step.text() for step in stepper]
+    assert texts[-1].startswith("[2/2]") and "grad x" in texts[-1]
+    assert stepper.done()
+    (g,) = stepper.gradients()
+    assert not stepper.is_forward(g) and stepper.is_forward(out)
+    tx = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    (tg,) = torch.autograd.grad(tx ** 3 * 2.0, tx, create_graph=True)
+    assert g.data == float(tg)
+    dot = stepper._frame_dot()
+    assert "#1e88e5" in dot and "grad x" in dot
+    # The gradient's own backward pass, stepped: x.grad becomes d2(out)/dx2 = 6xy = 6.
+    second = kindling.ValueStepper(g)
+    second.run_to_end()
+    (th,) = torch.autograd.grad(tg, tx)
+    assert x.grad == float(th) == 6.0
