@@ -227,7 +227,7 @@ TEST_CASE("grad: errors name the function and the argument", "[value][grad]") {
   CHECK_THROWS_WITH(kindling::grad(f, {moved}), Catch::Contains("inputs[0] is an empty Value"));
 }
 
-TEST_CASE("grad: create_graph records even under no_grad; without it nothing is recorded",
+TEST_CASE("grad: create_graph records even under no_grad, without it nothing is recorded",
           "[value][grad]") {
   Value x(0.3);
   const Value f = x.tanh() * x;
@@ -379,7 +379,7 @@ TEST_CASE("Value hooks: each gradient as it arrives, replaced, removed", "[value
   CHECK_THROWS_AS(a.register_hook(kindling::ValueHook{}), kindling::error);
 }
 
-TEST_CASE("Value hooks do not change labels; labels do not need hooks", "[value][hooks]") {
+TEST_CASE("Value hooks do not change labels, labels do not need hooks", "[value][hooks]") {
   Value a(1.0, "a");
   auto handle = a.register_hook([](const Value&) -> std::optional<Value> { return std::nullopt; });
   CHECK(a.label() == "a");
