@@ -12,10 +12,23 @@ from .. import _kindling
 from . import forward_ad, functional  # noqa: F401
 
 
-def _first(items):
-    if isinstance(items, (list, tuple)):
-        return items[0] if items else None
-    return items
+def _items(items):
+    return list(items) if isinstance(items, (list, tuple)) else [items]
+
+
+def _check_one_engine(outputs, inputs):
+    """Values (the scalar engine) and Tensors are two graphs: one call differentiates one."""
+    everything = [("output", i, o) for i, o in enumerate(_items(outputs))]
+    everything += [("input", i, x) for i, x in enumerate(_items(inputs))]
+    kinds = {type(item) for _, _, item in everything
+             if isinstance(item, (_kindling.Value, _kindling.Tensor))}
+    if len(kinds) > 1:
+        first = everything[0][2]
+        for what, i, item in everything:
+            if isinstance(item, (_kindling.Value, _kindling.Tensor)) and type(item) is not type(first):
+                raise _kindling.Error(
+                    f"grad: output 0 is a {type(first).__name__} but {what} {i} is a "
+                    f"{type(item).__name__}; Values and Tensors cannot be mixed in one call")
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -24,7 +37,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     each input, as a tuple (None for an unused input with allow_unused); no .grad changes. With
     create_graph the gradients are graph nodes, so grad() of them gives second derivatives.
     outputs and inputs are Tensors, or Values (the scalar engine), each one or a sequence."""
-    if isinstance(_first(outputs), _kindling.Value):
+    _check_one_engine(outputs, inputs)
+    if isinstance(_items(outputs)[0] if _items(outputs) else None, _kindling.Value):
         if not only_inputs or is_grads_batched:
             raise _kindling.Error("grad: only_inputs=False and is_grads_batched are not "
                                   "supported for Values")
