@@ -27,6 +27,7 @@
 #include "kindling/engine/graph.hpp"
 #include "kindling/nn/moons.hpp"
 #include "kindling/nn/scalar.hpp"
+#include "kindling_cli/machine.hpp"
 #include "kindling_cli/options.hpp"
 #include "kindling_cli/spawn.hpp"
 #include "moons_problem.hpp"
@@ -237,7 +238,7 @@ int bench(const Options& options) {
 
   std::printf("bench_scalar_moons: MLP(2, {16, 16, 1}), %zu samples, SVM loss + L2 %g, %d steps\n",
               problem.sample_count(), problem.alpha, options.steps);
-  std::printf("  cpu: %s, %s\n", moons_bench::cpu_model().c_str(),
+  std::printf("  cpu: %s, %s\n", kindling_cli::cpu_model().c_str(),
               options.cpu ? ("pinned to CPU " + std::to_string(*options.cpu)).c_str()
                           : "not pinned (--cpu N pins)");
   const KindlingRun kindling =

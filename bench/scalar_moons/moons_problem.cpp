@@ -24,23 +24,6 @@ long resident_kib() {
   return -1;
 }
 
-std::string cpu_model() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line, name, family, model;
-  auto field = [&line](const char* key, std::string& out) {
-    if (!out.empty() || line.rfind(key, 0) != 0) return;
-    const auto colon = line.find(':');
-    if (colon != std::string::npos) out = line.substr(std::min(colon + 2, line.size()));
-  };
-  while (std::getline(cpuinfo, line)) {
-    field("model name", name);
-    field("cpu family", family);
-    field("model\t", model);  // "model\t\t: 207", not "model name"
-  }
-  if (name.empty()) return "unknown (no /proc/cpuinfo model name)";
-  return name + " (family " + family + ", model " + model + ")";
-}
-
 double max_relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
   double worst = 0;
   for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {

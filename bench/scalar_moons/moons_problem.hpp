@@ -38,8 +38,7 @@ struct RunResult {
 };
 
 double median(std::vector<double> values);
-long resident_kib();      // VmRSS of this process, -1 when /proc/self/status cannot be read
-std::string cpu_model();  // "model name" of /proc/cpuinfo, with family/model numbers
+long resident_kib();  // VmRSS of this process, -1 when /proc/self/status cannot be read
 // The largest |a_i - b_i| / max(|b_i|, tiny) over the first min(a.size(), b.size()) entries.
 double max_relative_difference(const std::vector<double>& a, const std::vector<double>& b);
 

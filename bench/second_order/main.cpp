@@ -23,6 +23,7 @@
 #include "kindling/tensor/autograd.hpp"
 #include "kindling/tensor/functional.hpp"
 #include "kindling_cli/json_line.hpp"
+#include "kindling_cli/machine.hpp"
 #include "kindling_cli/options.hpp"
 #include "kindling_cli/spawn.hpp"
 
@@ -33,14 +34,6 @@ using kindling_cli::json_number;
 using kindling_cli::json_text;
 namespace fn = kindling::autograd::functional;
 using Clock = std::chrono::steady_clock;
-
-std::string cpu_model() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
 
 template <class F>
 double median_seconds(F&& f, int steps, int repeats) {
@@ -126,7 +119,7 @@ int bench(bool quick, bool torch) {
   const Problem problem = make_problem(batch);
   std::printf("second order: MLP 784-256-128-10, ReLU, cross-entropy, batch %lld, float32\n",
               static_cast<long long>(batch));
-  std::printf("cpu: %s; SIMD %s; medians of %d timed calls\n", cpu_model().c_str(),
+  std::printf("cpu: %s; SIMD %s; medians of %d timed calls\n", kindling_cli::cpu_model().c_str(),
               kernels::cpu_simd_arch(), steps * repeats);
   std::printf("%7s | %10s %10s %6s | %10s %10s %6s | %s\n", "threads", "grad ms", "hvp ms", "ratio",
               "torch grad", "torch hvp", "ratio", "torch's fastest hvp");
