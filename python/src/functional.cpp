@@ -80,16 +80,19 @@ void bind_autograd(py::module_& m) {
   });
   a.def("is_forward_ad_enabled", &fwd::is_forward_ad_enabled);
 
-  a.def("vjp", [](const py::function& f, const py::list& inputs, const py::list& v,
-                  bool create_graph, bool strict) {
-    return pair(
-        fn::vjp(as_function(f, "vjp"), as_tensors(inputs), as_tensors(v), create_graph, strict));
-  });
-  a.def("jvp", [](const py::function& f, const py::list& inputs, const py::list& v,
-                  bool create_graph, bool strict) {
-    return pair(
-        fn::jvp(as_function(f, "jvp"), as_tensors(inputs), as_tensors(v), create_graph, strict));
-  });
+  // The four transforms of one shape: (func, inputs, v, create_graph, strict) -> (outputs,
+  // derivatives).
+  const auto bind_product = [&a](const char* name, auto transform) {
+    a.def(name, [name, transform](const py::function& f, const py::list& inputs, const py::list& v,
+                                  bool create_graph, bool strict) {
+      return pair(
+          transform(as_function(f, name), as_tensors(inputs), as_tensors(v), create_graph, strict));
+    });
+  };
+  bind_product("vjp", &fn::vjp);
+  bind_product("jvp", &fn::jvp);
+  bind_product("hvp", &fn::hvp);
+  bind_product("vhp", &fn::vhp);
   a.def("jacobian", [](const py::function& f, const py::list& inputs, bool create_graph,
                        bool strict, const std::string& strategy) {
     return fn::jacobian(as_function(f, "jacobian"), as_tensors(inputs), create_graph, strict,
@@ -99,16 +102,6 @@ void bind_autograd(py::module_& m) {
                       const std::string& strategy) {
     return fn::hessian(as_function(f, "hessian"), as_tensors(inputs), create_graph, strict,
                        parse_strategy(strategy, "hessian"));
-  });
-  a.def("hvp", [](const py::function& f, const py::list& inputs, const py::list& v,
-                  bool create_graph, bool strict) {
-    return pair(
-        fn::hvp(as_function(f, "hvp"), as_tensors(inputs), as_tensors(v), create_graph, strict));
-  });
-  a.def("vhp", [](const py::function& f, const py::list& inputs, const py::list& v,
-                  bool create_graph, bool strict) {
-    return pair(
-        fn::vhp(as_function(f, "vhp"), as_tensors(inputs), as_tensors(v), create_graph, strict));
   });
 }
 

@@ -113,6 +113,6 @@ TEST_CASE("to_dot of several roots draws each node once", "[stepper][dot]") {
   const Value c = x.exp();
   kindling::ValueNode* apart[] = {b.node(), c.node()};
   const std::string text = kindling::engine::to_dot(std::span<kindling::ValueNode* const>(apart));
-  CHECK(count(text, "{ x |") == 1);  // x once, shared by both graphs
+  CHECK(count(text, "{ x |") == 1);         // x once, shared by both graphs
   CHECK(count(text, "shape=record") == 5);  // x, 2, a, b, c
 }
