@@ -19,4 +19,4 @@ echo "== Fashion-MNIST MLP on kindling::Tensor =="
 build/examples/fashion_mnist/fashion_mnist --epochs 1 --out-dir out
 echo
 echo "Outputs are in out/: render a graph with  dot -Tsvg -O out/moons_neuron.dot ;"
-echo "open out/step_backprop/player.html in a browser to step through backprop."
+echo "open build/web/site/index.html in a browser to step through backprop (the playground)."

@@ -13,6 +13,7 @@ build_packages=(
   pybind11-dev python3-dev python3-numpy
   dataset-fashion-mnist
   gnuplot-nox  # the demo's loss-curve PNG
+  emscripten   # the web playground (web/): the engine compiled to WebAssembly
 )
 test_packages=(
   python3-pytest python3-torch libopenblas-dev
@@ -21,6 +22,9 @@ test_packages=(
   clang libclang-rt-14-dev libomp-14-dev
   libadolc-dev valgrind  # bench/scalar_moons: its ADOL-C peer and its callgrind mode
 )
+# npm fetches the playground's Graphviz (and the browser test's driver); a Node.js that is not
+# Debian's may bring its own npm, which is then used as it is.
+if ! command -v npm >/dev/null 2>&1; then build_packages+=(npm); fi
 packages=("${build_packages[@]}")
 if [[ $profile == test ]]; then packages+=("${test_packages[@]}"); fi
 

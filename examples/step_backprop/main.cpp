@@ -6,8 +6,8 @@
 //
 // Prints each step with the chain rule's numbers, writes one DOT frame per step (frame_000.dot is
 // the state before the first step), renders the frames to SVG with Graphviz's `dot` program, and
-// writes player.html: every frame inlined, with next / previous / play. Last, gradcheck.dot (and
-// .svg) colours each node by how far its gradient is from a finite difference.
+// prints the link that opens the web playground (web/) on the same expression. Last, gradcheck.dot
+// (and .svg) colours each node by how far its gradient is from a finite difference.
 //
 // With --order 2 (and --wrt NAME, the variable to differentiate by; default the first in name
 // order) it steps through the create_graph backward first, each frame drawing the gradient graph
@@ -36,7 +36,6 @@
 #include "kindling/engine/value_grad.hpp"
 #include "kindling/explain/expression.hpp"
 #include "kindling/explain/gradcheck.hpp"
-#include "kindling/explain/html_player.hpp"
 #include "kindling/explain/value_stepper.hpp"
 #include "kindling_cli/options.hpp"
 #include "kindling_cli/spawn.hpp"
@@ -51,8 +50,8 @@ void usage(std::ostream& out) {
          "  EXPRESSION  e.g. \"tanh(x1*w1 + x2*w2 + b)\": numbers, variables, + - * / ^, (),\n"
          "              exp log tanh relu sigmoid\n"
          "  name=value  a variable and its value\n"
-         "  --out DIR   where frames and player.html go (default: step_backprop_out)\n"
-         "  --no-svg    write the DOT frames only (no Graphviz needed, no player)\n"
+         "  --out DIR   where the frames go (default: step_backprop_out)\n"
+         "  --no-svg    write the DOT frames only (no Graphviz needed)\n"
          "  --order 2   step the create_graph backward (the gradient graph, drawn blue), then\n"
          "              the backward pass of d(out)/dx: d2(out)/dx2\n"
          "  --wrt NAME  the variable x of --order 2 (default: the first name in order)\n";
@@ -84,12 +83,39 @@ bool is_identifier(std::string_view name) {
   return true;
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  KINDLING_CHECK(in.good(), "step_backprop: cannot read '", path.string(), "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+// The web playground (web/) steps through the same passes in a browser: the link that opens it
+// on this expression, its values and the last step (the URL fragment, percent-encoded as
+// encodeURIComponent does). Where the site was not built, the fragment alone.
+void print_playground_link(const std::string& expression,
+                           const kindling::ExpressionVariables& variables, int order,
+                           const std::string& wrt) {
+  auto encode = [](std::string_view text) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (const unsigned char c : text) {
+      if (std::isalnum(c) ||
+          std::string_view("-_.!~*'()").find(static_cast<char>(c)) != std::string_view::npos)
+        out += static_cast<char>(c);
+      else
+        out.append(1, '%').append(1, hex[c >> 4]).append(1, hex[c & 15]);
+    }
+    return out;
+  };
+  std::string fragment = "expr=" + encode(expression);
+  for (const auto& [name, value] : variables) {
+    char number[40];
+    std::snprintf(number, sizeof number, "%.17g", value.data());
+    fragment += "&" + name + "=" + encode(number);
+  }
+  if (order == 2) fragment += "&order=2&wrt=" + encode(wrt);
+  fragment += "&step=end";
+#ifdef KINDLING_WEB_SITE
+  std::cout << "step through it in the browser: file://" KINDLING_WEB_SITE "/index.html#"
+            << fragment << "\n";
+#else
+  std::cout << "step through it in the browser (build the web target): index.html#" << fragment
+            << "\n";
+#endif
 }
 
 // The frames of a run: each written as DOT at once, with its text for the player.
@@ -236,20 +262,14 @@ int run(int argc, char** argv) {
               << "\n";
     if (!svg) return 0;
     if (!render_svg(frames.dot_files)) return 1;
-    std::vector<kindling::engine::PlayerFrame> players;
-    for (std::size_t i = 0; i < frames.dot_files.size(); ++i)
-      players.push_back({read_file(frames.dot_files[i] + ".svg"), frames.texts[i]});
-    const fs::path player = out_dir / "player.html";
-    kindling::engine::write_text_file(
-        player.string(), kindling::engine::html_player(players, expression + " (order 2)",
-                                                       kindling::kGradFrameLegend));
-    std::cout << "wrote " << players.size() << " SVG frames and " << player.string() << "\n";
+    std::cout << "wrote " << frames.dot_files.size() << " SVG frames to " << out_dir.string()
+              << "\n";
+    print_playground_link(expression, variables, order, wrt);
     return 0;
   }
   kindling::ValueStepper stepper(root);
   // Frame i shows the state after i steps; frame 0 is the seeded root before any step.
   step_all(stepper, frames, [&] { return stepper.frame_dot(options); });
-  const std::vector<std::string>& texts = frames.texts;
   const std::vector<std::string>& dot_files = frames.dot_files;
 
   std::cout << "gradients:";
@@ -268,14 +288,8 @@ int run(int argc, char** argv) {
   std::vector<std::string> to_render = dot_files;
   to_render.push_back(check_file);
   if (!render_svg(to_render)) return 1;
-  std::vector<kindling::engine::PlayerFrame> players;
-  for (std::size_t i = 0; i < dot_files.size(); ++i)
-    players.push_back({read_file(dot_files[i] + ".svg"), texts[i]});
-  const fs::path player = out_dir / "player.html";
-  kindling::engine::write_text_file(
-      player.string(),
-      kindling::engine::html_player(players, expression, kindling::engine::kFrameLegend));
-  std::cout << "wrote " << players.size() << " SVG frames and " << player.string() << "\n";
+  std::cout << "wrote " << dot_files.size() << " SVG frames to " << out_dir.string() << "\n";
+  print_playground_link(expression, variables, order, wrt);
   return 0;
 }
 

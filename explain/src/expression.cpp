@@ -3,10 +3,13 @@
 // and builds Values as it goes.
 #include "kindling/explain/expression.hpp"
 
+#include "kindling/explain/number_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -75,10 +78,17 @@ std::string function_names() {
   return names;
 }
 
+bool starts_name(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
+bool continues_name(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
 class Parser {
  public:
-  Parser(std::string_view text, const ExpressionVariables& variables)
-      : text_(text), variables_(variables) {}
+  Parser(std::string_view text, const ExpressionVariables& variables, std::string_view function)
+      : text_(text), variables_(variables), function_(function) {}
 
   Value parse() {
     Operand result = expression();
@@ -87,12 +97,37 @@ class Parser {
     return result.value;
   }
 
+  // program := statement (';' statement)* ';'?   statement := (name '=')? expression
+  Value parse_program() {
+    std::optional<Value> result;
+    for (;;) {
+      skip_space();
+      if (pos_ == text_.size()) {
+        if (!result) fail("expected a statement but found end of input", pos_);
+        return *result;
+      }
+      const std::string_view target = assignment_target();
+      Operand value = expression();
+      if (!target.empty()) {
+        // The result of an op takes the name it is bound to, so step texts read "d = c * b";
+        // a leaf keeps its own (y = x binds y to x's node, which stays "x").
+        if (value.value.op() != ValueOp::leaf) value.value.set_label(std::string(target));
+        bound_.insert_or_assign(std::string(target), value);
+      }
+      result = value.value;
+      skip_space();
+      if (pos_ < text_.size() && !accept(';'))
+        fail("expected ';' or an operator but found " + describe_next(), pos_);
+    }
+  }
+
  private:
   // Throws at 0-based offset `at` ("<what> at column N<after>"), with the text and a caret line
   // under it.
   [[noreturn]] void fail(const std::string& what, std::size_t at,
                          const std::string& after = {}) const {
-    std::string message = "parse_expression: " + what + " at column " + std::to_string(at + 1);
+    std::string message = std::string(function_).append(": ").append(what).append(" at column ");
+    message += std::to_string(at + 1);
     message.append(after).append("\n  ").append(text_).append("\n  ").append(at, ' ').append("^");
     throw expression_error(message, at + 1);
   }
@@ -110,6 +145,25 @@ class Parser {
     }
     return false;
   }
+  // A statement's "name =" (not "name ==", not "name(", not a name inside an expression): the
+  // name, with the parser past the '='; otherwise empty, with the parser where it was.
+  std::string_view assignment_target() {
+    const std::size_t start = pos_;
+    if (pos_ >= text_.size() || !starts_name(text_[pos_])) return {};
+    std::size_t end = pos_;
+    while (end < text_.size() && continues_name(text_[end]))
+      ++end;
+    std::size_t look = end;
+    while (look < text_.size() && std::isspace(static_cast<unsigned char>(text_[look])))
+      ++look;
+    if (look >= text_.size() || text_[look] != '=') return {};
+    const std::string_view name = text_.substr(start, end - start);
+    if (function_named(name))
+      fail("'" + std::string(name) + "' is a function and cannot be assigned", start);
+    pos_ = look + 1;
+    return name;
+  }
+
   std::string describe_next() const {
     return pos_ < text_.size() ? quoted(text_[pos_]) : std::string("end of input");
   }
@@ -203,13 +257,13 @@ class Parser {
       return inner;
     }
     if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') return number();
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      while (pos_ < text_.size() &&
-             (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_'))
+    if (starts_name(c)) {
+      while (pos_ < text_.size() && continues_name(text_[pos_]))
         ++pos_;
       const std::string_view name = text_.substr(start, pos_ - start);
       skip_space();
       if (pos_ < text_.size() && text_[pos_] == '(') return call(name, start);
+      if (const auto bound = bound_.find(name); bound != bound_.end()) return bound->second;
       const auto found = variables_.find(name);
       if (found == variables_.end()) fail("unknown variable '" + std::string(name) + "'", start);
       return {found->second, false};
@@ -234,19 +288,17 @@ class Parser {
     }
     const std::string_view literal = text_.substr(start, pos_ - start);
     double value = 0.0;
-    const auto [end, status] =
-        std::from_chars(literal.data(), literal.data() + literal.size(), value);
-    const bool whole = end == literal.data() + literal.size();
     // Out of range: beyond the largest double, or not 0 but nearer 0 than the smallest subnormal
     // (so it would round to 0). Subnormal values in between are kept, as IEEE arithmetic keeps
     // them: 4.9e-324 is the double 2^-1074.
-    if (status == std::errc::result_out_of_range && whole) {
+    const explain::NumberRead read = explain::read_decimal(literal, value);
+    if (read == explain::NumberRead::out_of_range) {
       fail("number '" + std::string(literal) + "'", start,
            magnitude_at_least_one(literal)
                ? " is out of range (a double's largest finite value is about 1.8e308)"
                : " is out of range (not 0, but below the smallest double, about 4.9e-324)");
     }
-    if (status != std::errc{} || !whole)
+    if (read != explain::NumberRead::ok)
       fail("malformed number '" + std::string(literal) + "'", start);
     return {Value(value, std::string(literal)), true};
   }
@@ -267,6 +319,8 @@ class Parser {
 
   std::string_view text_;
   const ExpressionVariables& variables_;
+  std::string_view function_;                          // the entry point, for messages
+  std::map<std::string, Operand, std::less<>> bound_;  // a program's assignments, newest binding
   std::size_t pos_ = 0;
   std::size_t depth_ = 0;
 };
@@ -274,7 +328,11 @@ class Parser {
 }  // namespace
 
 Value parse_expression(std::string_view text, const ExpressionVariables& variables) {
-  return Parser(text, variables).parse();
+  return Parser(text, variables, "parse_expression").parse();
+}
+
+Value parse_program(std::string_view text, const ExpressionVariables& variables) {
+  return Parser(text, variables, "parse_program").parse_program();
 }
 
 }  // namespace kindling

@@ -95,6 +95,17 @@ std::array<std::string, 4> formula_names(const ValueNode* node,
 
 }  // namespace
 
+std::string op_expression(const ValueNode* node,
+                          const std::function<std::string(const ValueNode*)>& name) {
+  return node_expression(node, name(node), formula_names(node, name));
+}
+
+std::string derivative_text(const ValueNode* node, int input_index,
+                            const std::function<std::string(const ValueNode*)>& name) {
+  return engine::substitute_names(derivative_formula(node->op, input_index), "abck",
+                                  formula_names(node, name));
+}
+
 std::string BackwardStep::text() const {
   std::string out = engine::step_tag(number, total);
   const std::string indent(out.size(), ' ');

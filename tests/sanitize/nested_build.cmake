@@ -27,6 +27,8 @@ file(MAKE_DIRECTORY ${BUILD_DIR})
 # -O1 with line tables: stack traces with file:line at a fraction of -O2 -g's compile time; no
 # NDEBUG, so the library's internal asserts are checked too. The Python module, the benchmarks and
 # CUDA are left out: the module is tested by the outer build, nvcc cannot build for sanitizers.
+# So is the web playground's site (emscripten's build, tested by the outer build); the playground's
+# logic, kindling_web, is built and its tests run.
 execute_process(
   COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${BUILD_DIR}
           -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_BUILD_TYPE=Sanitize
@@ -34,6 +36,7 @@ execute_process(
           "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
           -DKINDLING_SANITIZE=${SANITIZE}
           -DKINDLING_BUILD_PYTHON=OFF -DKINDLING_BUILD_BENCH=OFF -DKINDLING_ENABLE_CUDA=OFF
+          -DKINDLING_BUILD_WEB_SITE=OFF
           ${launcher_args} ${options}
   RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT status EQUAL 0)

@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/value.hpp"
@@ -189,4 +190,90 @@ TEST_CASE("parser: numbers beyond a double are out of range, subnormals are kept
   CHECK(eval("0.000e-99999") == 0.0);
   // A literal's label is its text, whatever its value.
   CHECK(parse_expression("4.9e-324", {}).label() == "4.9e-324");
+}
+
+namespace {
+
+std::size_t program_error_column(const std::string& text, const ExpressionVariables& variables) {
+  try {
+    kindling::parse_program(text, variables);
+  } catch (const kindling::expression_error& e) {
+    INFO(e.what());
+    CHECK(std::string(e.what()).rfind("parse_program: ", 0) == 0);
+    CHECK(std::string(e.what()).find("\n  " + text + "\n") != std::string::npos);
+    return e.column();
+  }
+  FAIL("no error for \"" << text << "\"");
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("programs: micrograd's README example gives the graph built by hand", "[expression]") {
+  // The graph as micrograd's README builds it, with C++ operators (x += y is x = x + y).
+  Value a(-4.0, "a"), b(2.0, "b");
+  Value c = a + b;
+  Value d = a * b + b.pow(3);
+  c = c + (c + 1.0);
+  c = c + (1.0 + c + (-a));
+  d = d + (d * 2.0 + (b + a).relu());
+  d = d + (3.0 * d + (b - a).relu());
+  Value e = c - d;
+  Value f = e.pow(2);
+  Value g = f / 2.0;
+  g = g + 10.0 / f;
+  g.backward();
+
+  Value pa(-4.0, "a"), pb(2.0, "b");
+  const ExpressionVariables vars{{"a", pa}, {"b", pb}};
+  Value pg = kindling::parse_program(
+      "c = a + b; d = a * b + b^3; c = c + (c + 1); c = c + (1 + c + (-a));"
+      " d = d + (d * 2 + relu(b + a)); d = d + (3 * d + relu(b - a)); e = c - d; f = e^2;"
+      " g = f / 2; g = g + 10 / f;",
+      vars);
+  pg.backward();
+  CHECK(pg.data() == g.data());
+  CHECK(pa.grad() == a.grad());
+  CHECK(pb.grad() == b.grad());
+  // micrograd's README prints these, to four decimals.
+  CHECK(pg.data() == Approx(24.7041).margin(5e-5));
+  CHECK(pa.grad() == Approx(138.8338).margin(5e-5));
+  CHECK(pb.grad() == Approx(645.5773).margin(5e-5));
+  CHECK(pg.label() == "g");
+}
+
+TEST_CASE("programs: a bound name is its node, reused, and labels it", "[expression]") {
+  Value x(3.0, "x"), y(-2.0, "y");
+  const ExpressionVariables vars{{"x", x}, {"y", y}};
+  Value out = kindling::parse_program("h = x * y; h * x + h", vars);
+  out.backward();
+  // out = x^2 y + x y: d/dx = 2 x y + y, d/dy = x^2 + x.
+  CHECK(out.data() == -18.0 - 6.0);
+  CHECK(x.grad() == 2 * 3.0 * -2.0 + -2.0);
+  CHECK(y.grad() == 9.0 + 3.0);
+  const std::vector<Value> inputs = out.inputs();
+  REQUIRE(inputs.size() == 2);
+  CHECK(inputs[1].label() == "h");
+  // Rebinding shadows; binding a leaf keeps the leaf's own label; a trailing ';' is fine.
+  Value twice = kindling::parse_program("x = x * 2; x = x * 2; z = y; x + z;", vars);
+  CHECK(twice.data() == 12.0 - 2.0);
+  CHECK(y.label() == "y");
+  CHECK(twice.inputs()[0].label() == "x");
+  // A one-statement program is an expression.
+  CHECK(kindling::parse_program("tanh(x*y)", vars).data() == std::tanh(-6.0));
+}
+
+TEST_CASE("programs: errors point at the column of the whole text", "[expression]") {
+  Value x(1.0, "x");
+  const ExpressionVariables vars{{"x", x}};
+  CHECK(program_error_column("", vars) == 1);
+  CHECK(program_error_column("x;;", vars) == 3);            // an empty statement
+  CHECK(program_error_column("h = x; h + k", vars) == 12);  // unknown variable, second statement
+  CHECK(program_error_column("exp = x", vars) == 1);        // a function cannot be assigned
+  CHECK(program_error_column("h = ; x", vars) == 5);
+  CHECK(program_error_column("h = x h", vars) == 7);  // a missing ';'
+  CHECK(program_error_column("2 = x", vars) == 3);    // only names are assigned
+  CHECK(program_error_column("h = x; h == x", vars) == 11);
+  // An expression stays one: ';' is not part of its grammar.
+  CHECK(error_column("x; x", vars) == 2);
 }

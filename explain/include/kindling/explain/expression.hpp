@@ -52,4 +52,13 @@ inline constexpr std::size_t kMaxExpressionDepth = 256;
 // text, so that step texts read "x * 2" rather than "x * n0".
 Value parse_expression(std::string_view text, const ExpressionVariables& variables);
 
+// A program of statements separated by ';', each an expression or `name = expression`, such as
+// micrograd's README example:
+//   "c = a + b; d = a * b + b^3; c = c + (c + 1); e = c - d; e^2"
+// A name bound by `=` stands for its node in later statements (shadowing a variable or an earlier
+// binding of the same name), and an op result takes the name as its label. The value of the
+// last statement is the result. Errors are expression_errors as above, columns counted from the
+// start of the whole text.
+Value parse_program(std::string_view text, const ExpressionVariables& variables);
+
 }  // namespace kindling

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,13 @@ struct BackwardStep {
   // input already held a gradient, the line ends with " (a.grad now ...)".
   std::string text() const;
 };
+
+// "c = a * b": how `node` is computed, written in the names `name` gives nodes (as the step texts
+// write it), and d(node)/d(input) in the same names ("b" for input 0 of c = a * b).
+std::string op_expression(const ValueNode* node,
+                          const std::function<std::string(const ValueNode*)>& name);
+std::string derivative_text(const ValueNode* node, int input_index,
+                            const std::function<std::string(const ValueNode*)>& name);
 
 // Note: while a stepper is mid-pass, another backward() or stepper on the same graph would mix
 // its gradients into this pass; step one pass at a time.
