@@ -327,8 +327,9 @@ returned for the same graph node compare equal and share .data and .grad.)");
         "respect to each input, as a tuple, without touching any .grad. With create_graph they "
         "are Values of their own graph, so grad can be taken again (second derivatives). An input "
         "the outputs do not use raises kindling.Error, or gives None with allow_unused. "
-        "retain_graph changes nothing (a scalar graph is never freed); it is accepted for torch's "
-        "signature. kindling.autograd.grad dispatches here for Values.");
+        "retain_graph changes nothing (grad never releases a graph; Value.backward with "
+        "retain_graph=False does); it is accepted for torch's signature. kindling.autograd.grad "
+        "dispatches here for Values.");
 
   namespace fwd = autograd::forward_ad;
   py::class_<ValueDualLevelHolder>(m, "_ValueDualLevel")

@@ -10,32 +10,15 @@ import pytest
 
 import kindling
 import kindling.autograd.forward_ad as fwAD
+from value_programs import OPS, POW_EXPONENTS, apply, random_program, run_program
+from value_programs import close as close_to
+
+
+def close(ours, theirs, rel=1e-12, abs_=1e-13):
+    return close_to(ours, theirs, rel, abs_)
 
 torch = pytest.importorskip("torch")
 tfwAD = torch.autograd.forward_ad
-
-# (name, arity, kindling op, torch op); pow's exponent is drawn from POW_EXPONENTS.
-POW_EXPONENTS = [2.0, 3.0, 0.5, -1.0, 1.5, 1.0, 0.0, -0.5]
-OPS = [
-    ("add", 2, lambda a, b: a + b, lambda a, b: a + b),
-    ("sub", 2, lambda a, b: a - b, lambda a, b: a - b),
-    ("mul", 2, lambda a, b: a * b, lambda a, b: a * b),
-    ("div", 2, lambda a, b: a / b, lambda a, b: a / b),
-    ("neg", 1, lambda a: -a, lambda a: -a),
-    ("exp", 1, lambda a: a.exp(), lambda a: a.exp()),
-    ("log", 1, lambda a: a.log(), lambda a: a.log()),
-    ("tanh", 1, lambda a: a.tanh(), lambda a: a.tanh()),
-    ("relu", 1, lambda a: a.relu(), lambda a: a.relu()),
-    ("sigmoid", 1, lambda a: a.sigmoid(), lambda a: a.sigmoid()),
-    ("pow", 1, None, None),
-]
-
-
-def apply(index, args, k, is_torch):
-    name, _, k_op, t_op = OPS[index]
-    if name == "pow":
-        return args[0] ** k
-    return (t_op if is_torch else k_op)(*args)
 
 
 def test_every_value_op_is_here():
@@ -43,14 +26,6 @@ def test_every_value_op_is_here():
     a, b = kindling.Value(0.5), kindling.Value(1.5)
     names = {apply(i, [a, b][:arity], 2.0, False).op for i, (_, arity, *_) in enumerate(OPS)}
     assert names == {name for name, *_ in OPS}
-
-
-def close(ours, theirs, rel=1e-12, abs_=1e-13):
-    if math.isnan(theirs):
-        return math.isnan(ours)
-    if math.isinf(theirs):
-        return ours == theirs
-    return math.isfinite(ours) and abs(ours - theirs) <= abs_ + rel * abs(theirs)
 
 
 def kindling_jvp(index, values, tangents, k):
@@ -125,27 +100,6 @@ def test_each_op_at_special_values_as_reverse_mode_and_torch(name):
                     assert (math.isnan(ours) and math.isnan(rev)) or ours == rev, f"{where} {rev}"
                     theirs = torch_jvp(index, values, tangents, k)
                     assert close(ours, theirs), f"{where} torch's {theirs}"
-
-
-def random_program(rng, n_inputs, n_ops):
-    steps, count = [], n_inputs
-    for _ in range(n_ops):
-        index = rng.randrange(len(OPS))
-        operands = [rng.randrange(max(0, count - 3), count) if rng.random() < 0.7
-                    else rng.randrange(count) for _ in range(OPS[index][1])]
-        steps.append((index, operands, rng.choice(POW_EXPONENTS)))
-        count += 1
-    return steps
-
-
-def run_program(steps, inputs, is_torch):
-    nodes = list(inputs)
-    for index, operands, k in steps:
-        nodes.append(apply(index, [nodes[i] for i in operands], k, is_torch))
-    out = nodes[len(inputs)]
-    for node in nodes[len(inputs) + 1:]:
-        out = out + node
-    return out
 
 
 @pytest.mark.parametrize("seed", range(60))

@@ -32,9 +32,11 @@ namespace kindling {
 // step, the stepper's expression text, the expression parser's functions and the rows of the op
 // tests, so a new op cannot be added without its derivative and its test. Each op's forward and
 // derivatives are written side by side in value.cpp (ValueRule<op>): the derivative as doubles
-// for backward(), and the same chain rule as Value ops (contribution_graph) for
+// for backward(), the same chain rule as Value ops (contribution_graph) for
 // grad(create_graph = true), whose second derivatives a test generated from this table checks
-// (Note [scalar create_graph] in value_grad.hpp).
+// (Note [scalar create_graph] in value_grad.hpp), and the tangent rule (jvp) for forward mode,
+// which a test generated from this table checks against reverse mode (Note [scalar forward mode]
+// in value_forward_ad.hpp).
 //   label  what a DOT graph shows on the op's node; a tensor op of the same name has the same
 //          label in its row (tests/stepper/test_dot_labels.cpp compares the two tables)
 //   form   how the op is written: infix "a + b" (the label is the operator), negation "-a",
