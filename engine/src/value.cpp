@@ -1151,8 +1151,12 @@ std::vector<Value> grad(const Value& output, const std::vector<Value>& inputs, b
 // whose gradients are then added to the leaves instead of returned. A leaf's gradient that is a
 // graph node is kept in its ValueExtras (grad_value()), its data in grad() as always; a second
 // such pass adds to it with a Value add, so the accumulated gradient is differentiable too.
-// As in PyTorch, the leaf then holds a graph that holds the leaf: zero_grad() (or set_grad)
-// breaks that cycle, and nothing is freed until it does.
+// As in PyTorch, the leaf then holds a graph that holds the leaf: zero_grad() (or set_grad, or
+// zero_grads(root)) breaks that cycle, and nothing is freed until it does; the tape being a stack,
+// a kept gradient also keeps the records made before it. So only leaves that a handle holds get a
+// graph gradient: a constant that only the graph's records refer to (the 2.0 of x * 2.0, the
+// constants a create_graph pass makes) gets the number alone, as torch gives no .grad to a tensor
+// that does not require grad, and nobody could zero it.
 namespace {
 // Adds g to leaf's gradient, as a graph node.
 void accumulate_grad_graph(ValueNode* leaf, const Value& g) {
@@ -1188,16 +1192,31 @@ void Value::backward(const std::optional<Value>& gradient, std::optional<bool> r
   } else {
     enable_grad recording;  // whatever the caller's grad mode, as torch's create_graph
     engine::begin_backward(root, order);
+    // How many of each leaf's references are this graph's records: a leaf with more is held by a
+    // handle (or another graph), the others are constants inside the expressions (2.0 in x * 2.0).
+    std::unordered_map<const ValueNode*, std::uint32_t> record_references;
+    for (const ValueNode* node : order) {
+      for (int i = 0; i < node->input_count; ++i) {
+        if (node->leaf_inputs >> i & 1u) ++record_references[node->inputs[i]];
+      }
+    }
     std::vector<Value> leaves;
+    std::vector<bool> held;
     for (ValueNode* node : order) {
       if (node->input_count != 0) break;  // the leaves come first
+      held.push_back(node->ref_count > record_references[node]);
       leaves.push_back(from_node(node));
     }
     GradGraphPass pass(*this, leaves, gradient ? *gradient : Value(1.0));  // checks for release
     pass.run_to_end();
     const std::vector<Value> grads = pass.input_gradients();
-    for (std::size_t k = 0; k < leaves.size(); ++k)
-      accumulate_grad_graph(leaves[k].node(), grads[k]);
+    for (std::size_t k = 0; k < leaves.size(); ++k) {
+      if (held[k]) {
+        accumulate_grad_graph(leaves[k].node(), grads[k]);
+      } else {
+        leaves[k].node()->grad += grads[k].data();  // Note [backward with create_graph]
+      }
+    }
   }
   if (!retain) release_graph(order);
 }

@@ -93,6 +93,7 @@ TEST_CASE("backward(create_graph = true): a third derivative, and a gradient see
   x.zero_grad();
   g2.backward();
   CHECK(x.grad() == Approx(24 * 0.6).epsilon(1e-14));
+  x.zero_grad();  // it held g2's graph, which holds x: break the cycle
   // A seed that depends on x: d(x^2)/dx * s with s = x, whose derivative in x is 2x * 1 + 0 ...
   // the seed is a constant of the pass but a node of the result: d/dx (2x * x) = 4x.
   const Value w(1.5, "w");
@@ -100,6 +101,7 @@ TEST_CASE("backward(create_graph = true): a third derivative, and a gradient see
   const Value gw = w.grad_value();
   CHECK(gw.data() == Approx(2 * 1.5 * 1.5).epsilon(1e-15));
   CHECK(kindling::grad(gw, {w})[0].data() == Approx(4 * 1.5).epsilon(1e-15));
+  w.zero_grad();
 }
 
 TEST_CASE("backward(create_graph = true) accumulates into the graph gradient",
@@ -117,12 +119,14 @@ TEST_CASE("backward(create_graph = true) accumulates into the graph gradient",
   z.exp().backward({}, {}, true);
   CHECK(z.grad() == Approx(10.0 + std::exp(0.5)).epsilon(1e-15));
   CHECK(kindling::grad(z.grad_value(), {z})[0].data() == Approx(std::exp(0.5)).epsilon(1e-15));
+  z.zero_grad();
   // A pass without create_graph adds a number the graph does not compute: the gradient is a
   // number again.
   y.backward();
   CHECK(x.grad() == Approx(3 * 3 * 0.16).epsilon(1e-15));
   CHECK(x.grad_value().op() == ValueOp::leaf);
   CHECK(x.grad_value().data() == x.grad());
+  x.zero_grad();  // the stale graph is still held until then (the cycle)
 }
 
 TEST_CASE("retain_graph: a released graph refuses a second pass, naming the op",
@@ -184,7 +188,8 @@ TEST_CASE("backward(create_graph = true) runs hooks, with graph gradients", "[va
     saw_graph.push_back(g.op() != ValueOp::leaf);
     return g * 2.0;  // doubled, and still a node of the graph
   });
-  (h * 3.0).backward({}, {}, true);
+  const Value y = h * 3.0;
+  y.backward({}, {}, true);
   CHECK(saw_graph == std::vector<bool>{true, true});
   CHECK(x.grad() == Approx(2 * 3 * std::exp(0.5)).epsilon(1e-15));
   // Off before differentiating the gradient: hooks run in every pass that reaches their node.
@@ -192,6 +197,7 @@ TEST_CASE("backward(create_graph = true) runs hooks, with graph gradients", "[va
   on_x.remove();
   CHECK(kindling::grad(x.grad_value(), {x})[0].data() ==
         Approx(2 * 3 * std::exp(0.5)).epsilon(1e-15));
+  x.zero_grad();
 }
 
 TEST_CASE("backward(create_graph = true): the leaf-gradient cycle, broken by zero_grad",
@@ -206,6 +212,25 @@ TEST_CASE("backward(create_graph = true): the leaf-gradient cycle, broken by zer
     kindling::zero_grads(y);  // drops y's too
     CHECK(y.grad_value().op() == ValueOp::leaf);
   }
+  CHECK(kindling::live_value_nodes() == before);
+}
+
+TEST_CASE("backward(create_graph = true): constants inside the graph get numbers, not graphs",
+          "[value][backward]") {
+  const std::ptrdiff_t before = kindling::live_value_nodes();
+  {
+    const Value x(0.5, "x");
+    const Value y = x * 2.0 + x.pow(3.0);  // 2.0 is a leaf only y's records refer to
+    y.backward({}, {}, true);
+    const Value two = y.inputs()[0].inputs()[1];
+    CHECK(two.data() == 2.0);
+    CHECK(two.grad() == 0.5);  // d y / d 2.0 = x
+    CHECK(two.grad_value().op() == ValueOp::leaf);
+    CHECK(x.grad_value().op() != ValueOp::leaf);  // x, held by a handle, gets the graph
+    CHECK(kindling::grad(x.grad_value(), {x})[0].data() == Approx(6 * 0.5).epsilon(1e-15));
+    x.zero_grad();
+  }
+  // Nothing else holds a gradient graph: everything is freed.
   CHECK(kindling::live_value_nodes() == before);
 }
 

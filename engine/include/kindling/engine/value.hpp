@@ -239,8 +239,10 @@ class Value {
   // nullopt; under create_graph it may be a graph node). Without retain_graph (its default is
   // create_graph, as in PyTorch) the graph is released: a later backward or grad() through it is
   // a kindling::error naming the op. With create_graph the gradients added to the leaves' grad are
-  // graph nodes themselves (grad_value()), built by grad()'s create_graph pass (Note [backward
-  // with create_graph] in value.cpp). Hooks run as in backward().
+  // graph nodes themselves (grad_value()), built by grad()'s create_graph pass, for the leaves a
+  // handle holds; constants only the graph refers to get the number (Note [backward with
+  // create_graph] in value.cpp). As in PyTorch a leaf and its graph gradient hold each other
+  // until zero_grad() (or zero_grads(root)). Hooks run as in backward().
   void backward(const std::optional<Value>& gradient,
                 std::optional<bool> retain_graph = std::nullopt, bool create_graph = false) const;
   // Note [zero_grad]: forgets this node's gradient, so the next backward pass starts it from
