@@ -113,3 +113,19 @@ def test_zero_grad_drops_the_gradient_graph():
     x.exp().backward(create_graph=True)
     x.grad = 1.0  # setting the number drops the graph too
     assert x.grad_value.op == "leaf" and x.grad_value.data == 1.0
+
+
+def test_constants_inside_the_graph_get_numbers_and_parameters_graphs():
+    # torch gives no .grad to a tensor that does not require grad; a Value always gets one, and a
+    # constant only the graph refers to (the 2.0 below) gets it as a number, not a graph.
+    x = kindling.Value(0.5)
+    y = x * 2.0 + x ** 3.0
+    y.backward(create_graph=True)
+    two = y.inputs[0].inputs[1]
+    assert two.data == 2.0 and two.grad == 0.5 and two.grad_value.op == "leaf"
+    (d2,) = kindling.autograd.grad(x.grad_value, [x])
+    tx = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    (tx * 2.0 + tx ** 3.0).backward(create_graph=True)
+    (td2,) = torch.autograd.grad(tx.grad, [tx])
+    assert d2.data == pytest.approx(float(td2), rel=1e-15)
+    x.zero_grad()
