@@ -555,6 +555,29 @@ UnpackedValueDual unpack_dual(const Value& value) {
 
 }  // namespace autograd::forward_ad
 
+namespace autograd::functional {
+
+ValueOutputsAndTangents jvp(const ValueFunction& func, const std::vector<Value>& inputs,
+                            const std::vector<double>& v) {
+  KINDLING_CHECK(static_cast<bool>(func), "jvp: the function is empty");
+  KINDLING_CHECK(!v.empty() || inputs.size() == 1,
+                 "jvp: v can be empty only for a single input, got ", inputs.size(), " inputs");
+  KINDLING_CHECK(v.empty() || v.size() == inputs.size(), "jvp: v has ", v.size(), " tangents for ",
+                 inputs.size(), " inputs");
+  const forward_ad::value_dual_level level;
+  std::vector<Value> duals;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    duals.push_back(forward_ad::make_dual(inputs[i], v.empty() ? 1.0 : v[i]));
+  ValueOutputsAndTangents result{func(duals), {}};
+  for (const Value& output : result.outputs) {
+    KINDLING_CHECK(output.node() != nullptr, "jvp: the function returned an empty Value");
+    result.tangents.push_back(forward_ad::unpack_dual(output).tangent.value_or(0.0));
+  }
+  return result;
+}
+
+}  // namespace autograd::functional
+
 std::uint64_t testing::value_jvp_rule_calls(ValueOp op) noexcept {
   return jvp_rule_calls[static_cast<std::size_t>(op)].load(std::memory_order_relaxed);
 }

@@ -302,3 +302,27 @@ TEST_CASE("forward mode: a dual level costs a Value graph nothing once it ends",
   }
   CHECK(kindling::live_value_nodes() == before);
 }
+
+TEST_CASE("functional::jvp on Values: one forward pass, as torch.autograd.functional.jvp",
+          "[value][forward]") {
+  namespace fn = kindling::autograd::functional;
+  const auto f = [](const std::vector<Value>& x) {
+    return std::vector<Value>{x[0] * x[1].exp(), (x[0] - x[1]).tanh(), Value(3.0)};
+  };
+  const std::vector<Value> inputs = {Value(0.7), Value(-0.4)};
+  const fn::ValueOutputsAndTangents r = fn::jvp(f, inputs, {1.5, -0.25});
+  REQUIRE(r.outputs.size() == 3);
+  CHECK(r.outputs[0].data() == Approx(0.7 * std::exp(-0.4)).epsilon(1e-15));
+  // Against reverse mode: J v row by row.
+  for (std::size_t o = 0; o < 2; ++o) {
+    const std::vector<Value> g = kindling::grad(f(inputs)[o], inputs);
+    CHECK(r.tangents[o] == Approx(g[0].data() * 1.5 - g[1].data() * 0.25).epsilon(1e-14));
+  }
+  CHECK(r.tangents[2] == 0.0);  // depends on no input
+  CHECK(fn::jvp([](const std::vector<Value>& x) { return std::vector<Value>{x[0].pow(3.0)}; },
+                {Value(2.0)})
+            .tangents[0] == 12.0);
+  CHECK_THROWS_WITH(fn::jvp(f, inputs), Catch::Contains("v can be empty only"));
+  CHECK_THROWS_WITH(fn::jvp(f, inputs, {1.0}), Catch::Contains("v has 1 tangents for 2"));
+  CHECK_FALSE(kindling::autograd::forward_ad::is_value_forward_ad_enabled());  // the level ended
+}

@@ -28,7 +28,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <vector>
 
 #include "kindling/engine/value.hpp"
 
@@ -60,6 +62,22 @@ struct UnpackedValueDual {
 UnpackedValueDual unpack_dual(const Value& value);
 
 }  // namespace kindling::autograd::forward_ad
+
+namespace kindling::autograd::functional {
+
+// (func(inputs), J v) for Values, as the tensor engine's functional::jvp and
+// torch.autograd.functional.jvp: one forward pass under its own value_dual_level, each input's
+// dual carrying v[i] (v empty: 1 for a single input). A tangent is 0 for an output that depends
+// on no input. Throws kindling::error when v and inputs differ in size.
+struct ValueOutputsAndTangents {
+  std::vector<Value> outputs;
+  std::vector<double> tangents;
+};
+using ValueFunction = std::function<std::vector<Value>(const std::vector<Value>&)>;
+ValueOutputsAndTangents jvp(const ValueFunction& func, const std::vector<Value>& inputs,
+                            const std::vector<double>& v = {});
+
+}  // namespace kindling::autograd::functional
 
 namespace kindling::testing {
 // How many times op's jvp rule has run in this process (all threads): the op table's test checks
