@@ -1,7 +1,9 @@
 // Value: the scalar ops, each forward beside its local derivatives (Note [scalar op table]).
 #include "kindling/engine/value.hpp"
 
+#include <array>
 #include <atomic>
+#include <bit>
 #include <cassert>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +17,7 @@
 #include "kindling/engine/format.hpp"
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/engine/pool.hpp"
+#include "kindling/engine/value_forward_ad.hpp"
 #include "kindling/engine/value_grad.hpp"
 
 namespace kindling {
@@ -62,14 +65,9 @@ inline void attach_input(ValueNode* record, int slot, ValueNode* input, const Ta
 }
 
 // The result of an op: a record on this thread's tape computed from `a` (and `b`). With grad mode
-// off it is a leaf, and no graph is recorded. In anomaly mode a non-finite result throws, naming
-// the op and its inputs. Always inlined into each op's function: with the create_graph rules
-// calling the ops too, GCC would otherwise call it out of line, about 10 instructions per node
-// more in bench_scalar_moons' build phase.
-[[gnu::always_inline]] inline Value make_result(ValueOp op, double data, const Value& a,
-                                                const Value* b = nullptr, double exponent = 0.0) {
-  if (is_anomaly_enabled() && !std::isfinite(data)) [[unlikely]]
-    throw_not_finite(op, data, a.data(), b, exponent);
+// off it is a leaf, and no graph is recorded.
+[[gnu::always_inline]] inline Value record_result(ValueOp op, double data, const Value& a,
+                                                  const Value* b, double exponent) {
   if (!is_grad_enabled()) [[unlikely]]
     return make_leaf(data);
   Tape& tape = Tape::this_thread();
@@ -84,6 +82,23 @@ inline void attach_input(ValueNode* record, int slot, ValueNode* input, const Ta
   attach_input(node, 0, a.node(), tape);
   if (b != nullptr) attach_input(node, 1, b->node(), tape);
   return guard;
+}
+
+// make_result's slow path: anomaly mode (a non-finite result throws, naming the op and its
+// inputs) and forward mode (the result gets its tangent). Below the rules, which it dispatches to.
+[[gnu::noinline]] Value make_checked_result(ValueOp op, double data, const Value& a, const Value* b,
+                                            double exponent);
+
+// The result of every op. Both slow cases are tested with one thread-local load
+// (detail::scalar_op_checks in grad_mode.hpp), so a dual level costs the plain path nothing (Note
+// [scalar forward mode]). Always inlined into each op's function: with the create_graph rules
+// calling the ops too, GCC would otherwise call it out of line, about 10 instructions per node more
+// in bench_scalar_moons' build phase.
+[[gnu::always_inline]] inline Value make_result(ValueOp op, double data, const Value& a,
+                                                const Value* b = nullptr, double exponent = 0.0) {
+  if (detail::scalar_op_checks) [[unlikely]]
+    return make_checked_result(op, data, a, b, exponent);
+  return record_result(op, data, a, b, exponent);
 }
 
 double input(const ValueNode& c, int i) {
@@ -102,6 +117,9 @@ Value result_value(const ValueNode& c) {
 
 // The rules, one specialisation per op of c = op(a, b): forward() computes c from the input values
 // (and pow's k), derivative() is d(c)/d(input i) at the node's values and formula[i] its text.
+// jvp(c, i, t) is the tangent input i's tangent t gives c in forward mode (Note [scalar forward
+// mode] in value_forward_ad.hpp): the derivative applied to t, as the backward applies it to the
+// upstream gradient (where masked() says 0, the dispatch gives 0 for both).
 // contribution_graph(c, i, g) is what input i's gradient receives from upstream gradient g, as
 // Value ops, for grad(create_graph = true) (Note [scalar create_graph] in value_grad.hpp): the
 // double path's contribution written again in Values, in the same order of operations, so its data
@@ -127,6 +145,7 @@ struct ValueRule<ValueOp::add> {
   static double forward(double a, double b) { return a + b; }
   static constexpr std::string_view formula[] = {"1", "1"};
   static double derivative(const ValueNode&, int) { return 1.0; }
+  static double jvp(const ValueNode&, int, double t) { return t; }
   static Value contribution_graph(const ValueNode&, int, const Value& g) { return g; }
 };
 Value operator+(const Value& a, const Value& b) {
@@ -139,6 +158,7 @@ struct ValueRule<ValueOp::sub> {
   static double forward(double a, double b) { return a - b; }
   static constexpr std::string_view formula[] = {"1", "-1"};
   static double derivative(const ValueNode&, int i) { return i == 0 ? 1.0 : -1.0; }
+  static double jvp(const ValueNode&, int i, double t) { return i == 0 ? t : -t; }
   static Value contribution_graph(const ValueNode&, int i, const Value& g) {
     return i == 0 ? g : -g;
   }
@@ -153,6 +173,7 @@ struct ValueRule<ValueOp::mul> {
   static double forward(double a, double b) { return a * b; }
   static constexpr std::string_view formula[] = {"b", "a"};
   static double derivative(const ValueNode& c, int i) { return input(c, 1 - i); }
+  static double jvp(const ValueNode& c, int i, double t) { return derivative(c, i) * t; }
   static Value contribution_graph(const ValueNode& c, int i, const Value& g) {
     return input_value(c, 1 - i) * g;
   }
@@ -164,7 +185,8 @@ Value operator*(const Value& a, const Value& b) {
 // ---- div: c = a / b -----------------------------------------------------------------------------
 // -a / b^2 is evaluated as -(a / b) / b = -c / b: b^2 underflows to 0 for a subnormal b (0 / 0 =
 // NaN where the slope is 0 or finite). The contributions divide the upstream grad by b rather
-// than multiply it by 1 / b, which overflows for |b| just below 1 / DBL_MAX (chain_contribution).
+// than multiply it by 1 / b, which overflows for |b| just below 1 / DBL_MAX (chain_contribution);
+// the tangents are the same products, applied to the tangent instead of the upstream grad.
 template <>
 struct ValueRule<ValueOp::div> {
   static double forward(double a, double b) { return a / b; }
@@ -173,10 +195,11 @@ struct ValueRule<ValueOp::div> {
     const double b = input(c, 1);
     return i == 0 ? 1.0 / b : -(c.data / b);
   }
-  static double contribution(const ValueNode& c, int i) {
+  static double jvp(const ValueNode& c, int i, double t) {
     const double b = input(c, 1);
-    return i == 0 ? c.grad / b : -(c.data / b) * c.grad;
+    return i == 0 ? t / b : -(c.data / b) * t;
   }
+  static double contribution(const ValueNode& c, int i) { return jvp(c, i, c.grad); }
   static Value contribution_graph(const ValueNode& c, int i, const Value& g) {
     const Value b = input_value(c, 1);
     return i == 0 ? g / b : -(result_value(c) / b) * g;
@@ -192,6 +215,7 @@ struct ValueRule<ValueOp::neg> {
   static double forward(double a) { return -a; }
   static constexpr std::string_view formula[] = {"-1"};
   static double derivative(const ValueNode&, int) { return -1.0; }
+  static double jvp(const ValueNode&, int, double t) { return -t; }
   static Value contribution_graph(const ValueNode&, int, const Value& g) { return -g; }
 };
 Value operator-(const Value& a) {
@@ -221,6 +245,7 @@ struct ValueRule<ValueOp::pow> {
     if (c.exponent == 0.0) return 0.0;
     return c.exponent * power(input(c, 0), c.exponent - 1.0);
   }
+  static double jvp(const ValueNode& c, int i, double t) { return derivative(c, i) * t; }
   // Its own graph: k * a^(k-1) is a pow node, differentiated in turn (a^(k-1)'s k-1 may be 0,
   // whose derivative is the mask above).
   static Value contribution_graph(const ValueNode& c, int, const Value& g) {
@@ -237,6 +262,7 @@ struct ValueRule<ValueOp::exp> {
   static double forward(double a) { return std::exp(a); }
   static constexpr std::string_view formula[] = {"c"};
   static double derivative(const ValueNode& c, int) { return c.data; }
+  static double jvp(const ValueNode& c, int i, double t) { return derivative(c, i) * t; }
   static Value contribution_graph(const ValueNode& c, int, const Value& g) {
     return result_value(c) * g;
   }
@@ -252,8 +278,9 @@ struct ValueRule<ValueOp::log> {
   static constexpr std::string_view formula[] = {"1 / a"};
   static double derivative(const ValueNode& c, int) { return 1.0 / input(c, 0); }
   // g / a, not g * (1 / a): 1 / a overflows for a subnormal a, and 0 * inf is NaN (PyTorch's
-  // log backward divides too).
-  static double contribution(const ValueNode& c, int) { return c.grad / input(c, 0); }
+  // log backward divides too); the tangent t / a likewise.
+  static double jvp(const ValueNode& c, int, double t) { return t / input(c, 0); }
+  static double contribution(const ValueNode& c, int i) { return jvp(c, i, c.grad); }
   static Value contribution_graph(const ValueNode& c, int, const Value& g) {
     return g / input_value(c, 0);
   }
@@ -268,6 +295,7 @@ struct ValueRule<ValueOp::tanh> {
   static double forward(double a) { return std::tanh(a); }
   static constexpr std::string_view formula[] = {"1 - c^2"};
   static double derivative(const ValueNode& c, int) { return 1.0 - c.data * c.data; }
+  static double jvp(const ValueNode& c, int i, double t) { return derivative(c, i) * t; }
   static Value contribution_graph(const ValueNode& c, int, const Value& g) {
     const Value t = result_value(c);
     return (1.0 - t * t) * g;
@@ -286,6 +314,8 @@ struct ValueRule<ValueOp::relu> {
   static constexpr std::string_view formula[] = {"(a > 0 ? 1 : 0)"};
   static bool masked(const ValueNode& c, int) { return input(c, 0) <= 0.0; }
   static double derivative(const ValueNode& c, int) { return input(c, 0) <= 0.0 ? 0.0 : 1.0; }
+  // Unmasked, the tangent passes through, as the gradient does.
+  static double jvp(const ValueNode&, int, double t) { return t; }
   // Unmasked, the gradient passes through: its derivative in a is 0, in g the mask.
   static Value contribution_graph(const ValueNode&, int, const Value& g) { return g; }
 };
@@ -301,6 +331,7 @@ struct ValueRule<ValueOp::sigmoid> {
   }
   static constexpr std::string_view formula[] = {"c * (1 - c)"};
   static double derivative(const ValueNode& c, int) { return c.data * (1.0 - c.data); }
+  static double jvp(const ValueNode& c, int i, double t) { return derivative(c, i) * t; }
   static Value contribution_graph(const ValueNode& c, int, const Value& g) {
     const Value s = result_value(c);
     return (s * (1.0 - s)) * g;
@@ -345,7 +376,9 @@ void chain_rule(ValueNode& c) {
 
 namespace {
 // One node's backward step, inlined into backward()'s loop (a call would cost as much as the step).
-[[gnu::always_inline]] inline void step_value_node(ValueNode& node) {
+// `anomaly` is is_anomaly_enabled(), read by the caller: a loop that runs no user code reads it
+// once, before the loop (GCC does not always hoist the thread-local load itself).
+[[gnu::always_inline]] inline void step_value_node(ValueNode& node, bool anomaly) {
   switch (node.op) {
 #define KINDLING_X(name, label, arity, form) \
   case ValueOp::name:                        \
@@ -354,7 +387,7 @@ namespace {
     KINDLING_VALUE_OPS(KINDLING_X)
 #undef KINDLING_X
   }
-  if (is_anomaly_enabled() && std::isfinite(node.grad)) [[unlikely]] {
+  if (anomaly && std::isfinite(node.grad)) [[unlikely]] {
     for (int i = 0; i < node.input_count; ++i) {
       if (!std::isfinite(node.inputs[i]->grad)) throw_backward_anomaly(node, i);
     }
@@ -363,7 +396,7 @@ namespace {
 }  // namespace
 
 void ValueNode::backward_step() {
-  step_value_node(*this);
+  step_value_node(*this, is_anomaly_enabled());
 }
 
 // ---- the chain rule as Value ops (Note [scalar create_graph] in value_grad.hpp) -----------------
@@ -398,6 +431,156 @@ Value graph_contribution(const ValueNode& c, int i, const Value& g) {
   return Value(0.0);
 }
 }  // namespace
+
+// ---- forward mode (Note [scalar forward mode] in value_forward_ad.hpp) --------------------------
+
+namespace {
+// The id of this thread's value_dual_level; 0 while none is alive.
+thread_local std::uint64_t current_dual_level = 0;
+
+std::array<std::atomic<std::uint64_t>, kValueOpCount> jvp_rule_calls{};
+
+std::optional<double> tangent_of(const ValueNode& node) noexcept {
+  if (current_dual_level == 0 || !node.extras || node.extras->tangent_level != current_dual_level)
+    return std::nullopt;
+  return node.extras->tangent;
+}
+
+void set_tangent(ValueNode& node, double tangent) {
+  if (!node.extras) node.extras = std::make_unique<ValueExtras>();
+  node.extras->tangent_level = current_dual_level;
+  node.extras->tangent = tangent;
+}
+
+template <ValueOp op>
+double jvp_of(const ValueNode& c, int i, double t) {
+  using Rule = ValueRule<op>;
+  static_assert(
+      requires { Rule::jvp(c, i, t); },
+      "every op's ValueRule row needs jvp (its tangent rule, Note [scalar forward mode])");
+  if constexpr (requires { Rule::masked(c, i); }) {
+    if (Rule::masked(c, i)) return 0.0;
+  }
+  return Rule::jvp(c, i, t);
+}
+
+// c's tangent: the sum of the rule's terms for the inputs that carry a tangent (at least one).
+template <ValueOp op, int arity>
+double result_tangent(const ValueNode& c, const std::optional<double> (&tangents)[2]) {
+  jvp_rule_calls[static_cast<std::size_t>(op)].fetch_add(1, std::memory_order_relaxed);
+  std::optional<double> sum;
+  for (int i = 0; i < arity; ++i) {
+    if (!tangents[i]) continue;
+    const double term = jvp_of<op>(c, i, *tangents[i]);
+    sum = sum ? *sum + term : term;
+  }
+  return *sum;
+}
+
+double dispatch_tangent(const ValueNode& c, const std::optional<double> (&tangents)[2]) {
+  switch (c.op) {
+#define KINDLING_X(name, label, arity, form)                    \
+  case ValueOp::name:                                           \
+    if constexpr (arity > 0) {                                  \
+      return result_tangent<ValueOp::name, arity>(c, tangents); \
+    } else {                                                    \
+      break; /* a leaf has no inputs */                         \
+    }
+    KINDLING_VALUE_OPS(KINDLING_X)
+#undef KINDLING_X
+  }
+  assert(false && "dispatch_tangent of a leaf");
+  return 0.0;
+}
+}  // namespace
+
+namespace {
+Value make_checked_result(ValueOp op, double data, const Value& a, const Value* b,
+                          double exponent) {
+  if (is_anomaly_enabled() && !std::isfinite(data))
+    throw_not_finite(op, data, a.data(), b, exponent);
+  const std::optional<double> tangents[2] = {tangent_of(*a.node()),
+                                             b ? tangent_of(*b->node()) : std::nullopt};
+  Value result = record_result(op, data, a, b, exponent);
+  if (tangents[0] || tangents[1]) {
+    // The rule reads c's data, exponent and inputs: a node describing the op, whether or not
+    // the result was recorded (under no_grad it is a leaf), holding no references.
+    ValueNode c;
+    c.op = op;
+    c.data = data;
+    c.exponent = exponent;
+    c.input_count = b != nullptr ? 2 : 1;
+    c.inputs[0] = a.node();
+    c.inputs[1] = b != nullptr ? b->node() : nullptr;
+    set_tangent(*result.node(), dispatch_tangent(c, tangents));
+  }
+  return result;
+}
+}  // namespace
+
+namespace autograd::forward_ad {
+
+value_dual_level::value_dual_level() {
+  KINDLING_CHECK(current_dual_level == 0,
+                 "value_dual_level: a dual level is already active on this thread; nested levels "
+                 "are not supported (as in PyTorch)");
+  static std::atomic<std::uint64_t> next_level{0};
+  current_dual_level = next_level.fetch_add(1, std::memory_order_relaxed) + 1;
+  detail::value_forward_mode = true;
+  detail::update_scalar_op_checks();
+}
+
+value_dual_level::~value_dual_level() {
+  detail::value_forward_mode = false;
+  detail::update_scalar_op_checks();
+  current_dual_level = 0;
+}
+
+bool is_value_forward_ad_enabled() noexcept {
+  return current_dual_level != 0;
+}
+
+Value make_dual(const Value& primal, double tangent) {
+  KINDLING_CHECK(current_dual_level != 0, "make_dual: no dual level is active on this thread");
+  KINDLING_CHECK(primal.node() != nullptr, "make_dual: the primal is an empty Value (moved from)");
+  Value dual(primal.data(), primal.label());
+  set_tangent(*dual.node(), tangent);
+  return dual;
+}
+
+UnpackedValueDual unpack_dual(const Value& value) {
+  KINDLING_CHECK(value.node() != nullptr, "unpack_dual: an empty Value (moved from)");
+  return {value, tangent_of(*value.node())};
+}
+
+}  // namespace autograd::forward_ad
+
+namespace autograd::functional {
+
+ValueOutputsAndTangents jvp(const ValueFunction& func, const std::vector<Value>& inputs,
+                            const std::vector<double>& v) {
+  KINDLING_CHECK(static_cast<bool>(func), "jvp: the function is empty");
+  KINDLING_CHECK(!v.empty() || inputs.size() == 1,
+                 "jvp: v can be empty only for a single input, got ", inputs.size(), " inputs");
+  KINDLING_CHECK(v.empty() || v.size() == inputs.size(), "jvp: v has ", v.size(), " tangents for ",
+                 inputs.size(), " inputs");
+  const forward_ad::value_dual_level level;
+  std::vector<Value> duals;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    duals.push_back(forward_ad::make_dual(inputs[i], v.empty() ? 1.0 : v[i]));
+  ValueOutputsAndTangents result{func(duals), {}};
+  for (const Value& output : result.outputs) {
+    KINDLING_CHECK(output.node() != nullptr, "jvp: the function returned an empty Value");
+    result.tangents.push_back(forward_ad::unpack_dual(output).tangent.value_or(0.0));
+  }
+  return result;
+}
+
+}  // namespace autograd::functional
+
+std::uint64_t testing::value_jvp_rule_calls(ValueOp op) noexcept {
+  return jvp_rule_calls[static_cast<std::size_t>(op)].load(std::memory_order_relaxed);
+}
 
 namespace {
 // The rule's forward with the arguments its form takes: (a, b) infix, (a, k) power, (a) else.
@@ -555,7 +738,7 @@ const std::string& Value::label() const noexcept {
 Value& Value::set_label(std::string label) {
   if (node_->extras) {
     node_->extras->label = std::move(label);
-    if (node_->extras->label.empty() && !node_->extras->hooks) node_->extras.reset();
+    if (node_->extras->empty()) node_->extras.reset();
   } else if (!label.empty()) {
     node_->extras = std::make_unique<ValueExtras>();
     node_->extras->label = std::move(label);
@@ -571,16 +754,26 @@ std::vector<Value> Value::inputs() const {
 }
 
 namespace {
-void backward_with_hooks(ValueNode* root);
+void backward_checked(ValueNode* root, double seed, std::vector<ValueNode*>& order);
 bool any_value_hooks() noexcept;
+
+// Whether a record of root's graph may have been released (backward(retain_graph = false)): its
+// tape says whether it has held a released record since it was last empty.
+bool may_be_released(const ValueNode* root) noexcept {
+  return root->input_count != 0 && Tape::tape_of(root)->has_marked_records();
+}
 }  // namespace
 
-// Hooks are rare: while none is registered anywhere (one relaxed load per pass), backward() is the
-// plain loop, without a per-node check.
-void Value::backward() {
-  if (any_value_hooks()) [[unlikely]]
-    return backward_with_hooks(node_.get());
-  engine::backward(node_.get(), [](ValueNode& node) { step_value_node(node); });
+// Hooks and released graphs are rare: while no hook is registered anywhere (one relaxed load per
+// pass) and this graph's tape has no released record, backward() is the plain loop, without a
+// per-node check.
+void Value::backward() const {
+  if (any_value_hooks() || may_be_released(node_.get())) [[unlikely]] {
+    std::vector<ValueNode*> order;
+    return backward_checked(node_.get(), 1.0, order);
+  }
+  const bool anomaly = is_anomaly_enabled();  // no step runs user code: it stays as it is
+  engine::backward(node_.get(), [anomaly](ValueNode& node) { step_value_node(node, anomaly); });
 }
 
 std::string to_string(const Value& value) {
@@ -612,7 +805,26 @@ std::ptrdiff_t live_value_nodes() noexcept {
 
 void zero_grads(const Value& root) {
   for (ValueNode* node : engine::topological_order(root.node()))
-    node->grad = 0.0;
+    Value::from_node(node).zero_grad();
+}
+
+ValueExtras::~ValueExtras() {
+  drop_grad_graph();
+}
+
+void ValueExtras::drop_grad_graph() noexcept {
+  if (grad_graph != nullptr) engine::release(std::exchange(grad_graph, nullptr));
+}
+
+Value Value::grad_value() const {
+  const ValueExtras* extras = node_->extras.get();
+  // A pass without create_graph since has added a number the graph does not compute.
+  if (extras != nullptr && extras->grad_graph != nullptr &&
+      std::bit_cast<std::uint64_t>(extras->grad_graph->data) ==
+          std::bit_cast<std::uint64_t>(node_->grad)) {
+    return from_node(extras->grad_graph);
+  }
+  return Value(node_->grad);
 }
 
 // ---- hooks --------------------------------------------------------------------------------------
@@ -706,23 +918,36 @@ struct SetAsideGrads {
 // Passes that run hooks take their order up front (begin_backward), as the stepper does: a hook
 // may walk a graph itself (draw it, zero_grads it), which would disturb a running walk's marks.
 
-// backward() while hooks exist: an interior node's hooks run when its gradient is complete, just
-// before its step; a hooked leaf's run on this pass's gradient, which is then added to its grad.
-void backward_with_hooks(ValueNode* root) {
+// A pass through a record released by backward(retain_graph = false) is refused before it
+// changes any gradient, naming the first such op the pass would reach.
+void check_not_released(const std::vector<ValueNode*>& order) {
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    if (!(*it)->released) continue;
+    detail::throw_error("backward of ", op_name((*it)->op),
+                        ": the graph was released by an earlier backward(retain_graph = false); "
+                        "pass retain_graph = true to backward through it again");
+  }
+}
+
+// backward() while hooks exist, or where the graph may be released, seeded with d(root)/d(root) =
+// seed: an interior node's hooks run when its gradient is complete, just before its step; a hooked
+// leaf's run on this pass's gradient, which is then added to its grad. Leaves `order` as the
+// pass's nodes (the leaves, then the interior nodes, the root last).
+void backward_checked(ValueNode* root, double seed, std::vector<ValueNode*>& order) {
   ++engine::reverse_sweep_count();
-  std::vector<ValueNode*> order;  // the leaves, then the interior nodes, the root last
   engine::begin_backward(root, order);
+  check_not_released(order);
   SetAsideGrads hooked;  // a throwing hook leaves the hooked leaves' grads as they were
   for (ValueNode* node : order) {
     if (node->input_count != 0 || !has_hooks(*node)) continue;
     hooked.leaves.emplace_back(node, node->grad);
     node->grad = 0.0;
   }
-  root->seed_grad();
+  root->grad += seed;  // an interior root's grad was cleared by the walk
   for (auto it = order.rbegin(); it != order.rend() && (*it)->input_count != 0; ++it) {
     ValueNode* node = *it;
     if (has_hooks(*node)) node->grad = run_hooks(*node, node->grad);
-    step_value_node(*node);
+    step_value_node(*node, is_anomaly_enabled());  // a hook may have changed it
   }
   std::vector<double> totals;
   for (auto [leaf, before] : hooked.leaves)
@@ -740,6 +965,7 @@ void double_pass(ValueNode* root, double seed, const std::vector<Value>& inputs,
   ++engine::reverse_sweep_count();
   std::vector<ValueNode*> order;  // the leaves, then the interior nodes, the root last
   engine::begin_backward(root, order);
+  check_not_released(order);
   // Every node the walk reached carries its mark, the root's, until a hook walks a graph.
   const std::uint64_t mark = root->visit_mark;
   std::vector<bool> reached_here(inputs.size());
@@ -756,7 +982,7 @@ void double_pass(ValueNode* root, double seed, const std::vector<Value>& inputs,
   for (auto it = order.rbegin(); it != order.rend() && (*it)->input_count != 0; ++it) {
     ValueNode* node = *it;
     if (hooks && has_hooks(*node)) node->grad = run_hooks(*node, node->grad);
-    step_value_node(*node);
+    step_value_node(*node, is_anomaly_enabled());  // a hook may have changed it
   }
   if (hooks) {
     for (auto [leaf, before] : set_aside.leaves)
@@ -793,6 +1019,7 @@ GradGraphPass::GradGraphPass(const Value& output, std::vector<Value> inputs, con
   // disturb a walk's marks): backward()'s order, from the root down, interior nodes only.
   std::vector<ValueNode*> order;
   engine::begin_backward(root_.node(), order);
+  check_not_released(order);
   reached_set_.insert(order.begin(), order.end());
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     if ((*it)->input_count != 0) schedule_.push_back(*it);
@@ -936,6 +1163,85 @@ std::vector<Value> grad(const std::vector<Value>& outputs, const std::vector<Val
 std::vector<Value> grad(const Value& output, const std::vector<Value>& inputs, bool create_graph,
                         bool allow_unused) {
   return grad(std::vector<Value>{output}, inputs, {}, std::nullopt, create_graph, allow_unused);
+}
+
+// ---- backward(gradient, retain_graph, create_graph)
+// -----------------------------------------------
+
+// Note [backward with create_graph]
+// backward(..., create_graph = true) is grad(create_graph = true) with every leaf the output
+// reaches as an input: the same GradGraphPass (Note [scalar create_graph] in value_grad.hpp),
+// whose gradients are then added to the leaves instead of returned. A leaf's gradient that is a
+// graph node is kept in its ValueExtras (grad_value()), its data in grad() as always; a second
+// such pass adds to it with a Value add, so the accumulated gradient is differentiable too.
+// As in PyTorch, the leaf then holds a graph that holds the leaf: zero_grad() (or set_grad, or
+// zero_grads(root)) breaks that cycle, and nothing is freed until it does; the tape being a stack,
+// a kept gradient also keeps the records made before it. So only leaves that a handle holds get a
+// graph gradient: a constant that only the graph's records refer to (the 2.0 of x * 2.0, the
+// constants a create_graph pass makes) gets the number alone, as torch gives no .grad to a tensor
+// that does not require grad, and nobody could zero it.
+namespace {
+// Adds g to leaf's gradient, as a graph node.
+void accumulate_grad_graph(ValueNode* leaf, const Value& g) {
+  const Value handle = Value::from_node(leaf);
+  const bool has_graph = leaf->extras && leaf->extras->grad_graph != nullptr;
+  const Value total = has_graph || leaf->grad != 0.0 ? handle.grad_value() + g : g;
+  if (!leaf->extras) leaf->extras = std::make_unique<ValueExtras>();
+  leaf->extras->drop_grad_graph();
+  engine::retain(total.node());
+  leaf->extras->grad_graph = total.node();
+  leaf->grad = total.data();
+}
+
+// Marks the pass's records released: later passes through them throw (check_not_released).
+void release_graph(std::span<ValueNode* const> nodes) {
+  for (ValueNode* node : nodes) {
+    if (node->input_count == 0) continue;
+    node->released = true;
+    Tape::tape_of(node)->note_marked_record();
+  }
+}
+}  // namespace
+
+void Value::backward(const std::optional<Value>& gradient, std::optional<bool> retain_graph,
+                     bool create_graph) const {
+  KINDLING_CHECK(!gradient || gradient->node() != nullptr,
+                 "backward: the gradient is an empty Value (moved from)");
+  const bool retain = retain_graph.value_or(create_graph);
+  ValueNode* root = node_.get();
+  std::vector<ValueNode*> order;
+  if (!create_graph) {
+    backward_checked(root, gradient ? gradient->data() : 1.0, order);
+  } else {
+    enable_grad recording;  // whatever the caller's grad mode, as torch's create_graph
+    engine::begin_backward(root, order);
+    // How many of each leaf's references are this graph's records: a leaf with more is held by a
+    // handle (or another graph), the others are constants inside the expressions (2.0 in x * 2.0).
+    std::unordered_map<const ValueNode*, std::uint32_t> record_references;
+    for (const ValueNode* node : order) {
+      for (int i = 0; i < node->input_count; ++i) {
+        if (node->leaf_inputs >> i & 1u) ++record_references[node->inputs[i]];
+      }
+    }
+    std::vector<Value> leaves;
+    std::vector<bool> held;
+    for (ValueNode* node : order) {
+      if (node->input_count != 0) break;  // the leaves come first
+      held.push_back(node->ref_count > record_references[node]);
+      leaves.push_back(from_node(node));
+    }
+    GradGraphPass pass(*this, leaves, gradient ? *gradient : Value(1.0));  // checks for release
+    pass.run_to_end();
+    const std::vector<Value> grads = pass.input_gradients();
+    for (std::size_t k = 0; k < leaves.size(); ++k) {
+      if (held[k]) {
+        accumulate_grad_graph(leaves[k].node(), grads[k]);
+      } else {
+        leaves[k].node()->grad += grads[k].data();  // Note [backward with create_graph]
+      }
+    }
+  }
+  if (!retain) release_graph(order);
 }
 
 }  // namespace kindling

@@ -18,6 +18,7 @@
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/engine/graph.hpp"
 #include "kindling/engine/value.hpp"
+#include "kindling/engine/value_forward_ad.hpp"
 #include "kindling/engine/value_grad.hpp"
 #include "kindling/explain/dot.hpp"
 
@@ -47,6 +48,22 @@ py::list to_list(const std::vector<Value>& values) {
 }
 
 namespace {
+
+// Value.backward(gradient=None, retain_graph=None, create_graph=False). With no argument given it
+// is micrograd's backward(), which keeps the graph (notebook 01 calls it twice); otherwise
+// PyTorch's, whose retain_graph defaults to create_graph.
+void value_backward(const Value& v, const py::object& gradient, std::optional<bool> retain_graph,
+                    bool create_graph) {
+  if (gradient.is_none() && !retain_graph && !create_graph) return v.backward();
+  std::optional<Value> seed;
+  if (!gradient.is_none()) seed = to_value(gradient);
+  v.backward(seed, retain_graph, create_graph);
+}
+
+// kindling._ValueDualLevel: a value_dual_level entered and left by forward_ad.dual_level.
+struct ValueDualLevelHolder {
+  std::unique_ptr<autograd::forward_ad::value_dual_level> level;
+};
 
 // A Python callable (Value -> str or None) as one of DotStyle's hooks.
 std::string call_style_hook(const py::function& hook, py::object node_value,
@@ -155,9 +172,19 @@ returned for the same graph node compare equal and share .data and .grad.)");
       .def_property_readonly(
           "inputs", [](const Value& v) { return to_list(v.inputs()); },
           "The Values this one was computed from, in order (micrograd's _prev)")
-      .def("backward", &Value::backward,
-           "Seeds this Value's grad with 1 and propagates it to everything it depends on. Leaf "
-           "gradients accumulate across calls; interior ones are recomputed each pass.")
+      .def("backward", &value_backward, py::arg("gradient") = py::none(),
+           py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
+           "Seeds this Value's grad with gradient (1 when None) and propagates it to everything "
+           "it depends on. Leaf gradients accumulate across calls; interior ones are recomputed "
+           "each pass. With no argument the graph is kept (micrograd's backward). Otherwise "
+           "retain_graph defaults to create_graph, as in torch: without it the graph is released "
+           "and another backward through it raises kindling.Error naming the op. With "
+           "create_graph the leaves' gradients are graph nodes (grad_value), which can be "
+           "differentiated again.")
+      .def_property_readonly(
+          "grad_value", &Value::grad_value,
+          "The gradient as a Value: after backward(create_graph=True) a node of its own graph "
+          "(torch's x.grad, differentiable again); otherwise a constant holding grad")
       .def(
           "register_hook",
           [](const Value& v, py::function fn) {
@@ -300,8 +327,26 @@ returned for the same graph node compare equal and share .data and .grad.)");
         "respect to each input, as a tuple, without touching any .grad. With create_graph they "
         "are Values of their own graph, so grad can be taken again (second derivatives). An input "
         "the outputs do not use raises kindling.Error, or gives None with allow_unused. "
-        "retain_graph changes nothing (a scalar graph is never freed); it is accepted for torch's "
-        "signature. kindling.autograd.grad dispatches here for Values.");
+        "retain_graph changes nothing (grad never releases a graph; Value.backward with "
+        "retain_graph=False does); it is accepted for torch's signature. kindling.autograd.grad "
+        "dispatches here for Values.");
+
+  namespace fwd = autograd::forward_ad;
+  py::class_<ValueDualLevelHolder>(m, "_ValueDualLevel")
+      .def(py::init<>())
+      .def("enter",
+           [](ValueDualLevelHolder& h) { h.level = std::make_unique<fwd::value_dual_level>(); })
+      .def("exit", [](ValueDualLevelHolder& h) { h.level.reset(); });
+  m.def("_value_make_dual", &fwd::make_dual, py::arg("primal"), py::arg("tangent"),
+        "A new leaf with primal's data and label carrying tangent (forward mode)");
+  m.def(
+      "_value_unpack_dual",
+      [](const Value& v) {
+        const fwd::UnpackedValueDual d = fwd::unpack_dual(v);
+        return py::make_tuple(d.primal, d.tangent ? py::cast(*d.tangent) : py::none());
+      },
+      py::arg("value"), "(primal, tangent); tangent is None when the Value carries none");
+  m.def("_is_value_forward_ad_enabled", &fwd::is_value_forward_ad_enabled);
 
   m.def("zero_grads", &zero_grads, py::arg("root"),
         "Sets .grad to 0 on root and on every Value it was computed from, leaves and constants "

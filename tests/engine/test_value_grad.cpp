@@ -18,6 +18,7 @@
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/engine/value.hpp"
 #include "kindling/engine/value_grad.hpp"
+#include "value_op_rows.hpp"
 
 using kindling::Value;
 using kindling::ValueOp;
@@ -28,43 +29,9 @@ bool same_bits(double x, double y) {
   return std::memcmp(&x, &y, sizeof x) == 0;
 }
 
-// Where each op's second derivatives are checked: (a, b, k) points inside the op's smooth domain
-// (log and the fractional powers need a > 0, relu a != 0). One row per op of KINDLING_VALUE_OPS.
-struct Point {
-  double a, b, k;
-};
-std::map<std::string, std::vector<Point>> second_order_points() {
-  const std::vector<Point> general = {{0.7, -1.3, 0}, {-2.1, 0.4, 0}, {1.5, 2.5, 0}};
-  const std::vector<Point> positive = {{0.7, 1.3, 0}, {2.1, 0.4, 0}};
-  std::map<std::string, std::vector<Point>> rows;
-  rows["leaf"] = {};  // no inputs, nothing to differentiate
-  rows["add"] = general;
-  rows["sub"] = general;
-  rows["mul"] = general;
-  rows["div"] = general;
-  rows["neg"] = general;
-  // k = 1 makes the derivative 1 * a^0, whose own derivative is pow's mask; k = 0 is the mask.
-  rows["pow"] = {{0.7, 0, 3.5},  {1.9, 0, 0.5}, {1.3, 0, -0.5}, {-1.2, 0, 2.0},
-                 {-0.8, 0, 3.0}, {0.6, 0, 1.0}, {0.6, 0, 0.0},  {1.7, 0, -2.0}};
-  rows["exp"] = general;
-  rows["log"] = positive;
-  rows["tanh"] = general;
-  rows["relu"] = general;
-  rows["sigmoid"] = general;
-  return rows;
-}
-
-std::map<std::string, ValueOp> ops_by_name() {
-  std::map<std::string, ValueOp> ops;
-#define KINDLING_X(name, label, arity, form) ops[#name] = ValueOp::name;
-  KINDLING_VALUE_OPS(KINDLING_X)
-#undef KINDLING_X
-  return ops;
-}
-
-Value apply(ValueOp op, const std::vector<Value>& inputs, double k) {
-  return kindling::apply_op(op, std::span<const Value>(inputs.data(), kindling::op_arity(op)), k);
-}
+using kindling::test::apply;
+using kindling::test::ops_by_name;
+using kindling::test::Point;
 
 // d(op)/d(input i) at (a, b) by the double path, on fresh leaves.
 double first_derivative(ValueOp op, double a, double b, double k, int i) {
@@ -75,16 +42,7 @@ double first_derivative(ValueOp op, double a, double b, double k, int i) {
 }  // namespace
 
 TEST_CASE("every op in KINDLING_VALUE_OPS has a second-derivative row", "[value][grad]") {
-  const auto rows = second_order_points();
-  std::size_t count = 0;
-#define KINDLING_X(name, label, arity, form) \
-  ++count;                                   \
-  CHECK(rows.count(#name) == 1);             \
-  if (arity > 0) CHECK(!rows.at(#name).empty());
-  KINDLING_VALUE_OPS(KINDLING_X)
-#undef KINDLING_X
-  CHECK(count == kindling::kValueOpCount);
-  CHECK(rows.size() == count);
+  kindling::test::check_one_row_per_op(kindling::test::smooth_points());
 }
 
 // The Hessian of each op, d^2 c / d(input i) d(input j), from grad(grad(c, create_graph), ...)
@@ -92,7 +50,7 @@ TEST_CASE("every op in KINDLING_VALUE_OPS has a second-derivative row", "[value]
 TEST_CASE("each op: second derivatives from create_graph against finite differences",
           "[value][grad]") {
   const auto ops = ops_by_name();
-  for (const auto& [name, points] : second_order_points()) {
+  for (const auto& [name, points] : kindling::test::smooth_points()) {
     const ValueOp op = ops.at(name);
     const int arity = kindling::op_arity(op);
     for (const Point& p : points) {

@@ -61,8 +61,43 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     return _shaped(outputs, f.output_is_tuple), _shaped(grads, in_tuple)
 
 
+def _items_of(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def _value_jvp(func, inputs, v):
+    """jvp for Values: each input a dual carrying its direction (a number), func run once under a
+    dual level; the tangents are floats, 0.0 for an output that depends on no input."""
+    from . import forward_ad
+
+    xs = _items_of(inputs)
+    if v is None:
+        if len(xs) != 1:
+            raise _kindling.Error("jvp: v can be None only for a single input Value")
+        v = 1.0
+    directions = _items_of(v)
+    if len(directions) != len(xs):
+        raise _kindling.Error(f"jvp: v has {len(directions)} items for {len(xs)} inputs")
+    with forward_ad.dual_level():
+        duals = [forward_ad.make_dual(x, t) for x, t in zip(xs, directions)]
+        out = func(*duals)
+        outputs = _items_of(out)
+        tangents = []
+        for o in outputs:
+            if not isinstance(o, _kindling.Value):
+                raise _kindling.Error("jvp: the outputs of the user-provided function must be "
+                                      f"Values when the inputs are, got a {type(o).__name__}")
+            tangent = forward_ad.unpack_dual(o).tangent
+            tangents.append(0.0 if tangent is None else tangent)
+    is_tuple = isinstance(out, (tuple, list))
+    return _shaped(list(outputs), is_tuple), _shaped(tangents, is_tuple)
+
+
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(*inputs), J v): the Jacobian-vector product, by forward mode (tangents)."""
+    """(func(*inputs), J v): the Jacobian-vector product, by forward mode (tangents). inputs may
+    also be Values (v numbers); the tangents are then floats (Note [scalar forward mode])."""
+    if all(isinstance(x, _kindling.Value) for x in _items_of(inputs)):
+        return _value_jvp(func, inputs, v)
     _, xs = _as_tuple(inputs, "inputs", "jvp")
     f = _Wrapped(func, "jvp")
     outputs, tangents = _autograd.jvp(f, list(xs), _directions(v, "jvp"), create_graph, strict)

@@ -8,6 +8,14 @@ namespace detail {
 // Inline so that the check every op makes costs a thread-local load, not a call.
 inline thread_local bool grad_enabled = true;
 inline thread_local bool anomaly_enabled = false;
+// Whether a Value dual level is alive on this thread (forward mode, engine/value_forward_ad.hpp).
+inline thread_local bool value_forward_mode = false;
+// anomaly_enabled || value_forward_mode: what sends a scalar op off its fast path, so that the op
+// tests both with one load. backward()'s loop reads anomaly_enabled itself, as before.
+inline thread_local bool scalar_op_checks = false;
+inline void update_scalar_op_checks() noexcept {
+  scalar_op_checks = anomaly_enabled || value_forward_mode;
+}
 }  // namespace detail
 
 // True when operations on this thread record the graph needed for backward().
@@ -51,6 +59,7 @@ inline bool is_anomaly_enabled() noexcept {
 }
 inline void set_anomaly_enabled(bool enabled) noexcept {
   detail::anomaly_enabled = enabled;
+  detail::update_scalar_op_checks();
 }
 
 // Sets anomaly mode for its lifetime: on by default; detect_anomaly(false) turns it off, as the

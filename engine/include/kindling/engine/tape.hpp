@@ -104,6 +104,12 @@ class CreationTape {
   // Chunks in use and kept spare.
   std::size_t chunk_count() const noexcept { return used_chunks_ + spare_count_; }
 
+  // Whether a record of this tape has been marked by the node type (ValueNode: released by a
+  // backward without retain_graph) since the tape was last empty: a pass looks for marks only
+  // where there may be some. The rewind to an empty tape clears it.
+  bool has_marked_records() const noexcept { return marked_; }
+  void note_marked_record() noexcept { marked_ = true; }
+
  private:
   // The thread's tape: a plain pointer (readable at any time, even while the thread's other
   // thread_local objects are destroyed), made and orphaned by a Holder.
@@ -187,6 +193,7 @@ class CreationTape {
       top_ = limit_ = top_chunk_->begin() + kCapacity;
     } else {
       top_ = limit_ = nullptr;
+      marked_ = false;  // no record left to carry a mark
     }
     if (!orphaned_ && spare_count_ < kMaxSpareChunks) {
       empty->below = spare_;
@@ -224,6 +231,7 @@ class CreationTape {
   std::ptrdiff_t live_ = 0;
   bool orphaned_ = false;
   bool rewinding_ = false;
+  bool marked_ = false;
 };
 
 // The frontier of a backward walk over tape records (Note [creation order]): a cursor that scans

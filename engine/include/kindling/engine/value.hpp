@@ -32,9 +32,11 @@ namespace kindling {
 // step, the stepper's expression text, the expression parser's functions and the rows of the op
 // tests, so a new op cannot be added without its derivative and its test. Each op's forward and
 // derivatives are written side by side in value.cpp (ValueRule<op>): the derivative as doubles
-// for backward(), and the same chain rule as Value ops (contribution_graph) for
+// for backward(), the same chain rule as Value ops (contribution_graph) for
 // grad(create_graph = true), whose second derivatives a test generated from this table checks
-// (Note [scalar create_graph] in value_grad.hpp).
+// (Note [scalar create_graph] in value_grad.hpp), and the tangent rule (jvp) for forward mode,
+// which a test generated from this table checks against reverse mode (Note [scalar forward mode]
+// in value_forward_ad.hpp).
 //   label  what a DOT graph shows on the op's node; a tensor op of the same name has the same
 //          label in its row (tests/stepper/test_dot_labels.cpp compares the two tables)
 //   form   how the op is written: infix "a + b" (the label is the operator), negation "-a",
@@ -86,11 +88,28 @@ constexpr ValueForm op_form(ValueOp op) noexcept {
 class Value;
 struct ValueHookList;  // value.cpp: a node's gradient hooks (Value::register_hook)
 
-// What few nodes carry, behind one pointer so that the node stays at 64 bytes: a label, and the
-// hooks registered on the node (shared with the handles that can remove them).
+struct ValueNode;
+
+// What few nodes carry, behind one pointer so that the node stays at 64 bytes: a label, the hooks
+// registered on the node (shared with the handles that can remove them), a forward-mode tangent
+// (Note [scalar forward mode] in value_forward_ad.hpp) and a leaf's gradient as a graph node
+// (Note [backward with create_graph] in value.cpp).
 struct ValueExtras {
   std::string label;
   std::shared_ptr<ValueHookList> hooks;
+  std::uint64_t tangent_level = 0;  // the dual level the tangent belongs to; 0: none
+  double tangent = 0.0;
+  ValueNode* grad_graph = nullptr;  // counted (one reference); null when the grad is a number
+
+  ValueExtras() = default;
+  ValueExtras(const ValueExtras&) = delete;
+  ValueExtras& operator=(const ValueExtras&) = delete;
+  ~ValueExtras();  // releases grad_graph
+  // Drops grad_graph (the gradient is a plain number again).
+  void drop_grad_graph() noexcept;
+  bool empty() const noexcept {
+    return label.empty() && !hooks && tangent_level == 0 && grad_graph == nullptr;
+  }
 };
 
 // A node of the scalar graph: 64 bytes, the size of a cache line. A leaf (no inputs) comes from a
@@ -106,6 +125,7 @@ struct ValueNode : engine::NodeBase {
   ValueOp op = ValueOp::leaf;  // these three sit in NodeBase's tail padding
   std::uint8_t input_count = 0;
   std::uint8_t leaf_inputs = 0;  // bit i: input i is a leaf (Note [record references])
+  bool released = false;         // backward(retain_graph = false) ran through this record
   double data = 0.0;
   double grad = 0.0;
   double exponent = 0.0;  // pow's constant exponent; unused by other ops
@@ -195,9 +215,17 @@ class Value {
 
   double data() const noexcept { return node_->data; }
   double grad() const noexcept { return node_->grad; }
+  // The gradient as a Value: after backward(..., create_graph = true) a leaf's gradient is a node
+  // of its own graph, which can be differentiated again (x.grad in PyTorch); otherwise, or once a
+  // pass without create_graph has added numbers to it since, a constant holding grad().
+  Value grad_value() const;
   // A Value is a handle: these write the node it refers to (as Tensor's in-place operations do).
   void set_data(double data) const noexcept { node_->data = data; }
-  void set_grad(double grad) const noexcept { node_->grad = grad; }
+  void set_grad(double grad) const noexcept {
+    node_->grad = grad;
+    if (node_->extras) [[unlikely]]
+      node_->extras->drop_grad_graph();
+  }
   const std::string& label() const noexcept;
   Value& set_label(std::string label);
   ValueOp op() const noexcept { return node_->op; }
@@ -207,11 +235,23 @@ class Value {
 
   // Seeds this Value's grad with 1 and propagates to everything it depends on. Leaf gradients
   // accumulate across calls (zero_grad() resets them); see Note [what a second backward does].
-  void backward();
+  // micrograd's backward: the graph is kept, so it may be called again.
+  void backward() const;
+  // PyTorch's backward(gradient, retain_graph, create_graph): d(this)/d(this) = gradient (1 when
+  // nullopt; under create_graph it may be a graph node). Without retain_graph (its default is
+  // create_graph, as in PyTorch) the graph is released: a later backward or grad() through it is
+  // a kindling::error naming the op. With create_graph the gradients added to the leaves' grad are
+  // graph nodes themselves (grad_value()), built by grad()'s create_graph pass, for the leaves a
+  // handle holds; constants only the graph refers to get the number (Note [backward with
+  // create_graph] in value.cpp). As in PyTorch a leaf and its graph gradient hold each other
+  // until zero_grad() (or zero_grads(root)). Hooks run as in backward().
+  void backward(const std::optional<Value>& gradient,
+                std::optional<bool> retain_graph = std::nullopt, bool create_graph = false) const;
   // Note [zero_grad]: forgets this node's gradient, so the next backward pass starts it from
   // nothing instead of adding to it. Value and Tensor mean the same; a Value shows "nothing" as
-  // grad() == 0, a Tensor as an undefined grad() (torch's set_to_none).
-  void zero_grad() const noexcept { node_->grad = 0.0; }
+  // grad() == 0, a Tensor as an undefined grad() (torch's set_to_none). A gradient kept as a graph
+  // node (backward with create_graph) is dropped too, which frees the graph it holds.
+  void zero_grad() const noexcept { set_grad(0.0); }
 
   // Calls `hook` with this node's gradient in every later backward pass and grad() call that
   // reaches it (ValueHook above says when), in the order the hooks were registered: to print each

@@ -37,8 +37,9 @@ namespace kindling {
 
 // d(sum of outputs[k] * grad_outputs[k]) / d(inputs[i]), one Value per input. grad_outputs empty
 // means 1 for every output; otherwise one per output (with create_graph they may be graph nodes
-// too). retain_graph is accepted for the tensor API's sake: a scalar graph is never freed by a
-// pass, so it changes nothing. An input the outputs do not depend on is a kindling::error, unless
+// too). retain_graph is accepted for the tensor API's sake and changes nothing: grad() never
+// releases a graph (only Value::backward(..., retain_graph = false) does), and refuses one that
+// was released. An input the outputs do not depend on is a kindling::error, unless
 // allow_unused, where its gradient is a constant 0 (torch returns None; Python's kindling.grad
 // does too). Inputs may be leaves or interior Values.
 std::vector<Value> grad(const std::vector<Value>& outputs, const std::vector<Value>& inputs,
