@@ -20,6 +20,7 @@ test_packages=(
   chromium
   clang libclang-rt-14-dev libomp-14-dev
   libadolc-dev valgrind  # bench/scalar_moons: its ADOL-C peer and its callgrind mode
+  libopenmpi-dev openmpi-bin  # kindling::dist (data-parallel training) and its mpirun tests
 )
 packages=("${build_packages[@]}")
 if [[ $profile == test ]]; then packages+=("${test_packages[@]}"); fi
