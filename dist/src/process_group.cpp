@@ -194,8 +194,9 @@ Environment init(InitOptions options) {
                  "--allow-run-as-root; more ranks than cores need --oversubscribe");
   if (!already) {
     int provided = 0;
-    // FUNNELED: only the thread that called init calls MPI (OpenMP's threads run kernels only).
-    const int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    // SERIALIZED: MPI is called by one thread at a time (the one running backward), not always
+    // the one that called init; OpenMP's threads run kernels only.
+    const int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
     KINDLING_CHECK(rc == MPI_SUCCESS, "kindling::dist::init: MPI_Init_thread failed (code ", rc,
                    ")");
     g.finalize = true;

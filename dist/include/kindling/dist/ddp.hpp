@@ -52,6 +52,7 @@ class DistributedDataParallel : public nn::Module {
   // parameter without a gradient (Note [gradient buckets]).
   Tensor forward(const Tensor& input) override;
   nn::Module& module() const noexcept { return *module_; }
+  const std::shared_ptr<nn::Module>& shared_module() const noexcept { return module_; }
 
   // While one is alive, forward passes are not synchronized: their backward passes accumulate
   // gradients locally, and the first synchronized pass after them averages the sums (PyTorch's
