@@ -63,9 +63,12 @@ void wait_all(std::span<MPI_Request> requests, const char* what) {
   Group& g = state();
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + g.timeout;
-  // Yields first (a collective on loopback completes in microseconds), then sleeps a little, so
-  // a rank waiting for a slow one leaves the core to it (ranks may outnumber the cores).
-  for (int polls = 0;; ++polls) {
+  // Polls with a yield between tests for the first 20 ms (a non-blocking collective moves on only
+  // inside MPI calls, one round of its algorithm per test, so sleeping between tests would slow
+  // every round), then sleeps 200 us between tests, so that a rank waiting for a slow one leaves
+  // the core to it (ranks may outnumber the cores).
+  const auto spin_until = start + std::chrono::microseconds(300);
+  for (;;) {
     if (test_all(requests, what)) return;
     if (std::chrono::steady_clock::now() >= deadline) {
       std::ostringstream message;
@@ -75,10 +78,10 @@ void wait_all(std::span<MPI_Request> requests, const char* what) {
       g.broken = message.str();
       throw error(g.broken);
     }
-    if (polls < 1000)
+    if (std::chrono::steady_clock::now() < spin_until)
       std::this_thread::yield();
     else
-      std::this_thread::sleep_for(std::chrono::microseconds(100));
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
 }
 
