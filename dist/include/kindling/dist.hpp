@@ -3,6 +3,7 @@
 // run under mpirun (docs/distributed.md).
 #pragma once
 
+#include "kindling/dist/checkpoint.hpp"
 #include "kindling/dist/ddp.hpp"
 #include "kindling/dist/process_group.hpp"
 #include "kindling/dist/sampler.hpp"
