@@ -21,6 +21,7 @@ test_packages=(
   chromium
   clang libclang-rt-14-dev libomp-14-dev
   libadolc-dev valgrind  # bench/scalar_moons: its ADOL-C peer and its callgrind mode
+  libopenmpi-dev openmpi-bin  # kindling::dist (data-parallel training) and its mpirun tests
 )
 # npm fetches the playground's Graphviz (and the browser test's driver); a Node.js that is not
 # Debian's may bring its own npm, which is then used as it is.

@@ -5,6 +5,12 @@
 // or matplotlib is there), and the trained model saved as safetensors.
 //
 //   build/examples/fashion_mnist/fashion_mnist --epochs 5 --out-dir out
+//   mpirun -np 2 build/examples/fashion_mnist/fashion_mnist --distributed --epochs 1
+//
+// --distributed (where kindling::dist is built) trains data-parallel under mpirun: every rank
+// takes its DistributedSampler shard, --batch-size samples per rank and step, the gradients are
+// averaged by DistributedDataParallel, and rank 0 alone prints, evaluates and writes the files.
+// Two ranks with --batch-size 64 train as one process with --batch-size 128.
 //
 // Options are read strictly (tools/cli/include/kindling_cli/options.hpp): a malformed or
 // out-of-range value is an error naming the option, with exit status 2; any other failure prints
@@ -20,8 +26,11 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "kindling/explain/dot.hpp"  // engine::write_text_file
 #include "kindling/nn/data.hpp"
@@ -37,6 +46,9 @@
 #include "kindling/tensor.hpp"
 #include "kindling_cli/options.hpp"
 #include "kindling_cli/spawn.hpp"
+#ifdef KINDLING_EXAMPLE_WITH_DIST
+#include "kindling/dist.hpp"
+#endif
 
 namespace {
 
@@ -60,6 +72,7 @@ struct Options {
   std::string out_dir = ".";
   std::string device = "cpu";
   std::uint64_t seed = 1;
+  bool distributed = false;
   bool help = false;
 };
 
@@ -77,6 +90,7 @@ void usage(std::FILE* to) {
       "  --out-dir DIR    where the loss curve and the model go, created if missing (default .)\n"
       "  --device D       cpu or cuda (cuda needs the gpu module and a GPU)\n"
       "  --seed N         initialisation and shuffling seed, 0..2^64-1 (default 1)\n"
+      "  --distributed    data-parallel over the ranks of mpirun (--batch-size per rank)\n"
       "  --help           this text\n");
 }
 
@@ -107,6 +121,8 @@ Options parse(int argc, char** argv) {
       o.device = args.value();
       if (o.device != "cpu" && o.device != "cuda")
         throw usage_error("--device: '" + o.device + "' is not cpu or cuda");
+    } else if (args.is("--distributed")) {
+      o.distributed = true;
     } else if (args.is("--seed")) {
       o.seed = parse_integer<std::uint64_t>("--seed", args.value(), 0,
                                             std::numeric_limits<std::uint64_t>::max());
@@ -195,16 +211,28 @@ std::string plot(const std::string& csv, const std::string& png, const std::stri
 
 int run(const Options& o) {
   if (o.threads > 0) omp_set_num_threads(o.threads);
+#ifdef KINDLING_EXAMPLE_WITH_DIST
+  std::optional<dist::Environment> environment;
+  if (o.distributed) environment.emplace(dist::init());
+  const int rank = o.distributed ? dist::rank() : 0;
+  const int world = o.distributed ? dist::world_size() : 1;
+#else
+  KINDLING_CHECK(!o.distributed,
+                 "--distributed: this build has no kindling::dist (CMake found no "
+                 "MPI when it was configured)");
+  const int rank = 0, world = 1;
+#endif
+  const bool lead = rank == 0;  // prints, evaluates and writes the files
   const Device device = o.device == "cuda" ? Device{DeviceType::cuda, 0} : kCPU;
   KINDLING_CHECK(device == kCPU || kernels::has_kernels(DeviceType::cuda),
                  "--device cuda, but no CUDA kernels are registered in this build");
   const std::string folder = fashion_mnist_dir(o.data);
   check_data_folder(folder);
   std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
-  KINDLING_CHECK(fs::is_directory(o.out_dir, ec), "--out-dir: cannot create the folder '",
+  if (lead) fs::create_directories(o.out_dir, ec);
+  KINDLING_CHECK(!lead || fs::is_directory(o.out_dir, ec), "--out-dir: cannot create the folder '",
                  o.out_dir, "'", ec ? " (" + ec.message() + ")" : std::string{});
-  std::printf("Fashion-MNIST from %s\n", folder.c_str());
+  if (lead) std::printf("Fashion-MNIST from %s\n", folder.c_str());
   TensorDataset train = first_samples(fashion_mnist(Split::train, folder), o.limit);
   TensorDataset test = first_samples(fashion_mnist(Split::test, folder), o.limit);
   {
@@ -222,31 +250,69 @@ int run(const Options& o) {
   model->to(device);
   AdamOptions adam = AdamW::with_default_decay();
   adam.lr = o.lr;
+  // What trains: the model, or (--distributed) the wrapper that averages its gradients over the
+  // ranks, made after the move to the device (it broadcasts rank 0's parameters).
+  std::shared_ptr<Module> trained = model;
+#ifdef KINDLING_EXAMPLE_WITH_DIST
+  if (o.distributed) trained = std::make_shared<dist::DistributedDataParallel>(model);
+#endif
   AdamW optimizer(model->parameters(), adam);
-  std::cout << *model << "\n"
-            << model->parameter_count() << " parameters, " << train.size() << " training / "
-            << test.size() << " test images, batch " << o.batch_size << ", "
-            << omp_get_max_threads() << " thread(s), " << to_string(device) << ", SIMD "
-            << kernels::cpu_simd_arch() << "\n";
+  if (lead)
+    std::cout << *model << "\n"
+              << model->parameter_count() << " parameters, " << train.size() << " training / "
+              << test.size() << " test images, batch " << o.batch_size << " x " << world
+              << " rank(s), " << omp_get_max_threads() << " thread(s), " << to_string(device)
+              << ", SIMD " << kernels::cpu_simd_arch() << "\n";
 
-  DataLoader loader(train, {.batch_size = o.batch_size, .shuffle = true, .seed = o.seed});
+  // One process shuffles the whole set; the ranks each take their DistributedSampler shard of a
+  // permutation drawn from the shared seed and the epoch.
+  const auto shard_of_epoch = [&](int epoch) {
+#ifdef KINDLING_EXAMPLE_WITH_DIST
+    dist::DistributedSampler sampler(train.size(), {.shuffle = true, .seed = o.seed});
+    sampler.set_epoch(epoch);
+    return sampler.indices();
+#else
+    (void)epoch;
+    return std::vector<std::int64_t>{};
+#endif
+  };
+  std::optional<Subset> shard;
+  std::optional<DataLoader> loader;
+  const auto start_epoch = [&](int epoch) {
+    if (!o.distributed) {
+      if (!loader)
+        loader.emplace(train,
+                       LoaderOptions{.batch_size = o.batch_size, .shuffle = true, .seed = o.seed});
+      return;
+    }
+    loader.reset();
+    shard.emplace(train, shard_of_epoch(epoch));
+    loader.emplace(*shard, LoaderOptions{.batch_size = o.batch_size});
+  };
+  start_epoch(1);
   CosineAnnealingLR schedule(
-      optimizer, std::max<std::int64_t>(1, o.epochs * static_cast<std::int64_t>(loader.size())));
+      optimizer, std::max<std::int64_t>(1, o.epochs * static_cast<std::int64_t>(loader->size())));
   const std::string curve_path = o.out_dir + "/fashion_mnist_loss.csv";
-  std::ofstream curve(curve_path);
-  KINDLING_CHECK(curve.good(), "cannot write '", curve_path, "'");
-  curve << "step,epoch,loss\n";
+  std::ofstream curve;
+  if (lead) {
+    curve.open(curve_path);
+    KINDLING_CHECK(curve.good(), "cannot write '", curve_path, "'");
+    curve << "step,epoch,loss\n";
+  }
   constexpr std::int64_t kCurveEvery = 50;  // steps per point of the curve
   std::int64_t step = 0;
   for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-    ProgressBar bar(loader.size(),
-                    "epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), stdout);
+    if (epoch > 1) start_epoch(epoch);
+    std::optional<ProgressBar> bar;
+    if (lead)
+      bar.emplace(loader->size(), "epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs),
+                  stdout);
     RunningMean epoch_loss, curve_loss;
     const auto start = std::chrono::steady_clock::now();
     std::size_t done = 0, samples = 0;
-    for (const Batch& b : loader) {
+    for (const Batch& b : *loader) {
       const Tensor loss =
-          nn::cross_entropy((*model)(on_device(b.inputs, device)), on_device(b.targets, device));
+          nn::cross_entropy((*trained)(on_device(b.inputs, device)), on_device(b.targets, device));
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
@@ -257,20 +323,21 @@ int run(const Options& o) {
       curve_loss.add(value, n);
       samples += b.targets.numel();
       ++done, ++step;
-      if (step % kCurveEvery == 0) {
+      if (lead && step % kCurveEvery == 0) {
         curve << step << "," << epoch << "," << curve_loss.mean() << "\n";
         curve_loss.reset();
       }
-      if (done % 20 == 0 || done == loader.size()) {
+      if (bar && (done % 20 == 0 || done == loader->size())) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         char status[96];
         std::snprintf(status, sizeof status, "loss %.4f  %.0f samples/s", epoch_loss.mean(),
-                      static_cast<double>(samples) / seconds);
-        bar.update(done, status);
+                      static_cast<double>(samples) * world / seconds);
+        bar->update(done, status);
       }
     }
-    bar.finish();
+    if (!lead) continue;  // the other ranks train on; rank 0 reports and writes
+    bar->finish();
     if (epoch == o.epochs && curve_loss.weight() > 0) {
       // The steps since the last point, so that a short run still has a curve.
       curve << step << "," << epoch << "," << curve_loss.mean() << "\n";
@@ -278,6 +345,7 @@ int run(const Options& o) {
     std::printf("epoch %d: train loss %.4f, test accuracy %.2f%%\n", epoch, epoch_loss.mean(),
                 100.0 * evaluate(*model, test, device));
   }
+  if (!lead) return 0;
   curve.close();
   KINDLING_CHECK(curve.good(), "writing '", curve_path, "' failed");
   const std::string model_path = o.out_dir + "/fashion_mnist_mlp.safetensors";

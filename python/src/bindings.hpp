@@ -52,6 +52,9 @@ void bind_cuda(py::module_& c);             // kindling.cuda (cuda.cpp)
 // kindling.autograd.forward_ad and .functional's compiled half, _kindling._autograd
 // (functional.cpp).
 void bind_autograd(py::module_& m);
+// kindling.distributed's compiled half, _kindling._distributed, where MPI is found
+// (distributed.cpp).
+void bind_distributed(py::module_& m);
 // kindling.nn's scalar Neuron, Layer, MLP, losses, SGD step and make_moons.
 void bind_scalar_nn(py::module_& m);
 

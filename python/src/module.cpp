@@ -56,4 +56,7 @@ PYBIND11_MODULE(_kindling, m) {
       "nn", "Neural networks: tensor modules and micrograd's scalar networks (Neuron, Layer, MLP)");
   kindling::python::bind_scalar_nn(nn);
   kindling::python::bind_tensor_nn(m, nn);
+#ifdef KINDLING_PYTHON_WITH_DIST
+  kindling::python::bind_distributed(m);  // kindling.distributed (python/src/distributed.cpp)
+#endif
 }

@@ -2,13 +2,16 @@
 // gradient accumulation and backward() through the engine's sweep.
 #include "kindling/tensor/tensor.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <new>
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -319,33 +322,73 @@ Tensor& Tensor::claim_scope() {
 
 namespace {
 // The leaves with hooks in a backward pass (Note [tensor hooks]): their grad is set aside before
-// the sweep, so that the sweep sums this pass's gradient alone; finish() runs the gradient hooks
-// on that sum, adds it to what was set aside, and runs the post-accumulate hooks. If the sweep
-// throws, the destructor puts the set-aside grads back.
+// the sweep, so that the sweep sums this pass's gradient alone. sweep() runs the backward steps
+// and merges each such leaf as soon as its gradient is complete: it runs the leaf's gradient
+// hooks on that sum, adds it to what was set aside, and runs the post-accumulate hooks. If the
+// sweep throws, the destructor puts back the set-aside grads of the leaves not merged yet.
 class HookedLeaves {
  public:
   HookedLeaves() = default;
   HookedLeaves(const HookedLeaves&) = delete;
   HookedLeaves& operator=(const HookedLeaves&) = delete;
   ~HookedLeaves() {
-    for (auto& [leaf, held] : held_)
-      detail::NodeAccess::restore_grad(*leaf, held);
+    for (const Held& h : held_)
+      if (h.leaf != nullptr) detail::NodeAccess::restore_grad(*h.leaf, h.before);
   }
   void set_aside(std::span<TensorNode* const> order) {
     for (TensorNode* node : order) {
       if (node->parents().empty() && detail::NodeAccess::hooks_of(*node) != nullptr)
-        held_.emplace_back(node, detail::NodeAccess::take_grad(*node));
+        held_.push_back({node, detail::NodeAccess::take_grad(*node), -1});
     }
   }
-  void finish() {
-    std::vector<std::pair<TensorNode*, TensorNode*>> held = std::move(held_);
-    held_.clear();
-    for (auto& [leaf, before] : held)
-      detail::NodeAccess::merge_pass_grad(*leaf, before);
+  // Note [hooks during the sweep]
+  // A leaf's gradient is complete once the last of its users has run its step: the user at the
+  // lowest position of `order`, as the sweep goes from the end down. The leaf is merged right
+  // after that step, so its post-accumulate hooks run while the rest of the pass is still to
+  // come, as PyTorch's AccumulateGrad node does; kindling::dist starts a gradient bucket's
+  // all-reduce there and overlaps it with the remaining backward steps. A leaf no interior node
+  // uses (the root itself) is merged after the last step. The steps are the ones
+  // engine::reverse_sweep runs, in its order; it counts as one sweep.
+  void sweep(std::span<TensorNode* const> order) {
+    std::unordered_map<const TensorNode*, std::size_t> index;
+    for (std::size_t k = 0; k < held_.size(); ++k)
+      index.emplace(held_[k].leaf, k);
+    for (std::size_t i = 0; i < order.size(); ++i) {  // increasing: the first user found is last
+      for (TensorNode* parent : order[i]->parents()) {
+        const auto found = index.find(parent);
+        if (found != index.end() && held_[found->second].complete_after < 0)
+          held_[found->second].complete_after = static_cast<std::int64_t>(i);
+      }
+    }
+    std::vector<std::size_t> by_completion(held_.size());
+    for (std::size_t k = 0; k < by_completion.size(); ++k)
+      by_completion[k] = k;
+    std::stable_sort(by_completion.begin(), by_completion.end(), [&](std::size_t a, std::size_t b) {
+      return held_[a].complete_after > held_[b].complete_after;
+    });
+    ++engine::reverse_sweep_count();
+    std::size_t next = 0;  // into by_completion
+    for (std::int64_t i = static_cast<std::int64_t>(order.size()) - 1; i >= 0; --i) {
+      TensorNode* node = order[static_cast<std::size_t>(i)];
+      if (!node->parents().empty()) node->backward_step();
+      while (next < by_completion.size() && held_[by_completion[next]].complete_after == i)
+        merge(held_[by_completion[next++]]);
+    }
+    while (next < by_completion.size())
+      merge(held_[by_completion[next++]]);
   }
 
  private:
-  std::vector<std::pair<TensorNode*, TensorNode*>> held_;  // a leaf, its grad before the pass
+  struct Held {
+    TensorNode* leaf;             // null once merged
+    TensorNode* before;           // its grad before the pass
+    std::int64_t complete_after;  // the position in order of its last user; -1 for none
+  };
+  static void merge(Held& h) {
+    TensorNode* leaf = std::exchange(h.leaf, nullptr);
+    detail::NodeAccess::merge_pass_grad(*leaf, h.before);
+  }
+  std::vector<Held> held_;
 };
 }  // namespace
 
@@ -415,9 +458,10 @@ void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph,
   } else {
     node_->seed_grad();
   }
-  engine::reverse_sweep<TensorNode>(order);
   if (hooks) [[unlikely]]
-    hooked.finish();
+    hooked.sweep(order);  // Note [hooks during the sweep]
+  else
+    engine::reverse_sweep<TensorNode>(order);
   if (create_graph) [[unlikely]] {
     // The interior grads are graphs that reach back through the nodes holding them: kept, they
     // would be reference cycles (Note [create_graph]). Only retain_grad() keeps one.
@@ -775,7 +819,8 @@ void NodeAccess::merge_pass_grad(TensorNode& leaf, TensorNode* before) {
 //     run in registration order, each on the previous one's result. kindling::grad runs them too
 //     (on the inputs' gradients as well), as torch.autograd.grad does.
 //   register_post_accumulate_grad_hook(fn), leaves only: fn(leaf) after the pass has added to
-//     leaf.grad (where a data-parallel step starts its all-reduce).
+//     leaf.grad, as soon as the leaf's last user has run its step (Note [hooks during the
+//     sweep]), where a data-parallel step starts its all-reduce.
 //   retain_grad(): interior grads are kept after a first-order backward anyway (Note [what a
 //     second backward does]); after a create_graph one they are dropped (Note [create_graph]),
 //     except on the tensors marked here.

@@ -2,6 +2,7 @@
 // and leaves (seeing and replacing gradients), removal, retain_grad, post-accumulate-grad hooks,
 // hooks under kindling::grad and create_graph, and their errors.
 #include <catch2/catch.hpp>
+#include <string>
 #include <vector>
 
 #include "kindling/tensor.hpp"
@@ -100,6 +101,36 @@ TEST_CASE("hooks: post-accumulate-grad hooks run after the leaf's grad is accumu
   handle.remove();
   sum(unused).backward();
   CHECK(unused_calls == 1);
+}
+
+TEST_CASE("hooks: a post-accumulate hook runs as soon as its leaf's gradient is complete",
+          "[tensor][hooks]") {
+  // Note [hooks during the sweep]: w2 is used near the root, w1 far from it. w2's hook runs
+  // before the steps that reach w1 (w1's grad for this pass is not there yet), and w1's hook
+  // runs with both complete. w1 used twice: its hook waits for the earlier of its two users.
+  const Tensor w1 = param({0.5, -1.0});
+  const Tensor w2 = param({2.0, 3.0});
+  const Tensor x = param({1.0, 2.0});
+  std::vector<std::string> calls;
+  w2.register_post_accumulate_grad_hook([&](const Tensor& leaf) {
+    calls.push_back("w2");
+    CHECK(values(leaf.grad()) == values(exp(x * w1) + w1));  // d/dw2 sum((e^(x w1) + w1) w2)
+    CHECK_FALSE(w1.grad().defined());                        // not reached yet
+  });
+  w1.register_post_accumulate_grad_hook([&](const Tensor& leaf) {
+    calls.push_back("w1");
+    CHECK(w2.grad().defined());
+    // d/dw1 = (x e^(x w1) + 1) w2
+    const std::vector<double> expected = values((x * exp(x * w1) + 1.0) * w2);
+    const std::vector<double> got = values(leaf.grad());
+    REQUIRE(got.size() == 2);
+    CHECK(got[0] == Approx(expected[0]));
+    CHECK(got[1] == Approx(expected[1]));
+  });
+  sum((exp(x * w1) + w1) * w2).backward();
+  CHECK(calls == std::vector<std::string>{"w2", "w1"});
+  // x has no hooks: its grad is there as usual.
+  CHECK(x.grad().defined());
 }
 
 TEST_CASE("hooks: retain_grad, and the errors", "[tensor][hooks]") {
