@@ -7,6 +7,7 @@
 #include <cassert>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <new>
 #include <ostream>
 #include <unordered_map>
@@ -818,10 +819,10 @@ void ValueExtras::drop_grad_graph() noexcept {
 
 Value Value::grad_value() const {
   const ValueExtras* extras = node_->extras.get();
-  // A pass without create_graph since has added a number the graph does not compute.
+  // A pass without create_graph since has added a number the graph does not compute. Compared
+  // bit for bit (memcmp: the WebAssembly build's libc++ has no std::bit_cast).
   if (extras != nullptr && extras->grad_graph != nullptr &&
-      std::bit_cast<std::uint64_t>(extras->grad_graph->data) ==
-          std::bit_cast<std::uint64_t>(node_->grad)) {
+      std::memcmp(&extras->grad_graph->data, &node_->grad, sizeof(double)) == 0) {
     return from_node(extras->grad_graph);
   }
   return Value(node_->grad);
