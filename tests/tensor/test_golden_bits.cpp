@@ -433,8 +433,9 @@ std::string canonical_level(std::string_view name) {
   return "baseline";
 }
 
-// The compiler is part of the level: clang contracts a * b + c into an FMA by default, GCC here
-// does not (ISO mode), so their bits differ (the nested clang builds have no section).
+// The compiler is part of the level: GCC and clang contract a * b + c into an FMA in different
+// places (in C++ GCC contracts wherever the target has FMA), so their bits differ (the nested
+// clang builds have no section).
 std::string level_name() {
 #if defined(__clang__)
   std::string s = "clang simd=";

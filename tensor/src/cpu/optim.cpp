@@ -1,7 +1,8 @@
 // The CPU's fused optimizer steps (Note [fused optimizer steps] in kindling/tensor/kernels.hpp):
 // one pass per parameter over contiguous float32/float64 arrays, computing in the parameter's
 // type with the shared element formulas (kindling/tensor/optim_formulas.hpp). Compiled with
-// -fno-math-errno so that sqrt vectorises.
+// -fno-math-errno so that sqrt vectorises, and with -ffp-contract=off so that every clone below
+// rounds each operation on its own and a step has the same bits on every CPU.
 #include <omp.h>
 
 #include <algorithm>

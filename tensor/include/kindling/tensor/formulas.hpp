@@ -72,7 +72,9 @@ static_assert(kTwoOverSqrtPi == 2 * std::numbers::inv_sqrtpi);
 // ---- the unary rows ----
 
 struct neg {
-  KINDLING_FORMULA forward(const V& a) { return -a; }
+  // a * -1, not -a: xsimd 8.1 negates an AVX-512 batch as 0 - a, which gives +0 for +0 (torch
+  // and IEEE give -0). A product by -1 is exact and flips the sign of zeros too.
+  KINDLING_FORMULA forward(const V& a) { return a * V(-1); }
   KINDLING_HOST_DEVICE static constexpr std::int64_t integer(std::int64_t a) {
     return element::wrapping_neg(a);
   }
@@ -141,7 +143,9 @@ struct sin {
 
 struct cos {
   KINDLING_FORMULA forward(const V& a) { return M::cos(a); }
-  KINDLING_FORMULA backward(const V& g, const V& a) { return g * -M::sin(a); }  // torch's order
+  KINDLING_FORMULA backward(const V& g, const V& a) {
+    return g * (M::sin(a) * V(-1));  // torch's order; * -1 as neg says
+  }
 };
 
 struct log1p {
@@ -212,7 +216,7 @@ struct reciprocal {
   KINDLING_FORMULA forward(const V& a) { return V(1) / a; }
   KINDLING_FORMULA backward(const V& g, const V& a) {
     const V c = V(1) / a;
-    return -g * (c * c);  // torch's -grad * (result * result)
+    return (g * V(-1)) * (c * c);  // torch's -grad * (result * result); * -1 as neg says
   }
 };
 
