@@ -73,6 +73,13 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                                   allow_unused);
 }
 
+create_graph_mode::create_graph_mode(bool on) noexcept : previous_(detail::creating_graph) {
+  detail::creating_graph = on;
+}
+create_graph_mode::~create_graph_mode() {
+  detail::creating_graph = previous_;
+}
+
 namespace detail {
 
 std::vector<Tensor> NodeAccess::grad(const std::vector<Tensor>& outputs,

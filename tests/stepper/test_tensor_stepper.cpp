@@ -104,6 +104,62 @@ TEST_CASE("tensor stepper: frames render with Graphviz", "[stepper][tensor][dot]
   }
 }
 
+TEST_CASE("tensor stepper with create_graph: the gradients are graphs, differentiated again",
+          "[stepper][tensor][create_graph]") {
+  // loss = sum(w * x^3): d loss/dx = 3 w x^2, d2 loss/dx2 = 6 w x (diagonal), d2 loss/dx dw = 3x^2.
+  const std::vector<double> xs = {0.5, -1.25, 2.0}, ws = {1.5, -0.5, 0.25};
+  auto build = [&] {
+    Tensor x = kindling::from_vector(xs, {3}).set_requires_grad();
+    x.set_label("x");
+    Tensor w = kindling::from_vector(ws, {3}).set_requires_grad();
+    w.set_label("w");
+    Tensor loss = kindling::sum(w * kindling::pow(x, 3.0));
+    loss.set_label("loss");
+    return std::vector<Tensor>{x, w, loss};
+  };
+  const std::vector<Tensor> by_backward = build();
+  by_backward[2].backward(Tensor(), std::nullopt, /*create_graph=*/true);
+
+  const std::vector<Tensor> stepped = build();
+  const Tensor& x = stepped[0];
+  const Tensor& w = stepped[1];
+  {
+    kindling::TensorStepper stepper(stepped[2], /*create_graph=*/true);
+    CHECK(stepper.creates_graph());
+    CHECK(stepper.state_text().find("recording the gradient graph") != std::string::npos);
+    std::size_t frame = 0;
+    while (!stepper.done()) {
+      stepper.step();
+      dot_test::render_svg(stepper.frame_dot(),
+                           "tensor_create_graph_frame_" + std::to_string(frame++));
+    }
+    const std::string last = stepper.frame_dot();
+    CHECK(last.find("#bbdefb") != std::string::npos);  // the gradient graph, blue
+    CHECK(last.find("grad x") != std::string::npos);   // x's gradient marked as x's
+    CHECK(last.find("grad w") != std::string::npos);
+    CHECK(last.find("#ffd54f") != std::string::npos);  // the last step still highlighted
+  }
+  // The same gradients as backward(create_graph = true), bit for bit, and they are graphs.
+  REQUIRE(x.grad().requires_grad());
+  REQUIRE(w.grad().requires_grad());
+  CHECK(x.grad().to_vector<double>() == by_backward[0].grad().to_vector<double>());
+  CHECK(w.grad().to_vector<double>() == by_backward[1].grad().to_vector<double>());
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    CHECK(x.grad().to_vector<double>()[i] == Approx(3 * ws[i] * xs[i] * xs[i]));
+
+  // Differentiated again: d/dx sum(dloss/dx) = 6 w x, d/dw sum(dloss/dx) = 3 x^2.
+  const std::vector<Tensor> second = kindling::grad({kindling::sum(x.grad())}, {x, w});
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    CHECK(second[0].to_vector<double>()[i] == Approx(6 * ws[i] * xs[i]));
+    CHECK(second[1].to_vector<double>()[i] == Approx(3 * xs[i] * xs[i]));
+  }
+  // The first-order stepper records nothing: its gradients are plain values.
+  const std::vector<Tensor> plain = build();
+  kindling::TensorStepper(plain[2]).run_to_end();
+  CHECK_FALSE(plain[0].grad().requires_grad());
+  CHECK(plain[0].grad().to_vector<double>() == by_backward[0].grad().to_vector<double>());
+}
+
 TEST_CASE("tensor graph style: parameters, inputs and broadcasts", "[tensor][dot]") {
   using Axes = std::vector<std::int64_t>;
   CHECK(kindling::broadcast_axes({64, 1}, {64, 10}) == Axes{1});

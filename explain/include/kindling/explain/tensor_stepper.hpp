@@ -11,14 +11,26 @@
 // gradients move only through engine::BackwardStepper, i.e. the tensors' own backward_step()
 // (Note [stepper is backward]). What an input received is measured, not recomputed: its grad
 // after the step minus a copy taken before.
+//
+// Note [stepping a create_graph backward]
+// TensorStepper(loss, /*create_graph=*/true) steps the backward of backward(create_graph = true):
+// each step runs under create_graph_mode, so the gradients it adds are graph nodes (Note
+// [create_graph] in tensor/src/autograd.cpp), and once done a leaf's .grad can be differentiated
+// again (x.grad() is d loss/dx as a graph; its backward gives second derivatives). A frame then
+// draws that gradient graph too, in blue, beside the forward graph it reads from. The interior
+// grads are graphs that reach back through the nodes holding them, so the stepper drops them
+// when it is destroyed (except where retain_grad() asked), as backward() does when it returns.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -27,6 +39,7 @@
 #include "kindling/engine/grad_mode.hpp"
 #include "kindling/explain/dot.hpp"
 #include "kindling/explain/stepper.hpp"
+#include "kindling/tensor/autograd.hpp"
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"
 
@@ -70,8 +83,20 @@ class TensorStepper {
  public:
   // Starts the backward pass from `root` as root.backward() would, without sweeping yet. The
   // root must hold one element, as for backward() without an explicit gradient. Saved tensors are
-  // kept (as with retain_graph), so the graph can be stepped again after reset().
-  explicit TensorStepper(const Tensor& root) : stepper_(checked_root(root)) {}
+  // kept (as with retain_graph), so the graph can be stepped again after reset(). With
+  // create_graph the steps record their gradients' graph (Note [stepping a create_graph
+  // backward]).
+  explicit TensorStepper(const Tensor& root, bool create_graph = false)
+      : stepper_(checked_root(root)), create_graph_(create_graph) {
+    if (create_graph_) forward_.insert(stepper_.order().begin(), stepper_.order().end());
+  }
+  ~TensorStepper() {
+    if (!create_graph_ || stepper_.root() == nullptr) return;  // moved from
+    for (TensorNode* node : stepper_.order())
+      if (!node->parents().empty() && !Tensor::from_node(*node).retains_grad()) node->clear_grad();
+  }
+  TensorStepper(TensorStepper&&) = default;
+  TensorStepper& operator=(TensorStepper&&) = delete;
 
   // Runs the next node's backward step and describes it. Throws kindling::error when done.
   const TensorBackwardStep& step();
@@ -86,6 +111,7 @@ class TensorStepper {
   }
 
   bool done() const noexcept { return stepper_.done(); }
+  bool creates_graph() const noexcept { return create_graph_; }
   std::size_t position() const noexcept { return stepper_.position(); }
   std::size_t step_count() const noexcept { return stepper_.step_count(); }
   const TensorBackwardStep* last_step() const noexcept { return last_ ? &*last_ : nullptr; }
@@ -99,7 +125,9 @@ class TensorStepper {
   }
 
   // The DOT frame of the current state (the engine's frame colours), each node with the norm of
-  // the gradient it holds so far, and unlabeled nodes with their generated name.
+  // the gradient it holds so far, and unlabeled nodes with their generated name. With
+  // create_graph, the gradient graph recorded so far too: its nodes blue, each gradient held by a
+  // node marked "grad <name>".
   std::string frame_dot(const engine::DotOptions& options = {}) const;
 
   const engine::BackwardStepper<TensorNode>& engine_stepper() const noexcept { return stepper_; }
@@ -120,6 +148,8 @@ class TensorStepper {
   }
 
   engine::BackwardStepper<TensorNode> stepper_;
+  bool create_graph_ = false;
+  std::unordered_set<const TensorNode*> forward_;  // with create_graph: the forward graph's nodes
   std::optional<TensorBackwardStep> last_;
 };
 
@@ -188,7 +218,10 @@ inline const TensorBackwardStep& TensorStepper::step() {
   for (const Tensor& input : inputs)
     before.push_back(input.grad().defined() ? input.grad().clone() : Tensor());
 
-  stepper_.step();  // the tensor's own backward_step()
+  {
+    const create_graph_mode recording(create_graph_);
+    stepper_.step();  // the tensor's own backward_step()
+  }
 
   const std::string a = inputs.size() > 0 ? name(inputs[0].node()) : std::string{};
   const std::string b = inputs.size() > 1 ? name(inputs[1].node()) : std::string{};
@@ -218,12 +251,37 @@ inline std::string TensorStepper::state_text() const {
   const TensorNode* root = stepper_.root();
   return engine::step_tag(0, step_count()) + "start: " + name(root) + ".grad = ones" +
          shape_string(Tensor::from_node(*root).shape()) + " (the seed); interior grads cleared, " +
-         std::to_string(step_count()) + (step_count() == 1 ? " step to go" : " steps to go");
+         std::to_string(step_count()) + (step_count() == 1 ? " step to go" : " steps to go") +
+         (create_graph_ ? ", recording the gradient graph" : "");
 }
 
 inline std::string TensorStepper::frame_dot(const engine::DotOptions& options) const {
+  // With create_graph: the gradients that are graph nodes of their own, each with its holders.
+  std::vector<TensorNode*> roots = {stepper_.root()};
+  std::unordered_map<const TensorNode*, std::string> held_by;
+  if (create_graph_) {
+    for (TensorNode* node : stepper_.order()) {
+      const Tensor g = Tensor::from_node(*node).grad();
+      if (!g.defined() || g.is_leaf() || forward_.count(g.node()) != 0) continue;
+      auto [slot, fresh] = held_by.try_emplace(g.node(), "grad " + name(node));
+      if (fresh)
+        roots.push_back(g.node());
+      else
+        slot->second += ", grad " + name(node);
+    }
+  }
   engine::DotStyle<TensorNode> style;
-  style.node_attributes = [this](const TensorNode& node) {
+  style.node_attributes = [this, &held_by](const TensorNode& node) {
+    if (create_graph_ && forward_.count(&node) == 0) {
+      // Blue: the gradient graph (Note [stepping a create_graph backward]).
+      std::string attributes = "style=\"filled\" fillcolor=\"#bbdefb\" color=\"#1e88e5\"";
+      auto holder = held_by.find(&node);
+      if (holder != held_by.end())
+        attributes.append(" xlabel=\"")
+            .append(engine::escape_dot_string(holder->second))
+            .append("\"");
+      return attributes;
+    }
     // Unlabeled nodes show their generated name; every node the norm of its grad so far.
     const Tensor t = Tensor::from_node(node);
     std::string note = t.label().empty() ? name(&node) : std::string{};
@@ -236,7 +294,7 @@ inline std::string TensorStepper::frame_dot(const engine::DotOptions& options) c
       attributes.append(" xlabel=\"").append(engine::escape_dot_string(note)).append("\"");
     return attributes;
   };
-  return engine::to_dot(stepper_.root(), options, style);
+  return engine::to_dot(std::span<TensorNode* const>(roots), options, style);
 }
 
 }  // namespace kindling

@@ -34,4 +34,18 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                          std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
                          bool allow_unused = false);
 
+// While one is alive, the backward steps this thread runs record the graph of their gradients,
+// as those of backward(create_graph = true) do (Note [create_graph]): for code that runs a pass
+// one step at a time (TensorStepper); backward() and grad() set it themselves.
+class create_graph_mode {
+ public:
+  explicit create_graph_mode(bool on = true) noexcept;
+  ~create_graph_mode();
+  create_graph_mode(const create_graph_mode&) = delete;
+  create_graph_mode& operator=(const create_graph_mode&) = delete;
+
+ private:
+  bool previous_;
+};
+
 }  // namespace kindling
