@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "kindling/explain/dot.hpp"  // engine::write_text_file
+#include "kindling/nn/conv.hpp"
 #include "kindling/nn/data.hpp"
 #include "kindling/nn/layers.hpp"
 #include "kindling/nn/loss.hpp"
@@ -74,6 +75,7 @@ struct Options {
   std::uint64_t seed = 1;
   bool distributed = false;
   bool help = false;
+  std::string model = "mlp";  // mlp or cnn
 };
 
 void usage(std::FILE* to) {
@@ -90,6 +92,8 @@ void usage(std::FILE* to) {
       "  --out-dir DIR    where the loss curve and the model go, created if missing (default .)\n"
       "  --device D       cpu or cuda (cuda needs the gpu module and a GPU)\n"
       "  --seed N         initialisation and shuffling seed, 0..2^64-1 (default 1)\n"
+      "  --model M        mlp (784-256-128-10) or cnn (conv 32-64 with pooling, dropout,\n"
+      "                   two linear layers) (default mlp)\n"
       "  --distributed    data-parallel over the ranks of mpirun (--batch-size per rank)\n"
       "  --help           this text\n");
 }
@@ -121,6 +125,10 @@ Options parse(int argc, char** argv) {
       o.device = args.value();
       if (o.device != "cpu" && o.device != "cuda")
         throw usage_error("--device: '" + o.device + "' is not cpu or cuda");
+    } else if (args.is("--model")) {
+      o.model = args.value();
+      if (o.model != "mlp" && o.model != "cnn")
+        throw usage_error("--model: '" + o.model + "' is not mlp or cnn");
     } else if (args.is("--distributed")) {
       o.distributed = true;
     } else if (args.is("--seed")) {
@@ -161,6 +169,20 @@ TensorDataset first_samples(const TensorDataset& data, std::int64_t limit) {
 // A copy of a host batch on `device` (the batch itself when that is the CPU).
 Tensor on_device(const Tensor& t, Device device) {
   return t.to(device);
+}
+
+// --model cnn: two 3x3 convolutions (32 and 64 channels, padding 1), each with ReLU and 2x2 max
+// pooling, then dropout and two linear layers: (N, 1, 28, 28) -> (N, 10).
+constexpr const char* kCnnDescription =
+    "conv3x3 1-32 relu maxpool2, conv3x3 32-64 relu maxpool2, dropout 0.25, linear 3136-128 relu, "
+    "linear 128-10";
+std::shared_ptr<Sequential> fashion_cnn(Generator& g) {
+  return std::make_shared<Sequential>(
+      std::make_shared<Conv2d>(1, 32, 3, g, 1, 1), std::make_shared<ReLU>(),
+      std::make_shared<MaxPool2d>(2), std::make_shared<Conv2d>(32, 64, 3, g, 1, 1),
+      std::make_shared<ReLU>(), std::make_shared<MaxPool2d>(2), std::make_shared<Flatten>(),
+      std::make_shared<Dropout>(0.25, g), std::make_shared<Linear>(64 * 7 * 7, 128, g),
+      std::make_shared<ReLU>(), std::make_shared<Linear>(128, 10, g));
 }
 
 double evaluate(Module& model, const TensorDataset& test, Device device) {
@@ -246,7 +268,13 @@ int run(const Options& o) {
   }
 
   Generator generator(o.seed);
-  auto model = mlp<ReLU>({784, 256, 128, 10}, generator);
+  const bool cnn = o.model == "cnn";
+  if (cnn) {  // the images as (N, 1, 28, 28)
+    train = TensorDataset(train.inputs().reshape({-1, 1, 28, 28}), train.targets());
+    test = TensorDataset(test.inputs().reshape({-1, 1, 28, 28}), test.targets());
+  }
+  std::shared_ptr<Sequential> model =
+      cnn ? fashion_cnn(generator) : mlp<ReLU>({784, 256, 128, 10}, generator);
   model->to(device);
   AdamOptions adam = AdamW::with_default_decay();
   adam.lr = o.lr;
@@ -348,9 +376,10 @@ int run(const Options& o) {
   if (!lead) return 0;
   curve.close();
   KINDLING_CHECK(curve.good(), "writing '", curve_path, "' failed");
-  const std::string model_path = o.out_dir + "/fashion_mnist_mlp.safetensors";
+  const std::string model_path = o.out_dir + "/fashion_mnist_" + o.model + ".safetensors";
   save_safetensors(*model, model_path,
-                   {{"model", "mlp 784-256-128-10 relu"}, {"epochs", std::to_string(o.epochs)}});
+                   {{"model", cnn ? kCnnDescription : "mlp 784-256-128-10 relu"},
+                    {"epochs", std::to_string(o.epochs)}});
   std::printf("wrote %s and %s\n", curve_path.c_str(), model_path.c_str());
   const std::string png_path = o.out_dir + "/fashion_mnist_loss.png";
   const std::string plotter = plot(curve_path, png_path, o.out_dir + "/fashion_mnist_loss.gp");

@@ -57,6 +57,24 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& generator) {
   return x * keep;
 }
 
+Tensor dropout2d(const Tensor& x, double p, bool training, Generator& generator) {
+  KINDLING_CHECK(x.dim() == 3 || x.dim() == 4,
+                 "dropout2d: expected a 3-d (C, H, W) or 4-d (N, C, H, W) input, got ",
+                 shape_string(x.shape()));
+  KINDLING_CHECK(p >= 0.0 && p <= 1.0, "dropout2d: p must be in [0, 1], got ", p);
+  if (!training || p == 0.0) return x;
+  if (p == 1.0) return x * 0.0;
+  // One draw per channel, broadcast over its plane: dropout of a (N, C, 1, 1) tensor of ones.
+  Shape channels = x.shape();
+  channels[channels.size() - 1] = channels[channels.size() - 2] = 1;
+  Tensor keep;
+  {
+    const no_grad guard;
+    keep = dropout(ones(channels, x.dtype()), p, true, generator).to(x.device());
+  }
+  return x * keep;
+}
+
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
                   const Tensor& bias, double eps) {
   const auto k = static_cast<std::int64_t>(normalized_shape.size());
@@ -87,37 +105,6 @@ Tensor embedding(const Tensor& indices, const Tensor& weight) {
   Shape out_shape = indices.shape();
   out_shape.push_back(weight.size(1));
   return reshape(index_select(weight, 0, reshape(indices, {indices.numel()})), out_shape);
-}
-
-Tensor pad(const Tensor& x, const std::vector<std::int64_t>& amounts, double value) {
-  KINDLING_CHECK(amounts.size() % 2 == 0 && amounts.size() / 2 <= static_cast<std::size_t>(x.dim()),
-                 "pad: ", amounts.size(), " amounts for an input of shape ",
-                 shape_string(x.shape()), ": expected (left, right) pairs for at most ", x.dim(),
-                 " dims");
-  Tensor y = x;
-  for (std::size_t pair = 0; pair < amounts.size() / 2; ++pair) {
-    const std::int64_t axis = x.dim() - 1 - static_cast<std::int64_t>(pair);
-    const std::int64_t before = amounts[2 * pair], after = amounts[2 * pair + 1];
-    const std::int64_t size = y.size(axis);
-    KINDLING_CHECK(size + before + after >= 0, "pad: amounts (", before, ", ", after, ") for dim ",
-                   axis, " of size ", size, " of input ", shape_string(x.shape()),
-                   " leave a negative size");
-    // Crop first (negative amounts), then add blocks of `value`.
-    const std::int64_t start = before < 0 ? -before : 0;
-    const std::int64_t stop = after < 0 ? size + after : size;
-    if (start > 0 || stop < size) y = slice(y, axis, start, std::max(start, stop));
-    std::vector<Tensor> parts;
-    auto block = [&](std::int64_t n) {
-      Shape s = y.shape();
-      s[static_cast<std::size_t>(axis)] = n;
-      return full(s, value, y.dtype(), y.device());
-    };
-    if (before > 0) parts.push_back(block(before));
-    parts.push_back(y);
-    if (after > 0) parts.push_back(block(after));
-    if (parts.size() > 1) y = concat(parts, axis);
-  }
-  return y;
 }
 
 Tensor normalize(const Tensor& x, double p, std::int64_t axis, double eps) {

@@ -224,34 +224,8 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
   KINDLING_CHECK((x.dim() == 2 || x.dim() == 3) && x.shape()[1] == num_features, "BatchNorm1d(",
                  num_features, "): expected (N, ", num_features, ") or (N, ", num_features,
                  ", L), got ", shape_string(x.shape()));
-  // Statistics per channel: reduce over N (and L); parameters broadcast as (C,) or (C, 1).
-  const Axes axes = x.dim() == 2 ? Axes{0} : Axes{0, 2};
-  const Shape channel_shape = x.dim() == 2 ? Shape{num_features} : Shape{num_features, 1};
-  Tensor y;
-  if (is_training()) {
-    const std::int64_t count = x.numel() / num_features;
-    KINDLING_CHECK(count > 1,
-                   "BatchNorm1d: training needs more than one value per channel, got "
-                   "input of shape ",
-                   shape_string(x.shape()));
-    const Tensor mu = mean(x, axes, true);
-    const Tensor centered = x - mu;
-    const Tensor variance = mean(centered * centered, axes, true);
-    y = centered / sqrt(variance + eps);
-    const no_grad guard;
-    const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
-    const Tensor new_mean =
-        running_mean * (1.0 - momentum) + mu.detach().reshape({num_features}) * momentum;
-    const Tensor new_var = running_var * (1.0 - momentum) +
-                           variance.detach().reshape({num_features}) * (momentum * unbias);
-    copy_into(running_mean, new_mean);
-    copy_into(running_var, new_var);
-    copy_into(num_batches_tracked, num_batches_tracked + 1.0);
-  } else {
-    y = (x - running_mean.reshape(channel_shape)) / sqrt(running_var.reshape(channel_shape) + eps);
-  }
-  if (weight.defined()) y = y * weight.reshape(channel_shape) + bias.reshape(channel_shape);
-  return y;
+  if (is_training()) copy_into(num_batches_tracked, num_batches_tracked + 1.0);
+  return batch_norm(x, running_mean, running_var, weight, bias, is_training(), momentum, eps);
 }
 
 std::string BatchNorm1d::extra_repr() const {

@@ -16,6 +16,101 @@
 
 namespace kindling::python {
 
+namespace {
+
+Tensor tensor_or_none(const py::object& v) {
+  return v.is_none() ? Tensor{} : as_tensor(v);
+}
+
+// conv2d, the pools, batch_norm, unfold and fold, dropout2d: torch.nn.functional's names,
+// argument names and defaults.
+void bind_conv_functional(py::module_& f) {
+  f.def(
+      "conv2d",
+      [](const py::object& x, const py::object& w, const py::object& b, const py::object& stride,
+         const py::object& padding, const py::object& dilation, std::int64_t groups) {
+        return conv2d(as_tensor(x), as_tensor(w), tensor_or_none(b),
+                      to_size2(stride, "conv2d", "stride"), to_size2(padding, "conv2d", "padding"),
+                      to_size2(dilation, "conv2d", "dilation"), groups);
+      },
+      py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
+      py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1);
+  f.def(
+      "max_pool2d",
+      [](const py::object& x, const py::object& k, const py::object& stride,
+         const py::object& padding, const py::object& dilation, bool ceil_mode,
+         bool return_indices) -> py::object {
+        const ValuesIndices r = max_pool2d_with_indices(
+            as_tensor(x), to_size2(k, "max_pool2d", "kernel_size"),
+            to_size2(stride, "max_pool2d", "stride"), to_size2(padding, "max_pool2d", "padding"),
+            to_size2(dilation, "max_pool2d", "dilation"), ceil_mode);
+        if (return_indices) return py::make_tuple(r.values, r.indices);
+        return py::cast(r.values);
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+      py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("ceil_mode") = false,
+      py::arg("return_indices") = false);
+  f.def(
+      "avg_pool2d",
+      [](const py::object& x, const py::object& k, const py::object& stride,
+         const py::object& padding, bool ceil_mode, bool count_include_pad,
+         const py::object& divisor_override) {
+        return avg_pool2d(as_tensor(x), to_size2(k, "avg_pool2d", "kernel_size"),
+                          to_size2(stride, "avg_pool2d", "stride"),
+                          to_size2(padding, "avg_pool2d", "padding"), ceil_mode, count_include_pad,
+                          divisor_override.is_none() ? 0 : divisor_override.cast<std::int64_t>());
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+      py::arg("padding") = 0, py::arg("ceil_mode") = false, py::arg("count_include_pad") = true,
+      py::arg("divisor_override") = py::none());
+  f.def(
+      "adaptive_avg_pool2d",
+      [](const py::object& x, const py::object& size) {
+        return adaptive_avg_pool2d(as_tensor(x),
+                                   to_size2(size, "adaptive_avg_pool2d", "output_size"));
+      },
+      py::arg("input"), py::arg("output_size"));
+  f.def(
+      "batch_norm",
+      [](const py::object& x, const py::object& rm, const py::object& rv, const py::object& w,
+         const py::object& b, bool training, double momentum, double eps) {
+        return batch_norm(as_tensor(x), tensor_or_none(rm), tensor_or_none(rv), tensor_or_none(w),
+                          tensor_or_none(b), training, momentum, eps);
+      },
+      py::arg("input"), py::arg("running_mean"), py::arg("running_var"),
+      py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("training") = false,
+      py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
+  f.def(
+      "unfold",
+      [](const py::object& x, const py::object& k, const py::object& dilation,
+         const py::object& padding, const py::object& stride) {
+        return unfold(as_tensor(x), to_size2(k, "unfold", "kernel_size"),
+                      to_size2(dilation, "unfold", "dilation"),
+                      to_size2(padding, "unfold", "padding"), to_size2(stride, "unfold", "stride"));
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("dilation") = 1, py::arg("padding") = 0,
+      py::arg("stride") = 1);
+  f.def(
+      "fold",
+      [](const py::object& x, const py::object& size, const py::object& k,
+         const py::object& dilation, const py::object& padding, const py::object& stride) {
+        return fold(as_tensor(x), to_size2(size, "fold", "output_size"),
+                    to_size2(k, "fold", "kernel_size"), to_size2(dilation, "fold", "dilation"),
+                    to_size2(padding, "fold", "padding"), to_size2(stride, "fold", "stride"));
+      },
+      py::arg("input"), py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation") = 1,
+      py::arg("padding") = 0, py::arg("stride") = 1);
+  f.def(
+      "dropout2d",
+      [](const py::object& x, double p, bool training) {
+        return nn::dropout2d(as_tensor(x), p, training, default_generator());
+      },
+      py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true,
+      "Draws from kindling.manual_seed's generator");
+}
+
+}  // namespace
+
 void bind_functional(py::module_& f) {
   // The activations with parameters, as torch.nn.functional's (input, then the parameters)
   // (one per row of KINDLING_TENSOR_UNARY_PARAM, op_list.hpp).
@@ -124,11 +219,20 @@ void bind_functional(py::module_& f) {
       "pad",
       [](const py::object& x, const std::vector<std::int64_t>& amounts, const std::string& mode,
          double value) {
-        KINDLING_CHECK(mode == "constant", "pad: only mode 'constant' is supported, got '", mode,
-                       "'");
-        return nn::pad(as_tensor(x), amounts, value);
+        PadMode m = PadMode::constant;
+        if (mode == "reflect")
+          m = PadMode::reflect;
+        else if (mode == "replicate")
+          m = PadMode::replicate;
+        else if (mode == "circular")
+          m = PadMode::circular;
+        else
+          KINDLING_CHECK(mode == "constant", "pad: mode must be 'constant', 'reflect', ",
+                         "'replicate' or 'circular', got '", mode, "'");
+        return nn::pad(as_tensor(x), amounts, m, value);
       },
       py::arg("input"), py::arg("pad"), py::arg("mode") = "constant", py::arg("value") = 0.0);
+  bind_conv_functional(f);
   f.def(
       "normalize",
       [](const py::object& x, double p, std::int64_t dim, double eps) {

@@ -18,6 +18,7 @@
 
 #include "bindings.hpp"
 #include "kindling/engine/error.hpp"
+#include "kindling/nn/conv.hpp"
 #include "kindling/nn/layers.hpp"
 #include "kindling/nn/module.hpp"
 #include "nn_support.hpp"
@@ -64,6 +65,92 @@ void keep_child(const py::object& owner, const std::string& name, const py::obje
   dict["_kindling_children"][py::str(name)] = child;
 }
 
+}  // namespace
+
+namespace {
+py::tuple pair_of(Size2 s) {
+  return py::make_tuple(s.h, s.w);
+}
+
+// Conv2d, the pools, BatchNorm2d and Dropout2d with torch.nn's arguments (kernel sizes, strides,
+// paddings and dilations as an int or a pair).
+void bind_conv_modules(py::module_& m) {
+  py::class_<nn::Conv2d, Module, std::shared_ptr<nn::Conv2d>>(
+      m, "Conv2d", "2-d convolution, weight (out, in / groups, kh, kw), initialised as torch's")
+      .def(py::init([](std::int64_t in, std::int64_t out, const py::object& k,
+                       const py::object& stride, const py::object& padding,
+                       const py::object& dilation, std::int64_t groups, bool bias,
+                       const std::optional<std::uint64_t>& seed, const std::string& dtype) {
+             return with_generator(seed, [&](Generator& g) {
+               return std::make_shared<nn::Conv2d>(
+                   in, out, to_size2(k, "Conv2d", "kernel_size"), g,
+                   to_size2(stride, "Conv2d", "stride"), to_size2(padding, "Conv2d", "padding"),
+                   to_size2(dilation, "Conv2d", "dilation"), groups, bias, parse_dtype(dtype));
+             });
+           }),
+           py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"),
+           py::arg("stride") = 1, py::arg("padding") = 0, py::arg("dilation") = 1,
+           py::arg("groups") = 1, py::arg("bias") = true, py::arg("seed") = py::none(),
+           py::arg("dtype") = "float32")
+      .def_property_readonly("weight", [](const nn::Conv2d& c) { return c.weight; })
+      .def_property_readonly("bias", [](const nn::Conv2d& c) { return optional_tensor(c.bias); })
+      .def_readonly("in_channels", &nn::Conv2d::in_channels)
+      .def_readonly("out_channels", &nn::Conv2d::out_channels)
+      .def_readonly("groups", &nn::Conv2d::groups)
+      .def_property_readonly("kernel_size",
+                             [](const nn::Conv2d& c) { return pair_of(c.kernel_size); })
+      .def_property_readonly("stride", [](const nn::Conv2d& c) { return pair_of(c.stride); })
+      .def_property_readonly("padding", [](const nn::Conv2d& c) { return pair_of(c.padding); })
+      .def_property_readonly("dilation", [](const nn::Conv2d& c) { return pair_of(c.dilation); });
+  py::class_<nn::MaxPool2d, Module, std::shared_ptr<nn::MaxPool2d>>(m, "MaxPool2d")
+      .def(py::init([](const py::object& k, const py::object& stride, const py::object& padding,
+                       const py::object& dilation, bool ceil_mode) {
+             return std::make_shared<nn::MaxPool2d>(
+                 to_size2(k, "MaxPool2d", "kernel_size"), to_size2(stride, "MaxPool2d", "stride"),
+                 to_size2(padding, "MaxPool2d", "padding"),
+                 to_size2(dilation, "MaxPool2d", "dilation"), ceil_mode);
+           }),
+           py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+           py::arg("dilation") = 1, py::arg("ceil_mode") = false);
+  py::class_<nn::AvgPool2d, Module, std::shared_ptr<nn::AvgPool2d>>(m, "AvgPool2d")
+      .def(py::init([](const py::object& k, const py::object& stride, const py::object& padding,
+                       bool count_include_pad) {
+             return std::make_shared<nn::AvgPool2d>(
+                 to_size2(k, "AvgPool2d", "kernel_size"), to_size2(stride, "AvgPool2d", "stride"),
+                 to_size2(padding, "AvgPool2d", "padding"), count_include_pad);
+           }),
+           py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+           py::arg("count_include_pad") = true);
+  py::class_<nn::AdaptiveAvgPool2d, Module, std::shared_ptr<nn::AdaptiveAvgPool2d>>(
+      m, "AdaptiveAvgPool2d")
+      .def(py::init([](const py::object& size) {
+             return std::make_shared<nn::AdaptiveAvgPool2d>(
+                 to_size2(size, "AdaptiveAvgPool2d", "output_size"));
+           }),
+           py::arg("output_size"));
+  py::class_<nn::BatchNorm2d, Module, std::shared_ptr<nn::BatchNorm2d>>(m, "BatchNorm2d")
+      .def(py::init([](std::int64_t features, double eps, double momentum, bool affine,
+                       const std::string& dtype) {
+             return std::make_shared<nn::BatchNorm2d>(features, eps, momentum, affine,
+                                                      parse_dtype(dtype));
+           }),
+           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1,
+           py::arg("affine") = true, py::arg("dtype") = "float32")
+      .def_property_readonly("weight",
+                             [](const nn::BatchNorm2d& b) { return optional_tensor(b.weight); })
+      .def_property_readonly("bias",
+                             [](const nn::BatchNorm2d& b) { return optional_tensor(b.bias); })
+      .def_property_readonly("running_mean",
+                             [](const nn::BatchNorm2d& b) { return b.running_mean; })
+      .def_property_readonly("running_var", [](const nn::BatchNorm2d& b) { return b.running_var; });
+  py::class_<nn::Dropout2d, Module, std::shared_ptr<nn::Dropout2d>>(
+      m, "Dropout2d",
+      "Zeroes whole channels with probability p in training (kindling.manual_seed seeds it)")
+      .def(py::init(
+               [](double p) { return std::make_shared<nn::Dropout2d>(p, default_generator()); }),
+           py::arg("p") = 0.5)
+      .def_readonly("p", &nn::Dropout2d::p);
+}
 }  // namespace
 
 void bind_modules(py::module_& m) {
@@ -389,6 +476,8 @@ register_module (they also become attributes), and override forward(x).)")
            }),
            py::arg("num_embeddings"), py::arg("embedding_dim"), py::arg("seed") = py::none())
       .def_property_readonly("weight", [](const nn::Embedding& e) { return e.weight; });
+
+  bind_conv_modules(m);
 
   py::class_<nn::Flatten, Module, std::shared_ptr<nn::Flatten>>(m, "Flatten")
       .def(py::init<std::int64_t, std::int64_t>(), py::arg("start_dim") = 1,

@@ -57,4 +57,16 @@ inline py::object optional_tensor(const Tensor& t) {
   return t.defined() ? py::cast(t) : py::none();
 }
 
+// torch's int-or-pair arguments: 3 or (3, 2); None (a pooling stride) is `none_value`.
+inline Size2 to_size2(const py::object& v, const char* op, const char* arg, Size2 none_value = 0) {
+  if (v.is_none()) return none_value;
+  if (py::isinstance<py::int_>(v)) return v.cast<std::int64_t>();
+  KINDLING_CHECK(py::isinstance<py::sequence>(v) && py::len(v) == 2, op, ": ", arg,
+                 " must be an int or a pair of ints, got ", std::string(py::str(v)));
+  const auto seq = v.cast<py::sequence>();
+  KINDLING_CHECK(py::isinstance<py::int_>(seq[0]) && py::isinstance<py::int_>(seq[1]), op, ": ",
+                 arg, " must be an int or a pair of ints, got ", std::string(py::str(v)));
+  return {seq[0].cast<std::int64_t>(), seq[1].cast<std::int64_t>()};
+}
+
 }  // namespace kindling::python

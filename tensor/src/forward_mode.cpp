@@ -329,6 +329,35 @@ Tensor cross_entropy_jvp(const JvpContext& x) {
   return sum(per_sample) * x.param<ScaleParams>().scale;
 }
 
+// The windowed ops are linear in each input: unfold and fold of the tangent; conv2d's two terms
+// through the primitive itself (with the recorded window parameters); max_pool2d's tangent read
+// at the recorded indices.
+Tensor unfold_jvp(const JvpContext& x) {
+  const ConvParams& p = x.param<ConvParams>();
+  return unfold(x.t(), {p.kernel[0], p.kernel[1]}, {p.dilation[0], p.dilation[1]},
+                {p.padding[0], p.padding[1]}, {p.stride[0], p.stride[1]});
+}
+Tensor fold_jvp(const JvpContext& x) {
+  const ConvParams& p = x.param<ConvParams>();
+  return fold(x.t(), {p.image[0], p.image[1]}, {p.kernel[0], p.kernel[1]},
+              {p.dilation[0], p.dilation[1]}, {p.padding[0], p.padding[1]},
+              {p.stride[0], p.stride[1]});
+}
+Tensor conv2d_jvp(const JvpContext& x) {
+  const ConvParams& p = x.param<ConvParams>();
+  auto conv = [&](const Tensor& in, const Tensor& w) {
+    return conv2d(in, w, {}, {p.stride[0], p.stride[1]}, {p.padding[0], p.padding[1]},
+                  {p.dilation[0], p.dilation[1]}, p.groups);
+  };
+  return sum_of(x.has(0) ? conv(x.t(0), x.a(1)) : Tensor{},
+                x.has(1) ? conv(x.a(0), x.t(1)) : Tensor{});
+}
+Tensor max_pool2d_jvp(const JvpContext& x) {
+  const Shape& s = x.a().shape();
+  const Tensor index = reshape(x.saved[0], {s[0], s[1], -1});
+  return reshape(gather(reshape(x.t(), {s[0], s[1], -1}), 2, index), x.c.shape());
+}
+
 }  // namespace detail
 
 // ---- the hook ----------------------------------------------------------------------------------

@@ -179,19 +179,23 @@ struct NodeAccess {
 // Which ops record parameters, and of which type (Note [typed op parameters]); the rest record
 // none.
 // clang-format off: one row per line (clang-format 14 reflows this macro differently each run)
-#define KINDLING_OP_PARAMS(X) \
-  X(index_select, AxisParams) \
-  X(gather, AxisParams)       \
-  X(scatter_add, AxisParams)  \
-  X(concat, AxisParams)       \
-  X(softmax, AxisParams)      \
-  X(log_softmax, AxisParams)  \
-  X(permute, PermuteParams)   \
-  X(slice, SliceParams)       \
-  X(sum, ReduceParams)        \
-  X(max, ReduceParams)        \
-  X(min, ReduceParams)        \
-  X(cross_entropy, ScaleParams)
+#define KINDLING_OP_PARAMS(X)   \
+  X(index_select, AxisParams)   \
+  X(gather, AxisParams)         \
+  X(scatter_add, AxisParams)    \
+  X(concat, AxisParams)         \
+  X(softmax, AxisParams)        \
+  X(log_softmax, AxisParams)    \
+  X(permute, PermuteParams)     \
+  X(slice, SliceParams)         \
+  X(sum, ReduceParams)          \
+  X(max, ReduceParams)          \
+  X(min, ReduceParams)          \
+  X(cross_entropy, ScaleParams) \
+  X(unfold, ConvParams)         \
+  X(fold, ConvParams)           \
+  X(conv2d, ConvParams)         \
+  X(max_pool2d, ConvParams)
 // clang-format on
 
 template <TensorOp op>

@@ -388,6 +388,26 @@ std::vector<Row> op_rows() {
        [](Xs x, Device d) {
          return cross_entropy(x[0], index_tensor({99, 0, 64}, {3}, d), Reduction::sum);
        }},
+      // ---- convolutional networks (conv.cu: im2col, col2im, max_pool2d; the rest composites)
+      {"conv2d", {{{2, 3, 9, 8}}, {{5, 3, 3, 3}}, {{5}}},
+       [](Xs x, Device) { return conv2d(x[0], x[1], x[2], 1, 1); }},
+      {"conv2d_groups_strided", {{{2, 4, 9, 8}, Domain::any, true}, {{6, 2, 3, 2}}},
+       [](Xs x, Device) { return conv2d(x[0], x[1], {}, {2, 1}, {1, 0}, {1, 2}, 2); }},
+      {"unfold", {{{2, 3, 7, 6}}},
+       [](Xs x, Device) { return unfold(x[0], {3, 2}, {2, 1}, 1, {2, 1}); }},
+      {"fold", {{{2, 12, 20}}}, [](Xs x, Device) { return fold(x[0], {5, 6}, 2, 1, 0, 1); }},
+      {"max_pool2d", {{{2, 3, 9, 8}, Domain::any, true}},
+       [](Xs x, Device) { return max_pool2d(x[0], 3, 2, 1); }},
+      {"max_pool2d_dilated_ceil", {{{2, 3, 9, 8}}},
+       [](Xs x, Device) { return max_pool2d(x[0], 2, 2, 1, 2, true); }},
+      {"avg_pool2d", {{{2, 3, 9, 8}}},
+       [](Xs x, Device) { return avg_pool2d(x[0], 3, 2, 1, false, false); }},
+      {"adaptive_avg_pool2d", {{{2, 3, 9, 8}}},
+       [](Xs x, Device) { return adaptive_avg_pool2d(x[0], {4, 3}); }},
+      {"batch_norm", {{{4, 3, 5, 5}}, {{3}}, {{3}}},
+       [](Xs x, Device) { return batch_norm(x[0], {}, {}, x[1], x[2], true); }},
+      {"pad_reflect", {{{2, 3, 5, 6}}},
+       [](Xs x, Device) { return pad(x[0], {2, 1, 1, 3}, PadMode::reflect); }},
   };
   return rows;
 }

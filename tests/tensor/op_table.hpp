@@ -46,6 +46,7 @@ std::vector<Row> elementwise_rows();
 std::vector<Row> reduction_rows();
 std::vector<Row> movement_rows();
 std::vector<Row> surface_rows();  // issue 13: op_rows_surface.cpp
+std::vector<Row> conv_rows();     // issue 17: op_rows_conv.cpp
 // All of the above, in that order (op_table_support.cpp).
 std::vector<Row> all_rows();
 

@@ -11,7 +11,7 @@ namespace kindling::test {
 
 std::vector<Row> all_rows() {
   std::vector<Row> rows = elementwise_rows();
-  for (auto* more : {&reduction_rows, &movement_rows, &surface_rows}) {
+  for (auto* more : {&reduction_rows, &movement_rows, &surface_rows, &conv_rows}) {
     std::vector<Row> extra = more();
     rows.insert(rows.end(), extra.begin(), extra.end());
   }

@@ -6,6 +6,7 @@
 
 #include "kindling/explain.hpp"
 #include "kindling/nn/checkpoint.hpp"
+#include "kindling/nn/conv.hpp"
 #include "kindling/nn/data.hpp"
 #include "kindling/nn/functional.hpp"
 #include "kindling/nn/init.hpp"

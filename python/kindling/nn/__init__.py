@@ -60,7 +60,13 @@ def mse_loss(predictions, targets, *args, **kwargs):
 from .._kindling.nn import (  # noqa: F401
     FASHION_MNIST_LABELS,
     GELU,
+    AdaptiveAvgPool2d,
+    AvgPool2d,
     BatchNorm1d,
+    BatchNorm2d,
+    Conv2d,
+    Dropout2d,
+    MaxPool2d,
     Identity,
     LogSoftmax,
     ModuleDict,
@@ -103,7 +109,8 @@ from ._progress import ProgressBar  # noqa: F401
 from . import functional  # noqa: F401
 from .functional import clip_grad_norm, clip_grad_value  # noqa: F401
 
-for _cls in (CsvTable, Subset, Identity, LogSoftmax, ModuleDict, ModuleList, SiLU, Softmax, GELU, BatchNorm1d, ConfusionMatrix, DataLoader, Dataset, Dropout, ELU, Embedding,
+for _cls in (AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout2d, MaxPool2d,
+             CsvTable, Subset, Identity, LogSoftmax, ModuleDict, ModuleList, SiLU, Softmax, GELU, BatchNorm1d, ConfusionMatrix, DataLoader, Dataset, Dropout, ELU, Embedding,
              Flatten, LayerNorm, LeakyReLU, Linear, Module, ReLU, RunningMean, Sequential,
              Sigmoid, Softplus, Tanh, TensorDataset):
     _cls.__module__ = "kindling.nn"
@@ -243,7 +250,8 @@ __all__ += [
     "clip_grad_value", "clip_grad_value_", "fashion_mnist", "fashion_mnist_dir", "functional",
     "mlp", "BCELoss", "Identity", "KLDivLoss", "LogSoftmax", "ModuleDict", "ModuleList", "SiLU",
     "SmoothL1Loss", "Softmax", "CsvTable", "ProgressBar", "Subset", "csv_dataset", "random_split",
-    "read_csv", "f1_score", "precision", "recall", "summarize", "summary",
+    "read_csv", "f1_score", "precision", "recall", "summarize", "summary", "AdaptiveAvgPool2d",
+    "AvgPool2d", "BatchNorm2d", "Conv2d", "Dropout2d", "MaxPool2d",
 ]
 
 # `self.fc = nn.Linear(...)` in a Module subclass registers the submodule, as in torch (a

@@ -12,19 +12,26 @@ import warnings
 
 from .. import _kindling
 from .._kindling.nn.functional import (  # noqa: F401  (re-exported)
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    batch_norm,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     clip_grad_norm,
     clip_grad_value,
+    conv2d,
     cross_entropy,
     dropout,
+    dropout2d,
     elu,
     embedding,
+    fold,
     gelu,
     hinge_loss,
     layer_norm,
     leaky_relu,
     linear,
+    max_pool2d,
     nll_loss,
     normalize,
     pad,
@@ -33,14 +40,17 @@ from .._kindling.nn.functional import (  # noqa: F401  (re-exported)
     silu,
     softplus,
     tanh,
+    unfold,
 )
 from .._kindling.nn import functional as _f
 
-__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "clip_grad_norm",
-           "clip_grad_value", "cross_entropy", "dropout", "elu", "embedding", "gelu", "hinge_loss",
-           "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "mse_loss",
-           "nll_loss", "normalize", "pad", "relu", "sigmoid", "silu", "smooth_l1_loss", "softmax",
-           "softplus", "tanh"]
+__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "clip_grad_norm", "clip_grad_value",
+           "conv2d", "cross_entropy", "dropout", "dropout2d", "elu", "embedding",
+           "fold", "gelu", "hinge_loss", "kl_div", "l1_loss", "layer_norm",
+           "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss",
+           "normalize", "pad", "relu", "sigmoid", "silu", "smooth_l1_loss", "softmax",
+           "softplus", "tanh", "unfold"]
 
 
 def _shape(x):

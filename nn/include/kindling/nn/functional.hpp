@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kindling/engine/random.hpp"
+#include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"
 
 namespace kindling::nn {
@@ -21,6 +22,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 // rest by 1 / (1 - p); the input itself when not training or p is 0.
 Tensor dropout(const Tensor& x, double p, bool training, Generator& generator);
 
+// torch.nn.functional.dropout2d: in training, zeroes whole channels of x (N, C, H, W) or
+// (C, H, W) with probability p, scaling the rest by 1 / (1 - p).
+Tensor dropout2d(const Tensor& x, double p, bool training, Generator& generator);
+
 // Normalises over the trailing dims `normalized_shape` with the biased variance, then
 // y * weight + bias when they are defined, as torch.nn.functional.layer_norm.
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = {},
@@ -29,10 +34,10 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
 // Rows of `weight` (num, dim) at int64 `indices` of any shape: (...) -> (..., dim).
 Tensor embedding(const Tensor& indices, const Tensor& weight);
 
-// Pads (or, with negative amounts, crops) the last dims as torch.nn.functional.pad in "constant"
-// mode: `pad` holds (left, right) pairs, the last dim's first: {1, 2} pads the last dim by 1
-// before and 2 after, {1, 1, 2, 2} also the one before it by 2 on each side.
-Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pad, double value = 0.0);
+// pad (kindling/tensor/ops.hpp), as torch.nn.functional has it; its constant, reflect, replicate
+// and circular modes.
+using kindling::pad;
+using kindling::PadMode;
 
 // x / max(||x||_p, eps) along `axis`, as torch.nn.functional.normalize (p >= 1). A zero vector
 // stays zero; its gradient is torch's, 1 / eps (never NaN: the norm's root is not differentiated

@@ -137,6 +137,19 @@ struct RmspropHyper {
   bool centered;
 };
 
+// The window geometry of im2col, col2im and max_pool2d (Note [convolution] in
+// tensor/src/ops_conv.cpp): an (in_h, in_w) image read in (kernel_h, kernel_w) windows with the
+// given stride, padding and dilation, an (out_h, out_w) grid of windows. Window (oh, ow) reads
+// row oh * stride_h - pad_h + i * dilation_h for i in [0, kernel_h), and the same across.
+struct ConvGeometry {
+  std::int64_t in_h = 0, in_w = 0;
+  std::int64_t kernel_h = 1, kernel_w = 1;
+  std::int64_t stride_h = 1, stride_w = 1;
+  std::int64_t pad_h = 0, pad_w = 0;
+  std::int64_t dilation_h = 1, dilation_w = 1;
+  std::int64_t out_h = 0, out_w = 0;
+};
+
 // The four tensors of one parameter's Adam step.
 struct AdamTensors {
   StridedView param, grad, exp_avg, exp_avg_sq;
@@ -195,6 +208,16 @@ struct AdamTensors {
 //                   grad[i] scale (in that order, as PyTorch: an infinite g gives NaN at the
 //                   target); grad (n,) may have stride 0 (a reduced loss hands down one value for
 //                   every sample).
+//   im2col          x (n, c, in_h, in_w) -> cols (n, c * kernel_h * kernel_w, out_h * out_w):
+//                   cols[b][(ch * kernel_h + i) * kernel_w + j][oh * out_w + ow] is the pixel
+//                   window (oh, ow) reads at (i, j), 0 where it falls in the padding. cols may
+//                   have any strides (conv2d lays it out for its products).
+//   col2im          the adjoint of im2col: x = 0, then every cols entry added to the pixel it
+//                   was read from (entries in the padding are dropped).
+//   max_pool2d      out (n, c, out_h, out_w) = the max of each window of x (padding never
+//                   wins), `indices` (int64, out's shape) where it is, as row * in_w + column
+//                   (torch's flat index into the plane). The first NaN of a window wins; among
+//                   equal values the first in row-major order.
 //   sgd_step, adam_step, rmsprop_step  one optimizer step of one parameter, in place (Note [fused
 //                   optimizer steps]). sgd's buf is unused (may be empty) when momentum == 0;
 //                   rmsprop's buf when momentum == 0, grad_avg unless centered.
@@ -235,6 +258,11 @@ struct AdamTensors {
   X(cross_entropy_backward, launch, void,                                                          \
     (const StridedView& logits, const StridedView& target, const StridedView& grad, double scale,  \
      const StridedView& dlogits))                                                                  \
+  X(im2col, launch, void, (const StridedView& x, const ConvGeometry& g, const StridedView& cols))  \
+  X(col2im, launch, void, (const StridedView& cols, const ConvGeometry& g, const StridedView& x))  \
+  X(max_pool2d, launch, void,                                                                      \
+    (const StridedView& x, const ConvGeometry& g, const StridedView& out,                          \
+     const StridedView& indices))                                                                  \
   X(sgd_step, launch, void,                                                                        \
     (const StridedView& param, const StridedView& grad, const StridedView& buf,                    \
      const SgdHyper& h))                                                                           \

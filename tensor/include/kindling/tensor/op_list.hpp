@@ -161,6 +161,11 @@ struct UnaryArgs {
   X(min, "min", ("g at the chosen elements (split at ties)"))
 
 // ---- OTHER ----
+// unfold, fold, conv2d and max_pool2d are the windowed primitives of a CNN (Note [convolution] in
+// ops_conv.cpp): unfold (im2col) and fold (its adjoint) are each other's backward; conv2d's
+// backward is fold of a product and a product with the saved columns; max_pool2d's scatters g
+// back to the recorded indices. avg_pool2d, adaptive_avg_pool2d, batch_norm and pad are
+// composites of them and the other primitives.
 #define KINDLING_TENSOR_OTHER(X)                                                                   \
   X(where, 2, "where", ("g where a was chosen, 0 elsewhere", "g where b was chosen, 0 elsewhere")) \
   X(cast, 1, "cast", ("cast(g)"))                                                                  \
@@ -176,7 +181,12 @@ struct UnaryArgs {
   X(concat, 0, "concat", ("the slice of g that came from this input"))                             \
   X(softmax, 1, "softmax", ("c * (g - sum(g * c)) along the axis"))                                \
   X(log_softmax, 1, "log_softmax", ("g - exp(c) * sum(g) along the axis"))                         \
-  X(cross_entropy, 1, "cross_entropy", ("g * (softmax(a) - one_hot(target)), over N for the mean"))
+  X(cross_entropy, 1, "cross_entropy",                                                             \
+    ("g * (softmax(a) - one_hot(target)), over N for the mean"))                                   \
+  X(unfold, 1, "unfold", ("fold(g): each column added back at its window"))                        \
+  X(fold, 1, "fold", ("unfold(g): each window read back into its column"))                         \
+  X(conv2d, 2, "conv2d", ("fold(w^T @ g)", "sum over N of g @ unfold(a)^T"))                       \
+  X(max_pool2d, 1, "max_pool2d", ("g scattered (added) back at each window's max"))
 
 // KINDLING_IF_POINTWISE_##backward(text...) in a UNARY consumer: the text for pointwise rows,
 // nothing for custom ones.
@@ -220,7 +230,11 @@ struct UnaryArgs {
   X(tril)                             \
   X(triu)                             \
   X(diag)                             \
-  X(einsum)
+  X(einsum)                           \
+  X(avg_pool2d)                       \
+  X(adaptive_avg_pool2d)              \
+  X(batch_norm)                       \
+  X(pad)
 
 #define KINDLING_TENSOR_NOGRAD(X) \
   X(eq)                           \

@@ -191,6 +191,65 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target,
 // (..., ) int64 -> (..., num_classes) int64.
 Tensor one_hot(const Tensor& index, std::int64_t num_classes);
 
+// Values and their int64 positions along an axis.
+struct ValuesIndices {
+  Tensor values;
+  Tensor indices;
+};
+
+// ---- convolutional networks (ops_conv.cpp, Note [convolution]) ----
+// A pair (height, width) of window sizes, strides, paddings or dilations; one number is both,
+// as torch's int-or-tuple arguments.
+struct Size2 {
+  std::int64_t h = 0, w = 0;
+  Size2() = default;
+  Size2(std::int64_t both) : h(both), w(both) {}  // NOLINT(google-explicit-constructor)
+  Size2(std::int64_t height, std::int64_t width) : h(height), w(width) {}
+};
+// torch.nn.functional.unfold: x (N, C, H, W) -> (N, C kh kw, L), each of the L windows a
+// column, row (c kh + i) kw + j its tap (i, j) of channel c (0 in the padding).
+Tensor unfold(const Tensor& x, Size2 kernel_size, Size2 dilation = 1, Size2 padding = 0,
+              Size2 stride = 1);
+// torch.nn.functional.fold, unfold's adjoint: cols (N, C kh kw, L) -> (N, C, H, W) for
+// output_size (H, W), each column added back at its window.
+Tensor fold(const Tensor& cols, Size2 output_size, Size2 kernel_size, Size2 dilation = 1,
+            Size2 padding = 0, Size2 stride = 1);
+// torch.nn.functional.conv2d: x (N, C, H, W), weight (O, C / groups, kh, kw), bias (O,) or
+// undefined -> (N, O, Ho, Wo), Ho = floor((H + 2 pad - dilation (kh - 1) - 1) / stride) + 1.
+// Zero padding. Errors name the input and weight shapes.
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, Size2 stride = 1,
+              Size2 padding = 0, Size2 dilation = 1, std::int64_t groups = 1);
+// torch.nn.functional.max_pool2d on (N, C, H, W) or (C, H, W); stride 0 means the kernel size
+// (torch's stride=None); padding at most half the kernel, never chosen. The indices (int64) are
+// flat positions h W + w in each plane, as torch's return_indices=True. NaN wins a window.
+ValuesIndices max_pool2d_with_indices(const Tensor& x, Size2 kernel_size, Size2 stride = 0,
+                                      Size2 padding = 0, Size2 dilation = 1,
+                                      bool ceil_mode = false);
+Tensor max_pool2d(const Tensor& x, Size2 kernel_size, Size2 stride = 0, Size2 padding = 0,
+                  Size2 dilation = 1, bool ceil_mode = false);
+// torch.nn.functional.avg_pool2d (ceil_mode=true is rejected); divisor_override 0 is none.
+Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, Size2 stride = 0, Size2 padding = 0,
+                  bool ceil_mode = false, bool count_include_pad = true,
+                  std::int64_t divisor_override = 0);
+// torch.nn.functional.adaptive_avg_pool2d: torch's bins, [floor(i H / oh), ceil((i + 1) H / oh)).
+Tensor adaptive_avg_pool2d(const Tensor& x, Size2 output_size);
+// torch.nn.functional.batch_norm over dim 1 of x (N, C, ...). In training the batch statistics
+// normalise (biased variance) and, when running_mean and running_var are given, update them in
+// place (r = (1 - momentum) r + momentum s, the unbiased variance for running_var); otherwise the
+// running statistics normalise. weight and bias are optional (C,).
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight = {}, const Tensor& bias = {}, bool training = false,
+                  double momentum = 0.1, double eps = 1e-5);
+// torch.nn.functional.pad: `amounts` holds (left, right) pairs, the last dim's first ({1, 2}
+// pads the last dim by 1 before and 2 after; {1, 1, 2, 2} also the one before it by 2 on each
+// side). constant fills with `value`, and negative amounts crop; reflect mirrors about the edge
+// (amounts below the size), replicate repeats the edge, circular wraps around (amounts at most
+// the size).
+enum class PadMode { constant, reflect, replicate, circular };
+Tensor pad(const Tensor& x, const std::vector<std::int64_t>& amounts, PadMode mode,
+           double value = 0.0);
+Tensor pad(const Tensor& x, const std::vector<std::int64_t>& amounts, double value = 0.0);
+
 // ---- the PyTorch surface of issue 13 (composites of the primitives above, so their gradients
 // come from them; each is a row of KINDLING_TENSOR_COMPOSITES or _NOGRAD unless it is only another
 // spelling of an op: mm, bmm, dot, outer, t, cat) ----
@@ -217,11 +276,6 @@ Tensor norm(const Tensor& x, double p = 2.0, const Axes& axes = {}, bool keepdim
 // position i of index, which is at most src's shape, and x's outside axis. Gradients: g to x,
 // gather(g) to the used part of src.
 Tensor scatter_add(const Tensor& x, std::int64_t axis, const Tensor& index, const Tensor& src);
-// Values and their int64 positions along an axis.
-struct ValuesIndices {
-  Tensor values;
-  Tensor indices;
-};
 // Sorted along `axis` (stable; NaN counts as the largest, as torch.sort). The values are
 // gather(x, axis, indices), so the gradient goes back to where each value came from. The indices
 // are computed on the CPU (a tensor on another device is copied there and back).

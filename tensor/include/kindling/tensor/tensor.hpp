@@ -110,9 +110,20 @@ struct ReduceParams {  // sum, max, min: the keepdim shape; whether it was the w
 struct ScaleParams {  // cross_entropy: the reduction's factor (1/N for a mean, 1 otherwise)
   double scale = 1.0;
 };
+// unfold, fold, conv2d, max_pool2d: the window geometry (Note [convolution] in ops_conv.cpp).
+// kernels::ConvGeometry is this with the image and output sizes added.
+struct ConvParams {
+  std::int32_t kernel[2] = {1, 1};
+  std::int32_t stride[2] = {1, 1};
+  std::int32_t padding[2] = {0, 0};
+  std::int32_t dilation[2] = {1, 1};
+  std::int32_t groups = 1;
+  std::int32_t image[2] = {0, 0};  // the input's (H, W) (fold: the output's)
+  bool ceil_mode = false;          // max_pool2d
+};
 // UnaryArgs (op_list.hpp): the recorded parameters of a UNARY_PARAM row.
 using OpParams = std::variant<std::monostate, AxisParams, PermuteParams, SliceParams, ReduceParams,
-                              ScaleParams, UnaryArgs>;
+                              ScaleParams, UnaryArgs, ConvParams>;
 
 // A node of the tensor graph: the tensor's layout and data, its grad, and how it was made. Its
 // fields are private to tensor/ (the Tensor handle and detail::NodeAccess): code outside reads a
