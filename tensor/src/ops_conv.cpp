@@ -164,13 +164,17 @@ Tensor conv2d_with(const Tensor& x, const Tensor& w, const ConvParams& p) {
   Tensor cols = detail::empty({groups, depth, n, windows}, x.dtype(), x.device(), "conv2d");
   k.im2col(x.strided_view(), g,
            laid_out(cols, {n, groups * depth, windows}, {windows, n * windows, 1}));
+  // One product per group over all N L columns, W_j (per_group, depth) x cols_j (depth, N L) ->
+  // (G, per_group, N, L), then one copy into (N, O, Ho, Wo): a product per sample would repack
+  // the weight N times and run the kernel on narrow (L-column) tiles.
+  const std::int64_t columns = n * windows;
+  Tensor by_group = detail::empty({groups, per_group, n, windows}, x.dtype(), x.device(), "conv2d");
+  k.matmul(laid_out(w, {groups, per_group, depth}, {per_group * depth, depth, 1}),
+           laid_out(cols, {groups, depth, columns}, {depth * columns, columns, 1}),
+           laid_out(by_group, {groups, per_group, columns}, {per_group * columns, columns, 1}));
   Tensor out = detail::empty({n, out_channels, g.out_h, g.out_w}, x.dtype(), x.device(), "conv2d");
-  // (N, G, per_group, depth) x (N, G, depth, L) -> (N, G, per_group, L), the weight broadcast.
-  k.matmul(
-      laid_out(w, {n, groups, per_group, depth}, {0, per_group * depth, depth, 1}),
-      laid_out(cols, {n, groups, depth, windows}, {windows, depth * n * windows, n * windows, 1}),
-      laid_out(out, {n, groups, per_group, windows},
-               {out_channels * windows, per_group * windows, windows, 1}));
+  k.copy(laid_out(by_group, {n, out_channels, windows}, {windows, columns, 1}),
+         laid_out(out, {n, out_channels, windows}, {out_channels * windows, windows, 1}));
   const bool keep_cols = is_grad_enabled() && w.requires_grad();
   return detail::record<TensorOp::conv2d>(
       out, {&x, &w}, p, keep_cols ? std::vector<Tensor>{cols} : std::vector<Tensor>{});
@@ -314,9 +318,16 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel_size, Size2 stride, Size2 paddin
 void detail::max_pool2d_backward(TensorNode& node, const Tensor& g) {
   const Tensor x = input(node, 0);
   const std::int64_t n = x.size(0), c = x.size(1);
-  const Tensor index = reshape(saved(node, 0), {n, c, -1});
-  const Tensor plane = zeros({n, c, x.size(2) * x.size(3)}, x.dtype(), x.device());
-  give(node, 0, reshape(scatter_add(plane, 2, index, reshape(g, {n, c, -1})), x.shape()));
+  if (creating_graph) [[unlikely]] {  // the kernel's sum in differentiable ops
+    const Tensor index = reshape(saved(node, 0), {n, c, -1});
+    const Tensor plane = zeros({n, c, x.size(2) * x.size(3)}, x.dtype(), x.device());
+    give(node, 0, reshape(scatter_add(plane, 2, index, reshape(g, {n, c, -1})), x.shape()));
+    return;
+  }
+  Tensor dx = zeros(x.shape(), x.dtype(), x.device());
+  kernels_of(x).max_pool2d_backward(g.strided_view(), saved(node, 0).strided_view(),
+                                    dx.strided_view());
+  give(node, 0, dx);
 }
 
 // ---- the composites ----

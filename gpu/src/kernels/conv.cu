@@ -3,7 +3,8 @@
 //
 // One thread per element written: im2col per cols entry, max_pool2d per window, and col2im per
 // image pixel, which gathers the cols entries that read it (no atomics, so the sum's order is
-// fixed: taps in row-major order, the CPU twin's order too).
+// fixed: taps in row-major order, the CPU twin's order too). max_pool2d_backward adds each
+// window's gradient at its index with atomics (windows may share a pixel).
 #include <cmath>
 
 #include "common.cuh"
@@ -104,6 +105,24 @@ __global__ void max_pool2d_kernel(ConvGeometry g, Planes p, index_t count, const
   }
 }
 
+// dx[b][ch][indices[b][ch][oh][ow]] += grad[b][ch][oh][ow]; windows may share a pixel (overlap,
+// ties), hence the atomics. dx is contiguous.
+template <class T>
+__global__ void max_pool2d_backward_kernel(index_t count, index_t channels, index_t out_h,
+                                           index_t out_w, index_t plane_size, Planes gp, Planes ip,
+                                           const T* grad, const std::int64_t* indices, T* dx) {
+  for (index_t e = blockIdx.x * index_t(blockDim.x) + threadIdx.x; e < count;
+       e += index_t(gridDim.x) * blockDim.x) {
+    const index_t ow = e % out_w, oh = (e / out_w) % out_h, ch = (e / (out_w * out_h)) % channels;
+    const index_t b = e / (out_w * out_h * channels);
+    const index_t at = indices[b * ip.x_strides[0] + ch * ip.x_strides[1] + oh * ip.x_strides[2] +
+                               ow * ip.x_strides[3]];
+    atomic_add(&dx[(b * channels + ch) * plane_size + at],
+               grad[b * gp.x_strides[0] + ch * gp.x_strides[1] + oh * gp.x_strides[2] +
+                    ow * gp.x_strides[3]]);
+  }
+}
+
 Planes planes_of(const StridedView& x, const StridedView& other) {
   Planes p;
   p.channels = x.shape[1];
@@ -154,6 +173,28 @@ void max_pool2d(const StridedView& x, const ConvGeometry& g, const StridedView& 
         out.strides[3], static_cast<std::int64_t*>(indices.data), ip);
   });
   KINDLING_CUDA_CHECK_LAUNCH("max_pool2d_kernel");
+}
+
+}  // namespace kindling::gpu
+
+namespace kindling::gpu {
+
+void max_pool2d_backward(const StridedView& grad, const StridedView& indices,
+                         const StridedView& dx) {
+  const index_t count = grad.numel();
+  if (count == 0) return;
+  Planes gp, ip;
+  for (int d = 0; d < 4; ++d) {
+    gp.x_strides[d] = grad.strides[d];
+    ip.x_strides[d] = indices.strides[d];
+  }
+  with_float_dtype(dx.dtype, "max_pool2d_backward", [&]<class T>() {
+    max_pool2d_backward_kernel<T><<<grid_for(count), kThreads>>>(
+        count, grad.shape[1], grad.shape[2], grad.shape[3], dx.shape[2] * dx.shape[3], gp, ip,
+        static_cast<const T*>(grad.data), static_cast<const std::int64_t*>(indices.data),
+        static_cast<T*>(dx.data));
+  });
+  KINDLING_CUDA_CHECK_LAUNCH("max_pool2d_backward_kernel");
 }
 
 }  // namespace kindling::gpu

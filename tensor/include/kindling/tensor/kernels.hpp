@@ -218,6 +218,9 @@ struct AdamTensors {
 //                   wins), `indices` (int64, out's shape) where it is, as row * in_w + column
 //                   (torch's flat index into the plane). The first NaN of a window wins; among
 //                   equal values the first in row-major order.
+//   max_pool2d_backward  dx (n, c, in_h, in_w) += grad (n, c, out_h, out_w) added at `indices`
+//                   (max_pool2d's): max_pool2d's backward in one pass; dx is contiguous, and
+//                   the caller zeroes it.
 //   sgd_step, adam_step, rmsprop_step  one optimizer step of one parameter, in place (Note [fused
 //                   optimizer steps]). sgd's buf is unused (may be empty) when momentum == 0;
 //                   rmsprop's buf when momentum == 0, grad_avg unless centered.
@@ -263,6 +266,8 @@ struct AdamTensors {
   X(max_pool2d, launch, void,                                                                      \
     (const StridedView& x, const ConvGeometry& g, const StridedView& out,                          \
      const StridedView& indices))                                                                  \
+  X(max_pool2d_backward, launch, void,                                                             \
+    (const StridedView& grad, const StridedView& indices, const StridedView& dx))                  \
   X(sgd_step, launch, void,                                                                        \
     (const StridedView& param, const StridedView& grad, const StridedView& buf,                    \
      const SgdHyper& h))                                                                           \
