@@ -349,8 +349,13 @@ Tensor conv2d_jvp(const JvpContext& x) {
     return conv2d(in, w, {}, {p.stride[0], p.stride[1]}, {p.padding[0], p.padding[1]},
                   {p.dilation[0], p.dilation[1]}, p.groups);
   };
-  return sum_of(x.has(0) ? conv(x.t(0), x.a(1)) : Tensor{},
-                x.has(1) ? conv(x.a(0), x.t(1)) : Tensor{});
+  Tensor tangent = sum_of(x.has(0) ? conv(x.t(0), x.a(1)) : Tensor{},
+                          x.has(1) ? conv(x.a(0), x.t(1)) : Tensor{});
+  if (x.inputs.size() == 3 && x.has(2)) {  // the bias, broadcast over N, H and W
+    const Tensor bias = reshape(x.t(2), {1, x.c.size(1), 1, 1});
+    tangent = tangent.defined() ? tangent + bias : expand(bias, x.c.shape());
+  }
+  return tangent;
 }
 Tensor max_pool2d_jvp(const JvpContext& x) {
   const Shape& s = x.a().shape();

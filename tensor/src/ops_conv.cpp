@@ -152,8 +152,8 @@ Tensor fold_with(const Tensor& cols, const ConvParams& p) {
   return detail::record<TensorOp::fold>(x, {&c}, p);
 }
 
-// conv2d of a checked input and weight (no bias): the primitive.
-Tensor conv2d_with(const Tensor& x, const Tensor& w, const ConvParams& p) {
+// conv2d of a checked input, weight and bias (undefined: none): the primitive.
+Tensor conv2d_with(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvParams& p) {
   const ConvGeometry g = geometry(p, "conv2d", x.shape(), w.shape());
   const std::int64_t n = x.size(0), groups = p.groups;
   const std::int64_t out_channels = w.size(0), per_group = out_channels / groups;
@@ -173,11 +173,20 @@ Tensor conv2d_with(const Tensor& x, const Tensor& w, const ConvParams& p) {
            laid_out(cols, {groups, depth, columns}, {depth * columns, columns, 1}),
            laid_out(by_group, {groups, per_group, columns}, {per_group * columns, columns, 1}));
   Tensor out = detail::empty({n, out_channels, g.out_h, g.out_w}, x.dtype(), x.device(), "conv2d");
-  k.copy(laid_out(by_group, {n, out_channels, windows}, {windows, columns, 1}),
-         laid_out(out, {n, out_channels, windows}, {out_channels * windows, windows, 1}));
-  const bool keep_cols = is_grad_enabled() && w.requires_grad();
-  return detail::record<TensorOp::conv2d>(
-      out, {&x, &w}, p, keep_cols ? std::vector<Tensor>{cols} : std::vector<Tensor>{});
+  // The copy adds the bias on the way (one pass, not a second one over the result).
+  const kernels::StridedView grouped =
+      laid_out(by_group, {n, out_channels, windows}, {windows, columns, 1});
+  const kernels::StridedView result =
+      laid_out(out, {n, out_channels, windows}, {out_channels * windows, windows, 1});
+  if (bias.defined())
+    k.binary(kernels::BinaryKernel::add, grouped,
+             laid_out(bias, {n, out_channels, windows}, {0, bias.strides()[0], 0}), result);
+  else
+    k.copy(grouped, result);
+  std::vector<Tensor> saved;
+  if (is_grad_enabled() && w.requires_grad()) saved.push_back(cols);
+  if (bias.defined()) return detail::record<TensorOp::conv2d>(out, {&x, &w, &bias}, p, saved);
+  return detail::record<TensorOp::conv2d>(out, {&x, &w}, p, saved);
 }
 
 }  // namespace
@@ -226,14 +235,12 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
                  " with groups = ", groups, " expects ", weight.size(1) * groups);
   const ConvParams p = make_params("conv2d", {weight.size(2), weight.size(3)}, stride, padding,
                                    dilation, groups, {x.size(2), x.size(3)});
-  const Tensor out = conv2d_with(x, contiguous(weight), p);
-  if (!bias.defined()) return out;
-  KINDLING_CHECK(bias.dim() == 1 && bias.size(0) == out_channels && bias.dtype() == x.dtype() &&
-                     bias.device() == x.device(),
+  KINDLING_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == out_channels &&
+                                     bias.dtype() == x.dtype() && bias.device() == x.device()),
                  "conv2d: bias ", shape_string(bias.shape()), " (", dtype_name(bias.dtype()),
                  ") for weight ", shape_string(weight.shape()), ": expected (", out_channels,
                  ") of ", dtype_name(x.dtype()));
-  return out + reshape(bias, {1, out_channels, 1, 1});
+  return conv2d_with(x, contiguous(weight), bias, p);
 }
 void detail::conv2d_backward(TensorNode& node, const Tensor& grad) {
   const ConvParams& p = params<ConvParams>(node);
@@ -242,6 +249,7 @@ void detail::conv2d_backward(TensorNode& node, const Tensor& grad) {
   const std::int64_t out_channels = w.size(0), per_group = out_channels / groups;
   const std::int64_t depth = w.size(1) * p.kernel[0] * p.kernel[1];
   const std::int64_t windows = grad.size(2) * grad.size(3);
+  if (input_count(node) == 3 && wants_grad(node, 2)) give(node, 2, sum(grad, {0, 2, 3}));
   if (creating_graph) [[unlikely]] {  // Note [convolution], in differentiable ops
     const Tensor g = reshape(grad, {n, groups, per_group, windows});
     const Tensor wg = reshape(w, {groups, per_group, depth});

@@ -263,6 +263,24 @@ TEST_CASE("fashion_mnist: --limit trains on the first images only",
   CHECK(contains(r.output, "2/2"));  // two batches of 4
 }
 
+TEST_CASE("fashion_mnist: --model cnn trains the CNN and saves it under its name",
+          "[cli][examples][fashion_mnist]") {
+  const fs::path folder = fresh_folder("fashion_mnist_cnn");
+  write_tiny_fashion_mnist(folder / "data", 30);
+  const SpawnResult r = run_captured({KINDLING_FASHION_MNIST, "--data", (folder / "data").string(),
+                                      "--model", "cnn", "--epochs", "1", "--batch-size", "8",
+                                      "--out-dir", (folder / "out").string()});
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.output, "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"));
+  CHECK(contains(r.output, "MaxPool2d"));
+  CHECK(contains(r.output, "epoch 1: train loss"));
+  CHECK(fs::is_regular_file(folder / "out" / "fashion_mnist_cnn.safetensors"));
+  const SpawnResult bad = run_captured({KINDLING_FASHION_MNIST, "--model", "resnet"});
+  CHECK(bad.exit_code == 2);
+  CHECK(contains(bad.output, "--model: 'resnet' is not mlp or cnn"));
+}
+
 TEST_CASE("fashion_mnist: bad options and bad data folders are errors, never crashes",
           "[cli][examples][fashion_mnist]") {
   const fs::path folder = fresh_folder("fashion_mnist_errors");

@@ -162,8 +162,9 @@ struct UnaryArgs {
 
 // ---- OTHER ----
 // unfold, fold, conv2d and max_pool2d are the windowed primitives of a CNN (Note [convolution] in
-// ops_conv.cpp): unfold (im2col) and fold (its adjoint) are each other's backward; conv2d's
-// backward is fold of a product and a product with the saved columns; max_pool2d's scatters g
+// ops_conv.cpp): unfold (im2col) and fold (its adjoint) are each other's backward; conv2d (x, w
+// and, when given, the bias: 2 or 3 inputs) has fold of a product and a product with the saved
+// columns as its backward (and g summed for the bias); max_pool2d's scatters g
 // back to the recorded indices. avg_pool2d, adaptive_avg_pool2d, batch_norm and pad are
 // composites of them and the other primitives.
 #define KINDLING_TENSOR_OTHER(X)                                                                   \
@@ -185,7 +186,8 @@ struct UnaryArgs {
     ("g * (softmax(a) - one_hot(target)), over N for the mean"))                                   \
   X(unfold, 1, "unfold", ("fold(g): each column added back at its window"))                        \
   X(fold, 1, "fold", ("unfold(g): each window read back into its column"))                         \
-  X(conv2d, 2, "conv2d", ("fold(w^T @ g)", "sum over N of g @ unfold(a)^T"))                       \
+  X(conv2d, 0, "conv2d",                                                                           \
+    ("fold(w^T @ g)", "sum over N of g @ unfold(a)^T", "sum of g over N, H, W"))                   \
   X(max_pool2d, 1, "max_pool2d", ("g scattered (added) back at each window's max"))
 
 // KINDLING_IF_POINTWISE_##backward(text...) in a UNARY consumer: the text for pointwise rows,
