@@ -114,7 +114,7 @@ def test_max_pool2d_matches_torch(torch, kernel, stride, padding, dilation, ceil
 
 
 def test_max_pool2d_ties_and_nan_as_torch(torch):
-    a = np.array([[[[1.0, 1.0, 0.0, np.nan], [1.0, 0.5, 2.0, 2.0]]]])
+    a = np.array([[[[1.0, 1.0, 0.0, np.nan, np.nan, 3.0], [1.0, 0.5, 2.0, 2.0, np.nan, 1.0]]]])
     out_k, idx_k = KF.max_pool2d(kindling.from_numpy(a), 2, return_indices=True)
     out_t, idx_t = torch.nn.functional.max_pool2d(torch.tensor(a), 2, return_indices=True)
     np.testing.assert_array_equal(idx_k.numpy(), idx_t.numpy())

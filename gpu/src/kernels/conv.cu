@@ -66,8 +66,8 @@ __global__ void col2im_kernel(ConvGeometry g, Planes p, index_t count, const T* 
   }
 }
 
-// The CPU twin's rule: padding never wins, the first NaN wins, then the first maximum; a window
-// with no pixel is -inf at its clamped start.
+// The CPU twin's rule (torch's): padding never wins, the last NaN wins, else the first maximum;
+// a window with no pixel is -inf at its clamped start.
 template <class T>
 __global__ void max_pool2d_kernel(ConvGeometry g, Planes p, index_t count, const T* x, T* out,
                                   index_t out_stride_h, index_t out_stride_w, std::int64_t* indices,
@@ -87,7 +87,7 @@ __global__ void max_pool2d_kernel(ConvGeometry g, Planes p, index_t count, const
         const index_t w = ow * g.stride_w - g.pad_w + j * g.dilation_w;
         if (w < 0 || w >= g.in_w) continue;
         const T v = image[h * p.x_strides[2] + w * p.x_strides[3]];
-        if (best_at < 0 || (!isnan(best) && (v > best || isnan(v)))) {
+        if (best_at < 0 || v > best || isnan(v)) {
           best = v;
           best_at = h * g.in_w + w;
         }

@@ -136,10 +136,11 @@ void col2im_typed(const StridedView& cols, const ConvGeometry& g, const StridedV
   }
 }
 
-// The max of each window and its flat index h * in_w + w; the first NaN wins, then the first
-// maximum. Two passes over the window's taps: the max (maxss) with a NaN flag beside it, then
-// the first tap holding it. One pass with a compare-and-branch per tap ran at 25 ns a 2x2 window
-// on random data (a coin-toss branch per tap); these loops branch on the geometry only.
+// The max of each window and its flat index h * in_w + w: NaN wins (the last NaN of the window,
+// as torch's kernels: each NaN they meet replaces the one before), else the first maximum. Two
+// passes over the window's taps: the max (maxss) with a NaN flag beside it, then the first tap
+// holding it. One pass with a compare-and-branch per tap ran at 25 ns a 2x2 window on random data
+// (a coin-toss branch per tap); these loops branch on the geometry only.
 template <class T>
 void max_pool2d_typed(const StridedView& x, const ConvGeometry& geometry, const StridedView& out,
                       const StridedView& indices) {
@@ -216,7 +217,8 @@ void max_pool2d_typed(const StridedView& x, const ConvGeometry& geometry, const 
               any_nan |= std::isnan(v);
             }
           }
-          // The first tap holding it (the first NaN when there is one), as 0/1 arithmetic.
+          // The first tap holding the max, or the last NaN when there is one (torch's rule), as
+          // 0/1 arithmetic.
           best_at = -1;
           for (std::int64_t i = th.begin; i < th.end; ++i) {
             const std::int64_t h = top + i * g.dilation_h;
@@ -224,9 +226,11 @@ void max_pool2d_typed(const StridedView& x, const ConvGeometry& geometry, const 
             for (std::int64_t j = tw.begin; j < tw.end; ++j) {
               const std::int64_t w = left + j * g.dilation_w;
               const T v = line[w * xs3];
-              const auto hit = static_cast<std::int64_t>(best_at < 0) &
-                               static_cast<std::int64_t>(any_nan ? std::isnan(v) : v == best);
-              best_at += hit * (h * g.in_w + w + 1);
+              const std::int64_t here = h * g.in_w + w;
+              const auto hit = any_nan ? static_cast<std::int64_t>(std::isnan(v))
+                                       : static_cast<std::int64_t>(best_at < 0) &
+                                             static_cast<std::int64_t>(v == best);
+              best_at += hit * (here - best_at);
             }
           }
           if (any_nan) best = image[(best_at / g.in_w) * xs2 + (best_at % g.in_w) * xs3];

@@ -216,8 +216,8 @@ struct AdamTensors {
 //                   was read from (entries in the padding are dropped).
 //   max_pool2d      out (n, c, out_h, out_w) = the max of each window of x (padding never
 //                   wins), `indices` (int64, out's shape) where it is, as row * in_w + column
-//                   (torch's flat index into the plane). The first NaN of a window wins; among
-//                   equal values the first in row-major order.
+//                   (torch's flat index into the plane). NaN wins (the window's last NaN, as
+//                   torch's); among equal values the first in row-major order.
 //   max_pool2d_backward  dx (n, c, in_h, in_w) += grad (n, c, out_h, out_w) added at `indices`
 //                   (max_pool2d's): max_pool2d's backward in one pass; dx is contiguous, and
 //                   the caller zeroes it.

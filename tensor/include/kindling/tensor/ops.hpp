@@ -221,7 +221,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, Si
               Size2 padding = 0, Size2 dilation = 1, std::int64_t groups = 1);
 // torch.nn.functional.max_pool2d on (N, C, H, W) or (C, H, W); stride 0 means the kernel size
 // (torch's stride=None); padding at most half the kernel, never chosen. The indices (int64) are
-// flat positions h W + w in each plane, as torch's return_indices=True. NaN wins a window.
+// flat positions h W + w in each plane, as torch's return_indices=True. NaN wins a window
+// (its last NaN, as torch's), else its first maximum.
 ValuesIndices max_pool2d_with_indices(const Tensor& x, Size2 kernel_size, Size2 stride = 0,
                                       Size2 padding = 0, Size2 dilation = 1,
                                       bool ceil_mode = false);
