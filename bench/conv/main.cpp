@@ -30,21 +30,15 @@
 #include "kindling_cli/machine.hpp"
 #include "kindling_cli/options.hpp"
 #include "kindling_cli/spawn.hpp"
+#include "kindling_cli/timing.hpp"
 
 namespace {
 
 using namespace kindling;
 using namespace kindling::nn;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using kindling_cli::Clock;
+using kindling_cli::median;
+using kindling_cli::seconds_since;
 
 // The median of `reps` timed calls of `timed`, which returns the seconds it measured itself.
 double median_of(int reps, const std::function<double()>& timed) {

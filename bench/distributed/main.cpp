@@ -36,12 +36,14 @@
 #include "kindling_cli/machine.hpp"
 #include "kindling_cli/options.hpp"
 #include "kindling_cli/spawn.hpp"
+#include "kindling_cli/timing.hpp"
 
 namespace {
 
 using namespace kindling;
 using namespace kindling::nn;
-using Clock = std::chrono::steady_clock;
+using kindling_cli::Clock;
+using kindling_cli::median;
 
 struct Options {
   int epochs = 3;          // timed epochs (the median is kept), after 20 warm-up steps
@@ -52,11 +54,6 @@ struct Options {
   bool no_sync = false;  // every step inside ddp.no_sync(): the ranks' compute alone
   std::string data;
 };
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 // Under mpirun: one rank's part. Rank 0 prints the JSON line.
 int worker(const Options& o) {
@@ -92,7 +89,7 @@ int worker(const Options& o) {
     for (const Batch& b : loader)
       step(b.inputs, b.targets);
     dist::barrier();
-    times.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+    times.push_back(kindling_cli::seconds_since(start));
   }
   if (dist::rank() == 0)
     std::printf(

@@ -29,6 +29,7 @@
 #include "kindling_cli/json_line.hpp"
 #include "kindling_cli/options.hpp"
 #include "kindling_cli/spawn.hpp"
+#include "kindling_cli/timing.hpp"
 
 namespace {
 
@@ -36,16 +37,9 @@ using namespace kindling;
 using kindling_cli::json_number;
 using kindling_cli::json_text;
 using namespace kindling::nn;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using kindling_cli::Clock;
+using kindling_cli::median;
+using kindling_cli::seconds_since;
 
 struct Trainer {
   Generator generator{0};

@@ -114,31 +114,10 @@ std::string AdaptiveAvgPool2d::extra_repr() const {
 
 // ---- BatchNorm2d -------------------------------------------------------------------------------
 
-BatchNorm2d::BatchNorm2d(std::int64_t features, double eps_, double momentum_, bool affine,
-                         DType dtype)
-    : Module("BatchNorm2d"), num_features(features), eps(eps_), momentum(momentum_) {
-  KINDLING_CHECK(features > 0, "BatchNorm2d: num_features must be positive, got ", features);
-  if (affine) {
-    weight = register_parameter("weight", ones({features}, dtype));
-    bias = register_parameter("bias", zeros({features}, dtype));
-  }
-  running_mean = register_buffer("running_mean", zeros({features}, dtype));
-  running_var = register_buffer("running_var", ones({features}, dtype));
-  num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, DType::int64));
-}
-
 Tensor BatchNorm2d::forward(const Tensor& x) {
   KINDLING_CHECK(x.dim() == 4 && x.size(1) == num_features, "BatchNorm2d(", num_features,
                  "): expected (N, ", num_features, ", H, W), got ", shape_string(x.shape()));
-  if (is_training()) copy_into(num_batches_tracked, num_batches_tracked + 1.0);
-  return batch_norm(x, running_mean, running_var, weight, bias, is_training(), momentum, eps);
-}
-
-std::string BatchNorm2d::extra_repr() const {
-  std::ostringstream os;
-  os << num_features << ", eps=" << eps << ", momentum=" << momentum
-     << ", affine=" << (weight.defined() ? "True" : "False");
-  return os.str();
+  return normalize(x);
 }
 
 // ---- Dropout2d ---------------------------------------------------------------------------------

@@ -205,12 +205,12 @@ std::string LayerNorm::extra_repr() const {
   return os.str();
 }
 
-// ---- BatchNorm1d -------------------------------------------------------------------------------
+// ---- BatchNorm ---------------------------------------------------------------------------------
 
-BatchNorm1d::BatchNorm1d(std::int64_t features, double eps_, double momentum_, bool affine,
-                         DType dtype)
-    : Module("BatchNorm1d"), num_features(features), eps(eps_), momentum(momentum_) {
-  KINDLING_CHECK(features > 0, "BatchNorm1d: num_features must be positive, got ", features);
+BatchNorm::BatchNorm(const char* name, std::int64_t features, double eps_, double momentum_,
+                     bool affine, DType dtype)
+    : Module(name), num_features(features), eps(eps_), momentum(momentum_) {
+  KINDLING_CHECK(features > 0, name, ": num_features must be positive, got ", features);
   if (affine) {
     weight = register_parameter("weight", ones({features}, dtype));
     bias = register_parameter("bias", zeros({features}, dtype));
@@ -220,19 +220,23 @@ BatchNorm1d::BatchNorm1d(std::int64_t features, double eps_, double momentum_, b
   num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, DType::int64));
 }
 
-Tensor BatchNorm1d::forward(const Tensor& x) {
-  KINDLING_CHECK((x.dim() == 2 || x.dim() == 3) && x.shape()[1] == num_features, "BatchNorm1d(",
-                 num_features, "): expected (N, ", num_features, ") or (N, ", num_features,
-                 ", L), got ", shape_string(x.shape()));
+Tensor BatchNorm::normalize(const Tensor& x) {
   if (is_training()) copy_into(num_batches_tracked, num_batches_tracked + 1.0);
   return batch_norm(x, running_mean, running_var, weight, bias, is_training(), momentum, eps);
 }
 
-std::string BatchNorm1d::extra_repr() const {
+std::string BatchNorm::extra_repr() const {
   std::ostringstream os;
   os << num_features << ", eps=" << eps << ", momentum=" << momentum
      << ", affine=" << (weight.defined() ? "True" : "False");
   return os.str();
+}
+
+Tensor BatchNorm1d::forward(const Tensor& x) {
+  KINDLING_CHECK((x.dim() == 2 || x.dim() == 3) && x.shape()[1] == num_features, "BatchNorm1d(",
+                 num_features, "): expected (N, ", num_features, ") or (N, ", num_features,
+                 ", L), got ", shape_string(x.shape()));
+  return normalize(x);
 }
 
 // ---- Embedding and Flatten ---------------------------------------------------------------------

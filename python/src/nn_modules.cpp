@@ -68,6 +68,22 @@ void keep_child(const py::object& owner, const std::string& name, const py::obje
 }  // namespace
 
 namespace {
+// BatchNorm1d and BatchNorm2d: torch's arguments and attributes.
+template <class Norm>
+void bind_batch_norm(py::module_& m, const char* name) {
+  py::class_<Norm, Module, std::shared_ptr<Norm>>(m, name)
+      .def(py::init([](std::int64_t features, double eps, double momentum, bool affine,
+                       const std::string& dtype) {
+             return std::make_shared<Norm>(features, eps, momentum, affine, parse_dtype(dtype));
+           }),
+           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1,
+           py::arg("affine") = true, py::arg("dtype") = "float32")
+      .def_property_readonly("weight", [](const Norm& b) { return optional_tensor(b.weight); })
+      .def_property_readonly("bias", [](const Norm& b) { return optional_tensor(b.bias); })
+      .def_property_readonly("running_mean", [](const Norm& b) { return b.running_mean; })
+      .def_property_readonly("running_var", [](const Norm& b) { return b.running_var; });
+}
+
 py::tuple pair_of(Size2 s) {
   return py::make_tuple(s.h, s.w);
 }
@@ -128,21 +144,7 @@ void bind_conv_modules(py::module_& m) {
                  to_size2(size, "AdaptiveAvgPool2d", "output_size"));
            }),
            py::arg("output_size"));
-  py::class_<nn::BatchNorm2d, Module, std::shared_ptr<nn::BatchNorm2d>>(m, "BatchNorm2d")
-      .def(py::init([](std::int64_t features, double eps, double momentum, bool affine,
-                       const std::string& dtype) {
-             return std::make_shared<nn::BatchNorm2d>(features, eps, momentum, affine,
-                                                      parse_dtype(dtype));
-           }),
-           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1,
-           py::arg("affine") = true, py::arg("dtype") = "float32")
-      .def_property_readonly("weight",
-                             [](const nn::BatchNorm2d& b) { return optional_tensor(b.weight); })
-      .def_property_readonly("bias",
-                             [](const nn::BatchNorm2d& b) { return optional_tensor(b.bias); })
-      .def_property_readonly("running_mean",
-                             [](const nn::BatchNorm2d& b) { return b.running_mean; })
-      .def_property_readonly("running_var", [](const nn::BatchNorm2d& b) { return b.running_var; });
+  bind_batch_norm<nn::BatchNorm2d>(m, "BatchNorm2d");
   py::class_<nn::Dropout2d, Module, std::shared_ptr<nn::Dropout2d>>(
       m, "Dropout2d",
       "Zeroes whole channels with probability p in training (kindling.manual_seed seeds it)")
@@ -452,21 +454,7 @@ register_module (they also become attributes), and override forward(x).)")
       .def_property_readonly("bias",
                              [](const nn::LayerNorm& l) { return optional_tensor(l.bias); });
 
-  py::class_<nn::BatchNorm1d, Module, std::shared_ptr<nn::BatchNorm1d>>(m, "BatchNorm1d")
-      .def(py::init([](std::int64_t features, double eps, double momentum, bool affine,
-                       const std::string& dtype) {
-             return std::make_shared<nn::BatchNorm1d>(features, eps, momentum, affine,
-                                                      parse_dtype(dtype));
-           }),
-           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1,
-           py::arg("affine") = true, py::arg("dtype") = "float32")
-      .def_property_readonly("weight",
-                             [](const nn::BatchNorm1d& b) { return optional_tensor(b.weight); })
-      .def_property_readonly("bias",
-                             [](const nn::BatchNorm1d& b) { return optional_tensor(b.bias); })
-      .def_property_readonly("running_mean",
-                             [](const nn::BatchNorm1d& b) { return b.running_mean; })
-      .def_property_readonly("running_var", [](const nn::BatchNorm1d& b) { return b.running_var; });
+  bind_batch_norm<nn::BatchNorm1d>(m, "BatchNorm1d");
 
   py::class_<nn::Embedding, Module, std::shared_ptr<nn::Embedding>>(m, "Embedding")
       .def(py::init([](std::int64_t num, std::int64_t dim,

@@ -267,9 +267,9 @@ TEST_CASE("fashion_mnist: --model cnn trains the CNN and saves it under its name
           "[cli][examples][fashion_mnist]") {
   const fs::path folder = fresh_folder("fashion_mnist_cnn");
   write_tiny_fashion_mnist(folder / "data", 30);
-  const SpawnResult r = run_captured({KINDLING_FASHION_MNIST, "--data", (folder / "data").string(),
-                                      "--model", "cnn", "--epochs", "1", "--batch-size", "8",
-                                      "--out-dir", (folder / "out").string()});
+  const SpawnResult r =
+      run_captured({KINDLING_FASHION_MNIST, "--data", (folder / "data").string(), "--model", "cnn",
+                    "--epochs", "1", "--batch-size", "8", "--out-dir", (folder / "out").string()});
   INFO(r.output);
   CHECK(r.exit_code == 0);
   CHECK(contains(r.output, "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"));

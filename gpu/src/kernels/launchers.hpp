@@ -24,9 +24,9 @@ using kernels::UnaryKernel;
 // kindling/tensor/kernels.hpp): the memory entries are in runtime.cpp, the launchers in
 // elementwise.cu (copy, fill, unary, binary, where), reduce.cu, gemm.cu (matmul), index.cu
 // (index_select, index_add, gather, scatter_add), softmax.cu (softmax, cross_entropy and their
-// backwards), conv.cu (im2col, col2im, max_pool2d and its backward) and optim.cu (the fused optimizer steps). An
-// entry CUDA lacks is on KINDLING_CUDA_MISSING in register.cpp and has no definition; any other
-// without one fails to link.
+// backwards), conv.cu (im2col, col2im, max_pool2d and its backward) and optim.cu (the fused
+// optimizer steps). An entry CUDA lacks is on KINDLING_CUDA_MISSING in register.cpp and has no
+// definition; any other without one fails to link.
 #define KINDLING_X(name, kind, ret, params) ret name params;
 KINDLING_KERNEL_TABLE(KINDLING_X)
 #undef KINDLING_X

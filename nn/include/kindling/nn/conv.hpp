@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kindling/engine/random.hpp"
+#include "kindling/nn/layers.hpp"
 #include "kindling/nn/module.hpp"
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"
@@ -61,19 +62,14 @@ class AdaptiveAvgPool2d : public Module {
   Size2 output_size;
 };
 
-// Batch normalisation of (N, C, H, W) per channel, as torch.nn.BatchNorm2d: training normalises
-// with the batch's statistics and updates the running ones; eval uses the running ones. Buffers
-// as PyTorch's: running_mean, running_var, num_batches_tracked.
-class BatchNorm2d : public Module {
+// Batch normalisation of (N, C, H, W) per channel, as torch.nn.BatchNorm2d (BatchNorm in
+// layers.hpp).
+class BatchNorm2d : public BatchNorm {
  public:
   explicit BatchNorm2d(std::int64_t num_features, double eps = 1e-5, double momentum = 0.1,
-                       bool affine = true, DType dtype = DType::float32);
+                       bool affine = true, DType dtype = DType::float32)
+      : BatchNorm("BatchNorm2d", num_features, eps, momentum, affine, dtype) {}
   Tensor forward(const Tensor& x) override;
-  std::string extra_repr() const override;
-  Tensor weight, bias;
-  Tensor running_mean, running_var, num_batches_tracked;
-  std::int64_t num_features;
-  double eps, momentum;
 };
 
 // In training, zeroes whole channels with probability p (nn::dropout2d); the identity in eval.

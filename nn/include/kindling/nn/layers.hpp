@@ -180,20 +180,33 @@ class LayerNorm : public Module {
   double eps;
 };
 
-// Batch normalisation over (N, C) or (N, C, L) inputs, per channel C. Training normalises with the
+// Batch normalisation per channel (dim 1), torch's _BatchNorm: training normalises with the
 // batch's biased variance and updates running_mean / running_var (the unbiased variance) with
-// `momentum`; eval uses the running statistics. Buffers as in PyTorch: running_mean,
-// running_var, num_batches_tracked.
-class BatchNorm1d : public Module {
+// `momentum`; eval uses the running statistics (kindling::batch_norm). Buffers as in PyTorch:
+// running_mean, running_var, num_batches_tracked. BatchNorm1d and BatchNorm2d (nn/conv.hpp)
+// differ only in the inputs they accept.
+class BatchNorm : public Module {
  public:
-  explicit BatchNorm1d(std::int64_t num_features, double eps = 1e-5, double momentum = 0.1,
-                       bool affine = true, DType dtype = DType::float32);
-  Tensor forward(const Tensor& x) override;
   std::string extra_repr() const override;
   Tensor weight, bias;
   Tensor running_mean, running_var, num_batches_tracked;
   std::int64_t num_features;
   double eps, momentum;
+
+ protected:
+  BatchNorm(const char* name, std::int64_t num_features, double eps, double momentum, bool affine,
+            DType dtype);
+  // Counts a training step and normalises x, whose shape the subclass has checked.
+  Tensor normalize(const Tensor& x);
+};
+
+// (N, C) or (N, C, L) inputs.
+class BatchNorm1d : public BatchNorm {
+ public:
+  explicit BatchNorm1d(std::int64_t num_features, double eps = 1e-5, double momentum = 0.1,
+                       bool affine = true, DType dtype = DType::float32)
+      : BatchNorm("BatchNorm1d", num_features, eps, momentum, affine, dtype) {}
+  Tensor forward(const Tensor& x) override;
 };
 
 // A table of num_embeddings vectors of size embedding_dim, looked up by int64 indices of any shape:
