@@ -35,6 +35,7 @@
 #include "kindling_cli/json_line.hpp"
 #include "kindling_cli/machine.hpp"
 #include "kindling_cli/options.hpp"
+#include "kindling_cli/peer_environment.hpp"
 #include "kindling_cli/spawn.hpp"
 #include "kindling_cli/timing.hpp"
 
@@ -130,15 +131,13 @@ std::string run_kindling(const Options& o, int ranks) {
   return result.succeeded() ? result.output : std::string{};
 }
 
-// One PyTorch run; `core` is OPENBLAS_CORETYPE ("" leaves it unset: OpenBLAS detects the CPU).
-std::string run_torch(const Options& o, int ranks, const std::string& core) {
+// One PyTorch run in `environment` (its OpenBLAS kernel set and malloc tuning).
+std::string run_torch(const Options& o, int ranks,
+                      const kindling_cli::PeerEnvironment& environment) {
   kindling_cli::SpawnOptions options;
   options.capture_stdout = options.discard_stderr = true;
-  options.unset_env = {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"};
-  options.set_env = {{"GLIBC_TUNABLES",
-                      "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456"},
-                     {"OMP_NUM_THREADS", "1"}};
-  if (!core.empty()) options.set_env.emplace_back("OPENBLAS_CORETYPE", core);
+  environment.apply(options);
+  options.set_env.emplace_back("OMP_NUM_THREADS", "1");
   std::vector<std::string> argv = {
       "/usr/bin/python3", KINDLING_DDP_TORCH_PY,   "--world",  std::to_string(ranks),
       "--batch",          std::to_string(o.batch), "--epochs", std::to_string(o.epochs),
@@ -154,21 +153,18 @@ int driver(const Options& o) {
       static_cast<long long>(o.batch), o.epochs, kindling_cli::cpu_model().c_str(),
       std::thread::hardware_concurrency());
   // PyTorch at its best: OpenBLAS does not know every CPU of this machine kind and may fall back
-  // to SSE3 kernels (PLATFORM.md), so a short 1-rank epoch picks the fastest kernel set first.
-  std::string core;
+  // to SSE3 kernels (PLATFORM.md), so a short 1-rank epoch picks the fastest kernel set and
+  // malloc tuning first.
+  kindling_cli::PeerEnvironment environment;
   if (o.torch) {
     Options probe = o;
     probe.epochs = 1;
     probe.limit = 3000;
-    double best = 0;
-    for (const char* candidate : {"", "SkylakeX", "Cooperlake", "Haswell"}) {
-      const double s = kindling_cli::json_number(run_torch(probe, 1, candidate), "epoch_s");
-      if (s > 0 && (best == 0 || s < best)) best = s, core = candidate;
-    }
-    std::printf(
-        "torch peer: OPENBLAS_CORETYPE=%s (the fastest of unset, SkylakeX, Cooperlake, "
-        "Haswell on a short epoch)\n",
-        core.empty() ? "(unset)" : core.c_str());
+    environment = kindling_cli::fastest_environment([&](const kindling_cli::PeerEnvironment& e) {
+                    return kindling_cli::json_number(run_torch(probe, 1, e), "epoch_s");
+                  }).first;
+    std::printf("torch peer: %s (the fastest of %zu environments on a short epoch)\n",
+                environment.name().c_str(), kindling_cli::peer_environments().size());
   }
   double kindling_s[3] = {0, 0, 0}, torch_s[3] = {0, 0, 0};
   double samples = 0;
@@ -185,7 +181,7 @@ int driver(const Options& o) {
         kindling_cli::json_number(k, "buckets"),
         kindling_cli::json_number(k, "all_reduces_per_epoch"));
     if (o.torch) {
-      const std::string t = run_torch(o, ranks, core);
+      const std::string t = run_torch(o, ranks, environment);
       torch_s[ranks] = kindling_cli::json_number(t, "epoch_s");
       if (torch_s[ranks] > 0)
         std::printf("torch %s DDP gloo %d rank(s): epoch %.3f s, %.0f samples/s\n",

@@ -11,15 +11,20 @@
 //   --raw-threads  keep 2 threads even when the machine is busy: switches off gemm's fallback
 //             to one thread after a call slowed down by contention (on by default, as for users)
 //
-// OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE when the library is loaded, before
-// main() runs; a machine that sets OPENBLAS_CORETYPE=Haswell would make it run its AVX2 kernels
-// at half speed. So when either is set, the benchmark removes them and re-executes itself,
-// letting OpenBLAS detect the CPU; it prints the core OpenBLAS settled on.
+// OpenBLAS at its best: it reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE when the library is
+// loaded, before main() runs, and its own detection may miss this CPU (Debian's 0.3.21 runs SSE3
+// kernels on some Xeons, PLATFORM.md). So the benchmark first runs itself once per kernel set the
+// CPU supports (kindling_cli/peer_environment.hpp) with --probe-openblas, which times OpenBLAS's
+// sgemm at 1024 and at the MLP's batch-64 forward shape on one thread, then re-executes itself
+// with the fastest set; it prints each probe and the core OpenBLAS settled on. Ends with
+//   RESULT bench=gemm case=<shape>_<dtype>_<N>thread kindling=<GFLOP/s>GFLOPs peer=openblas-<core>
+//          peer_value=<GFLOP/s>GFLOPs ratio=<kindling/peer> (above 1: kindling is faster)
 #include <cblas.h>
 #include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -34,7 +39,10 @@
 
 #include "kindling/tensor/gemm.hpp"
 #include "kindling/tensor/gemm_isa.hpp"
+#include "kindling_cli/machine.hpp"
 #include "kindling_cli/options.hpp"
+#include "kindling_cli/peer_environment.hpp"
+#include "kindling_cli/spawn.hpp"
 
 namespace {
 
@@ -64,17 +72,63 @@ std::string format(const char* fmt, Args... args) {
   return buf;
 }
 
-// Re-executes the benchmark without the OpenBLAS variables that override CPU detection.
-void drop_openblas_overrides(char** argv) {
-  const bool coretype = std::getenv("OPENBLAS_CORETYPE") != nullptr;
-  const bool l2 = std::getenv("OPENBLAS_L2_SIZE") != nullptr;
-  if (!coretype && !l2) return;
-  std::fprintf(stderr, "bench_gemm: removing%s%s from the environment and re-executing\n",
-               coretype ? " OPENBLAS_CORETYPE" : "", l2 ? " OPENBLAS_L2_SIZE" : "");
+// Set in the re-executed benchmark: the probes are done and OpenBLAS runs the chosen kernel set.
+constexpr const char* kChosenMarker = "KINDLING_BENCH_GEMM_OPENBLAS_CHOSEN";
+
+// --probe-openblas: GFLOP/s of OpenBLAS's sgemm, the geometric mean of a 1024 square and the
+// MLP's forward at batch 64, on one thread (the best of 5 samples of about 20 ms).
+double probe_openblas() {
+  openblas_set_num_threads(1);
+  double product = 1;
+  for (const auto& [m, n, k] : {std::array<int, 3>{1024, 1024, 1024}, {64, 256, 784}}) {
+    std::vector<float> a(static_cast<std::size_t>(m) * k, 0.5f),
+        b(static_cast<std::size_t>(k) * n, 0.25f), c(static_cast<std::size_t>(m) * n);
+    auto call = [&] {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data(), k, b.data(),
+                  n, 0.0f, c.data(), n);
+    };
+    call();
+    double best = 1e30;
+    for (int s = 0; s < 5; ++s) {
+      int calls = 0;
+      const auto start = clock_type::now();
+      double elapsed = 0;
+      while (elapsed < 0.02) {
+        call();
+        ++calls;
+        elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+      }
+      best = std::min(best, elapsed / calls);
+    }
+    product *= 2.0 * m * n * k / best * 1e-9;
+  }
+  return std::sqrt(product);
+}
+
+// Probes every OpenBLAS kernel set in a child and re-executes the benchmark with the fastest.
+void choose_openblas_core(char** argv) {
+  if (std::getenv(kChosenMarker) != nullptr) return;
+  kindling_cli::PeerEnvironment best;
+  double best_gflops = 0;
+  for (const std::string& core : kindling_cli::openblas_core_candidates()) {
+    const kindling_cli::PeerEnvironment environment{core, false};
+    kindling_cli::SpawnOptions options;
+    options.capture_stdout = options.discard_stderr = true;
+    environment.apply(options);
+    const kindling_cli::SpawnResult r =
+        kindling_cli::run_program({"/proc/self/exe", "--probe-openblas"}, options);
+    const double gflops = r.succeeded() ? std::atof(r.output.c_str()) : 0.0;
+    std::printf("OpenBLAS probe: %-40s %6.1f GFLOP/s\n", environment.name().c_str(), gflops);
+    if (gflops > best_gflops) best_gflops = gflops, best = environment;
+  }
+  std::printf("OpenBLAS: keeping %s\n", best.name().c_str());
+  std::fflush(stdout);
   unsetenv("OPENBLAS_CORETYPE");
   unsetenv("OPENBLAS_L2_SIZE");
+  if (!best.openblas_core.empty()) setenv("OPENBLAS_CORETYPE", best.openblas_core.c_str(), 1);
+  setenv(kChosenMarker, "1", 1);
   execv("/proc/self/exe", argv);
-  std::perror("bench_gemm: execv failed; OpenBLAS keeps the overridden core");
+  std::perror("bench_gemm: execv failed; OpenBLAS keeps the core it detected");
 }
 
 std::string load_average() {
@@ -125,8 +179,13 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
 }
 
+struct Row {
+  std::string name;  // "square_1024_NN_f32_1thread"
+  double kindling_gflops, openblas_gflops;
+};
+
 template <class T>
-void run_shape(const shape& s, int threads, const options& opt) {
+Row run_shape(const shape& s, int threads, const options& opt) {
   // Stored shapes: A is (m, k) or, transposed, (k, m); B is (k, n) or (n, k).
   const std::int64_t a_rows = s.trans_a ? s.k : s.m, a_cols = s.trans_a ? s.m : s.k;
   const std::int64_t b_rows = s.trans_b ? s.n : s.k, b_cols = s.trans_b ? s.k : s.n;
@@ -195,6 +254,13 @@ void run_shape(const shape& s, int threads, const options& opt) {
       100.0 * g_ours / peak, 100.0 * g_theirs / peak, b_ours, b_theirs, b_ours / b_theirs,
       err / scale);
   std::fflush(stdout);
+  std::string name = s.label + "_" + (s.trans_a ? "T" : "N") + (s.trans_b ? "T" : "N") + "_" +
+                     (sizeof(T) == 4 ? "f32" : "f64") + "_" + std::to_string(threads) + "thread";
+  std::string compact;  // "B64 dW  784x256" -> "B64_dW_784x256"
+  for (char ch : name)
+    if (ch != ' ' || (!compact.empty() && compact.back() != '_'))
+      compact.push_back(ch == ' ' ? '_' : ch);
+  return {compact, g_ours, g_theirs};
 }
 
 std::vector<shape> float_shapes() {
@@ -263,7 +329,10 @@ int bench(const options& opt);
 }  // namespace
 
 int main(int argc, char** argv) {
-  drop_openblas_overrides(argv);
+  if (argc == 2 && std::strcmp(argv[1], "--probe-openblas") == 0) {
+    std::printf("%.3f\n", probe_openblas());
+    return 0;
+  }
   return kindling_cli::run_main("bench_gemm", [&] {
     const options opt = parse(argc, argv);
     if (opt.help) {
@@ -272,6 +341,7 @@ int main(int argc, char** argv) {
           "[--raw-threads]\n");
       return 0;
     }
+    choose_openblas_core(argv);
     return bench(opt);
   });
 }
@@ -280,6 +350,7 @@ namespace {
 
 int bench(const options& opt) {
   kk::gemm_set_contention_fallback(!opt.raw_threads);
+  std::printf("cpu: %s\n", kindling_cli::cpu_model().c_str());
   std::printf("kindling: contention fallback %s\n", opt.raw_threads ? "off" : "on");
   std::printf("OpenBLAS: core %s; config %s\n", openblas_get_corename(), openblas_get_config());
   std::printf("kindling: gemm instruction set %s\n", kk::isa_level_name(kk::gemm_active_isa()));
@@ -294,16 +365,23 @@ int bench(const options& opt) {
   auto wanted = [&](const shape& s) {
     return opt.filter.empty() || s.label.find(opt.filter) != std::string::npos;
   };
+  std::vector<Row> rows;
   for (int threads : {1, 2}) {
     if (opt.threads != 0 && threads != opt.threads) continue;
     for (const shape& s : float_shapes()) {
-      if (wanted(s)) run_shape<float>(s, threads, opt);
+      if (wanted(s)) rows.push_back(run_shape<float>(s, threads, opt));
     }
     for (const shape& s : double_shapes()) {
-      if (wanted(s)) run_shape<double>(s, threads, opt);
+      if (wanted(s)) rows.push_back(run_shape<double>(s, threads, opt));
     }
   }
   std::printf("\nload average at end: %s\n", load_average().c_str());
+  for (const Row& r : rows)
+    std::printf(
+        "RESULT bench=gemm case=%s kindling=%.1fGFLOPs peer=openblas-%s peer_value=%.1fGFLOPs "
+        "ratio=%.3f\n",
+        r.name.c_str(), r.kindling_gflops, openblas_get_corename(), r.openblas_gflops,
+        r.kindling_gflops / r.openblas_gflops);
   return 0;
 }
 

@@ -184,6 +184,11 @@ __all__ += ["amax", "amin", "argmin", "bmm", "cat", "chunk", "cumsum", "diag", "
             "randperm", "scatter_add", "sort", "split", "square", "std", "tile", "topk",
             "tril", "triu", "unbind", "var", "zeros_like"]
 
+# The CPU kernels' thread count, as torch.set_num_threads / torch.get_num_threads.
+from ._kindling import get_num_threads, set_num_threads  # noqa: F401,E402
+
+__all__ += ["get_num_threads", "set_num_threads"]
+
 # kindling.save / kindling.load (safetensors), kindling.optim and kindling.cuda.
 from ._kindling import load, save  # noqa: F401
 from . import cuda, optim  # noqa: F401

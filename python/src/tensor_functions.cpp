@@ -17,6 +17,7 @@
 #include "kindling/explain/tensor_dot.hpp"
 #include "kindling/tensor/creation.hpp"
 #include "kindling/tensor/ops.hpp"
+#include "kindling/tensor/threads.hpp"
 #include "tensor_support.hpp"
 
 namespace kindling::python {
@@ -28,6 +29,13 @@ Scalar number_argument(const py::object& value, const char* op, const char* what
   KINDLING_CHECK(s.has_value(), op, ": ", what, " must be a number, got ",
                  py::str(py::type::of(value).attr("__name__")).cast<std::string>());
   return *s;
+}
+
+// Creation functions take requires_grad=False by keyword, as torch's (torch.randn(3,
+// requires_grad=True)): the new tensor is a leaf that records its gradient.
+Tensor leaf(Tensor t, bool requires_grad) {
+  if (requires_grad) t.set_requires_grad(true);
+  return t;
 }
 
 }  // namespace
@@ -65,55 +73,68 @@ void bind_tensor_functions(py::module_& m) {
   // zeros((2, 3)) or zeros(2, 3), as torch; the dtype (and a seed) by keyword.
   m.def(
       "zeros",
-      [](const py::args& s, const std::string& dtype) {
-        return zeros(shape_args(s, "zeros"), parse_dtype(dtype));
+      [](const py::args& s, const std::string& dtype, bool requires_grad) {
+        return leaf(zeros(shape_args(s, "zeros"), parse_dtype(dtype)), requires_grad);
       },
-      py::kw_only(), py::arg("dtype") = "float32");
+      py::kw_only(), py::arg("dtype") = "float32", py::arg("requires_grad") = false);
   m.def(
       "ones",
-      [](const py::args& s, const std::string& dtype) {
-        return ones(shape_args(s, "ones"), parse_dtype(dtype));
+      [](const py::args& s, const std::string& dtype, bool requires_grad) {
+        return leaf(ones(shape_args(s, "ones"), parse_dtype(dtype)), requires_grad);
       },
-      py::kw_only(), py::arg("dtype") = "float32");
+      py::kw_only(), py::arg("dtype") = "float32", py::arg("requires_grad") = false);
   m.def(
       "full",
-      [](const py::object& s, const py::object& value, const std::string& dtype) {
-        return full(to_shape(s, "full"), number_argument(value, "full", "the value"),
-                    parse_dtype(dtype));
+      [](const py::object& s, const py::object& value, const std::string& dtype,
+         bool requires_grad) {
+        return leaf(full(to_shape(s, "full"), number_argument(value, "full", "the value"),
+                         parse_dtype(dtype)),
+                    requires_grad);
       },
-      py::arg("shape"), py::arg("value"), py::arg("dtype") = "float32");
+      py::arg("shape"), py::arg("value"), py::arg("dtype") = "float32", py::kw_only(),
+      py::arg("requires_grad") = false);
   m.def(
       "arange",
-      [](double start, std::optional<double> stop, double step, const std::string& dtype) {
-        return stop ? arange(start, *stop, step, parse_dtype(dtype))
-                    : arange(0.0, start, step, parse_dtype(dtype));
+      [](double start, std::optional<double> stop, double step, const std::string& dtype,
+         bool requires_grad) {
+        return leaf(stop ? arange(start, *stop, step, parse_dtype(dtype))
+                         : arange(0.0, start, step, parse_dtype(dtype)),
+                    requires_grad);
       },
       py::arg("start"), py::arg("stop") = py::none(), py::arg("step") = 1.0,
-      py::arg("dtype") = "float32");
+      py::arg("dtype") = "float32", py::kw_only(), py::arg("requires_grad") = false);
   m.def(
       "linspace",
-      [](double start, double end, std::int64_t steps, const std::string& dtype) {
-        return linspace(start, end, steps, parse_dtype(dtype));
+      [](double start, double end, std::int64_t steps, const std::string& dtype,
+         bool requires_grad) {
+        return leaf(linspace(start, end, steps, parse_dtype(dtype)), requires_grad);
       },
-      py::arg("start"), py::arg("end"), py::arg("steps"), py::arg("dtype") = "float32");
+      py::arg("start"), py::arg("end"), py::arg("steps"), py::arg("dtype") = "float32",
+      py::kw_only(), py::arg("requires_grad") = false);
   // Random draws use the generator kindling.manual_seed reseeds, or a fresh one from `seed`.
   auto draw = [&generator](const char* op, auto make) {
     return [&generator, op, make](const py::args& shape_object, const std::string& dtype,
-                                  std::optional<std::uint64_t> seed) {
+                                  std::optional<std::uint64_t> seed, bool requires_grad) {
       const Shape shape = shape_args(shape_object, op);
       if (seed) {
         Generator local(*seed);
-        return make(shape, local, parse_dtype(dtype));
+        return leaf(make(shape, local, parse_dtype(dtype)), requires_grad);
       }
-      return make(shape, generator, parse_dtype(dtype));
+      return leaf(make(shape, generator, parse_dtype(dtype)), requires_grad);
     };
   };
   m.def("rand", draw("rand", [](const Shape& s, Generator& g, DType d) { return rand(s, g, d); }),
         py::kw_only(), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
-        "Uniform in [0, 1)");
-  m.def(
-      "randn", draw("randn", [](const Shape& s, Generator& g, DType d) { return randn(s, g, d); }),
-      py::kw_only(), py::arg("dtype") = "float32", py::arg("seed") = py::none(), "Standard normal");
+        py::arg("requires_grad") = false, "Uniform in [0, 1)");
+  m.def("randn",
+        draw("randn", [](const Shape& s, Generator& g, DType d) { return randn(s, g, d); }),
+        py::kw_only(), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
+        py::arg("requires_grad") = false, "Standard normal");
+
+  // ---- threads, as torch.set_num_threads / torch.get_num_threads ----
+  m.def("set_num_threads", &set_num_threads, py::arg("threads"),
+        "Sets how many threads the CPU kernels use (at least 1); results do not depend on it");
+  m.def("get_num_threads", &get_num_threads, "How many threads the CPU kernels use");
 
   // ---- ops as functions ----
   // One per row of the elementwise and reduction families of the op table (op_list.hpp), and

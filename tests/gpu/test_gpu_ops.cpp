@@ -583,6 +583,23 @@ TEST_CASE("special values on cuda are the CPU's", "[gpu][special]") {
   }
 }
 
+TEST_CASE("reductions over expanded dimensions on cuda are the CPU's, without walking copies",
+          "[gpu][reduce]") {
+  KINDLING_REQUIRE_GPU();
+  Generator gen(11);
+  const Tensor base = randn({3, 1, 5}, gen);
+  for (const Axes& axes : {Axes{1}, Axes{0, 1}, Axes{}}) {
+    const Tensor cpu = base.expand({3, 64, 5});
+    const Tensor cuda = base.to(kCuda).expand({3, 64, 5});
+    check_close(sum(cuda, axes), sum(cpu, axes), 1e-6, 1e-6, "sum over copies");
+    check_close(max(cuda, axes), max(cpu, axes), 0, 0, "max over copies");
+  }
+  // 2^40 copies: walked one by one this would not finish.
+  const Tensor one = full({1, 1}, 0.75).to(kCuda);
+  const std::int64_t side = std::int64_t{1} << 20;
+  CHECK(sum(one.expand({side, side})).item() == 0.75 * 1099511627776.0);
+}
+
 TEST_CASE("to(cuda) and back is exact, and keeps leaves leaves", "[gpu][device]") {
   KINDLING_REQUIRE_GPU();
   Generator gen(7);

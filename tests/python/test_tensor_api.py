@@ -518,3 +518,51 @@ def test_creation_takes_sizes_as_separate_ints():
     assert kindling.randn(2, 5, seed=1).shape == (2, 5)
     assert np.array_equal(kindling.rand(3, 2, seed=4).numpy(), kindling.rand((3, 2), seed=4).numpy())
     assert kindling.zeros([]).shape == ()
+
+
+# ---- creation functions take requires_grad by keyword, as torch's ----
+@pytest.mark.parametrize("make_k, make_t", [
+    (lambda: kindling.zeros(2, 3, requires_grad=True), lambda t: t.zeros(2, 3, requires_grad=True)),
+    (lambda: kindling.ones(2, 3, requires_grad=True), lambda t: t.ones(2, 3, requires_grad=True)),
+    (lambda: kindling.full((2, 3), 1.5, requires_grad=True),
+     lambda t: t.full((2, 3), 1.5, requires_grad=True)),
+    (lambda: kindling.arange(0.0, 6.0, requires_grad=True),
+     lambda t: t.arange(0.0, 6.0, requires_grad=True)),
+    (lambda: kindling.linspace(0.0, 1.0, 6, requires_grad=True),
+     lambda t: t.linspace(0.0, 1.0, 6, requires_grad=True)),
+    (lambda: kindling.rand(2, 3, seed=1, requires_grad=True),
+     lambda t: t.rand(2, 3, requires_grad=True)),
+    (lambda: kindling.randn(2, 3, seed=1, requires_grad=True),
+     lambda t: t.randn(2, 3, requires_grad=True)),
+])
+def test_creation_requires_grad(torch, make_k, make_t):
+    k, t = make_k(), make_t(torch)
+    assert k.requires_grad and t.requires_grad
+    assert k.is_leaf and t.is_leaf
+    assert tuple(k.shape) == tuple(t.shape)
+    (k * k).sum().backward()
+    (t * t).sum().backward()
+    # d(sum x^2)/dx = 2x, for each side's own values.
+    assert_same(k.grad, 2 * k.detach().numpy())
+    np.testing.assert_allclose(t.grad.numpy(), 2 * t.detach().numpy(), rtol=1e-6)
+    assert not kindling.zeros(2).requires_grad  # the default, as torch's
+
+
+# ---- the thread count, as torch.set_num_threads / get_num_threads ----
+def test_num_threads_round_trip_and_results_do_not_depend_on_it():
+    before = kindling.get_num_threads()
+    x = kindling.randn(1 << 18, seed=3, dtype="float64")
+    w = kindling.randn(512, 512, seed=4)
+    try:
+        kindling.set_num_threads(1)
+        assert kindling.get_num_threads() == 1
+        one = (x.sum().item(), (w @ w).numpy())
+        kindling.set_num_threads(2)
+        assert kindling.get_num_threads() == 2
+        two = (x.sum().item(), (w @ w).numpy())
+    finally:
+        kindling.set_num_threads(before)
+    assert one[0] == two[0]
+    assert np.array_equal(one[1], two[1])
+    with pytest.raises(kindling.Error, match="set_num_threads: threads must be at least 1, got 0"):
+        kindling.set_num_threads(0)

@@ -20,9 +20,15 @@ std::vector<float> workload() {
   Tensor x = randn({1000, 1100}, gen).set_requires_grad();
   Tensor w = randn({1100, 64}, gen).set_requires_grad();
   const Tensor big = randn({1 << 20}, gen);
-  std::vector<Tensor> results = {
-      sum(big),     sum(exp(big * 0.1)), max(big),     sum(x, {0}), sum(x.transpose(0, 1), {1}),
-      mean(x, {1}), logsumexp(x, {1}),   x * 2.0 + 1.0};
+  std::vector<Tensor> results = {sum(big),
+                                 sum(exp(big * 0.1)),
+                                 max(big),
+                                 sum(x, {0}),
+                                 sum(x.transpose(0, 1), {1}),
+                                 mean(x, {1}),
+                                 logsumexp(x, {1}),
+                                 x * 2.0 + 1.0,
+                                 sum(x.expand({3, 1000, 1100}), {0})};
   const Tensor loss = sum(tanh(matmul(x, w))) + sum(sigmoid(x) * x);
   loss.backward();
   results.push_back(loss);
@@ -37,12 +43,17 @@ std::vector<float> workload() {
 }
 
 TEST_CASE("1 and 2 OpenMP threads give identical results", "[tensor][threads]") {
-  const int previous = omp_get_max_threads();
-  omp_set_num_threads(1);
+  const int previous = get_num_threads();
+  set_num_threads(1);
+  CHECK(get_num_threads() == 1);
+  CHECK(omp_get_max_threads() == 1);  // the count is OpenMP's
   const std::vector<float> one = workload();
-  omp_set_num_threads(2);
+  set_num_threads(2);
+  CHECK(get_num_threads() == 2);
   const std::vector<float> two = workload();
-  omp_set_num_threads(previous);
+  set_num_threads(previous);
+  CHECK_THROWS_WITH(set_num_threads(0), "set_num_threads: threads must be at least 1, got 0");
+  CHECK(get_num_threads() == previous);
   REQUIRE(one.size() == two.size());
   std::size_t differences = 0;
   for (std::size_t i = 0; i < one.size(); ++i)

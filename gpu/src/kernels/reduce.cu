@@ -27,6 +27,7 @@ struct ReduceLayout {
   index_t nk = 1, nr = 1;
   index_t kept_shape[kMaxDims] = {}, kept_x[kMaxDims] = {}, kept_out[kMaxDims] = {};
   index_t red_shape[kMaxDims] = {}, red_x[kMaxDims] = {};
+  double repeats = 1;  // reduced stride-0 sizes left out of the walk (Note [expanded reductions])
 };
 
 // Appends a dimension to a group, merging it into the previous one when memory allows.
@@ -86,13 +87,16 @@ __device__ inline Acc<T> combine(ReduceKernel op, Acc<T> a, Acc<T> b) {
 }
 
 template <class T>
-__device__ inline void store(ReduceKernel op, void* out, index_t at, Acc<T> acc) {
-  if (op == ReduceKernel::argmax || op == ReduceKernel::argmin)
+__device__ inline void store(ReduceKernel op, const ReduceLayout& l, void* out, index_t at,
+                             Acc<T> acc) {
+  if (op == ReduceKernel::argmax || op == ReduceKernel::argmin) {
     static_cast<std::int64_t*>(out)[at] = acc.index;
-  else if (op == ReduceKernel::sum)
-    // A sum starts from +0, as the CPU twin's and PyTorch's: the sum of -0s is +0.
+  } else if (op == ReduceKernel::sum) {
+    // The sum over copies is one product, as in the CPU twin; a sum starts from +0, as the CPU
+    // twin's and PyTorch's: the sum of -0s is +0.
+    if constexpr (std::is_floating_point_v<T>) acc.value *= static_cast<T>(l.repeats);
     static_cast<T*>(out)[at] = acc.index < 0 ? T(0) : element::add(acc.value, T(0));
-  else
+  } else
     static_cast<T*>(out)[at] = acc.index < 0 ? T(0) : acc.value;
 }
 
@@ -106,7 +110,7 @@ __global__ void reduce_thread_kernel(ReduceKernel op, ReduceLayout l, const T* x
     Acc<T> acc{x[xo], 0};
     for (index_t r = 1; r < l.nr; ++r)
       acc = combine(op, acc, Acc<T>{x[xo + red_offset(l, r)], r});
-    store(op, out, oo, acc);
+    store(op, l, out, oo, acc);
   }
 }
 
@@ -141,7 +145,7 @@ __global__ void reduce_block_kernel(ReduceKernel op, ReduceLayout l, const T* x,
     if (threadIdx.x == 0) {
       const Acc<T> total{values[0], indices[0]};
       if (splits == 1) {
-        store(op, out, oo, total);
+        store(op, l, out, oo, total);
       } else {
         partial_value[b] = total.value;
         partial_index[b] = total.index;
@@ -163,7 +167,7 @@ __global__ void reduce_finish_kernel(ReduceKernel op, ReduceLayout l, index_t sp
     Acc<T> acc{T(0), -1};
     for (index_t s = 0; s < splits; ++s)
       acc = combine(op, acc, Acc<T>{partial_value[k * splits + s], partial_index[k * splits + s]});
-    store(op, out, oo, acc);
+    store(op, l, out, oo, acc);
   }
 }
 
@@ -171,13 +175,21 @@ __global__ void reduce_finish_kernel(ReduceKernel op, ReduceLayout l, index_t sp
 
 void reduce(ReduceKernel op, const StridedView& x, const StridedView& out) {
   ReduceLayout l;
+  // Reduced stride-0 dimensions are copies: left out of the walk for sum (a product at the end),
+  // max and min, as in the CPU twin (Note [expanded reductions] in tensor/src/cpu/reduce.cpp).
+  const bool fold_repeats = (x.dtype == DType::float32 || x.dtype == DType::float64) &&
+                            op != ReduceKernel::argmax && op != ReduceKernel::argmin;
+  bool empty = false;
   for (int d = 0; d < x.ndim; ++d) {
+    if (x.shape[d] == 0) empty = true;
     if (x.shape[d] == 1) continue;
-    if (out.shape[d] == 1)
-      push(l.red_ndim, l.red_shape, l.red_x, nullptr, x.shape[d], x.strides[d], 0);
-    else
+    if (out.shape[d] != 1)
       push(l.kept_ndim, l.kept_shape, l.kept_x, l.kept_out, x.shape[d], x.strides[d],
            out.strides[d]);
+    else if (fold_repeats && x.strides[d] == 0)
+      l.repeats *= static_cast<double>(x.shape[d]);
+    else
+      push(l.red_ndim, l.red_shape, l.red_x, nullptr, x.shape[d], x.strides[d], 0);
   }
   if (l.kept_ndim == 0) push(l.kept_ndim, l.kept_shape, l.kept_x, l.kept_out, 1, 0, 0);
   if (l.red_ndim == 0) push(l.red_ndim, l.red_shape, l.red_x, nullptr, 1, 0, 0);
@@ -186,7 +198,7 @@ void reduce(ReduceKernel op, const StridedView& x, const StridedView& out) {
   for (int d = 0; d < l.red_ndim; ++d)
     l.nr *= l.red_shape[d];
   if (l.nk == 0) return;
-  if (l.nr == 0) {  // an empty sum is 0; the ops reject the rest
+  if (l.nr == 0 || empty) {  // an empty sum is 0; the ops reject the rest
     fill(out, 0.0);
     return;
   }

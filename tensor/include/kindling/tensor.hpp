@@ -9,3 +9,4 @@
 #include "kindling/tensor/creation.hpp"
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"
+#include "kindling/tensor/threads.hpp"

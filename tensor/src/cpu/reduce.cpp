@@ -103,6 +103,13 @@ void reduce_inner(ReduceKernel op, const T* x, T* out, const Group& kept, const 
     out[0] = result;
     return;
   }
+  if (kept.ndim == 1 && runs == 1) {  // one run per output (a sum over the last dimension)
+    const std::int64_t xs = kept.x_stride[0], os = kept.out_stride[0];
+#pragma omp parallel for schedule(static) if (parallel && nk > 1)
+    for (std::int64_t k = 0; k < nk; ++k)
+      out[k * os] = reduce_run(op, x + k * xs, run);
+    return;
+  }
 #pragma omp parallel for schedule(static) if (parallel && nk > 1)
   for (std::int64_t k = 0; k < nk; ++k) {
     const auto [xk, ok] = kept.offsets(k, kept.ndim);
@@ -160,21 +167,33 @@ void reduce_generic(ReduceKernel op, const T* x, void* out_data, const Group& ke
 }  // namespace
 
 void reduce(ReduceKernel op, const StridedView& x, const StridedView& out) {
+  const bool arg = op == ReduceKernel::argmax || op == ReduceKernel::argmin;
+  const bool floating = x.dtype == DType::float32 || x.dtype == DType::float64;
+  // Note [expanded reductions]: a reduced dimension of stride 0 (an expand, or the ones that
+  // sum's backward hands on) repeats the same elements. Walking it would read them again and
+  // again through the generic loop; instead it is left out of the walk, and a sum is multiplied
+  // by its size at the end, one rounding instead of size - 1 (torch sums the copies). max and
+  // min of copies are the copies. arg reductions keep it: their index counts it.
+  const bool fold_repeats = floating && !arg;
   Group kept, red;
+  bool empty = false;
+  double repeats = 1;  // the product of the reduced stride-0 sizes that fold_repeats left out
   for (int d = 0; d < x.ndim; ++d) {
+    if (x.shape[d] == 0) empty = true;
     if (x.shape[d] == 1) continue;
-    if (out.shape[d] == 1)
-      red.push(x.shape[d], x.strides[d], 0);
-    else
+    if (out.shape[d] != 1)
       kept.push(x.shape[d], x.strides[d], out.strides[d]);
+    else if (fold_repeats && x.strides[d] == 0)
+      repeats *= static_cast<double>(x.shape[d]);
+    else
+      red.push(x.shape[d], x.strides[d], 0);
   }
   if (kept.ndim == 0) kept.push(1, 0, 0);
   if (red.ndim == 0) red.push(1, 0, 0);
-  if (red.numel() == 0 || kept.numel() == 0) {  // an empty sum is 0; the ops reject the rest
+  if (empty) {  // an empty sum is 0; the ops reject the rest
     fill(out, 0.0);
     return;
   }
-  const bool arg = op == ReduceKernel::argmax || op == ReduceKernel::argmin;
   with_dtype(x.dtype, [&]<class T>() {
     const T* xp = static_cast<const T*>(x.data);
     if constexpr (std::is_floating_point_v<T>) {
@@ -188,8 +207,17 @@ void reduce(ReduceKernel op, const StridedView& x, const StridedView& out) {
       }
       // A sum starts from +0, as PyTorch's: the sum of -0s (or of one -0) is +0, not -0.
       if (op == ReduceKernel::sum) {
-        for (std::int64_t k = 0, nk = kept.numel(); k < nk; ++k)
-          op_out[kept.offsets(k, kept.ndim).second] += T(0);
+        const T factor = static_cast<T>(repeats);
+        const std::int64_t nk = kept.numel();
+        if (kept.ndim == 1 && kept.out_stride[0] == 1) {  // the common case, without offsets()
+          for (std::int64_t k = 0; k < nk; ++k)
+            op_out[k] = op_out[k] * factor + T(0);
+        } else {
+          for (std::int64_t k = 0; k < nk; ++k) {
+            T& o = op_out[kept.offsets(k, kept.ndim).second];
+            o = o * factor + T(0);
+          }
+        }
       }
     } else {
       reduce_generic(op, xp, out.data, kept, red);

@@ -2,6 +2,7 @@
 // -m flags (avx2, fma; Note [isa levels]).
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numbers>
 #include <type_traits>

@@ -2,6 +2,7 @@
 // compiled with the level's -m flags (avx512f, dq, bw, vl; Note [isa levels]).
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numbers>
 #include <type_traits>

@@ -1,8 +1,9 @@
 // The xsimd loops behind SimdOps, templated on the architecture (Note [simd dispatch]).
 // Included by simd_<arch>.cpp only, each inside its own namespace, so that the copies compiled
 // with different instruction sets never merge at link time.
-// The including file includes <cmath>, <limits>, <numbers>, <type_traits>, <xsimd/xsimd.hpp>,
-// kindling/tensor/formulas.hpp, kindling/tensor/special_values.hpp and simd.hpp first.
+// The including file includes <cmath>, <cstring>, <limits>, <numbers>, <type_traits>,
+// <xsimd/xsimd.hpp>, kindling/tensor/formulas.hpp, kindling/tensor/special_values.hpp and simd.hpp
+// first.
 
 template <class T, class Arch>
 struct Loops {
@@ -327,31 +328,46 @@ struct Loops {
                                    : kindling::special::minimum(p, q);
   }
 
+  // Whole vectors into four accumulators, then the remaining whole vectors into the first, then
+  // the last partial vector padded with an identity (-0 for a sum: -0 + v is v for every v, -0
+  // included; the last element for max and min, so that a run of ties such as 0 and -0 ends on
+  // its last element, as torch's), then the lanes pairwise. Short runs (a sum over a small
+  // dimension) stay in vectors, not in a scalar loop.
   static T reduce(kindling::kernels::ReduceKernel op, const T* x, std::int64_t n) {
     using kindling::kernels::ReduceKernel;
     const bool is_sum = op == ReduceKernel::sum;
-    const T init = is_sum ? T(0) : x[0];
-    std::int64_t i = 0;
-    T result = init;
+    if (n < W) {
+      T result = is_sum ? T(0) : x[0];
+      for (std::int64_t i = 0; i < n; ++i)
+        result = combine_scalar(op, result, x[i]);
+      return result;
+    }
+    B acc0 = B::load_unaligned(x);
+    std::int64_t i = W;
     if (n >= 4 * W) {
-      B acc0 = B::load_unaligned(x), acc1 = B::load_unaligned(x + W),
-        acc2 = B::load_unaligned(x + 2 * W), acc3 = B::load_unaligned(x + 3 * W);
+      B acc1 = B::load_unaligned(x + W), acc2 = B::load_unaligned(x + 2 * W),
+        acc3 = B::load_unaligned(x + 3 * W);
       for (i = 4 * W; i + 4 * W <= n; i += 4 * W) {
         acc0 = combine(op, acc0, B::load_unaligned(x + i));
         acc1 = combine(op, acc1, B::load_unaligned(x + i + W));
         acc2 = combine(op, acc2, B::load_unaligned(x + i + 2 * W));
         acc3 = combine(op, acc3, B::load_unaligned(x + i + 3 * W));
       }
-      const B acc = combine(op, combine(op, acc0, acc1), combine(op, acc2, acc3));
-      alignas(64) T lanes[W];
-      acc.store_aligned(lanes);
-      result = lanes[0];
-      for (std::int64_t j = 1; j < W; ++j)
-        result = combine_scalar(op, result, lanes[j]);
+      acc0 = combine(op, combine(op, acc0, acc1), combine(op, acc2, acc3));
     }
-    for (; i < n; ++i)
-      result = combine_scalar(op, result, x[i]);
-    return result;
+    for (; i + W <= n; i += W)
+      acc0 = combine(op, acc0, B::load_unaligned(x + i));
+    alignas(64) T lanes[W];
+    if (i < n) {
+      B(is_sum ? T(-0.0) : x[n - 1]).store_aligned(lanes);
+      std::memcpy(lanes, x + i, static_cast<std::size_t>(n - i) * sizeof(T));
+      acc0 = combine(op, acc0, B::load_aligned(lanes));
+    }
+    acc0.store_aligned(lanes);
+    for (std::int64_t half = W / 2; half >= 1; half /= 2)
+      for (std::int64_t j = 0; j < half; ++j)
+        lanes[j] = combine_scalar(op, lanes[j], lanes[j + half]);
+    return lanes[0];
   }
 
   static void accumulate(kindling::kernels::ReduceKernel op, const T* x, T* acc, std::int64_t n) {

@@ -2,6 +2,7 @@
 // which every x86-64 CPU runs, so this file needs no -m flags.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numbers>
 #include <type_traits>
