@@ -22,6 +22,7 @@
 
 #include "kindling/gpu/cuda.hpp"
 #include "kindling/tensor.hpp"
+#include "kindling_cli/machine.hpp"
 #include "kindling_cli/options.hpp"
 
 using namespace kindling;
@@ -448,6 +449,10 @@ void bench_gemm(bool quick, Generator& gen) {
     std::printf("%-22s %-22s %9.1f us  %8.1f GFLOP/s  kindling/cuBLAS %.2fx\n", "cublasSgemm",
                 (std::to_string(s) + "^3").c_str(), ms_ref * 1e3, flops / (ms_ref * 1e-3) / 1e9,
                 ms_ref / ms);
+    std::printf(
+        "RESULT bench=gpu_kernels case=sgemm_%lld kindling=%.2fus peer=cublas peer_value=%.2fus "
+        "ratio=%.3f\n",
+        static_cast<long long>(s), ms * 1e3, ms_ref * 1e3, ms / ms_ref);
   }
   cublasDestroy(handle);
 }
@@ -460,8 +465,9 @@ int bench(bool quick) {
   }
   cudaDeviceProp prop{};
   check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
-  std::printf("device: %s (sm_%d%d, %d SMs)%s\n", prop.name, prop.major, prop.minor,
-              prop.multiProcessorCount, quick ? "  [quick]" : "");
+  std::printf("device: %s (sm_%d%d, %d SMs)%s\ncpu: %s\n", prop.name, prop.major, prop.minor,
+              prop.multiProcessorCount, quick ? "  [quick]" : "",
+              kindling_cli::cpu_model().c_str());
   std::printf("%-22s %-22s %12s\n", "kernel", "input", "time");
   Generator gen(2024);
   bench_elementwise(quick, gen);

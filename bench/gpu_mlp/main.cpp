@@ -12,10 +12,12 @@
 #include <cstdio>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kindling/gpu/cuda.hpp"
 #include "kindling/nn.hpp"
+#include "kindling_cli/machine.hpp"
 #include "kindling_cli/options.hpp"
 #include "kindling_cli/spawn.hpp"
 
@@ -85,14 +87,17 @@ int bench(bool peer) {
   }
   std::printf(
       "Fashion-MNIST MLP 784-256-128-10 training step on cuda:0 (forward, cross-entropy, "
-      "backward, AdamW)\n");
+      "backward, AdamW)\ncpu: %s\n",
+      kindling_cli::cpu_model().c_str());
+  std::vector<std::tuple<std::int64_t, double, double>> results;  // batch, kindling, torch (ms)
   for (std::int64_t batch : {64, 1024}) {
     const int steps = batch == 64 ? 500 : 200;
     const Result r = run(batch, steps);
     std::printf("batch %5lld: kindling %8.3f ms/step, %6.1f launches/step (loss %.4f)\n",
                 static_cast<long long>(batch), r.ms_per_step, r.launches_per_step, r.loss);
+    double t = 0;
     if (peer) {
-      const double t = torch_peer(batch, steps);
+      t = torch_peer(batch, steps);
       if (t > 0)
         std::printf("batch %5lld: pytorch  %8.3f ms/step  -> kindling is %.2fx %s\n",
                     static_cast<long long>(batch), t,
@@ -101,6 +106,19 @@ int bench(bool peer) {
       else
         std::printf("batch %5lld: PyTorch CUDA peer did not run\n", static_cast<long long>(batch));
     }
+    results.push_back({batch, r.ms_per_step, t});
+  }
+  for (const auto& [batch, k, t] : results) {
+    if (t > 0)
+      std::printf(
+          "RESULT bench=gpu_mlp case=step_b%lld kindling=%.4gms peer=torch peer_value=%.4gms "
+          "ratio=%.3f\n",
+          static_cast<long long>(batch), k, t, k / t);
+    else
+      std::printf(
+          "RESULT bench=gpu_mlp case=step_b%lld kindling=%.4gms peer=none peer_value=none "
+          "ratio=none\n",
+          static_cast<long long>(batch), k);
   }
   return 0;
 }

@@ -46,10 +46,16 @@ double median_seconds(int repeats, const std::function<void()>& body) {
   return kindling_cli::median(times);
 }
 
-// STREAM-style triad a = b + s * c on 3 x 128 MiB: what the memory system sustains.
+// STREAM-style triad a = b + s * c on 3 x 128 MiB: what the memory system sustains. The arrays
+// are kindling tensors, so they get the huge pages kindling's allocator asks for (Note [huge
+// pages] in tensor/src/cpu/memory.cpp), as the ops' tensors do.
 double triad_bandwidth(int threads) {
   const std::int64_t n = 32 << 20;
-  std::vector<float> a(n), b(n, 1.0f), c(n, 2.0f);
+  const kindling::Tensor ta = kindling::zeros({n}), tb = kindling::full({n}, 1.0),
+                         tc = kindling::full({n}, 2.0);
+  float* a = static_cast<float*>(ta.raw_data());
+  const float* b = static_cast<const float*>(tb.raw_data());
+  const float* c = static_cast<const float*>(tc.raw_data());
   const double t = median_seconds(5, [&] {
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (std::int64_t i = 0; i < n; ++i)
