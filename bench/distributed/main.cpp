@@ -12,8 +12,9 @@
 // compute alone on this machine; the models then drift apart).
 //
 // Targets (issue 18): at least 1.7x from 1 rank to 2 on a 2-core machine, and faster than
-// PyTorch DDP at 2 ranks. PyTorch runs at its best (OPENBLAS_CORETYPE unset, glibc's malloc
-// thresholds raised, as bench/train_step's best case). The children start without a shell.
+// PyTorch DDP at 2 ranks. PyTorch runs at its best: the fastest, on a short 1-rank epoch, of the
+// OpenBLAS kernel sets and malloc tunings kindling_cli/peer_environment.hpp lists. The children
+// start without a shell.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

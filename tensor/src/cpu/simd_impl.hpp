@@ -151,8 +151,8 @@ struct Loops {
   };
 
   // ---- unary: one case per kernel, from the op table ----
-  static B apply_unary(kindling::kernels::UnaryKernel op, const B& x,
-                       const kindling::UnaryArgs& args) {
+  [[gnu::always_inline]] static inline B apply_unary(kindling::kernels::UnaryKernel op, const B& x,
+                                                     const kindling::UnaryArgs& args) {
     using kindling::kernels::UnaryKernel;
     switch (op) {
 #define KINDLING_X(name, ...) \
@@ -171,19 +171,40 @@ struct Loops {
     return x;
   }
 
-  static void unary(kindling::kernels::UnaryKernel op, const T* x, T* y, std::int64_t n,
-                    const kindling::UnaryArgs& args) {
+  // The loop is instantiated per kernel (the switch is taken once per call, not once per
+  // vector), so each formula is inlined into its own loop and its constants stay in registers.
+  template <kindling::kernels::UnaryKernel K>
+  static void unary_loop(const T* x, T* y, std::int64_t n, const kindling::UnaryArgs& args) {
     std::int64_t i = 0;
     for (; i + W <= n; i += W)
-      apply_unary(op, B::load_unaligned(x + i), args).store_unaligned(y + i);
+      apply_unary(K, B::load_unaligned(x + i), args).store_unaligned(y + i);
     if (i < n) {
       // The tail through the same vector code, on a padded copy, so tail and body agree exactly.
       alignas(64) T in[W] = {}, out[W];
       for (std::int64_t j = 0; i + j < n; ++j)
         in[j] = x[i + j];
-      apply_unary(op, B::load_unaligned(in), args).store_unaligned(out);
+      apply_unary(K, B::load_unaligned(in), args).store_unaligned(out);
       for (std::int64_t j = 0; i + j < n; ++j)
         y[i + j] = out[j];
+    }
+  }
+
+  static void unary(kindling::kernels::UnaryKernel op, const T* x, T* y, std::int64_t n,
+                    const kindling::UnaryArgs& args) {
+    using kindling::kernels::UnaryKernel;
+    switch (op) {
+#define KINDLING_X(name, ...) \
+  case UnaryKernel::name:     \
+    return unary_loop<UnaryKernel::name>(x, y, n, args);
+      KINDLING_UNARY_KERNELS(KINDLING_X)
+#undef KINDLING_X
+#define KINDLING_X(name, ...)                            \
+  case UnaryKernel::name:                                \
+    return unary_loop<UnaryKernel::name>(x, y, n, args); \
+  case UnaryKernel::name##_grad:                         \
+    return unary_loop<UnaryKernel::name##_grad>(x, y, n, args);
+      KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
+#undef KINDLING_X
     }
   }
 
