@@ -75,36 +75,6 @@ std::string format(const char* fmt, Args... args) {
 // Set in the re-executed benchmark: the probes are done and OpenBLAS runs the chosen kernel set.
 constexpr const char* kChosenMarker = "KINDLING_BENCH_GEMM_OPENBLAS_CHOSEN";
 
-// --probe-openblas: GFLOP/s of OpenBLAS's sgemm, the geometric mean of a 1024 square and the
-// MLP's forward at batch 64, on one thread (the best of 5 samples of about 20 ms).
-double probe_openblas() {
-  openblas_set_num_threads(1);
-  double product = 1;
-  for (const auto& [m, n, k] : {std::array<int, 3>{1024, 1024, 1024}, {64, 256, 784}}) {
-    std::vector<float> a(static_cast<std::size_t>(m) * k, 0.5f),
-        b(static_cast<std::size_t>(k) * n, 0.25f), c(static_cast<std::size_t>(m) * n);
-    auto call = [&] {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data(), k, b.data(),
-                  n, 0.0f, c.data(), n);
-    };
-    call();
-    double best = 1e30;
-    for (int s = 0; s < 5; ++s) {
-      int calls = 0;
-      const auto start = clock_type::now();
-      double elapsed = 0;
-      while (elapsed < 0.02) {
-        call();
-        ++calls;
-        elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
-      }
-      best = std::min(best, elapsed / calls);
-    }
-    product *= 2.0 * m * n * k / best * 1e-9;
-  }
-  return std::sqrt(product);
-}
-
 // Probes every OpenBLAS kernel set in a child and re-executes the benchmark with the fastest.
 void choose_openblas_core(char** argv) {
   if (std::getenv(kChosenMarker) != nullptr) return;
@@ -171,6 +141,26 @@ std::vector<double> samples(F&& call, int count, double sample_s) {
     out.push_back(std::chrono::duration<double>(clock_type::now() - start).count() / iters);
   }
   return out;
+}
+
+// --probe-openblas: GFLOP/s of OpenBLAS's sgemm, the geometric mean of a 1024 square and the
+// MLP's forward at batch 64, on one thread (the best of 5 samples of about 20 ms).
+double probe_openblas() {
+  openblas_set_num_threads(1);
+  double product = 1;
+  for (const auto& [m, n, k] : {std::array<int, 3>{1024, 1024, 1024}, {64, 256, 784}}) {
+    std::vector<float> a(static_cast<std::size_t>(m) * k, 0.5f);
+    std::vector<float> b(static_cast<std::size_t>(k) * n, 0.25f);
+    std::vector<float> c(static_cast<std::size_t>(m) * n);
+    const std::vector<double> t = samples(
+        [&] {
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data(), k,
+                      b.data(), n, 0.0f, c.data(), n);
+        },
+        5, 0.02);
+    product *= 2.0 * m * n * k / *std::min_element(t.begin(), t.end()) * 1e-9;
+  }
+  return std::sqrt(product);
 }
 
 double median(std::vector<double> v) {

@@ -5,11 +5,11 @@
 // So a benchmark runs its peer once per environment, keeps the fastest and prints which it was.
 #pragma once
 
-#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "kindling_cli/machine.hpp"
 #include "kindling_cli/spawn.hpp"
 
 namespace kindling_cli {
@@ -35,21 +35,15 @@ struct PeerEnvironment {
   }
 };
 
-// The CPU's flags from /proc/cpuinfo ("avx2", "avx512f", ...), space separated.
-inline std::string cpu_flags() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);)
-    if (line.rfind("flags", 0) == 0) return " " + line.substr(line.find(':') + 1) + " ";
-  return " ";
-}
-
 // OpenBLAS's kernel sets this CPU can run: unset (its own detection) first, then SkylakeX and
 // Cooperlake where the CPU has AVX-512 (and BF16), then Haswell (AVX2 + FMA). Forcing a set the
 // CPU lacks would end the peer with SIGILL, so those are left out.
 inline std::vector<std::string> openblas_core_candidates() {
   const std::string flags = cpu_flags();
   auto has = [&flags](const char* flag) {
-    return flags.find(" " + std::string(flag) + " ") != std::string::npos;
+    std::string word(1, ' ');  // appends, not operator+: GCC 12's -Wrestrict misfires on it
+    word.append(flag).push_back(' ');
+    return flags.find(word) != std::string::npos;
   };
   std::vector<std::string> cores = {""};
   if (has("avx512f") && has("avx512bw") && has("avx512vl") && has("avx512dq"))
