@@ -14,6 +14,9 @@ build_packages=(
   dataset-fashion-mnist
   gnuplot-nox  # the demo's loss-curve PNG
   emscripten   # the web playground (web/): the engine compiled to WebAssembly
+  # the site (docs/, the `docs` target the demo builds): Sphinx, its extensions, Doxygen
+  doxygen pandoc python3-sphinx python3-myst-parser python3-nbsphinx python3-breathe
+  python3-sphinx-rtd-theme python3-sphinx-inline-tabs
 )
 test_packages=(
   python3-pytest python3-torch libopenblas-dev

@@ -357,6 +357,8 @@ namespace kindling {
 
 std::string to_dot(const Value& root, const engine::DotOptions& options,
                    const engine::DotStyle<ValueNode>& style) {
+  // A moved-from Value has no node: the walk would start from null.
+  KINDLING_CHECK(root.node() != nullptr, "to_dot: the Value has no node (moved from)");
   return engine::to_dot(root.node(), options, style);
 }
 

@@ -48,6 +48,7 @@ class DataRestorer {
 
 GradcheckReport gradcheck(const Value& root, double step) {
   KINDLING_CHECK(step > 0.0 && std::isfinite(step), "gradcheck: step must be positive, got ", step);
+  KINDLING_CHECK(root.node() != nullptr, "gradcheck: the Value has no node (moved from)");
   const std::vector<ValueNode*> order = engine::topological_order(root.node());
   DataRestorer restorer(order);
 
@@ -82,6 +83,7 @@ GradcheckReport gradcheck(const Value& root, double step) {
 std::string gradcheck_dot(const Value& root, const GradcheckReport& report,
                           const engine::DotOptions& options,
                           const GradcheckThresholds& thresholds) {
+  KINDLING_CHECK(root.node() != nullptr, "gradcheck_dot: the Value has no node (moved from)");
   // The report is by topological order, as the DOT ids are; look nodes up by address.
   std::vector<std::pair<const ValueNode*, const NodeGradcheck*>> by_node;
   for (const NodeGradcheck& check : report.nodes)

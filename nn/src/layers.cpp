@@ -69,6 +69,11 @@ Tensor Sequential::forward(const Tensor& x) {
   return y;
 }
 
+Module& Sequential::operator[](std::size_t i) const {
+  KINDLING_CHECK(i < size(), "Sequential: index ", i, " is out of range for ", size(), " modules");
+  return *children()[i].second;
+}
+
 void ModuleList::push_back(std::shared_ptr<Module> module) {
   add_child(std::to_string(children().size()), std::move(module));
 }

@@ -79,6 +79,10 @@ __all__ += ["FRAME_LEGEND", "BackwardStep", "ExpressionError", "GradContribution
 # is torch's autograd.grad; for Values it is _kindling._value_grad (same signature).
 from ._kindling import GRAD_FRAME_LEGEND, GradGraphStep, GradGraphStepper, ValueHookHandle  # noqa: F401,E501
 
+for _cls in (GradGraphStep, GradGraphStepper, ValueHookHandle):
+    _cls.__module__ = "kindling"
+del _cls
+
 __all__ += ["GRAD_FRAME_LEGEND", "GradGraphStep", "GradGraphStepper", "ValueHookHandle"]
 
 # kindling.Tensor and its functions.

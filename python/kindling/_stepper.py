@@ -12,21 +12,52 @@ from ._dot import DotGraph
 
 
 def frame(stepper, rankdir="LR"):
-    """The graph as the stepper has left it: the node just stepped in amber, done nodes grey,
-    complete gradients green and solid, partial ones dashed, edges labelled with what they
-    carried (kindling.FRAME_LEGEND says it in words)."""
+    """The graph as the stepper has left it, as a :class:`DotGraph` (``ValueStepper.frame``).
+
+    The node just stepped is amber, done nodes grey, complete gradients green and solid, partial
+    ones dashed, and the edges are labelled with what they carried (kindling.FRAME_LEGEND says it
+    in words).
+
+    Args:
+        rankdir (str): ``'LR'`` (default) or ``'TB'``.
+
+    Raises:
+        kindling.Error: for another rankdir.
+
+    Example:
+        >>> x = kindling.Value(3.0, "x")
+        >>> stepper = kindling.ValueStepper(x * x)
+        >>> _ = stepper.step()
+        >>> stepper.frame().source.startswith("digraph")
+        True
+    """
     return DotGraph(stepper._frame_dot(rankdir))
 
 
 class Player:
-    """A self-contained HTML page stepping through a backward pass, shown by Jupyter in an iframe
-    (the page carries its own script and styles, which must not leak into the notebook)."""
+    """A self-contained HTML page that steps through a backward pass: what :func:`player` returns.
+
+    Jupyter shows it in an iframe (the page carries its own script and styles, which must not leak
+    into the notebook); ``save(path)`` writes it for a browser. ``page`` is the HTML text.
+    """
 
     def __init__(self, page, height=520):
+        """Wraps ``page`` (the HTML text), shown ``height`` pixels high in a notebook."""
         self.page = page
         self.height = height
 
     def save(self, path):
+        """Writes the page to ``path`` (an .html file opens in any browser) and returns ``path``.
+
+        Raises:
+            kindling.Error: when the file cannot be written.
+
+        Example:
+            >>> import os, tempfile
+            >>> path = os.path.join(tempfile.mkdtemp(), "pass.html")
+            >>> kindling.Player("<html></html>").save(path) == path
+            True
+        """
         _kindling._write_text_file(str(path), self.page)
         return path
 
@@ -38,8 +69,30 @@ class Player:
 
 
 def player(root, title="backward pass", rankdir="LR", height=520):
-    """Steps a fresh ValueStepper over `root` from the first frame to the last and returns the
-    HTML player of the frames. The graph's gradients are left as backward() leaves them."""
+    """The backward pass of ``root`` as an HTML :class:`Player`, one frame per step.
+
+    Steps a fresh ValueStepper over ``root`` from the first frame to the last, drawing each frame
+    with Graphviz (so it needs ``dot``); the page has buttons to step back and forth. The graph's
+    gradients are left as backward() leaves them.
+
+    Args:
+        root (Value): the Value to differentiate.
+        title (str): the page's title.
+        rankdir (str): ``'LR'`` (default) or ``'TB'``.
+        height (int): the iframe's height in a notebook, in pixels.
+
+    Raises:
+        RuntimeError: without Graphviz's ``dot`` on PATH.
+
+    Example:
+        >>> x = kindling.Value(3.0, "x")
+        >>> if kindling.dot_available():        # the frames are drawn by Graphviz
+        ...     page = kindling.player(x * x, title="x squared").page
+        ...     print(page.startswith("<!DOCTYPE html>"), x.grad)
+        ... else:
+        ...     print(True, 6.0)
+        True 6.0
+    """
     stepper = _kindling.ValueStepper(root)
     frames = []
     while True:

@@ -1,11 +1,13 @@
-"""kindling.cuda: is a CUDA device there, and the device's memory figures.
+"""kindling.cuda: is a CUDA device there, which one is current, and the allocator's figures, as torch.cuda.
+
+Tensors and modules move with ``t.to("cuda")`` / ``model.to("cuda")``. Every function here works
+in every build: without CUDA (a CPU-only build, or no driver or device) ``is_available()`` is
+False, ``device_count()`` is 0 and ``unavailable_reason()`` says why.
 
     >>> import kindling
-    >>> kindling.cuda.is_available()        # False on a machine without a GPU (or a CPU-only build)
-    >>> kindling.cuda.unavailable_reason()  # why not, in words
-
-Tensors and modules move with ``t.to("cuda")`` / ``model.to("cuda")``; every function here works
-in every build (without CUDA, is_available() is False and device_count() is 0).
+    >>> available = kindling.cuda.is_available()   # False without a GPU or in a CPU-only build
+    >>> available == (kindling.cuda.unavailable_reason() == "")
+    True
 """
 
 from ._kindling.cuda import (  # noqa: F401  (re-exported)

@@ -34,9 +34,14 @@ struct NoSyncScope {
 
 void bind_distributed(py::module_& m) {
   py::module_ d = m.def_submodule("_distributed", "kindling::dist (kindling.distributed)");
-  py::enum_<dist::ReduceOp>(d, "ReduceOp")
-      .value("SUM", dist::ReduceOp::Sum)
-      .value("AVG", dist::ReduceOp::Average);
+  py::enum_<dist::ReduceOp>(
+      d, "ReduceOp",
+      R"(How ``all_reduce`` combines the ranks' tensors, as torch.distributed.ReduceOp.
+
+Only SUM and AVG exist (torch also has PRODUCT, MIN, MAX, ...).)")
+      .value("SUM", dist::ReduceOp::Sum, "The elementwise sum over the ranks.")
+      .value("AVG", dist::ReduceOp::Average,
+             "The elementwise mean over the ranks (floating-point tensors only).");
   d.def(
       "init",
       [](double timeout_s) {
@@ -87,24 +92,55 @@ void bind_distributed(py::module_& m) {
   });
 
   py::class_<dist::DistributedDataParallel, nn::Module,
-             std::shared_ptr<dist::DistributedDataParallel>>(d, "DistributedDataParallel")
-      .def(py::init([](std::shared_ptr<nn::Module> module, double bucket_cap_mb,
-                       double first_bucket_cap_mb, bool broadcast_buffers) {
-             return std::make_shared<dist::DistributedDataParallel>(
-                 std::move(module),
-                 dist::DdpOptions{bucket_cap_mb, first_bucket_cap_mb, broadcast_buffers});
-           }),
-           py::arg("module"), py::arg("bucket_cap_mb") = 25.0, py::arg("first_bucket_cap_mb") = 1.0,
-           py::arg("broadcast_buffers") = true,
-           py::keep_alive<1, 2>())  // the Python module object (its forward may be Python's)
+             std::shared_ptr<dist::DistributedDataParallel>>(
+      d, "DistributedDataParallel",
+      "kindling::dist::DistributedDataParallel; kindling.distributed.DistributedDataParallel "
+      "documents it.")
+      .def(
+          py::init([](std::shared_ptr<nn::Module> module, double bucket_cap_mb,
+                      double first_bucket_cap_mb, bool broadcast_buffers) {
+            return std::make_shared<dist::DistributedDataParallel>(
+                std::move(module),
+                dist::DdpOptions{bucket_cap_mb, first_bucket_cap_mb, broadcast_buffers});
+          }),
+          py::arg("module"), py::arg("bucket_cap_mb") = 25.0, py::arg("first_bucket_cap_mb") = 1.0,
+          py::arg("broadcast_buffers") = true,
+          py::keep_alive<1, 2>(),  // the Python module object (its forward may be Python's)
+          R"(Wraps ``module`` (collective: every rank makes one). See kindling.distributed.DistributedDataParallel.
+
+Args:
+    module (Module): the model, with the same parameter names, dtypes and shapes on every rank.
+    bucket_cap_mb (float): the cap of every gradient bucket but the first, in MiB (default 25).
+    first_bucket_cap_mb (float): the first bucket's cap, in MiB (default 1).
+    broadcast_buffers (bool): copy rank 0's buffers (BatchNorm's statistics) to every rank at
+        construction (default True).
+
+Raises:
+    kindling.Error: before init_process_group, for a bucket cap that is not positive, a parameter
+        that is not float32 or float64, models that differ across ranks (naming the first
+        parameter and rank), and when a collective times out or fails.
+)")
       .def_property_readonly(
-          "module", [](const dist::DistributedDataParallel& ddp) { return ddp.shared_module(); })
-      .def("finish_gradient_synchronization",
-           &dist::DistributedDataParallel::finish_gradient_synchronization)
-      .def("bucket_count", &dist::DistributedDataParallel::bucket_count)
-      .def("bucket_parameter_names", &dist::DistributedDataParallel::bucket_parameter_names)
-      .def("all_reduces_started", &dist::DistributedDataParallel::all_reduces_started)
-      .def("all_reduces_overlapped", &dist::DistributedDataParallel::all_reduces_overlapped);
+          "module", [](const dist::DistributedDataParallel& ddp) { return ddp.shared_module(); },
+          "The wrapped module (what a checkpoint saves), as torch's ``ddp.module``.")
+      .def(
+          "finish_gradient_synchronization",
+          &dist::DistributedDataParallel::finish_gradient_synchronization,
+          R"(A no-op after a complete backward pass (whose last gradient hook already synchronized everything), or before any gradient of a pass arrived.
+
+Raises:
+    kindling.Error: naming the first parameter still without its gradient, when a pass gave
+        gradients to some parameters only.
+)")
+      .def("bucket_count", &dist::DistributedDataParallel::bucket_count,
+           "How many gradient buckets the parameters are packed into (int).")
+      .def("bucket_parameter_names", &dist::DistributedDataParallel::bucket_parameter_names,
+           "The parameter names of each bucket, in bucket order (list of lists of str).")
+      .def("all_reduces_started", &dist::DistributedDataParallel::all_reduces_started,
+           "How many bucket all-reduces were started so far (int).")
+      .def("all_reduces_overlapped", &dist::DistributedDataParallel::all_reduces_overlapped,
+           "How many of them started while backward still had gradients to compute: the "
+           "overlap of communication with computation, counted, not timed (int).");
 
   py::class_<NoSyncScope>(d, "_NoSync")
       .def(py::init([](dist::DistributedDataParallel& ddp) {

@@ -47,30 +47,78 @@ void bind_metrics(py::module_& m) {
       [](const py::object& logits, const py::object& targets) {
         return nn::accuracy(as_tensor(logits), as_tensor(targets));
       },
-      py::arg("logits"), py::arg("targets"));
-  py::class_<nn::ConfusionMatrix>(m, "ConfusionMatrix",
-                                  "Counts (true class, predicted class); rows are true classes")
-      .def(py::init<std::int64_t>(), py::arg("num_classes"))
+      py::arg("logits"), py::arg("targets"),
+      R"(The fraction of rows of ``logits`` whose argmax equals the target (a float).
+
+Args:
+    logits (Tensor): ``(N, C)`` scores.
+    targets (Tensor): ``(N,)`` int64 classes.
+
+Raises:
+    kindling.Error: for shapes that do not fit, or targets that are not int64.
+
+Example:
+    >>> logits = kindling.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, 1.0]])
+    >>> kindling.nn.accuracy(logits, kindling.tensor([0, 1, 1]))
+    0.6666666666666666
+)");
+  py::class_<nn::ConfusionMatrix>(
+      m, "ConfusionMatrix",
+      R"(Counts of (true class, predicted class) pairs over batches, with accuracy, precision, recall and F1 from them.
+
+Rows are true classes, columns predicted ones. The averaged scores follow scikit-learn's
+``average`` ('macro', 'micro', 'weighted', or None for the per-class list) with
+``zero_division=0``.
+
+Args:
+    num_classes (int): the number of classes (> 0).
+
+Example:
+    >>> cm = kindling.nn.ConfusionMatrix(2)
+    >>> cm.update(kindling.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, 1.0]]), kindling.tensor([0, 1, 1]))
+    >>> cm.numpy().tolist(), cm.total, cm.accuracy()
+    ([[1, 0], [1, 1]], 3, 0.6666666666666666)
+    >>> cm.precision(), cm.precision(None), cm.recall("micro")
+    (0.75, [0.5, 1.0], 0.6666666666666666)
+)")
+      .def(py::init<std::int64_t>(), py::arg("num_classes"),
+           "Makes an empty matrix (see the class docstring).")
       .def(
           "update",
           [](nn::ConfusionMatrix& c, const py::object& predictions, const py::object& targets) {
             c.update(as_tensor(predictions), as_tensor(targets));
           },
-          py::arg("predictions"), py::arg("targets"))
-      .def("count", &nn::ConfusionMatrix::count, py::arg("truth"), py::arg("predicted"))
-      .def_property_readonly("total", &nn::ConfusionMatrix::total)
-      .def_property_readonly("num_classes", &nn::ConfusionMatrix::num_classes)
-      .def("accuracy", &nn::ConfusionMatrix::accuracy)
-      .def("numpy",
-           [](const nn::ConfusionMatrix& c) {
-             const std::int64_t n = c.num_classes();
-             py::array_t<std::int64_t> result({n, n});
-             auto view = result.mutable_unchecked<2>();
-             for (std::int64_t i = 0; i < n; ++i)
-               for (std::int64_t j = 0; j < n; ++j)
-                 view(i, j) = c.count(i, j);
-             return result;
-           })
+          py::arg("predictions"), py::arg("targets"),
+          R"(Adds a batch.
+
+Args:
+    predictions (Tensor): logits ``(N, C)`` (their argmax is taken) or int64 classes ``(N,)``.
+    targets (Tensor): int64 classes ``(N,)``.
+
+Raises:
+    kindling.Error: for shapes that do not fit, or a class outside ``0..num_classes-1``.
+)")
+      .def("count", &nn::ConfusionMatrix::count, py::arg("truth"), py::arg("predicted"),
+           "How many samples of true class ``truth`` were predicted as ``predicted`` (int).")
+      .def_property_readonly("total", &nn::ConfusionMatrix::total,
+                             "The number of samples counted (int).")
+      .def_property_readonly("num_classes", &nn::ConfusionMatrix::num_classes,
+                             "The number of classes (int).")
+      .def("accuracy", &nn::ConfusionMatrix::accuracy,
+           "The fraction of samples on the diagonal (float; 0 when empty).")
+      .def(
+          "numpy",
+          [](const nn::ConfusionMatrix& c) {
+            const std::int64_t n = c.num_classes();
+            py::array_t<std::int64_t> result({n, n});
+            auto view = result.mutable_unchecked<2>();
+            for (std::int64_t i = 0; i < n; ++i)
+              for (std::int64_t j = 0; j < n; ++j)
+                view(i, j) = c.count(i, j);
+            return result;
+          },
+          "The counts as a new ``(num_classes, num_classes)`` int64 NumPy array, rows true "
+          "classes.")
       .def(
           "precision",
           [](const nn::ConfusionMatrix& c, const std::optional<std::string>& average) {
@@ -79,7 +127,16 @@ void bind_metrics(py::module_& m) {
                 [&](nn::Average a) { return c.precision(a); });
           },
           py::arg("average") = "macro",
-          "TP / (TP + FP), averaged ('macro', 'micro', 'weighted') or per class (None)")
+          R"(Precision, ``TP / (TP + FP)`` per class (a column), averaged or per class.
+
+Args:
+    average (str or None): ``'macro'`` (the mean over classes, the default), ``'micro'`` (from
+        the pooled counts: the accuracy, for single-label classes), ``'weighted'`` (weighted by
+        each class's true count) or None (the per-class list). 0 where TP + FP is 0.
+
+Raises:
+    kindling.Error: for another average.
+)")
       .def(
           "recall",
           [](const nn::ConfusionMatrix& c, const std::optional<std::string>& average) {
@@ -87,16 +144,42 @@ void bind_metrics(py::module_& m) {
                 average, [&] { return c.recall_per_class(); },
                 [&](nn::Average a) { return c.recall(a); });
           },
-          py::arg("average") = "macro")
+          py::arg("average") = "macro",
+          R"(Recall, ``TP / (TP + FN)`` per class (a row), averaged as ``precision``'s ``average`` says, or per class for None.
+
+Raises:
+    kindling.Error: for another average.
+)")
       .def(
           "f1",
           [](const nn::ConfusionMatrix& c, const std::optional<std::string>& average) {
             return score(
                 average, [&] { return c.f1_per_class(); }, [&](nn::Average a) { return c.f1(a); });
           },
-          py::arg("average") = "macro")
-      .def("to_string", &nn::ConfusionMatrix::to_string,
-           py::arg("labels") = std::vector<std::string>{})
+          py::arg("average") = "macro",
+          R"(F1, the harmonic mean of precision and recall per class, averaged as ``precision``'s ``average`` says, or per class for None.
+
+Raises:
+    kindling.Error: for another average.
+)")
+      .def(
+          "to_string", &nn::ConfusionMatrix::to_string,
+          py::arg("labels") = std::vector<std::string>{},
+          R"(The matrix as a text table (also ``str(matrix)``): a header row of predicted classes, then one row per true class.
+
+Args:
+    labels (list of str): class names; rows then read ``'3 Dress'``.
+
+Example:
+    >>> cm = kindling.nn.ConfusionMatrix(2)
+    >>> cm.update(kindling.tensor([0, 1]), kindling.tensor([0, 0]))
+    >>> print(cm.to_string(["no", "yes"]))
+    true \ predicted
+                         0      1
+    0 no                 1      1
+    1 yes                0      0
+    <BLANKLINE>
+)")
       .def("__str__", [](const nn::ConfusionMatrix& c) { return c.to_string(); });
   m.def(
       "precision",
@@ -109,8 +192,21 @@ void bind_metrics(py::module_& m) {
       },
       py::arg("predictions"), py::arg("targets"), py::arg("num_classes"),
       py::arg("average") = "macro",
-      "Precision of logits (N, C) or int64 classes (N,) against int64 targets, as "
-      "sklearn.metrics.precision_score (zero_division=0)");
+      R"(Precision of predictions against targets, as sklearn.metrics.precision_score (zero_division=0).
+
+Args:
+    predictions (Tensor): logits ``(N, C)`` or int64 classes ``(N,)``.
+    targets (Tensor): int64 classes ``(N,)``.
+    num_classes (int): the number of classes.
+    average (str or None): as :meth:`ConfusionMatrix.precision`.
+
+Raises:
+    kindling.Error: as :meth:`ConfusionMatrix.update`, or for another average.
+
+Example:
+    >>> kindling.nn.precision(kindling.tensor([0, 1, 1]), kindling.tensor([0, 1, 0]), 2)
+    0.75
+)");
   m.def(
       "recall",
       [](const py::object& p, const py::object& t, std::int64_t n,
@@ -121,7 +217,15 @@ void bind_metrics(py::module_& m) {
             [&](nn::Average a) { return c.recall(a); });
       },
       py::arg("predictions"), py::arg("targets"), py::arg("num_classes"),
-      py::arg("average") = "macro");
+      py::arg("average") = "macro",
+      R"(Recall of predictions against targets, as sklearn.metrics.recall_score (zero_division=0).
+
+Arguments and errors as :func:`precision`'s.
+
+Example:
+    >>> kindling.nn.recall(kindling.tensor([0, 1, 0]), kindling.tensor([0, 1, 1]), 2, average=None)
+    [1.0, 0.5]
+)");
   m.def(
       "f1_score",
       [](const py::object& p, const py::object& t, std::int64_t n,
@@ -131,7 +235,15 @@ void bind_metrics(py::module_& m) {
             average, [&] { return c.f1_per_class(); }, [&](nn::Average a) { return c.f1(a); });
       },
       py::arg("predictions"), py::arg("targets"), py::arg("num_classes"),
-      py::arg("average") = "macro");
+      py::arg("average") = "macro",
+      R"(F1 of predictions against targets, as sklearn.metrics.f1_score (zero_division=0).
+
+Arguments and errors as :func:`precision`'s.
+
+Example:
+    >>> kindling.nn.f1_score(kindling.tensor([0, 1, 1]), kindling.tensor([0, 1, 1]), 2)
+    1.0
+)");
   m.def(
       "summary",
       [](nn::Module& model, const py::object& input) {
@@ -141,8 +253,33 @@ void bind_metrics(py::module_& m) {
         return nn::model_summary(model, x);
       },
       py::arg("model"), py::arg("input"),
-      "A table of each module call's output shape and parameter count for `input` (a tensor, or "
-      "a shape for zeros), as torchinfo.summary");
+      R"(A table of each module call's output shape and parameter count, as torchinfo.summary.
+
+The model runs once on ``input`` without gradients, in its current mode.
+
+Args:
+    model (Module): the model.
+    input (Tensor or shape): a tensor, or a shape (tuple or list) for a tensor of zeros.
+
+Returns:
+    str: the table, one line per call indented by depth, then the parameter totals.
+
+Example:
+    >>> from kindling import nn
+    >>> print(nn.summary(nn.Sequential(nn.Linear(4, 8), nn.ReLU()), (1, 4)))
+    ================================================
+    Layer (type)  Output shape               Param #
+    ================================================
+    Sequential    (1,8)                           40
+      0 (Linear)  (1,8)                           40
+      1 (ReLU)    (1,8)                            0
+    ================================================
+    Total params: 40
+    Trainable params: 40
+    Input shape: (1,4)
+    ================================================
+    <BLANKLINE>
+)");
   m.def(
       "summarize",
       [](nn::Module& model, const py::object& input) {
@@ -155,13 +292,36 @@ void bind_metrics(py::module_& m) {
         return rows;
       },
       py::arg("model"), py::arg("input"),
-      "summary's rows as dicts: name, type, depth, output_shape, parameters");
-  py::class_<nn::RunningMean>(m, "RunningMean", "A weighted running mean")
-      .def(py::init<>())
-      .def("add", &nn::RunningMean::add, py::arg("value"), py::arg("weight") = 1.0)
+      R"(:func:`summary`'s rows as dicts: ``name`` (dotted, ``''`` for the model), ``type``, ``depth``, ``output_shape`` (tuple) and ``parameters`` (including the submodules').
+
+Args:
+    model (Module): the model.
+    input (Tensor): the input to run it on.
+
+Example:
+    >>> from kindling import nn
+    >>> rows = nn.summarize(nn.Sequential(nn.Linear(4, 8), nn.ReLU()), kindling.zeros(1, 4))
+    >>> [(r["name"], r["type"], r["output_shape"], r["parameters"]) for r in rows]
+    [('', 'Sequential', (1, 8), 40), ('0', 'Linear', (1, 8), 40), ('1', 'ReLU', (1, 8), 0)]
+)");
+  py::class_<nn::RunningMean>(
+      m, "RunningMean",
+      R"(A weighted running mean, e.g. of the loss over an epoch weighted by batch size.
+
+Example:
+    >>> loss = kindling.nn.RunningMean()
+    >>> loss.add(1.0)
+    >>> loss.add(3.0, weight=3.0)
+    >>> loss.mean()
+    2.5
+)")
+      .def(py::init<>(), "Makes an empty mean.")
+      .def("add", &nn::RunningMean::add, py::arg("value"), py::arg("weight") = 1.0,
+           "Adds ``value`` with ``weight`` (default 1).")
       .def("mean", &nn::RunningMean::mean,
-           "The weighted mean so far (Note [properties and methods] in python/src/bindings.hpp)")
-      .def("reset", &nn::RunningMean::reset);
+           "The weighted mean so far (0.0 when nothing was added); a method, as it is worked "
+           "out when asked.")
+      .def("reset", &nn::RunningMean::reset, "Forgets every value added.");
 }
 
 }  // namespace kindling::python

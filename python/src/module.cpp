@@ -36,12 +36,42 @@ PYBIND11_MODULE(_kindling, m) {
   // arrives in Python as kindling.Error, a subclass of ValueError, with the C++ message unchanged,
   // so `except ValueError` catches it as it would a bad argument to a Python function.
   auto& error = py::register_exception<kindling::error>(m, "Error", PyExc_ValueError);
+  error.attr("__doc__") =
+      R"(The error kindling raises for a mistake in its use: a subclass of ValueError.
+
+Every check of the C++ library (``KINDLING_CHECK``) arrives as this exception with the C++
+message unchanged; the message names the op, the shapes or values involved and what to do.
+``except ValueError`` catches it as it would a bad argument to any Python function. Subclasses:
+:class:`kindling.IndexError` (an index out of range) and :class:`kindling.ExpressionError` (a
+formula that does not parse).
+
+Example:
+    >>> try:
+    ...     kindling.ones(2, 3) @ kindling.ones(2)
+    ... except kindling.Error as e:
+    ...     print(e)
+    matmul: (2,3) x (2): inner dimensions 3 and 2 differ
+)";
   // kindling.IndexError: an index out of range or of the wrong kind. It is a kindling.Error and
   // Python's IndexError both, so `except kindling.Error` catches every bad input and Python's
   // protocols that stop at IndexError (iterating a sequence by __getitem__) still work.
   {
     py::tuple bases = py::make_tuple(error, py::handle(PyExc_IndexError));
-    PyObject* type = PyErr_NewException("kindling.IndexError", bases.ptr(), nullptr);
+    PyObject* type = PyErr_NewExceptionWithDoc(
+        "kindling.IndexError",
+        "An index out of range or of the wrong kind: both a kindling.Error and Python's "
+        "IndexError.\n\n"
+        "Raised by tensor indexing, Sequential, ModuleList and data sets, so that ``except "
+        "kindling.Error`` catches every bad input while Python's protocols that stop at "
+        "IndexError (iterating by __getitem__) still work.\n\n"
+        "Example:\n"
+        "    >>> try:\n"
+        "    ...     kindling.zeros(2)[5]\n"
+        "    ... except kindling.IndexError as e:\n"
+        "    ...     print(e)\n"
+        "    index 5 is out of bounds for axis 0 with size 2\n",
+        bases.ptr(), nullptr);
+
     if (type == nullptr) throw py::error_already_set();
     kindling::python::index_error_type() = py::reinterpret_steal<py::object>(type);
     m.attr("IndexError") = kindling::python::index_error_type();

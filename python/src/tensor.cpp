@@ -29,6 +29,7 @@
 #include "kindling/tensor/creation.hpp"
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/tensor.hpp"
+#include "tensor_docs.hpp"
 #include "tensor_support.hpp"
 
 namespace kindling::python {
@@ -728,32 +729,166 @@ Shape shape_args(const py::args& args, const char* op) {
 }
 
 void bind_tensor(py::module_& m) {
-  py::class_<Tensor> tensor(m, "Tensor", R"(An n-dimensional array in the autograd graph.
+  py::class_<Tensor> tensor(m, "Tensor",
+                            R"(An n-dimensional array in the autograd graph, as torch.Tensor.
 
-Make one with kindling.tensor(data) (a copy of a list or NumPy array), kindling.zeros/ones/
-randn/...; .numpy() gives a NumPy view of its storage. Arithmetic broadcasts as NumPy does;
-backward() fills .grad of the tensors that require grad.)");
+A Tensor has a dtype (``'float32'``, the working type; ``'float64'``; ``'int64'`` for labels
+and indices; ``'bool'`` for masks), a shape, strides and a device (``'cpu'``, or ``'cuda:0'``
+in a CUDA build). It is not constructed directly: make one with :func:`kindling.tensor` (a copy
+of a list or NumPy array), :func:`kindling.from_numpy` (sharing the array's memory),
+:func:`kindling.zeros`, :func:`kindling.ones`, :func:`kindling.arange`, :func:`kindling.randn`
+and the other creation functions. ``t.numpy()`` is a NumPy view of its storage.
+
+Arithmetic (``+ - * / ** @``) broadcasts as NumPy does and promotes dtypes as PyTorch does;
+comparisons give bool masks; ``t[key]`` indexes as NumPy (views for ints, slices, None and
+``...``; copies for int64 / bool index tensors and lists). Each op on tensors that require grad
+records a graph node, and ``backward()`` fills ``.grad`` of the leaves. Reductions take ``axis``
+(NumPy's word) and also torch's ``dim``.
+
+Differences from torch: no in-place autograd (in-place writes into a tensor that requires grad
+raise kindling.Error under grad mode), no complex, half or small integer dtypes, at most 8
+dimensions (kindling::kMaxDims), and ``==`` is elementwise while hashing is by identity (as in
+torch).
+
+Example:
+    >>> x = kindling.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> x.shape, x.dtype, x.device
+    ((2, 2), 'float32', 'cpu')
+    >>> y = (x * x).sum()
+    >>> y
+    tensor(30.0000, grad_fn=<sum>)
+    >>> y.backward()
+    >>> x.grad
+    tensor([[2.0000, 4.0000],
+            [6.0000, 8.0000]])
+)");
 
   // NumPy must leave `array + tensor` to Tensor.__radd__ rather than loop over the tensor.
   tensor.attr("__array_ufunc__") = py::none();
 
-  tensor.def_property_readonly("shape", [](const Tensor& t) { return shape_tuple(t.shape()); })
+  tensor
+      .def_property_readonly(
+          "shape", [](const Tensor& t) { return shape_tuple(t.shape()); },
+          R"(The sizes of the dimensions, as a tuple of ints (torch's is a torch.Size, a tuple too).
+
+Example:
+    >>> kindling.zeros(2, 3).shape
+    (2, 3)
+    >>> kindling.tensor(1.0).shape
+    ()
+)")
       .def_property_readonly(
           "strides", [](const Tensor& t) { return shape_tuple(t.strides()); },
-          "In elements, not bytes")
-      .def_property_readonly("dtype",
-                             [](const Tensor& t) { return std::string(dtype_name(t.dtype())); })
-      .def_property_readonly("device", [](const Tensor& t) { return to_string(t.device()); })
-      .def_property_readonly("ndim", &Tensor::dim)
-      .def("dim", &Tensor::dim)
-      .def("numel", &Tensor::numel)
-      .def("size", &Tensor::size, py::arg("axis"))
-      .def("is_contiguous", &Tensor::is_contiguous)
-      .def_property("requires_grad", &Tensor::requires_grad,
-                    [](Tensor& t, bool requires_grad) { t.set_requires_grad(requires_grad); })
+          R"(The step between neighbours of each dimension, in elements (NumPy's are in bytes).
+
+torch's ``t.stride()`` is a method; views share storage and have their own strides.
+
+Example:
+    >>> x = kindling.zeros(2, 3)
+    >>> x.strides, x.T.strides
+    ((3, 1), (1, 3))
+)")
+      .def_property_readonly(
+          "dtype", [](const Tensor& t) { return std::string(dtype_name(t.dtype())); },
+          R"(The element type as a string: ``'float32'``, ``'float64'``, ``'int64'`` or ``'bool'``.
+
+The strings compare equal to ``kindling.float32``, ``kindling.float64``, ``kindling.int64`` and
+``kindling.bool`` (torch's are dtype objects).
+
+Example:
+    >>> kindling.tensor([1, 2]).dtype
+    'int64'
+    >>> kindling.tensor([1.0]).dtype == kindling.float32
+    True
+)")
+      .def_property_readonly(
+          "device", [](const Tensor& t) { return to_string(t.device()); },
+          R"(Where the storage lives, as a string: ``'cpu'`` or ``'cuda:<index>'``.
+
+Example:
+    >>> kindling.zeros(2).device
+    'cpu'
+)")
+      .def_property_readonly("ndim", &Tensor::dim,
+                             R"(The number of dimensions (0 for a 0-d tensor), as ``dim()``.
+
+Example:
+    >>> kindling.zeros(2, 3).ndim
+    2
+)")
+      .def("dim", &Tensor::dim,
+           R"(The number of dimensions, as torch's ``dim()`` (also the ``ndim`` property).
+
+Example:
+    >>> kindling.zeros(2, 3, 4).dim()
+    3
+)")
+      .def("numel", &Tensor::numel,
+           R"(The number of elements: the product of the shape (1 for a 0-d tensor).
+
+Example:
+    >>> kindling.zeros(2, 3).numel()
+    6
+)")
+      .def("size", &Tensor::size, py::arg("axis"),
+           R"(The size of one dimension.
+
+Unlike torch's ``size()``, the axis is required: the whole shape is the ``shape`` property.
+
+Args:
+    axis (int): the dimension; negative counts from the end. torch's ``dim`` is accepted too.
+
+Raises:
+    kindling.Error: for an axis out of range.
+
+Example:
+    >>> kindling.zeros(2, 3).size(-1)
+    3
+)")
+      .def("is_contiguous", &Tensor::is_contiguous,
+           R"(Whether the elements lie in row-major order without gaps (C order).
+
+Views made by ``transpose``, ``permute``, ``expand`` and strided slices usually are not;
+``contiguous()`` makes a row-major copy.
+
+Example:
+    >>> x = kindling.zeros(2, 3)
+    >>> x.is_contiguous(), x.T.is_contiguous()
+    (True, False)
+)")
+      .def_property(
+          "requires_grad", &Tensor::requires_grad,
+          [](Tensor& t, bool requires_grad) { t.set_requires_grad(requires_grad); },
+          R"(Whether backward() computes a gradient for this tensor (settable on leaves).
+
+A tensor computed from one that requires grad requires grad too (under grad mode).
+
+Raises:
+    kindling.Error: when set on a tensor that an op produced ("only leaves can change it"; use
+        ``detach()``), or set to True on an int64 or bool tensor.
+
+Example:
+    >>> w = kindling.ones(2)
+    >>> w.requires_grad = True
+    >>> (w * 2).requires_grad
+    True
+)")
       .def(
           "requires_grad_", [](Tensor& t, bool r) { return t.set_requires_grad(r); },
-          py::arg("requires_grad") = true, "Sets requires_grad in place and returns the tensor")
+          py::arg("requires_grad") = true,
+          R"(Sets ``requires_grad`` in place and returns the tensor, as torch's ``requires_grad_()``.
+
+Args:
+    requires_grad (bool): the new flag (default True).
+
+Raises:
+    kindling.Error: for a tensor that an op produced, or True for an int64 or bool tensor
+        ("only floating-point tensors can require grad").
+
+Example:
+    >>> kindling.zeros(2).requires_grad_().requires_grad
+    True
+)")
       .def_property(
           "grad",
           [](const Tensor& t) -> py::object {
@@ -768,15 +903,61 @@ backward() fills .grad of the tensors that require grad.)");
                            "zero_grad() does); kindling's gradients come from backward");
             t.zero_grad();
           },
-          "The gradient from backward() (None before any); assigning None forgets it")
-      .def_property_readonly("is_leaf", &Tensor::is_leaf)
+          R"(The gradient that backward() accumulated here, or None before any.
+
+Leaves that require grad keep their gradient, adding to it on every backward (call
+``zero_grad()`` or an optimizer's ``zero_grad()`` between steps); an interior tensor keeps one
+only after ``retain_grad()``. After ``backward(create_graph=True)`` it is a graph node itself.
+Assigning None forgets it, as ``zero_grad()`` does.
+
+Raises:
+    kindling.Error: when anything but None is assigned.
+
+Example:
+    >>> w = kindling.tensor([1.0, 2.0], requires_grad=True)
+    >>> (w * 3).sum().backward()
+    >>> w.grad
+    tensor([3.0000, 3.0000])
+    >>> w.grad = None
+    >>> w.grad is None
+    True
+)")
+      .def_property_readonly("is_leaf", &Tensor::is_leaf,
+                             R"(True for a tensor no recorded op produced, as torch's ``is_leaf``.
+
+Tensors made by creation functions, by ops on tensors that do not require grad, and under
+``no_grad`` are leaves; the results of recorded ops are not.
+
+Example:
+    >>> w = kindling.ones(2, requires_grad=True)
+    >>> w.is_leaf, (w * 2).is_leaf, kindling.ones(2).is_leaf
+    (True, False, True)
+)")
       .def_property_readonly("_version", &Tensor::version,
                              "How many in-place writes this tensor's storage has seen (torch's "
                              "_version); backward refuses a saved tensor whose version changed")
-      .def_property_readonly("op", [](const Tensor& t) { return std::string(op_name(t.op())); })
+      .def_property_readonly(
+          "op", [](const Tensor& t) { return std::string(op_name(t.op())); },
+          R"(The name of the op that produced this tensor in the graph, ``'leaf'`` for a leaf.
+
+torch's nearest is ``grad_fn`` (an object); the repr shows it as ``grad_fn=<op>``.
+
+Example:
+    >>> w = kindling.ones(2, requires_grad=True)
+    >>> w.op, (w * 2).sum().op
+    ('leaf', 'sum')
+)")
       .def_property(
           "label", [](const Tensor& t) { return t.label(); },
-          [](Tensor& t, std::string label) { t.set_label(std::move(label)); })
+          [](Tensor& t, std::string label) { t.set_label(std::move(label)); },
+          R"(A name for the tensor in graph drawings (kindling.to_dot); ``''`` by default.
+
+Example:
+    >>> w = kindling.ones(2)
+    >>> w.label = "w"
+    >>> w.label
+    'w'
+)")
       .def(
           "backward",
           [](const Tensor& t, const py::object& gradient, std::optional<bool> retain_graph,
@@ -786,18 +967,81 @@ backward() fills .grad of the tensors that require grad.)");
           },
           py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(),
           py::arg("create_graph") = false,
-          "Backward from this tensor, adding to .grad of the leaves (torch's backward). "
-          "retain_graph keeps the saved tensors for another backward (default: create_graph); "
-          "create_graph records the backward, so .grad can be differentiated again")
+          R"(Computes the gradients of this tensor with respect to the leaves, as torch's ``backward()``.
+
+The gradient is added to ``.grad`` of every leaf that requires grad (gradients accumulate
+across calls, as in torch) and of interior tensors that called ``retain_grad()``.
+
+Args:
+    gradient (Tensor, optional): d(something)/d(this tensor), of this tensor's shape and device
+        (a list or array is converted). May be omitted only for a one-element tensor (then 1).
+    retain_graph (bool, optional): keep the saved tensors for another backward through the same
+        graph; defaults to ``create_graph``. Without it a second backward raises kindling.Error
+        naming the op whose saved tensors were freed.
+    create_graph (bool): record the backward itself, so ``.grad`` is a graph node that can be
+        differentiated again (second derivatives).
+
+Raises:
+    kindling.Error: when this tensor does not require grad, when ``gradient`` is omitted for a
+        tensor of more than one element ("a non-scalar root needs an explicit gradient"), or has
+        another shape or device.
+
+Example:
+    >>> x = kindling.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x ** 2).sum().backward()
+    >>> x.grad
+    tensor([2.0000, 4.0000, 6.0000])
+    >>> (x * 10).backward(kindling.ones(3))   # adds to x.grad
+    >>> x.grad
+    tensor([12.0000, 14.0000, 16.0000])
+)")
       .def("zero_grad", &Tensor::zero_grad,
-           "Forgets this node's gradient, so the next backward pass starts it from nothing "
-           "instead of adding to it (grad is None afterwards)")
-      .def("detach", &Tensor::detach)
+           R"(Forgets this tensor's gradient: ``.grad`` is None until the next backward().
+
+The next backward starts the gradient from nothing instead of adding to it; torch's equivalent
+is ``t.grad = None``.
+
+Example:
+    >>> w = kindling.ones(2, requires_grad=True)
+    >>> w.sum().backward()
+    >>> w.zero_grad()
+    >>> w.grad is None
+    True
+)")
+      .def("detach", &Tensor::detach,
+           R"(A view of the same storage that is cut from the graph, as torch's ``detach()``.
+
+The result is a leaf that does not require grad; writes through it show in this tensor.
+
+Example:
+    >>> w = kindling.ones(2, requires_grad=True)
+    >>> d = (w * 2).detach()
+    >>> d.requires_grad, d.is_leaf
+    (False, True)
+)")
       .def(
           "copy_", [](const Tensor& t, const py::object& src) { return t.copy_(as_tensor(src)); },
           py::arg("src"),
-          "Copies src (broadcast, converted to this dtype and device) into this tensor in place "
-          "and returns it; not recorded in the graph (Note [in-place writes])")
+          R"(Copies ``src`` into this tensor in place and returns this tensor, as torch's ``copy_``.
+
+``src`` (a tensor, list or array) is broadcast to this shape and converted to this dtype and
+device. The write is not recorded in the graph (kindling has no in-place autograd) and bumps
+``_version``; a ``src`` overlapping this storage is read in full before it is overwritten.
+
+Args:
+    src (Tensor or array-like): the values.
+
+Raises:
+    kindling.Error: when this tensor requires grad under grad mode (write under ``no_grad`` or
+        into ``detach()``), when ``src`` requires grad under grad mode, when ``src`` does not
+        broadcast to this shape, or when this tensor is an expanded (stride-0) view.
+
+Example:
+    >>> t = kindling.zeros(2, 2)
+    >>> t.copy_([1.0, 2.0])
+    tensor([[1.0000, 2.0000],
+            [1.0000, 2.0000]])
+)")
       .def(
           "fill_",
           [](const Tensor& t, const py::object& value) {
@@ -814,12 +1058,60 @@ backward() fills .grad of the tensors that require grad.)");
                            py::str(py::type::of(value)).cast<std::string>());
             return t.fill_(*s);
           },
-          py::arg("value"), "Sets every element to value in place and returns this tensor")
-      .def("zero_", &Tensor::zero_, "Sets every element to 0 in place and returns this tensor")
+          py::arg("value"),
+          R"(Sets every element to ``value`` in place and returns this tensor, as torch's ``fill_``.
+
+Not recorded in the graph; bumps ``_version``.
+
+Args:
+    value (number or 0-d Tensor): converted to this tensor's dtype.
+
+Raises:
+    kindling.Error: when ``value`` is a tensor that is not 0-d, when it does not fit the dtype
+        (NaN, inf or an out-of-range number into int64), when this tensor requires grad under
+        grad mode, or when it is an expanded view.
+
+Example:
+    >>> kindling.zeros(3).fill_(2.5)
+    tensor([2.5000, 2.5000, 2.5000])
+)")
+      .def("zero_", &Tensor::zero_,
+           R"(Sets every element to 0 in place and returns this tensor, as torch's ``zero_``.
+
+Raises:
+    kindling.Error: as ``fill_``: for a tensor that requires grad under grad mode, or an
+        expanded view.
+
+Example:
+    >>> kindling.ones(2).zero_()
+    tensor([0.0000, 0.0000])
+)")
       .def(
           "item", [](const Tensor& t) { return scalar_to_python(t, "item"); },
-          "The single value as a Python number: int for int64, bool for bool, else float")
-      .def("numpy", &to_numpy, "A NumPy view of this tensor's storage (no copy)")
+          R"(The single element as a Python number: int for int64, bool for bool, float otherwise.
+
+Raises:
+    kindling.Error: when the tensor does not have exactly one element.
+
+Example:
+    >>> kindling.tensor([2.5]).item(), kindling.tensor(3).item()
+    (2.5, 3)
+)")
+      .def("numpy", &to_numpy,
+           R"(A NumPy array over this tensor's storage, without a copy, as torch's ``numpy()``.
+
+The array has the tensor's shape and strides and keeps the storage alive; writing through it
+changes the tensor. Broadcast (stride-0) views come back read-only. Unlike torch, a tensor that
+requires grad is accepted (the array holds its values).
+
+Raises:
+    kindling.Error: for a tensor that is not on the CPU (copy it with ``.to('cpu')`` first).
+
+Example:
+    >>> a = kindling.tensor([1.0, 2.0]).numpy()
+    >>> a.dtype, a.tolist()
+    (dtype('float32'), [1.0, 2.0])
+)")
       .def(
           "__array__",
           [](const Tensor& t, const py::object& dtype) {
@@ -827,7 +1119,17 @@ backward() fills .grad of the tensors that require grad.)");
             return dtype.is_none() ? array : array.attr("astype")(dtype).cast<py::array>();
           },
           py::arg("dtype") = py::none())
-      .def("tolist", [](const Tensor& t) { return to_numpy(t).attr("tolist")(); })
+      .def(
+          "tolist", [](const Tensor& t) { return to_numpy(t).attr("tolist")(); },
+          R"(The elements as nested Python lists of numbers (a number for a 0-d tensor), as torch's.
+
+Raises:
+    kindling.Error: for a tensor that is not on the CPU.
+
+Example:
+    >>> kindling.tensor([[1, 2], [3, 4]]).tolist()
+    [[1, 2], [3, 4]]
+)")
       .def("__float__",
            [](const Tensor& t) {
              return scalar_to_python(t.to(DType::float64), "float").cast<double>();
@@ -858,15 +1160,100 @@ backward() fills .grad of the tensors that require grad.)");
       .def("__repr__", [](const Tensor& t) { return to_string(t); })
       // Views and copies.
       // Sizes as one sequence or as separate ints, as torch takes them: x.view(-1, 784).
-      .def("view", [](const Tensor& t, const py::args& s) { return t.view(shape_args(s, "view")); })
-      .def("reshape",
-           [](const Tensor& t, const py::args& s) { return t.reshape(shape_args(s, "reshape")); })
-      .def("permute",
-           [](const Tensor& t, const py::args& o) { return t.permute(shape_args(o, "permute")); })
-      .def("transpose", &Tensor::transpose, py::arg("a") = -2, py::arg("b") = -1)
-      .def_property_readonly("T", [](const Tensor& t) { return t.transpose(-2, -1); })
-      .def("expand",
-           [](const Tensor& t, const py::args& s) { return t.expand(shape_args(s, "expand")); })
+      .def(
+          "view", [](const Tensor& t, const py::args& s) { return t.view(shape_args(s, "view")); },
+          R"(The same storage seen with another shape, as torch's ``view``: ``x.view(2, 3)`` or ``x.view((2, 3))``.
+
+One size may be -1 (inferred). The strides must allow the view (a contiguous tensor always
+does); otherwise use ``reshape``, which copies when it must.
+
+Raises:
+    kindling.Error: when the element counts differ, more than one size is -1, or the strides do
+        not allow a view.
+
+Example:
+    >>> kindling.arange(6.0).view(2, -1).shape
+    (2, 3)
+)")
+      .def(
+          "reshape",
+          [](const Tensor& t, const py::args& s) { return t.reshape(shape_args(s, "reshape")); },
+          R"(This tensor with another shape: a view when the strides allow one, else a copy, as torch's.
+
+Sizes as several ints or one sequence; one size may be -1 (inferred).
+
+Raises:
+    kindling.Error: when the element counts differ or more than one size is -1.
+
+Example:
+    >>> kindling.arange(6.0).reshape((3, 2))
+    tensor([[0.0000, 1.0000],
+            [2.0000, 3.0000],
+            [4.0000, 5.0000]])
+)")
+      .def(
+          "permute",
+          [](const Tensor& t, const py::args& o) { return t.permute(shape_args(o, "permute")); },
+          R"(A view with the dimensions reordered, as torch's ``permute``: ``x.permute(2, 0, 1)``.
+
+Args:
+    order (ints): a permutation of ``0 .. ndim-1`` (negative counts from the end), as several
+        ints or one sequence.
+
+Raises:
+    kindling.Error: when the order is not a permutation of the dimensions.
+
+Example:
+    >>> kindling.zeros(2, 3, 4).permute(2, 0, 1).shape
+    (4, 2, 3)
+)")
+      .def("transpose", &Tensor::transpose, py::arg("a") = -2, py::arg("b") = -1,
+           R"(A view with dimensions ``a`` and ``b`` swapped, as torch's ``transpose(dim0, dim1)``.
+
+Unlike torch, both have defaults: the last two dimensions (as ``.T`` here).
+
+Args:
+    a (int): a dimension (default -2).
+    b (int): the other (default -1).
+
+Raises:
+    kindling.Error: for a dimension out of range (a tensor of fewer than 2 dimensions needs
+        explicit ones).
+
+Example:
+    >>> kindling.zeros(2, 3, 4).transpose(0, 2).shape
+    (4, 3, 2)
+)")
+      .def_property_readonly(
+          "T", [](const Tensor& t) { return t.transpose(-2, -1); },
+          R"(The last two dimensions swapped, a view: ``transpose(-2, -1)``.
+
+torch's ``.T`` reverses every dimension (and is deprecated beyond 2-D); this is torch's ``.mT``
+for any number of dimensions, and the same as torch's ``.T`` for a matrix.
+
+Raises:
+    kindling.Error: for a tensor of fewer than 2 dimensions.
+
+Example:
+    >>> kindling.zeros(2, 3).T.shape
+    (3, 2)
+)")
+      .def(
+          "expand",
+          [](const Tensor& t, const py::args& s) { return t.expand(shape_args(s, "expand")); },
+          R"(A broadcast view: size-1 dimensions stretched to the given sizes (stride 0), as torch's ``expand``.
+
+New leading dimensions may be added; -1 keeps a dimension's size. Nothing is copied, and the
+gradient sums over the stretched dimensions.
+
+Raises:
+    kindling.Error: when a dimension of size > 1 would change size.
+
+Example:
+    >>> kindling.tensor([[1.0], [2.0]]).expand(2, 3)
+    tensor([[1.0000, 1.0000, 1.0000],
+            [2.0000, 2.0000, 2.0000]])
+)")
       .def(
           "squeeze",
           [](const Tensor& t, std::optional<std::int64_t> axis) {
@@ -876,28 +1263,116 @@ backward() fills .grad of the tensors that require grad.)");
               if (size != 1) shape.push_back(size);
             return t.view(shape);
           },
-          py::arg("axis") = py::none())
-      .def("unsqueeze", &Tensor::unsqueeze, py::arg("axis"))
-      .def("flatten", &Tensor::flatten, py::arg("start") = 0, py::arg("end") = -1)
-      .def("contiguous", &Tensor::contiguous)
-      .def("clone", &Tensor::clone)
+          py::arg("axis") = py::none(),
+          R"(A view without size-1 dimensions, as torch's ``squeeze``.
+
+Args:
+    axis (int, optional): only this dimension, when its size is 1 (otherwise the tensor comes
+        back unchanged, as in torch). None (the default) removes every size-1 dimension.
+        torch's ``dim`` is accepted too.
+
+Raises:
+    kindling.Error: for an axis out of range.
+
+Example:
+    >>> x = kindling.zeros(1, 3, 1)
+    >>> x.squeeze().shape, x.squeeze(0).shape
+    ((3,), (3, 1))
+)")
+      .def("unsqueeze", &Tensor::unsqueeze, py::arg("axis"),
+           R"(A view with a new dimension of size 1 at ``axis``, as torch's ``unsqueeze``.
+
+Args:
+    axis (int): where the new dimension goes, in ``[-ndim-1, ndim]``; torch's ``dim`` too.
+
+Raises:
+    kindling.Error: for an axis out of range.
+
+Example:
+    >>> kindling.zeros(2, 3).unsqueeze(0).shape
+    (1, 2, 3)
+)")
+      .def(
+          "flatten", &Tensor::flatten, py::arg("start") = 0, py::arg("end") = -1,
+          R"(Dimensions ``start`` to ``end`` (inclusive) merged into one, as torch's ``flatten(start_dim, end_dim)``.
+
+A view when the strides allow it, else a copy (as reshape); a 0-d tensor becomes shape (1,).
+
+Args:
+    start (int): the first dimension to merge (default 0).
+    end (int): the last (default -1).
+
+Raises:
+    kindling.Error: for a dimension out of range, or start after end.
+
+Example:
+    >>> x = kindling.zeros(2, 3, 4)
+    >>> x.flatten().shape, x.flatten(1).shape
+    ((24,), (2, 12))
+)")
+      .def("contiguous", &Tensor::contiguous,
+           R"(This tensor in row-major order: the tensor itself when it already is, else a copy.
+
+Example:
+    >>> kindling.zeros(2, 3).T.contiguous().is_contiguous()
+    True
+)")
+      .def(
+          "clone", &Tensor::clone,
+          R"(A copy in new, contiguous storage, recorded in the graph (the gradient flows back), as torch's ``clone``.
+
+Example:
+    >>> x = kindling.ones(2)
+    >>> y = x.clone()
+    >>> y.fill_(3.0)
+    tensor([3.0000, 3.0000])
+    >>> x
+    tensor([1.0000, 1.0000])
+)")
       .def(
           "to",
           [](const Tensor& t, const std::string& target) {
             if (target == "cpu" || target.rfind("cuda", 0) == 0) return t.to(parse_device(target));
             return t.to(parse_dtype(target));
           },
-          py::arg("dtype_or_device"), "A copy in another dtype ('float64') or on a device ('cpu')")
+          py::arg("dtype_or_device"),
+          R"(This tensor in another dtype or on another device, as torch's ``to``.
+
+The tensor itself when nothing changes. A dtype conversion is recorded in the graph (floating
+results carry the gradient back); a device copy is not differentiable, so an interior tensor
+that requires grad must be detached first. NaN and out-of-range values become INT64_MIN in
+int64; nonzero becomes True in bool. torch's ``to(device, dtype)`` with both at once is not
+supported: call ``to`` twice.
+
+Args:
+    dtype_or_device (str): ``'float32'``, ``'float64'``, ``'int64'``, ``'bool'``, ``'cpu'``,
+        ``'cuda'`` or ``'cuda:<index>'``.
+
+Raises:
+    kindling.Error: for another string, for a device this build or machine lacks, or for a
+        device copy of an interior tensor that requires grad under grad mode.
+
+Example:
+    >>> kindling.tensor([1.5, -2.7]).to("int64")
+    tensor([ 1, -2], dtype=int64)
+    >>> kindling.ones(2).to("cpu").device
+    'cpu'
+)")
   // The elementwise and reduction primitives as methods, one per row of the op table
   // (op_list.hpp); also functions (tensor_functions.cpp).
-#define KINDLING_X(name, ...) .def(#name, [](const Tensor& t) { return name(t); })
+#define KINDLING_X(name, ...) \
+  .def(                       \
+      #name, [](const Tensor& t) { return name(t); }, docs::name)
           KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
   // The rows with parameters, as methods with torch's keyword names and defaults
-#define KINDLING_X(name, label, formula, ps)                \
-  .def(#name, [](const Tensor& t KINDLING_PARAMS_DEF(ps)) { \
-    return name(t KINDLING_PARAMS_NAMES(ps));               \
-  } KINDLING_PARAMS_PYARGS(ps))
+#define KINDLING_X(name, label, formula, ps)        \
+  .def(                                             \
+      #name,                                        \
+      [](const Tensor& t KINDLING_PARAMS_DEF(ps)) { \
+        return name(t KINDLING_PARAMS_NAMES(ps));   \
+      } KINDLING_PARAMS_PYARGS(ps),                 \
+      docs::name)
               KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
 #undef KINDLING_X
 #define KINDLING_X(name, ...)                                     \
@@ -906,7 +1381,7 @@ backward() fills .grad of the tensors that require grad.)");
       [](const Tensor& t, const py::object& axis, bool keepdim) { \
         return name(t, to_axes(axis), keepdim);                   \
       },                                                          \
-      py::arg("axis") = py::none(), py::arg("keepdim") = false)
+      py::arg("axis") = py::none(), py::arg("keepdim") = false, docs::name)
                   KINDLING_TENSOR_REDUCE(KINDLING_X)
 #undef KINDLING_X
       .def(
@@ -914,8 +1389,10 @@ backward() fills .grad of the tensors that require grad.)");
           [](const Tensor& t, const py::object& axis, bool keepdim) {
             return mean(t, to_axes(axis), keepdim);
           },
-          py::arg("axis") = py::none(), py::arg("keepdim") = false)
-      .def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });
+          py::arg("axis") = py::none(), py::arg("keepdim") = false, docs::mean)
+      .def(
+          "matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); }, py::arg("other"),
+          docs::matmul);
 
   // Operators against a Tensor, a number (a wrapped number: Note [wrapped numbers] in dtype.hpp)
   // or anything np.asarray takes; NotImplemented for the rest, so `t == None` is False and
@@ -1012,13 +1489,13 @@ backward() fills .grad of the tensors that require grad.)");
           [](const Tensor& t, const py::object& axis, bool keepdim) {
             return any(t, to_axes(axis), keepdim);
           },
-          py::arg("axis") = py::none(), py::arg("keepdim") = false)
+          py::arg("axis") = py::none(), py::arg("keepdim") = false, docs::any)
       .def(
           "all",
           [](const Tensor& t, const py::object& axis, bool keepdim) {
             return all(t, to_axes(axis), keepdim);
           },
-          py::arg("axis") = py::none(), py::arg("keepdim") = false)
+          py::arg("axis") = py::none(), py::arg("keepdim") = false, docs::all)
       .def(
           "masked_fill",
           [](const Tensor& t, const Tensor& mask, const py::object& value) {
@@ -1028,8 +1505,9 @@ backward() fills .grad of the tensors that require grad.)");
                            "masked_fill: the value must be a number or a 0-d tensor");
             return masked_fill(t, mask, *s);
           },
-          py::arg("mask"), py::arg("value"))
-      .def("logical_not", [](const Tensor& t) { return logical_not(t); });
+          py::arg("mask"), py::arg("value"), docs::masked_fill)
+      .def(
+          "logical_not", [](const Tensor& t) { return logical_not(t); }, docs::logical_not);
 
   bind_tensor_functions(m);
   bind_tensor_api(m, tensor);
@@ -1061,9 +1539,21 @@ std::vector<Tensor> tensor_list(const py::object& object, const char* what) {
 // tensor/src/tensor.cpp). A Python hook is called with the GIL held (backward runs on the
 // calling thread, which holds it).
 void bind_tensor_autograd(py::module_& m, py::class_<Tensor>& tensor) {
-  py::class_<HookHandle>(m, "HookHandle",
-                         "What register_hook returns; remove() takes the hook off again")
-      .def("remove", &HookHandle::remove, "Takes the hook off (a no-op the second time)");
+  py::class_<HookHandle>(
+      m, "HookHandle",
+      R"(The handle that ``Tensor.register_hook`` returns, as torch's RemovableHandle.
+
+Example:
+    >>> w = kindling.ones(2, requires_grad=True)
+    >>> handle = w.register_hook(lambda g: g * 10)
+    >>> handle.remove()
+    >>> w.sum().backward()
+    >>> w.grad
+    tensor([1.0000, 1.0000])
+)")
+      .def("remove", &HookHandle::remove,
+           "Takes the hook off; later backward passes no longer call it (a no-op the second "
+           "time).");
   tensor
       .def(
           "register_hook",
@@ -1078,8 +1568,30 @@ void bind_tensor_autograd(py::module_& m, py::class_<Tensor>& tensor) {
             });
           },
           py::arg("hook"),
-          "hook(grad) runs on the gradient reaching this tensor in each backward pass; a Tensor "
-          "it returns replaces the gradient, None keeps it. Returns a HookHandle")
+          R"(Calls ``hook(grad)`` with the gradient reaching this tensor in every later backward pass, as torch's.
+
+The hook runs once the gradient is complete, before it flows on (for a leaf, before it is added
+to ``.grad``). A Tensor it returns replaces the gradient (same shape, dtype and device); None
+keeps it.
+
+Args:
+    hook (callable): ``hook(grad: Tensor) -> Tensor or None``.
+
+Returns:
+    HookHandle: ``remove()`` takes the hook off.
+
+Raises:
+    kindling.Error: when this tensor does not require grad; during backward, when the hook
+        returns something that is not a Tensor or None.
+
+Example:
+    >>> w = kindling.tensor([1.0, 2.0], requires_grad=True)
+    >>> handle = w.register_hook(lambda g: g * 2)
+    >>> (w * 3).sum().backward()
+    >>> w.grad
+    tensor([6.0000, 6.0000])
+    >>> handle.remove()
+)")
       .def(
           "register_post_accumulate_grad_hook",
           [](const Tensor& t, py::function hook) {
@@ -1087,10 +1599,54 @@ void bind_tensor_autograd(py::module_& m, py::class_<Tensor>& tensor) {
                 [hook = std::move(hook)](const Tensor& leaf) { hook(leaf); });
           },
           py::arg("hook"),
-          "Leaves only: hook(tensor) runs after a backward pass has added to tensor.grad")
+          R"(Calls ``hook(tensor)`` after each backward pass has added to this leaf's ``.grad``, as torch's.
+
+Args:
+    hook (callable): ``hook(tensor) -> None``; it may read ``tensor.grad``.
+
+Returns:
+    HookHandle: ``remove()`` takes the hook off.
+
+Raises:
+    kindling.Error: when this tensor does not require grad, or is not a leaf.
+
+Example:
+    >>> w = kindling.ones(2, requires_grad=True)
+    >>> seen = []
+    >>> handle = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+    >>> (w * 2).sum().backward()
+    >>> seen
+    [[2.0, 2.0]]
+)")
       .def("retain_grad", &Tensor::retain_grad,
-           "Keeps this interior tensor's grad after every backward, create_graph ones included")
-      .def_property_readonly("retains_grad", &Tensor::retains_grad);
+           R"(Keeps this interior tensor's ``.grad`` after every later backward, as torch's.
+
+Leaves keep theirs anyway (a no-op for them); create_graph backwards are included.
+
+Raises:
+    kindling.Error: when this tensor does not require grad.
+
+Example:
+    >>> w = kindling.ones(2, requires_grad=True)
+    >>> y = w * 2
+    >>> y.retain_grad()
+    >>> y.sum().backward()
+    >>> y.grad
+    tensor([1.0000, 1.0000])
+)")
+      .def_property_readonly(
+          "retains_grad", &Tensor::retains_grad,
+          R"(Whether this tensor keeps its ``.grad`` after backward: True after ``retain_grad()`` on an interior tensor.
+
+As torch's, it is False for leaves (which keep their gradient without it).
+
+Example:
+    >>> w = kindling.ones(2, requires_grad=True)
+    >>> y = w * 2
+    >>> y.retain_grad()
+    >>> y.retains_grad, w.retains_grad
+    (True, False)
+)");
 
   py::module_ autograd = m.def_submodule(
       "autograd", "Gradients as values: grad() for tensors (kindling.autograd.grad dispatches)");

@@ -18,6 +18,7 @@
 #include "kindling/tensor/creation.hpp"
 #include "kindling/tensor/ops.hpp"
 #include "kindling/tensor/threads.hpp"
+#include "tensor_docs.hpp"
 #include "tensor_support.hpp"
 
 namespace kindling::python {
@@ -59,7 +60,33 @@ void bind_tensor_functions(py::module_& m) {
         return t;
       },
       py::arg("data"), py::arg("dtype") = py::none(), py::arg("requires_grad") = false,
-      "A copy of `data` (a NumPy array keeps its dtype; Python floats become float32)");
+      R"(A new tensor holding a copy of ``data``, as torch.tensor.
+
+Without a dtype, Python floats become float32 (the working type), ints int64 and bools bool,
+as in PyTorch; a NumPy array keeps its dtype when kindling has it (other integer arrays become
+int64, other floating ones float32). To share a NumPy array's memory instead, use
+:func:`from_numpy`.
+
+Args:
+    data: a number, nested lists or tuples of numbers, a NumPy array or anything ``np.asarray``
+        takes.
+    dtype (str, optional): ``'float32'``, ``'float64'``, ``'int64'`` or ``'bool'``.
+    requires_grad (bool): make the new leaf record its gradient (floating dtypes only).
+
+Raises:
+    kindling.Error: for ragged nested lists or an item that is not a number (the message names
+        its position, e.g. ``[1][0]``), more than 8 levels of nesting, an unknown dtype, or
+        requires_grad on an int64 or bool tensor.
+
+Example:
+    >>> kindling.tensor([[1, 2], [3, 4]])
+    tensor([[1, 2],
+            [3, 4]], dtype=int64)
+    >>> kindling.tensor([1.5, 2], dtype="float64")
+    tensor([1.5000, 2.0000], dtype=float64)
+    >>> kindling.tensor(3.0, requires_grad=True).requires_grad
+    True
+)");
   m.def(
       "from_numpy",
       [](const py::handle& a) {
@@ -67,8 +94,27 @@ void bind_tensor_functions(py::module_& m) {
         return shared.defined() ? shared : from_numpy(a, std::nullopt);
       },
       py::arg("array"),
-      "The array as a Tensor: sharing its memory when it is C-contiguous, aligned float32, "
-      "float64, int64 or bool (writes show on both sides, as with torch.from_numpy), else a copy");
+      R"(A NumPy array as a Tensor, sharing its memory when it can, as torch.from_numpy.
+
+A C-contiguous, aligned, writeable, native-order array of float32, float64, int64 or bool
+becomes a tensor over the same bytes (writes show on both sides; the tensor keeps the array
+alive). Any other array (another dtype, strided, read-only) is copied as :func:`tensor` copies
+it, where torch.from_numpy would raise for an unsupported dtype.
+
+Args:
+    array (numpy.ndarray): the array (anything else ``np.asarray`` takes is copied).
+
+Raises:
+    kindling.Error: for data that is not numbers (as :func:`tensor`).
+
+Example:
+    >>> import numpy as np
+    >>> a = np.zeros(3, dtype=np.float32)
+    >>> t = kindling.from_numpy(a)
+    >>> a[0] = 5.0
+    >>> t
+    tensor([5.0000, 0.0000, 0.0000])
+)");
   // Shapes go through to_shape (Note [python shapes] in tensor.cpp).
   // zeros((2, 3)) or zeros(2, 3), as torch; the dtype (and a seed) by keyword.
   m.def(
@@ -76,13 +122,45 @@ void bind_tensor_functions(py::module_& m) {
       [](const py::args& s, const std::string& dtype, bool requires_grad) {
         return leaf(zeros(shape_args(s, "zeros"), parse_dtype(dtype)), requires_grad);
       },
-      py::kw_only(), py::arg("dtype") = "float32", py::arg("requires_grad") = false);
+      py::kw_only(), py::arg("dtype") = "float32", py::arg("requires_grad") = false,
+      R"(A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``, as torch.zeros.
+
+Args:
+    *size (ints): the shape, as several ints or one sequence (none: a 0-d tensor).
+    dtype (str): keyword only; ``'float32'`` (default), ``'float64'``, ``'int64'`` or ``'bool'``.
+    requires_grad (bool): keyword only; make the new leaf record its gradient.
+
+Raises:
+    kindling.Error: for a negative size, more than 8 dimensions, a size past int64 or more bytes
+        than can be allocated (the message names the shape), or an unknown dtype. An item that is
+        not an int is a TypeError.
+
+Example:
+    >>> kindling.zeros(2, 3).shape
+    (2, 3)
+    >>> kindling.zeros((2,), dtype="int64")
+    tensor([0, 0], dtype=int64)
+)");
   m.def(
       "ones",
       [](const py::args& s, const std::string& dtype, bool requires_grad) {
         return leaf(ones(shape_args(s, "ones"), parse_dtype(dtype)), requires_grad);
       },
-      py::kw_only(), py::arg("dtype") = "float32", py::arg("requires_grad") = false);
+      py::kw_only(), py::arg("dtype") = "float32", py::arg("requires_grad") = false,
+      R"(A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``, as torch.ones.
+
+Args:
+    *size (ints): the shape, as several ints or one sequence.
+    dtype (str): keyword only; ``'float32'`` (default), ``'float64'``, ``'int64'`` or ``'bool'``.
+    requires_grad (bool): keyword only; make the new leaf record its gradient.
+
+Raises:
+    kindling.Error: as :func:`zeros` (a bad shape or dtype).
+
+Example:
+    >>> kindling.ones(2, dtype="float64")
+    tensor([1.0000, 1.0000], dtype=float64)
+)");
   m.def(
       "full",
       [](const py::object& s, const py::object& value, const std::string& dtype,
@@ -92,7 +170,28 @@ void bind_tensor_functions(py::module_& m) {
                     requires_grad);
       },
       py::arg("shape"), py::arg("value"), py::arg("dtype") = "float32", py::kw_only(),
-      py::arg("requires_grad") = false);
+      py::arg("requires_grad") = false,
+      R"(A tensor with every element ``value``, as torch.full.
+
+Unlike torch, the dtype does not follow the value: it is float32 unless given (torch.full((2,),
+7) is int64).
+
+Args:
+    shape (int or sequence of ints): the shape.
+    value (number): converted to the dtype (exact for integers; a bool dtype takes value != 0).
+    dtype (str): ``'float32'`` (default), ``'float64'``, ``'int64'`` or ``'bool'``.
+    requires_grad (bool): keyword only; make the new leaf record its gradient.
+
+Raises:
+    kindling.Error: when the value is not a number or does not fit the dtype (NaN, inf or an
+        out-of-range number into int64: "cannot be converted to int64 without overflow"), or for
+        a bad shape.
+
+Example:
+    >>> kindling.full((2, 2), 7, "int64")
+    tensor([[7, 7],
+            [7, 7]], dtype=int64)
+)");
   m.def(
       "arange",
       [](double start, std::optional<double> stop, double step, const std::string& dtype,
@@ -102,7 +201,28 @@ void bind_tensor_functions(py::module_& m) {
                     requires_grad);
       },
       py::arg("start"), py::arg("stop") = py::none(), py::arg("step") = 1.0,
-      py::arg("dtype") = "float32", py::kw_only(), py::arg("requires_grad") = false);
+      py::arg("dtype") = "float32", py::kw_only(), py::arg("requires_grad") = false,
+      R"(``start, start + step, ...`` while below ``stop`` (above it for a negative step), as NumPy's and torch's arange.
+
+``arange(n)`` is ``0, 1, ..., n - 1``. Unlike torch, the dtype is float32 unless given, even for
+integer arguments (torch.arange(5) is int64): pass ``dtype='int64'`` for indices.
+
+Args:
+    start (float): the first value, or the end when ``stop`` is None.
+    stop (float, optional): the end, excluded.
+    step (float): the spacing (default 1; not 0).
+    dtype (str): ``'float32'`` (default), ``'float64'``, ``'int64'`` or ``'bool'``.
+    requires_grad (bool): keyword only; make the new leaf record its gradient.
+
+Raises:
+    kindling.Error: for a step of 0 or an unknown dtype.
+
+Example:
+    >>> kindling.arange(4, dtype="int64")
+    tensor([0, 1, 2, 3], dtype=int64)
+    >>> kindling.arange(1, 2, 0.25)
+    tensor([1.0000, 1.2500, 1.5000, 1.7500])
+)");
   m.def(
       "linspace",
       [](double start, double end, std::int64_t steps, const std::string& dtype,
@@ -110,7 +230,24 @@ void bind_tensor_functions(py::module_& m) {
         return leaf(linspace(start, end, steps, parse_dtype(dtype)), requires_grad);
       },
       py::arg("start"), py::arg("end"), py::arg("steps"), py::arg("dtype") = "float32",
-      py::kw_only(), py::arg("requires_grad") = false);
+      py::kw_only(), py::arg("requires_grad") = false,
+      R"(``steps`` evenly spaced values from ``start`` to ``end``, both included, as torch.linspace.
+
+Args:
+    start (float): the first value.
+    end (float): the last value.
+    steps (int): how many (>= 0).
+    dtype (str): ``'float32'`` (default), ``'float64'``, or ``'int64'`` (values truncated
+        toward 0).
+    requires_grad (bool): keyword only; make the new leaf record its gradient.
+
+Raises:
+    kindling.Error: for a negative ``steps`` or an unknown dtype.
+
+Example:
+    >>> kindling.linspace(0, 1, 5)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+)");
   // Random draws use the generator kindling.manual_seed reseeds, or a fresh one from `seed`.
   auto draw = [&generator](const char* op, auto make) {
     return [&generator, op, make](const py::args& shape_object, const std::string& dtype,
@@ -125,25 +262,93 @@ void bind_tensor_functions(py::module_& m) {
   };
   m.def("rand", draw("rand", [](const Shape& s, Generator& g, DType d) { return rand(s, g, d); }),
         py::kw_only(), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
-        py::arg("requires_grad") = false, "Uniform in [0, 1)");
+        py::arg("requires_grad") = false,
+        R"(Random numbers uniform in [0, 1), as torch.rand: ``rand(2, 3)`` or ``rand((2, 3))``.
+
+The draws come from the generator :func:`manual_seed` reseeds, or from a fresh generator
+seeded with ``seed`` (kindling's addition; torch passes a ``generator``). kindling's generator
+is its own, so the numbers differ from torch's for the same seed.
+
+Args:
+    *size (ints): the shape.
+    dtype (str): keyword only; ``'float32'`` (default) or ``'float64'``.
+    seed (int, optional): keyword only; the seed of a generator for this call alone.
+    requires_grad (bool): keyword only; make the new leaf record its gradient.
+
+Raises:
+    kindling.Error: for an int64 or bool dtype, or a bad shape.
+
+Example:
+    >>> x = kindling.rand(2, 3, seed=1)
+    >>> x.shape, bool(((x >= 0) & (x < 1)).all())
+    ((2, 3), True)
+    >>> kindling.rand(3, seed=1).tolist() == kindling.rand(3, seed=1).tolist()
+    True
+)");
   m.def("randn",
         draw("randn", [](const Shape& s, Generator& g, DType d) { return randn(s, g, d); }),
         py::kw_only(), py::arg("dtype") = "float32", py::arg("seed") = py::none(),
-        py::arg("requires_grad") = false, "Standard normal");
+        py::arg("requires_grad") = false,
+        R"(Random numbers from the standard normal distribution, as torch.randn: ``randn(2, 3)``.
+
+The draws come from the generator :func:`manual_seed` reseeds, or from a fresh generator
+seeded with ``seed`` (kindling's addition); the numbers differ from torch's for the same seed.
+
+Args:
+    *size (ints): the shape.
+    dtype (str): keyword only; ``'float32'`` (default) or ``'float64'``.
+    seed (int, optional): keyword only; the seed of a generator for this call alone.
+    requires_grad (bool): keyword only; make the new leaf record its gradient.
+
+Raises:
+    kindling.Error: for an int64 or bool dtype ("randint draws integers"), or a bad shape.
+
+Example:
+    >>> kindling.randn(2, 3, seed=0).shape
+    (2, 3)
+    >>> kindling.manual_seed(7)
+    >>> a = kindling.randn(4)
+    >>> kindling.manual_seed(7)
+    >>> a.tolist() == kindling.randn(4).tolist()
+    True
+)");
 
   // ---- threads, as torch.set_num_threads / torch.get_num_threads ----
   m.def("set_num_threads", &set_num_threads, py::arg("threads"),
-        "Sets how many threads the CPU kernels use (at least 1); results do not depend on it");
-  m.def("get_num_threads", &get_num_threads, "How many threads the CPU kernels use");
+        R"(Sets how many threads the CPU kernels use, as torch.set_num_threads.
+
+Results do not depend on the thread count (the kernels split work so that every count gives the
+same bits).
+
+Args:
+    threads (int): at least 1.
+
+Raises:
+    kindling.Error: for fewer than 1 thread.
+
+Example:
+    >>> before = kindling.get_num_threads()
+    >>> kindling.set_num_threads(1)
+    >>> kindling.get_num_threads()
+    1
+    >>> kindling.set_num_threads(before)
+)");
+  m.def("get_num_threads", &get_num_threads,
+        R"(How many threads the CPU kernels use, as torch.get_num_threads.
+
+Example:
+    >>> kindling.get_num_threads() >= 1
+    True
+)");
 
   // ---- ops as functions ----
   // One per row of the elementwise and reduction families of the op table (op_list.hpp), and
   // mean; their names in `_tensor_functions`, which kindling/__init__.py re-exports and
   // tests/python/test_special_values.py checks against torch.
   py::list generated;
-#define KINDLING_X(name, ...)                                        \
-  m.def(                                                             \
-      #name, [](const Tensor& x) { return name(x); }, py::arg("x")); \
+#define KINDLING_X(name, ...)                                                    \
+  m.def(                                                                         \
+      #name, [](const Tensor& x) { return name(x); }, py::arg("x"), docs::name); \
   generated.append(#name);
   KINDLING_TENSOR_UNARY(KINDLING_X)
 #undef KINDLING_X
@@ -152,42 +357,45 @@ void bind_tensor_functions(py::module_& m) {
   m.def(                                                                                         \
       #name,                                                                                     \
       [](const Tensor& x KINDLING_PARAMS_DEF(ps)) { return name(x KINDLING_PARAMS_NAMES(ps)); }, \
-      py::arg("x") KINDLING_PARAMS_PYARGS(ps));                                                  \
+      py::arg("x") KINDLING_PARAMS_PYARGS(ps), docs::name);                                      \
   generated.append(#name);
   KINDLING_TENSOR_UNARY_PARAM(KINDLING_X)
 #undef KINDLING_X
   // kindling.add(input, other), ..., kindling.pow(input, exponent): one per BINARY row, each
   // operand a tensor, a number or array-like, as torch's.
-#define KINDLING_X(name, ...)                                                              \
-  m.def(                                                                                   \
-      #name,                                                                               \
-      [](const py::object& a, const py::object& b) {                                       \
-        return binary_function(                                                            \
-            #name, a, b, [](const Tensor& x, const Tensor& y) { return name(x, y); },      \
-            [](const auto& x, const auto& y) {                                             \
-              if constexpr (requires { name(x, y); })                                      \
-                return name(x, y); /* the op's own number overload (pow's checks) */       \
-              else                                                                         \
-                return name(as_operand(x, y), as_operand(y, x));                           \
-            });                                                                            \
-      },                                                                                   \
-      py::arg("input"), py::arg(std::string_view(#name) == "pow" ? "exponent" : "other")); \
+#define KINDLING_X(name, ...)                                                             \
+  m.def(                                                                                  \
+      #name,                                                                              \
+      [](const py::object& a, const py::object& b) {                                      \
+        return binary_function(                                                           \
+            #name, a, b, [](const Tensor& x, const Tensor& y) { return name(x, y); },     \
+            [](const auto& x, const auto& y) {                                            \
+              if constexpr (requires { name(x, y); })                                     \
+                return name(x, y); /* the op's own number overload (pow's checks) */      \
+              else                                                                        \
+                return name(as_operand(x, y), as_operand(y, x));                          \
+            });                                                                           \
+      },                                                                                  \
+      py::arg("input"), py::arg(std::string_view(#name) == "pow" ? "exponent" : "other"), \
+      docs::name);                                                                        \
   generated.append(#name);
   KINDLING_TENSOR_BINARY(KINDLING_X)
 #undef KINDLING_X
-#define KINDLING_X(name, ...)                                                  \
-  m.def(                                                                       \
-      #name,                                                                   \
-      [](const Tensor& x, const py::object& axis, bool keepdim) {              \
-        return name(x, to_axes(axis), keepdim);                                \
-      },                                                                       \
-      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false); \
+#define KINDLING_X(name, ...)                                                              \
+  m.def(                                                                                   \
+      #name,                                                                               \
+      [](const Tensor& x, const py::object& axis, bool keepdim) {                          \
+        return name(x, to_axes(axis), keepdim);                                            \
+      },                                                                                   \
+      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false, docs::name); \
   generated.append(#name);
   KINDLING_TENSOR_REDUCE(KINDLING_X)
   KINDLING_X(mean)
 #undef KINDLING_X
   m.attr("_tensor_functions") = py::tuple(generated);
-  m.def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });
+  m.def(
+      "matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); }, py::arg("input"),
+      py::arg("other"), docs::matmul);
   // where(cond, a, b): a and b tensors or numbers (wrapped numbers, so where(c, int64 x, 0.5) is
   // float32 as in torch).
   m.def(
@@ -199,30 +407,94 @@ void bind_tensor_functions(py::module_& m) {
         if (b_tensor) return where(c, number_argument(a, "where", "a"), b.cast<Tensor>());
         return where(c, number_argument(a, "where", "a"), number_argument(b, "where", "b"));
       },
-      py::arg("cond"), py::arg("a"), py::arg("b"));
+      py::arg("cond"), py::arg("a"), py::arg("b"),
+      R"(``a`` where ``cond`` is True, else ``b``, elementwise, as torch.where(condition, input, other).
+
+The three broadcast together. ``a`` and ``b`` may be tensors or numbers (wrapped numbers, so
+``where(c, int64_x, 0.5)`` is float32 as in torch); the result dtype is their result_type. No
+gradient flows to ``cond``. torch's one-argument form ``where(cond)`` is not supported.
+
+Args:
+    cond (Tensor): bool (compare with ``!= 0`` or cast first).
+    a (Tensor or number): the values where cond is True.
+    b (Tensor or number): the values elsewhere.
+
+Raises:
+    kindling.Error: for a cond that is not bool or is on another device, shapes that do not
+        broadcast, or an operand that is neither a tensor nor a number.
+
+Example:
+    >>> c = kindling.tensor([True, False])
+    >>> kindling.where(c, kindling.tensor([1.0, 2.0]), 0.0)
+    tensor([1.0000, 0.0000])
+)");
   m.def(
       "masked_fill",
       [](const Tensor& x, const Tensor& mask, const py::object& value) {
         if (py::isinstance<Tensor>(value)) return masked_fill(x, mask, value.cast<Tensor>());
         return masked_fill(x, mask, number_argument(value, "masked_fill", "the value"));
       },
-      py::arg("x"), py::arg("mask"), py::arg("value"));
+      py::arg("x"), py::arg("mask"), py::arg("value"), docs::masked_fill);
   m.def(
       "any",
       [](const Tensor& x, const py::object& axis, bool keepdim) {
         return any(x, to_axes(axis), keepdim);
       },
-      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false);
+      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false, docs::any);
   m.def(
       "all",
       [](const Tensor& x, const py::object& axis, bool keepdim) {
         return all(x, to_axes(axis), keepdim);
       },
-      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false);
-  m.def("logical_not", [](const Tensor& x) { return logical_not(x); });
-  m.def("logical_and", [](const Tensor& a, const Tensor& b) { return logical_and(a, b); });
-  m.def("logical_or", [](const Tensor& a, const Tensor& b) { return logical_or(a, b); });
-  m.def("logical_xor", [](const Tensor& a, const Tensor& b) { return logical_xor(a, b); });
+      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false, docs::all);
+  m.def(
+      "logical_not", [](const Tensor& x) { return logical_not(x); }, py::arg("x"),
+      docs::logical_not);
+  m.def(
+      "logical_and", [](const Tensor& a, const Tensor& b) { return logical_and(a, b); },
+      py::arg("input"), py::arg("other"),
+      R"(Elementwise and of the truth of two tensors, as torch.logical_and (``&`` on bool tensors).
+
+Any dtypes (nonzero, NaN included, is true); they broadcast. The result is bool and never
+requires grad.
+
+Raises:
+    kindling.Error: when the shapes do not broadcast.
+
+Example:
+    >>> kindling.logical_and(kindling.tensor([True, False]), kindling.tensor([1, 1]))
+    tensor([ True, False], dtype=bool)
+)");
+  m.def(
+      "logical_or", [](const Tensor& a, const Tensor& b) { return logical_or(a, b); },
+      py::arg("input"), py::arg("other"),
+      R"(Elementwise or of the truth of two tensors, as torch.logical_or (``|`` on bool tensors).
+
+Any dtypes (nonzero, NaN included, is true); they broadcast. The result is bool and never
+requires grad.
+
+Raises:
+    kindling.Error: when the shapes do not broadcast.
+
+Example:
+    >>> kindling.logical_or(kindling.tensor([True, False]), kindling.tensor([0.0, 0.0]))
+    tensor([ True, False], dtype=bool)
+)");
+  m.def(
+      "logical_xor", [](const Tensor& a, const Tensor& b) { return logical_xor(a, b); },
+      py::arg("input"), py::arg("other"),
+      R"(Elementwise exclusive or of the truth of two tensors, as torch.logical_xor (``^`` on bool tensors).
+
+Any dtypes (nonzero, NaN included, is true); they broadcast. The result is bool and never
+requires grad.
+
+Raises:
+    kindling.Error: when the shapes do not broadcast.
+
+Example:
+    >>> kindling.logical_xor(kindling.tensor([True, True]), kindling.tensor([True, False]))
+    tensor([False,  True], dtype=bool)
+)");
   m.def(
       "result_type",
       [](const py::object& a, const py::object& b) {
@@ -237,7 +509,29 @@ void bind_tensor_functions(py::module_& m) {
         };
         return std::string(dtype_name(kindling::result_type({operand(a), operand(b)})));
       },
-      py::arg("a"), py::arg("b"), "The dtype name of a binary op's result, as torch.result_type");
+      py::arg("a"), py::arg("b"),
+      R"(The dtype a binary op on ``a`` and ``b`` gives, as torch.result_type.
+
+Tensors of more dimensions win over 0-d tensors, which win over numbers, unless the lesser
+operand's kind (bool < integer < floating) is higher: ``int64 tensor * 0.5`` is float32, and a
+float64 0-d tensor with a float32 tensor is float32.
+
+Args:
+    a (Tensor or number): an operand.
+    b (Tensor or number): the other.
+
+Returns:
+    str: the dtype name.
+
+Raises:
+    kindling.Error: for an operand that is neither a tensor nor a number.
+
+Example:
+    >>> kindling.result_type(kindling.tensor([1]), 0.5)
+    'float32'
+    >>> kindling.result_type(kindling.tensor([1.0]), kindling.tensor([1.0], dtype="float64"))
+    'float64'
+)");
   // clamp(x, min, max) with torch's names; a missing bound is no bound (one must be given).
   m.def(
       "clamp",
@@ -245,19 +539,19 @@ void bind_tensor_functions(py::module_& m) {
         KINDLING_CHECK(lo || hi, "clamp: at least one of min and max must be given");
         return clamp(x, lo ? *lo : -INFINITY, hi ? *hi : INFINITY);
       },
-      py::arg("x"), py::arg("min") = py::none(), py::arg("max") = py::none());
+      py::arg("x"), py::arg("min") = py::none(), py::arg("max") = py::none(), docs::clamp);
   m.def(
       "softmax", [](const Tensor& x, std::int64_t axis) { return softmax(x, axis); }, py::arg("x"),
-      py::arg("axis") = -1);
+      py::arg("axis") = -1, docs::softmax);
   m.def(
       "log_softmax", [](const Tensor& x, std::int64_t axis) { return log_softmax(x, axis); },
-      py::arg("x"), py::arg("axis") = -1);
+      py::arg("x"), py::arg("axis") = -1, docs::log_softmax);
   m.def(
       "logsumexp",
       [](const Tensor& x, const py::object& axis, bool keepdim) {
         return logsumexp(x, to_axes(axis), keepdim);
       },
-      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false);
+      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false, docs::logsumexp);
   m.def(
       "cross_entropy",
       [](const Tensor& logits, const Tensor& target, const std::string& reduction,
@@ -265,24 +559,54 @@ void bind_tensor_functions(py::module_& m) {
         return cross_entropy(logits, target, parse_reduction(reduction), label_smoothing);
       },
       py::arg("logits"), py::arg("target"), py::arg("reduction") = "mean",
-      py::arg("label_smoothing") = 0.0,
-      "logits (N, C), target (N,) int64 class indices; label smoothing e mixes e / C into the "
-      "one-hot target");
+      py::arg("label_smoothing") = 0.0, docs::cross_entropy);
   m.def(
       "one_hot", [](const Tensor& i, std::int64_t n) { return one_hot(i, n); }, py::arg("index"),
-      py::arg("num_classes"));
+      py::arg("num_classes"),
+      R"(One-hot rows: ``(...)`` int64 class indices to ``(..., num_classes)`` int64, as torch.nn.functional.one_hot.
+
+Never requires grad. Unlike torch, ``num_classes`` is required (torch infers it from the largest
+index with -1).
+
+Args:
+    index (Tensor): int64 indices in ``[0, num_classes)``.
+    num_classes (int): the length of each row.
+
+Raises:
+    kindling.Error: for an index that is not int64, or an index outside ``[0, num_classes)``.
+
+Example:
+    >>> kindling.one_hot(kindling.tensor([0, 2]), 3)
+    tensor([[1, 0, 0],
+            [0, 0, 1]], dtype=int64)
+)");
   m.def(
       "argmax",
       [](const Tensor& x, std::optional<std::int64_t> axis, bool keepdim) {
         return axis ? argmax(x, *axis, keepdim) : argmax(x);
       },
-      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false);
+      py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdim") = false, docs::argmax);
   m.def(
       "concat", [](const std::vector<Tensor>& ts, std::int64_t axis) { return concat(ts, axis); },
-      py::arg("tensors"), py::arg("axis") = 0);
+      py::arg("tensors"), py::arg("axis") = 0, docs::concat);
   m.def(
       "stack", [](const std::vector<Tensor>& ts, std::int64_t axis) { return stack(ts, axis); },
-      py::arg("tensors"), py::arg("axis") = 0);
+      py::arg("tensors"), py::arg("axis") = 0,
+      R"(The tensors joined along a new dimension ``axis``, as torch.stack.
+
+Args:
+    tensors (sequence of Tensor): one shape and dtype for all, at least one.
+    axis (int): where the new dimension goes, in ``[-ndim-1, ndim]`` (default 0); torch's
+        ``dim`` is accepted too.
+
+Raises:
+    kindling.Error: for an empty list, shapes that differ, or an axis out of range.
+
+Example:
+    >>> kindling.stack([kindling.ones(2), kindling.zeros(2)], axis=1)
+    tensor([[1.0000, 0.0000],
+            [1.0000, 0.0000]])
+)");
 
   m.def(
       "_tensor_to_dot",

@@ -148,78 +148,283 @@ ValueHook python_hook(py::function fn) {
 }  // namespace
 
 void bind_value(py::module_& m) {
-  py::class_<Value> value(m, "Value", R"(A scalar in an autograd graph, as in micrograd.
+  py::class_<Value> value(m, "Value",
+                          R"(A scalar (a double) in an autograd graph, as micrograd's Value.
 
-Value(data, label="") makes a leaf. Arithmetic with Values and numbers builds the graph;
-backward() fills .grad of everything the Value depends on. A Value is a handle: two Values
-returned for the same graph node compare equal and share .data and .grad.)");
+``Value(data, label='')`` makes a leaf. Arithmetic with Values and numbers (``+ - * /``, ``**``
+with a number exponent, unary ``-``) and the methods ``exp``, ``log``, ``tanh``, ``relu``,
+``sigmoid`` and ``pow`` build the graph; ``backward()`` fills ``.grad`` of every Value the root
+depends on. Comparisons (``<`` ...) read ``.data``; ``==`` is node identity, so Values can key
+dicts and sets. A Value is a handle: two Values for the same node compare equal and share
+``.data`` and ``.grad``. ``x += y`` makes a new Value that keeps x's label.
 
-  value.def(py::init<double, std::string>(), py::arg("data") = 0.0, py::arg("label") = "")
-      .def_property("data", &Value::data, &Value::set_data, "The number this node holds")
+Args:
+    data (float): the number (default 0.0).
+    label (str): a name for graph drawings and the stepper's texts (default ``''``).
+
+Example:
+    >>> a, b = kindling.Value(2.0, "a"), kindling.Value(-3.0, "b")
+    >>> c = a * b + 1
+    >>> c
+    Value(data=-5.0000, grad=0.0000)
+    >>> c.backward()
+    >>> a.grad, b.grad
+    (-3.0, 2.0)
+)");
+
+  value
+      .def(py::init<double, std::string>(), py::arg("data") = 0.0, py::arg("label") = "",
+           "Makes a leaf holding ``data``, named ``label`` (see the class docstring).")
+      .def_property(
+          "data", &Value::data, &Value::set_data,
+          R"(The number this node holds (a float); settable, as micrograd's ``p.data -= lr * p.grad``.
+
+Setting it does not recompute the Values computed from this one.
+
+Example:
+    >>> v = kindling.Value(2.0)
+    >>> v.data = 0.5
+    >>> v.data
+    0.5
+)")
       .def_property("grad", &Value::grad, &Value::set_grad,
-                    "d(root)/d(this node) after root.backward(); settable")
+                    R"(d(root)/d(this node) after ``root.backward()``, a float; settable.
+
+Leaves add to it on every backward pass (set it to 0, or call ``zero_grad()``, between steps);
+interior nodes get this pass's value.
+
+Example:
+    >>> x = kindling.Value(3.0)
+    >>> (x * x).backward()
+    >>> x.grad
+    6.0
+)")
       .def_property(
           "label", [](const Value& v) { return v.label(); },
           [](Value& v, std::string label) { v.set_label(std::move(label)); },
-          "A name shown in the graph drawing")
+          R"(A name shown in graph drawings and in the stepper's texts (``''`` by default).
+
+Example:
+    >>> v = kindling.Value(1.0, "w")
+    >>> v.label
+    'w'
+)")
       .def_property_readonly(
           "op", [](const Value& v) { return std::string(op_name(v.op())); },
-          "Name of the op that produced this Value ('leaf' for a leaf)")
+          R"(The name of the op that produced this Value: ``'add'``, ``'mul'``, ``'pow'``, ``'exp'`` ...; ``'leaf'`` for a leaf.
+
+Example:
+    >>> a = kindling.Value(2.0)
+    >>> a.op, (a * 3).op
+    ('leaf', 'mul')
+)")
       .def_property_readonly(
           "op_symbol", [](const Value& v) { return std::string(op_symbol(v.op())); },
-          "The op's symbol as drawn in the graph ('' for a leaf)")
-      .def_property_readonly("exponent", &Value::exponent, "The constant exponent of a pow node")
+          R"(The op's symbol as graph drawings show it (``'*'``, ``'+'``, ``'^'`` ...); ``''`` for a leaf.
+
+Example:
+    >>> (kindling.Value(2.0) * 3).op_symbol
+    '*'
+)")
+      .def_property_readonly(
+          "exponent", &Value::exponent,
+          R"(The constant exponent k of a pow node (``x ** k``); 0.0 for any other op.
+
+Example:
+    >>> (kindling.Value(2.0) ** 3).exponent
+    3.0
+)")
       .def_property_readonly(
           "inputs", [](const Value& v) { return to_list(v.inputs()); },
-          "The Values this one was computed from, in order (micrograd's _prev)")
+          R"(The Values this one was computed from, in order (micrograd's ``_prev``); ``[]`` for a leaf.
+
+A number operand appears as a constant leaf.
+
+Example:
+    >>> a, b = kindling.Value(2.0, "a"), kindling.Value(3.0, "b")
+    >>> [v.label for v in (a * b).inputs]
+    ['a', 'b']
+)")
       .def("backward", &value_backward, py::arg("gradient") = py::none(),
            py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
-           "Seeds this Value's grad with gradient (1 when None) and propagates it to everything "
-           "it depends on. Leaf gradients accumulate across calls; interior ones are recomputed "
-           "each pass. With no argument the graph is kept (micrograd's backward). Otherwise "
-           "retain_graph defaults to create_graph, as in torch: without it the graph is released "
-           "and another backward through it raises kindling.Error naming the op. With "
-           "create_graph the leaves' gradients are graph nodes (grad_value), which can be "
-           "differentiated again.")
+           R"(Computes d(this)/d(v) for every Value v this one depends on, into ``v.grad``.
+
+Seeds this Value's grad with ``gradient`` (1 when None) and walks the graph in reverse
+topological order (iteratively: graphs of millions of nodes are fine). Leaf gradients accumulate
+across calls; interior ones are recomputed each pass.
+
+Called with no argument it is micrograd's backward(), which keeps the graph for another call.
+With any argument it is torch's: ``retain_graph`` defaults to ``create_graph``, and without it
+the graph is released, so another backward through it raises kindling.Error naming the op.
+
+Args:
+    gradient (float or Value, optional): the seed, d(something)/d(this Value).
+    retain_graph (bool, optional): keep the graph for another backward.
+    create_graph (bool): record the backward itself, so the leaves' gradients are Values of
+        their own graph (``grad_value``) that can be differentiated again.
+
+Raises:
+    kindling.Error: for a graph released by an earlier ``backward(retain_graph=False)``, and,
+        under anomaly mode, at the first gradient that is not finite.
+
+Example:
+    >>> x = kindling.Value(3.0, "x")
+    >>> y = x * x + x
+    >>> y.backward()
+    >>> x.grad
+    7.0
+    >>> x.zero_grad()
+    >>> y.backward(create_graph=True)
+    >>> x.grad_value.backward()     # d(2x + 1)/dx = 2, added to x.grad (7.0)
+    >>> x.grad
+    9.0
+)")
       .def_property_readonly(
           "grad_value", &Value::grad_value,
-          "The gradient as a Value: after backward(create_graph=True) a node of its own graph "
-          "(torch's x.grad, differentiable again); otherwise a constant holding grad")
+          R"(The gradient as a Value: after ``backward(create_graph=True)`` a node of its own graph (torch's ``x.grad``, differentiable again); otherwise a constant leaf holding ``grad``.
+
+Example:
+    >>> x = kindling.Value(3.0)
+    >>> (x ** 3).backward(create_graph=True)
+    >>> g = x.grad_value        # 3 x^2 = 27, as a graph node
+    >>> g.data, g.op
+    (27.0, 'mul')
+)")
       .def(
           "register_hook",
           [](const Value& v, py::function fn) {
             return v.register_hook(python_hook(std::move(fn)));
           },
           py::arg("hook"),
-          "Calls hook(grad) with this Value's gradient in every later backward() and grad() pass "
-          "that reaches it, once the gradient is complete and before it flows on (for a leaf, "
-          "before it is added to .grad). A returned Value or number replaces the gradient; None "
-          "keeps it. Returns a handle whose remove() takes the hook off.")
-      .def("zero_grad", &Value::zero_grad,
-           "Forgets this node's gradient, so the next backward pass starts it from nothing "
-           "instead of adding to it (grad reads 0.0 afterwards)")
-      .def("exp", &Value::exp)
-      .def("log", &Value::log)
-      .def("tanh", &Value::tanh)
-      .def("relu", &Value::relu)
-      .def("sigmoid", &Value::sigmoid)
-      .def("pow", &Value::pow, py::arg("exponent"))
+          R"(Calls ``hook(grad)`` with this Value's gradient in every later backward() and grad() pass that reaches it.
+
+The hook runs once the gradient is complete and before it flows on (for a leaf, before it is
+added to ``.grad``), as torch's Tensor.register_hook. It receives the gradient as a Value; a
+Value or number it returns replaces the gradient, None keeps it.
+
+Args:
+    hook (callable): ``hook(grad: Value) -> Value, float or None``.
+
+Returns:
+    ValueHookHandle: ``remove()`` takes the hook off (it is also a context manager).
+
+Example:
+    >>> v = kindling.Value(2.0)
+    >>> handle = v.register_hook(lambda g: g * 10)
+    >>> (v * 3).backward()
+    >>> v.grad
+    30.0
+    >>> handle.remove()
+)")
+      .def(
+          "zero_grad", &Value::zero_grad,
+          R"(Forgets this node's gradient, so the next backward pass starts it from nothing instead of adding to it.
+
+``grad`` reads 0.0 afterwards. :func:`kindling.zero_grads` does it for a whole graph.
+
+Example:
+    >>> v = kindling.Value(1.0)
+    >>> (v * 2).backward()
+    >>> v.zero_grad()
+    >>> v.grad
+    0.0
+)")
+      .def("exp", &Value::exp, R"(e^x, a new Value (its local derivative is e^x).
+
+Example:
+    >>> kindling.Value(1.0).exp()
+    Value(data=2.7183, grad=0.0000)
+)")
+      .def("log", &Value::log, R"(The natural logarithm, a new Value (local derivative 1/x).
+
+A negative input gives NaN (``-inf`` at 0) rather than an error, unless anomaly mode is on.
+
+Raises:
+    kindling.Error: under anomaly mode, when the result is not finite.
+
+Example:
+    >>> kindling.Value(1.0).log()
+    Value(data=0.0000, grad=0.0000)
+)")
+      .def("tanh", &Value::tanh,
+           R"(The hyperbolic tangent, a new Value (local derivative 1 - tanh^2).
+
+Example:
+    >>> kindling.Value(0.5).tanh()
+    Value(data=0.4621, grad=0.0000)
+)")
+      .def("relu", &Value::relu,
+           R"(``max(x, 0)``, a new Value (local derivative 1 where x > 0, else 0).
+
+Example:
+    >>> kindling.Value(-1.0).relu().data, kindling.Value(2.0).relu().data
+    (0.0, 2.0)
+)")
+      .def("sigmoid", &Value::sigmoid,
+           R"(``1 / (1 + e^-x)``, a new Value (local derivative s (1 - s)).
+
+Example:
+    >>> kindling.Value(0.0).sigmoid()
+    Value(data=0.5000, grad=0.0000)
+)")
+      .def("pow", &Value::pow, py::arg("exponent"),
+           R"(x to a constant power, a new Value: the same as ``x ** exponent``.
+
+Only the base is differentiated (local derivative ``k x^(k-1)``), as in micrograd.
+
+Args:
+    exponent (float): the constant k.
+
+Example:
+    >>> kindling.Value(2.0).pow(3)
+    Value(data=8.0000, grad=0.0000)
+)")
       .def(
           "local_derivative",
           [](const Value& v, int input_index) { return local_derivative(*v.node(), input_index); },
           py::arg("input_index"),
-          "d(this)/d(inputs[i]) at the current values: the factor the chain rule multiplies "
-          "this node's grad by")
+          R"(d(this)/d(inputs[i]) at the current values: the factor the chain rule multiplies this node's grad by.
+
+Args:
+    input_index (int): 0 for the first input, 1 for the second.
+
+Raises:
+    kindling.Error: for an index past the node's inputs ("mul has 2 inputs, asked for input 2").
+
+Example:
+    >>> a, b = kindling.Value(2.0), kindling.Value(-3.0)
+    >>> (a * b).local_derivative(0)
+    -3.0
+)")
       .def(
           "derivative_formula",
           [](const Value& v, int input_index) {
             return std::string(derivative_formula(v.op(), input_index));
           },
           py::arg("input_index"),
-          "local_derivative as a formula in a, b (the inputs), c (this node) and k (exponent)")
+          R"(``local_derivative`` as a formula in ``a``, ``b`` (the inputs), ``c`` (this node) and ``k`` (the exponent).
+
+Args:
+    input_index (int): 0 for the first input, 1 for the second.
+
+Example:
+    >>> (kindling.Value(2.0) ** 3).derivative_formula(0)
+    'k * a^(k-1)'
+)")
       .def(
           "backward_step", [](const Value& v) { v.node()->backward_step(); },
-          "One node's share of backward(): adds local_derivative(i) * grad to each input's grad")
+          R"(This node's share of backward(): adds ``local_derivative(i) * grad`` to each input's grad.
+
+What the stepper runs one node at a time; nothing else is touched.
+
+Example:
+    >>> a = kindling.Value(1.0)
+    >>> c = a * 2
+    >>> c.grad = 5.0
+    >>> c.backward_step()
+    >>> a.grad
+    10.0
+)")
       .def("__repr__", [](const Value& v) { return to_string(v); })
       .def("__float__", &Value::data)
       // Equality is node identity, so Values can key dicts and sets in graph walks.
@@ -313,10 +518,21 @@ returned for the same graph node compare equal and share .data and .grad.)");
       .def(
           "__ge__", [](const Value& a, double b) { return a.data() >= b; }, py::is_operator());
 
-  py::class_<ValueHookHandle>(m, "ValueHookHandle",
-                              "What Value.register_hook returns; remove() takes the hook off")
+  py::class_<ValueHookHandle>(
+      m, "ValueHookHandle",
+      R"(The handle ``Value.register_hook`` returns; ``remove()`` takes the hook off.
+
+It is also a context manager that removes the hook on exit.
+
+Example:
+    >>> v = kindling.Value(2.0)
+    >>> with v.register_hook(lambda g: 0.0):
+    ...     (v * 3).backward()
+    >>> v.grad
+    0.0
+)")
       .def("remove", &ValueHookHandle::remove,
-           "Takes the hook off (nothing happens if it is already off or the Value is gone)")
+           "Takes the hook off (nothing happens if it is already off or the Value is gone).")
       .def("__enter__", [](ValueHookHandle& h) -> ValueHookHandle& { return h; })
       .def("__exit__", [](ValueHookHandle& h, py::args) { h.remove(); });
 
@@ -348,16 +564,80 @@ returned for the same graph node compare equal and share .data and .grad.)");
       py::arg("value"), "(primal, tangent); tangent is None when the Value carries none");
   m.def("_is_value_forward_ad_enabled", &fwd::is_value_forward_ad_enabled);
 
-  m.def("zero_grads", &zero_grads, py::arg("root"),
-        "Sets .grad to 0 on root and on every Value it was computed from, leaves and constants "
-        "included: a fresh start before a second backward() or a stepper on the same graph.");
+  m.def(
+      "zero_grads", &zero_grads, py::arg("root"),
+      R"(Sets ``.grad`` to 0 on ``root`` and on every Value it was computed from, leaves and constants included.
 
-  m.def("is_grad_enabled", &is_grad_enabled,
-        "Whether new operations on this thread record a graph");
-  m.def("set_grad_enabled", &set_grad_enabled, py::arg("enabled"));
-  m.def("is_anomaly_enabled", &is_anomaly_enabled,
-        "Whether ops on this thread raise on the first NaN or Inf they produce");
-  m.def("set_anomaly_enabled", &set_anomaly_enabled, py::arg("enabled"));
+A fresh start before a second backward() or a stepper on the same graph.
+
+Args:
+    root (Value): the graph's root.
+
+Example:
+    >>> a = kindling.Value(2.0)
+    >>> b = a * a
+    >>> b.backward()
+    >>> kindling.zero_grads(b)
+    >>> a.grad, b.grad
+    (0.0, 0.0)
+)");
+
+  m.def(
+      "is_grad_enabled", &is_grad_enabled,
+      R"(Whether new operations on this thread record a graph (tensors and Values), as torch.is_grad_enabled.
+
+True unless turned off by :class:`no_grad` or :func:`set_grad_enabled`; the mode is
+thread-local.
+
+Example:
+    >>> kindling.is_grad_enabled()
+    True
+    >>> with kindling.no_grad():
+    ...     kindling.is_grad_enabled()
+    False
+)");
+  m.def(
+      "set_grad_enabled", &set_grad_enabled, py::arg("enabled"),
+      R"(Turns graph recording on or off for this thread, as torch.set_grad_enabled (a plain function here, not a context manager).
+
+Prefer the context managers :class:`no_grad` and :class:`enable_grad`, which restore the mode
+they found.
+
+Args:
+    enabled (bool): record the graph.
+
+Example:
+    >>> kindling.set_grad_enabled(False)
+    >>> (kindling.ones(1, requires_grad=True) * 2).requires_grad
+    False
+    >>> kindling.set_grad_enabled(True)
+)");
+  m.def(
+      "is_anomaly_enabled", &is_anomaly_enabled,
+      R"(Whether ops on this thread raise kindling.Error on the first NaN or Inf they produce (anomaly mode), as torch.is_anomaly_enabled.
+
+Example:
+    >>> kindling.is_anomaly_enabled()
+    False
+)");
+  m.def("set_anomaly_enabled", &set_anomaly_enabled, py::arg("enabled"),
+        R"(Turns anomaly mode on or off for this thread, as torch.set_anomaly_enabled.
+
+With it on, every op (forward and backward, tensors and Values) raises kindling.Error naming
+itself at the first NaN or Inf it produces. :class:`detect_anomaly` is the context manager.
+
+Args:
+    enabled (bool): the new mode.
+
+Example:
+    >>> kindling.set_anomaly_enabled(True)
+    >>> try:
+    ...     kindling.Value(-1.0).log()
+    ... except kindling.Error as e:
+    ...     print("raised")
+    raised
+    >>> kindling.set_anomaly_enabled(False)
+)");
 
   m.def(
       "topological_order",
@@ -368,8 +648,23 @@ returned for the same graph node compare equal and share .data and .grad.)");
         return to_list(order);
       },
       py::arg("root"),
-      "Every Value `root` depends on, each once, inputs before the Values computed from them "
-      "(root last): the order backward() walks in reverse");
+      R"(Every Value ``root`` depends on, each once, inputs before the Values computed from them (root last).
+
+The order backward() walks in reverse; computed without recursion.
+
+Args:
+    root (Value): the graph's root.
+
+Returns:
+    list of Value: the nodes.
+
+Example:
+    >>> a, b = kindling.Value(2.0, "a"), kindling.Value(3.0, "b")
+    >>> c = a * b
+    >>> c.label = "c"
+    >>> [v.label for v in kindling.topological_order(c)]
+    ['a', 'b', 'c']
+)");
 
   m.def("_to_dot", &value_to_dot, py::arg("root"), py::arg("rankdir") = "LR",
         py::arg("node_attributes") = py::none(), py::arg("edge_label") = py::none(),

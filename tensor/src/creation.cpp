@@ -211,7 +211,13 @@ void check_random_dtype(DType dtype, const char* op) {
 
 Tensor rand(const Shape& shape, Generator& generator, DType dtype) {
   check_random_dtype(dtype, "rand");
-  return generate(shape, dtype, "rand", [&](std::int64_t) { return generator.uniform(); });
+  // A double in [0, 1) within 2^-25 of 1 rounds to 1.0f: float32 takes the largest float below 1
+  // instead, so that rand stays in [0, 1) as torch's does. Every other draw is unchanged.
+  const double float32_below_one = static_cast<double>(std::nextafter(1.0f, 0.0f));
+  return generate(shape, dtype, "rand", [&](std::int64_t) {
+    const double u = generator.uniform();
+    return dtype == DType::float32 ? std::min(u, float32_below_one) : u;
+  });
 }
 
 Tensor randn(const Shape& shape, Generator& generator, DType dtype) {

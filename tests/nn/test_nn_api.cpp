@@ -153,6 +153,10 @@ TEST_CASE("Identity, Softmax, LogSoftmax, SiLU, ModuleList and ModuleDict", "[nn
   CHECK(list[1].type_name() == "ReLU");
   CHECK_THROWS_WITH(list[2], Catch::Contains("ModuleList: index 2 is out of range for 2 modules"));
   CHECK_THROWS_WITH(list(x), Catch::Contains("ModuleList: forward(Tensor) is not implemented"));
+  Sequential sequential(std::make_shared<ReLU>());
+  CHECK(sequential[0].type_name() == "ReLU");
+  CHECK_THROWS_AS(sequential[1], kindling::error);  // a kindling::error, not std::out_of_range
+  CHECK_THROWS_WITH(sequential[1], Catch::Contains("Sequential: index 1 is out of range for 1"));
   CHECK(list.named_parameters()[0].first == "0.weight");
   ModuleDict dict;
   dict.insert("encoder", std::make_shared<Linear>(3, 4, g));

@@ -12,6 +12,13 @@ page); `<!-- snippet skip: REASON -->` leaves a block out. The ```python blocks 
 order, into one OUT_DIR/<stem>.py, as a reader runs them one after the other. The ```sh lines of
 every README go into OUT_DIR/commands.txt ("README:line: command"), which check_commands.py
 checks. The names written are printed, one per line: CMake reads them.
+
+A page of the book (a Markdown file under docs/, <stem> its path there, e.g. docs_book_01_value) is
+read as one program per language: its ```cpp blocks without a main() go, in order, into the one
+main() of OUT_DIR/<stem>_cpp.cpp, since a chapter's blocks build on each other as the reader goes; a
+block with its own main() is OUT_DIR/<stem>_<n>.cpp, and the ```python blocks are
+OUT_DIR/<stem>_py.py. Blocks inside MyST's ::: directives (the
+C++ and Python tabs) count like any other.
 """
 
 import pathlib
@@ -47,8 +54,12 @@ def blocks(text, with_lines=False):
         i = end + 1
 
 
+def has_main(code):
+    return re.search(r"\bint\s+main\s*\(", code) is not None
+
+
 def cpp_program(code, setup):
-    if re.search(r"\bint\s+main\s*\(", code):
+    if has_main(code):
         return code + "\n"
     head = ["#include <kindling/nn.hpp>", "#include <cstdio>", "#include <iostream>"]
     body = []
@@ -68,31 +79,48 @@ def main():
         path = pathlib.Path(readme).resolve()
         for language, code, directive, _, first in blocks(path.read_text(encoding="utf-8"), True):
             if language == "sh" and directive != "skip":
+                pending, pending_line = "", None  # a command continued with a trailing backslash
                 for offset, line in enumerate(code.splitlines()):
-                    if line.strip() and not line.lstrip().startswith("#"):
-                        where = f"{path.relative_to(root).as_posix()}:{first + offset}"
-                        commands.append(f"{where}: {line.strip()}")
+                    if not pending and (not line.strip() or line.lstrip().startswith("#")):
+                        continue
+                    if pending_line is None:
+                        pending_line = first + offset
+                    if line.rstrip().endswith("\\"):
+                        pending += line.rstrip()[:-1].strip() + " "
+                        continue
+                    where = f"{path.relative_to(root).as_posix()}:{pending_line}"
+                    commands.append(f"{where}: {pending}{line.strip()}")
+                    pending, pending_line = "", None
     (out_dir / "commands.txt").write_text("\n".join(commands) + "\n", encoding="utf-8")
     print("commands.txt")
     for readme in sys.argv[3:]:
         path = pathlib.Path(readme).resolve()
         folder = path.parent.relative_to(root).as_posix()
-        stem = re.sub(r"\W", "_", (folder + "_" if folder != "." else "") + "readme")
+        is_page = folder == "docs" or folder.startswith("docs/")
+        name_part = path.stem if is_page else "readme"
+        stem = re.sub(r"\W", "_", (folder + "_" if folder != "." else "") + name_part)
         python_parts = []
+        page_parts = []
         count = 0
         for language, code, directive, argument in blocks(path.read_text(encoding="utf-8")):
             if directive == "skip":
                 continue
             setup = argument if directive == "setup" else None
-            if language == "cpp":
+            if language == "cpp" and is_page and not has_main(code):
+                page_parts.append((setup + "\n" if setup else "") + code)
+            elif language == "cpp":
                 count += 1
                 name = f"{stem}_{count}.cpp"
                 (out_dir / name).write_text(cpp_program(code, setup), encoding="utf-8")
                 print(name)
             elif language == "python":
                 python_parts.append((setup + "\n" if setup else "") + code)
+        if page_parts:
+            name = f"{stem}_cpp.cpp"
+            (out_dir / name).write_text(cpp_program("\n".join(page_parts), None), encoding="utf-8")
+            print(name)
         if python_parts:
-            name = f"{stem}.py"
+            name = f"{stem}_py.py" if is_page else f"{stem}.py"
             (out_dir / name).write_text("\n\n".join(python_parts) + "\n", encoding="utf-8")
             print(name)
 

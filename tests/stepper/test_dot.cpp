@@ -11,6 +11,8 @@
 #include "kindling/engine/error.hpp"
 #include "kindling/engine/value.hpp"
 #include "kindling/explain/dot.hpp"
+#include "kindling/explain/gradcheck.hpp"
+#include "kindling/explain/tensor_dot.hpp"
 
 using dot_test::output_path;
 using dot_test::render_svg;
@@ -269,4 +271,16 @@ TEST_CASE("write_dot_text refuses a cluster table that is not a tree", "[dot][cl
   graph.nodes[0].cluster = 0;
   graph.edges.push_back({0, 3, ""});
   CHECK_THROWS_WITH(kindling::engine::write_dot_text(graph, {}), Catch::Contains("names a node"));
+}
+
+TEST_CASE("a graph without a node is an error, not a crash", "[dot]") {
+  // A moved-from Value and a default-constructed Tensor have no node to start a walk from.
+  kindling::Value a(2.0, "a");
+  kindling::Value moved = std::move(a);
+  CHECK_THROWS_WITH(kindling::to_dot(a), Catch::Contains("to_dot: the Value has no node"));
+  CHECK_THROWS_AS(kindling::write_dot(a, "unused.dot"), kindling::error);
+  CHECK_THROWS_WITH(kindling::gradcheck(a), Catch::Contains("gradcheck: the Value has no node"));
+  CHECK_THROWS_WITH(kindling::to_dot(kindling::Tensor()),
+                    Catch::Contains("to_dot: the tensor is undefined"));
+  CHECK(kindling::to_dot(moved).find("digraph") != std::string::npos);
 }

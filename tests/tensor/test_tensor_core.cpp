@@ -40,6 +40,21 @@ TEST_CASE("creation: fills, ranges, host data", "[tensor][core]") {
   CHECK_THROWS_WITH(t.item(), Catch::Contains("item: the tensor has shape (2,3)"));
 }
 
+TEST_CASE("creation: float32 rand stays below 1 where the double draw rounds up to 1",
+          "[tensor][core]") {
+  // Generator(0)'s draw 533109 is 0.99999998675594..., within 2^-25 of 1: rounded to float it
+  // would be 1.0f, outside rand's [0, 1).
+  constexpr std::int64_t kIndex = 533109;
+  Generator as_double(0), as_float(0);
+  const double draw =
+      rand({kIndex + 1}, as_double, DType::float64).slice(0, kIndex, kIndex + 1).item();
+  REQUIRE(static_cast<float>(draw) == 1.0f);
+  const Tensor floats = rand({kIndex + 1}, as_float, DType::float32);
+  CHECK(kindling::max(floats).item() < 1.0);
+  CHECK(floats.slice(0, kIndex, kIndex + 1).item() ==
+        static_cast<double>(std::nextafter(1.0f, 0.0f)));
+}
+
 TEST_CASE("creation: seeded random draws", "[tensor][core]") {
   Generator g1(5), g2(5), g3(6);
   const std::vector<double> a = values(rand({1000}, g1, DType::float64));

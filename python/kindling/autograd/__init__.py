@@ -6,6 +6,8 @@ transforms (functional: vjp, jvp, jacobian, hessian, hvp, vhp).
     >>> x = kindling.Value(3.0)
     >>> (dx,) = kindling.autograd.grad(x ** 3, x, create_graph=True)   # 3 x^2 = 27
     >>> (d2x,) = kindling.autograd.grad(dx, x)                         # 6 x = 18
+    >>> dx.data, d2x.data
+    (27.0, 18.0)
 """
 
 from .. import _kindling
@@ -33,10 +35,48 @@ def _check_one_engine(outputs, inputs):
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=False, is_grads_batched=False):
-    """torch.autograd.grad: the gradients of sum_i <grad_outputs[i], outputs[i]> with respect to
-    each input, as a tuple (None for an unused input with allow_unused); no .grad changes. With
-    create_graph the gradients are graph nodes, so grad() of them gives second derivatives.
-    outputs and inputs are Tensors, or Values (the scalar engine), each one or a sequence."""
+    """The gradients of the outputs with respect to the inputs, returned instead of added to ``.grad``, as torch.autograd.grad.
+
+    Computes d(sum_i <grad_outputs[i], outputs[i]>)/d(input) for each input. No leaf's ``.grad``
+    changes (for Values, an interior node the pass reaches is left holding its gradient, as after
+    backward()). With create_graph the gradients are graph nodes, so grad() of them gives second
+    derivatives. Works on Tensors and on Values (the scalar engine), not both in one call.
+
+    Args:
+        outputs (Tensor, Value or sequence): what to differentiate.
+        inputs (Tensor, Value or sequence): what to differentiate by (leaves or interior nodes).
+        grad_outputs (optional): one seed per output, of its shape (default 1 for one-element
+            outputs; a tensor output of more elements needs one).
+        retain_graph (bool, optional): keep the saved tensors for another backward (defaults to
+            create_graph; changes nothing for Values, whose grad() never releases a graph).
+        create_graph (bool): record the gradients' own graph (default False).
+        only_inputs (bool): must be True (torch ignores it).
+        allow_unused (bool): give None for an input the outputs do not depend on, instead of
+            raising (default False).
+        is_grads_batched (bool): must be False (not supported).
+
+    Returns:
+        tuple: one gradient per input (a Tensor, a Value, or None with allow_unused).
+
+    Raises:
+        kindling.Error: for Values and Tensors mixed in one call, an unused input without
+            allow_unused, a graph released by an earlier backward, grad_outputs of the wrong
+            count or shape, only_inputs=False or is_grads_batched=True.
+
+    Example:
+        >>> t = kindling.tensor([1.0, 2.0], requires_grad=True)
+        >>> kindling.autograd.grad((t ** 3).sum(), t)
+        (tensor([ 3.0000, 12.0000]),)
+        >>> t.grad is None
+        True
+        >>> u = kindling.tensor([1.0], requires_grad=True)
+        >>> kindling.autograd.grad((t * t).sum(), [t, u], allow_unused=True)
+        (tensor([2.0000, 4.0000]), None)
+        >>> x = kindling.Value(3.0)
+        >>> (dx,) = kindling.autograd.grad(x ** 3, x, create_graph=True)
+        >>> kindling.autograd.grad(dx, x)
+        (Value(data=18.0000, grad=0.0000),)
+    """
     _check_one_engine(outputs, inputs)
     if isinstance(_items(outputs)[0] if _items(outputs) else None, _kindling.Value):
         if not only_inputs or is_grads_batched:

@@ -1,6 +1,6 @@
 """The functional transforms, with torch.autograd.functional's signatures: vjp, jvp, jacobian,
 hessian, hvp and vhp of a function of tensors. `inputs` is a tensor or a tuple of tensors, and the
-function is called as func(*inputs); results follow the structure of what they are indexed by,
+function is called as ``func(*inputs)``; results follow the structure of what they are indexed by,
 as torch's do (a tensor for a tensor, a tuple for a tuple). The work is done in C++
 (kindling/tensor/functional.hpp); `vectorize` is accepted for torch's signature and changes
 nothing.
@@ -54,7 +54,30 @@ def _shaped(items, is_tuple):
 
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(*inputs), v^T J): the vector-Jacobian product, by reverse mode."""
+    """The vector-Jacobian product ``v^T J`` of ``func`` at ``inputs``, by reverse mode, as torch.autograd.functional.vjp.
+
+    Args:
+        func (callable): takes the inputs' tensors, returns a tensor or a tuple of tensors.
+        inputs (Tensor or tuple of Tensor): where to differentiate.
+        v (Tensor or tuple of Tensor, optional): one per output, of its shape; may be None only
+            for a one-element output.
+        create_graph (bool): make the result differentiable (default False).
+        strict (bool): raise when an output does not depend on an input, instead of giving
+            zeros (default False).
+
+    Returns:
+        tuple: ``(func(*inputs), vjp)``, each shaped as the outputs and inputs are.
+
+    Raises:
+        kindling.Error: for inputs or outputs that are not tensors, v of the wrong count or
+            shape, and the strict violations.
+
+    Example:
+        >>> from kindling.autograd.functional import vjp
+        >>> x = kindling.tensor([1.0, 2.0], dtype="float64")
+        >>> vjp(lambda t: t ** 2, x, kindling.ones(2, dtype="float64"))
+        (tensor([1.0000, 4.0000], dtype=float64), tensor([2.0000, 4.0000], dtype=float64))
+    """
     in_tuple, xs = _as_tuple(inputs, "inputs", "vjp")
     f = _Wrapped(func, "vjp")
     outputs, grads = _autograd.vjp(f, list(xs), _directions(v, "vjp"), create_graph, strict)
@@ -94,8 +117,34 @@ def _value_jvp(func, inputs, v):
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(*inputs), J v): the Jacobian-vector product, by forward mode (tangents). inputs may
-    also be Values (v numbers); the tangents are then floats (Note [scalar forward mode])."""
+    """The Jacobian-vector product ``J v`` of ``func`` at ``inputs``, by forward mode (tangents), as torch.autograd.functional.jvp.
+
+    torch computes it with two reverse passes; here it is one forward pass with dual tensors.
+    The inputs may also be Values (v then numbers), and the tangents are floats.
+
+    Args:
+        func (callable): takes the inputs, returns a tensor (Value) or a tuple of them.
+        inputs (Tensor, Value or tuple): where to differentiate.
+        v (optional): one direction per input, of its shape (numbers for Values); may be None only
+            for a single one-element input.
+        create_graph (bool): make the result differentiable (default False).
+        strict (bool): raise when an output does not depend on an input (default False).
+
+    Returns:
+        tuple: ``(func(*inputs), jvp)``, both shaped as the outputs are.
+
+    Raises:
+        kindling.Error: for inputs or outputs of the wrong kind, v of the wrong count or shape,
+            and the strict violations.
+
+    Example:
+        >>> from kindling.autograd.functional import jvp
+        >>> x = kindling.tensor([1.0, 2.0], dtype="float64")
+        >>> jvp(lambda t: t ** 2, x, kindling.ones(2, dtype="float64"))[1]
+        tensor([2.0000, 4.0000], dtype=float64)
+        >>> jvp(lambda v: v * v, kindling.Value(3.0))
+        (Value(data=9.0000, grad=0.0000), 6.0)
+    """
     if all(isinstance(x, _kindling.Value) for x in _items_of(inputs)):
         return _value_jvp(func, inputs, v)
     _, xs = _as_tuple(inputs, "inputs", "jvp")
@@ -116,7 +165,34 @@ def _blocks(rows, out_tuple, in_tuple):
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
              strategy="reverse-mode"):
-    """d func(*inputs) / d inputs, each block of shape output.shape + input.shape."""
+    """The Jacobian of ``func`` at ``inputs``, as torch.autograd.functional.jacobian.
+
+    Each block has shape ``output.shape + input.shape``; blocks are nested as torch's: a tensor
+    for one input and one output, a tuple over inputs or outputs, a tuple of tuples (outputs
+    outer) for both.
+
+    Args:
+        func (callable): takes the inputs' tensors, returns a tensor or a tuple of tensors.
+        inputs (Tensor or tuple of Tensor): where to differentiate.
+        create_graph (bool): make the result differentiable (default False).
+        strict (bool): raise when an output does not depend on an input (default False).
+        vectorize (bool): accepted for torch's signature; changes nothing.
+        strategy (str): ``'reverse-mode'`` (default, a backward pass per output element) or
+            ``'forward-mode'`` (a forward pass per input element).
+
+    Raises:
+        kindling.Error: for another strategy, inputs or outputs that are not tensors, and the
+            strict violations.
+
+    Example:
+        >>> from kindling.autograd.functional import jacobian
+        >>> x = kindling.tensor([1.0, 2.0], dtype="float64")
+        >>> jacobian(lambda t: t ** 2, x)
+        tensor([[2.0000, 0.0000],
+                [0.0000, 4.0000]], dtype=float64)
+        >>> [j.shape for j in jacobian(lambda a, b: a * b, (x, x))]
+        [(2, 2), (2, 2)]
+    """
     in_tuple, xs = _as_tuple(inputs, "inputs", "jacobian")
     f = _Wrapped(func, "jacobian")
     rows = _autograd.jacobian(f, list(xs), create_graph, strict, strategy)
@@ -125,7 +201,29 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
             outer_jacobian_strategy="reverse-mode"):
-    """The Hessian of a function returning one one-element tensor."""
+    """The Hessian of ``func``, which returns one one-element tensor, at ``inputs``, as torch.autograd.functional.hessian.
+
+    Blocks of shape ``input_i.shape + input_j.shape``: a tensor for one input, a tuple of tuples
+    for several.
+
+    Args:
+        func (callable): takes the inputs' tensors, returns a one-element tensor.
+        inputs (Tensor or tuple of Tensor): where to differentiate.
+        create_graph (bool): make the result differentiable (default False).
+        strict (bool): raise when the output does not depend on an input (default False).
+        vectorize (bool): accepted for torch's signature; changes nothing.
+        outer_jacobian_strategy (str): ``'reverse-mode'`` (default) or ``'forward-mode'``.
+
+    Raises:
+        kindling.Error: for an output of more than one element, inputs that are not tensors, or
+            another strategy.
+
+    Example:
+        >>> from kindling.autograd.functional import hessian
+        >>> hessian(lambda t: (t ** 3).sum(), kindling.tensor([1.0, 2.0], dtype="float64"))
+        tensor([[ 6.0000,  0.0000],
+                [ 0.0000, 12.0000]], dtype=float64)
+    """
     in_tuple, xs = _as_tuple(inputs, "inputs", "hessian")
 
     def scalar(*args):
@@ -139,7 +237,24 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(*inputs), H v) for a function returning one one-element tensor."""
+    """The Hessian-vector product ``H v`` of ``func``, which returns one one-element tensor, as torch.autograd.functional.hvp.
+
+    Args:
+        func (callable): takes the inputs' tensors, returns a one-element tensor.
+        inputs (Tensor or tuple of Tensor): where to differentiate.
+        v (Tensor or tuple of Tensor): one direction per input, of its shape.
+        create_graph (bool): make the result differentiable (default False).
+        strict (bool): raise when the output does not depend on an input (default False).
+
+    Returns:
+        tuple: ``(func(*inputs), hvp)``, the products shaped as the inputs are.
+
+    Example:
+        >>> from kindling.autograd.functional import hvp
+        >>> x = kindling.tensor([1.0, 2.0], dtype="float64")
+        >>> hvp(lambda t: (t ** 2).sum(), x, kindling.ones(2, dtype="float64"))
+        (tensor(5.0000, dtype=float64), tensor([2.0000, 2.0000], dtype=float64))
+    """
     in_tuple, xs = _as_tuple(inputs, "inputs", "hvp")
     f = _Wrapped(func, "hvp")
     outputs, products = _autograd.hvp(f, list(xs), _directions(v, "hvp"), create_graph, strict)
@@ -147,7 +262,26 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(*inputs), v^T H) for a function returning one one-element tensor."""
+    """The vector-Hessian product ``v^T H`` of ``func``, which returns one one-element tensor, as torch.autograd.functional.vhp.
+
+    Equal to hvp for the symmetric Hessians of twice-differentiable functions.
+
+    Args:
+        func (callable): takes the inputs' tensors, returns a one-element tensor.
+        inputs (Tensor or tuple of Tensor): where to differentiate.
+        v (Tensor or tuple of Tensor): one direction per input, of its shape.
+        create_graph (bool): make the result differentiable (default False).
+        strict (bool): raise when the output does not depend on an input (default False).
+
+    Returns:
+        tuple: ``(func(*inputs), vhp)``, the products shaped as the inputs are.
+
+    Example:
+        >>> from kindling.autograd.functional import vhp
+        >>> x = kindling.tensor([1.0, 2.0], dtype="float64")
+        >>> vhp(lambda t: (t ** 3).sum(), x, kindling.ones(2, dtype="float64"))[1]
+        tensor([ 6.0000, 12.0000], dtype=float64)
+    """
     in_tuple, xs = _as_tuple(inputs, "inputs", "vhp")
     f = _Wrapped(func, "vhp")
     outputs, products = _autograd.vhp(f, list(xs), _directions(v, "vhp"), create_graph, strict)

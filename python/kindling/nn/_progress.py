@@ -12,11 +12,34 @@ _WIDTH = 30
 
 
 class ProgressBar:
-    """``ProgressBar(total, title="")`` then ``update(done, status="")`` and ``finish()``; or wrap
-    an iterable: ``for batch in ProgressBar(loader, "epoch 1"): ...`` (its length is the total).
-    ``file`` defaults to sys.stderr; ``interactive`` to whether it is a terminal."""
+    """A progress line for training loops, as the C++ kindling::nn::ProgressBar draws it.
+
+    ``ProgressBar(total, title)`` then ``update(done, status)`` and ``finish()``; or wrap an
+    iterable with a length: ``for batch in ProgressBar(loader, "epoch 1"): ...``. It is also a
+    context manager that finishes the line on exit. On a terminal one line is redrawn in place;
+    into a file, a pipe or a notebook it writes a plain line every tenth of the run (and at the
+    end), so logs stay readable.
+
+    Args:
+        total (int or sized iterable): the step count, or an iterable whose len() it is.
+        title (str): shown before the bar.
+        file (file-like, optional): where to write (default sys.stderr).
+        interactive (bool, optional): redraw in place (default: whether file is a terminal).
+
+    Raises:
+        ValueError: for a negative total.
+
+    Example:
+        >>> import io
+        >>> out = io.StringIO()
+        >>> for batch in kindling.nn.ProgressBar(range(3), "run", file=out):
+        ...     pass
+        >>> print(out.getvalue().splitlines()[-1].split("]")[0] + "]")
+        run [##############################]
+    """
 
     def __init__(self, total, title="", file=None, interactive=None):
+        """Makes the bar (see the class docstring for the arguments)."""
         self._iterable = None
         if not isinstance(total, int):
             self._iterable = total
@@ -35,7 +58,14 @@ class ProgressBar:
         self._start = time.monotonic()
 
     def render(self, done, status=""):
-        """The text of the line for ``done`` steps (what update draws)."""
+        """The text of the line for ``done`` steps (what update draws): title, bar, count, seconds so far and status.
+
+        Example:
+            >>> import io
+            >>> bar = kindling.nn.ProgressBar(4, "epoch 1", file=io.StringIO())
+            >>> bar.render(2, "loss 0.5").split("]")[0]
+            'epoch 1 [###############...............'
+        """
         done = min(done, self.total)
         filled = done * _WIDTH // self.total
         seconds = time.monotonic() - self._start
@@ -44,7 +74,10 @@ class ProgressBar:
         return line + ("  " + status if status else "")
 
     def update(self, done, status=""):
-        """Records that ``done`` steps are complete, with a short status ("loss 0.31")."""
+        """Records that ``done`` steps are complete, with a short status such as ``'loss 0.31'``, and draws the line (when due).
+
+        Nothing happens after finish().
+        """
         if self._finished:
             return
         if self.interactive:

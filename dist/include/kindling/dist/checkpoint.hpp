@@ -14,7 +14,15 @@
 
 namespace kindling::dist {
 
+/// Collective: rank 0 writes `checkpoint` to `path` (nn::save_checkpoint); the other ranks return
+/// once the file is complete. Every rank passes the same path.
+/// @throws kindling::error on every rank when rank 0's save fails (naming rank 0 and its
+///   message), when kindling::dist is not initialized, or when the ranks time out.
 void save_checkpoint(const std::string& path, const nn::Checkpoint& checkpoint);
+/// Collective: every rank restores `into` from `path` (nn::load_checkpoint, all or nothing on
+/// each rank).
+/// @throws kindling::error on every rank when any rank's load fails, naming the first rank that
+///   failed and its message; also when kindling::dist is not initialized, or on a time-out.
 void load_checkpoint(const std::string& path, nn::Checkpoint& into);
 
 }  // namespace kindling::dist

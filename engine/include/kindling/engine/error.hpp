@@ -14,6 +14,10 @@
 
 namespace kindling {
 
+/// What the library throws for a user mistake (Note [two error channels]): mismatched shapes, a
+/// malformed file, a call in the wrong state. what() names the operation first ("matmul: ..."),
+/// then the offending shapes, values or file offset. Python's bindings raise it as
+/// kindling.Error, a subclass of ValueError, with the same message.
 class error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -30,8 +34,8 @@ template <class... Parts>
 
 }  // namespace kindling
 
-// KINDLING_CHECK(cond, parts...): throws kindling::error built from `parts` (streamed together)
-// when `cond` is false. The message should name the op first: "matmul: (3,4) x (5,6): ...".
+/// KINDLING_CHECK(cond, parts...): throws kindling::error built from `parts` (streamed together)
+/// when `cond` is false. The message should name the op first: "matmul: (3,4) x (5,6): ...".
 #define KINDLING_CHECK(cond, ...)                   \
   do {                                              \
     if (!(cond)) [[unlikely]]                       \

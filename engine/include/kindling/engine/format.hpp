@@ -7,7 +7,8 @@
 
 namespace kindling::engine {
 
-// Four decimals, as micrograd's graphs print them ("-3.0000").
+/// `x` with four decimals, as micrograd's graphs print them ("-3.0000"); printf's "inf", "-inf",
+/// "nan" (or "-nan") for special values.
 inline std::string format_number(double x) {
   char buffer[40];
   std::snprintf(buffer, sizeof buffer, "%.4f", x);

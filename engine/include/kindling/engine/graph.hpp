@@ -38,20 +38,23 @@
 
 namespace kindling::engine {
 
-// The bookkeeping the core keeps in every node: how many handles and child nodes refer to it, and
-// the mark of the last walk that visited it (so a walk needs no visited-set allocation).
-// The count comes last so that a node type's first small members fill the padding after it.
+/// The bookkeeping the core keeps in every node: how many handles and child nodes refer to it, and
+/// the mark of the last walk that visited it (so a walk needs no visited-set allocation).
+/// The count comes last so that a node type's first small members fill the padding after it.
 struct NodeBase {
-  std::uint64_t visit_mark = 0;
-  std::uint32_t ref_count = 0;
+  std::uint64_t visit_mark = 0;  ///< The mark of the last walk that reached the node.
+  std::uint32_t ref_count = 0;   ///< Handles and child nodes that refer to the node.
 };
 
-// What a node type must provide to use the core.
-//   parents()        the nodes this one was computed from (each counted in its ref_count)
-//   backward_step()  the local chain rule: add this node's contribution to each parent's grad
-//   seed_grad()      add d(root)/d(root) = 1 to the root's grad
-//   clear_grad()     forget an interior node's grad before a new backward pass
-//   N::destroy(n)    free the node's own storage; must not touch the parents' reference counts
+/// What a node type must provide to use the core: derive from NodeBase, and
+/// - `parents()`: the nodes this one was computed from (each counted in its ref_count);
+/// - `backward_step()`: the local chain rule: add this node's contribution to each parent's grad;
+/// - `seed_grad()`: add d(root)/d(root) = 1 to the root's grad;
+/// - `clear_grad()`: forget an interior node's grad before a new backward pass;
+/// - `N::destroy(n)`: free the node's own storage; must not touch the parents' reference counts.
+///
+/// Optional: `N::last_reference_dropped(n)` (see release()), `N::Frontier` (see FrontierOf) and,
+/// for the default frontier, `sequence()`.
 template <class N>
 concept GraphNode = std::derived_from<N, NodeBase> && requires(N& node, const N& const_node) {
   { const_node.parents() } -> std::convertible_to<std::span<N* const>>;
@@ -62,28 +65,31 @@ concept GraphNode = std::derived_from<N, NodeBase> && requires(N& node, const N&
   noexcept;
 };
 
-// A fresh mark for one graph walk; 64 bits so that it never wraps in practice.
+/// A fresh mark for one graph walk, unique in the process; 64 bits so that it never wraps in
+/// practice.
 inline std::uint64_t next_visit_mark() noexcept {
   static std::atomic<std::uint64_t> counter{0};
   return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
-// A fresh number for a node being recorded, larger than every number handed out before, on any
-// thread: the sequence() of node types whose frontier is a heap (Note [creation order]).
+/// A fresh number for a node being recorded, larger than every number handed out before, on any
+/// thread: the sequence() of node types whose frontier is a heap (Note [creation order]).
 inline std::uint64_t next_creation_sequence() noexcept {
   static std::atomic<std::uint64_t> counter{0};
   return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
+/// Takes one reference to `node` (ref_count + 1); release() drops it.
 inline void retain(NodeBase* node) noexcept {
   ++node->ref_count;
 }
 
-// Drops one reference. A node whose count reaches zero is destroyed, and its parents lose the
-// reference it held, iteratively: release() may be re-entered from N::destroy() (a tensor node
-// releasing the tensors it saved), and the inner call only queues its node for the outer loop.
-// A node type whose nodes are not freed one by one (ValueNode's tape records) says what happens at
-// zero instead: N::last_reference_dropped(node).
+/// Drops one reference. A node whose count reaches zero is destroyed, and its parents lose the
+/// reference it held, iteratively: release() may be re-entered from N::destroy() (a tensor node
+/// releasing the tensors it saved), and the inner call only queues its node for the outer loop.
+/// A node type whose nodes are not freed one by one (ValueNode's tape records) says what happens at
+/// zero instead: N::last_reference_dropped(node).
+/// @param node a node with ref_count > 0 (asserted).
 template <GraphNode N>
 void release(N* node) noexcept {
   assert(node != nullptr && node->ref_count > 0);
@@ -109,40 +115,52 @@ void release(N* node) noexcept {
   }
 }
 
-// An owning, reference-counted handle to a node: what Value and Tensor hold.
-// Reference counts are not atomic: one graph belongs to one thread at a time.
+/// An owning, reference-counted handle to a node: what Value and Tensor hold (as an
+/// intrusive_ptr does in PyTorch). Reference counts are not atomic: one graph belongs to one
+/// thread at a time.
 template <GraphNode N>
 class NodeRef {
  public:
+  /// A null handle.
   NodeRef() noexcept = default;
-  // Adopts a node and takes a reference to it.
+  /// Adopts a node and takes a reference to it (none for null).
   explicit NodeRef(N* node) noexcept : node_(node) {
     if (node_) retain(node_);
   }
+  /// Another reference to the same node.
   NodeRef(const NodeRef& other) noexcept : NodeRef(other.node_) {}
+  /// Takes over `other`'s reference; `other` becomes null.
   NodeRef(NodeRef&& other) noexcept : node_(std::exchange(other.node_, nullptr)) {}
+  /// Refers to `other`'s node instead, releasing the old one (copy or move, by value).
   NodeRef& operator=(NodeRef other) noexcept {
     std::swap(node_, other.node_);
     return *this;
   }
+  /// Drops the reference (release()).
   ~NodeRef() {
     if (node_) release(node_);
   }
 
+  /// The node, or null.
   N* get() const noexcept { return node_; }
+  /// The node's members; the handle must not be null.
   N* operator->() const noexcept { return node_; }
+  /// The node; the handle must not be null.
   N& operator*() const noexcept { return *node_; }
+  /// True unless the handle is null.
   explicit operator bool() const noexcept { return node_ != nullptr; }
+  /// True when both refer to the same node (or both are null).
   friend bool operator==(const NodeRef& a, const NodeRef& b) noexcept { return a.node_ == b.node_; }
 
  private:
   N* node_ = nullptr;
 };
 
-// Every node `root` depends on, each once, parents before children (so `root` is last), leaves
-// included: what the DOT writer draws and what a test counts. Backward does not use it (it walks
-// in creation order, BackwardWalk below). Depth-first with an explicit stack; `order` is cleared
-// first and reused to spare allocations. `on_emit(node)` is called as each node joins the order.
+/// Every node `root` depends on, each once, parents before children (so `root` is last), leaves
+/// included: what the DOT writer draws and what a test counts. Backward does not use it (it walks
+/// in creation order, BackwardWalk below). Depth-first with an explicit stack; `order` is cleared
+/// first and reused to spare allocations. `on_emit(node)` is called as each node joins the order.
+/// micrograd's build_topo, without its recursion.
 template <GraphNode N, class OnEmit>
 void topological_order(N* root, std::vector<N*>& order, OnEmit&& on_emit) {
   struct Frame {
@@ -172,11 +190,13 @@ void topological_order(N* root, std::vector<N*>& order, OnEmit&& on_emit) {
   }
 }
 
+/// topological_order() into `order`, with nothing called per node.
 template <GraphNode N>
 void topological_order(N* root, std::vector<N*>& order) {
   topological_order(root, order, [](N&) {});
 }
 
+/// topological_order() as a new vector: every node `root` depends on, parents first, `root` last.
 template <GraphNode N>
 std::vector<N*> topological_order(N* root) {
   std::vector<N*> order;
@@ -184,17 +204,19 @@ std::vector<N*> topological_order(N* root) {
   return order;
 }
 
-// The frontier of node types that number their nodes (Note [creation order]): a max-heap on
-// sequence(). N::Frontier, where a node type declares one, replaces it.
+/// The frontier of node types that number their nodes (Note [creation order]): a max-heap on
+/// sequence(). N::Frontier, where a node type declares one, replaces it (FrontierOf).
 template <class N>
 class SequenceHeapFrontier {
  public:
+  /// An empty frontier; the root and the walk's mark are not needed by a heap.
   SequenceHeapFrontier(N* /*root*/, std::uint64_t /*mark*/) {}
+  /// Adds a node the walk has reached for the first time.
   void push(N* node) {
     heap_.push_back(node);
     std::push_heap(heap_.begin(), heap_.end(), earlier);
   }
-  // The reached node made last among those not yet returned; null when none is left.
+  /// The reached node made last among those not yet returned; null when none is left.
   N* pop() {
     if (heap_.empty()) return nullptr;
     std::pop_heap(heap_.begin(), heap_.end(), earlier);
@@ -222,22 +244,43 @@ struct frontier_of<N> {
 };
 }  // namespace detail
 
+/// The frontier BackwardWalk uses for node type N: N::Frontier where N declares one (ValueNode's
+/// TapeFrontier), else SequenceHeapFrontier<N>.
 template <class N>
 using FrontierOf = typename detail::frontier_of<N>::type;
 
-// The walk of a backward pass: the interior nodes `root` depends on, each once, in decreasing
-// creation order (Note [creation order]), `root` first. Reaching a node for the first time clears
-// its grad if it is interior (Note [what a second backward does]); a leaf's grad is left to
-// accumulate, and on_leaf(leaf) is called. next() reaches a node's parents before it returns the
-// node, so the caller may run the node's backward step at once.
+namespace detail {
+// BackwardWalk's default on_leaf: a named function rather than a lambda, so that the signature
+// reads (and parses in the reference) as a plain default argument.
+template <class N>
+void ignore_leaf(N&) noexcept {}
+}  // namespace detail
+
+/// The walk of a backward pass: the interior nodes `root` depends on, each once, in decreasing
+/// creation order (Note [creation order]), `root` first. Reaching a node for the first time clears
+/// its grad if it is interior (Note [what a second backward does]); a leaf's grad is left to
+/// accumulate, and on_leaf(leaf) is called. next() reaches a node's parents before it returns the
+/// node, so the caller may run the node's backward step at once.
+///
+/// What backward(root) runs, here on a Value's graph:
+/// @code
+/// kindling::ValueNode* root = c.node();  // c: a kindling::Value
+/// kindling::engine::BackwardWalk walk(root);
+/// root->seed_grad();
+/// while (kindling::ValueNode* node = walk.next()) node->backward_step();
+/// @endcode
 template <GraphNode N, class OnLeaf = void (*)(N&)>
 class BackwardWalk {
  public:
-  explicit BackwardWalk(
-      N* root, OnLeaf on_leaf = [](N&) {})
+  /// Starts at `root`, which is reached at once (its grad cleared if it is interior, on_leaf
+  /// called if it is a leaf). The walk marks the nodes it reaches: no other walk may run on the
+  /// same graph until this one is done.
+  explicit BackwardWalk(N* root, OnLeaf on_leaf = detail::ignore_leaf<N>)
       : mark_(next_visit_mark()), on_leaf_(std::move(on_leaf)), frontier_(root, mark_) {
     reach(root);
   }
+  /// The next interior node in decreasing creation order, its parents reached; null when the walk
+  /// is done.
   N* next() {
     N* node = frontier_.pop();
     if (node != nullptr) {
@@ -269,10 +312,10 @@ class BackwardWalk {
 // of each pass, so after a pass it holds exactly that pass's d(root)/d(node). (micrograd keeps the
 // old interior grads, so its second backward() double-counts them into the leaves; we do not.)
 
-// Starts a backward pass from `root`: fills `order` with the nodes it reaches, parents before
-// children (the leaves first, then the interior nodes in creation order, `root` last), and clears
-// every interior node's grad. The caller seeds the root (seed_grad(), or an explicit gradient for
-// a non-scalar root) and then runs reverse_sweep(order), or steps through it one node at a time.
+/// Starts a backward pass from `root`: fills `order` with the nodes it reaches, parents before
+/// children (the leaves first, then the interior nodes in creation order, `root` last), and clears
+/// every interior node's grad. The caller seeds the root (seed_grad(), or an explicit gradient for
+/// a non-scalar root) and then runs reverse_sweep(order), or steps through it one node at a time.
 template <GraphNode N>
 void begin_backward(N* root, std::vector<N*>& order) {
   order.clear();
@@ -283,14 +326,15 @@ void begin_backward(N* root, std::vector<N*>& order) {
   order.insert(order.end(), interior.rbegin(), interior.rend());
 }
 
-// How many reverse sweeps this thread has run, whatever the node type: lets a test show that the
-// scalar and the tensor engine go through the same sweep.
+/// How many reverse sweeps this thread has run, whatever the node type: lets a test show that the
+/// scalar and the tensor engine go through the same sweep.
 inline std::uint64_t& reverse_sweep_count() noexcept {
   thread_local std::uint64_t count = 0;
   return count;
 }
 
-// Calls each node's local backward step, from the root (the end of `order`) down to the leaves.
+/// Calls each node's local backward step, from the root (the end of `order`) down to the leaves
+/// (which have none): the second half of a pass begin_backward() started.
 template <GraphNode N>
 void reverse_sweep(std::span<N* const> order) {
   ++reverse_sweep_count();
@@ -299,9 +343,11 @@ void reverse_sweep(std::span<N* const> order) {
   }
 }
 
-// backward() for a scalar root: begin, seed with 1, sweep, in one pass over the graph: the walk
-// reaches (and clears) a node's parents before its step adds to their grads. `step(node)` is
-// node.backward_step(), or a node type's inlinable form of it (ValueNode's).
+/// backward() for a scalar root: begin, seed with 1, sweep, in one pass over the graph: the walk
+/// reaches (and clears) a node's parents before its step adds to their grads. `step(node)` is
+/// node.backward_step(), or a node type's inlinable form of it (ValueNode's). Value::backward()
+/// and Tensor::backward() are built on it; call those, which also run hooks and refuse a
+/// released graph.
 template <GraphNode N, class Step>
 void backward(N* root, Step&& step) {
   ++reverse_sweep_count();
@@ -311,6 +357,12 @@ void backward(N* root, Step&& step) {
     step(*node);
 }
 
+/// backward(root, step) with each node's own backward_step():
+/// @code
+/// kindling::Value a(2.0), b(-3.0);
+/// kindling::Value c = a * b;
+/// kindling::engine::backward(c.node());  // a.grad() == -3, b.grad() == 2, as c.backward()
+/// @endcode
 template <GraphNode N>
 void backward(N* root) {
   backward(root, [](N& node) { node.backward_step(); });

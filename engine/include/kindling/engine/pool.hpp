@@ -43,6 +43,17 @@ inline std::mutex& pool_remote_mutex() noexcept {
 }
 }  // namespace detail
 
+/// A per-thread pool of blocks of BlockSize bytes aligned to BlockAlign (Note [node pool chunks]):
+/// where the scalar engine's leaves come from (NodePool). A block may be freed on any thread, at
+/// any time, static destruction included. Under AddressSanitizer every block is its own
+/// allocation instead.
+/// @code
+/// using Pool = kindling::engine::NodePool<kindling::ValueNode>;
+/// void* block = Pool::this_thread().allocate();
+/// auto* node = new (block) kindling::ValueNode;
+/// node->~ValueNode();
+/// Pool::this_thread().deallocate(node);
+/// @endcode
 template <std::size_t BlockSize, std::size_t BlockAlign>
 class FixedBlockPool {
   struct FreeBlock {
@@ -51,7 +62,7 @@ class FixedBlockPool {
   struct Chunk;
 
  public:
-  // A chunk's bytes, its header included; a power of two, and its alignment.
+  /// A chunk's bytes, its header included; a power of two, and its alignment.
   static constexpr std::size_t kChunkBytes = std::size_t{1} << 16;
 
  private:
@@ -81,6 +92,7 @@ class FixedBlockPool {
   static_assert(kBlocksPerChunk >= 8, "blocks this large want a larger chunk");
 
  public:
+  /// This thread's pool of this block size.
   static FixedBlockPool& this_thread() noexcept {
     // Trivially destructible, so a free during this thread's teardown still finds it; the
     // retirement below hands its chunks on when the thread ends.
@@ -88,6 +100,8 @@ class FixedBlockPool {
     return pool;
   }
 
+  /// Raw memory for one block; the caller constructs its object in it. Throws std::bad_alloc
+  /// when the system has no memory for a new chunk.
   void* allocate() {
     ++live_;
 #if KINDLING_NODE_POOL
@@ -104,6 +118,9 @@ class FixedBlockPool {
 #endif
   }
 
+  /// Gives back a block from allocate() on any thread's pool of this size, its object already
+  /// destroyed. Called on another thread's pool than the block's, it goes onto its chunk's
+  /// remote list.
   void deallocate(void* pointer) noexcept {
     --live_;
 #if KINDLING_NODE_POOL
@@ -123,13 +140,13 @@ class FixedBlockPool {
 #endif
   }
 
-  // Blocks allocated minus blocks freed on this thread: a test's handle on leaks.
+  /// Blocks allocated minus blocks freed on this pool's thread: a test's handle on leaks.
   std::ptrdiff_t live() const noexcept {
     return live_;
   }
 
-  // Chunks of this block size held from the system, by every thread together (a test's handle
-  // on memory that went back); 0 under AddressSanitizer.
+  /// Chunks of this block size held from the system, by every thread together (a test's handle
+  /// on memory that went back); 0 under AddressSanitizer.
   static std::size_t chunks_held() noexcept {
     return chunks_held_.load(std::memory_order_relaxed);
   }
@@ -294,7 +311,7 @@ class FixedBlockPool {
   static inline std::atomic<std::size_t> chunks_held_{0};
 };
 
-// The pool for nodes of type N.
+/// The pool for nodes of type N: blocks of N's size (rounded up to its alignment) and alignment.
 template <class N>
 using NodePool = FixedBlockPool<(sizeof(N) + alignof(N) - 1) / alignof(N) * alignof(N), alignof(N)>;
 

@@ -11,13 +11,28 @@
 
 namespace kindling {
 
+/// The seeded random source behind every random thing in kindling (xoshiro256**), the role of
+/// torch.Generator: the same seed gives the same numbers on every platform and standard library.
+/// Not thread-safe: one generator per thread.
+/// @code
+/// kindling::Generator gen(42);
+/// const double u = gen.uniform();            // in [0, 1)
+/// const double z = gen.normal(0.0, 2.0);     // mean 0, standard deviation 2
+/// const std::uint64_t i = gen.below(10);     // 0 to 9
+/// const kindling::Generator::Snapshot saved = gen.snapshot();
+/// const double next = gen.uniform();
+/// gen.restore(saved);                        // gen.uniform() == next again
+/// @endcode
 class Generator {
  public:
+  /// xoshiro256**'s four words of state.
   using State = std::array<std::uint64_t, 4>;
 
+  /// A generator seeded with `seed` (manual_seed()); the default seed is "kindling" in ASCII.
   explicit Generator(std::uint64_t seed = 0x6b696e646c696e67ull) { manual_seed(seed); }
 
-  // Expands the seed with splitmix64, as xoshiro's authors recommend.
+  /// Restarts the sequence from `seed`, as torch.Generator.manual_seed: the state is the seed
+  /// expanded with splitmix64, as xoshiro's authors recommend, and a kept normal is dropped.
   void manual_seed(std::uint64_t seed) noexcept {
     for (auto& word : state_) {
       seed += 0x9e3779b97f4a7c15ull;
@@ -29,6 +44,7 @@ class Generator {
     has_spare_normal_ = false;
   }
 
+  /// The next 64 random bits (xoshiro256**'s output).
   std::uint64_t next_u64() noexcept {
     const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
     const std::uint64_t t = state_[1] << 17;
@@ -41,11 +57,12 @@ class Generator {
     return result;
   }
 
-  // Uniform in [0, 1) with 53 random bits.
+  /// Uniform in [0, 1) with 53 random bits.
   double uniform() noexcept { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+  /// Uniform between `low` and `high`: low + (high - low) * uniform().
   double uniform(double low, double high) noexcept { return low + (high - low) * uniform(); }
 
-  // Uniform integer in [0, bound), without modulo bias (Lemire's method).
+  /// Uniform integer in [0, bound), without modulo bias (Lemire's method); 0 for a bound of 0.
   std::uint64_t below(std::uint64_t bound) noexcept {
     if (bound == 0) return 0;
     const std::uint64_t threshold = (0 - bound) % bound;
@@ -57,7 +74,8 @@ class Generator {
     }
   }
 
-  // Standard normal by the Box-Muller transform; the second number of each pair is kept.
+  /// Standard normal by the Box-Muller transform; the second number of each pair is kept for the
+  /// next call.
   double normal() noexcept {
     if (has_spare_normal_) {
       has_spare_normal_ = false;
@@ -71,15 +89,19 @@ class Generator {
     has_spare_normal_ = true;
     return radius * std::cos(angle);
   }
+  /// Normal with the given mean and standard deviation: mean + stddev * normal().
   double normal(double mean, double stddev) noexcept { return mean + stddev * normal(); }
 
-  // The full state, for checkpoints: restoring it continues the exact same sequence.
+  /// The full state, for checkpoints: restoring it continues the exact same sequence
+  /// (torch.Generator's get_state and set_state).
   struct Snapshot {
-    State state;
-    bool has_spare_normal;
-    double spare_normal;
+    State state;            ///< xoshiro256**'s state.
+    bool has_spare_normal;  ///< Whether normal() has kept the second number of a pair.
+    double spare_normal;    ///< That number.
   };
+  /// The generator's full state now.
   Snapshot snapshot() const noexcept { return {state_, has_spare_normal_, spare_normal_}; }
+  /// Puts the generator back in a state snapshot() returned.
   void restore(const Snapshot& snapshot) noexcept {
     state_ = snapshot.state;
     has_spare_normal_ = snapshot.has_spare_normal;

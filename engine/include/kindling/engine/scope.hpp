@@ -32,7 +32,7 @@
 
 namespace kindling::engine {
 
-// How deep scopes (module calls) may nest on one thread (Note [scope depth limit]).
+/// How deep scopes (module calls) may nest on one thread (Note [scope depth limit]).
 inline constexpr std::size_t kMaxScopeDepth = 10000;
 
 namespace detail {
@@ -41,18 +41,20 @@ namespace detail {
 void check_scope_room(std::size_t depth, const std::string& name);
 }  // namespace detail
 
-// One scope: its own name ("fc1 (Linear)"), its depth (1 for an outermost scope) and the scope
-// around it (null for an outermost one).
+/// One scope: its own name ("fc1 (Linear)"), its depth (1 for an outermost scope) and the scope
+/// around it (null for an outermost one). Immutable; shared by the scope while it is open and by
+/// every graph node made inside it (Note [module scopes]).
 class ScopeNode {
  public:
+  /// A scope named `name` inside `parent` (null: an outermost scope). NameScope makes these.
   ScopeNode(std::string name, std::shared_ptr<const ScopeNode> parent)
       : name_(std::move(name)),
         depth_(parent ? parent->depth_ + 1 : 1),
         parent_(std::move(parent)) {
     live_.fetch_add(1, std::memory_order_relaxed);
   }
-  // Frees the chain of parents this node alone kept alive one by one, without recursion (a chain
-  // of a million scopes must not need a million stack frames).
+  /// Frees the chain of parents this node alone kept alive one by one, without recursion (a chain
+  /// of a million scopes must not need a million stack frames).
   ~ScopeNode() {
     std::shared_ptr<const ScopeNode> next = std::move(parent_);
     // use_count() == 1: ours is the last reference, so the parent dies when `next` lets go;
@@ -67,11 +69,14 @@ class ScopeNode {
   ScopeNode(const ScopeNode&) = delete;
   ScopeNode& operator=(const ScopeNode&) = delete;
 
+  /// The scope's own name, without its parents': "fc1".
   const std::string& name() const noexcept { return name_; }
+  /// 1 for an outermost scope, its parent's depth + 1 otherwise.
   std::size_t depth() const noexcept { return depth_; }
+  /// The scope around this one; null for an outermost scope.
   const std::shared_ptr<const ScopeNode>& parent() const noexcept { return parent_; }
 
-  // The names from the outermost scope in, joined with dots: "MLP.fc1". O(depth).
+  /// The names from the outermost scope in, joined with dots: "MLP.fc1". O(depth).
   std::string dotted_name() const {
     std::vector<const ScopeNode*> chain;
     chain.reserve(depth_);
@@ -88,8 +93,8 @@ class ScopeNode {
     }
     return out;
   }
-  // Every prefix of dotted_name(), outermost first: {"MLP", "MLP.fc1"}. O(depth^2) characters,
-  // for tests and small graphs.
+  /// Every prefix of dotted_name(), outermost first: {"MLP", "MLP.fc1"}. O(depth^2) characters,
+  /// for tests and small graphs.
   std::vector<std::string> dotted_path() const {
     std::vector<const ScopeNode*> chain;
     for (const ScopeNode* s = this; s != nullptr; s = s->parent_.get())
@@ -101,8 +106,8 @@ class ScopeNode {
     return out;
   }
 
-  // Scope nodes alive in the process: a test counts them to see that a path's storage is
-  // linear in its depth.
+  /// Scope nodes alive in the process: a test counts them to see that a path's storage is
+  /// linear in its depth.
   static std::size_t live_count() noexcept { return live_.load(std::memory_order_relaxed); }
 
  private:
@@ -113,13 +118,26 @@ class ScopeNode {
   static inline std::atomic<std::size_t> live_{0};
 };
 
+/// An RAII guard that opens a name scope on this thread for its lifetime (Note [module scopes]):
+/// nn::Module's call opens one named after the module for its forward, and every graph node made
+/// inside records NameScope::current(). PyTorch has no equivalent (its profiler's
+/// record_function is the closest).
+/// @code
+/// {
+///   const kindling::engine::NameScope outer("MLP");
+///   const kindling::engine::NameScope inner("fc1");
+///   kindling::engine::NameScope::current()->dotted_name();  // "MLP.fc1"
+/// }  // closed again: current() is null outside every scope
+/// @endcode
 class NameScope {
  public:
-  // The innermost open scope; its parents are the scopes around it. Null outside every scope.
+  /// The innermost open scope; its parents are the scopes around it. Null outside every scope.
   using Path = std::shared_ptr<const ScopeNode>;
 
-  // Opens scope `name` inside the current one; throws kindling::error past kMaxScopeDepth or
-  // near the end of the thread's stack (Note [scope depth limit]).
+  /// Opens scope `name` inside the current one, until the guard goes.
+  /// @throws kindling::error when the scope would nest deeper than kMaxScopeDepth, or when less
+  ///   than a reserve (a quarter of the thread's stack, at most 1 MiB) is left of the thread's
+  ///   stack (Note [scope depth limit]).
   explicit NameScope(std::string name) : previous_(current_path()) {
     detail::check_scope_room(previous_ ? previous_->depth() + 1 : 1, name);
     current_path() = std::make_shared<const ScopeNode>(std::move(name), previous_);
@@ -128,6 +146,7 @@ class NameScope {
   NameScope(const NameScope&) = delete;
   NameScope& operator=(const NameScope&) = delete;
 
+  /// The innermost scope open on this thread; null outside every scope.
   static const Path& current() noexcept { return current_path(); }
 
  private:

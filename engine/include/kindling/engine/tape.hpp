@@ -44,39 +44,61 @@
 
 namespace kindling::engine {
 
-// The tape of records of type N. N derives from NodeBase (ref_count, visit_mark) and provides
-// N::retire(record): what a record's rewind does (drop its references to its inputs, free what it
-// owns), without freeing records of this tape, which the rewind itself reaches.
+/// The tape of records of type N (Note [tape]): one per thread, a stack of records in creation
+/// order. N derives from NodeBase (ref_count, visit_mark) and provides N::retire(record): what a
+/// record's rewind does (drop its references to its inputs, free what it owns), without freeing
+/// records of this tape, which the rewind itself reaches. The scalar engine's op results live
+/// here; nothing else in the library uses a tape.
+///
+/// A training step's records go in one rewind once its loss is dropped:
+/// @code
+/// using Tape = kindling::engine::CreationTape<kindling::ValueNode>;
+/// const std::ptrdiff_t before = Tape::this_thread().live();
+/// kindling::Value x(3.0);  // a leaf: from the node pool, not the tape
+/// {
+///   kindling::Value loss = x * x + 1.0;  // two records: x * x and the sum
+///   loss.backward();
+/// }  // the records die with loss, and the tape rewinds past them
+/// assert(Tape::this_thread().live() == before);
+/// @endcode
 template <class N>
 class CreationTape {
  public:
+  /// A chunk's bytes, its header included; a power of two, and its alignment.
   static constexpr std::size_t kChunkBytes = std::size_t{256} << 10;
-  static constexpr std::size_t kMaxSpareChunks = 64;  // 16 MiB kept for the next step
+  /// Emptied chunks kept for the next step (16 MiB); the rest go back to the system.
+  static constexpr std::size_t kMaxSpareChunks = 64;
 
+  /// A chunk's header, at its start; its records follow.
   struct Chunk {
-    CreationTape* tape;
-    Chunk* below;  // the chunk filled before this one; null for the first
+    CreationTape* tape;  ///< The tape the chunk belongs to.
+    Chunk* below;        ///< The chunk filled before this one; null for the first.
+    /// The chunk's first record slot.
     N* begin() noexcept {
       return reinterpret_cast<N*>(reinterpret_cast<std::byte*>(this) + kHeaderBytes);
     }
   };
+  /// The header's bytes, rounded up to N's alignment: where the first record starts.
   static constexpr std::size_t kHeaderBytes =
       (sizeof(Chunk) + alignof(N) - 1) / alignof(N) * alignof(N);
+  /// Records per chunk.
   static constexpr std::size_t kCapacity = (kChunkBytes - kHeaderBytes) / sizeof(N);
   static_assert(kCapacity >= 1024);
 
-  // This thread's tape, made on first use.
+  /// This thread's tape, made on first use.
   static CreationTape& this_thread() {
     CreationTape* tape = current();
     return tape != nullptr ? *tape : make_current();
   }
 
+  /// The chunk a record lies in, found by masking its address.
   static Chunk* chunk_of(const N* record) noexcept {
     return reinterpret_cast<Chunk*>(reinterpret_cast<std::uintptr_t>(record) & ~(kChunkBytes - 1));
   }
+  /// The tape a record lies on.
   static CreationTape* tape_of(const N* record) noexcept { return chunk_of(record)->tape; }
 
-  // The record made just before `record` on its tape; `record` must not be the tape's first.
+  /// The record made just before `record` on its tape; `record` must not be the tape's first.
   static N* below(N* record) noexcept {
     Chunk* chunk = chunk_of(record);
     if (record != chunk->begin()) return record - 1;
@@ -84,7 +106,7 @@ class CreationTape {
     return chunk->below->begin() + (kCapacity - 1);
   }
 
-  // Raw memory for a new record on top of the tape.
+  /// Raw memory for a new record on top of the tape; the caller constructs the N in it.
   void* allocate() {
     if (top_ == limit_) grow();
     N* slot = top_++;
@@ -93,21 +115,23 @@ class CreationTape {
     return slot;
   }
 
-  // A record of this tape has no references left: rewind if it is the top one and this thread may.
+  /// A record of this tape has no references left: rewind if it is the top one and this thread
+  /// may (the owning thread, or any thread once the tape is orphaned).
   void record_died(N* record) noexcept {
     if (record + 1 == top_ && may_rewind()) rewind();
   }
 
-  // Records made and not yet rewound (dead ones under a live one included): a test's handle on
-  // leaks and on what a kept handle holds.
+  /// Records made and not yet rewound (dead ones under a live one included): a test's handle on
+  /// leaks and on what a kept handle holds.
   std::ptrdiff_t live() const noexcept { return live_; }
-  // Chunks in use and kept spare.
+  /// Chunks in use and kept spare.
   std::size_t chunk_count() const noexcept { return used_chunks_ + spare_count_; }
 
-  // Whether a record of this tape has been marked by the node type (ValueNode: released by a
-  // backward without retain_graph) since the tape was last empty: a pass looks for marks only
-  // where there may be some. The rewind to an empty tape clears it.
+  /// Whether a record of this tape has been marked by the node type (ValueNode: released by a
+  /// backward without retain_graph) since the tape was last empty: a pass looks for marks only
+  /// where there may be some. The rewind to an empty tape clears it.
   bool has_marked_records() const noexcept { return marked_; }
+  /// Says that the node type has marked a record of this tape (has_marked_records()).
   void note_marked_record() noexcept { marked_ = true; }
 
  private:
@@ -234,18 +258,23 @@ class CreationTape {
   bool marked_ = false;
 };
 
-// The frontier of a backward walk over tape records (Note [creation order]): a cursor that scans
-// the root's tape downwards to the next reached record, and stops once every reached record has
-// been returned. Every interior node a root depends on lies on the root's tape (a record is never
-// made from another thread's records: the scalar engine refuses that with kindling::error).
+/// The frontier of a backward walk over tape records (Note [creation order]): a cursor that scans
+/// the root's tape downwards to the next reached record, and stops once every reached record has
+/// been returned. Every interior node a root depends on lies on the root's tape (a record is never
+/// made from another thread's records: the scalar engine refuses that with kindling::error).
+/// ValueNode's N::Frontier (FrontierOf).
 template <class N>
 class TapeFrontier {
   using Tape = CreationTape<N>;
 
  public:
+  /// A cursor at `root`, a record on its tape; the walk marks the nodes it reaches with `mark`.
   TapeFrontier(N* root, std::uint64_t mark) noexcept
       : cursor_(root), chunk_begin_(Tape::chunk_of(root)->begin()), mark_(mark) {}
+  /// Counts one more reached record to return (the walk has marked it already).
   void push(N*) noexcept { ++pending_; }
+  /// The next reached record below the last one returned (the root first); null when none is
+  /// left.
   N* pop() noexcept {
     if (pending_ == 0) return nullptr;
     --pending_;

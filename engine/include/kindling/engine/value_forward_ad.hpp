@@ -22,8 +22,7 @@
 //   Where: while a level is alive, make_result (every op's result) takes its slow path, the one
 // anomaly mode takes: one thread-local byte tests both, so the ops' fast path is what it was.
 //   Storage: a tangent lives in the node's ValueExtras with the id of its level, so it is freed
-//   with
-// its node, and a level's end drops every tangent made under it (their ids no longer match).
+// with its node, and a level's end drops every tangent made under it (their ids no longer match).
 // Tangents are numbers, not Values: reverse-over-forward is not supported for Values.
 #pragma once
 
@@ -36,51 +35,81 @@
 
 namespace kindling::autograd::forward_ad {
 
-// While one is alive on this thread, Value ops propagate tangents; when it ends, every tangent
-// made under it is dropped. One level at a time (a second one on the same thread throws
-// kindling::error), as PyTorch 1.13 allows. Independent of the tensor engine's dual_level.
+/// An RAII guard for forward mode on Values, torch.autograd.forward_ad.dual_level: while one is
+/// alive on this thread, Value ops propagate tangents; when it ends, every tangent made under it
+/// is dropped. One level at a time, as PyTorch 1.13 allows. Independent of the tensor engine's
+/// dual_level.
+/// @code
+/// namespace fwad = kindling::autograd::forward_ad;
+/// {
+///   const fwad::value_dual_level level;
+///   const kindling::Value x = fwad::make_dual(kindling::Value(0.5), 1.0);  // dx = 1
+///   const kindling::Value y = x * x.exp();
+///   const double dy = *fwad::unpack_dual(y).tangent;  // (1 + x) e^x = 2.47...
+/// }
+/// @endcode
 class value_dual_level {
  public:
+  /// Opens the level.
+  /// @throws kindling::error when a level is already alive on this thread.
   value_dual_level();
+  /// Closes the level, dropping its tangents.
   ~value_dual_level();
   value_dual_level(const value_dual_level&) = delete;
   value_dual_level& operator=(const value_dual_level&) = delete;
 };
 
-// Whether a value_dual_level is alive on this thread.
+/// Whether a value_dual_level is alive on this thread.
 bool is_value_forward_ad_enabled() noexcept;
 
-// A new leaf with primal's data and label carrying `tangent`: as make_dual(primal.detach(), ...)
-// in PyTorch (a Value graph is never a view), so backward() through the dual stops at it. Throws
-// kindling::error outside a value_dual_level.
+/// A new leaf with primal's data and label carrying `tangent`: as make_dual(primal.detach(), ...)
+/// in PyTorch (a Value graph is never a view), so backward() through the dual stops at it.
+/// @throws kindling::error outside a value_dual_level, or for an empty (moved-from) primal.
 Value make_dual(const Value& primal, double tangent);
 
+/// What unpack_dual returns: torch's UnpackedDualTensor for a Value.
 struct UnpackedValueDual {
-  Value primal;                   // the Value itself
-  std::optional<double> tangent;  // nullopt when it carries none (it depends on no dual)
+  Value primal;                   ///< The Value itself.
+  std::optional<double> tangent;  ///< nullopt when it carries none (it depends on no dual).
 };
+/// The Value and its tangent at the current level (none outside a level), as
+/// torch.autograd.forward_ad.unpack_dual.
+/// @throws kindling::error for an empty (moved-from) Value.
 UnpackedValueDual unpack_dual(const Value& value);
 
 }  // namespace kindling::autograd::forward_ad
 
 namespace kindling::autograd::functional {
 
-// (func(inputs), J v) for Values, as the tensor engine's functional::jvp and
-// torch.autograd.functional.jvp: one forward pass under its own value_dual_level, each input's
-// dual carrying v[i] (v empty: 1 for a single input). A tangent is 0 for an output that depends
-// on no input. Throws kindling::error when v and inputs differ in size.
+/// What jvp returns: func(inputs) and J v, one tangent per output.
 struct ValueOutputsAndTangents {
-  std::vector<Value> outputs;
-  std::vector<double> tangents;
+  std::vector<Value> outputs;    ///< func(inputs), computed on the duals.
+  std::vector<double> tangents;  ///< d(outputs[k]) along v; 0 where an output uses no input.
 };
+/// A function of Values that jvp differentiates.
 using ValueFunction = std::function<std::vector<Value>(const std::vector<Value>&)>;
+/// (func(inputs), J v) for Values, as the tensor engine's functional::jvp and
+/// torch.autograd.functional.jvp: one forward pass under its own value_dual_level, each input's
+/// dual carrying v[i] (v empty: 1 for a single input). A tangent is 0 for an output that depends
+/// on no input.
+/// @code
+/// auto f = [](const std::vector<kindling::Value>& in) -> std::vector<kindling::Value> {
+///   return {in[0] * in[1]};
+/// };
+/// auto [outputs, tangents] =
+///     kindling::autograd::functional::jvp(f, {kindling::Value(2.0), kindling::Value(3.0)},
+///                                         {1.0, 0.0});  // tangents[0] == 3: d(xy)/dx
+/// @endcode
+/// @throws kindling::error when func is empty, when v is empty for more than one input, when
+///   v and inputs differ in size, when func returns an empty Value, or when a value_dual_level
+///   is already alive on this thread.
 ValueOutputsAndTangents jvp(const ValueFunction& func, const std::vector<Value>& inputs,
                             const std::vector<double>& v = {});
 
 }  // namespace kindling::autograd::functional
 
 namespace kindling::testing {
-// How many times op's jvp rule has run in this process (all threads): the op table's test checks
-// that it ran every row's rule.
+/// How many times op's jvp rule has run in this process (all threads): the op table's test checks
+/// that it ran every row's rule.
 std::uint64_t value_jvp_rule_calls(ValueOp op) noexcept;
 }  // namespace kindling::testing

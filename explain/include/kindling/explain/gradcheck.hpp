@@ -22,32 +22,54 @@
 
 namespace kindling {
 
+/// One node's gradient against its finite difference.
 struct NodeGradcheck {
-  Value node;
-  double analytic = 0.0;        // the node's grad
-  double numeric = 0.0;         // (root(x + h) - root(x - h)) / 2h
-  double relative_error = 0.0;  // |analytic - numeric| / max(|analytic|, |numeric|, 1e-8)
+  Value node;             ///< The node checked.
+  double analytic = 0.0;  ///< The node's grad, as the backward pass left it.
+  double numeric = 0.0;   ///< `(root(x + h) - root(x - h)) / 2h`, h the report's step.
+  /// `|analytic - numeric| / max(|analytic|, |numeric|, 1e-8)`; infinity where that is NaN.
+  double relative_error = 0.0;
 };
 
+/// What gradcheck() found, node by node.
 struct GradcheckReport {
-  std::vector<NodeGradcheck> nodes;  // in topological order (the DOT ids n0, n1, ...)
-  double max_relative_error = 0.0;
-  double step = 0.0;
+  std::vector<NodeGradcheck> nodes;  ///< In topological order (the DOT ids n0, n1, ...).
+  double max_relative_error = 0.0;   ///< The largest relative_error of `nodes`.
+  double step = 0.0;                 ///< The finite-difference step h used.
 };
 
-// Relative errors below `good` colour a node green, below `suspect` yellow, and red above.
+/// Relative errors below `good` colour a node green, below `suspect` yellow, and red above.
 struct GradcheckThresholds {
-  double good = 1e-6;
-  double suspect = 1e-3;
+  double good = 1e-6;     ///< Below this: green.
+  double suspect = 1e-3;  ///< Below this (and not below `good`): yellow; red from here up.
 };
 
-// Checks the gradients currently stored in the graph of `root`: call it after one backward()
-// (leaf grads accumulate, so zero them first when the graph has been through a pass before).
-// Throws kindling::error when `step` is not positive.
+/// Checks the gradients currently stored in the graph of `root` against central differences of
+/// the root with respect to every node, leaves and interior nodes alike: call it after one
+/// backward() (leaf grads accumulate, so zero them first when the graph has been through a pass
+/// before). Every node's data is restored afterwards, also when a recompute throws.
+/// @param root the output; its graph is recomputed by the op table's forward, no graph is built.
+/// @param step the finite-difference step h.
+/// @throws kindling::error when `step` is not positive and finite.
+/// @code
+/// kindling::Value x(0.5, "x");
+/// kindling::Value out = (x * x).tanh();
+/// out.backward();
+/// const kindling::GradcheckReport report = kindling::gradcheck(out);
+/// // report.max_relative_error is about 1e-12: the backward formulas agree
+/// kindling::engine::write_text_file("check.dot", kindling::gradcheck_dot(out, report));
+/// @endcode
 GradcheckReport gradcheck(const Value& root, double step = 1e-6);
 
-// The graph with each record filled by its node's relative error (green, yellow, red) and an
-// external label with the finite difference and the error.
+/// The graph with each record filled by its node's relative error (green, yellow, red, as
+/// `thresholds` say) and an external label with the finite difference and the error
+/// (`fd 0.9400, err 1.3e-12`).
+/// @param root the root `report` was made for.
+/// @param report what gradcheck(root) returned.
+/// @param options the layout.
+/// @param thresholds where green turns yellow and yellow turns red.
+/// @throws kindling::error when a node of the graph has no entry in `report` (a report made for
+///   another graph).
 std::string gradcheck_dot(const Value& root, const GradcheckReport& report,
                           const engine::DotOptions& options = {},
                           const GradcheckThresholds& thresholds = {});

@@ -15,7 +15,12 @@
 
 namespace kindling::explain {
 
-enum class NumberRead { ok, out_of_range, malformed };
+/// What read_decimal() made of a text.
+enum class NumberRead {
+  ok,            ///< Read; the value is the nearest double.
+  out_of_range,  ///< A well-formed number beyond the largest double, or underflowing to 0.
+  malformed      ///< Not a decimal literal (hexadecimal, inf, nan, blanks, a leading '+', ...).
+};
 
 namespace detail {
 // The stand-ins, compiled everywhere so that a test can hold them to from_chars and to_chars.
@@ -44,9 +49,17 @@ inline std::string shortest_decimal_printf(double x) {
 }
 }  // namespace detail
 
-// Reads all of `text` (an optional '-', digits, '.', an optional exponent) as the nearest double.
-// out_of_range: beyond the largest double, or not 0 but nearer 0 than the smallest subnormal;
-// subnormal results are ok.
+/// Reads all of `text` (an optional minus sign, digits, a decimal point, an optional exponent) as
+/// the nearest double, whatever the C locale says. out_of_range: beyond the largest double, or not
+/// 0 but nearer 0 than the smallest subnormal; subnormal results are ok.
+/// @param text the literal, nothing before or after it.
+/// @param value receives the double when the result is ok (unspecified otherwise).
+/// @code
+/// double x = 0.0;
+/// if (kindling::explain::read_decimal("2.5e-3", x) == kindling::explain::NumberRead::ok) {
+///   // x == 0.0025
+/// }
+/// @endcode
 inline NumberRead read_decimal(std::string_view text, double& value) {
 #if defined(__cpp_lib_to_chars)
   const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -60,7 +73,8 @@ inline NumberRead read_decimal(std::string_view text, double& value) {
 #endif
 }
 
-// The shortest text that reads back as the same finite double: "-1.5", "0.1", "1e-07".
+/// The shortest text that reads back as the same finite double: "-1.5", "0.1", "1e-07",
+/// whatever the C locale says.
 inline std::string shortest_decimal(double x) {
 #if defined(__cpp_lib_to_chars)
   char buffer[64];

@@ -36,17 +36,18 @@
 
 namespace kindling::engine {
 
-// "[3/5] ": the tag a step's text starts with, step `number` of `total` (0 is the state before the
-// first step); continuation lines of the text are indented by its width.
+/// `"[3/5] "`: the tag a step's text starts with, step `number` of `total` (0 is the state before
+/// the first step); continuation lines of the text are indented by its width.
 inline std::string step_tag(std::size_t number, std::size_t total) {
   std::string tag = "[";  // appended: GCC 12 warns falsely on "literal" + std::string
   tag.append(std::to_string(number)).append("/").append(std::to_string(total)).append("] ");
   return tag;
 }
 
-// `formula` with each standalone one-letter name letters[i] (not part of a longer word; letters,
-// digits, _ and ' make words) replaced by names[i]: "a * b" with letters "ab" and names {"x", "y"}
-// gives "x * y".
+/// `formula` with each standalone one-letter name `letters[i]` (not part of a longer word;
+/// letters, digits, underscores and apostrophes make words) replaced by `names[i]`: `"a * b"` with
+/// letters `"ab"` and names `{"x", "y"}` gives `"x * y"`. Letters beyond the end of `names` stay as
+/// they are.
 inline std::string substitute_names(std::string_view formula, std::string_view letters,
                                     std::span<const std::string> names) {
   const auto is_word = [&](std::size_t j) {
@@ -66,7 +67,8 @@ inline std::string substitute_names(std::string_view formula, std::string_view l
   return out;
 }
 
-// What the colours of the frames mean, for a legend beside them (frame_attributes below).
+/// What the colours of the frames mean, for a legend beside them (BackwardStepper's
+/// frame_attributes()), one line per colour.
 inline constexpr std::string_view kFrameLegend =
     "amber: the node whose backward step the frame shows\n"
     "grey: nodes whose step has run\n"
@@ -74,11 +76,27 @@ inline constexpr std::string_view kFrameLegend =
     "dashed: gradient still partial, more will be added\n"
     "edge labels: what each step added to its input's grad";
 
+/// The backward pass of engine/graph.hpp, one node at a time, for any node type: the very
+/// backward_step() calls backward() makes, in the same order (Note [stepper is backward] in
+/// stepper.hpp), with the bookkeeping a picture needs (which nodes are done, which ran last,
+/// which gradients are complete). ValueStepper and TensorStepper are its front ends.
+/// Not copyable; movable by construction only.
+/// @tparam N the node type (ValueNode, TensorNode).
+///
+/// @code
+/// kindling::Value a(2.0, "a"), b(-3.0, "b");
+/// kindling::Value c = a * b;
+/// kindling::engine::BackwardStepper<kindling::ValueNode> s(c.node());  // seeded, not swept
+/// while (!s.done()) s.step();          // one node's backward_step() per call
+/// // a.grad() == -3, b.grad() == 2, as after c.backward()
+/// @endcode
 template <GraphNode N>
 class BackwardStepper {
  public:
-  // Starts a backward pass from `root` (begin_backward, then seed_grad). The stepper holds a
-  // reference to the root, which keeps the whole graph alive while it steps.
+  /// Starts a backward pass from `root` (begin_backward, then seed_grad): interior gradients are
+  /// cleared, leaf gradients kept (they accumulate, as with backward()). The stepper holds a
+  /// reference to the root, which keeps the whole graph alive while it steps.
+  /// @throws kindling::error when `root` is null, or what the node type's seed_grad() throws.
   explicit BackwardStepper(N* root) : root_(root) {
     KINDLING_CHECK(root != nullptr, "BackwardStepper: null root");
     retain(root_);
@@ -89,11 +107,13 @@ class BackwardStepper {
       throw;
     }
   }
+  /// Drops the reference to the root.
   ~BackwardStepper() {
     if (root_) release(root_);
   }
   BackwardStepper(const BackwardStepper&) = delete;
   BackwardStepper& operator=(const BackwardStepper&) = delete;
+  /// Takes over `other`'s pass; `other` is left empty: no root and no steps.
   BackwardStepper(BackwardStepper&& other) noexcept
       : root_(std::exchange(other.root_, nullptr)),
         order_(std::move(other.order_)),
@@ -104,8 +124,9 @@ class BackwardStepper {
         position_(std::exchange(other.position_, 0)) {}
   BackwardStepper& operator=(BackwardStepper&&) = delete;
 
-  // Runs the next node's local backward step. Throws kindling::error when the pass is done. If
-  // the step itself throws (anomaly mode), the stepper does not advance.
+  /// Runs the next node's local backward step and returns that node. If the step itself throws
+  /// (anomaly mode), the stepper does not advance.
+  /// @throws kindling::error when the pass is done (call reset() to start again).
   N* step() {
     KINDLING_CHECK(!done(), "BackwardStepper::step: the backward pass is already done (",
                    schedule_.size(), " steps); call reset() to start again");
@@ -114,36 +135,41 @@ class BackwardStepper {
     ++position_;
     return node;
   }
+  /// Runs the remaining steps: the gradients are then exactly backward()'s.
   void run_to_end() {
     while (!done())
       step();
   }
-  // Starts again from zero gradients, leaves included (Note [stepper reset]).
+  /// Starts again from zero gradients, leaves included (Note [stepper reset]).
   void reset() {
     for (N* node : order_)
       node->clear_grad();
     start();
   }
 
+  /// True once every step has run.
   bool done() const noexcept { return position_ == schedule_.size(); }
+  /// The node the pass started from.
   N* root() const noexcept { return root_; }
-  // Steps taken so far, and steps in the whole pass (one per node that has parents).
+  /// Steps taken so far.
   std::size_t position() const noexcept { return position_; }
+  /// Steps in the whole pass: one per node that has parents (leaves have no step).
   std::size_t step_count() const noexcept { return schedule_.size(); }
-  // The node the last step() processed; null before the first step.
+  /// The node the last step() processed; null before the first step.
   N* current() const noexcept { return position_ == 0 ? nullptr : schedule_[position_ - 1]; }
-  // The node the next step() will process; null when done.
+  /// The node the next step() will process; null when done.
   N* next() const noexcept { return done() ? nullptr : schedule_[position_]; }
-  // The nodes whose backward step has run, in the order they ran (current() is the last).
+  /// The nodes whose backward step has run, in the order they ran (current() is the last).
   std::span<N* const> done_nodes() const noexcept { return {schedule_.data(), position_}; }
-  // Every node of the graph, parents before children, in the order the DOT writer draws them
-  // (topological_order), so that a generated name (n3) is the node's DOT id. The steps run in
-  // schedule() order, backward()'s (Note [creation order]).
+  /// Every node of the graph, parents before children, in the order the DOT writer draws them
+  /// (topological_order), so that a generated name (n3) is the node's DOT id. The steps run in
+  /// schedule() order, backward()'s (Note [creation order]).
   std::span<N* const> order() const noexcept { return order_; }
-  // The nodes in the order step() processes them.
+  /// The nodes in the order step() processes them: those with parents, from the root down.
   std::span<N* const> schedule() const noexcept { return schedule_; }
 
-  // Position of `node` in order(): the number behind generated names (n3) and DOT ids.
+  /// Position of `node` in order(): the number behind generated names (n3) and DOT ids.
+  /// @throws kindling::error when `node` is not part of this graph.
   std::size_t index_of(const N* node) const {
     auto it =
         std::lower_bound(index_.begin(), index_.end(), std::pair<const N*, std::size_t>{node, 0});
@@ -151,17 +177,21 @@ class BackwardStepper {
                    "BackwardStepper: the node is not part of this graph");
     return it->second;
   }
-  // True once the node's backward step has run (always false for a leaf, which has none).
+  /// True once the node's backward step has run (always false for a leaf, which has none).
+  /// @throws kindling::error when `node` is not part of this graph.
   bool is_done(const N* node) const {
     const std::size_t step = schedule_index_[index_of(node)];
     return step != kNoStep && step < position_;
   }
-  // True when the node's gradient is complete: every node that uses it has run its step, so
-  // nothing more will be added to it in this pass. The root's is complete from the start.
+  /// True when the node's gradient is complete: every node that uses it has run its step, so
+  /// nothing more will be added to it in this pass. The root's is complete from the start.
+  /// @throws kindling::error when `node` is not part of this graph.
   bool is_grad_final(const N* node) const { return final_after_[index_of(node)] <= position_; }
 
-  // DOT node attributes for a frame of the current state: the node just processed highlighted,
-  // the nodes already done shaded, complete gradients outlined solid and partial ones dashed.
+  /// DOT node attributes for a frame of the current state (the colours kFrameLegend explains):
+  /// the node just processed amber, the nodes already done grey, the other nodes whose gradient is
+  /// complete green (their step still to come, or a leaf), and partial gradients outlined dashed.
+  /// @throws kindling::error when `node` is not part of this graph.
   std::string frame_attributes(const N& node) const {
     std::string attributes = "style=\"filled";
     if (!is_grad_final(&node)) attributes += ",dashed";
@@ -176,8 +206,9 @@ class BackwardStepper {
       attributes += "#ffffff\"";
     return attributes;
   }
-  // The style of a frame: frame_attributes for the nodes, plus the caller's edge labels. The
-  // style refers to this stepper, which must outlive it.
+  /// The style of a frame: frame_attributes() for the nodes, plus the caller's edge labels. The
+  /// style refers to this stepper, which must outlive it.
+  /// @param edge_label as DotStyle::edge_label; empty for no labels.
   DotStyle<N> frame_style(
       std::function<std::string(const N& child, std::size_t parent)> edge_label = {}) const {
     DotStyle<N> style;
@@ -227,7 +258,12 @@ class BackwardStepper {
   std::size_t position_ = 0;
 };
 
-// The DOT text of the stepper's current state (the frame style, no edge labels).
+/// The DOT text of the stepper's current state (frame_style(), no edge labels).
+/// @code
+/// kindling::engine::BackwardStepper<kindling::ValueNode> s(c.node());
+/// s.step();
+/// kindling::engine::write_text_file("frame1.dot", kindling::engine::frame_dot(s));
+/// @endcode
 template <DotNode N>
 std::string frame_dot(const BackwardStepper<N>& stepper, const DotOptions& options = {}) {
   return to_dot(stepper.root(), options, stepper.frame_style());

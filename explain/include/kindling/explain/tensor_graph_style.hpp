@@ -21,8 +21,9 @@
 
 namespace kindling {
 
-// The axes of `to` that a broadcast from `from` created or stretched: the axes expand's backward
-// sums over. Shapes align at the right, as NumPy's broadcasting rules say.
+/// The axes of `to` that a broadcast from `from` created or stretched: the axes expand's backward
+/// sums over. Shapes align at the right, as NumPy's broadcasting rules say: from (2) to (4,2)
+/// gives {0}, from (3,1) to (2,3,4) gives {0, 2}.
 inline std::vector<std::int64_t> broadcast_axes(const Shape& from, const Shape& to) {
   std::vector<std::int64_t> axes;
   const std::size_t lead = to.size() >= from.size() ? to.size() - from.size() : 0;
@@ -34,20 +35,32 @@ inline std::vector<std::int64_t> broadcast_axes(const Shape& from, const Shape& 
   return axes;
 }
 
-// Parameters (leaves that require grad) blue, inputs (other leaves) grey, results white. Nodes
-// made inside a module's forward are drawn inside that module's cluster (Note [module scopes]);
-// the clusters named in `collapsed` are drawn as one box each, so that a large model renders.
+/// A style for to_dot(const Tensor&): parameters (leaves that require grad) blue, inputs (other
+/// leaves) grey, results white, and each edge into a broadcast (expand) labelled with the shapes
+/// and the axes its backward sums (`(2) -> (4,2), backward sums axis 0`). Nodes made inside a
+/// module's forward are drawn inside that module's cluster (Note [module scopes]); the clusters
+/// named in `collapsed` (dotted names, "MLP.fc1") are drawn as one box each, so that a large model
+/// renders.
+/// @code
+/// kindling::engine::write_text_file("net.dot",
+///                                   kindling::to_dot(loss, {}, kindling::tensor_graph_style()));
+/// @endcode
 inline engine::DotStyle<TensorNode> tensor_graph_style(std::vector<std::string> collapsed = {});
 
-// What tensor_graph_style(options) adds to tensor_graph_style(collapsed), defined below.
+/// What tensor_graph_style(options) adds to tensor_graph_style(collapsed), defined below.
 struct TensorGraphStyleOptions {
-  // Each tensor listed is drawn under its name when it has no label: a model's named_parameters()
-  // shows "0.weight" on the parameter, as torchviz's make_dot(params=...) does.
+  /// Each tensor listed is drawn under its name when it has no label: a model's named_parameters()
+  /// shows "0.weight" on the parameter, as torchviz's make_dot(params=...) does. Undefined
+  /// tensors are skipped; the first name wins for a tensor listed twice.
   std::vector<std::pair<std::string, Tensor>> names{};
-  std::vector<std::string> collapsed{};  // as above
+  std::vector<std::string> collapsed{};  ///< The clusters drawn as one box, as above.
 };
 
-//   kindling::to_dot(loss, {}, kindling::tensor_graph_style({.names = model->named_parameters()}))
+/// tensor_graph_style(options.collapsed) with the parameters' names. The style keeps the listed
+/// tensors alive.
+/// @code
+/// kindling::to_dot(loss, {}, kindling::tensor_graph_style({.names = model->named_parameters()}))
+/// @endcode
 inline engine::DotStyle<TensorNode> tensor_graph_style(TensorGraphStyleOptions options) {
   engine::DotStyle<TensorNode> style = tensor_graph_style(std::move(options.collapsed));
   // The Tensors are kept in the style, so the nodes the map is keyed by stay alive.

@@ -4,8 +4,8 @@
 //
 //   kindling::TensorStepper s(loss);
 //   while (!s.done()) std::cout << s.step().text() << '\n';
-//   // n5 = matmul(x, w)  (4,2) float32  |g| = 1.2345
-//   //   w.grad += x^T @ g  (3,2)  |added| = 0.8000  |w.grad| = 0.8000
+//   // [2/4] n5 = matmul(x, w)  (4,2) float32  |n5.grad| = 1.2345
+//   //   w.grad += x^T @ n5.grad  (3,2)  |added| = 0.8000  |w.grad| = 0.8000
 //
 // Header-only on purpose: it needs nothing from tensor/ beyond the public Tensor API, and the
 // gradients move only through engine::BackwardStepper, i.e. the tensors' own backward_step()
@@ -45,94 +45,133 @@
 
 namespace kindling {
 
-// The rule an op's backward applies to input `i`, in the names a, b (inputs), c (the result) and
-// g (the gradient arriving at c). For reading only: the backward itself is in tensor/src/ops_*.
-// The text is the op's row in the op table (op_list.hpp).
+/// The rule an op's backward applies to input `i`, in the names a, b (inputs), c (the result) and
+/// g (the gradient arriving at c): `"a^T @ g"` for input 1 of matmul. For reading only: the
+/// backward itself is in tensor/src/ops_*. The text is the op's row in the op table (op_list.hpp).
 inline std::string_view tensor_backward_formula(TensorOp op, std::size_t i) noexcept {
   return op_backward_formula(op, i);
 }
 
-// What one input of the stepped node received.
+/// What one input of the stepped node received.
 struct TensorGradContribution {
-  Tensor parent;
-  std::string name;
-  std::string formula;           // tensor_backward_formula with the graph's names
-  Tensor added;                  // the grad after the step minus the grad before (a copy)
-  double added_norm = 0.0;       // its Frobenius norm
-  double grad_norm_after = 0.0;  // the input's whole gradient after the step
-  bool repeated = false;         // the same input appeared earlier in this step (a * a)
+  Tensor parent;        ///< The input.
+  std::string name;     ///< The input's name (its label, or `n<i>`).
+  std::string formula;  ///< tensor_backward_formula with the graph's names.
+  /// The grad after the step minus the grad before (a copy); undefined when the input holds no
+  /// grad after the step (it does not require one) or is `repeated`.
+  Tensor added;
+  double added_norm = 0.0;       ///< Its Frobenius norm.
+  double grad_norm_after = 0.0;  ///< The norm of the input's whole gradient after the step.
+  bool repeated = false;         ///< The same input appeared earlier in this step (`a * a`).
 };
 
+/// One step of a tensor backward pass: the node whose backward step ran, the gradient that
+/// arrived at it, and what each input received.
 struct TensorBackwardStep {
-  std::size_t number = 0;  // 1 for the first step
-  std::size_t total = 0;   // the pass's step count
-  Tensor node;
-  std::string name;
-  std::string expression;  // "n5 = matmul(x, w)"
-  Tensor upstream;         // a copy of the gradient that arrived at the node
-  double upstream_norm = 0.0;
-  std::vector<TensorGradContribution> contributions;
+  std::size_t number = 0;      ///< 1 for the first step.
+  std::size_t total = 0;       ///< The pass's step count.
+  Tensor node;                 ///< The node whose step ran.
+  std::string name;            ///< Its name: its label, or `n<i>`.
+  std::string expression;      ///< Its op in names: "n5 = matmul(x, w)".
+  Tensor upstream;             ///< A copy of the gradient that arrived at the node.
+  double upstream_norm = 0.0;  ///< The Frobenius norm of `upstream`.
+  std::vector<TensorGradContribution> contributions;  ///< One per input, in input order.
 
-  // A heading line ("[2/4] n5 = matmul(x, w)  (4,3) float32  |n5.grad| = ...") with the shape,
-  // dtype and |g|, then one line per input; tensors of at most `print_limit` elements are printed
-  // in full under their line. No newline at the end.
+  /// A heading line (`[2/4] n5 = matmul(x, w)  (4,2) float32  |n5.grad| = ...`) with the shape,
+  /// dtype and |g|, then one line per input; tensors of at most `print_limit` elements are printed
+  /// in full under their line. No newline at the end.
   std::string text(std::size_t print_limit = 16) const;
 };
 
+/// The backward pass of a Tensor graph one node at a time: the tensor front end of
+/// engine::BackwardStepper. Each step shows the node's op and shape, the rule its backward
+/// applies, and the norms of the gradient that arrived and of what each input received; stepping
+/// to the end leaves exactly the gradients root.backward() leaves. Movable, not copyable.
+///
+/// @code
+/// kindling::Tensor x = kindling::tensor({1, 2, 3, 4, 5, 6}, {2, 3});
+/// x.set_label("x");
+/// kindling::Tensor w = kindling::tensor({0.5, -1, 2, 0, 1, 1}, {3, 2}).set_requires_grad();
+/// w.set_label("w");
+/// kindling::Tensor loss = kindling::sum(kindling::matmul(x, w));
+/// loss.set_label("loss");
+/// kindling::TensorStepper s(loss);
+/// while (!s.done()) std::cout << s.step().text() << '\n';
+/// // [1/2] loss = sum(n2)  () float32  |loss.grad| = 1.0000 ...
+/// // w.grad() now holds d(loss)/dw, as after loss.backward()
+/// @endcode
 class TensorStepper {
  public:
-  // Starts the backward pass from `root` as root.backward() would, without sweeping yet. The
-  // root must hold one element, as for backward() without an explicit gradient. Saved tensors are
-  // kept (as with retain_graph), so the graph can be stepped again after reset(). With
-  // create_graph the steps record their gradients' graph (Note [stepping a create_graph
-  // backward]).
+  /// Starts the backward pass from `root` as root.backward() would, without sweeping yet. The
+  /// root must hold one element, as for backward() without an explicit gradient. Saved tensors are
+  /// kept (as with retain_graph), so the graph can be stepped again after reset(). With
+  /// create_graph the steps record their gradients' graph (Note [stepping a create_graph
+  /// backward]).
+  /// @throws kindling::error when `root` is undefined or holds more than one element.
   explicit TensorStepper(const Tensor& root, bool create_graph = false)
       : stepper_(checked_root(root)), create_graph_(create_graph) {
     if (create_graph_) forward_.insert(stepper_.order().begin(), stepper_.order().end());
   }
+  /// With create_graph, drops the interior gradients (graphs that would keep the forward graph
+  /// alive), except where retain_grad() asked, as backward() does.
   ~TensorStepper() {
     if (!create_graph_ || stepper_.root() == nullptr) return;  // moved from
     for (TensorNode* node : stepper_.order())
       if (!node->parents().empty() && !Tensor::from_node(*node).retains_grad()) node->clear_grad();
   }
+  /// Takes over the other stepper's pass.
   TensorStepper(TensorStepper&&) = default;
   TensorStepper& operator=(TensorStepper&&) = delete;
 
-  // Runs the next node's backward step and describes it. Throws kindling::error when done.
+  /// Runs the next node's backward step and describes it; the reference stays valid until the
+  /// next step() or reset().
+  /// @throws kindling::error when the pass is done (call reset() to start again), or what the
+  ///   node's backward step throws (anomaly mode, a saved tensor modified in place).
   const TensorBackwardStep& step();
+  /// Runs the remaining steps.
   void run_to_end() {
     while (!done())
       step();
   }
-  // Back to the start of the pass, from zero gradients everywhere (Note [stepper reset]).
+  /// Back to the start of the pass, from zero gradients everywhere, leaves included (Note
+  /// [stepper reset]).
   void reset() {
     stepper_.reset();
     last_.reset();
   }
 
+  /// True once every step has run.
   bool done() const noexcept { return stepper_.done(); }
+  /// True when the steps record their gradients' graph (the constructor's create_graph).
   bool creates_graph() const noexcept { return create_graph_; }
+  /// Steps taken so far.
   std::size_t position() const noexcept { return stepper_.position(); }
+  /// Steps in the whole pass: one per node that is not a leaf.
   std::size_t step_count() const noexcept { return stepper_.step_count(); }
+  /// The description of the last step, or null before the first.
   const TensorBackwardStep* last_step() const noexcept { return last_ ? &*last_ : nullptr; }
+  /// The seed line before the first step (`[0/4] start: loss.grad = ones() (the seed); ...`),
+  /// then the last step's text.
   std::string state_text() const;
 
-  // The label, or n<i> (the DOT id) for an unlabeled node.
+  /// The name the step texts use: the node's label, or `n<i>` (the DOT id) for an unlabeled node.
+  /// @throws kindling::error when `node` is unlabeled and not part of this graph.
   std::string name(const TensorNode* node) const {
     const std::string& label = Tensor::from_node(*node).label();
     if (!label.empty()) return label;
     return std::string("n").append(std::to_string(stepper_.index_of(node)));
   }
 
-  // The DOT frame of the current state (the engine's frame colours), each node with the norm of
-  // the gradient it holds so far, and unlabeled nodes with their generated name. With
-  // create_graph, the gradient graph recorded so far too: its nodes blue, each gradient held by a
-  // node marked "grad <name>".
+  /// The DOT frame of the current state (the engine's frame colours, engine::kFrameLegend), each
+  /// node with the norm of the gradient it holds so far, and unlabeled nodes with their generated
+  /// name. With create_graph, the gradient graph recorded so far too: its nodes blue, each
+  /// gradient held by a node marked "grad <name>".
   std::string frame_dot(const engine::DotOptions& options = {}) const;
 
+  /// The engine's stepper underneath, for its order(), schedule(), is_done() and is_grad_final().
   const engine::BackwardStepper<TensorNode>& engine_stepper() const noexcept { return stepper_; }
 
-  // Frobenius norm, computed in float64.
+  /// Frobenius norm of `t` (any shape), computed in float64 under no_grad.
   static double norm(const Tensor& t) {
     const no_grad guard;
     const Tensor d = t.to(DType::float64);

@@ -11,11 +11,17 @@
 
 namespace kindling {
 
-// float32 is the working type, float64 exists for gradient checks, int64 for labels and indices,
-// bool for masks (comparisons, where, masked_fill, any, all). New dtypes go at the end: the values
-// are stable.
-enum class DType : std::uint8_t { float32, float64, int64, bool_ };
+/// A tensor's element type, as torch.dtype. float32 is the working type, float64 exists for
+/// gradient checks, int64 for labels and indices, bool for masks (comparisons, where, masked_fill,
+/// any, all). New dtypes go at the end: the values are stable.
+enum class DType : std::uint8_t {
+  float32,  ///< 32-bit IEEE float (C++ float), the default dtype.
+  float64,  ///< 64-bit IEEE float (C++ double).
+  int64,    ///< 64-bit two's-complement integer (std::int64_t); arithmetic wraps around.
+  bool_     ///< One byte holding 0 or 1 (C++ bool); `bool` is a keyword, hence the underscore.
+};
 
+/// Bytes per element: 4 for float32, 8 for float64 and int64, 1 for bool (torch's element_size()).
 constexpr std::size_t dtype_size(DType dtype) noexcept {
   switch (dtype) {
     case DType::float32:
@@ -28,27 +34,37 @@ constexpr std::size_t dtype_size(DType dtype) noexcept {
   }
   return 8;
 }
+/// Whether `dtype` is float32 or float64 (torch.is_floating_point).
 constexpr bool is_floating(DType dtype) noexcept {
   return dtype == DType::float32 || dtype == DType::float64;
 }
-std::string_view dtype_name(DType dtype) noexcept;  // "float32", "bool"
+/// The dtype's name as messages print it: "float32", "float64", "int64" or "bool".
+std::string_view dtype_name(DType dtype) noexcept;
 
-// The C++ type behind a DType, and back. A bool element is one byte holding 0 or 1 (Note [bool
-// storage] in creation.hpp says where foreign bytes are checked).
+/// The DType of the C++ element type T: float, double, std::int64_t or bool (other types do not
+/// link). A bool element is one byte holding 0 or 1 (Note [bool storage] in creation.hpp says
+/// where foreign bytes are checked).
+/// @code
+/// static_assert(kindling::dtype_of<float>() == kindling::DType::float32);
+/// @endcode
 template <class T>
 constexpr DType dtype_of() noexcept;
+/// float is float32.
 template <>
 constexpr DType dtype_of<float>() noexcept {
   return DType::float32;
 }
+/// double is float64.
 template <>
 constexpr DType dtype_of<double>() noexcept {
   return DType::float64;
 }
+/// std::int64_t is int64.
 template <>
 constexpr DType dtype_of<std::int64_t>() noexcept {
   return DType::int64;
 }
+/// bool is bool_.
 template <>
 constexpr DType dtype_of<bool>() noexcept {
   return DType::bool_;
@@ -67,15 +83,23 @@ constexpr DType dtype_of<bool>() noexcept {
 // result changes a zero_dim one likewise; so float32 [2] + float64 0-d is float32, int64 [2] + 0.5
 // is float32, int64 [2] + float64 0-d is float64, bool [2] + 1 is int64. Division is true division
 // on top of this: an integral result type becomes float32 (ops.hpp, div).
-enum class DTypeCategory : std::uint8_t { boolean, integer, floating };
+
+/// The three categories of Note [type promotion], in promotion order: boolean < integer <
+/// floating.
+enum class DTypeCategory : std::uint8_t {
+  boolean,  ///< bool_
+  integer,  ///< int64
+  floating  ///< float32 and float64
+};
+/// The category `dtype` belongs to (Note [type promotion]).
 constexpr DTypeCategory dtype_category(DType dtype) noexcept {
   return dtype == DType::bool_   ? DTypeCategory::boolean
          : dtype == DType::int64 ? DTypeCategory::integer
                                  : DTypeCategory::floating;
 }
 
-// The smallest dtype both convert to without leaving their categories' order:
-// bool < int64 < float32 < float64.
+/// The smallest dtype both convert to without leaving their categories' order:
+/// bool < int64 < float32 < float64 (torch.promote_types).
 constexpr DType promote(DType a, DType b) noexcept {
   auto rank = [](DType d) {
     switch (d) {
@@ -93,10 +117,16 @@ constexpr DType promote(DType a, DType b) noexcept {
   return rank(a) >= rank(b) ? a : b;
 }
 
-enum class OperandKind : std::uint8_t { dimensioned, zero_dim, wrapped_number };
+/// What an operand of result_type() is, the three kinds of Note [type promotion].
+enum class OperandKind : std::uint8_t {
+  dimensioned,    ///< A tensor with at least one dimension.
+  zero_dim,       ///< A 0-d tensor.
+  wrapped_number  ///< A number given in place of a tensor (a Scalar).
+};
+/// One operand of result_type(): its dtype and its kind.
 struct TypedOperand {
-  DType dtype;
-  OperandKind kind;
+  DType dtype;       ///< The operand's dtype (a Scalar's: bool_, int64 or float64).
+  OperandKind kind;  ///< Tensor with dimensions, 0-d tensor or wrapped number.
 };
 
 namespace detail {
@@ -120,7 +150,14 @@ constexpr PromotionSlot combine_categories(PromotionSlot higher, PromotionSlot l
 }
 }  // namespace detail
 
-// The result dtype of an op over `operands` (Note [type promotion]); float32 for no operands.
+/// The result dtype of an op over `operands` (Note [type promotion]), as torch.result_type;
+/// float32 for no operands.
+/// @code
+/// using kindling::DType, kindling::OperandKind;
+/// static_assert(kindling::result_type({{DType::int64, OperandKind::dimensioned},
+///                                      {DType::float64, OperandKind::wrapped_number}}) ==
+///               DType::float32);
+/// @endcode
 constexpr DType result_type(std::initializer_list<TypedOperand> operands) noexcept {
   detail::PromotionSlot dimensioned, zero_dim, wrapped;
   for (const TypedOperand& o : operands) {
@@ -147,9 +184,20 @@ constexpr DType result_type(std::initializer_list<TypedOperand> operands) noexce
 // and keeps integers exactly, so `int64 x + 2^62` does not round through a double and
 // `int64 x + 0.5` knows to give float32 (Note [type promotion]). The ops turn it into a 0-d tensor
 // of the result dtype, never a 0-d float64 tensor that would take part in promotion as one.
+
+/// A number standing in for a tensor operand (Note [wrapped numbers]): what `x + 0.5`,
+/// `full(shape, 7)` and `fill_(true)` take. It keeps the kind it was given as (bool, integer or
+/// floating) and integers exactly.
+/// @code
+/// const kindling::Scalar half = 0.5;  // dtype() float64, counts as float32 in promotion
+/// const kindling::Scalar big = std::int64_t{1} << 62;  // exact: to_int64() == 2^62
+/// @endcode
 class Scalar {
  public:
-  // Implicit from any arithmetic type, so every number literal works where a Scalar is taken.
+  /// Implicit from any arithmetic type, so every number literal works where a Scalar is taken:
+  /// bool becomes a bool scalar, any integer an int64 one, any floating type a float64 one.
+  /// @throws kindling::error for an unsigned value above INT64_MAX ("Scalar: ... does not fit
+  ///         int64").
   template <class T>
   requires std::is_arithmetic_v<T> Scalar(T value) {  // NOLINT(google-explicit-constructor)
     if constexpr (std::is_same_v<T, bool>) {
@@ -168,15 +216,18 @@ class Scalar {
     }
   }
 
-  // bool_, int64 or float64: the kind of number it was given as.
+  /// bool_, int64 or float64: the kind of number it was given as.
   DType dtype() const noexcept { return dtype_; }
+  /// Whether it was given as a floating number (dtype() is float64).
   bool is_floating() const noexcept { return dtype_ == DType::float64; }
+  /// The value as a double (an int64 beyond 2^53 rounds).
   double to_double() const noexcept {
     return dtype_ == DType::float64 ? floating_ : static_cast<double>(integer_);
   }
-  // Exact for bool and integer scalars; a floating one is converted as a cast to int64 is.
+  /// The value as int64: exact for bool and integer scalars; a floating one is converted as a
+  /// cast to int64 is (truncated; NaN and out-of-range values give INT64_MIN: element.hpp).
   std::int64_t to_int64() const noexcept;
-  // As an operand of result_type().
+  /// As an operand of result_type(): its dtype, of kind wrapped_number.
   TypedOperand operand() const noexcept { return {dtype_, OperandKind::wrapped_number}; }
 
  private:
@@ -185,36 +236,53 @@ class Scalar {
   std::int64_t integer_ = 0;
   double floating_ = 0.0;
 };
-std::string to_string(const Scalar& scalar);  // "0.5", "7", "true"
+/// The scalar as text: "0.5", "7", "true".
+std::string to_string(const Scalar& scalar);
 
-// Whether `value` converts to `dtype` without overflow, as PyTorch's checked_convert decides for
-// fills (full, masked_fill, fill_): for int64 not NaN, not infinite and within
-// [-2^63, 2^63] (2^63 itself passes and converts to INT64_MIN, as in PyTorch); every value fits
-// the other dtypes (floating ones round, bool takes value != 0).
+//// Whether `value` converts to `dtype` without overflow, as PyTorch's checked_convert decides for
+/// fills (full, masked_fill, fill_): for int64 not NaN, not infinite and within
+/// [-2^63, 2^63] (2^63 itself passes and converts to INT64_MIN, as in PyTorch); every value fits
+/// the other dtypes (floating ones round, bool takes value != 0).
 bool fits_dtype(const Scalar& value, DType dtype) noexcept;
 
-// Where a tensor's storage lives. CPU is always there; CUDA kernels register themselves from the
-// gpu module (Note [device dispatch] in kernels.hpp).
-enum class DeviceType : std::uint8_t { cpu, cuda };
+/// Where a tensor's storage lives. CPU is always there; CUDA kernels register themselves from the
+/// gpu module (Note [device dispatch] in kernels.hpp).
+enum class DeviceType : std::uint8_t {
+  cpu,  ///< Host memory; its kernels are always registered.
+  cuda  ///< An NVIDIA GPU, once the gpu module has registered its kernels.
+};
+/// How many DeviceType values there are (the size of per-type tables).
 inline constexpr std::size_t kDeviceTypeCount = 2;
 
+/// A device: a type and, for CUDA, which GPU (torch.device). Compared with ==.
+/// @code
+/// const kindling::Tensor x = kindling::zeros({2, 3}, kindling::DType::float32,
+///                                            kindling::Device::cuda(0));
+/// @endcode
 struct Device {
-  DeviceType type = DeviceType::cpu;
-  int index = 0;
+  DeviceType type = DeviceType::cpu;  ///< CPU or CUDA.
+  int index = 0;                      ///< The GPU's ordinal for CUDA; 0 for the CPU.
+  /// Same type and index.
   friend bool operator==(const Device&, const Device&) = default;
-  // Device::cpu(), Device::cuda(0): the spellings examples and tests use (added for gpu/).
+  /// The CPU (also kCPU): the spelling examples and tests use (added for gpu/).
   static constexpr Device cpu() noexcept { return {}; }
+  /// GPU number `index` (torch's "cuda:index").
   static constexpr Device cuda(int index = 0) noexcept { return {DeviceType::cuda, index}; }
 };
+/// The CPU device, every creation function's default.
 inline constexpr Device kCPU{};
-std::string to_string(Device device);  // "cpu", "cuda:0"
+/// The device as torch prints it: "cpu", "cuda:0".
+std::string to_string(Device device);
 
-// A tensor has at most this many dimensions: kernels keep shapes in fixed arrays.
+/// A tensor has at most this many dimensions: kernels keep shapes in fixed arrays.
 inline constexpr int kMaxDims = 8;
 
+/// A tensor's sizes (or strides, or a permutation), outermost first; {} is a 0-d tensor.
 using Shape = std::vector<std::int64_t>;
-std::string shape_string(const Shape& shape);  // "(3,4)"; "()" for a scalar
-// The element count of a shape already checked by checked_numel (every tensor's shape is).
+/// The shape as messages print it: "(3,4)"; "()" for a 0-d tensor.
+std::string shape_string(const Shape& shape);
+/// The element count of a shape already checked by checked_numel (every tensor's shape is); 0 if
+/// any size is 0.
 std::int64_t shape_numel(const Shape& shape) noexcept;
 
 // Note [checked shape arithmetic]
@@ -224,12 +292,21 @@ std::int64_t shape_numel(const Shape& shape) noexcept;
 //   "zeros: shape (2147483648,2147483648) has more than 2^63 elements".
 // checked_numel also rejects negative dimensions. checked_mul and checked_add are the building
 // blocks for callers with counts of their own (a reader's running total, a stride).
+
+/// The element count of `shape` (Note [checked shape arithmetic]); 0 when a size is 0, however
+/// large the others.
+/// @throws kindling::error naming `op` for a negative dimension or more than 2^63 - 1 elements.
 std::int64_t checked_numel(const Shape& shape, std::string_view op);
-// numel * dtype_size(dtype) as size_t, or an error naming `op` when it does not fit in int64.
+/// numel * dtype_size(dtype) as size_t (Note [checked shape arithmetic]).
+/// @throws kindling::error naming `op` as checked_numel does, or when the bytes do not fit in
+///         int64.
 std::size_t checked_nbytes(const Shape& shape, DType dtype, std::string_view op);
-// a * b and a + b for non-negative counts; `what` names the quantity ("elements", "bytes").
+/// a * b for non-negative counts; `what` names the quantity ("elements", "bytes").
+/// @throws kindling::error naming `op` for a negative count or a product past int64.
 std::int64_t checked_mul(std::int64_t a, std::int64_t b, std::string_view op,
                          std::string_view what = "elements");
+/// a + b for non-negative counts; `what` names the quantity ("elements", "bytes").
+/// @throws kindling::error naming `op` for a negative count or a sum past int64.
 std::int64_t checked_add(std::int64_t a, std::int64_t b, std::string_view op,
                          std::string_view what = "elements");
 

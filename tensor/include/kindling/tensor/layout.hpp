@@ -14,18 +14,25 @@
 
 namespace kindling::kernels {
 
-// The merged shape of up to N operands, and each operand's strides (in elements) over it.
+/// The merged shape of up to N operands, and each operand's strides (in elements) over it.
 template <std::size_t N>
 struct MergedDims {
-  int ndim = 0;
-  std::array<std::int64_t, kMaxDims> shape{};
+  int ndim = 0;                                ///< Merged dimensions used (at least 1).
+  std::array<std::int64_t, kMaxDims> shape{};  ///< Their sizes, outermost first.
+  /// strides[k][d]: operand k's stride along merged dimension d.
   std::array<std::array<std::int64_t, kMaxDims>, N> strides{};
 };
 
-// The shape is the first view's; the others must have it too (up to N of them). Dimensions of
-// size 1 are dropped, and a dimension merges into the one before it when every operand steps
-// through both as one. The result has at least one dimension: an empty shape gives the single
-// dimension 0 (its other sizes may multiply past int64), a single element the dimension 1.
+/// The operands' shape in as few dimensions as their memory allows. The shape is the first
+/// view's; the others must have it too (up to N of them). Dimensions of size 1 are dropped, and a
+/// dimension merges into the one before it when every operand steps through both as one. The
+/// result has at least one dimension: an empty shape gives the single dimension 0 (its other
+/// sizes may multiply past int64), a single element the dimension 1.
+/// @code
+/// const kindling::Tensor x = kindling::zeros({4, 5}), y = kindling::ones({4, 5});
+/// const kindling::kernels::StridedView xv = x.strided_view(), yv = y.strided_view();
+/// const auto m = kindling::kernels::merge_dims<2>({&xv, &yv});  // ndim 1: 20 elements
+/// @endcode
 template <std::size_t N>
 MergedDims<N> merge_dims(std::initializer_list<const StridedView*> views) noexcept {
   MergedDims<N> m;
@@ -57,7 +64,12 @@ MergedDims<N> merge_dims(std::initializer_list<const StridedView*> views) noexce
   return m;
 }
 
-// Runs f.template operator()<T>() for the C++ type of `dtype`, returning what it returns.
+/// Runs `f.template operator()<T>()` for the C++ type T of `dtype`, returning what it returns:
+/// the dtype dispatch of the kernels.
+/// @code
+/// const std::size_t bytes = kindling::kernels::with_dtype(
+///     kindling::DType::int64, []<class T>() { return sizeof(T); });  // 8
+/// @endcode
 template <class F>
 decltype(auto) with_dtype(DType dtype, F&& f) {
   switch (dtype) {

@@ -102,10 +102,11 @@ namespace kindling {
   X(softplus, "softplus", ("g * (a * beta > threshold ? 1 : sigmoid(a * beta))"),             \
     P2(beta, 1.0, threshold, 20.0))
 
-// The parameters of a UNARY_PARAM row, as its kernel and formula see them (P1 rows: p0 only).
+/// The parameters of a UNARY_PARAM row, as its kernel and formula see them (P1 rows: p0 only).
+/// For leaky_relu p0 is negative_slope; elu: p0 = alpha; softplus: p0 = beta, p1 = threshold.
 struct UnaryArgs {
-  double p0 = 0.0;
-  double p1 = 0.0;
+  double p0 = 0.0;  ///< The row's first parameter.
+  double p1 = 0.0;  ///< The row's second parameter (P2 rows only; 0 otherwise).
 };
 
 // Expansions of a row's params column (P1(...) or P2(...)), pasted onto the prefix:
@@ -260,30 +261,45 @@ struct UnaryArgs {
 #define KINDLING_TENSOR_ALL_OPS(X) \
   KINDLING_TENSOR_PRIMITIVES(X) KINDLING_TENSOR_COMPOSITES(X) KINDLING_TENSOR_NOGRAD(X)
 
-// `leaf` marks a tensor that no op produced (or one made under no_grad).
+/// Which op made a tensor (Tensor::op()): `leaf`, then one value per row of
+/// KINDLING_TENSOR_ALL_OPS, named as the row (TensorOp::matmul, TensorOp::softmax, ...).
+/// Composites and nograd rows have values too, for their names and the test tables, though no
+/// graph node carries them.
 enum class TensorOp : std::uint8_t {
-  leaf,
+  leaf,  ///< A tensor that no op produced (or one made under no_grad).
+
 #define KINDLING_X(name, ...) name,
   KINDLING_TENSOR_ALL_OPS(KINDLING_X)
 #undef KINDLING_X
 };
 
+/// How many values TensorOp has: `leaf` and one per row of KINDLING_TENSOR_ALL_OPS.
 inline constexpr std::size_t kTensorOpCount = 1
+/// @cond KINDLING_OP_ROWS
+// Hidden from Doxygen, which ignores this redefinition of KINDLING_X and would read the rows
+// as variables.
 #define KINDLING_X(name, ...) +1
     KINDLING_TENSOR_ALL_OPS(KINDLING_X)
 #undef KINDLING_X
+    /// @endcond
     ;
 
-// The dtype rule of an elementwise row.
-enum class DTypeRule : std::uint8_t { floating, numeric };
+/// The dtype rule of an elementwise row (its `dtypes` column).
+enum class DTypeRule : std::uint8_t {
+  floating,  ///< float32 and float64 only.
+  numeric    ///< int64 too; bool is always rejected.
+};
 
-std::string_view op_name(TensorOp op) noexcept;   // "matmul"
-std::string_view op_label(TensorOp op) noexcept;  // the DOT label
-// Number of inputs of a primitive's graph node; 0 for any number (concat) and for ops that are
-// not graph nodes (composites, nograd ops, leaf).
+/// The op's name, as the C++ function is spelled: "matmul", "leaf".
+std::string_view op_name(TensorOp op) noexcept;
+/// The op's label in DOT graphs: the row's label column ("+" for add, "matmul"), a composite's
+/// or nograd op's name, "" for leaf.
+std::string_view op_label(TensorOp op) noexcept;
+/// Number of inputs of a primitive's graph node; 0 for any number (concat, conv2d) and for ops
+/// that are not graph nodes (composites, nograd ops, leaf).
 std::size_t op_arity(TensorOp op) noexcept;
-// The stepper's text for the gradient a primitive gives input `i` (Note [tensor op table]); empty
-// for ops that are never graph nodes.
+/// The stepper's text for the gradient a primitive gives input `i` (Note [tensor op table]):
+/// "g * c" for exp; empty for ops that are never graph nodes.
 std::string_view op_backward_formula(TensorOp op, std::size_t i) noexcept;
 
 }  // namespace kindling

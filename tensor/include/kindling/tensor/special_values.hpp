@@ -44,46 +44,51 @@ namespace kindling::special {
 // scalar Value's ops (engine/src/value.cpp) follow the same rules in double; its sigmoid is also
 // exact below -709.78, where PyTorch's 1 / (1 + exp(-x)) underflows to 0.
 
+/// Whether x is NaN (x != x); false for integers. Usable in device code, unlike std::isnan.
 template <class T>
 KINDLING_HOST_DEVICE constexpr bool is_nan(T x) noexcept {
   return x != x;  // false for integers
 }
 
+/// x < 0 ? 0 : x, so relu(NaN) = NaN and relu(-0) = -0, as torch.relu.
 template <class T>
 KINDLING_HOST_DEVICE constexpr T relu(T x) noexcept {
   return x < T(0) ? T(0) : x;
 }
 
-// relu's backward: g where x > 0 or x is NaN, else 0 (0 even when g is NaN).
+/// relu's backward: g where x > 0 or x is NaN, else 0 (0 even when g is NaN).
 template <class T>
 KINDLING_HOST_DEVICE constexpr T relu_grad(T g, T x) noexcept {
   return x <= T(0) ? T(0) : g;
 }
 
+/// NaN when either operand is NaN, else the larger; b on a tie (0 and -0), as torch.maximum.
 template <class T>
 KINDLING_HOST_DEVICE constexpr T maximum(T a, T b) noexcept {
   return (is_nan(a) || a > b) ? a : b;
 }
 
+/// NaN when either operand is NaN, else the smaller; b on a tie, as torch.minimum.
 template <class T>
 KINDLING_HOST_DEVICE constexpr T minimum(T a, T b) noexcept {
   return (is_nan(a) || a < b) ? a : b;
 }
 
+/// -1, 0 or 1; 0 at NaN, as PyTorch 1.13's sign.
 template <class T>
 KINDLING_HOST_DEVICE constexpr T sign(T x) noexcept {
   return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
 }
 
-// 1 / sqrt(2) = sqrt(2) / 2 (formulas.hpp checks it against std::numbers).
+/// 1 / sqrt(2) = sqrt(2) / 2 (formulas.hpp checks it against std::numbers).
 inline constexpr double kInvSqrt2 = 0.70710678118654752440;
 
-// |z| at which erf(z) is +-1 in both float and double (erfc(6) = 2.2e-17 is below half an ulp of
-// 1).
+/// |z| at which erf(z) is +-1 in both float and double (erfc(6) = 2.2e-17 is below half an ulp
+/// of 1).
 inline constexpr double kErfSaturation = 6.0;
 
-// gelu's erf argument x / sqrt(2), clamped to +-kErfSaturation; 0 for NaN (gelu is NaN there
-// through its factor x, and the SIMD erf must not see a NaN: simd_impl.hpp).
+/// gelu's erf argument x / sqrt(2), clamped to +-kErfSaturation; 0 for NaN (gelu is NaN there
+/// through its factor x, and the SIMD erf must not see a NaN: simd_impl.hpp).
 template <class T>
 KINDLING_HOST_DEVICE constexpr T gelu_erf_argument(T x) noexcept {
   const T z = x * T(kInvSqrt2);
@@ -91,10 +96,10 @@ KINDLING_HOST_DEVICE constexpr T gelu_erf_argument(T x) noexcept {
   return is_nan(z) ? T(0) : (z > limit ? limit : (z < -limit ? -limit : z));
 }
 
-// Whether (value, index) should replace (best, best_index) as the running argmax (want_max) or
-// argmin: a NaN beats any number, then the larger (smaller) value, then the lower index. The
-// order of combination therefore never changes the answer (the CUDA block tree relies on it), and
-// a sequential scan keeps the first NaN, else the first extremum, as PyTorch's argmax.
+/// Whether (value, index) should replace (best, best_index) as the running argmax (want_max) or
+/// argmin: a NaN beats any number, then the larger (smaller) value, then the lower index. The
+/// order of combination therefore never changes the answer (the CUDA block tree relies on it),
+/// and a sequential scan keeps the first NaN, else the first extremum, as PyTorch's argmax.
 template <class T>
 KINDLING_HOST_DEVICE constexpr bool arg_beats(bool want_max, T value, std::int64_t index, T best,
                                               std::int64_t best_index) noexcept {

@@ -7,8 +7,14 @@
 
 namespace kindling {
 
-// threads >= 1, else kindling::error naming set_num_threads and the value.
+/// Sets how many threads the CPU kernels run by the calling thread use (torch.set_num_threads).
+/// @code
+/// kindling::set_num_threads(1);  // one thread: reproducible timings, or a core left free
+/// @endcode
+/// @throws kindling::error naming set_num_threads and the value when threads < 1.
 void set_num_threads(int threads);
+/// How many threads the CPU kernels use (torch.get_num_threads): OpenMP's count, which
+/// OMP_NUM_THREADS starts.
 int get_num_threads() noexcept;
 
 }  // namespace kindling

@@ -16,13 +16,22 @@
 
 namespace kindling {
 
-// The type as_xtensor returns: an xarray-like adaptor over the tensor's memory, row-major.
+/// The type as_xtensor returns: an xarray-like adaptor over the tensor's memory, row-major.
 template <class T>
 using TensorAdaptor = decltype(xt::adapt(std::declval<T*>(), std::size_t{}, xt::no_ownership(),
                                          std::declval<std::vector<std::size_t>>()));
 
-// Reads and writes `t`'s memory directly: valid while `t` (or a view of its storage) lives.
-// T must be the tensor's dtype; the tensor must be contiguous and on the CPU.
+/// A zero-copy xtensor view of `t`: it reads and writes `t`'s memory directly, and is valid
+/// while `t` (or a view of its storage) lives. T must be the tensor's dtype; the tensor must be
+/// contiguous and on the CPU. Writes through it are not counted by version(): call
+/// t.bump_version() after writing if a graph may have saved `t`.
+/// @throws kindling::error (from Tensor::data) when T is not the dtype's type, or the tensor is
+///         not a contiguous CPU tensor.
+/// @code
+/// const kindling::Tensor t = kindling::zeros({2, 3});
+/// auto view = kindling::as_xtensor<float>(t);
+/// view(1, 2) = 5.0f;  // t now holds 5 at (1, 2)
+/// @endcode
 template <class T>
 TensorAdaptor<T> as_xtensor(const Tensor& t) {
   std::vector<std::size_t> shape(t.shape().begin(), t.shape().end());
@@ -31,8 +40,13 @@ TensorAdaptor<T> as_xtensor(const Tensor& t) {
   return xt::adapt(t.data<T>(), static_cast<std::size_t>(t.numel()), xt::no_ownership(), shape);
 }
 
-// A new CPU tensor holding the values of an xtensor expression (xarray, xtensor, views...).
-// float and double keep their dtype; integers become int64.
+/// A new CPU tensor holding the values of an xtensor expression (xarray, xtensor, views...),
+/// copied. float and double keep their dtype; integers and bool become int64, other arithmetic
+/// types float64.
+/// @code
+/// const xt::xarray<double> a = {{1.0, 2.0}, {3.0, 4.0}};
+/// const kindling::Tensor t = kindling::from_xtensor(a);  // float64, shape (2, 2)
+/// @endcode
 template <class E>
 Tensor from_xtensor(const xt::xexpression<E>& expression) {
   using Value = std::decay_t<typename E::value_type>;
