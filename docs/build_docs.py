@@ -19,6 +19,7 @@ is an argument list.
 
 import argparse
 import html.parser
+import json
 import os
 import pathlib
 import re
@@ -291,7 +292,6 @@ def public_python_names(python_path):
     env = dict(os.environ, PYTHONPATH=python_path)
     result = subprocess.run([sys.executable, "-c", script] + PYTHON_MODULES, env=env, check=True,
                             capture_output=True, text=True)
-    import json
     return json.loads(result.stdout)
 
 

@@ -5,8 +5,8 @@
 // its C library has no locales, so they read and write the C locale's way.
 #pragma once
 
-#include <cmath>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
