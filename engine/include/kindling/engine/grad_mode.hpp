@@ -95,7 +95,11 @@ inline void set_anomaly_enabled(bool enabled) noexcept {
 /// @code
 /// const kindling::detect_anomaly guard;
 /// kindling::Value x(0.0, "x");
-/// kindling::Value y = x.log();  // throws kindling::error: "log: result is -inf for input a = 0"
+/// try {
+///   kindling::Value y = x.log();
+/// } catch (const kindling::error& e) {
+///   std::cout << e.what() << "\n";  // log: result is -inf for input a = 0 ...
+/// }
 /// @endcode
 class detect_anomaly {
  public:

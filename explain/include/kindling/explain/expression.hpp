@@ -30,11 +30,11 @@ namespace kindling {
 
 /// The error parse_expression() and parse_program() throw: a kindling::error whose message names
 /// the entry point and the column, and ends with the text and a caret under the column at fault:
-/// @code
+/// @verbatim
 /// parse_expression: unknown variable 'y' at column 5
 ///   x + y
 ///       ^
-/// @endcode
+/// @endverbatim
 class expression_error : public error {
  public:
   /// An error with the whole `message` (caret lines included) at 1-based `column`.

@@ -59,7 +59,8 @@ struct TensorGraphStyleOptions {
 /// tensor_graph_style(options.collapsed) with the parameters' names. The style keeps the listed
 /// tensors alive.
 /// @code
-/// kindling::to_dot(loss, {}, kindling::tensor_graph_style({.names = model->named_parameters()}))
+/// const kindling::TensorGraphStyleOptions options{.names = model->named_parameters()};
+/// const std::string dot = kindling::to_dot(loss, {}, kindling::tensor_graph_style(options));
 /// @endcode
 inline engine::DotStyle<TensorNode> tensor_graph_style(TensorGraphStyleOptions options) {
   engine::DotStyle<TensorNode> style = tensor_graph_style(std::move(options.collapsed));

@@ -36,11 +36,11 @@ namespace kindling {
 ///         in place.
 /// @code
 /// kindling::Generator gen(0);
-/// Tensor x = kindling::randn({3}, gen).set_requires_grad();
-/// Tensor y = kindling::sum(kindling::exp(x) * x);
+/// kindling::Tensor x = kindling::randn({3}, gen).set_requires_grad();
+/// kindling::Tensor y = kindling::sum(kindling::exp(x) * x);
 /// // create_graph = true: dx is a graph node, and its graph is retained.
-/// Tensor dx = kindling::grad({y}, {x}, {}, std::nullopt, true)[0];  // (1 + x) exp(x)
-/// Tensor d2 = kindling::grad({kindling::sum(dx)}, {x})[0];           // (2 + x) exp(x)
+/// kindling::Tensor dx = kindling::grad({y}, {x}, {}, std::nullopt, true)[0];  // (1 + x) exp(x)
+/// kindling::Tensor d2 = kindling::grad({kindling::sum(dx)}, {x})[0];           // (2 + x) exp(x)
 /// @endcode
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs = {},

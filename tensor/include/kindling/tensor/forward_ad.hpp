@@ -24,12 +24,12 @@ namespace kindling::autograd::forward_ad {
 /// level at a time (a second one on the same thread throws), as PyTorch 1.13 allows.
 /// @code
 /// namespace fwd = kindling::autograd::forward_ad;
-/// const Tensor x = kindling::tensor({0.5, 1.0, 2.0});
-/// const Tensor v = kindling::tensor({1.0, 0.0, 0.0});  // the direction
+/// const kindling::Tensor x = kindling::tensor({0.5, 1.0, 2.0});
+/// const kindling::Tensor v = kindling::tensor({1.0, 0.0, 0.0});  // the direction
 /// {
 ///   const fwd::dual_level level;
-///   const Tensor y = kindling::exp(fwd::make_dual(x, v)) * 2.0;
-///   const Tensor dy = fwd::unpack_dual(y).tangent;  // 2 exp(x) v: (3.2974, 0, 0)
+///   const kindling::Tensor y = kindling::exp(fwd::make_dual(x, v)) * 2.0;
+///   const kindling::Tensor dy = fwd::unpack_dual(y).tangent;  // 2 exp(x) v: (3.2974, 0, 0)
 /// }
 /// @endcode
 class dual_level {

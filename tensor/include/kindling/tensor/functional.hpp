@@ -89,7 +89,7 @@ OutputsAndDerivatives jvp(const Function& func, const TensorList& inputs, const 
 ///         returns no outputs or an undefined one, or (strict) a block of no dependence.
 /// @code
 /// namespace fn = kindling::autograd::functional;
-/// const Tensor x = kindling::tensor({0.5, 1.0, 2.0}, kindling::DType::float64);
+/// const kindling::Tensor x = kindling::tensor({0.5, 1.0, 2.0}, kindling::DType::float64);
 /// const fn::Function f = [](const fn::TensorList& in) {
 ///   return fn::TensorList{in[0] * in[1], kindling::sum(kindling::exp(in[0]))};
 /// };
@@ -103,8 +103,9 @@ std::vector<TensorList> jacobian(const Function& func, const TensorList& inputs,
 /// the arguments are as for the list form.
 /// @code
 /// namespace fn = kindling::autograd::functional;
-/// const Tensor x = kindling::tensor({0.5, 1.0, 2.0});
-/// const Tensor J = fn::jacobian([](const Tensor& t) { return kindling::tanh(t) * 2.0; }, x);
+/// const kindling::Tensor x = kindling::tensor({0.5, 1.0, 2.0});
+/// const kindling::Tensor J =
+///     fn::jacobian([](const kindling::Tensor& t) { return kindling::tanh(t) * 2.0; }, x);
 /// // (3, 3): diag(2 (1 - tanh(x)^2))
 /// @endcode
 Tensor jacobian(const TensorFunction& func, const Tensor& input, bool create_graph = false,
@@ -129,8 +130,9 @@ std::vector<TensorList> hessian(const Function& func, const TensorList& inputs,
 /// input.shape; the arguments are as for the list form.
 /// @code
 /// namespace fn = kindling::autograd::functional;
-/// const Tensor x = kindling::tensor({0.5, 1.0, 2.0}, kindling::DType::float64);
-/// const Tensor H = fn::hessian([](const Tensor& t) { return kindling::sum(t * t * t); }, x);
+/// const kindling::Tensor x = kindling::tensor({0.5, 1.0, 2.0}, kindling::DType::float64);
+/// const kindling::Tensor H =
+///     fn::hessian([](const kindling::Tensor& t) { return kindling::sum(t * t * t); }, x);
 /// // (3, 3): diag(6 x)
 /// @endcode
 Tensor hessian(const TensorFunction& func, const Tensor& input, bool create_graph = false,
@@ -152,12 +154,12 @@ Tensor hessian(const TensorFunction& func, const Tensor& input, bool create_grap
 ///         (strict) no dependence.
 /// @code
 /// namespace fn = kindling::autograd::functional;
-/// const Tensor x = kindling::tensor({0.5, 1.0, 2.0}, kindling::DType::float64);
-/// const Tensor v = kindling::ones({3}, kindling::DType::float64);
+/// const kindling::Tensor x = kindling::tensor({0.5, 1.0, 2.0}, kindling::DType::float64);
+/// const kindling::Tensor v = kindling::ones({3}, kindling::DType::float64);
 /// const fn::Function f = [](const fn::TensorList& in) {
 ///   return fn::TensorList{kindling::sum(in[0] * in[0] * in[0])};
 /// };
-/// const Tensor hv = fn::hvp(f, {x}, {v}).derivatives[0];  // 6 x v: (3, 6, 12)
+/// const kindling::Tensor hv = fn::hvp(f, {x}, {v}).derivatives[0];  // 6 x v: (3, 6, 12)
 /// @endcode
 OutputsAndDerivatives hvp(const Function& func, const TensorList& inputs, const TensorList& v = {},
                           bool create_graph = false, bool strict = false);

@@ -350,8 +350,8 @@ class Tensor {
   ///         or device, it is omitted for a tensor of more than one element, or the graph's saved
   ///         tensors were freed or modified in place.
   /// @code
-  /// Tensor x = kindling::tensor({1, 2, 3}).set_requires_grad();
-  /// const Tensor y = x * x;
+  /// kindling::Tensor x = kindling::tensor({1, 2, 3}).set_requires_grad();
+  /// const kindling::Tensor y = x * x;
   /// y.backward(kindling::ones({3}));  // x.grad() is 2 x: (2, 4, 6)
   /// @endcode
   void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,

@@ -30,7 +30,11 @@ namespace kindling::testing {
 ///     kindling::TensorOp::mul, [](const Tensor& g, const std::vector<Tensor>&) {
 ///       return std::vector<Tensor>{g, kindling::sum(g, {0})};  // (3) for a (2, 3) input
 ///     });
-/// kindling::sum(a * b).backward();  // throws: "the gradient for input 1 has shape (3) ..."
+/// try {
+///   kindling::sum(a * b).backward();
+/// } catch (const kindling::error& e) {
+///   std::cout << e.what() << "\n";  // ... the gradient for input 1 has shape (3) ...
+/// }
 /// @endcode
 class ReplaceBackward {
  public:
