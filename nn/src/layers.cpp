@@ -226,8 +226,12 @@ BatchNorm::BatchNorm(const char* name, std::int64_t features, double eps_, doubl
 }
 
 Tensor BatchNorm::normalize(const Tensor& x) {
+  // batch_norm checks everything before it updates the running statistics, and the count goes up
+  // only once it has returned, so a call that throws (one value per channel, another dtype or
+  // device) leaves every buffer as it was. torch counts the batch before it checks.
+  Tensor y = batch_norm(x, running_mean, running_var, weight, bias, is_training(), momentum, eps);
   if (is_training()) copy_into(num_batches_tracked, num_batches_tracked + 1.0);
-  return batch_norm(x, running_mean, running_var, weight, bias, is_training(), momentum, eps);
+  return y;
 }
 
 std::string BatchNorm::extra_repr() const {

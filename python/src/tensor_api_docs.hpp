@@ -154,9 +154,9 @@ inline constexpr const char* norm =
     R"(The p-norm over ``axis`` (every element when None), as torch.norm / torch.linalg.vector_norm.
 
 Args:
-    p (float or str): 2 (default), 1, any p > 0, ``float('inf')`` (the max of ``|x|``), or
-        ``'fro'`` (the same as 2). torch's ``-inf`` (the min of ``|x|``) and ``'nuc'`` are not
-        supported.
+    p (float or str): 2 (default), 1, any other number, negative too, ``float('inf')`` (the
+        max of ``|x|``), ``-float('inf')`` (the min of ``|x|``), 0 (the number of non-zero
+        elements), or ``'fro'`` (the same as 2). torch's ``'nuc'`` is not supported.
     axis (int or sequence of ints, optional): the axes to reduce; torch's ``dim`` too.
     keepdim (bool): keep the reduced axes with size 1 (default False).
 
@@ -164,8 +164,8 @@ Returns:
     Tensor: the norms; the gradient at an all-zero slice is 0, as torch's.
 
 Raises:
-    kindling.Error: for an int64 or bool tensor, a p that is not a positive number, inf or
-        'fro', or an axis out of range.
+    kindling.Error: for an int64 or bool tensor, a p that is NaN or a string other than
+        'fro', a negative p (-inf too) over an empty slice, or an axis out of range.
 
 Example:
     >>> x = kindling.tensor([[3.0, 4.0], [0.0, 1.0]])

@@ -121,14 +121,53 @@ Tensor cumsum(const Tensor& x_in, std::int64_t axis) {
 }
 
 // ---- norm: the p-norm; an all-zero slice passes gradient 0, as torch's norm_backward ----
+namespace {
+
+// The largest (p = inf) or smallest (p = -inf) |x|, with amax's or amin's gradient: split evenly
+// among ties, as torch's norm_backward. A slice holding a NaN is NaN, and torch sends it gradient
+// 0 (its mask picks the NaN, whose sign() is 0); amax alone would send NaN (Note [max of NaN]),
+// so the NaNs are kept out of the extremum taken and the NaN is put back as a constant.
+Tensor extreme_norm(const Tensor& a, bool largest, const Axes& axes, bool keepdim) {
+  const Tensor nan_at = ne(a.detach(), a.detach());
+  const Tensor clean = where(nan_at, detail::scalar_like(a, largest ? 0.0 : INFINITY), a);
+  const Tensor m = largest ? amax(clean, axes, keepdim) : amin(clean, axes, keepdim);
+  const Tensor has_nan = gt(sum(cast(nan_at, a.dtype()), axes, keepdim), 0.0);
+  return where(has_nan, detail::scalar_like(m, NAN), m);
+}
+
+}  // namespace
+
 Tensor norm(const Tensor& x, double p, const Axes& axes_in, bool keepdim) {
   KINDLING_CHECK(is_floating(x.dtype()), "norm: needs a floating-point tensor, got ",
                  dtype_name(x.dtype()));
-  KINDLING_CHECK(!std::isnan(p) && p > 0.0, "norm: p must be positive (or inf), got ", p);
+  KINDLING_CHECK(!std::isnan(p), "norm: p must be a number (or +-inf), got NaN");
   const Axes axes = axes_in.empty() && x.dim() > 0 ? every_axis(x) : axes_in;
+  if (p < 0.0) {
+    // As torch: min(|x|) and sum(|x|^p)^(1/p), p < 0, have no value for an empty slice.
+    std::int64_t n = 1;
+    for (std::int64_t axis : axes)
+      n = checked_mul(n, x.shape()[detail::normalize_axis(axis, x.dim(), "norm")], "norm");
+    KINDLING_CHECK(n > 0, "norm: p = ", p, " over the axes ", shape_string(axes), " of ",
+                   shape_string(x.shape()), ": an empty slice has no ", p, "-norm");
+  }
   const Tensor a = abs(x);
-  if (std::isinf(p)) return amax(a, axes, keepdim);
+  if (std::isinf(p)) return extreme_norm(a, p > 0.0, axes, keepdim);
+  if (p == 0.0) {
+    // The number of non-zero elements (NaN counts), as torch, whose gradient is 0: each element
+    // is |x| where x is 0 (abs's gradient there is 0) and a constant 1 elsewhere.
+    return sum(where(eq(a.detach(), 0.0), a, detail::scalar_like(a, 1.0)), axes, keepdim);
+  }
   if (p == 1.0) return sum(a, axes, keepdim);
+  if (p < 0.0) {
+    // |0|^p is infinite, so a slice holding a 0 has norm 0, and gradient 0 as torch's. Its zeros
+    // are replaced by 1 in the power, whose value is then not taken, so that no 0 * inf of the
+    // power's derivative at 0 reaches the gradient.
+    const Tensor zero_at = eq(a.detach(), 0.0);
+    const Tensor s =
+        sum(pow(where(zero_at, detail::scalar_like(a, 1.0), a), p), axes, keepdim);  // > 0
+    const Tensor has_zero = gt(sum(cast(zero_at, x.dtype()), axes, keepdim), 0.0);
+    return where(has_zero, detail::scalar_like(s, 0.0), pow(s, 1.0 / p));
+  }
   // s = sum |x|^p; the result s^(1/p), except where s is 0: there the root's derivative is
   // infinite, so s is replaced by 1 in the root (whose value is then not taken) and the branch
   // taken is a constant 0, which sends no gradient into x.

@@ -119,6 +119,12 @@ Tensor flatten(const Tensor& x, std::int64_t start, std::int64_t end) {
 }
 
 Tensor squeeze(const Tensor& x, std::int64_t axis) {
+  if (x.dim() == 0) {
+    // torch wraps a dim with max(ndim, 1), so a 0-d tensor takes -1 and 0 and has nothing to drop.
+    KINDLING_CHECK(axis == 0 || axis == -1, "squeeze: axis ", axis,
+                   " is out of range for a 0-d tensor (expected -1 or 0)");
+    return x;
+  }
   axis = detail::normalize_axis(axis, x.dim(), "squeeze");
   if (x.shape()[axis] != 1) return x;  // as torch.squeeze: only size-1 axes go
   Shape shape = x.shape();

@@ -1,11 +1,11 @@
 // NumPy-like printing: nested brackets, columns aligned, and past 1000 elements only the first
 // and last three entries of each dimension with "..." between them.
-#include <cstdio>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "internal.hpp"
+#include "kindling/engine/format.hpp"
 
 namespace kindling {
 
@@ -32,9 +32,7 @@ struct Elements {
     const auto at = static_cast<std::size_t>(i);
     if (boolean) return floating[at] != 0.0 ? "True" : "False";  // as PyTorch prints masks
     if (!integer.empty()) return std::to_string(integer[at]);
-    char buffer[40];
-    std::snprintf(buffer, sizeof buffer, "%.4f", floating[at]);
-    return buffer;
+    return engine::format_number(floating[at]);  // as Value prints: "nan" for every NaN
   }
 };
 

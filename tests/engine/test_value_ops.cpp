@@ -352,6 +352,25 @@ TEST_CASE("compound assignment keeps the label, operator<< prints the repr", "[v
   CHECK(out.str() == "Value(data=12.0000, grad=0.0000)");
 }
 
+TEST_CASE("a Value prints every NaN as nan and infinities as inf and -inf, as torch", "[value]") {
+  // printf writes "-nan" for a NaN with its sign bit set; torch prints "nan" for every NaN.
+  const double negative_nan = std::copysign(std::numeric_limits<double>::quiet_NaN(), -1.0);
+  REQUIRE(std::signbit(negative_nan));
+  const Value a(negative_nan);
+  Value b(1.0);
+  const Value y = a * b;
+  y.backward();  // b's gradient is a's value, the negative NaN
+  REQUIRE(std::signbit(b.grad()));
+  CHECK(to_string(a) == "Value(data=nan, grad=1.0000)");
+  CHECK(to_string(b) == "Value(data=1.0000, grad=nan)");
+  std::ostringstream out;
+  out << Value(std::copysign(std::numeric_limits<float>::quiet_NaN(), -1.0f)) << " "
+      << Value(std::numeric_limits<double>::infinity()) << " "
+      << Value(-std::numeric_limits<double>::infinity());
+  CHECK(out.str() ==
+        "Value(data=nan, grad=0.0000) Value(data=inf, grad=0.0000) Value(data=-inf, grad=0.0000)");
+}
+
 TEST_CASE("zero_grads clears every node of the graph, leaves and constants included", "[value]") {
   Value x(2.0, "x");
   Value y = (x * 3.0 + 1.0).tanh();

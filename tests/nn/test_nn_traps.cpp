@@ -184,3 +184,62 @@ TEST_CASE("read_csv reads gzip files, parse_csv says gzip bytes look gzip-compre
                         Catch::Contains("2.7") && Catch::Contains("is not a class"));
   std::remove(path.c_str());
 }
+
+namespace {
+
+// The bits of a buffer's elements, so "unchanged" means bitwise (a NaN compares unequal to
+// itself, and -0 equal to 0).
+template <class T>
+std::vector<std::uint64_t> bits_of(const Tensor& t) {
+  std::vector<std::uint64_t> out;
+  for (T v : t.to_vector<T>()) {
+    if constexpr (sizeof(T) == 4)
+      out.push_back(std::bit_cast<std::uint32_t>(v));
+    else
+      out.push_back(std::bit_cast<std::uint64_t>(v));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a BatchNorm call that throws leaves its buffers as they were", "[nn][traps][layers]") {
+  // torch 1.13's BatchNorm1d counts the batch before F.batch_norm checks the input (a (1, 3) input
+  // in training throws with num_batches_tracked already 1); kindling checks first.
+  Generator g(3);
+  BatchNorm1d norm(3);
+  (void)norm(randn({4, 3}, g));  // running statistics away from their 0 and 1
+  const auto mean_before = bits_of<float>(norm.running_mean);
+  const auto var_before = bits_of<float>(norm.running_var);
+  const auto count_before = norm.num_batches_tracked.to_vector<std::int64_t>()[0];
+  const auto mean_version = norm.running_mean.version();
+  const auto var_version = norm.running_var.version();
+  const auto count_version = norm.num_batches_tracked.version();
+  REQUIRE(count_before == 1);
+  const std::vector<Tensor> bad = {
+      randn({1, 3}, g),                     // one value per channel in training
+      randn({1, 3, 1}, g),                  // the same, with a length
+      randn({4, 3}, g).to(DType::float64),  // another dtype than the module's
+      randn({4, 5}, g),                     // another number of channels
+      randn({3}, g),                        // no batch dimension
+  };
+  for (const Tensor& x : bad) {
+    INFO("input " << shape_string(x.shape()) << " " << dtype_name(x.dtype()));
+    CHECK_THROWS_AS(norm(x), kindling::error);
+    CHECK(norm.num_batches_tracked.to_vector<std::int64_t>()[0] == count_before);
+    CHECK(bits_of<float>(norm.running_mean) == mean_before);
+    CHECK(bits_of<float>(norm.running_var) == var_before);
+    CHECK(norm.running_mean.version() == mean_version);
+    CHECK(norm.running_var.version() == var_version);
+    CHECK(norm.num_batches_tracked.version() == count_version);
+  }
+  // BatchNorm2d shares the path.
+  BatchNorm2d norm2(2);
+  CHECK_THROWS_AS(norm2(randn({1, 2, 1, 1}, g)), kindling::error);
+  CHECK(norm2.num_batches_tracked.to_vector<std::int64_t>()[0] == 0);
+  CHECK(norm2.running_mean.to_vector<float>() == std::vector<float>{0, 0});
+  CHECK(norm2.running_var.to_vector<float>() == std::vector<float>{1, 1});
+  // A good call still counts.
+  (void)norm(randn({4, 3}, g));
+  CHECK(norm.num_batches_tracked.to_vector<std::int64_t>()[0] == count_before + 1);
+}

@@ -156,7 +156,7 @@ def test_cumsum_matches_torch(torch):
 
 
 def test_norm_matches_torch(torch):
-    for p in (2, 1, 3, 0.5, math.inf, "fro"):
+    for p in (2, 1, 3, 0.5, math.inf, -math.inf, -1, -2.5, "fro"):
         check_grad(torch, lambda a: a.norm(p), lambda a: a.norm(p), A, rtol=1e-10)
         check_grad(torch, lambda a: a.norm(p, 1, keepdim=True),
                    lambda a: a.norm(p, 1, keepdim=True), A, rtol=1e-10)
@@ -164,8 +164,17 @@ def test_norm_matches_torch(torch):
     z = np.zeros((2, 3))
     z[1] = [3.0, 4.0, 0.0]
     check_grad(torch, lambda a: a.norm(axis=1), lambda a: a.norm(dim=1), z)
+    # p = 0 counts the non-zero elements, as torch (whose gradient is None; kindling's is 0).
+    x = np.array([[1.0, 0.0, -2.0], [0.0, 0.0, float("nan")]])
+    assert kindling.tensor(x).norm(0, 1).numpy().tolist() == torch.tensor(x).norm(0, 1).tolist()
+    # A zero makes a negative-p norm 0, with gradient 0; ties share the +-inf gradient evenly.
+    for p in (-1, -math.inf, math.inf):
+        check_grad(torch, lambda a: a.norm(p, 1), lambda a: a.norm(p, 1),
+                   np.array([[0.0, 2.0, -3.0], [1.0, -1.0, 1.0]]))
     with pytest.raises(kindling.Error, match="norm"):
-        kindling.tensor([1.0]).norm(-1.0)
+        kindling.tensor([1.0]).norm(float("nan"))
+    with pytest.raises(kindling.Error, match="empty slice"):
+        kindling.zeros(0).norm(-1.0)
 
 
 # ---- indexing ops ----

@@ -3,6 +3,7 @@
 // and the one backward pass shared with Value.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 #include <vector>
 #include <xtensor/xarray.hpp>
 #include <xtensor/xtensor.hpp>
@@ -112,6 +113,22 @@ TEST_CASE("printing looks like NumPy and truncates big tensors", "[tensor][core]
   CHECK(big.find("...") != std::string::npos);
   CHECK(std::count(big.begin(), big.end(), '\n') == 6);  // 3 + "..." + 3 rows
   CHECK(big.find("1999.0000") != std::string::npos);
+}
+
+TEST_CASE("printing: every NaN prints as nan, infinities as inf and -inf, as torch",
+          "[tensor][core]") {
+  // printf writes "-nan" for a NaN with its sign bit set; torch 1.13 prints every NaN as "nan",
+  // and print(torch.tensor([nan, -nan, inf, -inf, 1.5])) gives the first string checked below.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float negative_nan = std::copysign(nan, -1.0f);
+  REQUIRE(std::signbit(negative_nan));
+  const double inf = std::numeric_limits<double>::infinity();
+  CHECK(to_string(tensor({nan, negative_nan, inf, -inf, 1.5}, {5})) ==
+        "tensor([   nan,    nan,    inf,   -inf, 1.5000])");
+  CHECK(to_string(scalar_tensor(negative_nan)) == "tensor(nan)");
+  CHECK(to_string(scalar_tensor(std::copysign(std::nan(""), -1.0), DType::float64)) ==
+        "tensor(nan, dtype=float64)");
+  CHECK(to_string(scalar_tensor(-inf)) == "tensor(-inf)");
 }
 
 TEST_CASE("autograd: gradients accumulate, b = a + a then c = b + b", "[tensor][autograd]") {

@@ -193,6 +193,9 @@ TEST_CASE("playground: order 2 draws the gradient graph, then differentiates it"
     new_nodes += frame(p, f)["nodes"].dump().find(" new") != std::string::npos ? 1 : 0;
   CHECK(new_nodes >= 1);
   CHECK(frame(p, p.frame_count() - 1)["phase"] == "second-backward");
+  // The titles say which pass a frame belongs to; the second names the gradient it differentiates.
+  CHECK(frame(p, g)["title"] == "Backward pass with create_graph: the gradient graph");
+  CHECK(frame(p, p.frame_count() - 1)["title"] == "Backward pass of d out/dx");
   // gradcheck differentiates the gradient numerically.
   CHECK(p.gradcheck_leaf("x").relative_error < 1e-6);
   CHECK(p.gradcheck_leaf("y").relative_error < 1e-6);

@@ -149,7 +149,9 @@ std::string_view phase_name(Phase phase) noexcept {
 
 namespace {
 
-std::string_view phase_title(Phase phase, std::string_view wrt) {
+// The second backward's title names the gradient it differentiates, d out/d<wrt>, as its frames
+// do.
+std::string phase_title(Phase phase, const std::string& wrt) {
   switch (phase) {
     case Phase::start:
       return "The graph";
@@ -162,7 +164,7 @@ std::string_view phase_title(Phase phase, std::string_view wrt) {
     case Phase::gradient_graph:
       return "Backward pass with create_graph: the gradient graph";
     case Phase::second_backward:
-      return wrt.empty() ? "Backward pass of the gradient" : "Backward pass of the gradient";
+      return std::string("Backward pass of d out/d").append(wrt);  // order 2 always has a wrt
   }
   return "";
 }

@@ -286,6 +286,8 @@ Tensor transpose(const Tensor& x, std::int64_t a, std::int64_t b);
 ///         dimension), or a dimension of size other than 1 would change.
 Tensor expand(const Tensor& x, const Shape& shape);
 /// x without dimension `axis` when its size is 1, else x itself (torch.squeeze(x, dim)). A view.
+/// A 0-d tensor comes back as it is for axis -1 or 0, as torch's.
+/// @throws kindling::error for an axis out of range.
 Tensor squeeze(const Tensor& x, std::int64_t axis);
 /// x with a new size-1 dimension at `axis`, in [-dim - 1, dim] (torch.unsqueeze). A view.
 Tensor unsqueeze(const Tensor& x, std::int64_t axis);
@@ -481,9 +483,12 @@ Tensor prod(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 /// int64), as torch.cumsum.
 Tensor cumsum(const Tensor& x, std::int64_t axis);
 /// The p-norm over `axes` (all when empty), as torch.linalg.vector_norm: p = 2 (default), 1,
-/// +-inf (max/min of |x|) or any p > 0; the gradient at an all-zero slice is 0, as torch's.
-/// @throws kindling::error for a tensor that is not floating-point, or p not positive (NaN
-///         included).
+/// +-inf (max/min of |x|, the gradient split evenly among ties), 0 (the number of non-zero
+/// elements, gradient 0) or any other p, negative too (a slice holding a 0 then has norm 0); the
+/// gradient at an all-zero slice is 0, and a slice holding a NaN sends gradient 0 for p = +-inf,
+/// as torch's.
+/// @throws kindling::error for a tensor that is not floating-point, p NaN, or p < 0 (-inf
+///         included) over an empty slice.
 Tensor norm(const Tensor& x, double p = 2.0, const Axes& axes = {}, bool keepdim = false);
 /// x with src added at index along axis (torch.scatter_add, out of place): out[..index[i]..] +=
 /// src[i] for every position i of index, which is at most src's shape, and x's outside axis.
