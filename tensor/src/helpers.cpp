@@ -26,9 +26,26 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
 namespace detail {
 
 std::int64_t normalize_axis(std::int64_t axis, std::int64_t ndim, const char* op) {
+  KINDLING_CHECK(ndim > 0, op, ": axis ", axis, " given for a 0-d tensor, which has no axes");
   KINDLING_CHECK(axis >= -ndim && axis < ndim, op, ": axis ", axis,
                  " is out of range for a tensor of ", ndim, " dimensions");
   return axis < 0 ? axis + ndim : axis;
+}
+
+// Note [0-d axes]
+// torch wraps a dim with max(ndim, 1), so most ops that take one accept -1 and 0 on a 0-d tensor
+// as if it were the 1-element 1-D tensor it holds: sum(0), max(0) (value and index 0),
+// softmax(0), cumsum(0), transpose(0, -1), flip(0), gather(0, i), ... each give what that view
+// would, shaped 0-d. normalize_wrapped_axis checks that range and gives 0; a caller must not
+// index the shape with it when x is 0-d, so each such op handles the 0-d case itself (mostly by
+// running on reshape(x, {1}), which carries the gradient back). The ops whose torch counterpart
+// refuses a 0-d tensor whatever the dim (cat, split, chunk, unbind, narrow/slice, size(d),
+// permute of a non-empty order) keep normalize_axis, which refuses every axis there.
+std::int64_t normalize_wrapped_axis(std::int64_t axis, std::int64_t ndim, const char* op) {
+  if (ndim > 0) return normalize_axis(axis, ndim, op);
+  KINDLING_CHECK(axis == 0 || axis == -1, op, ": axis ", axis,
+                 " is out of range for a 0-d tensor (expected -1 or 0)");
+  return 0;
 }
 
 Shape contiguous_strides(const Shape& shape) {

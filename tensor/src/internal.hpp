@@ -319,8 +319,11 @@ inline bool wants_grad(const TensorNode& node, std::size_t i) {
   return NodeAccess::wants_grad(node, i);
 }
 
-// Axis in [-ndim, ndim) to [0, ndim); throws naming `op` otherwise.
+// Axis in [-ndim, ndim) to [0, ndim); throws naming `op` otherwise (always for a 0-d tensor).
 std::int64_t normalize_axis(std::int64_t axis, std::int64_t ndim, const char* op);
+// As normalize_axis, except that a 0-d tensor takes -1 and 0, both giving 0, as torch's dim
+// wrapping for the ops that accept a dim there (Note [0-d axes]).
+std::int64_t normalize_wrapped_axis(std::int64_t axis, std::int64_t ndim, const char* op);
 // Contiguous strides of a shape.
 Shape contiguous_strides(const Shape& shape);
 // A contiguous leaf of `shape` over `storage`, which the caller has checked holds that many bytes

@@ -17,8 +17,16 @@ void check_index_tensor(const Tensor& x, const Tensor& index, const char* op) {
 
 // ---- index_select: out = x with `axis` indexed by a 1-D index;  dx = index_add of g ----
 Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index) {
-  axis = detail::normalize_axis(axis, x.dim(), "index_select");
+  axis = detail::normalize_wrapped_axis(axis, x.dim(), "index_select");
   check_index_tensor(x, index, "index_select");
+  if (x.dim() == 0) {
+    // The 1-element 1-D tensor x holds, indexed by one position (0-d or 1-D, as torch's), and
+    // shaped 0-d again (Note [0-d axes]); an index other than 0 throws from the kernel.
+    KINDLING_CHECK(index.dim() <= 1 && index.numel() == 1,
+                   "index_select: a 0-d input takes an index of one element, got shape ",
+                   shape_string(index.shape()));
+    return reshape(index_select(reshape(x, {1}), 0, reshape(index, {1})), {});
+  }
   KINDLING_CHECK(index.dim() == 1, "index_select: the index must be 1-D, got shape ",
                  shape_string(index.shape()));
   Shape shape = x.shape();
@@ -41,8 +49,12 @@ void detail::index_select_backward(TensorNode& node, const Tensor& g) {
 
 // ---- gather: out[..i..] = x[..index[..i..]..] along axis;  dx = scatter_add of g ----
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index) {
-  axis = detail::normalize_axis(axis, x.dim(), "gather");
+  axis = detail::normalize_wrapped_axis(axis, x.dim(), "gather");
   check_index_tensor(x, index, "gather");
+  // A 0-d input is the 1-element 1-D tensor it holds, so (as torch's) the index may be 0-d or
+  // 1-D, and the result has its shape (Note [0-d axes]).
+  if (x.dim() == 0 && index.dim() <= 1)
+    return reshape(gather(reshape(x, {1}), 0, reshape(index, {-1})), index.shape());
   KINDLING_CHECK(index.dim() == x.dim(), "gather: index ", shape_string(index.shape()),
                  " and input ", shape_string(x.shape()), " differ in dimensions");
   for (std::int64_t d = 0; d < x.dim(); ++d)
@@ -69,11 +81,18 @@ void detail::gather_backward(TensorNode& node, const Tensor& g) {
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis) {
   KINDLING_CHECK(!tensors.empty(), "concat: no tensors");
   const Tensor& first = tensors[0];
+  // As torch.cat, whatever the axis (stack or unsqueeze joins 0-d tensors).
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    KINDLING_CHECK(tensors[i].dim() > 0, "concat: axis ", axis, ": the tensor at position ", i,
+                   " is 0-d and cannot be concatenated (stack, or unsqueeze it first)");
   axis = detail::normalize_axis(axis, first.dim(), "concat");
   DType dtype = first.dtype();
   Shape shape = first.shape();
   shape[axis] = 0;
   for (const Tensor& t : tensors) {
+    // Each input is copied with its own device's kernels into the output, on the first's device.
+    KINDLING_CHECK(t.device() == first.device(), "concat: tensors on ", to_string(first.device()),
+                   " and ", to_string(t.device()), "; move them to one device first");
     KINDLING_CHECK(t.dim() == first.dim(), "concat: shapes ", shape_string(first.shape()), " and ",
                    shape_string(t.shape()), " differ in dimensions");
     for (std::int64_t d = 0; d < t.dim(); ++d)

@@ -28,15 +28,24 @@ struct Merged {
   Tensor x;  // (..kept, n)
   Shape result;
 };
-Merged merge_reduced_axes(const Tensor& x, const Axes& axes_in, bool keepdim, const char* op) {
+// Which dimensions of x `axes` reduce (all when empty), each axis checked in range and given once,
+// the errors naming `op`. A 0-d tensor's axis -1 or 0 takes a slot no dimension reads, as in
+// reduced_shapes (ops_reduce.cpp, Note [0-d axes]): its one element is a slice of n = 1.
+std::vector<bool> reduced_mask(const Tensor& x, const Axes& axes, const char* op) {
   const std::int64_t nd = x.dim();
-  std::vector<bool> reduced(static_cast<std::size_t>(nd), axes_in.empty());
-  for (std::int64_t a : axes_in) {
-    const std::int64_t axis = detail::normalize_axis(a, nd, op);
+  std::vector<bool> reduced(static_cast<std::size_t>(std::max<std::int64_t>(nd, 1)), axes.empty());
+  for (std::int64_t a : axes) {
+    const std::int64_t axis = detail::normalize_wrapped_axis(a, nd, op);
     KINDLING_CHECK(!reduced[axis], op, ": axis ", a, " given twice for shape ",
                    shape_string(x.shape()));
     reduced[axis] = true;
   }
+  return reduced;
+}
+
+Merged merge_reduced_axes(const Tensor& x, const Axes& axes_in, bool keepdim, const char* op) {
+  const std::int64_t nd = x.dim();
+  const std::vector<bool> reduced = reduced_mask(x, axes_in, op);
   Shape order, kept_shape, result;
   std::int64_t n = 1;
   for (std::int64_t d = 0; d < nd; ++d) {
@@ -106,8 +115,8 @@ Tensor prod(const Tensor& x_in, const Axes& axes, bool keepdim) {
 // ---- cumsum: Hillis-Steele scan, y += y shifted by 1, 2, 4, ... along the axis ----
 Tensor cumsum(const Tensor& x_in, std::int64_t axis) {
   const Tensor x = x_in.dtype() == DType::bool_ ? cast(x_in, DType::int64) : x_in;
+  axis = detail::normalize_wrapped_axis(axis, x.dim(), "cumsum");  // Note [0-d axes]
   if (x.dim() == 0) return x.clone();
-  axis = detail::normalize_axis(axis, x.dim(), "cumsum");
   const std::int64_t n = x.shape()[axis];
   Tensor y = x;
   for (std::int64_t shift = 1; shift < n; shift *= 2) {
@@ -142,11 +151,13 @@ Tensor norm(const Tensor& x, double p, const Axes& axes_in, bool keepdim) {
                  dtype_name(x.dtype()));
   KINDLING_CHECK(!std::isnan(p), "norm: p must be a number (or +-inf), got NaN");
   const Axes axes = axes_in.empty() && x.dim() > 0 ? every_axis(x) : axes_in;
+  // Checked here, so that a bad axis is named as norm's, not as the sum's or max's it is made of.
+  const std::vector<bool> reduced = reduced_mask(x, axes, "norm");
   if (p < 0.0) {
     // As torch: min(|x|) and sum(|x|^p)^(1/p), p < 0, have no value for an empty slice.
     std::int64_t n = 1;
-    for (std::int64_t axis : axes)
-      n = checked_mul(n, x.shape()[detail::normalize_axis(axis, x.dim(), "norm")], "norm");
+    for (std::int64_t d = 0; d < x.dim(); ++d)
+      if (reduced[d]) n = checked_mul(n, x.shape()[d], "norm");
     KINDLING_CHECK(n > 0, "norm: p = ", p, " over the axes ", shape_string(axes), " of ",
                    shape_string(x.shape()), ": an empty slice has no ", p, "-norm");
   }
@@ -180,7 +191,7 @@ Tensor norm(const Tensor& x, double p, const Axes& axes_in, bool keepdim) {
 
 // ---- scatter_add: out = x, then out[..index[i]..] += src[i];  dx = g, dsrc = gather(g) ----
 Tensor scatter_add(const Tensor& x, std::int64_t axis, const Tensor& index, const Tensor& src) {
-  axis = detail::normalize_axis(axis, x.dim(), "scatter_add");
+  axis = detail::normalize_wrapped_axis(axis, x.dim(), "scatter_add");
   KINDLING_CHECK(index.dtype() == DType::int64, "scatter_add: the index must be int64, got ",
                  dtype_name(index.dtype()), " of shape ", shape_string(index.shape()));
   KINDLING_CHECK(index.device() == x.device() && src.device() == x.device(),
@@ -188,6 +199,10 @@ Tensor scatter_add(const Tensor& x, std::int64_t axis, const Tensor& index, cons
                  to_string(index.device()), " and src on ", to_string(src.device()));
   KINDLING_CHECK(src.dtype() == x.dtype(), "scatter_add: src is ", dtype_name(src.dtype()),
                  " and the input ", dtype_name(x.dtype()), "; they must have one dtype");
+  // A 0-d input is the 1-element 1-D tensor it holds, and so (as torch's) index and src may be
+  // 0-d or 1-D (Note [0-d axes]); reshape carries the gradients back.
+  if (x.dim() == 0 && index.dim() <= 1 && src.dim() <= 1)
+    return reshape(scatter_add(reshape(x, {1}), 0, reshape(index, {-1}), reshape(src, {-1})), {});
   KINDLING_CHECK(index.dim() == x.dim() && src.dim() == x.dim(), "scatter_add: input ",
                  shape_string(x.shape()), ", index ", shape_string(index.shape()), " and src ",
                  shape_string(src.shape()), " must have the same number of dimensions");
@@ -245,18 +260,19 @@ Tensor order_indices(const Tensor& x, std::int64_t axis, bool descending, std::i
 }  // namespace
 
 ValuesIndices sort(const Tensor& x, std::int64_t axis, bool descending) {
+  axis = detail::normalize_wrapped_axis(axis, x.dim(), "sort");  // Note [0-d axes]
   if (x.dim() == 0) return {x.clone(), zeros({}, DType::int64, x.device())};
-  axis = detail::normalize_axis(axis, x.dim(), "sort");
   const Tensor indices = contiguous(order_indices(x, axis, descending, x.shape()[axis]));
   return {gather(x, axis, indices), indices};
 }
 
 ValuesIndices topk(const Tensor& x, std::int64_t k, std::int64_t axis, bool largest) {
-  const std::int64_t size = x.dim() == 0 ? 1 : x.size(axis);
+  axis = detail::normalize_wrapped_axis(axis, x.dim(), "topk");  // Note [0-d axes]
+  const std::int64_t size = x.dim() == 0 ? 1 : x.shape()[axis];
   KINDLING_CHECK(k >= 0 && k <= size, "topk: k ", k, " is outside 0..", size, " (the size of axis ",
                  axis, " of shape ", shape_string(x.shape()), ")");
+  // torch 1.13 gives a 0-d tensor's element for k = 0 as well: a 0-d result cannot be empty.
   if (x.dim() == 0) return {x.clone(), zeros({}, DType::int64, x.device())};
-  axis = detail::normalize_axis(axis, x.dim(), "topk");
   const Tensor indices = contiguous(order_indices(x, axis, largest, k));
   return {gather(x, axis, indices), indices};
 }

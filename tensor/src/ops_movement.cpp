@@ -106,9 +106,9 @@ Tensor reshape(const Tensor& x, const Shape& requested) {
 }
 
 Tensor flatten(const Tensor& x, std::int64_t start, std::int64_t end) {
+  start = detail::normalize_wrapped_axis(start, x.dim(), "flatten");  // Note [0-d axes]
+  end = detail::normalize_wrapped_axis(end, x.dim(), "flatten");
   if (x.dim() == 0) return reshape(x, {1});
-  start = detail::normalize_axis(start, x.dim(), "flatten");
-  end = detail::normalize_axis(end, x.dim(), "flatten");
   KINDLING_CHECK(start <= end, "flatten: start axis ", start, " is after end axis ", end);
   Shape shape(x.shape().begin(), x.shape().begin() + start);
   // An empty tensor's other sizes may multiply past int64: checked.
@@ -119,13 +119,9 @@ Tensor flatten(const Tensor& x, std::int64_t start, std::int64_t end) {
 }
 
 Tensor squeeze(const Tensor& x, std::int64_t axis) {
-  if (x.dim() == 0) {
-    // torch wraps a dim with max(ndim, 1), so a 0-d tensor takes -1 and 0 and has nothing to drop.
-    KINDLING_CHECK(axis == 0 || axis == -1, "squeeze: axis ", axis,
-                   " is out of range for a 0-d tensor (expected -1 or 0)");
-    return x;
-  }
-  axis = detail::normalize_axis(axis, x.dim(), "squeeze");
+  // A 0-d tensor takes axis -1 or 0 and has nothing to drop (Note [0-d axes]).
+  axis = detail::normalize_wrapped_axis(axis, x.dim(), "squeeze");
+  if (x.dim() == 0) return x;
   if (x.shape()[axis] != 1) return x;  // as torch.squeeze: only size-1 axes go
   Shape shape = x.shape();
   shape.erase(shape.begin() + axis);
@@ -166,8 +162,9 @@ void detail::permute_backward(TensorNode& node, const Tensor& g) {
 }
 
 Tensor transpose(const Tensor& x, std::int64_t a, std::int64_t b) {
-  a = detail::normalize_axis(a, x.dim(), "transpose");
-  b = detail::normalize_axis(b, x.dim(), "transpose");
+  a = detail::normalize_wrapped_axis(a, x.dim(), "transpose");  // Note [0-d axes]
+  b = detail::normalize_wrapped_axis(b, x.dim(), "transpose");
+  if (x.dim() == 0) return x;  // its one axis swapped with itself
   Shape order(static_cast<std::size_t>(x.dim()));
   std::iota(order.begin(), order.end(), 0);
   std::swap(order[a], order[b]);

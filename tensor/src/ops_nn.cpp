@@ -15,9 +15,9 @@ Tensor softmax_op(const Tensor& x, std::int64_t axis, bool log) {
   const char* name = log ? "log_softmax" : "softmax";
   KINDLING_CHECK(is_floating(x.dtype()), name, ": needs a floating-point tensor, got ",
                  dtype_name(x.dtype()), " of shape ", shape_string(x.shape()));
+  axis = detail::normalize_wrapped_axis(axis, x.dim(), name);  // Note [0-d axes]
   // A 0-d tensor is one line of one element.
   if (x.dim() == 0) return reshape(softmax_op<op>(reshape(x, {1}), 0, log), {});
-  axis = detail::normalize_axis(axis, x.dim(), name);
   Tensor y = detail::empty(x.shape(), x.dtype(), x.device());
   detail::kernels_of(x).softmax(x.strided_view(), static_cast<int>(axis), log, y.strided_view());
   return detail::record<op>(y, {&x}, AxisParams{axis});

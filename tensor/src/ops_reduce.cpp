@@ -25,9 +25,11 @@ struct ReducedShapes {
 ReducedShapes reduced_shapes(const Tensor& x, const Axes& axes, bool keepdim, const char* op) {
   ReducedShapes r;
   const std::int64_t nd = x.dim();
-  std::vector<bool> reduced(static_cast<std::size_t>(nd), axes.empty());
+  // A 0-d tensor takes axis -1 or 0 (Note [0-d axes]): it is marked in a slot of its own, which
+  // no dimension reads, so it reduces nothing and a repeat is still caught.
+  std::vector<bool> reduced(static_cast<std::size_t>(std::max<std::int64_t>(nd, 1)), axes.empty());
   for (auto a : axes) {
-    const std::int64_t axis = detail::normalize_axis(a, nd, op);
+    const std::int64_t axis = detail::normalize_wrapped_axis(a, nd, op);
     KINDLING_CHECK(!reduced[axis], op, ": axis ", a, " given twice for shape ",
                    shape_string(x.shape()));
     reduced[axis] = true;

@@ -40,13 +40,15 @@ Tensor tile(const Tensor& x, const Shape& reps) {
 
 // ---- flip: index_select with the reversed positions, axis by axis ----
 Tensor flip(const Tensor& x, const Axes& axes) {
-  std::vector<bool> seen(static_cast<std::size_t>(x.dim()), false);
+  // A 0-d tensor takes axis -1 or 0 (Note [0-d axes]) in a slot of its own: nothing to reverse.
+  std::vector<bool> seen(static_cast<std::size_t>(std::max<std::int64_t>(x.dim(), 1)), false);
   Tensor y = x;
   for (std::int64_t a : axes) {
-    const std::int64_t axis = detail::normalize_axis(a, x.dim(), "flip");
+    const std::int64_t axis = detail::normalize_wrapped_axis(a, x.dim(), "flip");
     KINDLING_CHECK(!seen[axis], "flip: axis ", a, " given twice for shape ",
                    shape_string(x.shape()));
     seen[axis] = true;
+    if (x.dim() == 0) continue;
     const std::int64_t n = x.shape()[axis];
     const Tensor reversed = arange(static_cast<double>(n - 1), -1.0, -1.0, DType::int64);
     y = index_select(y, axis, x.device() == kCPU ? reversed : reversed.to(x.device()));

@@ -510,6 +510,61 @@ def test_squeeze_without_an_axis_drops_every_size_one_axis(torch):
     assert kindling.tensor([[5.0]]).squeeze().shape == ()
 
 
+# torch wraps a dim with max(ndim, 1), so a 0-d tensor takes dim 0 and -1 where torch's op does
+# (Note [0-d axes] in tensor/src/helpers.cpp), with torch's value and gradient, and 1 or -2 raise.
+ZERO_D_OPS = {
+    "sum": lambda x, d: x.sum(d),
+    "mean_keepdim": lambda x, d: x.mean(d, keepdim=True),
+    "max_values": lambda x, d: x.max(d).values,
+    "min_values": lambda x, d: x.min(d)[0],
+    "amax": lambda x, d: x.amax(d),
+    "prod": lambda x, d: x.prod(d),
+    "logsumexp": lambda x, d: x.logsumexp(d),
+    "softmax": lambda x, d: x.softmax(d),
+    "log_softmax": lambda x, d: x.log_softmax(d),
+    "cumsum": lambda x, d: x.cumsum(d),
+    "transpose": lambda x, d: x.transpose(0, d),
+    "flatten": lambda x, d: x.flatten(d),
+    "flip": lambda x, d: x.flip(d),
+    "sort_values": lambda x, d: x.sort(d)[0],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D_OPS))
+def test_zero_d_tensor_takes_dim_0_and_minus_1_as_torch(torch, name):
+    f = ZERO_D_OPS[name]
+    for d in (0, -1):
+        check_grad(torch, lambda a: f(a, d), lambda a: f(a, d), np.array(3.0))
+    for d in (1, -2):
+        with pytest.raises(IndexError, match="Dimension out of range"):
+            f(torch.tensor(3.0), d)
+        with pytest.raises(kindling.Error, match="axis %d is out of range for a 0-d tensor" % d):
+            f(kindling.tensor(3.0), d)
+
+
+def test_zero_d_tensor_dims_without_gradient_and_kept_errors(torch):
+    k, t = kindling.tensor(3.0), torch.tensor(3.0)
+    for d in (0, -1):
+        for op in ("argmax", "argmin"):
+            assert getattr(k, op)(d).numpy().tolist() == getattr(t, op)(d).tolist() == 0
+        assert k.max(d).indices.numpy().tolist() == t.max(d).indices.tolist() == 0
+        assert (kindling.norm(k, 2.0, dim=d).numpy().tolist()
+                == torch.linalg.vector_norm(t, 2.0, dim=d).tolist())
+        i0 = kindling.tensor(np.array(0, dtype=np.int64))
+        assert_same(k.gather(d, i0), t.gather(d, torch.tensor(0)))
+        assert_same(kindling.stack([k, k], d), torch.stack([t, t], d))
+    # torch.cat of 0-d tensors is an error whatever the dim, and so are split, chunk and unbind.
+    with pytest.raises(RuntimeError, match="zero-dimensional tensor"):
+        torch.cat([t, t])
+    with pytest.raises(kindling.Error, match="concat: axis 0: the tensor at position 0 is 0-d"):
+        kindling.cat([k, k])
+    for op, args in (("split", (1, 0)), ("chunk", (1, 0)), ("unbind", (0,))):
+        with pytest.raises((RuntimeError, IndexError)):  # unbind's is an IndexError
+            getattr(t, op)(*args)
+        with pytest.raises(kindling.Error, match=op + ": axis 0 given for a 0-d tensor"):
+            getattr(k, op)(*args)
+
+
 def test_shapes_as_separate_ints(torch):
     x = RNG.standard_normal((2, 3, 4))
     check_grad(torch, lambda a: a.view(-1, 4), lambda a: a.view(-1, 4), x)

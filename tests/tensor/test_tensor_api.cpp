@@ -291,3 +291,215 @@ TEST_CASE("tensor api: squeeze of a 0-d tensor takes axis -1 or 0, as torch", "[
   CHECK_THROWS_AS(unsqueeze(x, 1), kindling::error);
   CHECK_THROWS_AS(unsqueeze(x, -2), kindling::error);
 }
+
+namespace {
+
+// f at a 0-d float64 x = 3: the result's shape and (summed) value, and x's gradient of
+// sum(2 f(x)), the numbers the torch commands below print.
+struct AtScalar {
+  Shape shape;
+  double value;
+  double grad;
+};
+AtScalar at_scalar(const std::function<Tensor(const Tensor&)>& f) {
+  const Tensor x = scalar_tensor(3.0, DType::float64).set_requires_grad();
+  const Tensor y = f(x);
+  sum(y * 2.0).backward();
+  return {y.shape(), sum(y.detach()).item(), x.grad().item()};
+}
+
+bool mentions(const std::function<void()>& f, const std::string& text) {
+  const std::string message = message_of(f);
+  const bool found = message.find(text) != std::string::npos;
+  if (!found) UNSCOPED_INFO("message: " << message << "\nexpected it to contain: " << text);
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("tensor api: a 0-d tensor takes axis -1 or 0 where torch does", "[tensor][api]") {
+  // torch wraps a dim with max(ndim, 1) (Note [0-d axes]); the expected numbers are those of
+  //   x = torch.tensor(3., dtype=torch.float64, requires_grad=True); y = f(x)
+  //   (y * 2).sum().backward(); print(y, y.shape, x.grad)
+  // with f = lambda x: x.sum(0), x.mean(-1), x.amax(0), x.max(0).values, x.prod(0),
+  // x.logsumexp(0), torch.linalg.vector_norm(x, p, dim=0), x.softmax(0), x.cumsum(0),
+  // x.transpose(0, -1), x.flatten(-1, 0), x.flip(0), x.index_select(0, torch.tensor([0])),
+  // x.gather(0, torch.tensor(0)), x.scatter_add(0, torch.tensor(0), torch.tensor(5.)),
+  // x.sort(0).values, x.topk(1, 0).values and torch.stack([x, x], -1); and the errors of the same
+  // calls with dim 1 or -2 ("Dimension out of range (expected to be in range of [-1, 0], ...)").
+  using Case = std::pair<const char*, std::function<Tensor(const Tensor&, std::int64_t)>>;
+  const std::vector<Case> identity_like = {
+      {"sum", [](const Tensor& x, std::int64_t a) { return sum(x, {a}); }},
+      {"sum", [](const Tensor& x, std::int64_t a) { return sum(x, {a}, true); }},
+      {"mean", [](const Tensor& x, std::int64_t a) { return mean(x, {a}); }},
+      {"max", [](const Tensor& x, std::int64_t a) { return max(x, {a}); }},
+      {"min", [](const Tensor& x, std::int64_t a) { return min(x, {a}, true); }},
+      // amax and amin are max and min over explicit axes, and their errors say so.
+      {"max", [](const Tensor& x, std::int64_t a) { return amax(x, {a}); }},
+      {"min", [](const Tensor& x, std::int64_t a) { return amin(x, {a}); }},
+      {"prod", [](const Tensor& x, std::int64_t a) { return prod(x, {a}); }},
+      {"logsumexp", [](const Tensor& x, std::int64_t a) { return logsumexp(x, {a}); }},
+      {"norm", [](const Tensor& x, std::int64_t a) { return norm(x, 2.0, {a}); }},
+      {"norm", [](const Tensor& x, std::int64_t a) { return norm(x, 1.0, {a}); }},
+      {"norm", [](const Tensor& x, std::int64_t a) { return norm(x, 3.0, {a}, true); }},
+      {"norm", [](const Tensor& x, std::int64_t a) { return norm(x, -1.0, {a}); }},
+      {"norm", [](const Tensor& x, std::int64_t a) { return norm(x, INFINITY, {a}); }},
+      {"norm", [](const Tensor& x, std::int64_t a) { return norm(x, -INFINITY, {a}); }},
+      {"cumsum", [](const Tensor& x, std::int64_t a) { return cumsum(x, a); }},
+      {"transpose", [](const Tensor& x, std::int64_t a) { return transpose(x, a, 0); }},
+      {"transpose", [](const Tensor& x, std::int64_t a) { return transpose(x, -1, a); }},
+      {"flip", [](const Tensor& x, std::int64_t a) { return flip(x, {a}); }},
+      {"index_select",
+       [](const Tensor& x, std::int64_t a) {
+         return index_select(x, a, tensor({0.0}, DType::int64));
+       }},
+      {"index_select",
+       [](const Tensor& x, std::int64_t a) {
+         return index_select(x, a, scalar_tensor(0, DType::int64));
+       }},
+      {"gather", [](const Tensor& x,
+                    std::int64_t a) { return gather(x, a, scalar_tensor(0, DType::int64)); }},
+      {"sort", [](const Tensor& x, std::int64_t a) { return sort(x, a).values; }},
+      {"sort", [](const Tensor& x, std::int64_t a) { return sort(x, a, true).values; }},
+      {"topk", [](const Tensor& x, std::int64_t a) { return topk(x, 1, a).values; }},
+      // torch 1.13 gives the element for k = 0 too (a 0-d result cannot be empty).
+      {"topk", [](const Tensor& x, std::int64_t a) { return topk(x, 0, a).values; }},
+  };
+  for (const auto& [name, f] : identity_like) {
+    for (std::int64_t axis : {0, -1}) {
+      INFO(name << " with axis " << axis);
+      const AtScalar r = at_scalar([&f = f, axis](const Tensor& x) { return f(x, axis); });
+      CHECK(r.shape == Shape{});
+      CHECK(r.value == Approx(3.0).epsilon(1e-15));  // norm's roots round
+      CHECK(r.grad == Approx(2.0).epsilon(1e-15));
+    }
+    for (std::int64_t axis : {1, -2}) {
+      INFO(name << " with axis " << axis);
+      const Tensor x = scalar_tensor(3.0, DType::float64);
+      CHECK_THROWS_AS(f(x, axis), kindling::error);
+      CHECK(mentions([&f = f, &x, axis] { f(x, axis); },
+                     std::string(name) + ": axis " + std::to_string(axis) +
+                         " is out of range for a 0-d tensor (expected -1 or 0)"));
+    }
+  }
+
+  // Values other than x itself: softmax 1 and log_softmax 0 (gradient 0), norm p = 0 counts
+  // the element (gradient 0; torch's is None), var 0 with correction 0.
+  for (std::int64_t axis : {0, -1}) {
+    AtScalar r = at_scalar([axis](const Tensor& x) { return softmax(x, axis); });
+    CHECK((r.shape == Shape{} && r.value == 1.0 && r.grad == 0.0));
+    r = at_scalar([axis](const Tensor& x) { return log_softmax(x, axis); });
+    CHECK((r.shape == Shape{} && r.value == 0.0 && r.grad == 0.0));
+    r = at_scalar([axis](const Tensor& x) { return norm(x, 0.0, {axis}); });
+    CHECK((r.shape == Shape{} && r.value == 1.0 && r.grad == 0.0));
+    r = at_scalar([axis](const Tensor& x) { return var(x, {axis}, 0); });
+    CHECK((r.shape == Shape{} && r.value == 0.0 && r.grad == 0.0));
+    // x.var(0) divides by n - 1 = 0: nan, as torch's.
+    CHECK(std::isnan(var(scalar_tensor(3.0, DType::float64), {axis}).item()));
+    // flatten(start, end) makes the one element a (1) vector.
+    r = at_scalar([axis](const Tensor& x) { return flatten(x, axis, axis == 0 ? -1 : 0); });
+    CHECK((r.shape == Shape{1} && r.value == 3.0 && r.grad == 2.0));
+    // gather with a 1-D index takes its shape (torch: x.gather(0, torch.tensor([0])) is (1)).
+    r = at_scalar([axis](const Tensor& x) { return gather(x, axis, tensor({0.0}, DType::int64)); });
+    CHECK((r.shape == Shape{1} && r.value == 3.0 && r.grad == 2.0));
+    // x.scatter_add(0, torch.tensor(0), torch.tensor(5.)) is 8; both gradients 2.
+    const Tensor src = scalar_tensor(5.0, DType::float64).set_requires_grad();
+    r = at_scalar([axis, &src](const Tensor& x) {
+      return scatter_add(x, axis, scalar_tensor(0, DType::int64), src);
+    });
+    CHECK((r.shape == Shape{} && r.value == 8.0 && r.grad == 2.0));
+    CHECK(src.grad().item() == 2.0);
+    // torch.stack([x, x], -1) is (2), gradient 4; unsqueeze keeps [-1, 0].
+    r = at_scalar([axis](const Tensor& x) { return stack({x, x}, axis); });
+    CHECK((r.shape == Shape{2} && r.value == 6.0 && r.grad == 4.0));
+
+    // No gradient: argmax / argmin 0 (int64, 0-d), any / all.
+    const Tensor x = scalar_tensor(3.0, DType::float64);
+    for (const bool keepdim : {false, true}) {
+      const Tensor i = argmax(x, axis, keepdim), j = argmin(x, axis, keepdim);
+      CHECK((i.dtype() == DType::int64 && i.shape() == Shape{} && i.item() == 0.0));
+      CHECK((j.dtype() == DType::int64 && j.shape() == Shape{} && j.item() == 0.0));
+    }
+    CHECK((any(x, {axis}).shape() == Shape{} && any(x, {axis}).item() == 1.0));
+    CHECK((all(x, {axis}).shape() == Shape{} && all(x, {axis}).item() == 1.0));
+    const ValuesIndices s = sort(x, axis), t = topk(x, 1, axis);
+    CHECK((s.indices.shape() == Shape{} && s.indices.item() == 0.0));
+    CHECK((t.indices.shape() == Shape{} && t.indices.item() == 0.0));
+    // int64 and bool keep torch's dtypes: torch.tensor(True).cumsum(0) is tensor(1).
+    CHECK(cumsum(scalar_tensor(true, DType::bool_), axis).dtype() == DType::int64);
+    CHECK(sum(scalar_tensor(4, DType::int64), {axis}).item() == 4.0);
+  }
+
+  const Tensor x = scalar_tensor(3.0, DType::float64);
+  const Tensor i64 = scalar_tensor(0, DType::int64);
+  // Out of range for the ops above that are not in the table of x itself.
+  for (std::int64_t axis : {1, -2}) {
+    const std::string tail =
+        ": axis " + std::to_string(axis) + " is out of range for a 0-d tensor (expected -1 or 0)";
+    CHECK(mentions([&] { softmax(x, axis); }, "softmax" + tail));
+    CHECK(mentions([&] { log_softmax(x, axis); }, "log_softmax" + tail));
+    CHECK(mentions([&] { mean(x, {axis}); }, "mean" + tail));
+    CHECK(mentions([&] { var(x, {axis}); }, "var" + tail));
+    CHECK(mentions([&] { stddev(x, {axis}); }, "var" + tail));
+    CHECK(mentions([&] { any(x, {axis}); }, "any" + tail));
+    CHECK(mentions([&] { all(x, {axis}); }, "all" + tail));
+    CHECK(mentions([&] { argmax(x, axis); }, "argmax" + tail));
+    CHECK(mentions([&] { argmin(x, axis); }, "argmin" + tail));
+    CHECK(mentions([&] { norm(x, 0.0, {axis}); }, "norm" + tail));
+    CHECK(mentions([&] { flatten(x, axis, -1); }, "flatten" + tail));
+    CHECK(mentions([&] { flatten(x, 0, axis); }, "flatten" + tail));
+    CHECK(mentions([&] { scatter_add(x, axis, i64, x); }, "scatter_add" + tail));
+    CHECK(mentions([&] { topk(x, 0, axis); }, "topk" + tail));
+    CHECK(mentions([&] { squeeze(x, axis); }, "squeeze" + tail));
+    // cumsum used to accept any axis on a 0-d tensor.
+    CHECK(mentions([&] { cumsum(x, axis); }, "cumsum" + tail));
+    CHECK_THROWS_AS(cumsum(x, axis), kindling::error);
+    CHECK_THROWS_AS(stack({x, x}, axis), kindling::error);  // range [-1, 0] of the (2) result
+    CHECK_THROWS_AS(unsqueeze(x, axis), kindling::error);
+  }
+  // torch: "dim 0 appears multiple times in the list of dims" for x.sum((0, -1)), x.flip(0, -1)
+  // and vector_norm(x, dim=(0, -1)).
+  CHECK(mentions([&] { sum(x, {0, -1}); }, "sum: axis -1 given twice"));
+  CHECK(mentions([&] { amax(x, {-1, 0}); }, "max: axis 0 given twice"));
+  CHECK(mentions([&] { prod(x, {0, 0}); }, "prod: axis 0 given twice"));
+  CHECK(mentions([&] { flip(x, {0, -1}); }, "flip: axis -1 given twice"));
+  CHECK(mentions([&] { norm(x, 2.0, {0, -1}); }, "norm: axis -1 given twice"));
+  // torch: x.topk(2, 0) "selected index k out of range"; x.index_select(0, torch.tensor([0, 0]))
+  // and an index of 1 (index_select, gather, scatter_add) are errors too.
+  CHECK(mentions([&] { topk(x, 2, 0); }, "topk: k 2 is outside 0..1"));
+  CHECK(mentions(
+      [&] {
+        index_select(x, 0, tensor({0.0, 0.0}, DType::int64));
+      },
+      "index_select: a 0-d input takes an index of one element, got shape (2)"));
+  CHECK_THROWS_AS(index_select(x, 0, tensor({1.0}, DType::int64)), kindling::error);
+  CHECK_THROWS_AS(gather(x, 0, scalar_tensor(1, DType::int64)), kindling::error);
+  CHECK_THROWS_AS(scatter_add(x, 0, scalar_tensor(1, DType::int64), x), kindling::error);
+  CHECK_THROWS_AS(gather(x, 0, zeros({1, 1}, DType::int64)), kindling::error);
+
+  // Kept errors, whatever the axis, as torch's: torch.cat([x, x]) "zero-dimensional tensor (at
+  // position 0) cannot be concatenated"; x.split(1, 0) and x.chunk(1, 0) "expects at least a
+  // 1-dimensional tensor"; x.unbind(0) and x.size(0) "Dimension specified as 0 but tensor has no
+  // dimensions"; x[0:1] and x.narrow(0, 0, 1) "cannot be applied to a 0-dim tensor"; x.permute(0)
+  // "number of dimensions ... does not match".
+  for (std::int64_t axis : {0, -1, 1}) {
+    const std::string given = ": axis " + std::to_string(axis) + " given for a 0-d tensor";
+    CHECK(mentions(
+        [&] {
+          concat({x, x}, axis);
+        },
+        "concat: axis " + std::to_string(axis) + ": the tensor at position 0 is 0-d"));
+    CHECK(mentions(
+        [&] {
+          cat({ones({1}, DType::float64), x}, axis);
+        },
+        "the tensor at position 1 is 0-d"));
+    CHECK(mentions([&] { split(x, 1, axis); }, "split" + given));
+    CHECK(mentions([&] { split(x, Shape{1}, axis); }, "split" + given));
+    CHECK(mentions([&] { chunk(x, 1, axis); }, "chunk" + given));
+    CHECK(mentions([&] { unbind(x, axis); }, "unbind" + given));
+    CHECK(mentions([&] { slice(x, axis, 0, 1); }, "slice" + given));
+    CHECK(mentions([&] { x.size(axis); }, "size" + given));
+    CHECK_THROWS_AS(permute(x, {axis}), kindling::error);
+  }
+}
