@@ -176,13 +176,23 @@ Tensor on_device(const Tensor& t, Device device) {
 constexpr const char* kCnnDescription =
     "conv3x3 1-32 relu maxpool2, conv3x3 32-64 relu maxpool2, dropout 0.25, linear 3136-128 relu, "
     "linear 128-10";
+// One layer after the other: the arguments of one call may be evaluated in any order, so layers
+// made as Sequential's arguments would draw their weights from `g` in an order that depends on the
+// compiler. Made in order, they draw as Python's and the book's CNN do.
 std::shared_ptr<Sequential> fashion_cnn(Generator& g) {
-  return std::make_shared<Sequential>(
-      std::make_shared<Conv2d>(1, 32, 3, g, 1, 1), std::make_shared<ReLU>(),
-      std::make_shared<MaxPool2d>(2), std::make_shared<Conv2d>(32, 64, 3, g, 1, 1),
-      std::make_shared<ReLU>(), std::make_shared<MaxPool2d>(2), std::make_shared<Flatten>(),
-      std::make_shared<Dropout>(0.25, g), std::make_shared<Linear>(64 * 7 * 7, 128, g),
-      std::make_shared<ReLU>(), std::make_shared<Linear>(128, 10, g));
+  auto model = std::make_shared<Sequential>();
+  model->push_back(std::make_shared<Conv2d>(1, 32, 3, g, 1, 1));
+  model->push_back(std::make_shared<ReLU>());
+  model->push_back(std::make_shared<MaxPool2d>(2));
+  model->push_back(std::make_shared<Conv2d>(32, 64, 3, g, 1, 1));
+  model->push_back(std::make_shared<ReLU>());
+  model->push_back(std::make_shared<MaxPool2d>(2));
+  model->push_back(std::make_shared<Flatten>());
+  model->push_back(std::make_shared<Dropout>(0.25, g));
+  model->push_back(std::make_shared<Linear>(64 * 7 * 7, 128, g));
+  model->push_back(std::make_shared<ReLU>());
+  model->push_back(std::make_shared<Linear>(128, 10, g));
+  return model;
 }
 
 double evaluate(Module& model, const TensorDataset& test, Device device) {

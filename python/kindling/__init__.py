@@ -64,6 +64,7 @@ from ._kindling import (  # noqa: F401
     GradContribution,
     ValueStepper,
     parse_expression,
+    parse_program,
 )
 from ._stepper import Player, player  # noqa: F401
 
@@ -72,7 +73,7 @@ for _cls in (BackwardStep, ExpressionError, GradContribution, ValueStepper):
 del _cls
 
 __all__ += ["FRAME_LEGEND", "BackwardStep", "ExpressionError", "GradContribution",
-            "ValueStepper", "parse_expression", "Player", "player"]
+            "ValueStepper", "parse_expression", "parse_program", "Player", "player"]
 
 # Derivatives of derivatives for Values (engine/value_grad.hpp): the create_graph backward stepped
 # (its gradient graph drawn apart), and Value.register_hook's handle. The gradient function itself

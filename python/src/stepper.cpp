@@ -1,6 +1,7 @@
 // The backward stepper for Python: kindling.ValueStepper walks root.backward() one node at a time
 // (explain/value_stepper.hpp), each step described with its numbers; kindling.parse_expression
-// builds a graph from a formula; kindling._html_player assembles explain's HTML player page.
+// and kindling.parse_program build a graph from a formula or a program; kindling._html_player
+// assembles explain's HTML player page.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -26,6 +27,19 @@ engine::DotOptions dot_options(const std::string& rankdir) {
   engine::DotOptions options;
   options.rankdir = rankdir == "LR" ? engine::RankDir::LR : engine::RankDir::TB;
   return options;
+}
+
+// parse_expression's and parse_program's variables: name -> Value, or a number, which becomes a
+// leaf named after it, as in the step texts.
+ExpressionVariables expression_variables(const py::dict& variables) {
+  ExpressionVariables named;
+  for (auto [key, item] : variables) {
+    auto name = key.cast<std::string>();
+    Value value = to_value(item);
+    if (!py::isinstance<Value>(item)) value.set_label(name);
+    named.emplace(std::move(name), std::move(value));
+  }
+  return named;
 }
 
 }  // namespace
@@ -410,16 +424,8 @@ Example:
 
   m.def(
       "parse_expression",
-      [](const std::string& text, py::dict variables) {
-        ExpressionVariables named;
-        for (auto [key, item] : variables) {
-          auto name = key.cast<std::string>();
-          Value value = to_value(item);
-          // A number given for a variable becomes a leaf named after it, as in the step texts.
-          if (!py::isinstance<Value>(item)) value.set_label(name);
-          named.emplace(std::move(name), std::move(value));
-        }
-        return parse_expression(text, named);
+      [](const std::string& text, const py::dict& variables) {
+        return parse_expression(text, expression_variables(variables));
       },
       py::arg("text"), py::arg("variables") = py::dict(),
       R"doc(The Value graph of a formula such as ``'tanh(x1*w1 + x2*w2 + b)'``.
@@ -448,6 +454,46 @@ Example:
     0.4621
     >>> try:
     ...     kindling.parse_expression("x + y", {"x": 1.0})
+    ... except kindling.ExpressionError as e:
+    ...     print(e.column)
+    5
+)doc");
+
+  m.def(
+      "parse_program",
+      [](const std::string& text, const py::dict& variables) {
+        return parse_program(text, expression_variables(variables));
+      },
+      py::arg("text"), py::arg("variables") = py::dict(),
+      R"doc(The Value graph of a program: statements separated by ``;``, each an expression or
+``name = expression``, such as micrograd's README example
+``'c = a + b; d = a * b + b^3; c = c + (c + 1); e = c - d; e^2'``.
+
+The expressions are :func:`parse_expression`'s. A name bound by ``=`` stands for its node in later
+statements (shadowing a variable or an earlier binding of the same name), and an op result takes
+the name as its label. The value of the last statement is the result; a ``;`` after it is allowed.
+
+Args:
+    text (str): the program.
+    variables (dict): name -> Value, or a number, which becomes a leaf labelled with the name.
+
+Returns:
+    Value: the last statement's value, the root of the program's graph.
+
+Raises:
+    kindling.ExpressionError: as :func:`parse_expression` raises it (columns counted from the
+        start of the whole text), also for an empty program or a function name on the left of
+        ``=``.
+
+Example:
+    >>> a, b = kindling.Value(-4.0, label="a"), kindling.Value(2.0, label="b")
+    >>> out = kindling.parse_program(
+    ...     "c = a + b; d = a * b + b^3; c = c + (c + 1); e = c - d; e^2", {"a": a, "b": b})
+    >>> out.backward()
+    >>> out.data, a.grad, b.grad
+    (9.0, 0.0, 36.0)
+    >>> try:
+    ...     kindling.parse_program("c = ; c", {})
     ... except kindling.ExpressionError as e:
     ...     print(e.column)
     5

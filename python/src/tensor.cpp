@@ -309,9 +309,40 @@ py::array to_numpy(const Tensor& t) {
 
 }  // namespace
 
+namespace {
+
+// Whether nested lists or tuples (already an array, so at most NumPy's 32 levels deep) hold a
+// NumPy floating scalar of 64 bits or more. torch.tensor gives Python floats its default dtype,
+// float32, and a NumPy scalar its own: a list holding an np.float64 is float64, one of np.float32
+// and Python floats float32. An explicit stack, no recursion.
+bool holds_numpy_float64(const py::handle& data) {
+  const py::object floating = py::module_::import("numpy").attr("floating");
+  std::vector<py::handle> pending{data};
+  while (!pending.empty()) {
+    const py::handle item = pending.back();
+    pending.pop_back();
+    if (py::isinstance<py::list>(item) || py::isinstance<py::tuple>(item)) {
+      for (const py::handle inner : item)
+        pending.push_back(inner);
+    } else if (py::isinstance(item, floating) && item.attr("itemsize").cast<int>() >= 8) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Tensor from_python_data(const py::handle& data) {
+  const py::array array = numeric_array(data);
+  const bool float32 = array.dtype().kind() == 'f' && !holds_numpy_float64(data);
+  return from_numpy(array, float32 ? std::optional<std::string>("float32") : std::nullopt);
+}
+
 Tensor as_tensor(const py::handle& object) {
   if (py::isinstance<Tensor>(object)) return object.cast<Tensor>();
-  return from_numpy(object, std::nullopt);
+  if (py::isinstance<py::array>(object)) return from_numpy(object, std::nullopt);
+  return from_python_data(object);
 }
 
 namespace {

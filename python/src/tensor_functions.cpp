@@ -39,6 +39,12 @@ Tensor leaf(Tensor t, bool requires_grad) {
   return t;
 }
 
+// torch's dtype for numbers given without one: a bool's is bool, an int's int64, a float's the
+// default, float32 (torch.full((2,), 7) is int64, torch.arange(5) int64, torch.arange(5.) float32).
+DType dtype_of_number(const Scalar& number) {
+  return number.is_floating() ? DType::float32 : number.dtype();
+}
+
 }  // namespace
 
 void bind_tensor_functions(py::module_& m) {
@@ -51,10 +57,7 @@ void bind_tensor_functions(py::module_& m) {
         if (dtype || py::isinstance<py::array>(data)) {
           t = from_numpy(data, dtype);
         } else {
-          // Python data: floats become float32 (the working type), ints int64, as in PyTorch.
-          const py::array array = numeric_array(data);
-          const char kind = array.dtype().kind();
-          t = from_numpy(array, kind == 'f' ? std::optional<std::string>("float32") : std::nullopt);
+          t = from_python_data(data);  // floats become float32, ints int64, as in PyTorch
         }
         if (requires_grad) t.set_requires_grad(true);
         return t;
@@ -63,8 +66,10 @@ void bind_tensor_functions(py::module_& m) {
       R"(A new tensor holding a copy of ``data``, as torch.tensor.
 
 Without a dtype, Python floats become float32 (the working type), ints int64 and bools bool,
-as in PyTorch; a NumPy array keeps its dtype when kindling has it (other integer arrays become
-int64, other floating ones float32). To share a NumPy array's memory instead, use
+as in PyTorch; a list holding a NumPy ``float64`` scalar is float64, as torch's, and a NumPy array
+keeps its dtype when kindling has it (other integer arrays become int64, other floating ones
+float32). A list given where a tensor operand is expected (``t * [1.5, 2]``) becomes the tensor
+this function makes of it. To share a NumPy array's memory instead, use
 :func:`from_numpy`.
 
 Args:
@@ -163,24 +168,27 @@ Example:
 )");
   m.def(
       "full",
-      [](const py::object& s, const py::object& value, const std::string& dtype,
+      [](const py::object& s, const py::object& value, const std::optional<std::string>& dtype,
          bool requires_grad) {
-        return leaf(full(to_shape(s, "full"), number_argument(value, "full", "the value"),
-                         parse_dtype(dtype)),
+        const Scalar number = number_argument(value, "full", "the value");
+        return leaf(full(to_shape(s, "full"), number,
+                         dtype ? parse_dtype(*dtype) : dtype_of_number(number)),
                     requires_grad);
       },
-      py::arg("shape"), py::arg("value"), py::arg("dtype") = "float32", py::kw_only(),
+      py::arg("shape"), py::arg("value"), py::arg("dtype") = py::none(), py::kw_only(),
       py::arg("requires_grad") = false,
       R"(A tensor with every element ``value``, as torch.full.
 
-Unlike torch, the dtype does not follow the value: it is float32 unless given (torch.full((2,),
-7) is int64).
+Without a dtype it follows the value, as torch's: a float gives float32, an int int64 and a bool
+bool (``full((2,), 7)`` is int64, ``full((2,), 7.0)`` float32).
 
 Args:
     shape (int or sequence of ints): the shape.
     value (number): converted to the dtype (exact for integers; a bool dtype takes value != 0).
-    dtype (str): ``'float32'`` (default), ``'float64'``, ``'int64'`` or ``'bool'``.
-    requires_grad (bool): keyword only; make the new leaf record its gradient.
+    dtype (str, optional): ``'float32'``, ``'float64'``, ``'int64'`` or ``'bool'``; by default
+        the value's, as above.
+    requires_grad (bool): keyword only; make the new leaf record its gradient (floating dtypes
+        only).
 
 Raises:
     kindling.Error: when the value is not a number or does not fit the dtype (NaN, inf or an
@@ -188,40 +196,54 @@ Raises:
         a bad shape.
 
 Example:
-    >>> kindling.full((2, 2), 7, "int64")
+    >>> kindling.full((2, 2), 7)
     tensor([[7, 7],
             [7, 7]], dtype=int64)
+    >>> kindling.full((2,), 0.5)
+    tensor([0.5000, 0.5000])
+    >>> kindling.full((2,), 7, "float64")
+    tensor([7.0000, 7.0000], dtype=float64)
 )");
   m.def(
       "arange",
-      [](double start, std::optional<double> stop, double step, const std::string& dtype,
-         bool requires_grad) {
-        return leaf(stop ? arange(start, *stop, step, parse_dtype(dtype))
-                         : arange(0.0, start, step, parse_dtype(dtype)),
-                    requires_grad);
+      [](const py::object& start, const py::object& stop, const py::object& step,
+         const std::optional<std::string>& dtype, bool requires_grad) {
+        const Scalar first = number_argument(start, "arange", "start");
+        const Scalar end = stop.is_none() ? first : number_argument(stop, "arange", "stop");
+        const Scalar spacing = number_argument(step, "arange", "step");
+        // As torch: int64 when every bound is an integer, float32 when any is a float.
+        const bool any_float = first.is_floating() || end.is_floating() || spacing.is_floating();
+        const DType type = dtype ? parse_dtype(*dtype) : any_float ? DType::float32 : DType::int64;
+        const double from = stop.is_none() ? 0.0 : first.to_double();
+        return leaf(arange(from, end.to_double(), spacing.to_double(), type), requires_grad);
       },
-      py::arg("start"), py::arg("stop") = py::none(), py::arg("step") = 1.0,
-      py::arg("dtype") = "float32", py::kw_only(), py::arg("requires_grad") = false,
+      py::arg("start"), py::arg("stop") = py::none(), py::arg("step") = 1,
+      py::arg("dtype") = py::none(), py::kw_only(), py::arg("requires_grad") = false,
       R"(``start, start + step, ...`` while below ``stop`` (above it for a negative step), as NumPy's and torch's arange.
 
-``arange(n)`` is ``0, 1, ..., n - 1``. Unlike torch, the dtype is float32 unless given, even for
-integer arguments (torch.arange(5) is int64): pass ``dtype='int64'`` for indices.
+``arange(n)`` is ``0, 1, ..., n - 1``. Without a dtype it is torch's: int64 when ``start``,
+``stop`` and ``step`` are all integers (``arange(5)``), float32 when any is a float
+(``arange(5.0)``, ``arange(0, 1, 0.25)``).
 
 Args:
-    start (float): the first value, or the end when ``stop`` is None.
-    stop (float, optional): the end, excluded.
-    step (float): the spacing (default 1; not 0).
-    dtype (str): ``'float32'`` (default), ``'float64'``, ``'int64'`` or ``'bool'``.
-    requires_grad (bool): keyword only; make the new leaf record its gradient.
+    start (number): the first value, or the end when ``stop`` is None.
+    stop (number, optional): the end, excluded.
+    step (number): the spacing (default 1; not 0).
+    dtype (str, optional): ``'float32'``, ``'float64'``, ``'int64'`` or ``'bool'``; by default
+        as above.
+    requires_grad (bool): keyword only; make the new leaf record its gradient (floating dtypes
+        only).
 
 Raises:
-    kindling.Error: for a step of 0 or an unknown dtype.
+    kindling.Error: for a step of 0, a bound that is not a finite number, or an unknown dtype.
 
 Example:
-    >>> kindling.arange(4, dtype="int64")
+    >>> kindling.arange(4)
     tensor([0, 1, 2, 3], dtype=int64)
     >>> kindling.arange(1, 2, 0.25)
     tensor([1.0000, 1.2500, 1.5000, 1.7500])
+    >>> kindling.arange(3, dtype="float64")
+    tensor([0.0000, 1.0000, 2.0000], dtype=float64)
 )");
   m.def(
       "linspace",

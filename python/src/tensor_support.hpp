@@ -33,7 +33,12 @@ Tensor from_numpy(const py::handle& object, std::optional<std::string> dtype_nam
 py::array numeric_array(const py::handle& data);
 // The array as a Tensor over the same memory, or an undefined Tensor when it cannot be shared.
 Tensor share_numpy(const py::handle& object);
-// A Tensor as itself, anything else through from_numpy.
+// Python data (numbers, nested lists or tuples of them) as kindling.tensor(data) makes it, as
+// torch.tensor does: Python floats float32 (the working type), ints int64, bools bool; a NumPy
+// np.float64 among them makes the tensor float64.
+Tensor from_python_data(const py::handle& data);
+// A Tensor as itself, a NumPy array through from_numpy (its dtype kept), anything else as
+// kindling.tensor(data) makes it: `t * [1.5, 2]` is float32, as `t * kindling.tensor([1.5, 2])`.
 Tensor as_tensor(const py::handle& object);
 // A Python bool, int or float (or a NumPy scalar of those kinds) as a Scalar, keeping what kind of
 // number it was; nullopt for anything else. An int outside int64 is a kindling.Error.

@@ -1,8 +1,9 @@
 # Dtypes against PyTorch 1.13, side by side in one process: every binary op over every pair of
 # operand kinds (a tensor of each dtype, a 0-d tensor of each dtype, a Python int, float and bool)
 # gives torch's result dtype and values, or an error where torch raises one; the float -> int64
-# conversion grid; the bool dtype through creation, NumPy, masks and reductions; and the Python
-# protocol of a Tensor (==, bool(), hash, len, int, float).
+# conversion grid; the bool dtype through creation, NumPy, masks and reductions; the dtype of a
+# tensor made from Python data, and of a list given as an operand; and the Python protocol of a
+# Tensor (==, bool(), hash, len, int, float).
 import math
 import operator
 
@@ -244,6 +245,56 @@ def test_any_all_and_bool_sums_match_torch(torch32, axis, keepdim):
                 "sum of bool")
     empty = kindling.zeros([0], dtype="bool")
     assert empty.any().item() is False and empty.all().item() is True
+
+
+PYTHON_DATA = [2.5, [1.0, 2], [1, 2], [True, False], [[1.0], [2.0]], np.float64(2.0),
+               [np.float64(1.0), np.float64(1e-310)], [np.float32(1.0), 2.0], [[1.0], [np.float64(2)]],
+               (np.int32(3), 4), np.array([1.5, 2.0]), np.array([1.5], dtype=np.float32)]
+
+
+@pytest.mark.parametrize("data", PYTHON_DATA, ids=repr)
+def test_tensors_from_python_data_take_torchs_dtype(torch32, data):
+    # Python floats become float32, NumPy floating scalars and arrays keep their dtype.
+    want = torch32.tensor(data)
+    got = kindling.tensor(data)
+    assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+    assert np.array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("args", [(5,), (5.0,), (1, 7, 2), (0, 1, 0.25), (3, -3, -1), (True,),
+                                  (np.int64(4),), (np.float32(2), 4)], ids=repr)
+def test_arange_takes_torchs_dtype_from_its_bounds(torch32, args):
+    want = torch32.arange(*args)
+    got = kindling.arange(*args)
+    assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+    assert np.array_equal(got.numpy(), want.numpy())
+    assert kindling.arange(*args, dtype="float64").dtype == kindling.float64  # a dtype wins
+
+
+@pytest.mark.parametrize("value", [7, -2, 0.5, True, np.float64(1.5), np.int64(3)], ids=repr)
+def test_full_takes_torchs_dtype_from_its_value(torch32, value):
+    want = torch32.full((2, 3), value)
+    got = kindling.full((2, 3), value)
+    assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+    assert np.array_equal(got.numpy(), want.numpy())
+    assert kindling.full((2,), value, "float64").dtype == kindling.float64
+    with pytest.raises(kindling.Error, match="full: the value must be a number, got str"):
+        kindling.full((2,), "7")
+    with pytest.raises(kindling.Error, match="arange: stop must be a number, got str"):
+        kindling.arange(0, "7")
+
+
+def test_a_list_operand_is_the_tensor_kindling_tensor_makes_of_it():
+    # torch rejects lists as operands; kindling takes them as kindling.tensor(list), so that
+    # `t * [1.5, 2]` is `t * kindling.tensor([1.5, 2])`: float32, not NumPy's float64.
+    for dtype in ("float32", "float64"):
+        t = kindling.ones(2, dtype=dtype)
+        for data in ([1.5, 2], [3, 4], [np.float64(0.5), np.float64(2)]):
+            for got in (t * data, kindling.mul(t, data), t + data, data - t):
+                want = kindling.tensor(data)
+                assert got.dtype == kindling.result_type(t, want), (dtype, data)
+    assert (kindling.ones(2) * [1.5, 2]).dtype == kindling.float32
+    assert (kindling.ones(2) * np.array([1.5, 2])).dtype == kindling.float64  # NumPy's own
 
 
 def test_bool_tensors_from_python_and_numpy_and_back():

@@ -1,7 +1,7 @@
 # kindling.ValueStepper from Python: stepping to the end leaves backward()'s gradients (and
 # PyTorch's), each step reports the chain rule with the numbers the engine used, reset() restores
-# the start, parse_expression builds the graph Python's operators would, and the player page
-# holds one frame per state.
+# the start, parse_expression and parse_program build the graph Python's operators would, and the
+# player page holds one frame per state.
 import math
 import re
 import shutil
@@ -107,6 +107,37 @@ def test_parse_expression_builds_the_graph_of_the_formula():
     w = kindling.parse_expression("s * s", {"s": shared})
     w.backward()
     assert shared.grad == 6.0  # one variable, one node: both uses reach it
+
+
+def test_parse_program_binds_names_as_pythons_assignments_do(torch):
+    program = "c = a + b; d = a * b + b^3; c = c + (c + 1); e = c - d; f = e^2; f / 2 + 10 / f;"
+    a, b = Value(-4.0, "a"), Value(2.0, "b")
+    out = kindling.parse_program(program, {"a": a, "b": b})
+    out.backward()
+    # The same statements in PyTorch, float64, as micrograd's README writes them.
+    ta = torch.tensor(-4.0, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    c = ta + tb
+    d = ta * tb + tb**3
+    c = c + (c + 1)
+    e = c - d
+    f = e**2
+    expected = f / 2 + 10 / f
+    expected.backward()
+    assert out.data == pytest.approx(expected.item(), rel=1e-15)
+    assert a.grad == pytest.approx(ta.grad.item(), rel=1e-15)
+    assert b.grad == pytest.approx(tb.grad.item(), rel=1e-15)
+    # A bound name labels its node, and both uses of f are that one node.
+    half, ten_over_f = out.inputs
+    assert half.inputs[0].label == "f" and half.inputs[0].op == "pow"
+    assert ten_over_f.inputs[1].label == "f"
+    ten_over_f.inputs[1].data = 5.0  # the same node: the change shows through both uses
+    assert half.inputs[0].data == 5.0
+    with pytest.raises(kindling.ExpressionError) as caught:
+        kindling.parse_program("c = a +; c", {"a": 1.0})
+    assert caught.value.column == 8
+    with pytest.raises(kindling.ExpressionError):
+        kindling.parse_program("", {})
 
 
 def test_parse_errors_carry_their_column():
