@@ -22,9 +22,17 @@ void check_floating(TensorOp op, const Tensor& x, bool integers_ok = false) {
                  "tensor, got ",
                  dtype_name(x.dtype()), " of shape ", shape_string(x.shape()));
 }
+// torch computes the floating rows (sin, exp, sqrt, sigmoid, ...) of an int64 or bool tensor in
+// its default dtype, float32: torch.sin(torch.arange(3)) is float32. Only gelu and silu refuse
+// them. An integer tensor never requires grad, so the cast adds no node.
+bool computes_integers_in_float32(TensorOp op) {
+  return op != TensorOp::gelu && op != TensorOp::silu;
+}
 Tensor unary_op(TensorOp op, UnaryKernel kernel, const Tensor& x, bool integers_ok = false) {
-  check_floating(op, x, integers_ok);
-  return detail::record(op, detail::unary_kernel(kernel, x), {&x});
+  const bool promote = !integers_ok && !is_floating(x.dtype()) && computes_integers_in_float32(op);
+  const Tensor in = promote ? cast(x, DType::float32) : x;
+  check_floating(op, in, integers_ok);
+  return detail::record(op, detail::unary_kernel(kernel, in), {&in});
 }
 }  // namespace
 

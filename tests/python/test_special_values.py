@@ -365,8 +365,23 @@ def test_round_is_half_to_even_and_integer_rounding_keeps_int64(torch):
         assert y.dtype == "int64", name
         want = getattr(torch, name)(torch.tensor([-3, 0, 5]))
         assert y.numpy().tolist() == want.tolist(), name
-    with pytest.raises(kindling.Error, match="sin: needs a floating-point tensor"):
-        kindling.sin(n)
+    # The floating rows compute integer and bool tensors in float32, as torch's (with its own
+    # default dtype, float32: conftest sets float64); gelu and silu refuse them, as torch's.
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    try:
+        for name in ("exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "log1p", "expm1",
+                     "erf", "reciprocal", "rsqrt", "tan", "log2", "log10"):
+            for data, dtype in (([-3, 0, 5], "int64"), ([True, False], "bool")):
+                got = getattr(kindling, name)(kindling.tensor(data, dtype=dtype))
+                want = getattr(torch, name)(torch.tensor(data, dtype=getattr(torch, dtype)))
+                assert want.dtype == torch.float32 and got.dtype == kindling.float32, name
+                np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=2e-7, err_msg=name)
+    finally:
+        torch.set_default_dtype(previous)
+    for name in ("gelu", "silu"):
+        with pytest.raises(kindling.Error, match=name + ": needs a floating-point tensor"):
+            getattr(kindling.nn.functional, name)(n)
 
 
 def test_issue_examples_of_unary_edges(torch):

@@ -201,7 +201,27 @@ TEST_CASE("errors name the op and the shapes", "[tensor][errors]") {
   CHECK_THROWS_WITH(gather(zeros({2, 3}), 1, from_vector<std::int64_t>({0, 3}, {2, 1})),
                     Catch::Contains("gather: index 3 is out of range"));
   CHECK_THROWS_WITH(cross_entropy(zeros({2, 3}), zeros({2})), Catch::Contains("int64"));
-  CHECK_THROWS_WITH(log(arange(3)), Catch::Contains("log: needs a floating-point tensor"));
+  CHECK_THROWS_WITH(gelu(arange(3)), Catch::Contains("gelu: needs a floating-point tensor"));
+  CHECK_THROWS_WITH(leaky_relu(arange(3)), Catch::Contains("leaky_relu: needs a floating-point"));
+}
+
+TEST_CASE("the floating unary ops compute an int64 or bool tensor in float32, as torch's",
+          "[tensor][dtypes]") {
+  // torch.log(torch.arange(3)) and torch.exp(torch.tensor([False, True])) are float32.
+  const Tensor n = arange(3);
+  REQUIRE(n.dtype() == DType::int64);
+  const Tensor y = log(n);
+  CHECK(y.dtype() == DType::float32);
+  CHECK(y.to_vector<float>() == std::vector<float>{-INFINITY, 0.0f, std::log(2.0f)});
+  const Tensor mask = gt(n, 0.5);
+  const Tensor e = exp(mask);
+  CHECK(e.dtype() == DType::float32);
+  CHECK(e.to_vector<float>() == std::vector<float>{1.0f, std::exp(1.0f), std::exp(1.0f)});
+  CHECK(sqrt(n).to_vector<float>() == sqrt(n.to(DType::float32)).to_vector<float>());
+  CHECK_FALSE(sin(n).requires_grad());
+  // The integer rows keep the dtype, as torch's.
+  CHECK(abs(n).dtype() == DType::int64);
+  CHECK(relu(n).dtype() == DType::int64);
 }
 
 TEST_CASE("a chain of 200000 ops is differentiated and freed without recursion",

@@ -286,7 +286,8 @@ inline constexpr std::size_t kTensorOpCount = 1
 
 /// The dtype rule of an elementwise row (its `dtypes` column).
 enum class DTypeRule : std::uint8_t {
-  floating,  ///< float32 and float64 only.
+  floating,  ///< float32 and float64; an int64 or bool input is computed in float32, as torch's
+             ///< (the unary rows but gelu and silu, which refuse it, as torch's).
   numeric    ///< int64 too; bool is always rejected.
 };
 
