@@ -165,9 +165,13 @@ TEST_CASE("kernel table: ops on tensors of two devices are errors, never a copy 
   const Tensor x = tensor({1, 2, 3}), y = tensor({4, 5, 6});
   const RegisteredForCuda registered(kernels::kernels_for(kCPU));
   const Tensor on_cuda = y.to(kCuda);
-  CHECK_THAT(error_of([&] { (void)concat({x, on_cuda}, 0); }),
+  CHECK_THAT(error_of([&] {
+               (void)concat({x, on_cuda}, 0);
+             }),
              Contains("concat: tensors on cpu and cuda:0"));
-  CHECK_THAT(error_of([&] { (void)stack({on_cuda, x}, 0); }),
+  CHECK_THAT(error_of([&] {
+               (void)stack({on_cuda, x}, 0);
+             }),
              Contains("concat: tensors on cuda:0 and cpu"));
   CHECK_THAT(error_of([&] { (void)(x + on_cuda); }), Contains("cpu and cuda:0"));
   CHECK_THAT(error_of([&] { (void)matmul(x, on_cuda); }), Contains("matmul: operands on cpu"));

@@ -6,8 +6,9 @@
 // no op un-broadcasts by hand. Axes may be negative (counted from the end). An empty axis list
 // reduces over every axis. As in torch, a 0-d tensor takes axis -1 or 0 wherever torch's op does
 // (the reductions, cumsum, softmax, sort, transpose, flip, gather, ...), as the one-element 1-D
-// tensor it holds; concat, split, chunk, unbind and slice refuse it whatever the axis. At NaN, signed zeros, infinities and subnormals every op gives PyTorch
-// 1.13's values and gradients (Note [special values] in kindling/tensor/special_values.hpp).
+// tensor it holds; concat, split, chunk, unbind and slice refuse it whatever the axis.
+// At NaN, signed zeros, infinities and subnormals every op gives PyTorch 1.13's values and
+// gradients (Note [special values] in kindling/tensor/special_values.hpp).
 //
 // Errors common to all of them, so not repeated below: an undefined operand, an axis outside
 // [-dim, dim), operands on different devices, and shapes that do not broadcast throw
